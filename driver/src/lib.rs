@@ -1,2 +1,35 @@
-//! The PDU power driver. Work in progress: see issue 4.
+//! A PDU power driver over SNMP: switch, cycle, read and rename outlets on switched PDUs
+//! from Raritan, APC, Eaton, Server Technology, CyberPower, Tripp Lite, Vertiv/Geist and
+//! Baytech, or on anything else in raw mode.
+//!
+//! Built on the `snmp2` crate; this crate adds what it lacks (timeouts, retries,
+//! re-synchronisation, error-status checks and a diagnosis of SNMPv3 failures).
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), pdu_driver::Error> {
+//! use pdu_driver::{Config, Pdu, AuthProtocol, PrivProtocol};
+//! let mut cfg = Config::new("10.0.0.5")
+//!     .v3("ops", AuthProtocol::Sha256, "auth-pass", PrivProtocol::Aes128, "priv-pass");
+//! cfg.vendor = "raritan-px2".parse()?;
+//! let mut pdu = Pdu::new(cfg)?;
+//! let report = pdu.on(&"3".parse()?).await?;
+//! println!("{report:?}");
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
+
+pub mod config;
+pub mod error;
+pub mod pdu;
+pub mod probe;
+pub mod session;
+
+pub use config::{
+    AuthProtocol, Config, PrivProtocol, RawProfile, RawState, Secret, SnmpVersion, Vendor,
+};
+pub use error::{Error, Result};
+pub use pdu::{
+    Action, Detected, OutletList, OutletRef, OutletStatus, Pdu, Reading, Readings, SwitchReport,
+    Verification,
+};
+pub use pdu_vendors as vendors;

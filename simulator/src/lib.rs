@@ -1,7 +1,24 @@
 //! pdusim: a simulated switched PDU speaking SNMP v1, v2c and v3.
 //!
-//! Data flows one way: `wire` (BER) -> `security` (community / USM) -> `agent` (MIB view)
-//! -> `pdu` (outlet model) -> back out through `security` and `wire`.
+//! Data flows one way, each step a module with one job:
+//! `wire` (BER decode) -> `security` (community or USM) -> `agent` (GET/GETNEXT/GETBULK/SET
+//! against the `mib` tree) -> `device` and `vendor` (outlet model, vendor tables) -> back out
+//! through `security` and `wire`. `dispatch` strings the steps together; `server` is the UDP
+//! transport.
 #![forbid(unsafe_code)]
 
+pub mod agent;
+pub mod clock;
+pub mod config;
+pub mod device;
+pub mod dispatch;
+pub mod engine;
+pub mod mib;
+pub mod outlet;
+pub mod persist;
+pub mod security;
+pub mod server;
+pub mod stats;
+pub mod usm;
+pub mod vendor;
 pub mod wire;

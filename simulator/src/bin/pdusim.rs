@@ -1,1 +1,329 @@
-fn main() {}
+//! `pdusim`: run simulated PDUs. `pdusim serve` runs the embedded default.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+
+use pdusim::clock::{Clock, MonotonicClock};
+use pdusim::config::{community_from_flag, user_from_flag, FileConfig, DEFAULT_CONFIG};
+use pdusim::device::{Device, DeviceSpec};
+use pdusim::security::SaltSource;
+use pdusim::server::{bind, serve};
+use pdusim::vendor;
+
+#[derive(Parser)]
+#[command(
+    name = "pdusim",
+    version,
+    about = "A simulated switched PDU speaking SNMP v1, v2c and v3"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run PDUs: the embedded default, a config file, or one built from the flags below.
+    Serve(ServeArgs),
+    /// List the vendor profiles with their sysObjectID and outlet control OID.
+    Vendors,
+    /// Print a commented configuration file (the embedded default).
+    ExampleConfig,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// A TOML config file (see `pdusim example-config`). Not combined with the quick flags.
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+    /// Address to listen on (IP:PORT); repeat for more.
+    #[arg(long)]
+    listen: Vec<String>,
+    /// Vendor profile (`pdusim vendors` lists them).
+    #[arg(long)]
+    vendor: Option<String>,
+    /// Number of outlets.
+    #[arg(long)]
+    outlets: Option<u32>,
+    /// A v1/v2c community, read-only unless it ends in `:rw` (repeatable).
+    #[arg(long = "community", value_name = "NAME[:rw]")]
+    communities: Vec<String>,
+    /// An SNMPv3 user with read-write access (repeatable). AUTH: md5 sha sha224 sha256 sha384
+    /// sha512; PRIV: des 3des aes aes192 aes256 aes192-cisco aes256-cisco.
+    #[arg(long = "user", value_name = "NAME[:AUTH:AUTHPASS[:PRIV:PRIVPASS]]")]
+    users: Vec<String>,
+    /// Where engine boots and outlet states are kept.
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+    /// snmpEngineID as hex (5-32 bytes); default: made once and kept in the state directory.
+    #[arg(long)]
+    engine_id: Option<String>,
+    /// Seconds a power cycle keeps an outlet off.
+    #[arg(long)]
+    power_off_period: Option<u64>,
+    /// Outlet power at first start: on or off.
+    #[arg(long)]
+    initial_power: Option<String>,
+}
+
+impl ServeArgs {
+    fn has_quick_flags(&self) -> bool {
+        !self.listen.is_empty()
+            || self.vendor.is_some()
+            || self.outlets.is_some()
+            || !self.communities.is_empty()
+            || !self.users.is_empty()
+            || self.engine_id.is_some()
+            || self.power_off_period.is_some()
+            || self.initial_power.is_some()
+    }
+
+    /// The config to run: the file, or the embedded default with the quick flags applied.
+    fn config(&self) -> Result<(FileConfig, String, bool)> {
+        if let Some(path) = &self.config {
+            if self.has_quick_flags() {
+                bail!("--config cannot be combined with --listen/--vendor/--outlets/--community/--user/...: put those in the file");
+            }
+            let mut cfg = FileConfig::load(path)?;
+            if let Some(dir) = &self.state_dir {
+                cfg.state_dir = Some(dir.clone());
+            }
+            return Ok((cfg, path.display().to_string(), false));
+        }
+        let mut cfg = FileConfig::embedded_default();
+        cfg.state_dir = self.state_dir.clone().or(cfg.state_dir);
+        let credentials_given = !self.communities.is_empty() || !self.users.is_empty();
+        let Some(pdu) = cfg.pdu.first_mut() else {
+            bail!("the embedded default config has no PDU")
+        };
+        if !self.listen.is_empty() {
+            pdu.listen = self.listen.clone();
+        }
+        if let Some(v) = &self.vendor {
+            pdu.vendor = v.clone();
+        }
+        if let Some(n) = self.outlets {
+            pdu.outlets = n;
+            pdu.outlet_names.truncate(n as usize);
+        }
+        if credentials_given {
+            pdu.community = self
+                .communities
+                .iter()
+                .map(|c| community_from_flag(c))
+                .collect();
+            pdu.user = self
+                .users
+                .iter()
+                .map(|u| user_from_flag(u))
+                .collect::<Result<_, _>>()
+                .map_err(anyhow::Error::msg)?;
+        }
+        pdu.engine_id = self.engine_id.clone().or(pdu.engine_id.take());
+        if let Some(p) = self.power_off_period {
+            pdu.power_off_period = p;
+        }
+        if let Some(p) = &self.initial_power {
+            pdu.initial_power = p.clone();
+        }
+        Ok((cfg, "command line".into(), !credentials_given))
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => run_serve(args),
+        Command::Vendors => {
+            println!(
+                "{:<16} {:<32} {:<28} control OID (outlet index appended)",
+                "vendor", "device", "sysObjectID"
+            );
+            for p in vendor::PROFILES {
+                let oid = |arcs: &[u32]| {
+                    arcs.iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(".")
+                };
+                println!(
+                    "{:<16} {:<32} {:<28} {}",
+                    p.name(),
+                    p.description(),
+                    oid(p.sys_object_id()),
+                    oid(p.control_oid())
+                );
+            }
+            Ok(())
+        }
+        Command::ExampleConfig => {
+            print!("{DEFAULT_CONFIG}");
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pdusim: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_serve(args: ServeArgs) -> Result<()> {
+    let (cfg, origin, default_credentials) = args.config()?;
+    let pdus = cfg.validate(&origin)?;
+    let clock: Arc<dyn Clock> = Arc::new(MonotonicClock::new());
+    // Bind everything before starting anything, so a busy port fails the whole start cleanly.
+    let mut bound = Vec::new();
+    for (spec, addrs) in pdus {
+        let sockets = addrs
+            .iter()
+            .map(|a| bind(*a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let addrs: Vec<_> = sockets.iter().filter_map(|s| s.local_addr().ok()).collect();
+        let device = Device::start(spec.clone(), clock.clone())
+            .with_context(|| format!("starting PDU {}", spec.name))?;
+        print_banner(&device, &spec, &addrs, default_credentials);
+        bound.push((Arc::new(device), sockets));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let salts = Arc::new(SaltSource::new());
+        let mut tasks = tokio::task::JoinSet::new();
+        for (device, sockets) in bound {
+            for socket in sockets {
+                tasks.spawn(serve(device.clone(), socket, salts.clone()));
+            }
+        }
+        tokio::select! {
+            _ = shutdown_signal() => {
+                tracing::info!("stopping");
+                Ok(())
+            }
+            Some(result) = tasks.join_next() => match result {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(anyhow::Error::new(e).context("a listener stopped")),
+                Err(e) => Err(anyhow::Error::new(e).context("a listener failed")),
+            },
+        }
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn print_banner(
+    device: &Device,
+    spec: &DeviceSpec,
+    addrs: &[std::net::SocketAddr],
+    default_credentials: bool,
+) {
+    let listen = addrs
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    println!(
+        "pdusim: PDU {:?} ({}, {} outlets) listening on {listen}",
+        device.name,
+        device.vendor.name(),
+        spec.outlets
+    );
+    if let Some(dir) = &spec.state_dir {
+        println!("  state directory: {}", dir.display());
+    }
+    println!(
+        "  snmpEngineID {}  snmpEngineBoots {}",
+        hex::encode(device.engine.id()),
+        device.engine.boots()
+    );
+    let Some(addr) = addrs.first() else { return };
+    let control = device
+        .vendor
+        .control_oid()
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(".");
+    let state_col = device
+        .vendor
+        .state_oid()
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(".");
+    println!("  try:");
+    if let Some(c) = spec.communities.first() {
+        let shown = if default_credentials {
+            c.name.as_str()
+        } else {
+            "<community>"
+        };
+        println!("    snmpwalk -v2c -c {shown} {addr} {state_col}");
+    }
+    let v3 = spec
+        .users
+        .iter()
+        .find(|u| u.privacy.is_some())
+        .or_else(|| spec.users.first());
+    if let Some(u) = v3 {
+        let mut flags = String::new();
+        match (&u.auth, &u.privacy) {
+            (Some((a, apw)), Some((p, ppw))) => {
+                let (apw, ppw) = if default_credentials {
+                    (apw.expose(), ppw.expose())
+                } else {
+                    ("<auth-pass>", "<priv-pass>")
+                };
+                flags = format!(
+                    "-l authPriv -u {} -a {} -A {apw} -x {} -X {ppw}",
+                    u.name,
+                    a.name(),
+                    p.name()
+                )
+            }
+            (Some((a, apw)), None) => {
+                let apw = if default_credentials {
+                    apw.expose()
+                } else {
+                    "<auth-pass>"
+                };
+                flags = format!("-l authNoPriv -u {} -a {} -A {apw}", u.name, a.name())
+            }
+            _ => flags.push_str(&format!("-l noAuthNoPriv -u {}", u.name)),
+        }
+        println!("    snmpset -v3 {flags} {addr} {control}.1 i 1");
+        println!("    snmpget -v3 {flags} {addr} {state_col}.1");
+    }
+}

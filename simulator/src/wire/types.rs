@@ -130,15 +130,15 @@ pub struct VarBind<'a> {
 /// PDU tags (context-specific, constructed): RFC 3416 and RFC 1157.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum PduType {
-    GetRequest,      // 0xA0
-    GetNextRequest,  // 0xA1
-    Response,        // 0xA2
-    SetRequest,      // 0xA3
-    TrapV1,          // 0xA4
-    GetBulkRequest,  // 0xA5
-    InformRequest,   // 0xA6
-    SnmpV2Trap,      // 0xA7
-    Report,          // 0xA8
+    GetRequest,     // 0xA0
+    GetNextRequest, // 0xA1
+    Response,       // 0xA2
+    SetRequest,     // 0xA3
+    TrapV1,         // 0xA4
+    GetBulkRequest, // 0xA5
+    InformRequest,  // 0xA6
+    SnmpV2Trap,     // 0xA7
+    Report,         // 0xA8
 }
 
 impl PduType {

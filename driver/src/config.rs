@@ -1,0 +1,461 @@
+//! Connection and device configuration, validated before anything touches snmp2
+//! (which panics on an empty password).
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use pdu_vendors::Profile;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// A password, key or community string. Never shown by `Debug` or `Display`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(Zeroizing::new(s.into()))
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(s: &str) -> Self {
+        Secret::new(s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnmpVersion {
+    V1,
+    V2c,
+    V3,
+}
+
+impl FromStr for SnmpVersion {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "1" | "v1" => Ok(SnmpVersion::V1),
+            "2" | "2c" | "v2" | "v2c" => Ok(SnmpVersion::V2c),
+            "3" | "v3" => Ok(SnmpVersion::V3),
+            other => Err(Error::BadConfig(format!(
+                "unknown SNMP version {other:?}: use 1, 2c or 3"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for SnmpVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SnmpVersion::V1 => "1",
+            SnmpVersion::V2c => "2c",
+            SnmpVersion::V3 => "3",
+        })
+    }
+}
+
+/// USM authentication protocol. Names as `pdusim --user` spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthProtocol {
+    None,
+    Md5,
+    Sha1,
+    Sha224,
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+impl AuthProtocol {
+    pub const NAMES: &'static str = "none, md5, sha (sha1), sha224, sha256, sha384, sha512";
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthProtocol::None => "none",
+            AuthProtocol::Md5 => "md5",
+            AuthProtocol::Sha1 => "sha",
+            AuthProtocol::Sha224 => "sha224",
+            AuthProtocol::Sha256 => "sha256",
+            AuthProtocol::Sha384 => "sha384",
+            AuthProtocol::Sha512 => "sha512",
+        }
+    }
+
+    /// Length of msgAuthenticationParameters (RFC 3414, RFC 7860).
+    pub fn digest_len(self) -> usize {
+        match self {
+            AuthProtocol::None => 0,
+            AuthProtocol::Md5 | AuthProtocol::Sha1 => 12,
+            AuthProtocol::Sha224 => 16,
+            AuthProtocol::Sha256 => 24,
+            AuthProtocol::Sha384 => 32,
+            AuthProtocol::Sha512 => 48,
+        }
+    }
+}
+
+impl FromStr for AuthProtocol {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let norm = s.trim().to_ascii_lowercase().replace(['-', '_'], "");
+        Ok(match norm.as_str() {
+            "none" | "noauth" | "" => AuthProtocol::None,
+            "md5" => AuthProtocol::Md5,
+            "sha" | "sha1" => AuthProtocol::Sha1,
+            "sha224" => AuthProtocol::Sha224,
+            "sha256" => AuthProtocol::Sha256,
+            "sha384" => AuthProtocol::Sha384,
+            "sha512" => AuthProtocol::Sha512,
+            _ => {
+                return Err(Error::BadConfig(format!(
+                    "unknown authentication protocol {s:?}: use one of {}",
+                    Self::NAMES
+                )))
+            }
+        })
+    }
+}
+
+/// USM privacy protocol. `aes192`/`aes256` extend the key as net-snmp does (Blumenthal),
+/// `aes192-cisco`/`aes256-cisco` as Cisco and pysnmp do (Reeder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrivProtocol {
+    None,
+    Des,
+    Aes128,
+    Aes192,
+    Aes256,
+    Aes192Cisco,
+    Aes256Cisco,
+}
+
+impl PrivProtocol {
+    pub const NAMES: &'static str =
+        "none, des, aes (aes128), aes192, aes256, aes192-cisco, aes256-cisco";
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PrivProtocol::None => "none",
+            PrivProtocol::Des => "des",
+            PrivProtocol::Aes128 => "aes",
+            PrivProtocol::Aes192 => "aes192",
+            PrivProtocol::Aes256 => "aes256",
+            PrivProtocol::Aes192Cisco => "aes192-cisco",
+            PrivProtocol::Aes256Cisco => "aes256-cisco",
+        }
+    }
+}
+
+impl FromStr for PrivProtocol {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let norm = s.trim().to_ascii_lowercase().replace('_', "-");
+        Ok(match norm.as_str() {
+            "none" | "nopriv" | "" => PrivProtocol::None,
+            "des" => PrivProtocol::Des,
+            "aes" | "aes128" | "aes-128" => PrivProtocol::Aes128,
+            "aes192" | "aes-192" => PrivProtocol::Aes192,
+            "aes256" | "aes-256" => PrivProtocol::Aes256,
+            "aes192-cisco" | "aes192c" => PrivProtocol::Aes192Cisco,
+            "aes256-cisco" | "aes256c" => PrivProtocol::Aes256Cisco,
+            _ => {
+                return Err(Error::BadConfig(format!(
+                    "unknown privacy protocol {s:?}: use one of {}",
+                    Self::NAMES
+                )))
+            }
+        })
+    }
+}
+
+/// Anything without a profile: SET `control_prefix.<outlet>` to `on`/`off`
+/// (jumpstarter's SNMP driver is exactly [`RawProfile::jumpstarter`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawProfile {
+    pub control_prefix: Vec<u32>,
+    pub on: i64,
+    pub off: i64,
+    /// A native cycle value written to the same column; `None` = off, wait, on.
+    pub cycle: Option<i64>,
+    /// Where to read the state back, and what on/off read as; `None` = never read back.
+    pub state: Option<RawState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawState {
+    pub prefix: Vec<u32>,
+    pub on: i64,
+    pub off: i64,
+}
+
+impl RawProfile {
+    /// jumpstarter's default: `1.3.6.1.4.1.13742.6.4.1.2.1.2.1.<plug>`, Integer 1 on, 0 off.
+    pub fn jumpstarter() -> Self {
+        RawProfile {
+            control_prefix: vec![1, 3, 6, 1, 4, 1, 13742, 6, 4, 1, 2, 1, 2, 1],
+            on: 1,
+            off: 0,
+            cycle: None,
+            state: None,
+        }
+    }
+}
+
+/// Which vendor tables to use.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Vendor {
+    /// Read sysObjectID and pick the profile.
+    Detect,
+    Profile(&'static Profile),
+    Raw(RawProfile),
+}
+
+impl FromStr for Vendor {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "detect" | "auto" => Ok(Vendor::Detect),
+            "raw" | "jumpstarter" => Ok(Vendor::Raw(RawProfile::jumpstarter())),
+            name => pdu_vendors::by_name(name)
+                .map(Vendor::Profile)
+                .ok_or_else(|| {
+                    Error::BadConfig(format!(
+                        "unknown vendor profile {s:?}: use detect, raw or one of {}",
+                        pdu_vendors::names().join(", ")
+                    ))
+                }),
+        }
+    }
+}
+
+/// Everything needed to talk to one PDU.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: String,
+    pub port: u16,
+    pub version: SnmpVersion,
+    /// v1/v2c community.
+    pub community: Secret,
+    /// v3 user name.
+    pub user: String,
+    pub auth: AuthProtocol,
+    pub auth_key: Secret,
+    pub privacy: PrivProtocol,
+    pub priv_key: Secret,
+    pub context: String,
+    pub vendor: Vendor,
+    /// How long to wait for each answer.
+    pub timeout: Duration,
+    /// How many times to send again after a timeout.
+    pub retries: u32,
+    /// After a switch, read the state until it matches, for at most this long.
+    pub verify: Option<Duration>,
+    /// Off time for a client-side cycle (off, wait, on).
+    pub cycle_delay: Duration,
+}
+
+impl Config {
+    /// Defaults: port 161, SNMPv2c, community `private`, detect the vendor, 1 s timeout, 2 retries,
+    /// verify for 10 s, 3 s off time when cycling by hand.
+    pub fn new(host: impl Into<String>) -> Self {
+        Config {
+            host: host.into(),
+            port: 161,
+            version: SnmpVersion::V2c,
+            community: Secret::new("private"),
+            user: String::new(),
+            auth: AuthProtocol::None,
+            auth_key: Secret::default(),
+            privacy: PrivProtocol::None,
+            priv_key: Secret::default(),
+            context: String::new(),
+            vendor: Vendor::Detect,
+            timeout: Duration::from_secs(1),
+            retries: 2,
+            verify: Some(Duration::from_secs(10)),
+            cycle_delay: Duration::from_secs(3),
+        }
+    }
+
+    /// SNMPv3 with the given user and protocols.
+    pub fn v3(
+        mut self,
+        user: impl Into<String>,
+        auth: AuthProtocol,
+        auth_key: impl Into<String>,
+        privacy: PrivProtocol,
+        priv_key: impl Into<String>,
+    ) -> Self {
+        self.version = SnmpVersion::V3;
+        self.user = user.into();
+        self.auth = auth;
+        self.auth_key = Secret::new(auth_key);
+        self.privacy = privacy;
+        self.priv_key = Secret::new(priv_key);
+        self
+    }
+
+    /// "authPriv", "authNoPriv" or "noAuthNoPriv".
+    pub fn security_level(&self) -> &'static str {
+        match (self.auth, self.privacy) {
+            (AuthProtocol::None, _) => "noAuthNoPriv",
+            (_, PrivProtocol::None) => "authNoPriv",
+            _ => "authPriv",
+        }
+    }
+
+    /// Checks everything snmp2 would panic on or silently misuse. Call before connecting.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::BadConfig(m));
+        if self.host.trim().is_empty() {
+            return bad("no host given: set --host (name or address of the PDU)".into());
+        }
+        if self.port == 0 {
+            return bad(
+                "port 0 is not valid: SNMP agents listen on 161 unless configured otherwise".into(),
+            );
+        }
+        if self.timeout.is_zero() {
+            return bad("timeout must be more than 0".into());
+        }
+        match self.version {
+            SnmpVersion::V1 | SnmpVersion::V2c => {
+                if self.community.is_empty() {
+                    return bad(format!(
+                        "SNMPv{} needs a community string: set --community (or PDUCTL_COMMUNITY)",
+                        self.version
+                    ));
+                }
+            }
+            SnmpVersion::V3 => {
+                if self.user.is_empty() {
+                    return bad("SNMPv3 needs a user name: set --user".into());
+                }
+                if self.auth == AuthProtocol::None && self.privacy != PrivProtocol::None {
+                    return bad(format!(
+                        "privacy --priv {} needs authentication: set --auth (SNMPv3 has no privacy without authentication)",
+                        self.privacy.name()
+                    ));
+                }
+                if self.auth != AuthProtocol::None && self.auth_key.is_empty() {
+                    return bad(format!(
+                        "--auth {} needs an authentication key: set --auth-key, --auth-key-file or PDUCTL_AUTH_KEY",
+                        self.auth.name()
+                    ));
+                }
+                if self.privacy != PrivProtocol::None && self.priv_key.is_empty() {
+                    return bad(format!(
+                        "--priv {} needs a privacy key: set --priv-key, --priv-key-file or PDUCTL_PRIV_KEY",
+                        self.privacy.name()
+                    ));
+                }
+            }
+        }
+        if let Vendor::Raw(raw) = &self.vendor {
+            if raw.control_prefix.len() < 2 {
+                return bad(
+                    "raw mode needs a control OID prefix such as 1.3.6.1.4.1.13742.6.4.1.2.1.2.1"
+                        .into(),
+                );
+            }
+            if raw.on == raw.off {
+                return bad(format!(
+                    "raw mode: the on and off values are both {}",
+                    raw.on
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_in_debug() {
+        let c = Config::new("pdu").v3(
+            "ops",
+            AuthProtocol::Sha1,
+            "authpass-123",
+            PrivProtocol::Aes128,
+            "privpass-456",
+        );
+        let d = format!("{c:?}");
+        assert!(
+            !d.contains("authpass-123") && !d.contains("privpass-456") && !d.contains("private"),
+            "{d}"
+        );
+        assert!(d.contains("<redacted>"));
+    }
+
+    #[test]
+    fn protocol_names() {
+        assert_eq!("sha".parse::<AuthProtocol>().ok(), Some(AuthProtocol::Sha1));
+        assert_eq!(
+            "SHA-256".parse::<AuthProtocol>().ok(),
+            Some(AuthProtocol::Sha256)
+        );
+        assert_eq!(
+            "aes".parse::<PrivProtocol>().ok(),
+            Some(PrivProtocol::Aes128)
+        );
+        assert_eq!(
+            "aes256-cisco".parse::<PrivProtocol>().ok(),
+            Some(PrivProtocol::Aes256Cisco)
+        );
+        assert!("rot13".parse::<PrivProtocol>().is_err());
+        assert_eq!("2c".parse::<SnmpVersion>().ok(), Some(SnmpVersion::V2c));
+    }
+
+    #[test]
+    fn empty_keys_are_refused_before_snmp2_can_panic() {
+        let c = Config::new("pdu").v3("ops", AuthProtocol::Sha1, "", PrivProtocol::None, "");
+        assert!(matches!(c.validate(), Err(Error::BadConfig(m)) if m.contains("--auth-key")));
+        let c = Config::new("pdu").v3(
+            "ops",
+            AuthProtocol::Sha1,
+            "x12345678",
+            PrivProtocol::Des,
+            "",
+        );
+        assert!(matches!(c.validate(), Err(Error::BadConfig(m)) if m.contains("--priv-key")));
+        let c = Config::new("pdu").v3("ops", AuthProtocol::None, "", PrivProtocol::Des, "k");
+        assert!(c.validate().is_err());
+        let c = Config::new("pdu").v3("", AuthProtocol::None, "", PrivProtocol::None, "");
+        assert!(c.validate().is_err());
+        let mut c = Config::new("pdu");
+        c.community = Secret::new("");
+        assert!(c.validate().is_err());
+        assert!(Config::new("pdu").validate().is_ok());
+    }
+
+    #[test]
+    fn vendor_names() {
+        assert!(
+            matches!("raritan-px2".parse::<Vendor>(), Ok(Vendor::Profile(p)) if p.name == "raritan-px2")
+        );
+        assert!(
+            matches!("raw".parse::<Vendor>(), Ok(Vendor::Raw(r)) if r == RawProfile::jumpstarter())
+        );
+        assert!(
+            matches!("nope".parse::<Vendor>(), Err(Error::BadConfig(m)) if m.contains("apc-rpdu2"))
+        );
+    }
+}

@@ -1,0 +1,781 @@
+//! The `Pdu` handle: outlet operations expressed through a vendor profile (or raw mode).
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use pdu_vendors::{oid_string, OutletState, Profile, Quantity};
+use serde::Serialize;
+
+use crate::config::{Config, RawProfile, Vendor};
+use crate::error::{Error, Result};
+use crate::session::{SetValue, Transport, Value};
+
+/// An outlet as the user names it: by number (`3`) or by name (`web-server`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutletRef {
+    Number(u32),
+    Name(String),
+}
+
+impl FromStr for OutletRef {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let t = s.trim();
+        if t.is_empty() {
+            return Err(Error::BadConfig(
+                "empty outlet: give a number (1, 2, …) or an outlet name".into(),
+            ));
+        }
+        Ok(match t.parse::<u32>() {
+            Ok(n) => OutletRef::Number(n),
+            Err(_) => OutletRef::Name(t.to_string()),
+        })
+    }
+}
+
+impl fmt::Display for OutletRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OutletRef::Number(n) => write!(f, "{n}"),
+            OutletRef::Name(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    On,
+    Off,
+    Cycle,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::On => "on",
+            Action::Off => "off",
+            Action::Cycle => "cycle",
+        }
+    }
+}
+
+/// The state of one outlet, as read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutletStatus {
+    pub outlet: u32,
+    pub name: Option<String>,
+    /// `on`, `off`, `pending-on`, `pending-off`, `unknown`, or `unreadable`.
+    pub state: String,
+    /// The integer the agent reported, if any.
+    pub raw: Option<i64>,
+}
+
+/// How a verify-after-set ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum Verification {
+    NotRequested,
+    Confirmed {
+        state: String,
+        after_ms: u128,
+    },
+    NotConfirmed {
+        last_state: String,
+        deadline_ms: u128,
+    },
+    Unavailable {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SwitchReport {
+    pub outlet: u32,
+    pub action: Action,
+    /// `native` (the vendor's own reboot/on/off command) or `off-wait-on`.
+    pub method: &'static str,
+    pub before: Option<String>,
+    pub verification: Verification,
+    /// Things the driver could not read (it still switched).
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutletList {
+    pub outlets: Vec<OutletStatus>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Detected {
+    pub sys_object_id: String,
+    pub sys_descr: String,
+    pub profile: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reading {
+    pub outlet: u32,
+    pub quantity: &'static str,
+    pub value: f64,
+    pub unit: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Readings {
+    pub readings: Vec<Reading>,
+    pub notes: Vec<String>,
+}
+
+/// Outlet tables resolved from the configuration.
+#[derive(Debug, Clone)]
+enum Tables {
+    Vendor(&'static Profile),
+    Raw(RawProfile),
+}
+
+impl Tables {
+    fn command(&self, action: Action, n: u32) -> Option<(Vec<u32>, i64)> {
+        match self {
+            Tables::Vendor(p) => {
+                let c = match action {
+                    Action::On => p.switching.on,
+                    Action::Off => p.switching.off,
+                    Action::Cycle => p.switching.cycle?,
+                };
+                Some((p.outlet_oid(c.column, n), c.value))
+            }
+            Tables::Raw(r) => {
+                let v = match action {
+                    Action::On => r.on,
+                    Action::Off => r.off,
+                    Action::Cycle => r.cycle?,
+                };
+                let mut oid = r.control_prefix.clone();
+                oid.push(n);
+                Some((oid, v))
+            }
+        }
+    }
+
+    fn state_column(&self) -> Option<Vec<u32>> {
+        match self {
+            Tables::Vendor(p) => Some(p.state.column.to_vec()),
+            Tables::Raw(r) => r.state.as_ref().map(|s| s.prefix.clone()),
+        }
+    }
+
+    fn state_oid(&self, n: u32) -> Option<Vec<u32>> {
+        match self {
+            Tables::Vendor(p) => Some(p.state_oid(n)),
+            Tables::Raw(r) => r.state.as_ref().map(|s| {
+                let mut o = s.prefix.clone();
+                o.push(n);
+                o
+            }),
+        }
+    }
+
+    fn decode(&self, v: i64) -> OutletState {
+        match self {
+            Tables::Vendor(p) => p.state.decode(v),
+            Tables::Raw(r) => match &r.state {
+                Some(s) if s.on == v => OutletState::On,
+                Some(s) if s.off == v => OutletState::Off,
+                _ => OutletState::Unknown(v),
+            },
+        }
+    }
+
+    /// The outlet number named by `oid` in `column`.
+    fn outlet_in(&self, column: &[u32], oid: &[u32]) -> Option<u32> {
+        let suffix = oid.strip_prefix(column)?;
+        match self {
+            Tables::Vendor(p) => p.index.outlet_from_suffix(suffix),
+            Tables::Raw(_) => match suffix {
+                [n] => Some(*n),
+                _ => None,
+            },
+        }
+    }
+
+    fn name_column(&self) -> Option<&'static [u32]> {
+        match self {
+            Tables::Vendor(p) => p.name_column,
+            Tables::Raw(_) => None,
+        }
+    }
+
+    fn profile_name(&self) -> &'static str {
+        match self {
+            Tables::Vendor(p) => p.name,
+            Tables::Raw(_) => "raw",
+        }
+    }
+}
+
+fn state_text(state: OutletState) -> String {
+    state.as_str().to_string()
+}
+
+/// A handle on one PDU. Cheap to create; talks to the network only in its operations.
+#[derive(Debug)]
+pub struct Pdu {
+    transport: Transport,
+    tables: Option<Tables>,
+}
+
+impl Pdu {
+    /// Validate `config` and build the handle (no network traffic yet).
+    pub fn new(config: Config) -> Result<Self> {
+        config.validate()?;
+        let tables = match &config.vendor {
+            Vendor::Detect => None,
+            Vendor::Profile(p) => Some(Tables::Vendor(p)),
+            Vendor::Raw(r) => Some(Tables::Raw(r.clone())),
+        };
+        Ok(Pdu {
+            transport: Transport::new(config),
+            tables,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        self.transport.config()
+    }
+
+    /// The profile in use (`raw` in raw mode), detecting it first if needed.
+    pub async fn profile_name(&mut self) -> Result<&'static str> {
+        Ok(self.tables().await?.profile_name())
+    }
+
+    /// Read sysObjectID and sysDescr and find the matching profile.
+    pub async fn detect(&mut self) -> Result<Detected> {
+        let vbs = self
+            .transport
+            .get(vec![
+                pdu_vendors::SYS_OBJECT_ID.to_vec(),
+                pdu_vendors::SYS_DESCR.to_vec(),
+            ])
+            .await?;
+        let mut sys_object_id = None;
+        let mut sys_descr = String::new();
+        for (oid, v) in vbs {
+            if oid == pdu_vendors::SYS_OBJECT_ID {
+                if let Value::ObjectIdentifier(o) = v {
+                    sys_object_id = Some(o);
+                }
+            } else if oid == pdu_vendors::SYS_DESCR {
+                sys_descr = v.as_text().unwrap_or_default();
+            }
+        }
+        let Some(id) = sys_object_id else {
+            return Err(Error::NotAvailable {
+                what: "sysObjectID".into(),
+                oid: oid_string(pdu_vendors::SYS_OBJECT_ID),
+                hint: "the agent does not identify itself; choose a profile with --vendor".into(),
+            });
+        };
+        Ok(Detected {
+            sys_object_id: oid_string(&id),
+            sys_descr,
+            profile: pdu_vendors::by_sys_object_id(&id).map(|p| p.name),
+        })
+    }
+
+    async fn tables(&mut self) -> Result<&Tables> {
+        if self.tables.is_none() {
+            let d = self.detect().await?;
+            let profile =
+                d.profile
+                    .and_then(pdu_vendors::by_name)
+                    .ok_or_else(|| Error::UnknownDevice {
+                        sys_object_id: d.sys_object_id.clone(),
+                        sys_descr: d.sys_descr.clone(),
+                        known: pdu_vendors::names().join(", "),
+                    })?;
+            tracing::info!(profile = profile.name, "detected");
+            self.tables = Some(Tables::Vendor(profile));
+        }
+        match &self.tables {
+            Some(t) => Ok(t),
+            None => Err(Error::BadConfig("no vendor profile".into())),
+        }
+    }
+
+    /// Outlet number for `outlet`; names are looked up in the name column.
+    pub async fn resolve(&mut self, outlet: &OutletRef) -> Result<u32> {
+        match outlet {
+            OutletRef::Number(0) => Err(Error::NoSuchOutlet {
+                outlet: "0".into(),
+                detail: "outlets are numbered from 1".into(),
+            }),
+            OutletRef::Number(n) => Ok(*n),
+            OutletRef::Name(name) => {
+                let tables = self.tables().await?.clone();
+                let Some(column) = tables.name_column() else {
+                    return Err(Error::NoSuchOutlet {
+                        outlet: format!("{name:?}"),
+                        detail: format!(
+                            "the {} profile has no outlet name column; address the outlet by number",
+                            tables.profile_name()
+                        ),
+                    });
+                };
+                let rows = self.transport.walk(column).await?;
+                let named: Vec<(u32, String)> = rows
+                    .iter()
+                    .filter_map(|(oid, v)| Some((tables.outlet_in(column, oid)?, v.as_text()?)))
+                    .collect();
+                if let Some((n, _)) = named.iter().find(|(_, s)| s == name) {
+                    return Ok(*n);
+                }
+                let folded: Vec<&(u32, String)> = named
+                    .iter()
+                    .filter(|(_, s)| s.eq_ignore_ascii_case(name))
+                    .collect();
+                match folded.as_slice() {
+                    [(n, _)] => Ok(*n),
+                    _ => Err(Error::NoSuchOutlet {
+                        outlet: format!("{name:?}"),
+                        detail: if named.is_empty() {
+                            format!(
+                                "the name column {} is empty; address the outlet by number",
+                                oid_string(column)
+                            )
+                        } else {
+                            format!(
+                                "no outlet has that name; names are: {}",
+                                named
+                                    .iter()
+                                    .map(|(n, s)| format!("{n}={s:?}"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        },
+                    }),
+                }
+            }
+        }
+    }
+
+    /// Read one outlet's state. `Ok(None)` if the profile cannot read state (raw mode without a
+    /// state column, or a device without one); `NoSuchOutlet` if the column exists but the outlet does not.
+    async fn read_state(&mut self, tables: &Tables, n: u32) -> Result<Option<(OutletState, i64)>> {
+        let Some(oid) = tables.state_oid(n) else {
+            return Ok(None);
+        };
+        let v = self.transport.get_one(&oid).await?;
+        if let Some(i) = v.as_i64() {
+            return Ok(Some((tables.decode(i), i)));
+        }
+        if !v.is_missing() {
+            return Err(Error::UnexpectedValue {
+                oid: oid_string(&oid),
+                got: v.describe(),
+                expected: "an INTEGER outlet state".into(),
+            });
+        }
+        // Is the column there at all? Then the outlet is not.
+        let column = tables.state_column().unwrap_or_default();
+        let rows = self.transport.walk(&column).await?;
+        let known: Vec<u32> = rows
+            .iter()
+            .filter_map(|(o, _)| tables.outlet_in(&column, o))
+            .collect();
+        if known.is_empty() {
+            return Ok(None);
+        }
+        Err(Error::NoSuchOutlet {
+            outlet: n.to_string(),
+            detail: format!(
+                "the PDU has outlets {} (no {} in {})",
+                summarize(&known),
+                oid_string(&oid),
+                tables.profile_name()
+            ),
+        })
+    }
+
+    /// The state of one outlet.
+    pub async fn state(&mut self, outlet: &OutletRef) -> Result<OutletStatus> {
+        let n = self.resolve(outlet).await?;
+        let tables = self.tables().await?.clone();
+        let name = self.read_name(&tables, n).await;
+        match self.read_state(&tables, n).await? {
+            Some((s, raw)) => Ok(OutletStatus {
+                outlet: n,
+                name,
+                state: state_text(s),
+                raw: Some(raw),
+            }),
+            None => Err(Error::NotAvailable {
+                what: format!("state column for outlet {n}"),
+                oid: tables
+                    .state_oid(n)
+                    .map(|o| oid_string(&o))
+                    .unwrap_or_else(|| "(none configured)".into()),
+                hint:
+                    "the device (or raw mode) does not report outlet state; switching still works"
+                        .into(),
+            }),
+        }
+    }
+
+    async fn read_name(&mut self, tables: &Tables, n: u32) -> Option<String> {
+        let column = tables.name_column()?;
+        let oid = match tables {
+            Tables::Vendor(p) => p.outlet_oid(column, n),
+            Tables::Raw(_) => return None,
+        };
+        self.transport.get_one(&oid).await.ok()?.as_text()
+    }
+
+    pub async fn on(&mut self, outlet: &OutletRef) -> Result<SwitchReport> {
+        self.switch(outlet, Action::On).await
+    }
+
+    pub async fn off(&mut self, outlet: &OutletRef) -> Result<SwitchReport> {
+        self.switch(outlet, Action::Off).await
+    }
+
+    /// Power-cycle: the vendor's reboot command if it has one, else off, wait, on.
+    pub async fn cycle(&mut self, outlet: &OutletRef) -> Result<SwitchReport> {
+        self.switch(outlet, Action::Cycle).await
+    }
+
+    async fn set_command(&mut self, tables: &Tables, action: Action, n: u32) -> Result<()> {
+        let Some((oid, value)) = tables.command(action, n) else {
+            return Err(Error::BadConfig(format!(
+                "{} has no {} command",
+                tables.profile_name(),
+                action.as_str()
+            )));
+        };
+        tracing::debug!(oid = %oid_string(&oid), value, "SET");
+        match self
+            .transport
+            .set(vec![(oid.clone(), SetValue::Integer(value))])
+            .await?
+        {
+            Ok(_) => Ok(()),
+            // noSuchName / noCreation / inconsistentName on the control OID: the outlet is not there.
+            Err(r) if matches!(r.status, 2 | 11 | 18) => Err(Error::NoSuchOutlet {
+                outlet: n.to_string(),
+                detail: format!(
+                    "the agent answered {} for {}",
+                    crate::error::error_status_name(r.status),
+                    oid_string(&oid)
+                ),
+            }),
+            Err(r) => Err(r.into_error()),
+        }
+    }
+
+    async fn switch(&mut self, outlet: &OutletRef, action: Action) -> Result<SwitchReport> {
+        let n = self.resolve(outlet).await?;
+        let tables = self.tables().await?.clone();
+        let mut notes = Vec::new();
+        let before = match self.read_state(&tables, n).await {
+            Ok(Some((s, _))) => Some(state_text(s)),
+            Ok(None) => {
+                notes.push(match tables.state_oid(n) {
+                    Some(o) => format!(
+                        "could not read the state column {}: the PDU lacks it",
+                        oid_string(&o)
+                    ),
+                    None => "no state column configured: the result is not read back".into(),
+                });
+                None
+            }
+            Err(e @ Error::NoSuchOutlet { .. }) => return Err(e),
+            Err(e) => return Err(e),
+        };
+        let native = tables.command(action, n).is_some();
+        let method = if native { "native" } else { "off-wait-on" };
+        if native {
+            self.set_command(&tables, action, n).await?;
+        } else {
+            self.set_command(&tables, Action::Off, n).await?;
+            tokio::time::sleep(self.config().cycle_delay).await;
+            self.set_command(&tables, Action::On, n).await?;
+        }
+        let want_on = action != Action::Off;
+        let verification = match self.config().verify {
+            None => Verification::NotRequested,
+            Some(_) if tables.state_oid(n).is_none() || before.is_none() => {
+                Verification::Unavailable {
+                    reason: "no readable state column".into(),
+                }
+            }
+            Some(deadline) => {
+                self.verify(&tables, n, want_on, action == Action::Cycle, deadline)
+                    .await?
+            }
+        };
+        Ok(SwitchReport {
+            outlet: n,
+            action,
+            method,
+            before,
+            verification,
+            notes,
+        })
+    }
+
+    async fn verify(
+        &mut self,
+        tables: &Tables,
+        n: u32,
+        want_on: bool,
+        cycling: bool,
+        deadline: Duration,
+    ) -> Result<Verification> {
+        let start = Instant::now();
+        let mut last = String::from("unread");
+        // A native cycle passes through off; give it a moment before the first read.
+        if cycling {
+            tokio::time::sleep(Duration::from_millis(200).min(deadline)).await;
+        }
+        loop {
+            if let Some((s, _)) = self.read_state(tables, n).await? {
+                last = state_text(s);
+                if s.settled() == Some(want_on) {
+                    return Ok(Verification::Confirmed {
+                        state: last,
+                        after_ms: start.elapsed().as_millis(),
+                    });
+                }
+            }
+            if start.elapsed() >= deadline {
+                return Ok(Verification::NotConfirmed {
+                    last_state: last,
+                    deadline_ms: deadline.as_millis(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Index, name and state of every outlet, by walking the name and state columns.
+    pub async fn outlets(&mut self) -> Result<OutletList> {
+        let tables = self.tables().await?.clone();
+        let mut notes = Vec::new();
+        let mut states: Vec<(u32, OutletState, i64)> = Vec::new();
+        match tables.state_column() {
+            Some(column) => {
+                for (oid, v) in self.transport.walk(&column).await? {
+                    if let (Some(n), Some(i)) = (tables.outlet_in(&column, &oid), v.as_i64()) {
+                        states.push((n, tables.decode(i), i));
+                    }
+                }
+                if states.is_empty() {
+                    notes.push(format!(
+                        "the state column {} is empty or missing",
+                        oid_string(&column)
+                    ));
+                }
+            }
+            None => notes.push("no state column configured".into()),
+        }
+        let mut names: Vec<(u32, String)> = Vec::new();
+        if let Some(column) = tables.name_column() {
+            for (oid, v) in self.transport.walk(column).await? {
+                if let (Some(n), Some(s)) = (tables.outlet_in(column, &oid), v.as_text()) {
+                    names.push((n, s));
+                }
+            }
+            if names.is_empty() {
+                notes.push(format!(
+                    "the name column {} is empty or missing",
+                    oid_string(column)
+                ));
+            }
+        }
+        let mut numbers: Vec<u32> = states
+            .iter()
+            .map(|s| s.0)
+            .chain(names.iter().map(|n| n.0))
+            .collect();
+        numbers.sort_unstable();
+        numbers.dedup();
+        let outlets = numbers
+            .into_iter()
+            .map(|n| {
+                let st = states.iter().find(|s| s.0 == n);
+                OutletStatus {
+                    outlet: n,
+                    name: names.iter().find(|x| x.0 == n).map(|x| x.1.clone()),
+                    state: st.map_or_else(|| "unreadable".to_string(), |s| state_text(s.1)),
+                    raw: st.map(|s| s.2),
+                }
+            })
+            .collect();
+        Ok(OutletList { outlets, notes })
+    }
+
+    /// Rename an outlet (where the vendor's name column is writable).
+    pub async fn set_name(&mut self, outlet: &OutletRef, name: &str) -> Result<u32> {
+        let n = self.resolve(outlet).await?;
+        let tables = self.tables().await?.clone();
+        let profile = match &tables {
+            Tables::Vendor(p) => *p,
+            Tables::Raw(_) => {
+                return Err(Error::BadConfig(
+                    "raw mode has no name column; use a vendor profile".into(),
+                ))
+            }
+        };
+        let Some(oid) = profile.name_oid(n) else {
+            return Err(Error::BadConfig(format!(
+                "the {} profile has no outlet name column",
+                profile.name
+            )));
+        };
+        if !profile.name_writable {
+            return Err(Error::BadConfig(format!(
+                "{} outlet names ({}) are read-only in the MIB",
+                profile.name,
+                oid_string(&oid)
+            )));
+        }
+        self.transport
+            .set(vec![(oid, SetValue::OctetString(name.as_bytes().to_vec()))])
+            .await?
+            .map_err(crate::session::AgentRefusal::into_error)?;
+        Ok(n)
+    }
+
+    /// Metering readings for one outlet or all outlets (those the state column lists).
+    pub async fn readings(&mut self, outlet: Option<&OutletRef>) -> Result<Readings> {
+        let tables = self.tables().await?.clone();
+        let Tables::Vendor(profile) = tables else {
+            return Ok(Readings {
+                readings: vec![],
+                notes: vec!["raw mode has no metering".into()],
+            });
+        };
+        let mut notes = Vec::new();
+        if profile.meters.is_empty() {
+            notes.push(format!(
+                "the {} profile has no per-outlet metering objects",
+                profile.name
+            ));
+            return Ok(Readings {
+                readings: vec![],
+                notes,
+            });
+        }
+        let outlets: Vec<u32> = match outlet {
+            Some(o) => vec![self.resolve(o).await?],
+            None => self
+                .outlets()
+                .await?
+                .outlets
+                .iter()
+                .map(|o| o.outlet)
+                .collect(),
+        };
+        let mut readings = Vec::new();
+        for n in outlets {
+            for m in profile.meters {
+                let oid = profile.meter_oid(m, n);
+                match self.transport.get_one(&oid).await? {
+                    v if v.as_i64().is_some() => {
+                        let raw = v.as_i64().unwrap_or_default();
+                        #[allow(clippy::cast_precision_loss)]
+                        let value = raw as f64 * m.scale;
+                        readings.push(Reading {
+                            outlet: n,
+                            quantity: m.quantity.as_str(),
+                            value,
+                            unit: unit(m.quantity),
+                        });
+                    }
+                    v => notes.push(format!(
+                        "outlet {n}: no {} at {} ({})",
+                        m.quantity.as_str(),
+                        oid_string(&oid),
+                        v.describe()
+                    )),
+                }
+            }
+        }
+        Ok(Readings { readings, notes })
+    }
+}
+
+fn unit(q: Quantity) -> &'static str {
+    q.unit()
+}
+
+/// `1-8, 10` style summary of outlet numbers.
+fn summarize(ns: &[u32]) -> String {
+    let mut v = ns.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        let start = v[i];
+        let mut end = start;
+        while i + 1 < v.len() && v[i + 1] == end + 1 {
+            i += 1;
+            end = v[i];
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        });
+        i += 1;
+    }
+    parts.join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outlet_refs() {
+        assert_eq!("3".parse::<OutletRef>().ok(), Some(OutletRef::Number(3)));
+        assert_eq!(
+            "web-1".parse::<OutletRef>().ok(),
+            Some(OutletRef::Name("web-1".into()))
+        );
+        assert!("  ".parse::<OutletRef>().is_err());
+    }
+
+    #[test]
+    fn summaries() {
+        assert_eq!(summarize(&[3, 1, 2, 5, 7, 8]), "1-3, 5, 7-8");
+        assert_eq!(summarize(&[]), "");
+    }
+
+    #[test]
+    fn raw_tables_follow_jumpstarter() {
+        let t = Tables::Raw(RawProfile::jumpstarter());
+        let (oid, v) = t.command(Action::On, 4).expect("on exists");
+        assert_eq!(oid_string(&oid), ".1.3.6.1.4.1.13742.6.4.1.2.1.2.1.4");
+        assert_eq!(v, 1);
+        assert_eq!(t.command(Action::Off, 4).map(|c| c.1), Some(0));
+        assert!(
+            t.command(Action::Cycle, 4).is_none(),
+            "jumpstarter cycles off, wait, on"
+        );
+        assert!(t.state_oid(4).is_none());
+    }
+
+    #[test]
+    fn vendor_tables_use_the_profile() {
+        let t = Tables::Vendor(&pdu_vendors::APC_RPDU2);
+        assert_eq!(t.decode(1), OutletState::Off);
+        let col = t.state_column().unwrap_or_default();
+        let mut oid = col.clone();
+        oid.push(12);
+        assert_eq!(t.outlet_in(&col, &oid), Some(12));
+    }
+}

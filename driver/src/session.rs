@@ -1,0 +1,653 @@
+//! The SNMP transport: snmp2's `AsyncSession` with what it lacks — a timeout and retries
+//! around every call, re-synchronisation on `AuthUpdated`, error-status checks, owned
+//! results — and the mapping of its errors to ours (with the diagnosis probe for v3).
+
+use std::time::Duration;
+
+use snmp2::{AsyncSession, Oid};
+use tokio::time::timeout;
+
+use crate::config::{AuthProtocol, Config, PrivProtocol, SnmpVersion};
+use crate::error::{error_status_hint, error_status_name, Error, Result};
+use crate::probe::{self, Diagnosis};
+use pdu_vendors::oid_string;
+
+/// A value read from the agent, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Integer(i64),
+    OctetString(Vec<u8>),
+    ObjectIdentifier(Vec<u32>),
+    Counter32(u32),
+    Unsigned32(u32),
+    Timeticks(u32),
+    Counter64(u64),
+    IpAddress([u8; 4]),
+    Null,
+    NoSuchObject,
+    NoSuchInstance,
+    EndOfMibView,
+    Other(String),
+}
+
+impl Value {
+    /// True for the v2 exceptions that mean "nothing here".
+    pub fn is_missing(&self) -> bool {
+        matches!(
+            self,
+            Value::NoSuchObject | Value::NoSuchInstance | Value::EndOfMibView
+        )
+    }
+
+    /// Numeric value of any integer-like type.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Value::Integer(v) => Some(*v),
+            Value::Counter32(v) | Value::Unsigned32(v) | Value::Timeticks(v) => Some(i64::from(*v)),
+            Value::Counter64(v) => i64::try_from(*v).ok(),
+            _ => None,
+        }
+    }
+
+    pub fn as_text(&self) -> Option<String> {
+        match self {
+            Value::OctetString(b) => Some(String::from_utf8_lossy(b).into_owned()),
+            _ => None,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Value::Integer(v) => format!("INTEGER {v}"),
+            Value::OctetString(b) => format!("STRING {:?}", String::from_utf8_lossy(b)),
+            Value::ObjectIdentifier(o) => format!("OID {}", oid_string(o)),
+            Value::Counter32(v) => format!("Counter32 {v}"),
+            Value::Unsigned32(v) => format!("Gauge32 {v}"),
+            Value::Timeticks(v) => format!("Timeticks {v}"),
+            Value::Counter64(v) => format!("Counter64 {v}"),
+            Value::IpAddress(a) => format!("IpAddress {}.{}.{}.{}", a[0], a[1], a[2], a[3]),
+            Value::Null => "NULL".into(),
+            Value::NoSuchObject => "noSuchObject".into(),
+            Value::NoSuchInstance => "noSuchInstance".into(),
+            Value::EndOfMibView => "endOfMibView".into(),
+            Value::Other(s) => s.clone(),
+        }
+    }
+}
+
+/// A value to SET.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetValue {
+    Integer(i64),
+    OctetString(Vec<u8>),
+}
+
+#[derive(Debug, Clone)]
+pub enum Request {
+    Get(Vec<Vec<u32>>),
+    GetNext(Vec<u32>),
+    Set(Vec<(Vec<u32>, SetValue)>),
+}
+
+impl Request {
+    fn oid_at(&self, index: u32) -> Option<String> {
+        let i = usize::try_from(index).ok()?.checked_sub(1)?;
+        match self {
+            Request::Get(oids) => oids.get(i).map(|o| oid_string(o)),
+            Request::GetNext(oid) => (i == 0).then(|| oid_string(oid)),
+            Request::Set(vbs) => vbs.get(i).map(|(o, _)| oid_string(o)),
+        }
+    }
+    fn first_oid(&self) -> String {
+        self.oid_at(1).unwrap_or_default()
+    }
+}
+
+pub type Varbinds = Vec<(Vec<u32>, Value)>;
+
+/// The answer to a request whose error-status was not noError.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentRefusal {
+    pub status: u32,
+    pub oid: String,
+}
+
+impl AgentRefusal {
+    pub fn into_error(self) -> Error {
+        Error::AgentError {
+            status: error_status_name(self.status),
+            code: self.status,
+            oid: self.oid,
+            hint: error_status_hint(self.status),
+        }
+    }
+}
+
+/// Why one attempt failed before an answer could be read.
+enum Failure {
+    Snmp(snmp2::Error),
+    Io(std::io::Error),
+}
+
+impl From<snmp2::Error> for Failure {
+    fn from(e: snmp2::Error) -> Self {
+        Failure::Snmp(e)
+    }
+}
+
+pub struct Transport {
+    cfg: Config,
+    session: Option<Box<AsyncSession>>,
+    next_request_id: i32,
+    /// Set once a v3 discovery was answered: a later silence is then not "host down".
+    discovery_answered: bool,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("host", &self.cfg.host)
+            .field("port", &self.cfg.port)
+            .field("connected", &self.session.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn oid_of(arcs: &[u32]) -> std::result::Result<Oid<'static>, String> {
+    let wide: Vec<u64> = arcs.iter().map(|&a| u64::from(a)).collect();
+    Oid::from(&wide).map_err(|e| format!("OID {} cannot be encoded: {e:?}", oid_string(arcs)))
+}
+
+fn arcs_of(oid: &Oid<'_>) -> Option<Vec<u32>> {
+    oid.iter()?.map(|a| u32::try_from(a).ok()).collect()
+}
+
+fn own_value(v: &snmp2::Value<'_>) -> Value {
+    use snmp2::Value as V;
+    match v {
+        V::Integer(i) => Value::Integer(*i),
+        V::OctetString(b) => Value::OctetString(b.to_vec()),
+        V::ObjectIdentifier(o) => {
+            arcs_of(o).map_or_else(|| Value::Other(format!("OID {o}")), Value::ObjectIdentifier)
+        }
+        V::Counter32(c) => Value::Counter32(*c),
+        V::Unsigned32(c) => Value::Unsigned32(*c),
+        V::Timeticks(c) => Value::Timeticks(*c),
+        V::Counter64(c) => Value::Counter64(*c),
+        V::IpAddress(a) => Value::IpAddress(*a),
+        V::Null => Value::Null,
+        V::NoSuchObject => Value::NoSuchObject,
+        V::NoSuchInstance => Value::NoSuchInstance,
+        V::EndOfMibView => Value::EndOfMibView,
+        other => Value::Other(format!("{other:?}")),
+    }
+}
+
+fn own_pdu(pdu: &snmp2::Pdu<'_>) -> std::result::Result<(u32, u32, Varbinds), String> {
+    let mut out = Vec::new();
+    for (name, value) in pdu.varbinds.clone() {
+        let arcs = arcs_of(&name).ok_or_else(|| format!("OID {name} has an arc above 2^32"))?;
+        out.push((arcs, own_value(&value)));
+    }
+    Ok((pdu.error_status, pdu.error_index, out))
+}
+
+impl Transport {
+    pub fn new(cfg: Config) -> Self {
+        // Start request IDs somewhere not obviously shared with another client.
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(1);
+        Transport {
+            cfg,
+            session: None,
+            next_request_id: i32::try_from(seed & 0x3fff_ffff).unwrap_or(1),
+            discovery_answered: false,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    fn security(&self) -> snmp2::v3::Security {
+        use snmp2::v3::{Auth, AuthProtocol as A, Cipher, KeyExtension, Security};
+        let c = &self.cfg;
+        let proto = match c.auth {
+            AuthProtocol::None | AuthProtocol::Md5 => A::Md5,
+            AuthProtocol::Sha1 => A::Sha1,
+            AuthProtocol::Sha224 => A::Sha224,
+            AuthProtocol::Sha256 => A::Sha256,
+            AuthProtocol::Sha384 => A::Sha384,
+            AuthProtocol::Sha512 => A::Sha512,
+        };
+        // validate() guarantees non-empty keys wherever snmp2 would use them; snmp2 never
+        // derives a key for noAuthNoPriv, so the placeholder is never hashed.
+        let auth_key = if c.auth == AuthProtocol::None {
+            "unused-noauth"
+        } else {
+            c.auth_key.expose()
+        };
+        let mut sec = Security::new(c.user.as_bytes(), auth_key.as_bytes())
+            .with_auth_protocol(proto)
+            .with_context_name(&c.context);
+        let cipher = match c.privacy {
+            PrivProtocol::None => None,
+            PrivProtocol::Des => Some((Cipher::Des, None)),
+            PrivProtocol::Aes128 => Some((Cipher::Aes128, None)),
+            PrivProtocol::Aes192 => Some((Cipher::Aes192, Some(KeyExtension::Blumenthal))),
+            PrivProtocol::Aes256 => Some((Cipher::Aes256, Some(KeyExtension::Blumenthal))),
+            PrivProtocol::Aes192Cisco => Some((Cipher::Aes192, Some(KeyExtension::Reeder))),
+            PrivProtocol::Aes256Cisco => Some((Cipher::Aes256, Some(KeyExtension::Reeder))),
+        };
+        sec = match (c.auth, cipher) {
+            (AuthProtocol::None, _) => sec.with_auth(Auth::NoAuthNoPriv),
+            (_, None) => sec.with_auth(Auth::AuthNoPriv),
+            (_, Some((cipher, ext))) => {
+                let s = sec.with_auth(Auth::AuthPriv {
+                    cipher,
+                    privacy_password: c.priv_key.expose().as_bytes().to_vec(),
+                });
+                match ext {
+                    Some(e) => s.with_key_extension_method(e),
+                    None => s,
+                }
+            }
+        };
+        sec
+    }
+
+    fn take_request_id(&mut self) -> i32 {
+        let id = self.next_request_id;
+        self.next_request_id = self.next_request_id.wrapping_add(1000) & 0x3fff_ffff;
+        id
+    }
+
+    fn map_io(&self, e: &std::io::Error) -> Error {
+        Error::Network {
+            host: self.cfg.host.clone(),
+            port: self.cfg.port,
+            detail: e.to_string(),
+        }
+    }
+
+    fn protocol(&self, detail: impl Into<String>) -> Error {
+        Error::Protocol {
+            host: self.cfg.host.clone(),
+            port: self.cfg.port,
+            detail: detail.into(),
+        }
+    }
+
+    /// Create the UDP session and, for v3, run engine discovery.
+    async fn open(&mut self) -> std::result::Result<Box<AsyncSession>, Failure> {
+        let id = self.take_request_id();
+        let addr = (self.cfg.host.as_str(), self.cfg.port);
+        let community = self.cfg.community.expose().as_bytes().to_vec();
+        let made = match self.cfg.version {
+            SnmpVersion::V1 => AsyncSession::new_v1(addr, &community, id).await,
+            SnmpVersion::V2c => AsyncSession::new_v2c(addr, &community, id).await,
+            SnmpVersion::V3 => AsyncSession::new_v3(addr, id, self.security()).await,
+        };
+        let mut session = Box::new(made.map_err(Failure::Io)?);
+        if self.cfg.version == SnmpVersion::V3 {
+            Box::pin(session.init()).await?;
+            self.discovery_answered = true;
+        }
+        Ok(session)
+    }
+
+    async fn exchange(
+        session: &mut AsyncSession,
+        req: &Request,
+    ) -> std::result::Result<std::result::Result<(u32, u32, Varbinds), String>, snmp2::Error> {
+        let result = match req {
+            Request::Get(oids) => {
+                let owned: std::result::Result<Vec<Oid<'static>>, String> =
+                    oids.iter().map(|o| oid_of(o)).collect();
+                let owned = match owned {
+                    Ok(o) => o,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let refs: Vec<&Oid<'_>> = owned.iter().collect();
+                let pdu = Box::pin(session.get_many(&refs)).await?;
+                own_pdu(&pdu)
+            }
+            Request::GetNext(oid) => {
+                let o = match oid_of(oid) {
+                    Ok(o) => o,
+                    Err(e) => return Ok(Err(e)),
+                };
+                let pdu = Box::pin(session.getnext(&o)).await?;
+                own_pdu(&pdu)
+            }
+            Request::Set(vbs) => {
+                let mut oids = Vec::with_capacity(vbs.len());
+                for (o, _) in vbs {
+                    match oid_of(o) {
+                        Ok(o) => oids.push(o),
+                        Err(e) => return Ok(Err(e)),
+                    }
+                }
+                let values: Vec<(&Oid<'_>, snmp2::Value<'_>)> = oids
+                    .iter()
+                    .zip(vbs)
+                    .map(|(o, (_, v))| {
+                        let value = match v {
+                            SetValue::Integer(i) => snmp2::Value::Integer(*i),
+                            SetValue::OctetString(b) => snmp2::Value::OctetString(b),
+                        };
+                        (o, value)
+                    })
+                    .collect();
+                let pdu = Box::pin(session.set(&values)).await?;
+                own_pdu(&pdu)
+            }
+        };
+        Ok(result)
+    }
+
+    fn timeout_error(&self, tries: u32) -> Error {
+        let c = &self.cfg;
+        if c.version == SnmpVersion::V3
+            && self.discovery_answered
+            && c.privacy != PrivProtocol::None
+        {
+            return Error::DecryptionError {
+                user: c.user.clone(),
+                privacy: c.privacy.name().into(),
+                detail: format!(
+                    " ({tries} tries; engine discovery was answered, so the agent is up)"
+                ),
+            };
+        }
+        let hint = match c.version {
+            SnmpVersion::V1 | SnmpVersion::V2c => format!(
+                "and the community string (--community) and --version {}: agents ignore requests with a wrong community",
+                c.version
+            ),
+            SnmpVersion::V3 if self.discovery_answered => {
+                "and the SNMPv3 settings: the agent answered engine discovery but not the request".into()
+            }
+            SnmpVersion::V3 => "and that the agent speaks SNMPv3 (engine discovery got no answer)".into(),
+        };
+        Error::Timeout {
+            host: c.host.clone(),
+            port: c.port,
+            tries,
+            timeout: c.timeout,
+            hint,
+        }
+    }
+
+    async fn diagnose_auth_failure(&self, fallback: &str) -> Error {
+        let c = &self.cfg;
+        match probe::diagnose(c).await {
+            Diagnosis::UnknownUser => Error::UnknownUserName { user: c.user.clone() },
+            Diagnosis::WrongDigest => Error::WrongDigest { user: c.user.clone(), auth: c.auth.name().into() },
+            Diagnosis::UnsupportedSecLevel => {
+                Error::UnsupportedSecurityLevel { user: c.user.clone(), level: c.security_level().into() }
+            }
+            Diagnosis::UnknownContext => Error::UnknownContext { context: c.context.clone() },
+            Diagnosis::NotInTimeWindow => Error::NotInTimeWindow { boots_hint: "reported by the agent".into() },
+            other => Error::AuthenticationFailed {
+                user: c.user.clone(),
+                detail: format!(
+                    "{fallback}; a diagnostic probe found: {}. Check --user, --auth/--auth-key and --priv/--priv-key against the PDU",
+                    other.describe()
+                ),
+            },
+        }
+    }
+
+    /// Send `req`, with timeout and retries; Ok(Err(refusal)) when the agent answered with an error-status.
+    pub async fn request_raw(
+        &mut self,
+        req: &Request,
+    ) -> Result<std::result::Result<Varbinds, AgentRefusal>> {
+        let mut tries: u32 = 0;
+        let mut resyncs: u32 = 0;
+        let max_tries = self.cfg.retries.saturating_add(1);
+        let per_try: Duration = self.cfg.timeout;
+        loop {
+            tries += 1;
+            let needs_open = self.session.is_none();
+            // Opening a v3 session is one more round trip: give it its own allowance.
+            let limit = if needs_open && self.cfg.version == SnmpVersion::V3 {
+                per_try * 2
+            } else {
+                per_try
+            };
+            let attempt = {
+                let fut = async {
+                    let mut session = match self.session.take() {
+                        Some(s) => s,
+                        None => self.open().await?,
+                    };
+                    let r = Self::exchange(&mut session, req).await;
+                    self.session = Some(session);
+                    r.map_err(Failure::Snmp)
+                };
+                timeout(limit, Box::pin(fut)).await
+            };
+            let outcome = match attempt {
+                Err(_elapsed) => {
+                    // A late answer would be read as the answer to the next request: start afresh.
+                    self.session = None;
+                    tracing::debug!(tries, "no answer within {:?}", per_try);
+                    if tries >= max_tries {
+                        return Err(self.timeout_error(tries));
+                    }
+                    continue;
+                }
+                Ok(r) => r,
+            };
+            match outcome {
+                Ok(Ok((0, _, vbs))) => return Ok(Ok(vbs)),
+                Ok(Ok((status, index, _))) => {
+                    let oid = req.oid_at(index).unwrap_or_else(|| req.first_oid());
+                    return Ok(Err(AgentRefusal { status, oid }));
+                }
+                Ok(Err(detail)) => return Err(self.protocol(detail)),
+                Err(Failure::Io(e)) => return Err(self.map_io(&e)),
+                Err(Failure::Snmp(e)) => match self.classify(e, &mut resyncs, &mut tries).await {
+                    Some(err) => return Err(err),
+                    None => continue,
+                },
+            }
+        }
+    }
+
+    /// Decide what an snmp2 error means: `None` = try again.
+    async fn classify(
+        &mut self,
+        e: snmp2::Error,
+        resyncs: &mut u32,
+        tries: &mut u32,
+    ) -> Option<Error> {
+        use snmp2::v3::AuthErrorKind as K;
+        use snmp2::Error as E;
+        let c = &self.cfg;
+        tracing::debug!(error = %e, "snmp2 error");
+        match e {
+            // Engine boots/time learnt (first request, or the agent restarted): send again,
+            // then re-discover once, then give up.
+            E::AuthUpdated | E::AuthFailure(K::EngineBootsMismatch | K::EngineTimeMismatch | K::EngineIdMismatch) => {
+                *resyncs += 1;
+                *tries = tries.saturating_sub(1);
+                if *resyncs == 3 {
+                    self.session = None;
+                }
+                if *resyncs > 3 {
+                    return Some(Error::NotInTimeWindow { boots_hint: "changed between requests".into() });
+                }
+                None
+            }
+            E::AuthFailure(K::NotAuthenticated) if self.session.is_some() || self.discovery_answered => {
+                self.session = None;
+                Some(self.diagnose_auth_failure("the agent refused our authenticated request").await)
+            }
+            E::AuthFailure(K::NotAuthenticated) => Some(Error::DiscoveryFailed {
+                host: c.host.clone(),
+                port: c.port,
+                detail: "the answer to discovery carried no engine ID".into(),
+            }),
+            E::AuthFailure(K::SignatureMismatch) => {
+                self.session = None;
+                Some(Error::WrongDigest { user: c.user.clone(), auth: c.auth.name().into() })
+            }
+            E::AuthFailure(K::KeyExtensionRequired) => Some(Error::BadConfig(format!(
+                "--priv {} with --auth {} needs a key extension: use aes192/aes256 (net-snmp style) or aes192-cisco/aes256-cisco",
+                c.privacy.name(),
+                c.auth.name()
+            ))),
+            E::AuthFailure(K::ReplyNotEncrypted) => Some(self.protocol(
+                "the agent answered an encrypted request in clear text, which usually means it rejected it",
+            )),
+            E::AsnWrongType if c.version == SnmpVersion::V3 => {
+                // An authenticated Report instead of a Response (unknown context, …).
+                self.session = None;
+                Some(self.diagnose_auth_failure("the agent answered with a Report instead of a Response").await)
+            }
+            E::Receive => {
+                self.session = None;
+                Some(Error::Unreachable { host: c.host.clone(), port: c.port })
+            }
+            E::RequestIdMismatch | E::CommunityMismatch => {
+                // A stale answer to an earlier (timed-out) request: new socket, count it as a try.
+                self.session = None;
+                if *tries > self.cfg.retries {
+                    Some(self.protocol(format!("{e}: answers do not match requests")))
+                } else {
+                    None
+                }
+            }
+            E::Send => {
+                self.session = None;
+                Some(Error::Network { host: c.host.clone(), port: c.port, detail: "cannot send the request".into() })
+            }
+            other => {
+                self.session = None;
+                Some(self.protocol(other.to_string()))
+            }
+        }
+    }
+
+    /// Send `req`; an error-status becomes [`Error::AgentError`].
+    pub async fn request(&mut self, req: &Request) -> Result<Varbinds> {
+        self.request_raw(req)
+            .await?
+            .map_err(AgentRefusal::into_error)
+    }
+
+    pub async fn get(&mut self, oids: Vec<Vec<u32>>) -> Result<Varbinds> {
+        self.request(&Request::Get(oids)).await
+    }
+
+    /// GET one OID; a v1 noSuchName becomes `Value::NoSuchObject`.
+    pub async fn get_one(&mut self, oid: &[u32]) -> Result<Value> {
+        match self.request_raw(&Request::Get(vec![oid.to_vec()])).await? {
+            Ok(vbs) => Ok(vbs
+                .into_iter()
+                .next()
+                .map_or(Value::NoSuchObject, |(_, v)| v)),
+            Err(r) if r.status == 2 => Ok(Value::NoSuchObject),
+            Err(r) => Err(r.into_error()),
+        }
+    }
+
+    /// Every (oid, value) below `column`, by GETNEXT.
+    pub async fn walk(&mut self, column: &[u32]) -> Result<Varbinds> {
+        let mut out = Vec::new();
+        let mut cursor = column.to_vec();
+        for _ in 0..100_000 {
+            let next = match self.request_raw(&Request::GetNext(cursor.clone())).await? {
+                Ok(vbs) => vbs.into_iter().next(),
+                Err(r) if r.status == 2 => None, // v1 end of MIB
+                Err(r) => return Err(r.into_error()),
+            };
+            let Some((oid, value)) = next else { break };
+            if !oid.starts_with(column) || value.is_missing() {
+                break;
+            }
+            if oid <= cursor {
+                return Err(self.protocol(format!(
+                    "GETNEXT of {} returned {}, which does not come after it",
+                    oid_string(&cursor),
+                    oid_string(&oid)
+                )));
+            }
+            cursor.clone_from(&oid);
+            out.push((oid, value));
+        }
+        Ok(out)
+    }
+
+    pub async fn set(
+        &mut self,
+        vbs: Vec<(Vec<u32>, SetValue)>,
+    ) -> Result<std::result::Result<Varbinds, AgentRefusal>> {
+        self.request_raw(&Request::Set(vbs)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oid_conversion_round_trip() {
+        let arcs = vec![1, 3, 6, 1, 4, 1, 13742, 6, 4, 1, 2, 1, 2, 1, 3];
+        let oid = oid_of(&arcs).expect("valid");
+        assert_eq!(arcs_of(&oid), Some(arcs));
+        assert!(oid_of(&[9, 99]).is_err());
+    }
+
+    #[test]
+    fn refusal_names_status_and_oid() {
+        let req = Request::Set(vec![(
+            vec![1, 3, 6, 1, 2, 1, 1, 1, 0],
+            SetValue::Integer(1),
+        )]);
+        assert_eq!(req.oid_at(1).as_deref(), Some(".1.3.6.1.2.1.1.1.0"));
+        assert_eq!(req.oid_at(0), None);
+        let e = AgentRefusal {
+            status: 17,
+            oid: ".1.3.6.1.2.1.1.1.0".into(),
+        }
+        .into_error();
+        assert!(e.to_string().contains("notWritable"), "{e}");
+    }
+
+    #[test]
+    fn values() {
+        assert_eq!(Value::Counter32(5).as_i64(), Some(5));
+        assert!(Value::NoSuchInstance.is_missing());
+        assert_eq!(
+            Value::OctetString(b"a".to_vec()).as_text().as_deref(),
+            Some("a")
+        );
+    }
+
+    #[tokio::test]
+    async fn nothing_listening_is_unreachable_not_a_timeout() {
+        // Bind and drop to find a port that is very likely closed.
+        let port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .and_then(|s| s.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(9);
+        let mut cfg = Config::new("127.0.0.1");
+        cfg.port = port;
+        cfg.retries = 0;
+        let mut t = Transport::new(cfg);
+        let r = t.get(vec![vec![1, 3, 6, 1, 2, 1, 1, 1, 0]]).await;
+        assert!(
+            matches!(
+                r,
+                Err(Error::Unreachable { .. }) | Err(Error::Timeout { .. })
+            ),
+            "{r:?}"
+        );
+    }
+}

@@ -1,0 +1,265 @@
+//! Test agents the driver is proven against. Each starts on a free 127.0.0.1 UDP port with
+//! a throwaway directory and is killed on drop. A missing agent binary is a test FAILURE.
+//!
+//! `snmpd` is net-snmp's agent (nobody on this project wrote it). A `pdusim` agent can be
+//! added beside it: implement `TestAgent` and reuse `USERS` / `config_for`.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::net::UdpSocket;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use pdu_driver::{AuthProtocol, Config, PrivProtocol, SnmpVersion, Vendor};
+
+/// One SNMPv3 user, the same for every test agent.
+#[derive(Debug, Clone, Copy)]
+pub struct TestUser {
+    pub name: &'static str,
+    pub auth: AuthProtocol,
+    pub auth_key: &'static str,
+    pub privacy: PrivProtocol,
+    pub priv_key: &'static str,
+}
+
+impl TestUser {
+    pub fn level(&self) -> &'static str {
+        match (self.auth, self.privacy) {
+            (AuthProtocol::None, _) => "noauth",
+            (_, PrivProtocol::None) => "auth",
+            _ => "priv",
+        }
+    }
+}
+
+pub const fn user(name: &'static str, auth: AuthProtocol, auth_key: &'static str, privacy: PrivProtocol, priv_key: &'static str) -> TestUser {
+    TestUser { name, auth, auth_key, privacy, priv_key }
+}
+
+/// The users every agent is configured with.
+pub const USERS: &[TestUser] = &[
+    user("md5des", AuthProtocol::Md5, "md5des-auth-key", PrivProtocol::Des, "md5des-priv-key"),
+    user("md5aes", AuthProtocol::Md5, "md5aes-auth-key", PrivProtocol::Aes128, "md5aes-priv-key"),
+    user("shades", AuthProtocol::Sha1, "shades-auth-key", PrivProtocol::Des, "shades-priv-key"),
+    user("shaaes", AuthProtocol::Sha1, "shaaes-auth-key", PrivProtocol::Aes128, "shaaes-priv-key"),
+    user("sha224aes", AuthProtocol::Sha224, "sha224aes-auth-key", PrivProtocol::Aes128, "sha224aes-priv-key"),
+    user("sha256aes", AuthProtocol::Sha256, "sha256aes-auth-key", PrivProtocol::Aes128, "sha256aes-priv-key"),
+    user("sha256aes256", AuthProtocol::Sha256, "sha256aes256-auth", PrivProtocol::Aes256, "sha256aes256-priv"),
+    user("sha384aes192", AuthProtocol::Sha384, "sha384aes192-auth", PrivProtocol::Aes192, "sha384aes192-priv"),
+    user("sha512aes256", AuthProtocol::Sha512, "sha512aes256-auth", PrivProtocol::Aes256, "sha512aes256-priv"),
+    user("shaaes256", AuthProtocol::Sha1, "shaaes256-auth-key", PrivProtocol::Aes256, "shaaes256-priv-key"),
+    user("shaonly", AuthProtocol::Sha1, "shaonly-auth-key", PrivProtocol::None, ""),
+    user("sha256only", AuthProtocol::Sha256, "sha256only-auth-key", PrivProtocol::None, ""),
+    user("noauth", AuthProtocol::None, "", PrivProtocol::None, ""),
+];
+
+pub fn find_user(name: &str) -> TestUser {
+    *USERS.iter().find(|u| u.name == name).unwrap_or_else(|| panic!("no test user {name}"))
+}
+
+pub trait TestAgent {
+    fn port(&self) -> u16;
+    /// What the agent printed so far, for failure messages.
+    fn log(&self) -> String;
+}
+
+/// A v2c config with the read-write community and the Raritan PX2 profile.
+pub fn v2c_config(agent: &dyn TestAgent) -> Config {
+    let mut c = Config::new("127.0.0.1");
+    c.port = agent.port();
+    c.version = SnmpVersion::V2c;
+    c.community = "private".into();
+    c.vendor = "raritan-px2".parse().unwrap();
+    c.timeout = Duration::from_millis(700);
+    c.retries = 1;
+    c.verify = Some(Duration::from_secs(3));
+    c
+}
+
+/// A v3 config for `u`.
+pub fn config_for(agent: &dyn TestAgent, u: &TestUser) -> Config {
+    let mut c = v2c_config(agent).v3(u.name, u.auth, u.auth_key, u.privacy, u.priv_key);
+    c.vendor = Vendor::Profile(&pdu_driver::vendors::RARITAN_PX2);
+    c
+}
+
+fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn net_snmp_auth(a: AuthProtocol) -> &'static str {
+    match a {
+        AuthProtocol::None => "",
+        AuthProtocol::Md5 => "MD5",
+        AuthProtocol::Sha1 => "SHA",
+        AuthProtocol::Sha224 => "SHA-224",
+        AuthProtocol::Sha256 => "SHA-256",
+        AuthProtocol::Sha384 => "SHA-384",
+        AuthProtocol::Sha512 => "SHA-512",
+    }
+}
+
+fn net_snmp_priv(p: PrivProtocol) -> &'static str {
+    match p {
+        PrivProtocol::None => "",
+        PrivProtocol::Des => "DES",
+        PrivProtocol::Aes128 => "AES",
+        PrivProtocol::Aes192 => "AES-192",
+        PrivProtocol::Aes256 => "AES-256",
+        PrivProtocol::Aes192Cisco => "AES-192C",
+        PrivProtocol::Aes256Cisco => "AES-256C",
+    }
+}
+
+/// net-snmp's snmpd with a throwaway config and the PDU2 pass_persist subtree.
+pub struct Snmpd {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+pub const SNMPD: &str = "/usr/sbin/snmpd";
+
+impl Snmpd {
+    pub fn start(outlets: u32) -> Snmpd {
+        let mut last_err = String::new();
+        for _ in 0..5 {
+            match Self::try_start(outlets) {
+                Ok(s) => return s,
+                Err(e) => last_err = e,
+            }
+        }
+        panic!("could not start snmpd: {last_err}");
+    }
+
+    fn config_text(port: u16, script: &Path, outlets: u32, persist: &Path) -> String {
+        let mut conf = format!(
+            "agentAddress udp:127.0.0.1:{port}\n\
+             [snmp] persistentDir {persist}\n\
+             rwcommunity private 127.0.0.1\n\
+             rocommunity public 127.0.0.1\n\
+             sysObjectID .1.3.6.1.4.1.13742.6\n\
+             sysDescr PX2 030004 (net-snmp test agent)\n\
+             sysName test-pdu\n\
+             dontLogTCPWrappersConnects yes\n\
+             pass_persist .1.3.6.1.4.1.13742.6 {script} {outlets}\n",
+            persist = persist.display(),
+            script = script.display()
+        );
+        for u in USERS {
+            match u.level() {
+                "noauth" => conf.push_str(&format!("createUser {}\n", u.name)),
+                "auth" => conf.push_str(&format!("createUser {} {} \"{}\"\n", u.name, net_snmp_auth(u.auth), u.auth_key)),
+                _ => conf.push_str(&format!(
+                    "createUser {} {} \"{}\" {} \"{}\"\n",
+                    u.name,
+                    net_snmp_auth(u.auth),
+                    u.auth_key,
+                    net_snmp_priv(u.privacy),
+                    u.priv_key
+                )),
+            }
+            conf.push_str(&format!("rwuser {} {}\n", u.name, u.level()));
+        }
+        // A user who may only read: SETs get noAccess/authorizationError.
+        conf.push_str("createUser reader SHA \"reader-auth-key\" AES \"reader-priv-key\"\nrouser reader priv\n");
+        conf
+    }
+
+    fn try_start(outlets: u32) -> Result<Snmpd, String> {
+        assert!(
+            Path::new(SNMPD).exists(),
+            "{SNMPD} is missing: install net-snmp's agent (Debian package `snmpd`); these tests never skip"
+        );
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let script_src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pdu2_outlets.py");
+        let script = dir.path().join("pdu2_outlets.py");
+        std::fs::copy(&script_src, &script).map_err(|e| format!("copy {}: {e}", script_src.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+        }
+        let persist = dir.path().join("persist");
+        std::fs::create_dir_all(&persist).map_err(|e| e.to_string())?;
+        let port = free_udp_port();
+        let conf_path = dir.path().join("snmpd.conf");
+        let mut f = std::fs::File::create(&conf_path).map_err(|e| e.to_string())?;
+        f.write_all(Self::config_text(port, &script, outlets, &persist).as_bytes()).map_err(|e| e.to_string())?;
+        drop(f);
+        let log = std::fs::File::create(dir.path().join("snmpd.log")).map_err(|e| e.to_string())?;
+        let child = Command::new(SNMPD)
+            .args(["-f", "-Lo", "-C", "-c"])
+            .arg(&conf_path)
+            .arg("-p")
+            .arg(dir.path().join("snmpd.pid"))
+            .env("SNMP_PERSISTENT_DIR", &persist)
+            .env("MIBS", "")
+            .env("MIBDIRS", dir.path())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("spawn {SNMPD}: {e}"))?;
+        let mut agent = Snmpd { child, port, dir };
+        agent.wait_ready()?;
+        Ok(agent)
+    }
+
+    /// Poll with a plain v2c GET of sysDescr until snmpd answers.
+    fn wait_ready(&mut self) -> Result<(), String> {
+        let sock = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(Duration::from_millis(100))).map_err(|e| e.to_string())?;
+        let get = v2c_get_sys_descr();
+        let start = Instant::now();
+        let mut buf = [0u8; 2048];
+        while start.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(format!("snmpd exited with {status}: {}", self.log()));
+            }
+            let _ = sock.send_to(&get, ("127.0.0.1", self.port));
+            if let Ok((n, _)) = sock.recv_from(&mut buf) {
+                if n > 0 {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!("snmpd did not answer on port {} within 10 s: {}", self.port, self.log()))
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// GET sysDescr.0 with community "public", request-id 1.
+fn v2c_get_sys_descr() -> Vec<u8> {
+    fn tlv(tag: u8, c: &[u8]) -> Vec<u8> {
+        let mut v = vec![tag, u8::try_from(c.len()).unwrap()];
+        v.extend_from_slice(c);
+        v
+    }
+    let oid = tlv(0x06, &[0x2b, 6, 1, 2, 1, 1, 1, 0]);
+    let vb = tlv(0x30, &[oid, vec![0x05, 0x00]].concat());
+    let vbs = tlv(0x30, &vb);
+    let pdu = tlv(0xa0, &[vec![2, 1, 1, 2, 1, 0, 2, 1, 0], vbs].concat());
+    tlv(0x30, &[vec![2, 1, 1], tlv(0x04, b"public"), pdu].concat())
+}
+
+impl TestAgent for Snmpd {
+    fn port(&self) -> u16 {
+        self.port
+    }
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("snmpd.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Snmpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

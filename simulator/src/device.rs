@@ -1,0 +1,446 @@
+//! One simulated PDU: its engine, counters, MIB tree, and the state behind it (system group
+//! strings and outlets), persisted to its state directory on every change.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::engine::{Engine, EngineError};
+use crate::mib::{Access, Cell, EngineObject, MibTree, SystemObject};
+use crate::outlet::{Outlet, Power};
+use crate::persist::write_atomically;
+use crate::security::{Community, SecurityError, UserSpec, UserTable};
+use crate::stats::{read, AgentStats};
+use crate::vendor::{expect_display_string, VendorProfile};
+use crate::wire::{ErrorStatus, Oid, Value};
+
+/// How many octets sysContact, sysName and sysLocation hold (SNMPv2-MIB: SIZE (0..255)).
+const SYSTEM_STRING_MAX: usize = 255;
+/// The largest message this agent accepts or sends (the largest UDP payload over IPv4).
+pub const MAX_MESSAGE_SIZE: usize = 65507;
+
+/// Everything needed to start one PDU, as a config file or the command line describes it.
+#[derive(Clone, Debug)]
+pub struct DeviceSpec {
+    pub name: String,
+    pub vendor: &'static dyn VendorProfile,
+    pub outlets: u32,
+    pub outlet_names: Vec<String>,
+    pub initial_power: Power,
+    pub power_off_period: Duration,
+    pub sys_descr: Option<String>,
+    pub sys_name: String,
+    pub sys_contact: String,
+    pub sys_location: String,
+    pub state_dir: Option<PathBuf>,
+    pub engine_id: Option<Vec<u8>>,
+    pub communities: Vec<Community>,
+    pub users: Vec<UserSpec>,
+    /// SNMPv3 context names this PDU answers to, besides the default empty context.
+    pub contexts: Vec<String>,
+    /// The most varbinds a GETBULK response carries, whatever max-repetitions asks.
+    pub max_bulk_varbinds: usize,
+}
+
+impl std::fmt::Debug for dyn VendorProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("PDU {pdu}: {source}")]
+    Engine { pdu: String, source: EngineError },
+    #[error("PDU {pdu}: {source}")]
+    Security { pdu: String, source: SecurityError },
+    #[error("PDU {pdu}: cannot read outlet state {path}: {detail}; fix or delete the file to start afresh")]
+    State {
+        pdu: String,
+        path: PathBuf,
+        detail: String,
+    },
+}
+
+/// The mutable part of a PDU: what SETs change and what survives a restart.
+#[derive(Clone, Debug)]
+pub struct DeviceState {
+    pub sys_name: String,
+    pub sys_contact: String,
+    pub sys_location: String,
+    pub outlets: Vec<Outlet>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedState {
+    sys_name: String,
+    sys_contact: String,
+    sys_location: String,
+    outlets: Vec<SavedOutlet>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedOutlet {
+    name: String,
+    power: Power,
+    power_off_period_secs: u64,
+}
+
+const STATE_FILE: &str = "outlets.toml";
+
+pub struct Device {
+    pub name: String,
+    pub vendor: &'static dyn VendorProfile,
+    pub engine: Engine,
+    pub stats: AgentStats,
+    pub users: UserTable,
+    pub communities: Vec<Community>,
+    pub contexts: Vec<String>,
+    pub max_bulk_varbinds: usize,
+    tree: Arc<MibTree>,
+    sys_descr: String,
+    sys_object_id: Oid,
+    /// Clock reading at agent start, for sysUpTime.
+    started: Duration,
+    state: Mutex<DeviceState>,
+    state_file: Option<PathBuf>,
+}
+
+impl Device {
+    pub fn start(spec: DeviceSpec, clock: Arc<dyn Clock>) -> Result<Device, StartError> {
+        let pdu = spec.name.clone();
+        if let Some(dir) = &spec.state_dir {
+            std::fs::create_dir_all(dir).map_err(|e| StartError::State {
+                pdu: pdu.clone(),
+                path: dir.clone(),
+                detail: format!("{e}; check that the state directory is writable"),
+            })?;
+        }
+        let engine = Engine::start(
+            spec.state_dir.as_deref(),
+            spec.engine_id.clone(),
+            spec.vendor.enterprise(),
+            clock.clone(),
+        )
+        .map_err(|source| StartError::Engine {
+            pdu: pdu.clone(),
+            source,
+        })?;
+        let users =
+            UserTable::new(&spec.users, engine.id()).map_err(|source| StartError::Security {
+                pdu: pdu.clone(),
+                source,
+            })?;
+        let state_file = spec.state_dir.as_ref().map(|d| d.join(STATE_FILE));
+        let state =
+            initial_state(&spec, state_file.as_ref()).map_err(|detail| StartError::State {
+                pdu: pdu.clone(),
+                path: state_file.clone().unwrap_or_default(),
+                detail,
+            })?;
+        let device = Device {
+            name: spec.name.clone(),
+            vendor: spec.vendor,
+            started: clock.now(),
+            engine,
+            stats: AgentStats::default(),
+            users,
+            communities: spec.communities.clone(),
+            contexts: spec.contexts.clone(),
+            max_bulk_varbinds: spec.max_bulk_varbinds,
+            tree: Arc::new(build_tree(spec.vendor, spec.outlets)),
+            sys_descr: spec
+                .sys_descr
+                .clone()
+                .unwrap_or_else(|| spec.vendor.sys_descr().to_string()),
+            sys_object_id: Oid::new(spec.vendor.sys_object_id()),
+            state: Mutex::new(state),
+            state_file,
+        };
+        device.save(&device.lock_state());
+        Ok(device)
+    }
+
+    pub fn tree(&self) -> &MibTree {
+        &self.tree
+    }
+
+    pub fn now(&self) -> Duration {
+        self.engine.now()
+    }
+
+    /// Locks the device state for one request: a request sees one consistent state.
+    pub fn lock_state(&self) -> MutexGuard<'_, DeviceState> {
+        // A panic while holding the lock cannot leave the state half-written in a way that
+        // matters more than stopping would, so carry on with the data as it is.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn read(&self, cell: &Cell, state: &mut DeviceState, now: Duration) -> Value<'static> {
+        match cell {
+            Cell::Static(v) => v.clone(),
+            Cell::System(object) => match object {
+                SystemObject::Descr => {
+                    Value::OctetString(Cow::Owned(self.sys_descr.clone().into_bytes()))
+                }
+                SystemObject::ObjectId => Value::ObjectId(self.sys_object_id.clone()),
+                SystemObject::UpTime => {
+                    Value::TimeTicks(centiseconds(now.saturating_sub(self.started)))
+                }
+                SystemObject::Contact => Value::octets(state.sys_contact.clone()),
+                SystemObject::Name => Value::octets(state.sys_name.clone()),
+                SystemObject::Location => Value::octets(state.sys_location.clone()),
+                SystemObject::Services => Value::Integer(72),
+            },
+            Cell::Counter(counter) => Value::Counter32(read(counter(&self.stats))),
+            Cell::Engine(object) => match object {
+                EngineObject::Id => Value::octets(self.engine.id().to_vec()),
+                EngineObject::Boots => Value::Integer(self.engine.boots()),
+                EngineObject::Time => Value::Integer(self.engine.time()),
+                EngineObject::MaxMessageSize => Value::Integer(MAX_MESSAGE_SIZE as i32),
+            },
+            Cell::Vendor { column, index } => self.vendor.read(*column, *index, state, now),
+        }
+    }
+
+    /// Phase one of a SET: may this cell take this value? Changes nothing.
+    pub fn check_write(
+        &self,
+        cell: &Cell,
+        access: Access,
+        value: &Value<'_>,
+        state: &DeviceState,
+    ) -> Result<(), ErrorStatus> {
+        if access == Access::ReadOnly {
+            return Err(ErrorStatus::NotWritable);
+        }
+        match cell {
+            Cell::System(SystemObject::Contact | SystemObject::Name | SystemObject::Location) => {
+                expect_display_string(value, SYSTEM_STRING_MAX).map(|_| ())
+            }
+            Cell::Vendor { column, index } => {
+                self.vendor.check_write(*column, *index, value, state)
+            }
+            _ => Err(ErrorStatus::NotWritable),
+        }
+    }
+
+    /// Phase two of a SET: applies a value `check_write` accepted.
+    pub fn write(&self, cell: &Cell, value: &Value<'_>, state: &mut DeviceState, now: Duration) {
+        let text = || match value {
+            Value::OctetString(s) => String::from_utf8_lossy(s).into_owned(),
+            _ => String::new(),
+        };
+        match cell {
+            Cell::System(SystemObject::Contact) => state.sys_contact = text(),
+            Cell::System(SystemObject::Name) => state.sys_name = text(),
+            Cell::System(SystemObject::Location) => state.sys_location = text(),
+            Cell::Vendor { column, index } => self.vendor.write(*column, *index, value, state, now),
+            _ => {}
+        }
+    }
+
+    /// Writes the state file (atomically). A failure is logged, not fatal: the PDU keeps
+    /// answering, as a real one with a worn flash would.
+    pub fn save(&self, state: &DeviceState) {
+        let Some(path) = &self.state_file else { return };
+        let saved = SavedState {
+            sys_name: state.sys_name.clone(),
+            sys_contact: state.sys_contact.clone(),
+            sys_location: state.sys_location.clone(),
+            outlets: state
+                .outlets
+                .iter()
+                .map(|o| SavedOutlet {
+                    name: o.name.clone(),
+                    power: o.settled_power(),
+                    power_off_period_secs: o.cycle_off_period.as_secs(),
+                })
+                .collect(),
+        };
+        let result = toml::to_string(&saved)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+            .and_then(|text| write_atomically(path, text.as_bytes()));
+        if let Err(e) = result {
+            tracing::error!(pdu = %self.name, path = %path.display(), "cannot save outlet state: {e}");
+        }
+    }
+
+    /// A copy of every outlet's power right now, for reports and tests.
+    pub fn outlet_powers(&self) -> Vec<Power> {
+        let now = self.now();
+        self.lock_state()
+            .outlets
+            .iter_mut()
+            .map(|o| o.power(now))
+            .collect()
+    }
+}
+
+fn centiseconds(d: Duration) -> u32 {
+    u32::try_from(d.as_millis() / 10).unwrap_or(u32::MAX)
+}
+
+fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<DeviceState, String> {
+    let mut state = DeviceState {
+        sys_name: spec.sys_name.clone(),
+        sys_contact: spec.sys_contact.clone(),
+        sys_location: spec.sys_location.clone(),
+        outlets: (0..spec.outlets as usize)
+            .map(|i| {
+                Outlet::new(
+                    spec.outlet_names.get(i).cloned().unwrap_or_default(),
+                    spec.initial_power,
+                    spec.power_off_period,
+                )
+            })
+            .collect(),
+    };
+    let Some(path) = state_file.filter(|p| p.exists()) else {
+        return Ok(state);
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let saved: SavedState = toml::from_str(&text).map_err(|e| e.to_string())?;
+    state.sys_name = saved.sys_name;
+    state.sys_contact = saved.sys_contact;
+    state.sys_location = saved.sys_location;
+    // The configured outlet count wins; saved outlets beyond it are dropped.
+    for (outlet, saved) in state.outlets.iter_mut().zip(saved.outlets) {
+        *outlet = Outlet::new(
+            saved.name,
+            saved.power,
+            Duration::from_secs(saved.power_off_period_secs.max(1)),
+        );
+    }
+    Ok(state)
+}
+
+const SYSTEM: [u32; 7] = [1, 3, 6, 1, 2, 1, 1];
+const SNMP_GROUP: [u32; 7] = [1, 3, 6, 1, 2, 1, 11];
+const SNMP_ENGINE: [u32; 9] = [1, 3, 6, 1, 6, 3, 10, 2, 1];
+const MPD_STATS: [u32; 9] = [1, 3, 6, 1, 6, 3, 11, 2, 1];
+const TARGET_OBJECTS: [u32; 8] = [1, 3, 6, 1, 6, 3, 12, 1];
+const USM_STATS: [u32; 9] = [1, 3, 6, 1, 6, 3, 15, 1, 1];
+
+pub const USM_STATS_OID: [u32; 9] = USM_STATS;
+
+fn under(prefix: &[u32], arc: u32) -> Vec<u32> {
+    let mut o = prefix.to_vec();
+    o.push(arc);
+    o
+}
+
+/// The objects every PDU has (MIB-II system and snmp groups, the engine and USM counters)
+/// plus the vendor's.
+pub fn build_tree(vendor: &dyn VendorProfile, outlets: u32) -> MibTree {
+    let mut t = MibTree::default();
+    let system = [
+        (1, Access::ReadOnly, SystemObject::Descr),
+        (2, Access::ReadOnly, SystemObject::ObjectId),
+        (3, Access::ReadOnly, SystemObject::UpTime),
+        (4, Access::ReadWrite, SystemObject::Contact),
+        (5, Access::ReadWrite, SystemObject::Name),
+        (6, Access::ReadWrite, SystemObject::Location),
+        (7, Access::ReadOnly, SystemObject::Services),
+    ];
+    for (arc, access, object) in system {
+        t.scalar(&under(&SYSTEM, arc), access, Cell::System(object));
+    }
+    type Counter = fn(&AgentStats) -> &std::sync::atomic::AtomicU32;
+    let snmp: [(u32, Counter); 18] = [
+        (1, |s| &s.snmp_in_pkts),
+        (2, |s| &s.snmp_out_pkts),
+        (3, |s| &s.snmp_in_bad_versions),
+        (4, |s| &s.snmp_in_bad_community_names),
+        (5, |s| &s.snmp_in_bad_community_uses),
+        (6, |s| &s.snmp_in_asn_parse_errs),
+        (8, |s| &s.snmp_in_too_bigs),
+        (13, |s| &s.snmp_in_total_req_vars),
+        (14, |s| &s.snmp_in_total_set_vars),
+        (15, |s| &s.snmp_in_get_requests),
+        (16, |s| &s.snmp_in_get_nexts),
+        (17, |s| &s.snmp_in_set_requests),
+        (20, |s| &s.snmp_out_too_bigs),
+        (21, |s| &s.snmp_out_no_such_names),
+        (22, |s| &s.snmp_out_bad_values),
+        (24, |s| &s.snmp_out_gen_errs),
+        (28, |s| &s.snmp_out_get_responses),
+        (31, |s| &s.snmp_silent_drops),
+    ];
+    for (arc, counter) in snmp {
+        t.scalar(
+            &under(&SNMP_GROUP, arc),
+            Access::ReadOnly,
+            Cell::Counter(counter),
+        );
+    }
+    // snmpEnableAuthenTraps: disabled(2); this agent sends no traps.
+    t.scalar(
+        &under(&SNMP_GROUP, 30),
+        Access::ReadOnly,
+        Cell::Static(Value::Integer(2)),
+    );
+    t.scalar(
+        &under(&SNMP_GROUP, 32),
+        Access::ReadOnly,
+        Cell::Counter(|s| &s.snmp_proxy_drops),
+    );
+    let engine = [
+        (1, EngineObject::Id),
+        (2, EngineObject::Boots),
+        (3, EngineObject::Time),
+        (4, EngineObject::MaxMessageSize),
+    ];
+    for (arc, object) in engine {
+        t.scalar(
+            &under(&SNMP_ENGINE, arc),
+            Access::ReadOnly,
+            Cell::Engine(object),
+        );
+    }
+    let mpd: [(u32, Counter); 3] = [
+        (1, |s| &s.snmp_unknown_security_models),
+        (2, |s| &s.snmp_invalid_msgs),
+        (3, |s| &s.snmp_unknown_pdu_handlers),
+    ];
+    for (arc, counter) in mpd {
+        t.scalar(
+            &under(&MPD_STATS, arc),
+            Access::ReadOnly,
+            Cell::Counter(counter),
+        );
+    }
+    t.scalar(
+        &under(&TARGET_OBJECTS, 4),
+        Access::ReadOnly,
+        Cell::Counter(|s| &s.snmp_unavailable_contexts),
+    );
+    t.scalar(
+        &under(&TARGET_OBJECTS, 5),
+        Access::ReadOnly,
+        Cell::Counter(|s| &s.snmp_unknown_contexts),
+    );
+    let usm: [(u32, Counter); 6] = [
+        (1, |s| &s.usm_unsupported_sec_levels),
+        (2, |s| &s.usm_not_in_time_windows),
+        (3, |s| &s.usm_unknown_user_names),
+        (4, |s| &s.usm_unknown_engine_ids),
+        (5, |s| &s.usm_wrong_digests),
+        (6, |s| &s.usm_decryption_errors),
+    ];
+    for (arc, counter) in usm {
+        t.scalar(
+            &under(&USM_STATS, arc),
+            Access::ReadOnly,
+            Cell::Counter(counter),
+        );
+    }
+    vendor.build(&mut t, outlets);
+    t
+}

@@ -1,0 +1,276 @@
+//! The authoritative SNMP engine (RFC 3414 §2.2): snmpEngineID, snmpEngineBoots (persisted and
+//! bumped at every start) and snmpEngineTime (seconds since this start, from the `Clock`).
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::persist::write_atomically;
+
+/// RFC 3414 §2.2.2: engineBoots at this value locks the engine out of authenticated traffic.
+pub const MAX_ENGINE_BOOTS: i32 = 2_147_483_647;
+/// RFC 3414 §2.2.3: the time window is 150 seconds.
+pub const TIME_WINDOW_SECS: i64 = 150;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(
+        "engine ID {0:?} is not valid: give 5 to 32 bytes as hex digits, e.g. 80001f8880c0ffee0001"
+    )]
+    BadEngineId(String),
+    #[error("cannot read engine state {path}: {source}; fix or delete the file to start afresh")]
+    ReadState {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("engine state {path} is corrupt ({detail}); fix or delete the file to start afresh")]
+    CorruptState { path: PathBuf, detail: String },
+    #[error(
+        "cannot write engine state {path}: {source}; check that the state directory is writable"
+    )]
+    WriteState {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Parses an engine ID given as hex (an optional `0x` prefix, `:` separators allowed).
+pub fn parse_engine_id(text: &str) -> Result<Vec<u8>, EngineError> {
+    let cleaned: String = text
+        .trim()
+        .trim_start_matches("0x")
+        .chars()
+        .filter(|c| *c != ':')
+        .collect();
+    let bytes = hex::decode(&cleaned).map_err(|_| EngineError::BadEngineId(text.to_string()))?;
+    // RFC 3411 SnmpEngineID: SIZE(5..32).
+    if !(5..=32).contains(&bytes.len()) {
+        return Err(EngineError::BadEngineId(text.to_string()));
+    }
+    Ok(bytes)
+}
+
+/// A fresh engine ID in RFC 3411 format 5 (octets): the enterprise (here Raritan's 13742, or
+/// whatever the caller's vendor is) with the high bit set, then 8 random octets.
+pub fn generate_engine_id(enterprise: u32) -> Vec<u8> {
+    let mut id = (enterprise | 0x8000_0000).to_be_bytes().to_vec();
+    id.push(5);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    hasher.write_u32(std::process::id());
+    id.extend_from_slice(&hasher.finish().to_be_bytes());
+    id
+}
+
+#[derive(Serialize, Deserialize)]
+struct EngineState {
+    engine_id: String,
+    boots: i32,
+}
+
+const ENGINE_FILE: &str = "engine.toml";
+
+/// The engine as it runs: ID, boots, and the clock its time is read from.
+pub struct Engine {
+    id: Vec<u8>,
+    boots: AtomicI32,
+    /// Clock reading (in nanoseconds) at which engine time was last reset to zero.
+    time_origin_nanos: AtomicU64,
+    clock: Arc<dyn Clock>,
+    state_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("id", &hex::encode(&self.id))
+            .field("boots", &self.boots())
+            .field("time", &self.time())
+            .finish()
+    }
+}
+
+impl Engine {
+    /// Starts the engine: loads its state from `state_dir` (if any), bumps boots, persists.
+    /// `configured_id` wins over a persisted one; otherwise a persisted ID is kept, else one is made.
+    pub fn start(
+        state_dir: Option<&Path>,
+        configured_id: Option<Vec<u8>>,
+        enterprise: u32,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Engine, EngineError> {
+        let state_file = state_dir.map(|d| d.join(ENGINE_FILE));
+        let previous = match &state_file {
+            Some(path) if path.exists() => Some(load_state(path)?),
+            _ => None,
+        };
+        let id = match (configured_id, &previous) {
+            (Some(id), _) => id,
+            (None, Some(prev)) => {
+                parse_engine_id(&prev.engine_id).map_err(|e| EngineError::CorruptState {
+                    path: state_file.clone().unwrap_or_default(),
+                    detail: e.to_string(),
+                })?
+            }
+            (None, None) => generate_engine_id(enterprise),
+        };
+        // RFC 3414 §2.2.2: boots counts restarts; a changed engine ID starts again at 1.
+        let boots = match &previous {
+            Some(prev) if prev.engine_id == hex::encode(&id) => {
+                prev.boots.saturating_add(1).min(MAX_ENGINE_BOOTS)
+            }
+            _ => 1,
+        };
+        let engine = Engine {
+            id,
+            boots: AtomicI32::new(boots),
+            time_origin_nanos: AtomicU64::new(nanos(clock.now())),
+            clock,
+            state_file,
+        };
+        engine.persist()?;
+        Ok(engine)
+    }
+
+    pub fn id(&self) -> &[u8] {
+        &self.id
+    }
+
+    pub fn boots(&self) -> i32 {
+        self.boots.load(Ordering::SeqCst)
+    }
+
+    /// snmpEngineTime: whole seconds since the last (re)start, 0..=2147483647.
+    pub fn time(&self) -> i32 {
+        let since =
+            nanos(self.clock.now()).saturating_sub(self.time_origin_nanos.load(Ordering::SeqCst));
+        i32::try_from(since / 1_000_000_000).unwrap_or(i32::MAX)
+    }
+
+    /// True once boots has reached its maximum: RFC 3414 §3.2 step 7b says every authenticated
+    /// message is then outside the time window.
+    pub fn locked_out(&self) -> bool {
+        self.boots() >= MAX_ENGINE_BOOTS
+    }
+
+    /// An engine restart without a process restart: boots + 1, time back to 0.
+    pub fn restart(&self) -> Result<(), EngineError> {
+        let _ = self
+            .boots
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| {
+                Some(b.saturating_add(1).min(MAX_ENGINE_BOOTS))
+            });
+        self.time_origin_nanos
+            .store(nanos(self.clock.now()), Ordering::SeqCst);
+        self.persist()
+    }
+
+    pub fn set_boots(&self, boots: i32) -> Result<(), EngineError> {
+        self.boots
+            .store(boots.clamp(0, MAX_ENGINE_BOOTS), Ordering::SeqCst);
+        self.persist()
+    }
+
+    /// The clock this engine reads, for the agent's other uses (sysUpTime, outlet delays).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    fn persist(&self) -> Result<(), EngineError> {
+        let Some(path) = &self.state_file else {
+            return Ok(());
+        };
+        let state = EngineState {
+            engine_id: hex::encode(&self.id),
+            boots: self.boots(),
+        };
+        let text = toml::to_string(&state).map_err(|e| EngineError::CorruptState {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        write_atomically(path, text.as_bytes()).map_err(|source| EngineError::WriteState {
+            path: path.clone(),
+            source,
+        })
+    }
+}
+
+fn load_state(path: &Path) -> Result<EngineState, EngineError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EngineError::ReadState {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| EngineError::CorruptState {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    })
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    #[test]
+    fn boots_go_up_by_one_per_start_and_id_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::default());
+        let first = Engine::start(Some(dir.path()), None, 13742, clock.clone()).unwrap();
+        assert_eq!(first.boots(), 1);
+        let id = first.id().to_vec();
+        assert_eq!(&id[..5], &[0x80, 0x00, 0x35, 0xae, 5]);
+        drop(first);
+        let second = Engine::start(Some(dir.path()), None, 13742, clock).unwrap();
+        assert_eq!(second.boots(), 2);
+        assert_eq!(second.id(), &id[..]);
+    }
+
+    #[test]
+    fn time_follows_the_clock_and_restart_resets_it() {
+        let clock = Arc::new(ManualClock::default());
+        let engine = Engine::start(None, Some(vec![0x80, 0, 0, 0, 1]), 1, clock.clone()).unwrap();
+        clock.advance(Duration::from_secs(42));
+        assert_eq!(engine.time(), 42);
+        engine.restart().unwrap();
+        assert_eq!((engine.boots(), engine.time()), (2, 0));
+    }
+
+    #[test]
+    fn engine_id_parsing_names_the_problem() {
+        assert_eq!(
+            parse_engine_id("0x8000000001").unwrap(),
+            vec![0x80, 0, 0, 0, 1]
+        );
+        assert!(parse_engine_id("80:00:00:00:01").is_ok());
+        assert!(parse_engine_id("zz").is_err());
+        assert!(parse_engine_id("8000").is_err());
+    }
+
+    #[test]
+    fn corrupt_state_is_an_error_that_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(ENGINE_FILE), "boots = \"many\"").unwrap();
+        let err =
+            Engine::start(Some(dir.path()), None, 1, Arc::new(ManualClock::default())).unwrap_err();
+        assert!(err.to_string().contains("engine.toml"), "{err}");
+    }
+}

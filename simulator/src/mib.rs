@@ -1,0 +1,174 @@
+//! The MIB tree: which object instances exist, in OID order, and what each one is.
+//!
+//! The tree holds descriptors (`Cell`s), not values: values are read from the device when a
+//! request arrives. Trees are immutable once built, so PDUs of the same vendor and outlet count
+//! can share one.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::atomic::AtomicU32;
+
+use crate::stats::AgentStats;
+use crate::wire::Value;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    ReadOnly,
+    ReadWrite,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SystemObject {
+    Descr,
+    ObjectId,
+    UpTime,
+    Contact,
+    Name,
+    Location,
+    Services,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineObject {
+    Id,
+    Boots,
+    Time,
+    MaxMessageSize,
+}
+
+/// What an object instance is, and so where its value comes from.
+#[derive(Clone, Debug)]
+pub enum Cell {
+    Static(Value<'static>),
+    System(SystemObject),
+    Counter(fn(&AgentStats) -> &AtomicU32),
+    Engine(EngineObject),
+    /// A vendor profile's object: the profile interprets `column` and `index`.
+    Vendor {
+        column: u16,
+        index: u32,
+    },
+}
+
+/// Why a GET found nothing (RFC 3416 §4.2.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Missing {
+    NoSuchObject,
+    NoSuchInstance,
+}
+
+#[derive(Default, Debug)]
+pub struct MibTree {
+    instances: BTreeMap<Vec<u32>, Cell>,
+    /// Object types (scalars without `.0`, table columns), with their maximum access.
+    objects: BTreeMap<Vec<u32>, Access>,
+}
+
+impl MibTree {
+    /// Declares an object type (a scalar's OID without `.0`, or a column's OID).
+    pub fn object(&mut self, oid: &[u32], access: Access) {
+        self.objects.insert(oid.to_vec(), access);
+    }
+
+    /// Adds an instance `object.index` of a declared object.
+    pub fn instance(&mut self, object: &[u32], index: &[u32], cell: Cell) {
+        let mut oid = Vec::with_capacity(object.len() + index.len());
+        oid.extend_from_slice(object);
+        oid.extend_from_slice(index);
+        self.instances.insert(oid, cell);
+    }
+
+    /// Declares a scalar object and its `.0` instance in one go.
+    pub fn scalar(&mut self, object: &[u32], access: Access, cell: Cell) {
+        self.object(object, access);
+        self.instance(object, &[0], cell);
+    }
+
+    pub fn get(&self, oid: &[u32]) -> Result<&Cell, Missing> {
+        match self.instances.get(oid) {
+            Some(cell) => Ok(cell),
+            None if self.object_of(oid).is_some() => Err(Missing::NoSuchInstance),
+            None => Err(Missing::NoSuchObject),
+        }
+    }
+
+    /// The first instance strictly after `oid` in lexicographic order.
+    pub fn next(&self, oid: &[u32]) -> Option<(&[u32], &Cell)> {
+        self.instances
+            .range::<[u32], _>((Bound::Excluded(oid), Bound::Unbounded))
+            .next()
+            .map(|(k, v)| (k.as_slice(), v))
+    }
+
+    /// The declared object that `oid` is an instance of (the longest declared prefix), if any.
+    pub fn object_of(&self, oid: &[u32]) -> Option<(&[u32], Access)> {
+        (1..oid.len()).rev().find_map(|len| {
+            let prefix = oid.get(..len)?;
+            self.objects
+                .get_key_value(prefix)
+                .map(|(k, a)| (k.as_slice(), *a))
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.instances.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.instances.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn get_tells_missing_object_from_missing_instance() {
+        let mut t = MibTree::default();
+        t.scalar(
+            &[1, 3, 6, 1, 2, 1, 1, 1],
+            Access::ReadOnly,
+            Cell::Static(Value::Integer(1)),
+        );
+        assert!(t.get(&[1, 3, 6, 1, 2, 1, 1, 1, 0]).is_ok());
+        assert_eq!(
+            t.get(&[1, 3, 6, 1, 2, 1, 1, 1, 1]).unwrap_err(),
+            Missing::NoSuchInstance
+        );
+        assert_eq!(
+            t.get(&[1, 3, 6, 1, 2, 1, 1, 2, 0]).unwrap_err(),
+            Missing::NoSuchObject
+        );
+        assert_eq!(
+            t.get(&[1, 3, 6, 1, 2, 1, 1, 1]).unwrap_err(),
+            Missing::NoSuchObject
+        );
+    }
+
+    #[test]
+    fn next_walks_in_oid_order() {
+        let mut t = MibTree::default();
+        t.object(&[1, 3, 6, 1, 4], Access::ReadOnly);
+        for i in [10u32, 2, 1] {
+            t.instance(
+                &[1, 3, 6, 1, 4],
+                &[i],
+                Cell::Static(Value::Integer(i as i32)),
+            );
+        }
+        let order: Vec<Vec<u32>> =
+            std::iter::successors(t.next(&[1]).map(|(o, _)| o.to_vec()), |o| {
+                t.next(o).map(|(o, _)| o.to_vec())
+            })
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                vec![1, 3, 6, 1, 4, 1],
+                vec![1, 3, 6, 1, 4, 2],
+                vec![1, 3, 6, 1, 4, 10]
+            ]
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! UDP transport: binds each PDU's addresses and answers datagrams until told to stop.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::UdpSocket;
+use tracing::{debug, warn};
+
+use crate::device::Device;
+use crate::dispatch::{handle_datagram, Buffers};
+use crate::security::SaltSource;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    #[error("{addr} is already in use (another pdusim or snmpd?): stop it, or pick another address with --listen")]
+    InUse { addr: SocketAddr },
+    #[error("cannot listen on {addr}: permission denied (ports below 1024 need root): pick a port above 1024, e.g. 127.0.0.1:1161")]
+    Denied { addr: SocketAddr },
+    #[error("cannot listen on {addr}: {source}")]
+    Other {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// Binds a UDP socket, with an error that says what to do when it fails.
+pub fn bind(addr: SocketAddr) -> Result<std::net::UdpSocket, BindError> {
+    let socket = std::net::UdpSocket::bind(addr).map_err(|source| match source.kind() {
+        std::io::ErrorKind::AddrInUse => BindError::InUse { addr },
+        std::io::ErrorKind::PermissionDenied => BindError::Denied { addr },
+        _ => BindError::Other { addr, source },
+    })?;
+    socket
+        .set_nonblocking(true)
+        .map_err(|source| BindError::Other { addr, source })?;
+    Ok(socket)
+}
+
+/// Answers every datagram that arrives on `socket` for `device`, forever.
+pub async fn serve(
+    device: Arc<Device>,
+    socket: std::net::UdpSocket,
+    salts: Arc<SaltSource>,
+) -> std::io::Result<()> {
+    let socket = UdpSocket::from_std(socket)?;
+    let mut inbound = vec![0u8; 65535];
+    let mut buffers = Buffers::default();
+    loop {
+        let (len, peer) = match socket.recv_from(&mut inbound).await {
+            Ok(x) => x,
+            // ICMP errors from earlier sends surface here on some systems; they are not fatal.
+            Err(e) => {
+                debug!(pdu = %device.name, "receive error: {e}");
+                continue;
+            }
+        };
+        let Some(datagram) = inbound.get(..len) else {
+            continue;
+        };
+        if handle_datagram(&device, &salts, datagram, &mut buffers) {
+            if let Err(e) = socket.send_to(&buffers.out, peer).await {
+                warn!(pdu = %device.name, %peer, "cannot send the answer: {e}");
+            }
+        }
+    }
+}
