@@ -301,7 +301,7 @@ impl<'a> Reader<'a> {
         decode_i32(&tlv)
     }
 
-    /// Reads an INTEGER that must lie in `range` (`field` names it in the error).
+    /// Reads an INTEGER that must lie in `range` (`expected` names the field in the error).
     pub fn read_i32_in(
         &mut self,
         expected: &'static str,

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs every test in the workspace. Installs what the tests talk to first, when it is missing:
+# net-snmp's client tools (Debian package `snmp`) and its agent (`snmpd`). Tests never skip for
+# a missing tool, so this script is the one way to get a machine ready.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v snmpget >/dev/null 2>&1 || missing+=(snmp)
+{ command -v snmpd >/dev/null 2>&1 || [ -x /usr/sbin/snmpd ]; } || missing+=(snmpd)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cargo test --workspace --locked "$@"
