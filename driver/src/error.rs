@@ -36,7 +36,8 @@ pub fn error_status_hint(status: u32) -> &'static str {
         2 | 11 | 18 => {
             "the object does not exist on this agent: check the vendor profile (--vendor) and the outlet number"
         }
-        3 | 7 | 8 | 9 | 10 | 12 => {
+        8 => "the value is too long or too short for this object (outlet names are often limited to 32 characters)",
+        3 | 7 | 9 | 10 | 12 => {
             "the agent refused the value: the vendor profile (--vendor) probably encodes this command differently from the device, or the outlet does not support it"
         }
         4 | 17 => {
@@ -100,7 +101,7 @@ pub enum Error {
     WrongDigest { user: String, auth: String },
 
     #[error(
-        "user {user:?} is known and authenticated, but the agent never answered an encrypted request{detail}: the privacy key (--priv-key) or the privacy protocol (--priv {privacy}) does not match the PDU's setting for this user"
+        "the agent answered SNMPv3 discovery but never an encrypted request from user {user:?}{detail}: the privacy key (--priv-key) or the privacy protocol (--priv {privacy}) does not match the PDU's setting for this user"
     )]
     DecryptionError {
         user: String,
