@@ -11,7 +11,7 @@ use crate::agent::Permission;
 use crate::device::DeviceSpec;
 use crate::engine::parse_engine_id;
 use crate::mib::Access;
-use crate::outlet::Power;
+use crate::outlet::{Delays, Power, StartupPower};
 use crate::security::Community;
 use crate::usm::{
     keys::MIN_PASSWORD_LEN, AuthProtocol, Password, PrivProtocol, SecurityLevel, UserSpec,
@@ -74,6 +74,19 @@ pub struct PduConfig {
     pub contexts: Vec<String>,
     #[serde(default = "default_max_bulk")]
     pub max_bulk_varbinds: usize,
+    /// Seconds a delayed-on / delayed-off command waits.
+    #[serde(default)]
+    pub on_delay: u64,
+    #[serde(default)]
+    pub off_delay: u64,
+    /// "on", "off" or "last-known": outlet power when the PDU starts with saved state.
+    #[serde(default = "default_startup")]
+    pub power_on_state: String,
+    /// Watts each outlet draws when on (outlets beyond the list draw default_load_watts).
+    #[serde(default)]
+    pub outlet_loads: Vec<f64>,
+    #[serde(default = "default_load")]
+    pub default_load_watts: f64,
     #[serde(default)]
     pub community: Vec<CommunityConfig>,
     #[serde(default)]
@@ -127,6 +140,12 @@ fn default_power() -> String {
 }
 fn default_power_off_period() -> u64 {
     5
+}
+fn default_startup() -> String {
+    "last-known".into()
+}
+fn default_load() -> f64 {
+    60.0
 }
 fn default_max_bulk() -> usize {
     1000
@@ -271,6 +290,18 @@ impl FileConfig {
                     ),
                 ));
             }
+            let startup = match p.power_on_state.to_ascii_lowercase().as_str() {
+                "on" => StartupPower::On,
+                "off" => StartupPower::Off,
+                "last-known" | "lastknown" => StartupPower::LastKnown,
+                other => return Err(field(at("power_on_state"), format!("{other:?}: use \"on\", \"off\" or \"last-known\""))),
+            };
+            if p.on_delay > 7200 || p.off_delay > 7200 {
+                return Err(field(at("on_delay"), "delays are 0 to 7200 seconds".into()));
+            }
+            if p.outlet_loads.len() > p.outlets as usize || p.outlet_loads.iter().chain([&p.default_load_watts]).any(|w| !w.is_finite() || *w < 0.0 || *w > 100_000.0) {
+                return Err(field(at("outlet_loads"), "give at most one load per outlet, each 0 to 100000 watts".into()));
+            }
             if p.max_bulk_varbinds == 0 {
                 return Err(field(at("max_bulk_varbinds"), "must be at least 1".into()));
             }
@@ -349,6 +380,10 @@ impl FileConfig {
                 outlet_names: p.outlet_names.clone(),
                 initial_power,
                 power_off_period: Duration::from_secs(p.power_off_period),
+                delays: Delays { on_delay: Duration::from_secs(p.on_delay), off_delay: Duration::from_secs(p.off_delay), reboot: Duration::from_secs(p.power_off_period) },
+                startup,
+                outlet_loads: p.outlet_loads.clone(),
+                default_load_watts: p.default_load_watts,
                 sys_descr: p.sys_descr.clone(),
                 sys_name: p.sys_name.clone(),
                 sys_contact: p.sys_contact.clone(),

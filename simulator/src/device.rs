@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Clock;
 use crate::engine::{Engine, EngineError};
 use crate::mib::{Access, Cell, EngineObject, MibTree, SystemObject};
-use crate::outlet::{Outlet, Power};
+use crate::outlet::{Delays, Outlet, Power, StartupPower};
 use crate::persist::write_atomically;
 use crate::security::{Community, SecurityError, UserSpec, UserTable};
 use crate::stats::{read, AgentStats};
@@ -32,6 +32,13 @@ pub struct DeviceSpec {
     pub outlet_names: Vec<String>,
     pub initial_power: Power,
     pub power_off_period: Duration,
+    /// On/off delays for delayed commands (the reboot period is `power_off_period`).
+    pub delays: Delays,
+    /// What outlets do when the PDU starts with saved state.
+    pub startup: StartupPower,
+    /// Load per outlet in watts when on (outlets beyond the list draw `default_load_watts`).
+    pub outlet_loads: Vec<f64>,
+    pub default_load_watts: f64,
     pub sys_descr: Option<String>,
     pub sys_name: String,
     pub sys_contact: String,
@@ -88,6 +95,8 @@ struct SavedOutlet {
     name: String,
     power: Power,
     power_off_period_secs: u64,
+    #[serde(default)]
+    energy_wh: f64,
 }
 
 const STATE_FILE: &str = "outlets.toml";
@@ -260,7 +269,8 @@ impl Device {
                 .map(|o| SavedOutlet {
                     name: o.name.clone(),
                     power: o.settled_power(),
-                    power_off_period_secs: o.cycle_off_period.as_secs(),
+                    power_off_period_secs: o.delays.reboot.as_secs(),
+                    energy_wh: o.energy_recorded(),
                 })
                 .collect(),
         };
@@ -288,17 +298,17 @@ fn centiseconds(d: Duration) -> u32 {
 }
 
 fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<DeviceState, String> {
+    let delays = Delays { reboot: spec.power_off_period, ..spec.delays };
     let mut state = DeviceState {
         sys_name: spec.sys_name.clone(),
         sys_contact: spec.sys_contact.clone(),
         sys_location: spec.sys_location.clone(),
         outlets: (0..spec.outlets as usize)
             .map(|i| {
-                Outlet::new(
-                    spec.outlet_names.get(i).cloned().unwrap_or_default(),
-                    spec.initial_power,
-                    spec.power_off_period,
-                )
+                let mut outlet = Outlet::new(spec.outlet_names.get(i).cloned().unwrap_or_default(), spec.initial_power, delays);
+                outlet.load_watts = spec.outlet_loads.get(i).copied().unwrap_or(spec.default_load_watts);
+                outlet.startup = spec.startup;
+                outlet
             })
             .collect(),
     };
@@ -312,11 +322,16 @@ fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<Devi
     state.sys_location = saved.sys_location;
     // The configured outlet count wins; saved outlets beyond it are dropped.
     for (outlet, saved) in state.outlets.iter_mut().zip(saved.outlets) {
-        *outlet = Outlet::new(
-            saved.name,
-            saved.power,
-            Duration::from_secs(saved.power_off_period_secs.max(1)),
-        );
+        let power = match outlet.startup {
+            StartupPower::LastKnown => saved.power,
+            StartupPower::On => Power::On,
+            StartupPower::Off => Power::Off,
+        };
+        let mut restored = Outlet::new(saved.name, power, Delays { reboot: Duration::from_secs(saved.power_off_period_secs.max(1)), ..outlet.delays });
+        restored.load_watts = outlet.load_watts;
+        restored.startup = outlet.startup;
+        restored.restore_energy(saved.energy_wh, Duration::ZERO);
+        *outlet = restored;
     }
     Ok(state)
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::{expect_display_string, expect_integer, outlet_position, VendorProfile};
 use crate::device::DeviceState;
 use crate::mib::{Access, Cell, MibTree};
-use crate::outlet::Power;
+use crate::outlet::{Command, Power};
 use crate::wire::{ErrorStatus, Value};
 
 pub struct RaritanPx2;
@@ -153,7 +153,7 @@ impl VendorProfile for RaritanPx2 {
             COL_LABEL => Value::OctetString(Cow::Owned(index.to_string().into_bytes())),
             COL_NAME => Value::OctetString(Cow::Owned(outlet.name.clone().into_bytes())),
             COL_POWER_OFF_PERIOD => {
-                Value::Integer(i32::try_from(outlet.cycle_off_period.as_secs()).unwrap_or(i32::MAX))
+                Value::Integer(i32::try_from(outlet.delays.reboot.as_secs()).unwrap_or(i32::MAX))
             }
             // Reads back the outlet's present state as off(0)/on(1).
             COL_SWITCHING_OPERATION => Value::Integer(match outlet.power(now) {
@@ -211,11 +211,11 @@ impl VendorProfile for RaritanPx2 {
                 outlet.name = String::from_utf8_lossy(s).into_owned()
             }
             (COL_POWER_OFF_PERIOD, Value::Integer(secs)) => {
-                outlet.cycle_off_period = Duration::from_secs(u64::try_from(*secs).unwrap_or(1))
+                outlet.delays.reboot = Duration::from_secs(u64::try_from(*secs).unwrap_or(1))
             }
-            (COL_SWITCHING_OPERATION, Value::Integer(OP_OFF)) => outlet.switch(Power::Off),
-            (COL_SWITCHING_OPERATION, Value::Integer(OP_ON)) => outlet.switch(Power::On),
-            (COL_SWITCHING_OPERATION, Value::Integer(OP_CYCLE)) => outlet.cycle(now),
+            (COL_SWITCHING_OPERATION, Value::Integer(OP_OFF)) => outlet.command(Command::Off, now),
+            (COL_SWITCHING_OPERATION, Value::Integer(OP_ON)) => outlet.command(Command::On, now),
+            (COL_SWITCHING_OPERATION, Value::Integer(OP_CYCLE)) => outlet.command(Command::Reboot, now),
             _ => {}
         }
     }
