@@ -1,2 +1,4 @@
-//! Conformance kit. Work in progress: see issue 5.
+//! Conformance kit: scenario replay, device checks (issue 5), and a load generator (`load`).
 #![forbid(unsafe_code)]
+
+pub mod load;

@@ -365,12 +365,12 @@ async fn probe_on(socket: &UdpSocket, cfg: &Config) -> Diagnosis {
         auth_len: 0,
         context: cfg.context.as_bytes(),
     };
-    match exchange(socket, &user_probe.encode(), cfg, base + 2)
-        .await
-        .map(|a| classify(&a))
+    if let Some(d @ (Diagnosis::UnknownUser | Diagnosis::UnknownContext)) =
+        exchange(socket, &user_probe.encode(), cfg, base + 2)
+            .await
+            .map(|a| classify(&a))
     {
-        Some(d @ (Diagnosis::UnknownUser | Diagnosis::UnknownContext)) => return d,
-        Some(_) | None => {}
+        return d;
     }
     if cfg.auth == AuthProtocol::None {
         return Diagnosis::UserKnown;

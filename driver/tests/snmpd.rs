@@ -15,14 +15,27 @@ fn outlet(n: u32) -> OutletRef {
 
 async fn on_off_state(cfg: Config, agent: &Snmpd, label: &str) {
     let mut pdu = Pdu::new(cfg).unwrap();
-    let r = pdu.off(&outlet(3)).await.unwrap_or_else(|e| panic!("{label}: off failed: {e}\nsnmpd log:\n{}", agent.log()));
-    assert!(matches!(r.verification, Verification::Confirmed { ref state, .. } if state == "off"), "{label}: {r:?}");
+    let r = pdu
+        .off(&outlet(3))
+        .await
+        .unwrap_or_else(|e| panic!("{label}: off failed: {e}\nsnmpd log:\n{}", agent.log()));
+    assert!(
+        matches!(r.verification, Verification::Confirmed { ref state, .. } if state == "off"),
+        "{label}: {r:?}"
+    );
     assert_eq!(pdu.state(&outlet(3)).await.unwrap().state, "off", "{label}");
     let r = pdu.on(&outlet(3)).await.unwrap();
     assert_eq!(r.before.as_deref(), Some("off"), "{label}");
-    assert!(matches!(r.verification, Verification::Confirmed { ref state, .. } if state == "on"), "{label}: {r:?}");
+    assert!(
+        matches!(r.verification, Verification::Confirmed { ref state, .. } if state == "on"),
+        "{label}: {r:?}"
+    );
     let s = pdu.state(&outlet(3)).await.unwrap();
-    assert_eq!((s.state.as_str(), s.raw, s.name.as_deref()), ("on", Some(7), Some("outlet-3")), "{label}");
+    assert_eq!(
+        (s.state.as_str(), s.raw, s.name.as_deref()),
+        ("on", Some(7), Some("outlet-3")),
+        "{label}"
+    );
 }
 
 #[tokio::test]
@@ -37,16 +50,29 @@ async fn v2c_on_off_state_list_name_cycle_readings() {
     assert_eq!(list.outlets[4].name.as_deref(), Some("outlet-5"));
 
     assert_eq!(pdu.set_name(&outlet(5), "web server").await.unwrap(), 5);
-    let s = pdu.off(&OutletRef::Name("web server".into())).await.unwrap();
+    let s = pdu
+        .off(&OutletRef::Name("web server".into()))
+        .await
+        .unwrap();
     assert_eq!(s.outlet, 5);
     let r = pdu.cycle(&outlet(5)).await.unwrap();
     assert_eq!(r.method, "native");
-    assert!(matches!(r.verification, Verification::Confirmed { .. }), "{r:?}");
+    assert!(
+        matches!(r.verification, Verification::Confirmed { .. }),
+        "{r:?}"
+    );
 
     let readings = pdu.readings(Some(&outlet(5))).await.unwrap();
-    let power = readings.readings.iter().find(|r| r.quantity == "power").expect("power reading");
+    let power = readings
+        .readings
+        .iter()
+        .find(|r| r.quantity == "power")
+        .expect("power reading");
     assert_eq!((power.value, power.unit), (42.0, "W"));
-    assert!(readings.notes.iter().any(|n| n.contains("current")), "missing meters are noted: {readings:?}");
+    assert!(
+        readings.notes.iter().any(|n| n.contains("current")),
+        "missing meters are noted: {readings:?}"
+    );
 }
 
 #[tokio::test]
@@ -79,7 +105,10 @@ async fn raw_mode_like_jumpstarter() {
     cfg.vendor = "raw".parse().unwrap();
     let mut pdu = Pdu::new(cfg).unwrap();
     let r = pdu.off(&outlet(4)).await.unwrap();
-    assert!(matches!(r.verification, Verification::Unavailable { .. }), "{r:?}");
+    assert!(
+        matches!(r.verification, Verification::Unavailable { .. }),
+        "{r:?}"
+    );
     // Read back through the real profile.
     let mut check = Pdu::new(config_for(&agent, &find_user("shaaes"))).unwrap();
     assert_eq!(check.state(&outlet(4)).await.unwrap().state, "off");
@@ -105,7 +134,12 @@ async fn v3_every_user_switches() {
             other => failures.push(format!("{label}: {other:?}")),
         }
     }
-    assert!(failures.is_empty(), "failed:\n{}\nsnmpd log:\n{}", failures.join("\n"), agent.log());
+    assert!(
+        failures.is_empty(),
+        "failed:\n{}\nsnmpd log:\n{}",
+        failures.join("\n"),
+        agent.log()
+    );
 }
 
 fn expect_err<T: std::fmt::Debug>(r: Result<T, Error>) -> Error {
@@ -121,8 +155,16 @@ fn expect_err<T: std::fmt::Debug>(r: Result<T, Error>) -> Error {
 #[tokio::test]
 async fn wrong_auth_key_is_wrong_digest() {
     let agent = Snmpd::start(2);
-    let u = TestUser { auth_key: "not-the-auth-key", ..find_user("shaaes") };
-    let e = expect_err(Pdu::new(config_for(&agent, &u)).unwrap().on(&outlet(1)).await);
+    let u = TestUser {
+        auth_key: "not-the-auth-key",
+        ..find_user("shaaes")
+    };
+    let e = expect_err(
+        Pdu::new(config_for(&agent, &u))
+            .unwrap()
+            .on(&outlet(1))
+            .await,
+    );
     assert!(matches!(e, Error::WrongDigest { .. }), "{e:?}");
     assert!(e.to_string().contains("--auth-key"));
 }
@@ -130,32 +172,63 @@ async fn wrong_auth_key_is_wrong_digest() {
 #[tokio::test]
 async fn wrong_auth_protocol_is_wrong_digest() {
     let agent = Snmpd::start(2);
-    let u = TestUser { auth: pdu_driver::AuthProtocol::Md5, ..find_user("shaonly") };
-    let e = expect_err(Pdu::new(config_for(&agent, &u)).unwrap().on(&outlet(1)).await);
+    let u = TestUser {
+        auth: pdu_driver::AuthProtocol::Md5,
+        ..find_user("shaonly")
+    };
+    let e = expect_err(
+        Pdu::new(config_for(&agent, &u))
+            .unwrap()
+            .on(&outlet(1))
+            .await,
+    );
     assert!(matches!(e, Error::WrongDigest { .. }), "{e:?}");
 }
 
 #[tokio::test]
 async fn unknown_user_is_named() {
     let agent = Snmpd::start(2);
-    let u = TestUser { name: "nobody", ..find_user("shaaes") };
-    let e = expect_err(Pdu::new(config_for(&agent, &u)).unwrap().on(&outlet(1)).await);
-    assert!(matches!(e, Error::UnknownUserName { ref user } if user == "nobody"), "{e:?}");
+    let u = TestUser {
+        name: "nobody",
+        ..find_user("shaaes")
+    };
+    let e = expect_err(
+        Pdu::new(config_for(&agent, &u))
+            .unwrap()
+            .on(&outlet(1))
+            .await,
+    );
+    assert!(
+        matches!(e, Error::UnknownUserName { ref user } if user == "nobody"),
+        "{e:?}"
+    );
 }
 
 #[tokio::test]
 async fn too_high_security_level_is_unsupported() {
     let agent = Snmpd::start(2);
     // shaonly has no privacy key on the agent.
-    let u = TestUser { privacy: pdu_driver::PrivProtocol::Aes128, priv_key: "whatever-key", ..find_user("shaonly") };
-    let e = expect_err(Pdu::new(config_for(&agent, &u)).unwrap().on(&outlet(1)).await);
+    let u = TestUser {
+        privacy: pdu_driver::PrivProtocol::Aes128,
+        priv_key: "whatever-key",
+        ..find_user("shaonly")
+    };
+    let e = expect_err(
+        Pdu::new(config_for(&agent, &u))
+            .unwrap()
+            .on(&outlet(1))
+            .await,
+    );
     assert!(matches!(e, Error::UnsupportedSecurityLevel { .. }), "{e:?}");
 }
 
 #[tokio::test]
 async fn wrong_priv_key_times_out_with_a_privacy_hint() {
     let agent = Snmpd::start(2);
-    let u = TestUser { priv_key: "not-the-priv-key", ..find_user("shaaes") };
+    let u = TestUser {
+        priv_key: "not-the-priv-key",
+        ..find_user("shaaes")
+    };
     let mut cfg = config_for(&agent, &u);
     cfg.timeout = Duration::from_millis(400);
     let e = expect_err(Pdu::new(cfg).unwrap().on(&outlet(1)).await);
@@ -175,11 +248,32 @@ async fn read_only_object_is_not_writable() {
     let mut cfg = v2c_config(&agent);
     cfg.vendor = pdu_driver::Vendor::Raw(raw);
     let e = expect_err(Pdu::new(cfg).unwrap().on(&outlet(1)).await);
-    assert!(matches!(e, Error::AgentError { status: "notWritable", .. }), "{e:?}");
-    assert!(e.to_string().contains(".1.3.6.1.4.1.13742.6.4.1.2.1.3.1.1"), "{e}");
+    assert!(
+        matches!(
+            e,
+            Error::AgentError {
+                status: "notWritable",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains(".1.3.6.1.4.1.13742.6.4.1.2.1.3.1.1"),
+        "{e}"
+    );
     // sysName is net-snmp's own object; renaming an outlet to an over-long name → wrongLength.
     let e = expect_err(pdu.set_name(&outlet(1), &"x".repeat(40)).await);
-    assert!(matches!(e, Error::AgentError { status: "wrongLength", .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::AgentError {
+                status: "wrongLength",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }
 
 #[tokio::test]
@@ -190,7 +284,17 @@ async fn bad_value_is_wrong_value() {
     let mut cfg = config_for(&agent, &find_user("md5des"));
     cfg.vendor = pdu_driver::Vendor::Raw(raw);
     let e = expect_err(Pdu::new(cfg).unwrap().on(&outlet(1)).await);
-    assert!(matches!(e, Error::AgentError { status: "wrongValue", code: 10, .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::AgentError {
+                status: "wrongValue",
+                code: 10,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }
 
 #[tokio::test]
@@ -206,7 +310,16 @@ async fn read_only_user_is_refused() {
     let mut pdu = Pdu::new(config_for(&agent, &reader)).unwrap();
     assert_eq!(pdu.state(&outlet(1)).await.unwrap().state, "on");
     let e = expect_err(pdu.off(&outlet(1)).await);
-    assert!(matches!(e, Error::AgentError { status: "noAccess" | "authorizationError" | "notWritable", .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            Error::AgentError {
+                status: "noAccess" | "authorizationError" | "notWritable",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }
 
 #[tokio::test]
@@ -245,4 +358,107 @@ async fn nothing_listening_is_clear() {
     let e = expect_err(Pdu::new(cfg).unwrap().on(&outlet(1)).await);
     assert!(matches!(e, Error::Unreachable { .. }), "{e:?}");
     assert!(e.to_string().contains("nothing is listening"));
+}
+
+#[tokio::test]
+async fn agent_restart_between_calls_resyncs() {
+    let mut agent = Snmpd::start(2);
+    for name in ["shaaes", "md5des", "sha256aes256"] {
+        let mut pdu = Pdu::new(config_for(&agent, &find_user(name))).unwrap();
+        pdu.off(&outlet(1)).await.unwrap();
+        let boots_before = agent.saved_engine_boots();
+        agent.restart(); // engineBoots + 1, engine time restarts; the outlet state resets to on
+        assert!(
+            agent.saved_engine_boots() > boots_before,
+            "engineBoots did not go up: {boots_before:?}"
+        );
+        let s = pdu
+            .state(&outlet(1))
+            .await
+            .unwrap_or_else(|e| panic!("{name} after restart: {e}\n{}", agent.log()));
+        assert_eq!(
+            s.state, "on",
+            "{name}: the script starts with every outlet on"
+        );
+        pdu.off(&outlet(1)).await.unwrap();
+    }
+}
+
+/// The pductl binary, as a user runs it.
+fn pductl(agent: &Snmpd, args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
+    let port = agent.port().to_string();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pductl"));
+    cmd.args([
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--timeout",
+        "0.5",
+        "--retries",
+        "1",
+    ])
+    .args(args);
+    cmd.env_remove("PDUCTL_AUTH_KEY")
+        .env_remove("PDUCTL_PRIV_KEY")
+        .env_remove("PDUCTL_COMMUNITY");
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run pductl");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn pductl_switches_an_outlet_on_snmpd() {
+    let agent = Snmpd::start(4);
+    let v3 = [
+        "--user",
+        "sha256aes256",
+        "--auth",
+        "sha256",
+        "--priv",
+        "aes256",
+        "--vendor",
+        "raritan-px2",
+    ];
+    let keys = [
+        ("PDUCTL_AUTH_KEY", "sha256aes256-auth"),
+        ("PDUCTL_PRIV_KEY", "sha256aes256-priv"),
+    ];
+    let (code, out, err) = pductl(&agent, &[&v3[..], &["off", "3"]].concat(), &keys);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("outlet 3: off (was on): now off (confirmed"),
+        "{out}"
+    );
+    // Flags after the subcommand, vendor detected, JSON out.
+    let (code, out, err) = pductl(
+        &agent,
+        &["status", "3", "--json", "--community", "public"],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("\"state\": \"off\""), "{out}");
+    let (code, out, _) = pductl(&agent, &["list"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("outlet-4"), "{out}");
+    let (code, out, _) = pductl(&agent, &["detect"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("raritan-px2"), "{out}");
+    // Errors: non-zero exit, the message on stderr.
+    let (code, _, err) = pductl(
+        &agent,
+        &[&v3[..], &["on", "3"]].concat(),
+        &[("PDUCTL_AUTH_KEY", "wrong-auth-key"), keys[1]],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("usmStatsWrongDigests"), "{err}");
+    let (code, _, err) = pductl(&agent, &["--user", "x", "--auth", "sha", "on", "3"], &[]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--auth-key"), "{err}");
 }

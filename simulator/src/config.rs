@@ -325,14 +325,12 @@ impl FileConfig {
                         format!("{a:?} is not an address: write IP:PORT, e.g. 127.0.0.1:1161"),
                     )
                 })?;
-                if let Some(other) = seen_addrs.insert(addr, p.name.clone()) {
-                    return Err(field(
-                        format!("pdu[{i}].listen[{j}]"),
-                        format!(
-                            "{addr} is also used by PDU {other:?}: give each PDU its own address"
-                        ),
-                    ));
+                // Several PDUs may share an address (picked by community or context); the
+                // same PDU listing an address twice is a slip.
+                if seen_addrs.get(&addr) == Some(&i) {
+                    return Err(field(format!("pdu[{i}].listen[{j}]"), format!("{addr} is listed twice")));
                 }
+                seen_addrs.insert(addr, i);
                 addrs.push(addr);
             }
             if p.community.is_empty() && p.user.is_empty() {

@@ -2,6 +2,7 @@
 //! strings and outlets), persisted to its state directory on every change.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -14,6 +15,7 @@ use crate::mib::{Access, Cell, EngineObject, MibTree, SystemObject};
 use crate::outlet::{Delays, Outlet, Power, StartupPower};
 use crate::persist::write_atomically;
 use crate::security::{Community, SecurityError, UserSpec, UserTable};
+use crate::usm::MasterKeyCache;
 use crate::stats::{read, AgentStats};
 use crate::vendor::{expect_display_string, VendorProfile};
 use crate::wire::{ErrorStatus, Oid, Value};
@@ -73,6 +75,21 @@ pub enum StartError {
     },
 }
 
+/// What PDUs started in one process share: master keys derived from passwords, and MIB trees
+/// (which depend only on the vendor and the outlet count).
+#[derive(Default, Debug)]
+pub struct SharedStart {
+    pub keys: MasterKeyCache,
+    trees: Mutex<HashMap<(&'static str, u32), Arc<MibTree>>>,
+}
+
+impl SharedStart {
+    pub fn tree(&self, vendor: &'static dyn VendorProfile, outlets: u32) -> Arc<MibTree> {
+        let mut trees = self.trees.lock().unwrap_or_else(|p| p.into_inner());
+        trees.entry((vendor.name(), outlets)).or_insert_with(|| Arc::new(build_tree(vendor, outlets))).clone()
+    }
+}
+
 /// The mutable part of a PDU: what SETs change and what survives a restart.
 #[derive(Clone, Debug)]
 pub struct DeviceState {
@@ -121,6 +138,11 @@ pub struct Device {
 
 impl Device {
     pub fn start(spec: DeviceSpec, clock: Arc<dyn Clock>) -> Result<Device, StartError> {
+        Self::start_shared(spec, clock, &SharedStart::default())
+    }
+
+    /// Starts a PDU, sharing key derivation and MIB trees with the other PDUs of the process.
+    pub fn start_shared(spec: DeviceSpec, clock: Arc<dyn Clock>, shared: &SharedStart) -> Result<Device, StartError> {
         let pdu = spec.name.clone();
         if let Some(dir) = &spec.state_dir {
             std::fs::create_dir_all(dir).map_err(|e| StartError::State {
@@ -140,7 +162,7 @@ impl Device {
             source,
         })?;
         let users =
-            UserTable::new(&spec.users, engine.id()).map_err(|source| StartError::Security {
+            UserTable::new(&spec.users, engine.id(), &shared.keys).map_err(|source| StartError::Security {
                 pdu: pdu.clone(),
                 source,
             })?;
@@ -161,7 +183,7 @@ impl Device {
             communities: spec.communities.clone(),
             contexts: spec.contexts.clone(),
             max_bulk_varbinds: spec.max_bulk_varbinds,
-            tree: Arc::new(build_tree(spec.vendor, spec.outlets)),
+            tree: shared.tree(spec.vendor, spec.outlets),
             sys_descr: spec
                 .sys_descr
                 .clone()

@@ -5,6 +5,7 @@ use tracing::debug;
 
 use crate::agent::{error_response, respond, Permission};
 use crate::device::{Device, MAX_MESSAGE_SIZE};
+use crate::endpoint::Endpoint;
 use crate::security::{process_inbound, wrap_outbound, Inbound, Outbound, SaltSource};
 use crate::stats::bump;
 use crate::usm::SecurityLevel;
@@ -24,13 +25,15 @@ pub struct Buffers {
     scratch: Vec<u8>,
 }
 
-/// Handles one datagram for `device`. Returns true when `buffers.out` holds an answer to send.
+/// Handles one datagram for the PDUs at `endpoint`. Returns true when `buffers.out` holds an
+/// answer to send. Counters that apply before a PDU is known go to the endpoint's primary.
 pub fn handle_datagram(
-    device: &Device,
+    endpoint: &Endpoint,
     salts: &SaltSource,
     datagram: &[u8],
     buffers: &mut Buffers,
 ) -> bool {
+    let device = endpoint.primary();
     bump(&device.stats.snmp_in_pkts);
     let message = match decode_message(datagram) {
         Ok(m) => m,
@@ -41,8 +44,8 @@ pub fn handle_datagram(
         }
     };
     let answered = match message {
-        Message::Community(m) => handle_community(device, m, buffers),
-        Message::V3(m) => handle_v3(device, salts, datagram, m, buffers),
+        Message::Community(m) => handle_community(endpoint, m, buffers),
+        Message::V3(m) => handle_v3(endpoint, salts, datagram, m, buffers),
     };
     if answered {
         bump(&device.stats.snmp_out_pkts);
@@ -60,12 +63,9 @@ fn is_request(pdu: &Pdu<'_>) -> bool {
     )
 }
 
-fn handle_community(device: &Device, m: CommunityMessage<'_>, buffers: &mut Buffers) -> bool {
-    let Some(community) = device
-        .communities
-        .iter()
-        .find(|c| c.name.as_bytes() == m.community)
-    else {
+fn handle_community(endpoint: &Endpoint, m: CommunityMessage<'_>, buffers: &mut Buffers) -> bool {
+    let Some((device, permission)) = endpoint.by_community(m.community) else {
+        let device = endpoint.primary();
         bump(&device.stats.snmp_in_bad_community_names);
         debug!(pdu = %device.name, "dropped a request with an unknown community");
         return false;
@@ -79,12 +79,12 @@ fn handle_community(device: &Device, m: CommunityMessage<'_>, buffers: &mut Buff
         bump(&device.stats.snmp_silent_drops);
         return false;
     }
-    if m.pdu.pdu_type == PduType::SetRequest && community.permission == Permission::ReadOnly {
+    if m.pdu.pdu_type == PduType::SetRequest && permission == Permission::ReadOnly {
         bump(&device.stats.snmp_in_bad_community_uses);
     }
     log_request(device, m.version, &m.pdu, "community");
     let budget = MAX_MESSAGE_SIZE.saturating_sub(HEADER_ALLOWANCE + m.community.len());
-    let response = respond(device, m.version, &m.pdu, community.permission, budget);
+    let response = respond(device, m.version, &m.pdu, permission, budget);
     buffers.out.clear();
     encode_community_message(&mut buffers.out, m.version, m.community, &response);
     if buffers.out.len() > MAX_MESSAGE_SIZE {
@@ -102,12 +102,14 @@ fn handle_community(device: &Device, m: CommunityMessage<'_>, buffers: &mut Buff
 }
 
 fn handle_v3(
-    device: &Device,
+    endpoint: &Endpoint,
     salts: &SaltSource,
     datagram: &[u8],
     m: V3Message<'_>,
     buffers: &mut Buffers,
 ) -> bool {
+    // USM belongs to the address's engine: the primary PDU's.
+    let device = endpoint.primary();
     let stats = &device.stats;
     // RFC 3412 §7.2 step 3: only USM is known here.
     if m.msg_security_model != 3 {
@@ -225,20 +227,15 @@ fn handle_v3(
         let n = bump(&stats.snmp_unknown_pdu_handlers);
         return report(Oid::new(&[1, 3, 6, 1, 6, 3, 11, 2, 1, 3, 0]), n, buffers);
     }
-    let context_known = scoped.context_name.is_empty()
-        || device
-            .contexts
-            .iter()
-            .any(|c| c.as_bytes() == scoped.context_name);
-    if !context_known {
+    let Some(target) = endpoint.by_context(scoped.context_name) else {
         let n = bump(&stats.snmp_unknown_contexts);
         return report(Oid::new(&[1, 3, 6, 1, 6, 3, 12, 1, 5, 0]), n, buffers);
-    }
+    };
     if !is_request(&scoped.pdu) {
         bump(&stats.snmp_unknown_pdu_handlers);
         return false;
     }
-    log_request(device, Version::V3, &scoped.pdu, "usm");
+    log_request(target, Version::V3, &scoped.pdu, "usm");
     let response = if level < user.min_level {
         // The access policy asks for more security than the request has (VACM would find no
         // access entry): authorizationError, as net-snmp answers.
@@ -254,7 +251,7 @@ fn handle_v3(
         let budget = max_size.saturating_sub(
             HEADER_ALLOWANCE + 2 * m.usm.user_name.len() + device.engine.id().len() * 2 + 64,
         );
-        respond(device, Version::V3, &scoped.pdu, permission, budget)
+        respond(target, Version::V3, &scoped.pdu, permission, budget)
     };
     wrap_outbound(
         device,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::net::UdpSocket;
 use tracing::{debug, warn};
 
-use crate::device::Device;
+use crate::endpoint::Endpoint;
 use crate::dispatch::{handle_datagram, Buffers};
 use crate::security::SaltSource;
 
@@ -36,9 +36,9 @@ pub fn bind(addr: SocketAddr) -> Result<std::net::UdpSocket, BindError> {
     Ok(socket)
 }
 
-/// Answers every datagram that arrives on `socket` for `device`, forever.
+/// Answers every datagram that arrives on `socket` for the PDUs at `endpoint`, forever.
 pub async fn serve(
-    device: Arc<Device>,
+    endpoint: Arc<Endpoint>,
     socket: std::net::UdpSocket,
     salts: Arc<SaltSource>,
 ) -> std::io::Result<()> {
@@ -50,16 +50,16 @@ pub async fn serve(
             Ok(x) => x,
             // ICMP errors from earlier sends surface here on some systems; they are not fatal.
             Err(e) => {
-                debug!(pdu = %device.name, "receive error: {e}");
+                debug!(addr = %endpoint.addr, "receive error: {e}");
                 continue;
             }
         };
         let Some(datagram) = inbound.get(..len) else {
             continue;
         };
-        if handle_datagram(&device, &salts, datagram, &mut buffers) {
+        if handle_datagram(&endpoint, &salts, datagram, &mut buffers) {
             if let Err(e) = socket.send_to(&buffers.out, peer).await {
-                warn!(pdu = %device.name, %peer, "cannot send the answer: {e}");
+                warn!(addr = %endpoint.addr, %peer, "cannot send the answer: {e}");
             }
         }
     }

@@ -33,29 +33,116 @@ impl TestUser {
     }
 }
 
-pub const fn user(name: &'static str, auth: AuthProtocol, auth_key: &'static str, privacy: PrivProtocol, priv_key: &'static str) -> TestUser {
-    TestUser { name, auth, auth_key, privacy, priv_key }
+pub const fn user(
+    name: &'static str,
+    auth: AuthProtocol,
+    auth_key: &'static str,
+    privacy: PrivProtocol,
+    priv_key: &'static str,
+) -> TestUser {
+    TestUser {
+        name,
+        auth,
+        auth_key,
+        privacy,
+        priv_key,
+    }
 }
 
 /// The users every agent is configured with.
 pub const USERS: &[TestUser] = &[
-    user("md5des", AuthProtocol::Md5, "md5des-auth-key", PrivProtocol::Des, "md5des-priv-key"),
-    user("md5aes", AuthProtocol::Md5, "md5aes-auth-key", PrivProtocol::Aes128, "md5aes-priv-key"),
-    user("shades", AuthProtocol::Sha1, "shades-auth-key", PrivProtocol::Des, "shades-priv-key"),
-    user("shaaes", AuthProtocol::Sha1, "shaaes-auth-key", PrivProtocol::Aes128, "shaaes-priv-key"),
-    user("sha224aes", AuthProtocol::Sha224, "sha224aes-auth-key", PrivProtocol::Aes128, "sha224aes-priv-key"),
-    user("sha256aes", AuthProtocol::Sha256, "sha256aes-auth-key", PrivProtocol::Aes128, "sha256aes-priv-key"),
-    user("sha256aes256", AuthProtocol::Sha256, "sha256aes256-auth", PrivProtocol::Aes256, "sha256aes256-priv"),
-    user("sha384aes192", AuthProtocol::Sha384, "sha384aes192-auth", PrivProtocol::Aes192, "sha384aes192-priv"),
-    user("sha512aes256", AuthProtocol::Sha512, "sha512aes256-auth", PrivProtocol::Aes256, "sha512aes256-priv"),
-    user("shaaes256", AuthProtocol::Sha1, "shaaes256-auth-key", PrivProtocol::Aes256, "shaaes256-priv-key"),
-    user("shaonly", AuthProtocol::Sha1, "shaonly-auth-key", PrivProtocol::None, ""),
-    user("sha256only", AuthProtocol::Sha256, "sha256only-auth-key", PrivProtocol::None, ""),
+    user(
+        "md5des",
+        AuthProtocol::Md5,
+        "md5des-auth-key",
+        PrivProtocol::Des,
+        "md5des-priv-key",
+    ),
+    user(
+        "md5aes",
+        AuthProtocol::Md5,
+        "md5aes-auth-key",
+        PrivProtocol::Aes128,
+        "md5aes-priv-key",
+    ),
+    user(
+        "shades",
+        AuthProtocol::Sha1,
+        "shades-auth-key",
+        PrivProtocol::Des,
+        "shades-priv-key",
+    ),
+    user(
+        "shaaes",
+        AuthProtocol::Sha1,
+        "shaaes-auth-key",
+        PrivProtocol::Aes128,
+        "shaaes-priv-key",
+    ),
+    user(
+        "sha224aes",
+        AuthProtocol::Sha224,
+        "sha224aes-auth-key",
+        PrivProtocol::Aes128,
+        "sha224aes-priv-key",
+    ),
+    user(
+        "sha256aes",
+        AuthProtocol::Sha256,
+        "sha256aes-auth-key",
+        PrivProtocol::Aes128,
+        "sha256aes-priv-key",
+    ),
+    user(
+        "sha256aes256",
+        AuthProtocol::Sha256,
+        "sha256aes256-auth",
+        PrivProtocol::Aes256,
+        "sha256aes256-priv",
+    ),
+    user(
+        "sha384aes192",
+        AuthProtocol::Sha384,
+        "sha384aes192-auth",
+        PrivProtocol::Aes192,
+        "sha384aes192-priv",
+    ),
+    user(
+        "sha512aes256",
+        AuthProtocol::Sha512,
+        "sha512aes256-auth",
+        PrivProtocol::Aes256,
+        "sha512aes256-priv",
+    ),
+    user(
+        "shaaes256",
+        AuthProtocol::Sha1,
+        "shaaes256-auth-key",
+        PrivProtocol::Aes256,
+        "shaaes256-priv-key",
+    ),
+    user(
+        "shaonly",
+        AuthProtocol::Sha1,
+        "shaonly-auth-key",
+        PrivProtocol::None,
+        "",
+    ),
+    user(
+        "sha256only",
+        AuthProtocol::Sha256,
+        "sha256only-auth-key",
+        PrivProtocol::None,
+        "",
+    ),
     user("noauth", AuthProtocol::None, "", PrivProtocol::None, ""),
 ];
 
 pub fn find_user(name: &str) -> TestUser {
-    *USERS.iter().find(|u| u.name == name).unwrap_or_else(|| panic!("no test user {name}"))
+    *USERS
+        .iter()
+        .find(|u| u.name == name)
+        .unwrap_or_else(|| panic!("no test user {name}"))
 }
 
 pub trait TestAgent {
@@ -85,7 +172,11 @@ pub fn config_for(agent: &dyn TestAgent, u: &TestUser) -> Config {
 }
 
 fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn net_snmp_auth(a: AuthProtocol) -> &'static str {
@@ -150,7 +241,12 @@ impl Snmpd {
         for u in USERS {
             match u.level() {
                 "noauth" => conf.push_str(&format!("createUser {}\n", u.name)),
-                "auth" => conf.push_str(&format!("createUser {} {} \"{}\"\n", u.name, net_snmp_auth(u.auth), u.auth_key)),
+                "auth" => conf.push_str(&format!(
+                    "createUser {} {} \"{}\"\n",
+                    u.name,
+                    net_snmp_auth(u.auth),
+                    u.auth_key
+                )),
                 _ => conf.push_str(&format!(
                     "createUser {} {} \"{}\" {} \"{}\"\n",
                     u.name,
@@ -175,42 +271,93 @@ impl Snmpd {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let script_src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/pdu2_outlets.py");
         let script = dir.path().join("pdu2_outlets.py");
-        std::fs::copy(&script_src, &script).map_err(|e| format!("copy {}: {e}", script_src.display()))?;
+        std::fs::copy(&script_src, &script)
+            .map_err(|e| format!("copy {}: {e}", script_src.display()))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+            std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| e.to_string())?;
         }
         let persist = dir.path().join("persist");
         std::fs::create_dir_all(&persist).map_err(|e| e.to_string())?;
         let port = free_udp_port();
         let conf_path = dir.path().join("snmpd.conf");
         let mut f = std::fs::File::create(&conf_path).map_err(|e| e.to_string())?;
-        f.write_all(Self::config_text(port, &script, outlets, &persist).as_bytes()).map_err(|e| e.to_string())?;
+        f.write_all(Self::config_text(port, &script, outlets, &persist).as_bytes())
+            .map_err(|e| e.to_string())?;
         drop(f);
-        let log = std::fs::File::create(dir.path().join("snmpd.log")).map_err(|e| e.to_string())?;
-        let child = Command::new(SNMPD)
-            .args(["-f", "-Lo", "-C", "-c"])
-            .arg(&conf_path)
-            .arg("-p")
-            .arg(dir.path().join("snmpd.pid"))
-            .env("SNMP_PERSISTENT_DIR", &persist)
-            .env("MIBS", "")
-            .env("MIBDIRS", dir.path())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().map_err(|e| e.to_string())?)
-            .stderr(log)
-            .spawn()
-            .map_err(|e| format!("spawn {SNMPD}: {e}"))?;
+        let child = Self::spawn(dir.path(), &conf_path, &persist)?;
         let mut agent = Snmpd { child, port, dir };
         agent.wait_ready()?;
         Ok(agent)
     }
 
+    /// Stop and start snmpd on the same port with the same persistent directory: the engine ID
+    /// stays, engineBoots goes up by one (what a PDU reboot looks like to a manager).
+    pub fn restart(&mut self) {
+        // SIGTERM so snmpd saves engineBoots in its persistent directory.
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = self.dir.path().to_path_buf();
+        self.child = Self::spawn(&dir, &dir.join("snmpd.conf"), &dir.join("persist"))
+            .expect("respawn snmpd");
+        self.wait_ready().expect("snmpd back after restart");
+    }
+
+    /// engineBoots as snmpd saved it in its persistent directory.
+    pub fn saved_engine_boots(&self) -> Option<u32> {
+        let text = std::fs::read_to_string(self.dir.path().join("persist/snmpd.conf")).ok()?;
+        text.lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("engineBoots "))?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    fn spawn(dir: &Path, conf_path: &Path, persist: &Path) -> Result<Child, String> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("snmpd.log"))
+            .map_err(|e| e.to_string())?;
+        // -C skips the default files, persistent ones included: name the persistent file
+        // explicitly so a restart keeps the engine ID and bumps engineBoots.
+        let mut files = conf_path.as_os_str().to_owned();
+        let saved = persist.join("snmpd.conf");
+        if saved.exists() {
+            files.push(",");
+            files.push(saved.as_os_str());
+        }
+        Command::new(SNMPD)
+            .args(["-f", "-Lo", "-C", "-c"])
+            .arg(files)
+            .arg("-p")
+            .arg(dir.join("snmpd.pid"))
+            .env("SNMP_PERSISTENT_DIR", persist)
+            .env("MIBS", "")
+            .env("MIBDIRS", dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log)
+            .spawn()
+            .map_err(|e| format!("spawn {SNMPD}: {e}"))
+    }
+
     /// Poll with a plain v2c GET of sysDescr until snmpd answers.
     fn wait_ready(&mut self) -> Result<(), String> {
         let sock = UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-        sock.set_read_timeout(Some(Duration::from_millis(100))).map_err(|e| e.to_string())?;
+        sock.set_read_timeout(Some(Duration::from_millis(100)))
+            .map_err(|e| e.to_string())?;
         let get = v2c_get_sys_descr();
         let start = Instant::now();
         let mut buf = [0u8; 2048];
@@ -226,7 +373,11 @@ impl Snmpd {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        Err(format!("snmpd did not answer on port {} within 10 s: {}", self.port, self.log()))
+        Err(format!(
+            "snmpd did not answer on port {} within 10 s: {}",
+            self.port,
+            self.log()
+        ))
     }
 
     pub fn dir(&self) -> &Path {

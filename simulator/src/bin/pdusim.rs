@@ -10,8 +10,9 @@ use clap::{Parser, Subcommand};
 use pdusim::clock::{Clock, MonotonicClock};
 use pdusim::config::{community_from_flag, user_from_flag, FileConfig, DEFAULT_CONFIG};
 use pdusim::device::{Device, DeviceSpec};
+use pdusim::launch::launch;
 use pdusim::security::SaltSource;
-use pdusim::server::{bind, serve};
+use pdusim::server::serve;
 use pdusim::vendor;
 
 #[derive(Parser)]
@@ -68,6 +69,10 @@ struct ServeArgs {
     /// Outlet power at first start: on or off.
     #[arg(long)]
     initial_power: Option<String>,
+    /// Start this many identical PDUs on consecutive ports from the --listen port
+    /// (named VENDOR-1, VENDOR-2, ...), for scale tests.
+    #[arg(long, default_value_t = 1)]
+    count: u32,
 }
 
 impl ServeArgs {
@@ -80,6 +85,7 @@ impl ServeArgs {
             || self.engine_id.is_some()
             || self.power_off_period.is_some()
             || self.initial_power.is_some()
+            || self.count != 1
     }
 
     /// The config to run: the file, or the embedded default with the quick flags applied.
@@ -129,6 +135,27 @@ impl ServeArgs {
         }
         if let Some(p) = &self.initial_power {
             pdu.initial_power = p.clone();
+        }
+        if self.count == 0 {
+            bail!("--count must be at least 1");
+        }
+        if self.count > 1 {
+            let template = pdu.clone();
+            let base: std::net::SocketAddr = template.listen.first().and_then(|a| a.parse().ok()).context("--count needs --listen IP:PORT with a port to count up from")?;
+            let last = u32::from(base.port()) + self.count - 1;
+            if last > 65535 {
+                bail!("--count {} from port {} would go past port 65535: start lower or run fewer", self.count, base.port());
+            }
+            cfg.pdu = (0..self.count)
+                .map(|i| {
+                    let mut p = template.clone();
+                    p.name = format!("{}-{}", template.vendor, i + 1);
+                    let port = base.port() + i as u16;
+                    p.listen = vec![std::net::SocketAddr::new(base.ip(), port).to_string()];
+                    p.engine_id = None;
+                    p
+                })
+                .collect();
         }
         Ok((cfg, "command line".into(), !credentials_given))
     }
@@ -184,30 +211,35 @@ fn run_serve(args: ServeArgs) -> Result<()> {
     let (cfg, origin, default_credentials) = args.config()?;
     let pdus = cfg.validate(&origin)?;
     let clock: Arc<dyn Clock> = Arc::new(MonotonicClock::new());
-    // Bind everything before starting anything, so a busy port fails the whole start cleanly.
-    let mut bound = Vec::new();
-    for (spec, addrs) in pdus {
-        let sockets = addrs
-            .iter()
-            .map(|a| bind(*a))
-            .collect::<Result<Vec<_>, _>>()?;
-        let addrs: Vec<_> = sockets.iter().filter_map(|s| s.local_addr().ok()).collect();
-        let device = Device::start(spec.clone(), clock.clone())
-            .with_context(|| format!("starting PDU {}", spec.name))?;
-        print_banner(&device, &spec, &addrs, default_credentials);
-        bound.push((Arc::new(device), sockets));
+    let started = std::time::Instant::now();
+    let specs: Vec<DeviceSpec> = pdus.iter().map(|(spec, _)| spec.clone()).collect();
+    let launched = launch(pdus, clock)?;
+    if launched.devices.len() <= BANNER_LIMIT {
+        for (device, spec) in launched.devices.iter().zip(&specs) {
+            let addrs: Vec<_> = launched
+                .endpoints
+                .iter()
+                .filter(|(e, _)| e.devices().iter().any(|d| Arc::ptr_eq(d, device)))
+                .map(|(e, _)| e.addr)
+                .collect();
+            print_banner(device, spec, &addrs, default_credentials);
+        }
+    } else {
+        let first = launched.endpoints.first().map(|(e, _)| e.addr.to_string()).unwrap_or_default();
+        let last = launched.endpoints.last().map(|(e, _)| e.addr.to_string()).unwrap_or_default();
+        println!(
+            "pdusim: {} PDUs listening on {} addresses ({first} .. {last}), started in {:.2} s",
+            launched.devices.len(),
+            launched.endpoints.len(),
+            started.elapsed().as_secs_f64()
+        );
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
     runtime.block_on(async move {
         let salts = Arc::new(SaltSource::new());
         let mut tasks = tokio::task::JoinSet::new();
-        for (device, sockets) in bound {
-            for socket in sockets {
-                tasks.spawn(serve(device.clone(), socket, salts.clone()));
-            }
+        for (endpoint, socket) in launched.endpoints {
+            tasks.spawn(serve(endpoint, socket, salts.clone()));
         }
         tokio::select! {
             _ = shutdown_signal() => {
@@ -222,6 +254,9 @@ fn run_serve(args: ServeArgs) -> Result<()> {
         }
     })
 }
+
+/// Above this many PDUs, one summary line replaces the per-PDU banners.
+const BANNER_LIMIT: usize = 4;
 
 async fn shutdown_signal() {
     #[cfg(unix)]

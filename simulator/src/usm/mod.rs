@@ -128,6 +128,35 @@ impl UsmUser {
     }
 }
 
+/// Master keys (Ku) by protocol and password. Turning a password into Ku hashes a megabyte, so
+/// a process with thousands of PDUs sharing credentials does it once per credential, not once
+/// per PDU; localising Ku to each engine is cheap.
+#[derive(Default)]
+pub struct MasterKeyCache {
+    // Keyed by a digest of the password, so the cache holds no password copies.
+    keys: std::sync::Mutex<HashMap<(AuthProtocol, [u8; 32]), std::sync::Arc<keys::MasterKey>>>,
+}
+
+impl fmt::Debug for MasterKeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MasterKeyCache(<redacted>)")
+    }
+}
+
+impl MasterKeyCache {
+    pub fn master_key(&self, proto: AuthProtocol, password: &Password) -> Result<std::sync::Arc<keys::MasterKey>, KeyError> {
+        use sha2::Digest;
+        let key = (proto, <[u8; 32]>::from(sha2::Sha256::digest(password.expose().as_bytes())));
+        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(found) = keys.get(&key) {
+            return Ok(found.clone());
+        }
+        let master = std::sync::Arc::new(keys::password_to_key(proto, password.expose().as_bytes())?);
+        keys.insert(key, master.clone());
+        Ok(master)
+    }
+}
+
 /// usmUserTable, keyed by user name.
 #[derive(Debug, Default)]
 pub struct UserTable {
@@ -136,29 +165,27 @@ pub struct UserTable {
 
 impl UserTable {
     /// Localizes every user's keys to `engine_id` once, at start.
-    pub fn new(specs: &[UserSpec], engine_id: &[u8]) -> Result<UserTable, UserError> {
+    pub fn new(specs: &[UserSpec], engine_id: &[u8], cache: &MasterKeyCache) -> Result<UserTable, UserError> {
         let mut users = HashMap::new();
         for spec in specs {
             let user = || spec.name.clone();
             let auth = match &spec.auth {
-                Some((proto, password)) => Some(
-                    AuthKey::from_password(*proto, password.expose().as_bytes(), engine_id)
-                        .map_err(|source| UserError::AuthPassword {
-                            user: user(),
-                            source,
-                        })?,
-                ),
+                Some((proto, password)) => {
+                    let master = cache.master_key(*proto, password).map_err(|source| UserError::AuthPassword { user: user(), source })?;
+                    Some(AuthKey::new(*proto, &master.localize(engine_id)).map_err(|source| UserError::AuthPassword { user: user(), source })?)
+                }
                 None => None,
             };
             let privacy = match (&spec.privacy, &spec.auth) {
                 (Some(_), None) => return Err(UserError::PrivWithoutAuth { user: user() }),
-                (Some((proto, password)), Some((auth_proto, _))) => Some(
-                    PrivKey::new(*proto, *auth_proto, password.expose().as_bytes(), engine_id)
-                        .map_err(|source| UserError::PrivPassword {
-                            user: user(),
-                            source,
-                        })?,
-                ),
+                (Some((proto, password)), Some((auth_proto, _))) => {
+                    // The privacy key is derived with the authentication protocol's hash.
+                    let master = cache.master_key(*auth_proto, password).map_err(|source| UserError::PrivPassword { user: user(), source })?;
+                    Some(
+                        PrivKey::from_localized(*proto, *auth_proto, &master.localize(engine_id), engine_id)
+                            .map_err(|source| UserError::PrivPassword { user: user(), source })?,
+                    )
+                }
                 (None, _) => None,
             };
             let usm_user = UsmUser {
@@ -173,6 +200,10 @@ impl UserTable {
             }
         }
         Ok(UserTable { users })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
     }
 
     pub fn get(&self, name: &[u8]) -> Option<&UsmUser> {

@@ -1,0 +1,216 @@
+//! What can go wrong with a request, by name, and the tally of a run.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use pdusim::wire::Oid;
+
+use super::histogram::LatencyHistogram;
+
+/// Why a request did not count as answered correctly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorKind {
+    /// No answer before the per-request deadline.
+    Timeout,
+    /// The agent answered with this error-status (RFC 3416 §3).
+    ErrorStatus(i32),
+    /// The agent answered with a Report carrying this counter (usmStats*, snmpUnknown*...).
+    Report(&'static str),
+    /// The reply was not valid BER / SNMP.
+    Decode,
+    /// A reply that did not match: wrong request-id/msgID, community, user, engine or level.
+    Mismatched,
+    /// msgAuthenticationParameters did not verify.
+    BadDigest,
+    /// The encryptedPDU did not decrypt into a ScopedPDU.
+    Decryption,
+    /// A PDU type other than Response or Report.
+    UnexpectedPdu,
+    /// Varbinds that do not answer the request (count, names, order).
+    WrongVarbinds,
+    NoSuchObject,
+    NoSuchInstance,
+    EndOfMibView,
+    /// The datagram could not be sent, or the port answered ICMP unreachable.
+    Network,
+}
+
+/// error-status names (RFC 3416 §3).
+pub fn error_status_name(status: i32) -> Option<&'static str> {
+    const NAMES: [&str; 19] = [
+        "noError",
+        "tooBig",
+        "noSuchName",
+        "badValue",
+        "readOnly",
+        "genErr",
+        "noAccess",
+        "wrongType",
+        "wrongLength",
+        "wrongEncoding",
+        "wrongValue",
+        "noCreation",
+        "inconsistentValue",
+        "resourceUnavailable",
+        "commitFailed",
+        "undoFailed",
+        "authorizationError",
+        "notWritable",
+        "inconsistentName",
+    ];
+    usize::try_from(status)
+        .ok()
+        .and_then(|i| NAMES.get(i))
+        .copied()
+}
+
+/// The name of the counter a Report's first varbind carries.
+pub fn report_name(oid: &Oid) -> &'static str {
+    const USM_STATS: [&str; 6] = [
+        "usmStatsUnsupportedSecLevels",
+        "usmStatsNotInTimeWindows",
+        "usmStatsUnknownUserNames",
+        "usmStatsUnknownEngineIDs",
+        "usmStatsWrongDigests",
+        "usmStatsDecryptionErrors",
+    ];
+    let arcs = oid.arcs();
+    if let Some([n, 0]) = arcs.strip_prefix(&[1, 3, 6, 1, 6, 3, 15, 1, 1][..]) {
+        if let Some(name) = (*n as usize)
+            .checked_sub(1)
+            .and_then(|i| USM_STATS.get(i))
+        {
+            return name;
+        }
+    }
+    match arcs {
+        [1, 3, 6, 1, 6, 3, 11, 2, 1, 1, 0] => "snmpUnknownSecurityModels",
+        [1, 3, 6, 1, 6, 3, 11, 2, 1, 2, 0] => "snmpInvalidMsgs",
+        [1, 3, 6, 1, 6, 3, 11, 2, 1, 3, 0] => "snmpUnknownPDUHandlers",
+        [1, 3, 6, 1, 6, 3, 12, 1, 4, 0] => "snmpUnavailableContexts",
+        [1, 3, 6, 1, 6, 3, 12, 1, 5, 0] => "snmpUnknownContexts",
+        _ => "an unknown counter",
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::Timeout => f.write_str("timeout"),
+            ErrorKind::ErrorStatus(s) => match error_status_name(*s) {
+                Some(name) => write!(f, "error-status {name}"),
+                None => write!(f, "error-status {s}"),
+            },
+            ErrorKind::Report(name) => write!(f, "report {name}"),
+            ErrorKind::Decode => f.write_str("decode error"),
+            ErrorKind::Mismatched => f.write_str("mismatched reply"),
+            ErrorKind::BadDigest => f.write_str("bad HMAC"),
+            ErrorKind::Decryption => f.write_str("decryption error"),
+            ErrorKind::UnexpectedPdu => f.write_str("unexpected PDU type"),
+            ErrorKind::WrongVarbinds => f.write_str("wrong varbinds"),
+            ErrorKind::NoSuchObject => f.write_str("noSuchObject"),
+            ErrorKind::NoSuchInstance => f.write_str("noSuchInstance"),
+            ErrorKind::EndOfMibView => f.write_str("endOfMibView"),
+            ErrorKind::Network => f.write_str("network error"),
+        }
+    }
+}
+
+/// What one worker (or, merged, the whole run) saw.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    /// Requests answered correctly; their latencies are in `latency`.
+    pub ok: u64,
+    /// Failed requests and stray replies, by kind.
+    pub errors: BTreeMap<ErrorKind, u64>,
+    /// Replies to requests already given up on (their timeout is counted).
+    pub late: u64,
+    pub latency: LatencyHistogram,
+}
+
+impl Tally {
+    pub fn error(&mut self, kind: ErrorKind) {
+        *self.errors.entry(kind).or_insert(0) += 1;
+    }
+
+    pub fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+
+    /// Requests that ended, well or not (stray replies are counted as errors but are not
+    /// requests).
+    pub fn requests(&self) -> u64 {
+        let strays = self
+            .errors
+            .iter()
+            .filter(|(k, _)| **k == ErrorKind::Mismatched)
+            .map(|(_, n)| n)
+            .sum::<u64>();
+        self.ok + self.error_count() - strays.min(self.error_count())
+    }
+
+    pub fn merge(&mut self, other: &Tally) {
+        self.ok += other.ok;
+        self.late += other.late;
+        for (k, n) in &other.errors {
+            *self.errors.entry(*k).or_insert(0) += n;
+        }
+        self.latency.merge(&other.latency);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_names() {
+        let o = |s: &str| Oid::parse(s).unwrap();
+        assert_eq!(
+            report_name(&o("1.3.6.1.6.3.15.1.1.2.0")),
+            "usmStatsNotInTimeWindows"
+        );
+        assert_eq!(
+            report_name(&o("1.3.6.1.6.3.15.1.1.4.0")),
+            "usmStatsUnknownEngineIDs"
+        );
+        assert_eq!(
+            report_name(&o("1.3.6.1.6.3.15.1.1.6.0")),
+            "usmStatsDecryptionErrors"
+        );
+        assert_eq!(report_name(&o("1.3.6.1.6.3.12.1.5.0")), "snmpUnknownContexts");
+        assert_eq!(report_name(&o("1.3.6.1.6.3.15.1.1.9.0")), "an unknown counter");
+        assert_eq!(report_name(&o("1.3.6.1.6.3.15.1.1.0.0")), "an unknown counter");
+    }
+
+    #[test]
+    fn error_kinds_print_their_names() {
+        assert_eq!(ErrorKind::ErrorStatus(2).to_string(), "error-status noSuchName");
+        assert_eq!(ErrorKind::ErrorStatus(17).to_string(), "error-status notWritable");
+        assert_eq!(ErrorKind::ErrorStatus(99).to_string(), "error-status 99");
+        assert_eq!(
+            ErrorKind::Report("usmStatsWrongDigests").to_string(),
+            "report usmStatsWrongDigests"
+        );
+    }
+
+    #[test]
+    fn tallies_merge_and_count_requests() {
+        let mut a = Tally::default();
+        a.ok = 10;
+        a.error(ErrorKind::Timeout);
+        a.error(ErrorKind::Mismatched);
+        let mut b = Tally::default();
+        b.ok = 5;
+        b.late = 1;
+        b.error(ErrorKind::Timeout);
+        a.merge(&b);
+        assert_eq!(a.ok, 15);
+        assert_eq!(a.late, 1);
+        assert_eq!(a.errors.get(&ErrorKind::Timeout), Some(&2));
+        assert_eq!(a.error_count(), 3);
+        // The stray reply is an error but not a request.
+        assert_eq!(a.requests(), 17);
+    }
+}

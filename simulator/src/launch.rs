@@ -1,0 +1,97 @@
+//! Starting a whole configuration: bind every address first (so a busy port fails the start
+//! before anything is written), start the PDUs (in parallel: each start persists its engine
+//! boots with an fsync), and group them into endpoints by address.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::device::{Device, DeviceSpec, SharedStart, StartError};
+use crate::endpoint::{Endpoint, EndpointError};
+use crate::server::{bind, BindError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error(transparent)]
+    Bind(#[from] BindError),
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error(transparent)]
+    Endpoint(#[from] EndpointError),
+}
+
+/// Everything started, ready to serve.
+pub struct Launched {
+    pub devices: Vec<Arc<Device>>,
+    /// Each endpoint with its bound socket.
+    pub endpoints: Vec<(Arc<Endpoint>, std::net::UdpSocket)>,
+}
+
+/// How many PDUs start at once: enough to overlap the fsyncs of their state files.
+const START_THREADS: usize = 16;
+
+pub fn launch(pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>, clock: Arc<dyn Clock>) -> Result<Launched, LaunchError> {
+    // Addresses in first-use order, each with the PDUs behind it (first = primary).
+    let mut by_addr: BTreeMap<usize, (SocketAddr, Vec<usize>)> = BTreeMap::new();
+    let mut order: std::collections::HashMap<SocketAddr, usize> = std::collections::HashMap::new();
+    for (i, (_, addrs)) in pdus.iter().enumerate() {
+        for addr in addrs {
+            let next = order.len();
+            let slot = *order.entry(*addr).or_insert(next);
+            by_addr.entry(slot).or_insert_with(|| (*addr, Vec::new())).1.push(i);
+        }
+    }
+    let mut sockets = Vec::with_capacity(by_addr.len());
+    for (addr, _) in by_addr.values() {
+        sockets.push(bind(*addr)?);
+    }
+    let devices = start_devices(pdus.into_iter().map(|(spec, _)| spec).collect(), clock)?;
+    let mut endpoints = Vec::with_capacity(sockets.len());
+    for ((addr, members), socket) in by_addr.into_values().zip(sockets) {
+        let local = socket.local_addr().unwrap_or(addr);
+        let members = members.iter().filter_map(|i| devices.get(*i).cloned()).collect();
+        endpoints.push((Arc::new(Endpoint::new(local, members)?), socket));
+    }
+    Ok(Launched { devices, endpoints })
+}
+
+fn start_devices(specs: Vec<DeviceSpec>, clock: Arc<dyn Clock>) -> Result<Vec<Arc<Device>>, StartError> {
+    let shared = SharedStart::default();
+    if specs.len() <= 1 {
+        return specs.into_iter().map(|s| Device::start_shared(s, clock.clone(), &shared).map(Arc::new)).collect();
+    }
+    // Derive each distinct password's master key once, before the threads race for it.
+    for user in specs.iter().flat_map(|s| &s.users) {
+        if let Some((auth, password)) = &user.auth {
+            let _ = shared.keys.master_key(*auth, password);
+            if let Some((_, priv_password)) = &user.privacy {
+                // Privacy keys are derived with the authentication protocol's hash.
+                let _ = shared.keys.master_key(*auth, priv_password);
+            }
+        }
+    }
+    let chunk = specs.len().div_ceil(START_THREADS);
+    let mut results: Vec<Result<Arc<Device>, StartError>> = Vec::with_capacity(specs.len());
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = specs
+            .chunks(chunk)
+            .map(|part| {
+                let shared = &shared;
+                let clock = clock.clone();
+                scope.spawn(move || part.iter().map(|s| Device::start_shared(s.clone(), clock.clone(), shared).map(Arc::new)).collect::<Vec<_>>())
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok(part) => results.extend(part),
+                Err(_) => results.push(Err(StartError::State {
+                    pdu: String::new(),
+                    path: Default::default(),
+                    detail: "a start thread panicked".into(),
+                })),
+            }
+        }
+    });
+    results.into_iter().collect()
+}
