@@ -29,7 +29,7 @@ pub struct Launched {
 }
 
 /// How many PDUs start at once: enough to overlap the fsyncs of their state files.
-const START_THREADS: usize = 16;
+const START_THREADS: usize = 128;
 
 pub fn launch(pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>, clock: Arc<dyn Clock>) -> Result<Launched, LaunchError> {
     // Addresses in first-use order, each with the PDUs behind it (first = primary).
