@@ -18,6 +18,7 @@ pub mod launch;
 pub mod mib;
 pub mod outlet;
 pub mod persist;
+pub mod recording;
 pub mod security;
 pub mod server;
 pub mod stats;
