@@ -16,7 +16,10 @@ use crate::security::Community;
 use crate::usm::{
     keys::MIN_PASSWORD_LEN, AuthProtocol, Password, PrivProtocol, SecurityLevel, UserSpec,
 };
+use crate::recording::Recording;
 use crate::vendor;
+use crate::wire::Value;
+use std::sync::Arc;
 
 /// The embedded default: one 8-outlet Raritan PX2 on 127.0.0.1:1161.
 pub const DEFAULT_CONFIG: &str = include_str!("default.toml");
@@ -42,6 +45,9 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub state_dir: Option<PathBuf>,
+    /// The folder relative paths in the file are taken from.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
     #[serde(default)]
     pub pdu: Vec<PduConfig>,
 }
@@ -50,12 +56,15 @@ pub struct FileConfig {
 #[serde(deny_unknown_fields)]
 pub struct PduConfig {
     pub name: String,
-    #[serde(default = "default_vendor")]
-    pub vendor: String,
+    /// Default: what the recording's sysObjectID names, else raritan-px2.
+    pub vendor: Option<String>,
     #[serde(default = "default_listen")]
     pub listen: Vec<String>,
-    #[serde(default = "default_outlets")]
-    pub outlets: u32,
+    /// Default: the recording's outlet count, else 8.
+    pub outlets: Option<u32>,
+    /// An snmpsim `.snmprec` recording of a real device to serve as this PDU's static base
+    /// (a relative path is taken from the config file's folder).
+    pub recording: Option<PathBuf>,
     #[serde(default)]
     pub outlet_names: Vec<String>,
     #[serde(default = "default_power")]
@@ -126,15 +135,12 @@ impl std::fmt::Debug for UserConfig {
     }
 }
 
-fn default_vendor() -> String {
-    "raritan-px2".into()
-}
+const DEFAULT_VENDOR: &str = "raritan-px2";
 fn default_listen() -> Vec<String> {
     vec!["127.0.0.1:1161".into()]
 }
-fn default_outlets() -> u32 {
-    8
-}
+/// Outlets of a PDU when neither the file nor a recording says.
+const DEFAULT_OUTLETS: u32 = 8;
 fn default_power() -> String {
     "on".into()
 }
@@ -173,13 +179,16 @@ impl FileConfig {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::parse(&text, &path.display().to_string())
+        let mut cfg = Self::parse(&text, &path.display().to_string())?;
+        cfg.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(cfg)
     }
 
     pub fn embedded_default() -> FileConfig {
         // The embedded file is checked by a unit test, so this cannot fail in a release.
         Self::parse(DEFAULT_CONFIG, "embedded default").unwrap_or(FileConfig {
             state_dir: None,
+            base_dir: PathBuf::new(),
             pdu: Vec::new(),
         })
     }
@@ -204,6 +213,7 @@ impl FileConfig {
         &self,
         origin: &str,
     ) -> Result<Vec<(DeviceSpec, Vec<SocketAddr>)>, ConfigError> {
+        let mut recordings: std::collections::HashMap<PathBuf, Arc<Recording>> = std::collections::HashMap::new();
         let field = |field: String, problem: String| ConfigError::Field {
             origin: origin.to_string(),
             field,
@@ -242,32 +252,68 @@ impl FileConfig {
                     format!("{:?} is used by two PDUs: names must be unique", p.name),
                 ));
             }
-            let vendor = vendor::find(&p.vendor).ok_or_else(|| {
-                field(
-                    at("vendor"),
-                    format!(
-                        "unknown vendor {:?}: choose one of {}",
-                        p.vendor,
-                        vendor::names().join(", ")
-                    ),
-                )
+            let recording = match &p.recording {
+                Some(path) => {
+                    let path = if path.is_absolute() { path.clone() } else { self.base_dir.join(path) };
+                    let loaded = match recordings.get(&path) {
+                        Some(r) => Arc::clone(r),
+                        None => {
+                            let r = Arc::new(Recording::load(&path).map_err(|e| field(at("recording"), e.to_string()))?);
+                            recordings.insert(path, r.clone());
+                            r
+                        }
+                    };
+                    Some(loaded)
+                }
+                None => None,
+            };
+            // No vendor given: the recording's sysObjectID says which, else Raritan PX2.
+            let recorded_vendor = recording.as_ref().and_then(|r| match r.get(&[1, 3, 6, 1, 2, 1, 1, 2, 0]) {
+                Some(Value::ObjectId(oid)) => pdu_vendors::by_sys_object_id(oid.arcs()).map(|d| d.name.to_string()),
+                _ => None,
+            });
+            let vendor_name = p.vendor.clone().or(recorded_vendor).unwrap_or_else(|| DEFAULT_VENDOR.to_string());
+            let vendor = vendor::find(&vendor_name).ok_or_else(|| {
+                field(at("vendor"), format!("unknown vendor {vendor_name:?}: choose one of {}", vendor::names().join(", ")))
             })?;
-            if p.outlets == 0 || p.outlets > MAX_OUTLETS {
+            let profile_data = pdu_vendors::by_name(vendor.name());
+            let recorded_outlets = recording.as_ref().zip(profile_data.and_then(|d| d.outlet_count)).and_then(|(r, oid)| match r.get(oid) {
+                Some(Value::Integer(n)) => u32::try_from(*n).ok(),
+                _ => None,
+            });
+            let outlets = p.outlets.or(recorded_outlets).unwrap_or(DEFAULT_OUTLETS);
+            let mut p = p.clone();
+            if p.outlet_names.is_empty() {
+                // The recorded device's own outlet names, where its profile says where they are.
+                if let (Some(r), Some(data)) = (&recording, profile_data) {
+                    p.outlet_names = (1..=outlets.min(MAX_OUTLETS)).map(|n| data.name_oid(n).and_then(|oid| r.text(&oid)).unwrap_or_default()).collect();
+                }
+            }
+            if let Some(r) = &recording {
+                let system = [(&mut p.sys_name, [1, 3, 6, 1, 2, 1, 1, 5, 0]), (&mut p.sys_contact, [1, 3, 6, 1, 2, 1, 1, 4, 0]), (&mut p.sys_location, [1, 3, 6, 1, 2, 1, 1, 6, 0])];
+                for (value, oid) in system {
+                    if value.is_empty() {
+                        *value = r.text(&oid).unwrap_or_default();
+                    }
+                }
+            }
+            let p = &p;
+            if outlets == 0 || outlets > MAX_OUTLETS {
                 return Err(field(
                     at("outlets"),
                     format!(
                         "{} outlets is out of range: give 1 to {MAX_OUTLETS}",
-                        p.outlets
+                        outlets
                     ),
                 ));
             }
-            if p.outlet_names.len() > p.outlets as usize {
+            if p.outlet_names.len() > outlets as usize {
                 return Err(field(
                     at("outlet_names"),
                     format!(
                         "{} names for {} outlets: give at most one name per outlet",
                         p.outlet_names.len(),
-                        p.outlets
+                        outlets
                     ),
                 ));
             }
@@ -299,7 +345,7 @@ impl FileConfig {
             if p.on_delay > 7200 || p.off_delay > 7200 {
                 return Err(field(at("on_delay"), "delays are 0 to 7200 seconds".into()));
             }
-            if p.outlet_loads.len() > p.outlets as usize || p.outlet_loads.iter().chain([&p.default_load_watts]).any(|w| !w.is_finite() || *w < 0.0 || *w > 100_000.0) {
+            if p.outlet_loads.len() > outlets as usize || p.outlet_loads.iter().chain([&p.default_load_watts]).any(|w| !w.is_finite() || *w < 0.0 || *w > 100_000.0) {
                 return Err(field(at("outlet_loads"), "give at most one load per outlet, each 0 to 100000 watts".into()));
             }
             if p.max_bulk_varbinds == 0 {
@@ -374,7 +420,8 @@ impl FileConfig {
             let spec = DeviceSpec {
                 name: p.name.clone(),
                 vendor,
-                outlets: p.outlets,
+                outlets,
+                recording,
                 outlet_names: p.outlet_names.clone(),
                 initial_power,
                 power_off_period: Duration::from_secs(p.power_off_period),

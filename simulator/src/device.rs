@@ -14,6 +14,7 @@ use crate::engine::{Engine, EngineError};
 use crate::mib::{Access, Cell, EngineObject, MibTree, SystemObject};
 use crate::outlet::{Delays, Outlet, Power, StartupPower};
 use crate::persist::write_atomically;
+use crate::recording::Recording;
 use crate::security::{Community, SecurityError, UserSpec, UserTable};
 use crate::usm::MasterKeyCache;
 use crate::stats::{read, AgentStats};
@@ -42,6 +43,9 @@ pub struct DeviceSpec {
     pub outlet_loads: Vec<f64>,
     pub default_load_watts: f64,
     pub sys_descr: Option<String>,
+    /// A recording of a real device: its objects are served as recorded, except those the
+    /// vendor profile owns; its system group is the default for this PDU's.
+    pub recording: Option<Arc<Recording>>,
     pub sys_name: String,
     pub sys_contact: String,
     pub sys_location: String,
@@ -80,13 +84,14 @@ pub enum StartError {
 #[derive(Default, Debug)]
 pub struct SharedStart {
     pub keys: MasterKeyCache,
-    trees: Mutex<HashMap<(&'static str, u32), Arc<MibTree>>>,
+    trees: Mutex<HashMap<(&'static str, u32, Option<String>), Arc<MibTree>>>,
 }
 
 impl SharedStart {
-    pub fn tree(&self, vendor: &'static dyn VendorProfile, outlets: u32) -> Arc<MibTree> {
+    pub fn tree(&self, vendor: &'static dyn VendorProfile, outlets: u32, recording: Option<&Arc<Recording>>) -> Arc<MibTree> {
         let mut trees = self.trees.lock().unwrap_or_else(|p| p.into_inner());
-        trees.entry((vendor.name(), outlets)).or_insert_with(|| Arc::new(build_tree(vendor, outlets))).clone()
+        let key = (vendor.name(), outlets, recording.map(|r| r.origin.clone()));
+        trees.entry(key).or_insert_with(|| Arc::new(build_tree(vendor, outlets, recording.map(|r| &**r)))).clone()
     }
 }
 
@@ -97,6 +102,10 @@ pub struct DeviceState {
     pub sys_contact: String,
     pub sys_location: String,
     pub outlets: Vec<Outlet>,
+    /// Holds meter readings steady (no jitter) so tests can compare exact values.
+    pub meters_frozen: bool,
+    /// What a vendor profile keeps beyond the outlet model (queued actions, raw settings).
+    pub vendor: crate::vendor::VendorState,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -183,16 +192,19 @@ impl Device {
             communities: spec.communities.clone(),
             contexts: spec.contexts.clone(),
             max_bulk_varbinds: spec.max_bulk_varbinds,
-            tree: shared.tree(spec.vendor, spec.outlets),
+            tree: shared.tree(spec.vendor, spec.outlets, spec.recording.as_ref()),
             sys_descr: spec
                 .sys_descr
                 .clone()
+                .or_else(|| spec.recording.as_ref().and_then(|r| r.text(&SYS_DESCR)))
                 .unwrap_or_else(|| spec.vendor.sys_descr().to_string()),
-            sys_object_id: Oid::new(spec.vendor.sys_object_id()),
+            sys_object_id: match spec.recording.as_ref().and_then(|r| r.get(&SYS_OBJECT_ID)) {
+                Some(Value::ObjectId(oid)) => oid.clone(),
+                _ => Oid::new(spec.vendor.sys_object_id()),
+            },
             state: Mutex::new(state),
             state_file,
         };
-        device.save(&device.lock_state());
         Ok(device)
     }
 
@@ -333,6 +345,8 @@ fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<Devi
                 outlet
             })
             .collect(),
+        meters_frozen: false,
+        vendor: crate::vendor::VendorState::default(),
     };
     let Some(path) = state_file.filter(|p| p.exists()) else {
         return Ok(state);
@@ -375,7 +389,7 @@ fn under(prefix: &[u32], arc: u32) -> Vec<u32> {
 
 /// The objects every PDU has (MIB-II system and snmp groups, the engine and USM counters)
 /// plus the vendor's.
-pub fn build_tree(vendor: &dyn VendorProfile, outlets: u32) -> MibTree {
+pub fn build_tree(vendor: &dyn VendorProfile, outlets: u32, recording: Option<&Recording>) -> MibTree {
     let mut t = MibTree::default();
     let system = [
         (1, Access::ReadOnly, SystemObject::Descr),
@@ -479,5 +493,15 @@ pub fn build_tree(vendor: &dyn VendorProfile, outlets: u32) -> MibTree {
         );
     }
     vendor.build(&mut t, outlets);
+    // The recording fills in everything else the real device had. What this agent or the
+    // vendor profile declares (the system group, counters, the live outlet columns) stays live.
+    for (oid, value) in recording.map(|r| r.entries.as_slice()).unwrap_or_default() {
+        if t.get(oid.arcs()).is_err() && t.object_of(oid.arcs()).is_none() {
+            t.instance(oid.arcs(), &[], Cell::Static(value.clone()));
+        }
+    }
     t
 }
+
+const SYS_DESCR: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 1, 0];
+const SYS_OBJECT_ID: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 2, 0];

@@ -71,6 +71,12 @@ pub struct Delays {
     pub reboot: Duration,
 }
 
+impl Delays {
+    /// A delay that never ends (APC's -1, "never power on/off"): a step that far off is never
+    /// scheduled.
+    pub const NEVER: Duration = Duration::MAX;
+}
+
 impl Default for Delays {
     fn default() -> Self {
         Delays { on_delay: Duration::ZERO, off_delay: Duration::ZERO, reboot: Duration::from_secs(5) }
@@ -150,16 +156,12 @@ impl Outlet {
             Command::Off => self.set_now(Power::Off, now),
             Command::Reboot => {
                 self.set_now(Power::Off, now);
-                self.pending = [Some(Step { at: now + d.reboot, power: Power::On }), None];
+                self.pending = [step(now, d.reboot, Power::On), None];
                 self.rebooting = true;
             }
-            Command::DelayedOn => self.schedule([Some(Step { at: now + d.on_delay, power: Power::On }), None], now),
-            Command::DelayedOff => self.schedule([Some(Step { at: now + d.off_delay, power: Power::Off }), None], now),
-            Command::DelayedReboot => {
-                let off = now + d.off_delay;
-                self.schedule([Some(Step { at: off, power: Power::Off }), Some(Step { at: off + d.reboot, power: Power::On })], now);
-                self.rebooting = true;
-            }
+            Command::DelayedOn => self.schedule([step(now, d.on_delay, Power::On), None], now),
+            Command::DelayedOff => self.schedule([step(now, d.off_delay, Power::Off), None], now),
+            Command::DelayedReboot => self.reboot_after(d.off_delay, d.reboot, now),
             Command::Cancel => self.pending = [None, None],
         }
     }
@@ -173,14 +175,23 @@ impl Outlet {
     pub fn switch_after(&mut self, power: Power, after: Duration, now: Duration) {
         self.settle(now);
         self.rebooting = false;
-        self.schedule([Some(Step { at: now + after, power }), None], now);
+        self.schedule([step(now, after, power), None], now);
     }
 
     /// Reboot with an off period of `off_for` starting `after` from now.
     pub fn reboot_after(&mut self, after: Duration, off_for: Duration, now: Duration) {
         self.settle(now);
-        self.schedule([Some(Step { at: now + after, power: Power::Off }), Some(Step { at: now + after + off_for, power: Power::On })], now);
+        let off = step(now, after, Power::Off);
+        // No off step (it would never come) means no on step either.
+        let on = off.and_then(|s| step(s.at, off_for, Power::On));
         self.rebooting = true;
+        self.schedule([off, on], now);
+    }
+
+    /// The next scheduled change, if any (vendors that report "pending on" or "pending off").
+    pub fn next_step(&mut self, now: Duration) -> Option<Step> {
+        self.settle(now);
+        self.pending[0]
     }
 
     /// Energy delivered so far, in watt-hours.
@@ -246,6 +257,11 @@ impl Outlet {
     }
 }
 
+/// A step `after` from `now`, or none if that is beyond the clock's range (`Delays::NEVER`).
+fn step(now: Duration, after: Duration, power: Power) -> Option<Step> {
+    now.checked_add(after).map(|at| Step { at, power })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,5 +324,30 @@ mod tests {
         o.command(Command::On, secs(100));
         assert!((o.energy_wh(secs(110)) - 2.0).abs() < 1e-9);
         assert_eq!(o.power_watts(secs(110)), 360.0);
+    }
+
+    #[test]
+    fn never_delays_schedule_nothing_and_do_not_overflow() {
+        let mut o = outlet();
+        o.delays.on_delay = Delays::NEVER;
+        o.command(Command::Off, secs(1));
+        o.command(Command::DelayedOn, secs(2));
+        assert_eq!(o.pending(secs(3)), None);
+        assert_eq!(o.power(secs(1_000_000)), Power::Off);
+        o.delays.off_delay = Delays::NEVER;
+        o.command(Command::On, secs(4));
+        o.command(Command::DelayedReboot, secs(5));
+        assert_eq!((o.power(secs(99)), o.pending(secs(99))), (Power::On, None));
+        o.reboot_after(Delays::NEVER, secs(5), secs(100));
+        assert_eq!(o.next_step(secs(100)), None);
+    }
+
+    #[test]
+    fn next_step_names_the_coming_change() {
+        let mut o = outlet();
+        o.command(Command::DelayedReboot, secs(0));
+        assert_eq!(o.next_step(secs(1)), Some(Step { at: secs(2), power: Power::Off }));
+        assert_eq!(o.next_step(secs(3)), Some(Step { at: secs(7), power: Power::On }));
+        assert_eq!(o.next_step(secs(7)), None);
     }
 }

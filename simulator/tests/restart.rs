@@ -58,6 +58,9 @@ fn restart_keeps_outlets_names_engine_id_and_counts_boots() {
     assert_eq!(second.get_value(&sec, SYS_LOCATION), "STRING: \"Lab 9\"");
     assert_eq!(second.get_number(&sec, SNMP_ENGINE_BOOTS), boots1 + 1, "boots goes up by exactly one");
     assert_eq!(second.get_value(&sec, SNMP_ENGINE_ID), engine_id, "the engine ID is kept");
+    // snmpEngineTime restarts from zero with the new boots value (RFC 3414 §2.2.2)
+    let time = second.get_number(&sec, "1.3.6.1.6.3.10.2.1.3.0");
+    assert!((0..60).contains(&time), "snmpEngineTime after a restart is small, got {time}");
     // the same v2c view agrees
     assert_eq!(states(&second, &Sec::v2c("public")), want_states);
 

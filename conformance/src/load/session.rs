@@ -250,7 +250,7 @@ impl Session {
 
     /// Was `id` handed out by this session before the one awaited?
     fn is_earlier(&self, id: i32, awaited: i32) -> bool {
-        id >= self.first_id && id < self.first_id + IDS_PER_SESSION && id != awaited
+        id >= self.first_id && id < self.next_id && id != awaited
     }
 
     /// Encodes the next request into `out` (cleared first).
@@ -770,6 +770,7 @@ mod tests {
         let mut s = v3_session(&spec);
         let k = keys();
         let mut out = Vec::new();
+        let earlier = s.encode_request(&mut out);
         let pending = s.encode_request(&mut out);
         let good = response(
             pending.request_id,
@@ -799,7 +800,7 @@ mod tests {
             s.check_reply(pending, &spec, &other_id),
             Verdict::Stray(ErrorKind::Mismatched)
         );
-        let late = agent_reply(&k, id - 1, authpriv, &good, true);
+        let late = agent_reply(&k, earlier.request_id, authpriv, &good, true);
         assert_eq!(s.check_reply(pending, &spec, &late), Verdict::Late);
 
         // msgID right but request-id inside wrong.

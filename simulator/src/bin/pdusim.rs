@@ -69,6 +69,11 @@ struct ServeArgs {
     /// Outlet power at first start: on or off.
     #[arg(long)]
     initial_power: Option<String>,
+    /// Serve an snmpsim `.snmprec` recording of a real device as the PDU's static base; the
+    /// vendor profile owns the outlet columns, so outlets switch for real. Outlet count, names
+    /// and the system group come from the recording unless given.
+    #[arg(long)]
+    recording: Option<PathBuf>,
     /// Start this many identical PDUs on consecutive ports from the --listen port
     /// (named VENDOR-1, VENDOR-2, ...), for scale tests.
     #[arg(long, default_value_t = 1)]
@@ -86,6 +91,7 @@ impl ServeArgs {
             || self.power_off_period.is_some()
             || self.initial_power.is_some()
             || self.count != 1
+            || self.recording.is_some()
     }
 
     /// The config to run: the file, or the embedded default with the quick flags applied.
@@ -110,10 +116,20 @@ impl ServeArgs {
             pdu.listen = self.listen.clone();
         }
         if let Some(v) = &self.vendor {
-            pdu.vendor = v.clone();
+            pdu.vendor = Some(v.clone());
+        }
+        if let Some(path) = &self.recording {
+            // The recorded device's own identity, unless the flags say otherwise.
+            pdu.recording = Some(path.clone());
+            pdu.vendor = None;
+            pdu.outlets = None;
+            pdu.outlet_names.clear();
+            pdu.sys_name.clear();
+            pdu.sys_contact.clear();
+            pdu.sys_location.clear();
         }
         if let Some(n) = self.outlets {
-            pdu.outlets = n;
+            pdu.outlets = Some(n);
             pdu.outlet_names.truncate(n as usize);
         }
         if credentials_given {
@@ -149,7 +165,7 @@ impl ServeArgs {
             cfg.pdu = (0..self.count)
                 .map(|i| {
                     let mut p = template.clone();
-                    p.name = format!("{}-{}", template.vendor, i + 1);
+                    p.name = format!("{}-{}", template.vendor.as_deref().unwrap_or("pdu"), i + 1);
                     let port = base.port() + i as u16;
                     p.listen = vec![std::net::SocketAddr::new(base.ip(), port).to_string()];
                     p.engine_id = None;

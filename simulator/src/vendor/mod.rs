@@ -2,13 +2,40 @@
 //! through that vendor's MIB — its OIDs, index shape and the integers that mean on and off.
 //! Adding a vendor is adding one file here and one line to `PROFILES`.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::device::DeviceState;
-use crate::mib::MibTree;
+use crate::mib::{Access, Cell, MibTree};
+use crate::outlet::{Command, Delays, Outlet, Power};
 use crate::wire::{ErrorStatus, Value};
 
+pub mod apc_rpdu;
+pub mod apc_rpdu2;
+pub mod baytech_mrp;
+pub mod cyberpower_epdu;
+pub mod eaton_epdu;
+pub mod metering;
+pub mod raritan_px1;
 pub mod raritan_px2;
+pub mod sentry3;
+pub mod sentry4;
+pub mod tripplite_pdu;
+pub mod vertiv_geist;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+/// What a vendor profile keeps per PDU beyond the outlet model.
+#[derive(Clone, Debug, Default)]
+pub struct VendorState {
+    /// Sentry4 queued outlet actions (queueOn/queueOff/queueReboot), by outlet number, run
+    /// together on commit.
+    pub queued: BTreeMap<u32, Command>,
+    /// Raw values of writable objects the outlet model has no field for, by (column, index).
+    pub settings: BTreeMap<(u16, u32), i32>,
+}
 
 pub trait VendorProfile: Send + Sync + 'static {
     /// The name users pick it by (`--vendor`).
@@ -51,7 +78,19 @@ pub trait VendorProfile: Send + Sync + 'static {
 }
 
 /// Every profile this build knows.
-pub static PROFILES: &[&dyn VendorProfile] = &[&raritan_px2::RaritanPx2];
+pub static PROFILES: &[&dyn VendorProfile] = &[
+    &raritan_px2::RaritanPx2,
+    &raritan_px1::RaritanPx1,
+    &apc_rpdu2::ApcRpdu2,
+    &apc_rpdu::ApcRpdu,
+    &eaton_epdu::EatonEpdu,
+    &sentry3::Sentry3,
+    &sentry4::Sentry4,
+    &cyberpower_epdu::CyberPowerEpdu,
+    &tripplite_pdu::TrippLitePdu,
+    &vertiv_geist::VertivGeist,
+    &baytech_mrp::BaytechMrp,
+];
 
 pub fn find(name: &str) -> Option<&'static dyn VendorProfile> {
     PROFILES
@@ -95,4 +134,155 @@ pub fn expect_display_string<'v>(
 pub fn outlet_position(index: u32, state: &DeviceState) -> Option<usize> {
     let pos = usize::try_from(index).ok()?.checked_sub(1)?;
     (pos < state.outlets.len()).then_some(pos)
+}
+
+/// An INTEGER value of a SET that must be one of `allowed`: wrongType or wrongValue otherwise.
+pub fn expect_one_of(value: &Value<'_>, allowed: &[i32]) -> Result<i32, ErrorStatus> {
+    let v = expect_integer(value)?;
+    allowed
+        .contains(&v)
+        .then_some(v)
+        .ok_or(ErrorStatus::WrongValue)
+}
+
+/// An INTEGER value of a SET within `range`: wrongType or wrongValue otherwise.
+pub fn expect_in(
+    value: &Value<'_>,
+    range: std::ops::RangeInclusive<i32>,
+) -> Result<i32, ErrorStatus> {
+    let v = expect_integer(value)?;
+    range
+        .contains(&v)
+        .then_some(v)
+        .ok_or(ErrorStatus::WrongValue)
+}
+
+/// `prefix` followed by `suffix`, as one OID.
+pub fn join(prefix: &[u32], suffix: &[u32]) -> Vec<u32> {
+    let mut o = Vec::with_capacity(prefix.len() + suffix.len());
+    o.extend_from_slice(prefix);
+    o.extend_from_slice(suffix);
+    o
+}
+
+/// `prefix` followed by `suffix` at compile time, for the `&'static` OIDs the trait returns
+/// (`N` must be the sum of both lengths).
+pub const fn join_const<const N: usize>(prefix: &[u32], suffix: &[u32]) -> [u32; N] {
+    let mut out = [0u32; N];
+    let mut i = 0;
+    while i < prefix.len() {
+        out[i] = prefix[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < suffix.len() {
+        out[i + j] = suffix[j];
+        j += 1;
+    }
+    out
+}
+
+/// Declares a column and one instance per outlet, `column.<unit index>.<outlet>`; each cell
+/// carries the outlet number as its index.
+pub fn outlet_column(
+    tree: &mut MibTree,
+    column_oid: &[u32],
+    unit_index: &[u32],
+    outlets: u32,
+    access: Access,
+    column: u16,
+) {
+    tree.object(column_oid, access);
+    for outlet in 1..=outlets {
+        tree.instance(
+            column_oid,
+            &join(unit_index, &[outlet]),
+            Cell::Vendor {
+                column,
+                index: outlet,
+            },
+        );
+    }
+}
+
+/// Declares a scalar given with or without its `.0` (pdu-vendors writes counts with it).
+pub fn scalar(tree: &mut MibTree, oid: &[u32], access: Access, column: u16) {
+    let object = oid.strip_suffix(&[0]).unwrap_or(oid);
+    tree.scalar(object, access, Cell::Vendor { column, index: 0 });
+}
+
+/// Declares a one-instance object `oid.<index>` (a count per unit, per cord).
+pub fn unit_cell(tree: &mut MibTree, oid: &[u32], index: &[u32], column: u16) {
+    tree.object(oid, Access::ReadOnly);
+    tree.instance(oid, index, Cell::Vendor { column, index: 0 });
+}
+
+/// The outlet a cell's index names, if it exists.
+pub fn outlet_mut(index: u32, state: &mut DeviceState) -> Option<&mut Outlet> {
+    outlet_position(index, state).and_then(|p| state.outlets.get_mut(p))
+}
+
+pub fn integer(v: impl TryInto<i32>) -> Value<'static> {
+    Value::Integer(v.try_into().unwrap_or(i32::MAX))
+}
+
+pub fn text(s: impl Into<Vec<u8>>) -> Value<'static> {
+    Value::OctetString(Cow::Owned(s.into()))
+}
+
+pub fn outlet_count(state: &DeviceState) -> Value<'static> {
+    integer(state.outlets.len())
+}
+
+/// A delay in whole seconds, -1 for `Delays::NEVER` (APC's "never").
+pub fn delay_secs(d: Duration) -> i32 {
+    if d == Delays::NEVER {
+        -1
+    } else {
+        i32::try_from(d.as_secs()).unwrap_or(i32::MAX)
+    }
+}
+
+/// The inverse of `delay_secs`: negative means never.
+pub fn delay_from_secs(secs: i32) -> Duration {
+    u64::try_from(secs).map_or(Delays::NEVER, Duration::from_secs)
+}
+
+/// A SET value that names a delay or period: writes it into the outlet's delays.
+pub fn set_delay(field: &mut Duration, value: &Value<'_>) {
+    if let Value::Integer(secs) = value {
+        *field = delay_from_secs(*secs);
+    }
+}
+
+/// Writes a DisplayString SET into the outlet's name.
+pub fn set_name(outlet: &mut Outlet, value: &Value<'_>) {
+    if let Value::OctetString(s) = value {
+        outlet.name = String::from_utf8_lossy(s).into_owned();
+    }
+}
+
+/// The outlet's name as read, or its number where none was given (as devices label them).
+pub fn name_of(outlet: &Outlet, index: u32) -> Value<'static> {
+    if outlet.name.is_empty() {
+        text(format!("Outlet {index}"))
+    } else {
+        text(outlet.name.clone())
+    }
+}
+
+/// Applies `command` to every outlet (the "all outlets" commands).
+pub fn command_all(state: &mut DeviceState, command: Command, now: Duration) {
+    for outlet in &mut state.outlets {
+        outlet.command(command, now);
+    }
+}
+
+/// `on` if the outlet is on now, else `off`.
+pub fn on_off(outlet: &mut Outlet, now: Duration, on: i32, off: i32) -> Value<'static> {
+    Value::Integer(if outlet.power(now) == Power::On {
+        on
+    } else {
+        off
+    })
 }

@@ -255,12 +255,18 @@ impl Sim {
         if let Ok(Some(status)) = child.try_wait() {
             return (Some(status), false);
         }
-        let _ = Command::new("kill")
+        let sent = Command::new("kill")
             .arg("-TERM")
             .arg(child.id().to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
-            .status();
+            .status()
+            .is_ok_and(|s| s.success());
+        if !sent {
+            // no `kill` command: SIGKILL is all std offers
+            let _ = child.kill();
+            return (child.wait().ok(), true);
+        }
         let deadline = Instant::now() + STOP_DEADLINE;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = child.try_wait() {
@@ -434,7 +440,10 @@ pub fn parse_varbinds(text: &str) -> Vec<(String, String)> {
 }
 
 fn netsnmp_env() -> tempfile::TempDir {
-    tempfile::tempdir().expect("temporary dir for net-snmp config/persistence")
+    let dir = tempfile::tempdir().expect("temporary dir for net-snmp config/persistence");
+    // net-snmp announces "Created directory: .../cert_indexes" on stderr when it is missing.
+    std::fs::create_dir(dir.path().join("cert_indexes")).expect("create cert_indexes");
+    dir
 }
 
 /// Runs `tool` (e.g. `snmpget`) as `tool -On -r1 -t2 <sec> OPTS TARGET ARGS`.
@@ -442,7 +451,13 @@ fn netsnmp_env() -> tempfile::TempDir {
 pub fn run_tool(tool: &str, sec: &Sec, opts: &[&str], target: &str, args: &[&str]) -> Out {
     // Isolate from /etc/snmp/snmp.conf and ~/.snmp: no MIBs, no defaults, no persistent state.
     let env_dir = netsnmp_env();
-    let mut argv: Vec<String> = vec!["-On".into(), "-r".into(), "1".into(), "-t".into(), "2".into()];
+    let mut argv: Vec<String> = vec![
+        "-On".into(),
+        "-r".into(),
+        "1".into(),
+        "-t".into(),
+        "2".into(),
+    ];
     argv.extend(sec.args());
     argv.extend(opts.iter().map(|s| s.to_string()));
     argv.push(target.to_string());
@@ -514,7 +529,13 @@ impl Sim {
         let out = self.get(sec, &[oid]);
         out.expect_clean();
         let vbs = out.varbinds();
-        assert_eq!(vbs.len(), 1, "one varbind from {}\n{}", out.cmdline, out.describe());
+        assert_eq!(
+            vbs.len(),
+            1,
+            "one varbind from {}\n{}",
+            out.cmdline,
+            out.describe()
+        );
         assert_eq!(vbs[0].0, dotted(oid), "{}", out.cmdline);
         vbs[0].1.clone()
     }
@@ -531,9 +552,12 @@ impl Sim {
 pub fn parse_number(value: &str) -> Option<i64> {
     let (ty, n) = value.split_once(": ")?;
     match ty {
-        "INTEGER" | "Counter32" | "Gauge32" | "Counter64" | "Timeticks" => {
-            n.split_whitespace().next()?.trim_matches(|c| c == '(' || c == ')').parse().ok()
-        }
+        "INTEGER" | "Counter32" | "Gauge32" | "Counter64" | "Timeticks" => n
+            .split_whitespace()
+            .next()?
+            .trim_matches(|c| c == '(' || c == ')')
+            .parse()
+            .ok(),
         _ => None,
     }
 }

@@ -1,0 +1,546 @@
+//! The `load` command line, and its checked form: a [`Plan`].
+
+use std::borrow::Cow;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
+
+use pdusim::usm::keys::AuthProtocol;
+use pdusim::usm::{Password, PrivProtocol};
+use pdusim::wire::{Oid, Value, Version};
+
+use super::session::{Operation, RequestSpec};
+
+#[derive(clap::Args, Debug, Clone)]
+#[command(after_help = "\
+Examples:
+  pdu-conformance load --port 1161 --version 2c --community public --oid 1.3.6.1.2.1.1.1.0
+  pdu-conformance load --port 1161 --version 3 --user admin --auth sha --auth-key authpass123 \\
+      --priv aes --priv-key privpass123 --oid 1.3.6.1.2.1.1.5.0 --concurrency 4 --duration 10
+  pdu-conformance load --port 1161 --version 3 -u admin -a sha -A authpass123 -x aes -X privpass123 \\
+      --op set --oid 1.3.6.1.4.1.13742.6.4.1.2.1.2.1.1 --set-value i:1 --requests 1000
+
+Exit status: 0 when every request was answered correctly, 2 when some were not (the summary
+says which and why), 1 when the run could not start.")]
+pub struct LoadArgs {
+    /// The agent's host name or address. Loopback unless you name another host.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// The agent's UDP port.
+    #[arg(long, short = 'p', default_value_t = 161)]
+    pub port: u16,
+    /// SNMP version: 1, 2c or 3.
+    #[arg(long = "version", short = 'v', value_name = "1|2c|3", default_value = "2c")]
+    pub snmp_version: String,
+    /// Community (v1/v2c).
+    #[arg(long, short = 'c', default_value = "public", env = "PDU_LOAD_COMMUNITY")]
+    pub community: String,
+    /// SNMPv3 user name (securityName).
+    #[arg(long, short = 'u')]
+    pub user: Option<String>,
+    /// Authentication protocol: md5 sha sha224 sha256 sha384 sha512.
+    #[arg(long, short = 'a')]
+    pub auth: Option<String>,
+    /// Authentication passphrase (or set PDU_LOAD_AUTH_KEY).
+    #[arg(long = "auth-key", short = 'A', env = "PDU_LOAD_AUTH_KEY", hide_env_values = true)]
+    pub auth_key: Option<String>,
+    /// Privacy protocol: des 3des aes aes192 aes256 aes192-cisco aes256-cisco.
+    #[arg(long = "priv", short = 'x')]
+    pub privacy: Option<String>,
+    /// Privacy passphrase (or set PDU_LOAD_PRIV_KEY).
+    #[arg(long = "priv-key", short = 'X', env = "PDU_LOAD_PRIV_KEY", hide_env_values = true)]
+    pub priv_key: Option<String>,
+    /// SNMPv3 context name.
+    #[arg(long, short = 'n', default_value = "")]
+    pub context: String,
+    /// OIDs every request names, dotted (repeat the flag or list several).
+    #[arg(long, num_args = 1.., required = true, value_name = "OID")]
+    pub oid: Vec<String>,
+    /// Request type.
+    #[arg(long, default_value = "get", value_parser = ["get", "getnext", "getbulk", "set"])]
+    pub op: String,
+    /// GETBULK max-repetitions (non-repeaters is 0).
+    #[arg(long, default_value_t = 10)]
+    pub max_repetitions: i32,
+    /// The value a SET writes to every OID, as TYPE:VALUE with TYPE one of i (INTEGER),
+    /// u (Gauge32), c (Counter32), t (TimeTicks), s (string), x (hex string), o (OID),
+    /// a (IpAddress). E.g. i:1, s:lab-admin, x:0a0b.
+    #[arg(long, value_name = "TYPE:VALUE")]
+    pub set_value: Option<String>,
+    /// Workers, each with its own socket and one request in flight.
+    #[arg(long, short = 'C', default_value_t = 1)]
+    pub concurrency: u32,
+    /// Run for this many seconds (default 10 when --requests is not given).
+    #[arg(long, short = 'd', conflicts_with = "requests")]
+    pub duration: Option<f64>,
+    /// Send this many requests in all, then stop.
+    #[arg(long, short = 'r')]
+    pub requests: Option<u64>,
+    /// At most this many requests per second, spread over the workers (default: as fast as
+    /// the agent answers).
+    #[arg(long)]
+    pub rate: Option<f64>,
+    /// Give up on a request after this many milliseconds (counted as a timeout).
+    #[arg(long, default_value_t = 1000)]
+    pub timeout_ms: u64,
+    /// Print the summary as one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress line on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// The agent's process ID, when it runs on this machine: the summary then shows the
+    /// agent's CPU time per request too (from /proc/PID/stat).
+    #[arg(long, value_name = "PID")]
+    pub server_pid: Option<u32>,
+}
+
+/// How requests are protected.
+#[derive(Clone, Debug)]
+pub enum SecuritySpec {
+    Community {
+        version: Version,
+        community: Vec<u8>,
+    },
+    Usm {
+        user: String,
+        auth: Option<(AuthProtocol, Password)>,
+        privacy: Option<(PrivProtocol, Password)>,
+        context: Vec<u8>,
+    },
+}
+
+impl SecuritySpec {
+    /// e.g. `v3 authPriv (admin, SHA/AES)` or `v2c`.
+    pub fn describe(&self) -> String {
+        match self {
+            SecuritySpec::Community { version, .. } => match version {
+                Version::V1 => "v1".into(),
+                _ => "v2c".into(),
+            },
+            SecuritySpec::Usm {
+                user,
+                auth,
+                privacy,
+                ..
+            } => match (auth, privacy) {
+                (Some((a, _)), Some((p, _))) => format!("v3 authPriv ({user}, {a}/{p})"),
+                (Some((a, _)), None) => format!("v3 authNoPriv ({user}, {a})"),
+                _ => format!("v3 noAuthNoPriv ({user})"),
+            },
+        }
+    }
+}
+
+/// When a run ends.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Stop {
+    After(Duration),
+    Requests(u64),
+}
+
+/// A checked `load` command line.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub target: SocketAddr,
+    pub target_text: String,
+    pub security: SecuritySpec,
+    pub spec: RequestSpec,
+    pub concurrency: u32,
+    pub stop: Stop,
+    pub rate: Option<f64>,
+    pub timeout: Duration,
+    pub json: bool,
+    pub quiet: bool,
+    pub server_pid: Option<u32>,
+}
+
+/// A command line that cannot run, and what to do instead.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ArgError {
+    #[error("--version {0:?} is not an SNMP version: use 1, 2c or 3")]
+    Version(String),
+    #[error("{0:?} is not an OID: write it dotted, e.g. 1.3.6.1.2.1.1.1.0")]
+    Oid(String),
+    #[error("--version 3 needs --user NAME")]
+    NoUser,
+    #[error("{0}")]
+    Protocol(String),
+    #[error("--{0} needs --{1} too")]
+    Missing(&'static str, &'static str),
+    #[error("--priv needs authentication: give --auth and --auth-key too")]
+    PrivWithoutAuth,
+    #[error("--op getbulk does not exist in SNMPv1: use --version 2c or 3, or --op getnext")]
+    BulkInV1,
+    #[error("--op set needs --set-value TYPE:VALUE, e.g. --set-value i:1")]
+    NoSetValue,
+    #[error("--set-value {0:?}: {1}")]
+    SetValue(String, String),
+    #[error("--max-repetitions must be 0 or more")]
+    MaxRepetitions,
+    #[error("--concurrency must be at least 1")]
+    Concurrency,
+    #[error("--duration must be a positive number of seconds")]
+    Duration,
+    #[error("--requests must be at least 1")]
+    Requests,
+    #[error("--rate must be a positive number of requests per second")]
+    Rate,
+    #[error("--timeout-ms must be at least 1")]
+    Timeout,
+    #[error("cannot resolve {0}: {1}; give an IP address or a name this machine resolves")]
+    Resolve(String, String),
+}
+
+pub fn parse_version(text: &str) -> Result<Version, ArgError> {
+    match text.to_ascii_lowercase().as_str() {
+        "1" | "v1" => Ok(Version::V1),
+        "2c" | "v2c" | "2" => Ok(Version::V2c),
+        "3" | "v3" => Ok(Version::V3),
+        _ => Err(ArgError::Version(text.to_string())),
+    }
+}
+
+pub fn parse_oid(text: &str) -> Result<Oid, ArgError> {
+    Oid::parse(text)
+        .filter(|o| o.arcs().len() >= 2)
+        .ok_or_else(|| ArgError::Oid(text.to_string()))
+}
+
+/// `TYPE:VALUE` as net-snmp's snmpset spells the types.
+pub fn parse_set_value(text: &str) -> Result<Value<'static>, ArgError> {
+    let bad = |why: &str| ArgError::SetValue(text.to_string(), why.to_string());
+    let (kind, value) = text
+        .split_once(':')
+        .ok_or_else(|| bad("write it TYPE:VALUE, e.g. i:1 or s:text"))?;
+    let number = |what: &str| -> Result<u32, ArgError> {
+        value
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| bad(&format!("{what} needs a number from 0 to 4294967295")))
+    };
+    Ok(match kind {
+        "i" | "integer" => Value::Integer(
+            value
+                .trim()
+                .parse()
+                .map_err(|_| bad("INTEGER needs a number from -2147483648 to 2147483647"))?,
+        ),
+        "u" | "gauge" | "unsigned" => Value::Gauge32(number("Gauge32")?),
+        "c" | "counter" => Value::Counter32(number("Counter32")?),
+        "t" | "timeticks" => Value::TimeTicks(number("TimeTicks")?),
+        "s" | "string" => Value::OctetString(Cow::Owned(value.as_bytes().to_vec())),
+        "x" | "hex" => {
+            let digits: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+            let bytes = (0..digits.len())
+                .step_by(2)
+                .map(|i| {
+                    digits
+                        .get(i..i + 2)
+                        .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+                })
+                .collect::<Option<Vec<u8>>>()
+                .ok_or_else(|| bad("x needs an even number of hex digits"))?;
+            Value::OctetString(Cow::Owned(bytes))
+        }
+        "o" | "oid" => Value::ObjectId(Oid::parse(value).ok_or_else(|| bad("not a dotted OID"))?),
+        "a" | "ipaddress" => {
+            let ip: std::net::Ipv4Addr = value
+                .trim()
+                .parse()
+                .map_err(|_| bad("a needs an IPv4 address"))?;
+            Value::IpAddress(ip.octets())
+        }
+        _ => return Err(bad("TYPE is one of i u c t s x o a")),
+    })
+}
+
+impl LoadArgs {
+    /// Checks everything that can be checked before sending anything.
+    pub fn plan(&self) -> Result<Plan, ArgError> {
+        let version = parse_version(&self.snmp_version)?;
+        let oids = self
+            .oid
+            .iter()
+            .map(|o| parse_oid(o))
+            .collect::<Result<Vec<_>, _>>()?;
+        let operation = match self.op.as_str() {
+            "getnext" => Operation::GetNext,
+            "getbulk" => {
+                if version == Version::V1 {
+                    return Err(ArgError::BulkInV1);
+                }
+                if self.max_repetitions < 0 {
+                    return Err(ArgError::MaxRepetitions);
+                }
+                Operation::GetBulk {
+                    max_repetitions: self.max_repetitions,
+                }
+            }
+            "set" => Operation::Set,
+            _ => Operation::Get,
+        };
+        let set_value = match (operation, &self.set_value) {
+            (Operation::Set, None) => return Err(ArgError::NoSetValue),
+            (Operation::Set, Some(v)) => Some(parse_set_value(v)?),
+            _ => None,
+        };
+        let security = if version == Version::V3 {
+            let user = self.user.clone().ok_or(ArgError::NoUser)?;
+            let auth = match (&self.auth, &self.auth_key) {
+                (Some(a), Some(k)) => Some((
+                    a.parse::<AuthProtocol>()
+                        .map_err(|e| ArgError::Protocol(e.to_string()))?,
+                    Password::new(k.clone()),
+                )),
+                (Some(_), None) => return Err(ArgError::Missing("auth", "auth-key")),
+                (None, Some(_)) => return Err(ArgError::Missing("auth-key", "auth")),
+                (None, None) => None,
+            };
+            let privacy = match (&self.privacy, &self.priv_key) {
+                (Some(p), Some(k)) => Some((
+                    p.parse::<PrivProtocol>()
+                        .map_err(|e| ArgError::Protocol(e.to_string()))?,
+                    Password::new(k.clone()),
+                )),
+                (Some(_), None) => return Err(ArgError::Missing("priv", "priv-key")),
+                (None, Some(_)) => return Err(ArgError::Missing("priv-key", "priv")),
+                (None, None) => None,
+            };
+            if privacy.is_some() && auth.is_none() {
+                return Err(ArgError::PrivWithoutAuth);
+            }
+            SecuritySpec::Usm {
+                user,
+                auth,
+                privacy,
+                context: self.context.as_bytes().to_vec(),
+            }
+        } else {
+            SecuritySpec::Community {
+                version,
+                community: self.community.as_bytes().to_vec(),
+            }
+        };
+        if self.concurrency == 0 {
+            return Err(ArgError::Concurrency);
+        }
+        let stop = match (self.duration, self.requests) {
+            (_, Some(0)) => return Err(ArgError::Requests),
+            (_, Some(n)) => Stop::Requests(n),
+            (Some(d), None) if d.is_finite() && d > 0.0 => Stop::After(Duration::from_secs_f64(d)),
+            (Some(_), None) => return Err(ArgError::Duration),
+            (None, None) => Stop::After(Duration::from_secs(10)),
+        };
+        if let Some(r) = self.rate {
+            if !(r.is_finite() && r > 0.0) {
+                return Err(ArgError::Rate);
+            }
+        }
+        if self.timeout_ms == 0 {
+            return Err(ArgError::Timeout);
+        }
+        let target_text = if self.host.contains(':') && !self.host.starts_with('[') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        };
+        let target = (self.host.as_str(), self.port)
+            .to_socket_addrs()
+            .map_err(|e| ArgError::Resolve(self.host.clone(), e.to_string()))?
+            .next()
+            .ok_or_else(|| ArgError::Resolve(self.host.clone(), "no address".into()))?;
+        Ok(Plan {
+            target,
+            target_text,
+            security,
+            spec: RequestSpec {
+                operation,
+                oids,
+                set_value,
+            },
+            concurrency: self.concurrency,
+            stop,
+            rate: self.rate,
+            timeout: Duration::from_millis(self.timeout_ms),
+            json: self.json,
+            quiet: self.quiet,
+            server_pid: self.server_pid,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        load: LoadArgs,
+    }
+
+    fn plan(args: &[&str]) -> Result<Plan, ArgError> {
+        let mut argv = vec!["load"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).unwrap().load.plan()
+    }
+
+    #[test]
+    fn defaults_are_v2c_get_on_loopback() {
+        let p = plan(&["--oid", "1.3.6.1.2.1.1.1.0"]).unwrap();
+        assert_eq!(p.target, "127.0.0.1:161".parse().unwrap());
+        assert!(matches!(
+            p.security,
+            SecuritySpec::Community {
+                version: Version::V2c,
+                ..
+            }
+        ));
+        assert_eq!(p.spec.operation, Operation::Get);
+        assert_eq!(p.stop, Stop::After(Duration::from_secs(10)));
+        assert_eq!(p.concurrency, 1);
+        assert_eq!(p.timeout, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn full_v3_line() {
+        let p = plan(&[
+            "--host", "127.0.0.1", "--port", "1161", "--version", "3", "--user", "admin",
+            "--auth", "sha", "--auth-key", "authpass123", "--priv", "aes", "--priv-key",
+            "privpass123", "--context", "pdu1", "--oid", "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.5.0",
+            "--op", "getbulk", "--max-repetitions", "24", "--concurrency", "4", "--requests",
+            "1000", "--rate", "500", "--json",
+        ])
+        .unwrap();
+        assert_eq!(p.target.port(), 1161);
+        let SecuritySpec::Usm {
+            user,
+            auth,
+            privacy,
+            context,
+        } = &p.security
+        else {
+            panic!("not USM")
+        };
+        assert_eq!(user, "admin");
+        assert_eq!(auth.as_ref().unwrap().0, AuthProtocol::Sha1);
+        assert_eq!(privacy.as_ref().unwrap().0, PrivProtocol::Aes128);
+        assert_eq!(context, b"pdu1");
+        assert_eq!(p.spec.oids.len(), 2);
+        assert_eq!(
+            p.spec.operation,
+            Operation::GetBulk {
+                max_repetitions: 24
+            }
+        );
+        assert_eq!(p.stop, Stop::Requests(1000));
+        assert_eq!(p.rate, Some(500.0));
+        assert_eq!(p.concurrency, 4);
+        assert!(p.json);
+        assert!(p.security.describe().starts_with("v3 authPriv (admin, SHA/"));
+    }
+
+    #[test]
+    fn repeated_oid_flags_add_up() {
+        let p = plan(&["--oid", "1.3.6.1.2.1.1.1.0", "--oid", ".1.3.6.1.2.1.1.3.0"]).unwrap();
+        assert_eq!(p.spec.oids.len(), 2);
+        assert_eq!(p.spec.oids[1].to_string(), "1.3.6.1.2.1.1.3.0");
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let oid = "1.3.6.1.2.1.1.1.0";
+        assert_eq!(
+            plan(&["--oid", oid, "--version", "4"]).unwrap_err(),
+            ArgError::Version("4".into())
+        );
+        assert_eq!(
+            plan(&["--oid", "1.3.x"]).unwrap_err(),
+            ArgError::Oid("1.3.x".into())
+        );
+        assert_eq!(
+            plan(&["--oid", oid, "--version", "3"]).unwrap_err(),
+            ArgError::NoUser
+        );
+        assert_eq!(
+            plan(&["--oid", oid, "-v", "3", "-u", "u", "-a", "sha"]).unwrap_err(),
+            ArgError::Missing("auth", "auth-key")
+        );
+        assert_eq!(
+            plan(&["--oid", oid, "-v", "3", "-u", "u", "-x", "aes", "-X", "privpass1"])
+                .unwrap_err(),
+            ArgError::PrivWithoutAuth
+        );
+        assert!(matches!(
+            plan(&["--oid", oid, "-v", "3", "-u", "u", "-a", "sha1x", "-A", "authpass1"])
+                .unwrap_err(),
+            ArgError::Protocol(_)
+        ));
+        assert_eq!(
+            plan(&["--oid", oid, "-v", "1", "--op", "getbulk"]).unwrap_err(),
+            ArgError::BulkInV1
+        );
+        assert_eq!(
+            plan(&["--oid", oid, "--op", "set"]).unwrap_err(),
+            ArgError::NoSetValue
+        );
+        assert_eq!(
+            plan(&["--oid", oid, "--concurrency", "0"]).unwrap_err(),
+            ArgError::Concurrency
+        );
+        assert_eq!(
+            plan(&["--oid", oid, "--duration", "0"]).unwrap_err(),
+            ArgError::Duration
+        );
+        assert_eq!(
+            plan(&["--oid", oid, "--requests", "0"]).unwrap_err(),
+            ArgError::Requests
+        );
+        assert_eq!(
+            plan(&["--oid", oid, "--rate=-1"]).unwrap_err(),
+            ArgError::Rate
+        );
+        // --duration and --requests exclude each other.
+        assert!(Cli::try_parse_from(["load", "--oid", oid, "--duration", "1", "--requests", "5"])
+            .is_err());
+    }
+
+    #[test]
+    fn set_values() {
+        assert_eq!(parse_set_value("i:1").unwrap(), Value::Integer(1));
+        assert_eq!(parse_set_value("i:-7").unwrap(), Value::Integer(-7));
+        assert_eq!(parse_set_value("u:42").unwrap(), Value::Gauge32(42));
+        assert_eq!(parse_set_value("c:42").unwrap(), Value::Counter32(42));
+        assert_eq!(parse_set_value("t:100").unwrap(), Value::TimeTicks(100));
+        assert_eq!(
+            parse_set_value("s:lab admin:2").unwrap(),
+            Value::octets("lab admin:2")
+        );
+        assert_eq!(parse_set_value("s:").unwrap(), Value::octets(""));
+        assert_eq!(
+            parse_set_value("x:0a ff").unwrap(),
+            Value::octets(vec![0x0a, 0xff])
+        );
+        assert_eq!(
+            parse_set_value("o:1.3.6.1").unwrap(),
+            Value::ObjectId(Oid::new(&[1, 3, 6, 1]))
+        );
+        assert_eq!(
+            parse_set_value("a:10.0.0.1").unwrap(),
+            Value::IpAddress([10, 0, 0, 1])
+        );
+        for bad in ["1", "i:x", "i:99999999999", "u:-1", "x:abc", "q:1", "a:1.2.3"] {
+            assert!(parse_set_value(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn versions() {
+        assert_eq!(parse_version("1").unwrap(), Version::V1);
+        assert_eq!(parse_version("2c").unwrap(), Version::V2c);
+        assert_eq!(parse_version("V3").unwrap(), Version::V3);
+        assert!(parse_version("2d").is_err());
+    }
+}
