@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -83,9 +83,12 @@ pub enum StartError {
 /// (which depend only on the vendor and the outlet count).
 #[derive(Default, Debug)]
 pub struct SharedStart {
-    pub keys: MasterKeyCache,
-    trees: Mutex<HashMap<(&'static str, u32, Option<String>), Arc<MibTree>>>,
+    pub keys: Arc<MasterKeyCache>,
+    trees: Mutex<HashMap<TreeKey, Arc<MibTree>>>,
 }
+
+/// A tree depends on the vendor, the outlet count and the recording (by its path).
+type TreeKey = (&'static str, u32, Option<String>);
 
 impl SharedStart {
     pub fn tree(&self, vendor: &'static dyn VendorProfile, outlets: u32, recording: Option<&Arc<Recording>>) -> Arc<MibTree> {
@@ -132,7 +135,12 @@ pub struct Device {
     pub vendor: &'static dyn VendorProfile,
     pub engine: Engine,
     pub stats: AgentStats,
-    pub users: UserTable,
+    /// Behind a lock only because an engine ID change re-localizes every key.
+    users: RwLock<Arc<UserTable>>,
+    user_specs: Vec<UserSpec>,
+    keys: Arc<MasterKeyCache>,
+    /// The spec this PDU started from, for restarts that lose outlet state.
+    spec: DeviceSpec,
     pub communities: Vec<Community>,
     pub contexts: Vec<String>,
     pub max_bulk_varbinds: usize,
@@ -140,7 +148,7 @@ pub struct Device {
     sys_descr: String,
     sys_object_id: Oid,
     /// Clock reading at agent start, for sysUpTime.
-    started: Duration,
+    started_nanos: std::sync::atomic::AtomicU64,
     state: Mutex<DeviceState>,
     state_file: Option<PathBuf>,
 }
@@ -171,24 +179,32 @@ impl Device {
             source,
         })?;
         let users =
-            UserTable::new(&spec.users, engine.id(), &shared.keys).map_err(|source| StartError::Security {
+            UserTable::new(&spec.users, &engine.id(), &shared.keys).map_err(|source| StartError::Security {
                 pdu: pdu.clone(),
                 source,
             })?;
         let state_file = spec.state_dir.as_ref().map(|d| d.join(STATE_FILE));
-        let state =
+        let mut state =
             initial_state(&spec, state_file.as_ref()).map_err(|detail| StartError::State {
                 pdu: pdu.clone(),
                 path: state_file.clone().unwrap_or_default(),
                 detail,
             })?;
+        // Energy accrues from this start, not from the clock's epoch.
+        let now = clock.now();
+        for outlet in &mut state.outlets {
+            outlet.restore_energy(outlet.energy_recorded(), now);
+        }
         let device = Device {
             name: spec.name.clone(),
             vendor: spec.vendor,
-            started: clock.now(),
+            started_nanos: std::sync::atomic::AtomicU64::new(nanos(clock.now())),
             engine,
             stats: AgentStats::default(),
-            users,
+            users: RwLock::new(Arc::new(users)),
+            user_specs: spec.users.clone(),
+            keys: shared.keys.clone(),
+            spec: spec.clone(),
             communities: spec.communities.clone(),
             contexts: spec.contexts.clone(),
             max_bulk_varbinds: spec.max_bulk_varbinds,
@@ -206,6 +222,38 @@ impl Device {
             state_file,
         };
         Ok(device)
+    }
+
+    /// usmUserTable as it is now.
+    pub fn users(&self) -> Arc<UserTable> {
+        self.users.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Gives the engine a new ID (boots back to 1) and re-localizes every user's keys to it.
+    pub fn change_engine_id(&self, id: Vec<u8>) -> Result<(), StartError> {
+        let pdu = || self.name.clone();
+        let users = UserTable::new(&self.user_specs, &id, &self.keys).map_err(|source| StartError::Security { pdu: pdu(), source })?;
+        self.engine.change_id(id).map_err(|source| StartError::Engine { pdu: pdu(), source })?;
+        *self.users.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(users);
+        Ok(())
+    }
+
+    /// An agent restart inside the process: boots + 1, engine time and sysUpTime back to 0,
+    /// and outlets either as they were or as at a first start.
+    pub fn restart(&self, keep_outlets: bool) -> Result<(), StartError> {
+        self.engine.restart().map_err(|source| StartError::Engine { pdu: self.name.clone(), source })?;
+        self.started_nanos.store(nanos(self.now()), std::sync::atomic::Ordering::SeqCst);
+        if !keep_outlets {
+            let fresh = initial_state(&self.spec, None).map_err(|detail| StartError::State {
+                pdu: self.name.clone(),
+                path: PathBuf::new(),
+                detail,
+            })?;
+            let mut state = self.lock_state();
+            *state = fresh;
+            self.save(&state);
+        }
+        Ok(())
     }
 
     pub fn tree(&self) -> &MibTree {
@@ -234,7 +282,7 @@ impl Device {
                 }
                 SystemObject::ObjectId => Value::ObjectId(self.sys_object_id.clone()),
                 SystemObject::UpTime => {
-                    Value::TimeTicks(centiseconds(now.saturating_sub(self.started)))
+                    Value::TimeTicks(centiseconds(now.saturating_sub(Duration::from_nanos(self.started_nanos.load(std::sync::atomic::Ordering::SeqCst)))))
                 }
                 SystemObject::Contact => Value::octets(state.sys_contact.clone()),
                 SystemObject::Name => Value::octets(state.sys_name.clone()),
@@ -325,6 +373,10 @@ impl Device {
             .map(|o| o.power(now))
             .collect()
     }
+}
+
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 fn centiseconds(d: Duration) -> u32 {

@@ -163,7 +163,7 @@ fn handle_v3(
                 msg_id: m.msg_id,
                 msg_max_size: MAX_MESSAGE_SIZE as i32,
                 level,
-                user: signed_by,
+                user: signed_by.as_deref(),
                 user_name: m.usm.user_name,
             };
             wrap_outbound(
@@ -195,7 +195,7 @@ fn handle_v3(
         msg_id: m.msg_id,
         msg_max_size: MAX_MESSAGE_SIZE as i32,
         level,
-        user: Some(user),
+        user: Some(&user),
         user_name: m.usm.user_name,
     };
     let report = |counter: Oid, value: u32, buffers: &mut Buffers| {
@@ -223,7 +223,7 @@ fn handle_v3(
     };
     // RFC 3412 §7.2 step 10 / RFC 3413: a contextEngineID that is not ours, or a context this
     // PDU does not have.
-    if !scoped.context_engine_id.is_empty() && scoped.context_engine_id != device.engine.id() {
+    if !scoped.context_engine_id.is_empty() && scoped.context_engine_id != &*device.engine.id() {
         let n = bump(&stats.snmp_unknown_pdu_handlers);
         return report(Oid::new(&[1, 3, 6, 1, 6, 3, 11, 2, 1, 3, 0]), n, buffers);
     }

@@ -40,7 +40,7 @@ impl Endpoint {
         let mut contexts: HashMap<Vec<u8>, usize> = HashMap::new();
         contexts.insert(Vec::new(), 0);
         for (i, device) in devices.iter().enumerate() {
-            if i > 0 && !device.users.is_empty() {
+            if i > 0 && !device.users().is_empty() {
                 return Err(EndpointError::UsersOnSecondary { addr, pdu: device.name.clone(), primary: primary.name.clone() });
             }
             for c in &device.communities {

@@ -4,8 +4,8 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -83,7 +83,10 @@ const ENGINE_FILE: &str = "engine.toml";
 
 /// The engine as it runs: ID, boots, and the clock its time is read from.
 pub struct Engine {
-    id: Vec<u8>,
+    /// Behind a lock only so a fault can change it; read once per message.
+    id: RwLock<Arc<[u8]>>,
+    /// Seconds added to engine time: a clock-skew fault.
+    skew_secs: AtomicI64,
     boots: AtomicI32,
     /// Clock reading (in nanoseconds) at which engine time was last reset to zero.
     time_origin_nanos: AtomicU64,
@@ -94,7 +97,7 @@ pub struct Engine {
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
-            .field("id", &hex::encode(&self.id))
+            .field("id", &hex::encode(&*self.id()))
             .field("boots", &self.boots())
             .field("time", &self.time())
             .finish()
@@ -128,12 +131,13 @@ impl Engine {
         // RFC 3414 §2.2.2: boots counts restarts; a changed engine ID starts again at 1.
         let boots = match &previous {
             Some(prev) if prev.engine_id == hex::encode(&id) => {
-                prev.boots.saturating_add(1).min(MAX_ENGINE_BOOTS)
+                prev.boots.saturating_add(1)
             }
             _ => 1,
         };
         let engine = Engine {
-            id,
+            id: RwLock::new(Arc::from(id)),
+            skew_secs: AtomicI64::new(0),
             boots: AtomicI32::new(boots),
             time_origin_nanos: AtomicU64::new(nanos(clock.now())),
             clock,
@@ -143,8 +147,22 @@ impl Engine {
         Ok(engine)
     }
 
-    pub fn id(&self) -> &[u8] {
-        &self.id
+    pub fn id(&self) -> Arc<[u8]> {
+        self.id.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Gives the engine a new snmpEngineID (a replaced or factory-reset device): boots starts
+    /// again at 1 and time at 0, as for a new engine (RFC 3414 §2.2.2).
+    pub fn change_id(&self, id: Vec<u8>) -> Result<(), EngineError> {
+        *self.id.write().unwrap_or_else(|p| p.into_inner()) = Arc::from(id);
+        self.boots.store(1, Ordering::SeqCst);
+        self.time_origin_nanos.store(nanos(self.clock.now()), Ordering::SeqCst);
+        self.persist()
+    }
+
+    /// Skews engine time by `secs` (negative goes back, never below 0).
+    pub fn set_skew(&self, secs: i64) {
+        self.skew_secs.store(secs, Ordering::SeqCst);
     }
 
     pub fn boots(&self) -> i32 {
@@ -155,13 +173,15 @@ impl Engine {
     pub fn time(&self) -> i32 {
         let since =
             nanos(self.clock.now()).saturating_sub(self.time_origin_nanos.load(Ordering::SeqCst));
-        i32::try_from(since / 1_000_000_000).unwrap_or(i32::MAX)
+        let secs = i64::try_from(since / 1_000_000_000).unwrap_or(i64::MAX);
+        let skewed = secs.saturating_add(self.skew_secs.load(Ordering::SeqCst)).max(0);
+        i32::try_from(skewed).unwrap_or(i32::MAX)
     }
 
     /// True once boots has reached its maximum: RFC 3414 §3.2 step 7b says every authenticated
     /// message is then outside the time window.
     pub fn locked_out(&self) -> bool {
-        self.boots() >= MAX_ENGINE_BOOTS
+        self.boots() == MAX_ENGINE_BOOTS
     }
 
     /// An engine restart without a process restart: boots + 1, time back to 0.
@@ -169,7 +189,7 @@ impl Engine {
         let _ = self
             .boots
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| {
-                Some(b.saturating_add(1).min(MAX_ENGINE_BOOTS))
+                Some(b.saturating_add(1))
             });
         self.time_origin_nanos
             .store(nanos(self.clock.now()), Ordering::SeqCst);
@@ -196,7 +216,7 @@ impl Engine {
             return Ok(());
         };
         let state = EngineState {
-            engine_id: hex::encode(&self.id),
+            engine_id: hex::encode(&*self.id()),
             boots: self.boots(),
         };
         let text = toml::to_string(&state).map_err(|e| EngineError::CorruptState {
@@ -241,7 +261,7 @@ mod tests {
         drop(first);
         let second = Engine::start(Some(dir.path()), None, 13742, clock).unwrap();
         assert_eq!(second.boots(), 2);
-        assert_eq!(second.id(), &id[..]);
+        assert_eq!(&*second.id(), &id[..]);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::agent::Permission;
 use crate::device::{Device, USM_STATS_OID};
@@ -79,10 +80,10 @@ impl UsmFailure {
 }
 
 /// What USM made of an incoming v3 message.
-pub enum Inbound<'m> {
+pub enum Inbound {
     /// Authentic, in time and decrypted: hand the ScopedPDU bytes (or the plaintext one) on.
     Accepted {
-        user: &'m UsmUser,
+        user: Arc<UsmUser>,
         level: SecurityLevel,
         decrypted: Option<Vec<u8>>,
     },
@@ -90,19 +91,19 @@ pub enum Inbound<'m> {
     Refused {
         failure: UsmFailure,
         report: VarBind<'static>,
-        signed_by: Option<&'m UsmUser>,
+        signed_by: Option<Arc<UsmUser>>,
     },
 }
 
 /// RFC 3414 §3.2 steps 3–8, in order. `datagram` is the whole received message, needed to check
 /// its HMAC.
-pub fn process_inbound<'d>(
-    device: &'d Device,
+pub fn process_inbound(
+    device: &Device,
     datagram: &[u8],
     msg: &V3Message<'_>,
     level: SecurityLevel,
-) -> Inbound<'d> {
-    let refuse = |failure: UsmFailure, signed_by: Option<&'d UsmUser>| Inbound::Refused {
+) -> Inbound {
+    let refuse = |failure: UsmFailure, signed_by: Option<Arc<UsmUser>>| Inbound::Refused {
         failure,
         report: failure.count(device),
         signed_by,
@@ -110,11 +111,11 @@ pub fn process_inbound<'d>(
     let usm = &msg.usm;
     let engine = &device.engine;
     // Step 3: an engine ID that is not ours (including the empty one of discovery).
-    if usm.engine_id != engine.id() {
+    if usm.engine_id != &*engine.id() {
         return refuse(UsmFailure::UnknownEngineId, None);
     }
     // Step 4: the user.
-    let Some(user) = device.users.get(usm.user_name) else {
+    let Some(user) = device.users().get(usm.user_name).cloned() else {
         return refuse(UsmFailure::UnknownUserName, None);
     };
     // Step 5: a level the user has no keys for.
@@ -129,7 +130,7 @@ pub fn process_inbound<'d>(
         };
     }
     // Step 6: authentication, over the message with msgAuthenticationParameters zeroed.
-    let Some(auth) = &user.auth else {
+    let Some(auth) = user.auth.as_ref() else {
         return refuse(UsmFailure::UnsupportedSecLevel, None);
     };
     let start = msg.auth_params_offset;
@@ -157,12 +158,13 @@ pub fn process_inbound<'d>(
     }
     // Step 8: decryption. A wrong privacy key yields bytes that are no ScopedPDU: that is a
     // decryption error too, as the sender would want to hear.
-    let (Some(privacy), ScopedPduData::Encrypted(ciphertext)) = (&user.privacy, &msg.data) else {
+    let (Some(privacy), ScopedPduData::Encrypted(ciphertext)) = (user.privacy.as_ref(), &msg.data) else {
         return refuse(UsmFailure::DecryptionError, None);
     };
     let boots = u32::try_from(usm.engine_boots).unwrap_or(0);
     let time = u32::try_from(usm.engine_time).unwrap_or(0);
-    match privacy.decrypt(boots, time, usm.priv_params, ciphertext) {
+    let decrypted = privacy.decrypt(boots, time, usm.priv_params, ciphertext);
+    match decrypted {
         Ok(plain) if crate::wire::decode_scoped_pdu(&plain).is_ok() => Inbound::Accepted {
             user,
             level,
@@ -217,13 +219,14 @@ pub fn wrap_outbound(
     out: &mut Vec<u8>,
 ) {
     let engine = &device.engine;
+    let engine_id = engine.id();
     let boots = engine.boots();
     let time = engine.time();
     scratch.clear();
     encode_scoped_pdu(
         scratch,
         &ScopedPdu {
-            context_engine_id: engine.id(),
+            context_engine_id: &engine_id,
             context_name,
             pdu: pdu.clone(),
         },
@@ -253,7 +256,7 @@ pub fn wrap_outbound(
         None => (None, Vec::new()),
     };
     let usm = UsmSecurityParameters {
-        engine_id: engine.id(),
+        engine_id: &engine_id,
         engine_boots: boots,
         engine_time: time,
         user_name: how.user_name,

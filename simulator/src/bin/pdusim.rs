@@ -316,7 +316,7 @@ fn print_banner(
     }
     println!(
         "  snmpEngineID {}  snmpEngineBoots {}",
-        hex::encode(device.engine.id()),
+        hex::encode(&*device.engine.id()),
         device.engine.boots()
     );
     let Some(addr) = addrs.first() else { return };

@@ -134,7 +134,7 @@ impl UsmUser {
 #[derive(Default)]
 pub struct MasterKeyCache {
     // Keyed by a digest of the password, so the cache holds no password copies.
-    keys: std::sync::Mutex<HashMap<(AuthProtocol, [u8; 32]), std::sync::Arc<keys::MasterKey>>>,
+    keys: std::sync::Mutex<HashMap<(AuthProtocol, [u8; 32]), MasterKeyRef>>,
 }
 
 impl fmt::Debug for MasterKeyCache {
@@ -157,10 +157,12 @@ impl MasterKeyCache {
     }
 }
 
+type MasterKeyRef = std::sync::Arc<keys::MasterKey>;
+
 /// usmUserTable, keyed by user name.
 #[derive(Debug, Default)]
 pub struct UserTable {
-    users: HashMap<Vec<u8>, UsmUser>,
+    users: HashMap<Vec<u8>, std::sync::Arc<UsmUser>>,
 }
 
 impl UserTable {
@@ -195,7 +197,7 @@ impl UserTable {
                 access: spec.access,
                 min_level: spec.min_level.unwrap_or_else(|| spec.key_level()),
             };
-            if users.insert(usm_user.name.clone(), usm_user).is_some() {
+            if users.insert(usm_user.name.clone(), std::sync::Arc::new(usm_user)).is_some() {
                 return Err(UserError::Duplicate { user: user() });
             }
         }
@@ -206,7 +208,7 @@ impl UserTable {
         self.users.is_empty()
     }
 
-    pub fn get(&self, name: &[u8]) -> Option<&UsmUser> {
+    pub fn get(&self, name: &[u8]) -> Option<&std::sync::Arc<UsmUser>> {
         self.users.get(name)
     }
 }
