@@ -3,6 +3,7 @@
 //! returns the response PDU.
 
 use crate::device::{Device, DeviceState};
+use crate::fault::FaultKind;
 use crate::mib::{Cell, Missing};
 use crate::stats::bump;
 use crate::wire::{
@@ -299,8 +300,15 @@ fn set(
             .map_err(|status| (status, i + 1))?;
         cells.push(cell);
     }
+    // The `Commit` fault point: outlets that are stuck or slow are set back after the commit
+    // (and a slow one is given the new state later), whatever table the SET went through.
+    let outlet_faults = device.faults.outlet_faults(now);
+    let before = (!outlet_faults.is_empty()).then(|| state.outlets.clone());
     for (cell, vb) in cells.into_iter().zip(&request.varbinds) {
         device.write(cell, &vb.value, state, now);
+    }
+    if let Some(before) = before {
+        apply_outlet_faults(&outlet_faults, before, state, now);
     }
     if !request.varbinds.is_empty() {
         device.save(state);
@@ -313,6 +321,25 @@ fn set(
             value: vb.value.clone().into_owned(),
         })
         .collect())
+}
+
+fn apply_outlet_faults(faults: &[FaultKind], before: Vec<crate::outlet::Outlet>, state: &mut DeviceState, now: std::time::Duration) {
+    for fault in faults {
+        let (outlet, delay) = match fault {
+            FaultKind::StuckOutlet { outlet } => (*outlet, None),
+            FaultKind::SlowOutlet { outlet, ms } => (*outlet, Some(std::time::Duration::from_millis(*ms))),
+            _ => continue,
+        };
+        let Some(pos) = usize::try_from(outlet).ok().and_then(|n| n.checked_sub(1)) else { continue };
+        let (Some(after), Some(was)) = (state.outlets.get_mut(pos), before.get(pos)) else { continue };
+        let target = after.settled_power();
+        *after = was.clone();
+        if let Some(delay) = delay {
+            if target != after.settled_power() {
+                after.switch_after(target, delay, now);
+            }
+        }
+    }
 }
 
 fn bump_by(counter: &std::sync::atomic::AtomicU32, n: usize) {

@@ -135,6 +135,7 @@ pub struct Device {
     pub vendor: &'static dyn VendorProfile,
     pub engine: Engine,
     pub stats: AgentStats,
+    pub faults: crate::fault::FaultSet,
     /// Behind a lock only because an engine ID change re-localizes every key.
     users: RwLock<Arc<UserTable>>,
     user_specs: Vec<UserSpec>,
@@ -201,6 +202,7 @@ impl Device {
             started_nanos: std::sync::atomic::AtomicU64::new(nanos(clock.now())),
             engine,
             stats: AgentStats::default(),
+            faults: crate::fault::FaultSet::default(),
             users: RwLock::new(Arc::new(users)),
             user_specs: spec.users.clone(),
             keys: shared.keys.clone(),

@@ -1,17 +1,21 @@
 //! One datagram in, at most one datagram out: decode, apply security, run the agent, protect
-//! and encode the answer. Every drop is counted where RFC 3412/3414/3584 say it is.
+//! and encode the answer. Every drop is counted where RFC 3412/3414/3584 say it is, and the
+//! PDU's faults act at their named points (`crate::fault`).
+
+use std::time::Duration;
 
 use tracing::debug;
 
 use crate::agent::{error_response, respond, Permission};
 use crate::device::{Device, MAX_MESSAGE_SIZE};
 use crate::endpoint::Endpoint;
-use crate::security::{process_inbound, wrap_outbound, Inbound, Outbound, SaltSource};
+use crate::fault::{parse_error_status, FaultKind, FaultPoint};
+use crate::security::{process_inbound, wrap_outbound, Inbound, Outbound, SaltSource, UsmFailure};
 use crate::stats::bump;
 use crate::usm::SecurityLevel;
 use crate::wire::{
-    decode_message, decode_scoped_pdu, encode_community_message, CommunityMessage, ErrorStatus,
-    Message, Oid, Pdu, PduType, ScopedPduData, V3Message, Value, VarBind, Version, FLAG_REPORTABLE,
+    decode_message, decode_scoped_pdu, encode_community_message, CommunityMessage, ErrorStatus, Message, Oid, Pdu,
+    PduType, ScopedPduData, V3Message, Value, VarBind, Version, FLAG_REPORTABLE,
 };
 
 /// Room kept for headers when turning a message size limit into a varbind budget: the
@@ -25,140 +29,201 @@ pub struct Buffers {
     scratch: Vec<u8>,
 }
 
-/// Handles one datagram for the PDUs at `endpoint`. Returns true when `buffers.out` holds an
-/// answer to send. Counters that apply before a PDU is known go to the endpoint's primary.
-pub fn handle_datagram(
-    endpoint: &Endpoint,
-    salts: &SaltSource,
-    datagram: &[u8],
-    buffers: &mut Buffers,
-) -> bool {
-    let device = endpoint.primary();
-    bump(&device.stats.snmp_in_pkts);
+/// How the transport should send the answer in `Buffers::out`: normally, unless a fault at
+/// the `Send` point says otherwise.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub delay: Option<Duration>,
+    pub duplicate: bool,
+    /// Hold this answer back and send it after the next one.
+    pub reorder: bool,
+    /// Send from another source port.
+    pub wrong_source_port: bool,
+}
+
+/// Handles one datagram for the PDUs at `endpoint`. Returns how to send the answer left in
+/// `buffers.out`, or None when there is nothing to send. Counters that apply before a PDU is
+/// known go to the endpoint's primary.
+pub fn handle_datagram(endpoint: &Endpoint, salts: &SaltSource, datagram: &[u8], buffers: &mut Buffers) -> Option<Delivery> {
+    let primary = endpoint.primary();
+    bump(&primary.stats.snmp_in_pkts);
+    primary.faults.count_request();
+    if lost_on_receive(primary) {
+        return None;
+    }
     let message = match decode_message(datagram) {
         Ok(m) => m,
         Err(e) => {
-            bump(&device.stats.snmp_in_asn_parse_errs);
-            debug!(pdu = %device.name, "dropped a malformed message: {e}");
-            return false;
+            bump(&primary.stats.snmp_in_asn_parse_errs);
+            debug!(pdu = %primary.name, "dropped a malformed message: {e}");
+            return None;
         }
     };
-    let answered = match message {
-        Message::Community(m) => handle_community(endpoint, m, buffers),
-        Message::V3(m) => handle_v3(endpoint, salts, datagram, m, buffers),
+    let answered_by = match message {
+        Message::Community(m) => handle_community(endpoint, m, buffers)?,
+        Message::V3(m) => handle_v3(endpoint, salts, datagram, m, buffers)?,
     };
-    if answered {
-        bump(&device.stats.snmp_out_pkts);
+    bump(&primary.stats.snmp_out_pkts);
+    deliver(answered_by, &mut buffers.out)
+}
+
+/// The `Receive` point: an agent that is down, or a request lost on the way.
+fn lost_on_receive(device: &Device) -> bool {
+    let faults = device.faults.at(FaultPoint::Receive, device.now());
+    if !faults.is_empty() {
+        debug!(pdu = %device.name, ?faults, "request lost to a fault");
     }
-    answered
+    !faults.is_empty()
+}
+
+/// The `Send` point: faults that change or hold back the encoded answer.
+fn deliver(device: &Device, out: &mut Vec<u8>) -> Option<Delivery> {
+    let mut delivery = Delivery::default();
+    for fault in device.faults.at(FaultPoint::Send, device.now()) {
+        match fault {
+            FaultKind::DropResponse => return None,
+            FaultKind::Delay { ms } => delivery.delay = Some(Duration::from_millis(ms)),
+            FaultKind::Duplicate => delivery.duplicate = true,
+            FaultKind::Reorder => delivery.reorder = true,
+            FaultKind::WrongSourcePort => delivery.wrong_source_port = true,
+            FaultKind::Truncate { bytes } => out.truncate(bytes),
+            FaultKind::Corrupt { offset_from_end } => {
+                let at = out.len().checked_sub(1 + offset_from_end);
+                if let Some(byte) = at.and_then(|i| out.get_mut(i)) {
+                    *byte ^= 0xFF;
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(delivery)
 }
 
 fn is_request(pdu: &Pdu<'_>) -> bool {
-    matches!(
-        pdu.pdu_type,
-        PduType::GetRequest
-            | PduType::GetNextRequest
-            | PduType::GetBulkRequest
-            | PduType::SetRequest
-    )
+    matches!(pdu.pdu_type, PduType::GetRequest | PduType::GetNextRequest | PduType::GetBulkRequest | PduType::SetRequest)
 }
 
-fn handle_community(endpoint: &Endpoint, m: CommunityMessage<'_>, buffers: &mut Buffers) -> bool {
+/// What the agent side decided, after the `Respond` faults.
+enum Answer {
+    Response(Pdu<'static>),
+    /// A Report claiming this USM failure, instead of the Response.
+    Report(UsmFailure),
+}
+
+/// Runs the agent for `device`, with the `Respond` point's faults around it.
+fn answer(device: &Device, version: Version, request: &Pdu<'_>, permission: Permission, budget: usize) -> Answer {
+    let faults = device.faults.at(FaultPoint::Respond, device.now());
+    for fault in &faults {
+        match fault {
+            FaultKind::ForceError { status, oid, set_only } => {
+                if *set_only && request.pdu_type != PduType::SetRequest {
+                    continue;
+                }
+                let prefix = oid.as_deref().and_then(Oid::parse);
+                let index = match &prefix {
+                    Some(p) => match request.varbinds.iter().position(|vb| vb.oid.starts_with(p.arcs())) {
+                        Some(i) => i + 1,
+                        None => continue,
+                    },
+                    None => usize::from(!request.varbinds.is_empty()),
+                };
+                let status = parse_error_status(status).unwrap_or(ErrorStatus::GenErr);
+                return Answer::Response(error_response(request, status, index));
+            }
+            FaultKind::ReportInstead { counter } if version == Version::V3 => {
+                if let Some(failure) = UsmFailure::from_name(counter) {
+                    return Answer::Report(failure);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut response = respond(device, version, request, permission, budget);
+    if faults.contains(&FaultKind::WrongRequestId) {
+        response.request_id = response.request_id.wrapping_add(1);
+    }
+    Answer::Response(response)
+}
+
+fn handle_community<'e>(endpoint: &'e Endpoint, m: CommunityMessage<'_>, buffers: &mut Buffers) -> Option<&'e Device> {
     let Some((device, permission)) = endpoint.by_community(m.community) else {
-        let device = endpoint.primary();
-        bump(&device.stats.snmp_in_bad_community_names);
-        debug!(pdu = %device.name, "dropped a request with an unknown community");
-        return false;
+        let primary = endpoint.primary();
+        bump(&primary.stats.snmp_in_bad_community_names);
+        debug!(pdu = %primary.name, "dropped a request with an unknown community");
+        return None;
     };
+    if !std::ptr::eq(device, endpoint.primary()) && lost_on_receive(device) {
+        return None;
+    }
     // RFC 3584 §4.1: GetBulk does not exist in v1; a v1 message carrying one is malformed.
     if m.version == Version::V1 && m.pdu.pdu_type == PduType::GetBulkRequest {
         bump(&device.stats.snmp_in_asn_parse_errs);
-        return false;
+        return None;
     }
     if !is_request(&m.pdu) {
         bump(&device.stats.snmp_silent_drops);
-        return false;
+        return None;
     }
     if m.pdu.pdu_type == PduType::SetRequest && permission == Permission::ReadOnly {
         bump(&device.stats.snmp_in_bad_community_uses);
     }
     log_request(device, m.version, &m.pdu, "community");
     let budget = MAX_MESSAGE_SIZE.saturating_sub(HEADER_ALLOWANCE + m.community.len());
-    let response = respond(device, m.version, &m.pdu, permission, budget);
+    let Answer::Response(response) = answer(device, m.version, &m.pdu, permission, budget) else {
+        // Reports are a v3 affair; `answer` only makes them for v3.
+        return None;
+    };
     buffers.out.clear();
     encode_community_message(&mut buffers.out, m.version, m.community, &response);
     if buffers.out.len() > MAX_MESSAGE_SIZE {
         // RFC 3416 §4.2.1: too big to send: say tooBig with no varbinds.
-        let too_big = Pdu {
-            varbinds: Vec::new(),
-            ..error_response(&m.pdu, ErrorStatus::TooBig, 0)
-        };
+        let too_big = Pdu { varbinds: Vec::new(), ..error_response(&m.pdu, ErrorStatus::TooBig, 0) };
         bump(&device.stats.snmp_out_too_bigs);
         buffers.out.clear();
         encode_community_message(&mut buffers.out, m.version, m.community, &too_big);
     }
     bump(&device.stats.snmp_out_get_responses);
-    true
+    Some(device)
 }
 
-fn handle_v3(
-    endpoint: &Endpoint,
+fn handle_v3<'e>(
+    endpoint: &'e Endpoint,
     salts: &SaltSource,
     datagram: &[u8],
     m: V3Message<'_>,
     buffers: &mut Buffers,
-) -> bool {
+) -> Option<&'e Device> {
     // USM belongs to the address's engine: the primary PDU's.
     let device = endpoint.primary();
     let stats = &device.stats;
     // RFC 3412 §7.2 step 3: only USM is known here.
     if m.msg_security_model != 3 {
         bump(&stats.snmp_unknown_security_models);
-        return false;
+        return None;
     }
     // Step 5: privacy without authentication is not a security level.
     let Some(level) = SecurityLevel::from_flags(m.msg_flags) else {
         bump(&stats.snmp_invalid_msgs);
-        return false;
+        return None;
     };
     let reportable = m.msg_flags & FLAG_REPORTABLE != 0;
-    let max_size = usize::try_from(m.msg_max_size)
-        .unwrap_or(MAX_MESSAGE_SIZE)
-        .min(MAX_MESSAGE_SIZE);
-    let verdict = process_inbound(device, datagram, &m, level);
-    let (user, decrypted) = match verdict {
-        Inbound::Accepted {
-            user, decrypted, ..
-        } => (user, decrypted),
-        Inbound::Refused {
-            failure,
-            report,
-            signed_by,
-        } => {
+    let max_size = usize::try_from(m.msg_max_size).unwrap_or(MAX_MESSAGE_SIZE).min(MAX_MESSAGE_SIZE);
+    let (user, decrypted) = match process_inbound(device, datagram, &m, level) {
+        Inbound::Accepted { user, decrypted, .. } => (user, decrypted),
+        Inbound::Refused { failure, report, signed_by } => {
             debug!(pdu = %device.name, user = %String::from_utf8_lossy(m.usm.user_name), "refused: {}", failure.name());
             if !reportable {
-                return false;
+                return None;
             }
             // The request-id of the refused PDU when it can be read (it is plaintext); else 0.
             let (request_id, context) = match &m.data {
                 ScopedPduData::Plaintext(s) => (s.pdu.request_id, s.context_name),
                 ScopedPduData::Encrypted(_) => (0, &b""[..]),
             };
-            let report = Pdu {
-                pdu_type: PduType::Report,
-                request_id,
-                error_status: 0,
-                error_index: 0,
-                varbinds: vec![report],
-                trap_v1: None,
-            };
-            // notInTimeWindow Reports go out authenticated, so the sender can trust the
-            // boots and time they carry (RFC 3414 §3.2 step 7b); the others cannot be.
-            let level = if signed_by.is_some() {
-                SecurityLevel::AuthNoPriv
-            } else {
-                SecurityLevel::NoAuthNoPriv
-            };
+            let report = report_pdu(request_id, report);
+            // notInTimeWindow Reports go out authenticated, so the sender can trust the boots
+            // and time they carry (RFC 3414 §3.2 step 7b); the others cannot be.
+            let level = if signed_by.is_some() { SecurityLevel::AuthNoPriv } else { SecurityLevel::NoAuthNoPriv };
             let how = Outbound {
                 msg_id: m.msg_id,
                 msg_max_size: MAX_MESSAGE_SIZE as i32,
@@ -166,129 +231,85 @@ fn handle_v3(
                 user: signed_by.as_deref(),
                 user_name: m.usm.user_name,
             };
-            wrap_outbound(
-                device,
-                salts,
-                &how,
-                context,
-                &report,
-                &mut buffers.scratch,
-                &mut buffers.out,
-            );
-            return true;
+            wrap_outbound(device, salts, &how, context, &report, &mut buffers.scratch, &mut buffers.out);
+            return Some(device);
         }
     };
     let scoped = match (&m.data, &decrypted) {
-        (_, Some(plain)) => decode_scoped_pdu(plain),
-        (ScopedPduData::Plaintext(s), None) => Ok(s.clone()),
+        (_, Some(plain)) => decode_scoped_pdu(plain).ok(),
+        (ScopedPduData::Plaintext(s), None) => Some(s.clone()),
         // An encrypted body at a level without privacy.
-        (ScopedPduData::Encrypted(_), None) => {
-            bump(&stats.snmp_in_asn_parse_errs);
-            return false;
-        }
+        (ScopedPduData::Encrypted(_), None) => None,
     };
-    let Ok(scoped) = scoped else {
+    let Some(scoped) = scoped else {
         bump(&stats.snmp_in_asn_parse_errs);
-        return false;
+        return None;
     };
-    let how = Outbound {
-        msg_id: m.msg_id,
-        msg_max_size: MAX_MESSAGE_SIZE as i32,
-        level,
-        user: Some(&user),
-        user_name: m.usm.user_name,
+    let how = Outbound { msg_id: m.msg_id, msg_max_size: MAX_MESSAGE_SIZE as i32, level, user: Some(&user), user_name: m.usm.user_name };
+    let send = |pdu: &Pdu<'_>, buffers: &mut Buffers| {
+        wrap_outbound(device, salts, &how, scoped.context_name, pdu, &mut buffers.scratch, &mut buffers.out);
     };
-    let report = |counter: Oid, value: u32, buffers: &mut Buffers| {
-        let pdu = Pdu {
-            pdu_type: PduType::Report,
-            request_id: scoped.pdu.request_id,
-            error_status: 0,
-            error_index: 0,
-            varbinds: vec![VarBind {
-                oid: counter,
-                value: Value::Counter32(value),
-            }],
-            trap_v1: None,
-        };
-        wrap_outbound(
-            device,
-            salts,
-            &how,
-            scoped.context_name,
-            &pdu,
-            &mut buffers.scratch,
-            &mut buffers.out,
-        );
-        reportable
-    };
-    // RFC 3412 §7.2 step 10 / RFC 3413: a contextEngineID that is not ours, or a context this
-    // PDU does not have.
+    // RFC 3412 §7.2 step 10 / RFC 3413: a contextEngineID that is not ours, or a context no PDU
+    // at this address has.
+    let counter_report = |oid: &[u32], value: u32| report_pdu(scoped.pdu.request_id, VarBind { oid: Oid::new(oid), value: Value::Counter32(value) });
     if !scoped.context_engine_id.is_empty() && scoped.context_engine_id != &*device.engine.id() {
         let n = bump(&stats.snmp_unknown_pdu_handlers);
-        return report(Oid::new(&[1, 3, 6, 1, 6, 3, 11, 2, 1, 3, 0]), n, buffers);
+        send(&counter_report(&[1, 3, 6, 1, 6, 3, 11, 2, 1, 3, 0], n), buffers);
+        return reportable.then_some(device);
     }
     let Some(target) = endpoint.by_context(scoped.context_name) else {
         let n = bump(&stats.snmp_unknown_contexts);
-        return report(Oid::new(&[1, 3, 6, 1, 6, 3, 12, 1, 5, 0]), n, buffers);
+        send(&counter_report(&[1, 3, 6, 1, 6, 3, 12, 1, 5, 0], n), buffers);
+        return reportable.then_some(device);
     };
+    if !std::ptr::eq(target, device) && lost_on_receive(target) {
+        return None;
+    }
     if !is_request(&scoped.pdu) {
         bump(&stats.snmp_unknown_pdu_handlers);
-        return false;
+        return None;
     }
     log_request(target, Version::V3, &scoped.pdu, "usm");
-    let response = if level < user.min_level {
+    if level < user.min_level {
         // The access policy asks for more security than the request has (VACM would find no
         // access entry): authorizationError, as net-snmp answers.
-        Pdu {
-            varbinds: Vec::new(),
-            ..error_response(&scoped.pdu, ErrorStatus::AuthorizationError, 0)
-        }
-    } else {
-        let permission = match user.access {
-            crate::mib::Access::ReadWrite => Permission::ReadWrite,
-            crate::mib::Access::ReadOnly => Permission::ReadOnly,
-        };
-        let budget = max_size.saturating_sub(
-            HEADER_ALLOWANCE + 2 * m.usm.user_name.len() + device.engine.id().len() * 2 + 64,
-        );
-        respond(target, Version::V3, &scoped.pdu, permission, budget)
-    };
-    wrap_outbound(
-        device,
-        salts,
-        &how,
-        scoped.context_name,
-        &response,
-        &mut buffers.scratch,
-        &mut buffers.out,
-    );
-    if buffers.out.len() > max_size {
-        let too_big = Pdu {
-            varbinds: Vec::new(),
-            ..error_response(&scoped.pdu, ErrorStatus::TooBig, 0)
-        };
-        bump(&stats.snmp_out_too_bigs);
-        wrap_outbound(
-            device,
-            salts,
-            &how,
-            scoped.context_name,
-            &too_big,
-            &mut buffers.scratch,
-            &mut buffers.out,
-        );
+        let refused = Pdu { varbinds: Vec::new(), ..error_response(&scoped.pdu, ErrorStatus::AuthorizationError, 0) };
+        send(&refused, buffers);
+        return Some(target);
     }
-    bump(&stats.snmp_out_get_responses);
-    true
+    let permission = match user.access {
+        crate::mib::Access::ReadWrite => Permission::ReadWrite,
+        crate::mib::Access::ReadOnly => Permission::ReadOnly,
+    };
+    let budget = max_size.saturating_sub(HEADER_ALLOWANCE + 2 * m.usm.user_name.len() + device.engine.id().len() * 2 + 64);
+    match answer(target, Version::V3, &scoped.pdu, permission, budget) {
+        Answer::Response(response) => {
+            send(&response, buffers);
+            if buffers.out.len() > max_size {
+                let too_big = Pdu { varbinds: Vec::new(), ..error_response(&scoped.pdu, ErrorStatus::TooBig, 0) };
+                bump(&stats.snmp_out_too_bigs);
+                send(&too_big, buffers);
+            }
+            bump(&stats.snmp_out_get_responses);
+        }
+        Answer::Report(failure) => {
+            let report = report_pdu(scoped.pdu.request_id, failure.count(device));
+            // A notInTimeWindow Report is authenticated, the others are not (as above).
+            let level = if failure == UsmFailure::NotInTimeWindow { SecurityLevel::AuthNoPriv } else { SecurityLevel::NoAuthNoPriv };
+            let how = Outbound { level, ..how };
+            wrap_outbound(device, salts, &how, scoped.context_name, &report, &mut buffers.scratch, &mut buffers.out);
+        }
+    }
+    Some(target)
+}
+
+fn report_pdu(request_id: i32, varbind: VarBind<'static>) -> Pdu<'static> {
+    Pdu { pdu_type: PduType::Report, request_id, error_status: 0, error_index: 0, varbinds: vec![varbind], trap_v1: None }
 }
 
 fn log_request(device: &Device, version: Version, pdu: &Pdu<'_>, security: &str) {
     if tracing::enabled!(tracing::Level::DEBUG) {
-        let first = pdu
-            .varbinds
-            .first()
-            .map(|vb| vb.oid.to_string())
-            .unwrap_or_default();
+        let first = pdu.varbinds.first().map(|vb| vb.oid.to_string()).unwrap_or_default();
         debug!(
             pdu = %device.name,
             ?version,

@@ -10,10 +10,13 @@
 pub mod agent;
 pub mod clock;
 pub mod config;
+pub mod control;
+pub mod control_http;
 pub mod device;
 pub mod dispatch;
 pub mod endpoint;
 pub mod engine;
+pub mod fault;
 pub mod launch;
 pub mod mib;
 pub mod outlet;

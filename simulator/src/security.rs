@@ -47,6 +47,20 @@ pub enum UsmFailure {
 }
 
 impl UsmFailure {
+    pub const ALL: [UsmFailure; 6] = [
+        UsmFailure::UnsupportedSecLevel,
+        UsmFailure::NotInTimeWindow,
+        UsmFailure::UnknownUserName,
+        UsmFailure::UnknownEngineId,
+        UsmFailure::WrongDigest,
+        UsmFailure::DecryptionError,
+    ];
+
+    /// By usmStats counter name (`usmStatsWrongDigests`), case-insensitive.
+    pub fn from_name(name: &str) -> Option<UsmFailure> {
+        Self::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(name))
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             UsmFailure::UnsupportedSecLevel => "usmStatsUnsupportedSecLevels",
@@ -59,7 +73,7 @@ impl UsmFailure {
     }
 
     /// Increments the matching counter and returns the varbind a Report carries.
-    fn count(self, device: &Device) -> VarBind<'static> {
+    pub fn count(self, device: &Device) -> VarBind<'static> {
         let s = &device.stats;
         let counter = match self {
             UsmFailure::UnsupportedSecLevel => &s.usm_unsupported_sec_levels,
@@ -197,6 +211,7 @@ impl Default for SaltSource {
 }
 
 /// How an outgoing v3 message is protected.
+#[derive(Clone, Copy)]
 pub struct Outbound<'u> {
     pub msg_id: i32,
     pub msg_max_size: i32,

@@ -1,4 +1,6 @@
-//! UDP transport: binds each PDU's addresses and answers datagrams until told to stop.
+//! UDP transport: binds each address and answers datagrams until told to stop, sending each
+//! answer the way the dispatcher's `Delivery` says (late, twice, out of order, from another
+//! port) when a fault asks for it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -6,8 +8,8 @@ use std::sync::Arc;
 use tokio::net::UdpSocket;
 use tracing::{debug, warn};
 
+use crate::dispatch::{handle_datagram, Buffers, Delivery};
 use crate::endpoint::Endpoint;
-use crate::dispatch::{handle_datagram, Buffers};
 use crate::security::SaltSource;
 
 #[derive(Debug, thiserror::Error)]
@@ -17,10 +19,7 @@ pub enum BindError {
     #[error("cannot listen on {addr}: permission denied (ports below 1024 need root): pick a port above 1024, e.g. 127.0.0.1:1161")]
     Denied { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source}")]
-    Other {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Other { addr: SocketAddr, source: std::io::Error },
 }
 
 /// Binds a UDP socket, with an error that says what to do when it fails.
@@ -30,20 +29,15 @@ pub fn bind(addr: SocketAddr) -> Result<std::net::UdpSocket, BindError> {
         std::io::ErrorKind::PermissionDenied => BindError::Denied { addr },
         _ => BindError::Other { addr, source },
     })?;
-    socket
-        .set_nonblocking(true)
-        .map_err(|source| BindError::Other { addr, source })?;
+    socket.set_nonblocking(true).map_err(|source| BindError::Other { addr, source })?;
     Ok(socket)
 }
 
 /// Answers every datagram that arrives on `socket` for the PDUs at `endpoint`, forever.
-pub async fn serve(
-    endpoint: Arc<Endpoint>,
-    socket: std::net::UdpSocket,
-    salts: Arc<SaltSource>,
-) -> std::io::Result<()> {
-    let socket = UdpSocket::from_std(socket)?;
+pub async fn serve(endpoint: Arc<Endpoint>, socket: std::net::UdpSocket, salts: Arc<SaltSource>) -> std::io::Result<()> {
+    let socket = Arc::new(UdpSocket::from_std(socket)?);
     let mut buffers = Buffers::default();
+    let mut sender = Sender { socket: socket.clone(), held: None, other_port: None, addr: endpoint.addr };
     loop {
         socket.readable().await?;
         // Answer everything that is ready before waiting again.
@@ -53,7 +47,7 @@ pub async fn serve(
                 match socket.try_recv_from(&mut inbound) {
                     Ok((len, peer)) => {
                         let datagram = inbound.get(..len).unwrap_or_default();
-                        Received::Datagram(handle_datagram(&endpoint, &salts, datagram, &mut buffers).then_some(peer))
+                        Received::Datagram(handle_datagram(&endpoint, &salts, datagram, &mut buffers).map(|d| (peer, d)))
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Received::Nothing,
                     // ICMP errors from earlier sends surface here on some systems; not fatal.
@@ -63,17 +57,10 @@ pub async fn serve(
                     }
                 }
             });
-            let peer = match outcome {
+            match outcome {
                 Received::Nothing => break,
                 Received::Datagram(None) => continue,
-                Received::Datagram(Some(peer)) => peer,
-            };
-            let sent = match socket.try_send_to(&buffers.out, peer) {
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => socket.send_to(&buffers.out, peer).await,
-                other => other,
-            };
-            if let Err(e) = sent {
-                warn!(addr = %endpoint.addr, %peer, "cannot send the answer: {e}");
+                Received::Datagram(Some((peer, delivery))) => sender.send(&buffers.out, peer, delivery).await,
             }
         }
     }
@@ -81,12 +68,89 @@ pub async fn serve(
 
 enum Received {
     Nothing,
-    /// A datagram was read; `Some(peer)` when it earned an answer.
-    Datagram(Option<SocketAddr>),
+    /// A datagram was read; `Some` when it earned an answer.
+    Datagram(Option<(SocketAddr, Delivery)>),
 }
 
 thread_local! {
     /// One receive buffer per worker thread, not per socket: 10,000 PDUs would otherwise hold
     /// 10,000 idle 64-KiB buffers.
     static INBOUND: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 65536]);
+}
+
+/// Sends answers, honouring what faults ask of the delivery.
+struct Sender {
+    socket: Arc<UdpSocket>,
+    /// An answer held back by a reorder fault, sent after the next one.
+    held: Option<(Vec<u8>, SocketAddr)>,
+    /// A second socket for answers "from another port", made on first use.
+    other_port: Option<Arc<UdpSocket>>,
+    addr: SocketAddr,
+}
+
+impl Sender {
+    async fn send(&mut self, answer: &[u8], peer: SocketAddr, delivery: Delivery) {
+        if delivery == Delivery::default() {
+            self.send_now(&self.socket.clone(), answer, peer).await;
+            self.release_held().await;
+            return;
+        }
+        if delivery.reorder && self.held.is_none() {
+            self.held = Some((answer.to_vec(), peer));
+            return;
+        }
+        let socket = if delivery.wrong_source_port { self.other_port().await } else { self.socket.clone() };
+        let copies = if delivery.duplicate { 2 } else { 1 };
+        match delivery.delay {
+            Some(delay) => {
+                // Late answers must not hold up the ones behind them.
+                let answer = answer.to_vec();
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    for _ in 0..copies {
+                        let _ = socket.send_to(&answer, peer).await;
+                    }
+                });
+            }
+            None => {
+                for _ in 0..copies {
+                    self.send_now(&socket, answer, peer).await;
+                }
+            }
+        }
+        self.release_held().await;
+    }
+
+    async fn release_held(&mut self) {
+        if let Some((held, peer)) = self.held.take() {
+            self.send_now(&self.socket.clone(), &held, peer).await;
+        }
+    }
+
+    async fn send_now(&self, socket: &UdpSocket, answer: &[u8], peer: SocketAddr) {
+        let sent = match socket.try_send_to(answer, peer) {
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => socket.send_to(answer, peer).await,
+            other => other,
+        };
+        if let Err(e) = sent {
+            warn!(addr = %self.addr, %peer, "cannot send the answer: {e}");
+        }
+    }
+
+    async fn other_port(&mut self) -> Arc<UdpSocket> {
+        if let Some(s) = &self.other_port {
+            return s.clone();
+        }
+        let bound = UdpSocket::bind(SocketAddr::new(self.addr.ip(), 0)).await.map(Arc::new);
+        match bound {
+            Ok(s) => {
+                self.other_port = Some(s.clone());
+                s
+            }
+            Err(e) => {
+                warn!(addr = %self.addr, "cannot open a second port for a wrong-source-port fault: {e}");
+                self.socket.clone()
+            }
+        }
+    }
 }

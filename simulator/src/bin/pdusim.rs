@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use pdusim::clock::{Clock, MonotonicClock};
 use pdusim::config::{community_from_flag, user_from_flag, FileConfig, DEFAULT_CONFIG};
 use pdusim::device::{Device, DeviceSpec};
+use pdusim::control::Control;
 use pdusim::launch::launch;
 use pdusim::security::SaltSource;
 use pdusim::server::serve;
@@ -74,6 +75,10 @@ struct ServeArgs {
     /// and the system group come from the recording unless given.
     #[arg(long)]
     recording: Option<PathBuf>,
+    /// Serve the control API (HTTP/JSON: outlets, faults, restarts) on this address, e.g.
+    /// 127.0.0.1:8161. Off unless given.
+    #[arg(long, value_name = "IP:PORT")]
+    control: Option<std::net::SocketAddr>,
     /// Start this many identical PDUs on consecutive ports from the --listen port
     /// (named VENDOR-1, VENDOR-2, ...), for scale tests.
     #[arg(long, default_value_t = 1)]
@@ -251,9 +256,19 @@ fn run_serve(args: ServeArgs) -> Result<()> {
         );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    let control = Control::new(launched.devices.clone());
+    let control_addr = args.control;
     runtime.block_on(async move {
         let salts = Arc::new(SaltSource::new());
         let mut tasks = tokio::task::JoinSet::new();
+        if let Some(addr) = control_addr {
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot serve the control API on {addr}: is the port in use?"))?;
+            if !addr.ip().is_loopback() {
+                tracing::warn!(%addr, "the control API is reachable from other hosts: anyone there can switch outlets and inject faults");
+            }
+            println!("  control API: http://{addr}/pdus");
+            tasks.spawn(pdusim::control_http::serve(listener, control));
+        }
         for (endpoint, socket) in launched.endpoints {
             tasks.spawn(serve(endpoint, socket, salts.clone()));
         }

@@ -480,12 +480,17 @@ pub fn run_tool(tool: &str, sec: &Sec, opts: &[&str], target: &str, args: &[&str
         ),
         Err(e) => panic!("cannot run `{tool}`: {e}"),
     };
+    let elapsed = started.elapsed();
+    if elapsed > Duration::from_millis(1500) {
+        // Slow answers are the first sign of a stalled agent; say so even when the test passes.
+        eprintln!("slow: {:.1}s for {cmdline}", elapsed.as_secs_f64());
+    }
     Out {
         cmdline,
         status: output.status,
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        elapsed: started.elapsed(),
+        elapsed,
     }
 }
 

@@ -1,0 +1,289 @@
+//! Fault injection: what a PDU does wrong on purpose. Each fault acts at one named point of the
+//! request flow (DESIGN.md), so the flow itself stays free of special cases:
+//!
+//! - `Receive`: before decoding (the agent is down, the request is lost);
+//! - `Respond`: after security, instead of or around the agent (forced error-status, a Report
+//!   instead of the Response, a wrong request-id);
+//! - `Commit`: when a SET is applied to outlets (stuck or slow outlets);
+//! - `Send`: on the encoded answer (dropped, late, duplicated, reordered, truncated, corrupted,
+//!   sent from another port).
+//!
+//! One-shot engine events (restart, engine ID change, boots at maximum, clock skew) are not
+//! faults that wait for packets; they are operations on the device (`Device::restart`, ...).
+//!
+//! A fault is scheduled: it becomes active after N more requests (default 0), stays active for
+//! a duration and/or a number of packets (default: until cleared).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Where in the flow a fault acts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultPoint {
+    Receive,
+    Respond,
+    Commit,
+    Send,
+}
+
+/// What goes wrong. Serialized as `{ "kind": "drop", ... }` in the control API and scenarios.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum FaultKind {
+    /// The agent stops answering anything (a hung management card).
+    AgentDown,
+    /// The request is lost before the agent sees it.
+    DropRequest,
+    /// The answer is lost.
+    DropResponse,
+    /// The answer leaves `ms` milliseconds late.
+    Delay { ms: u64 },
+    /// The answer is sent twice.
+    Duplicate,
+    /// The answer is held back and sent after the next one.
+    Reorder,
+    /// Only the first `bytes` bytes of the answer are sent.
+    Truncate { bytes: usize },
+    /// One byte of the answer (at `offset` from the end, default the last) is flipped.
+    Corrupt {
+        #[serde(default)]
+        offset_from_end: usize,
+    },
+    /// The answer comes from another UDP source port.
+    WrongSourcePort,
+    /// The Response carries error-status `status` (a name such as "genErr" or a number),
+    /// pointing at the first varbind, or only for requests naming `oid` (a prefix), or only
+    /// for SETs.
+    ForceError {
+        status: String,
+        #[serde(default)]
+        oid: Option<String>,
+        #[serde(default)]
+        set_only: bool,
+    },
+    /// The Response's request-id is off by one.
+    WrongRequestId,
+    /// A Report with this usmStats counter (e.g. "usmStatsNotInTimeWindows") instead of the
+    /// Response.
+    ReportInstead { counter: String },
+    /// SETs to this outlet are accepted but change nothing.
+    StuckOutlet { outlet: u32 },
+    /// SETs to this outlet take effect `ms` milliseconds later (by the PDU's clock).
+    SlowOutlet { outlet: u32, ms: u64 },
+}
+
+impl FaultKind {
+    pub fn point(&self) -> FaultPoint {
+        use FaultKind::*;
+        match self {
+            AgentDown | DropRequest => FaultPoint::Receive,
+            ForceError { .. } | WrongRequestId | ReportInstead { .. } => FaultPoint::Respond,
+            StuckOutlet { .. } | SlowOutlet { .. } => FaultPoint::Commit,
+            DropResponse | Delay { .. } | Duplicate | Reorder | Truncate { .. } | Corrupt { .. } | WrongSourcePort => {
+                FaultPoint::Send
+            }
+        }
+    }
+}
+
+/// When a fault acts. All fields optional: the default is "from now until cleared".
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Schedule {
+    /// Becomes active after this many more requests reach the PDU.
+    #[serde(default)]
+    pub after_requests: u64,
+    /// Stays active this long (by the PDU's clock) once active.
+    #[serde(default)]
+    pub for_ms: Option<u64>,
+    /// Acts on this many packets, then expires.
+    #[serde(default)]
+    pub packets: Option<u32>,
+}
+
+/// A fault as listed by the control API.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FaultInfo {
+    pub id: u64,
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    pub schedule: Schedule,
+}
+
+#[derive(Debug)]
+struct Active {
+    id: u64,
+    kind: FaultKind,
+    schedule: Schedule,
+    /// Request count at which it starts.
+    starts_at_request: u64,
+    /// Clock reading at which it started acting (set on first use when `for_ms` is given).
+    started_at: Option<Duration>,
+    packets_left: Option<u32>,
+}
+
+/// The faults of one PDU.
+#[derive(Debug, Default)]
+pub struct FaultSet {
+    /// Fast path: no lock is taken while no fault was ever added.
+    armed: AtomicBool,
+    next_id: AtomicU64,
+    requests: AtomicU64,
+    active: Mutex<Vec<Active>>,
+}
+
+impl FaultSet {
+    pub fn add(&self, kind: FaultKind, schedule: Schedule) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let starts_at_request = self.requests.load(Ordering::Relaxed) + schedule.after_requests;
+        let packets_left = schedule.packets;
+        self.lock().push(Active { id, kind, schedule, starts_at_request, started_at: None, packets_left });
+        self.armed.store(true, Ordering::Release);
+        id
+    }
+
+    pub fn remove(&self, id: u64) -> bool {
+        let mut active = self.lock();
+        let before = active.len();
+        active.retain(|a| a.id != id);
+        before != active.len()
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    pub fn list(&self) -> Vec<FaultInfo> {
+        self.lock().iter().map(|a| FaultInfo { id: a.id, kind: a.kind.clone(), schedule: a.schedule.clone() }).collect()
+    }
+
+    /// Counts one request reaching the PDU (for `after_requests`).
+    pub fn count_request(&self) {
+        if self.armed.load(Ordering::Acquire) {
+            self.requests.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The faults acting at `point` on this packet, consuming their packet budgets and
+    /// dropping the ones that ran out.
+    pub fn at(&self, point: FaultPoint, now: Duration) -> Vec<FaultKind> {
+        if !self.armed.load(Ordering::Acquire) {
+            return Vec::new();
+        }
+        let requests = self.requests.load(Ordering::Relaxed);
+        let mut active = self.lock();
+        let mut acting = Vec::new();
+        active.retain_mut(|a| {
+            if a.kind.point() != point || requests < a.starts_at_request {
+                return true;
+            }
+            let started = *a.started_at.get_or_insert(now);
+            if a.schedule.for_ms.is_some_and(|ms| now >= started + Duration::from_millis(ms)) {
+                return false;
+            }
+            acting.push(a.kind.clone());
+            match &mut a.packets_left {
+                Some(n) => {
+                    *n = n.saturating_sub(1);
+                    *n > 0
+                }
+                None => true,
+            }
+        });
+        acting
+    }
+
+    /// Outlet faults (stuck, slow) without consuming anything: they apply to every SET.
+    pub fn outlet_faults(&self, now: Duration) -> Vec<FaultKind> {
+        self.at(FaultPoint::Commit, now)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Active>> {
+        self.active.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Parses an error-status name ("genErr", "notWritable", ...) or number.
+pub fn parse_error_status(text: &str) -> Option<crate::wire::ErrorStatus> {
+    use crate::wire::ErrorStatus::*;
+    const ALL: [crate::wire::ErrorStatus; 19] = [
+        NoError, TooBig, NoSuchName, BadValue, ReadOnly, GenErr, NoAccess, WrongType, WrongLength, WrongEncoding, WrongValue,
+        NoCreation, InconsistentValue, ResourceUnavailable, CommitFailed, UndoFailed, AuthorizationError, NotWritable,
+        InconsistentName,
+    ];
+    if let Ok(n) = text.parse::<i32>() {
+        return ALL.iter().copied().find(|s| *s as i32 == n);
+    }
+    ALL.iter().copied().find(|s| error_status_name(*s).eq_ignore_ascii_case(text))
+}
+
+pub fn error_status_name(status: crate::wire::ErrorStatus) -> &'static str {
+    use crate::wire::ErrorStatus::*;
+    match status {
+        NoError => "noError",
+        TooBig => "tooBig",
+        NoSuchName => "noSuchName",
+        BadValue => "badValue",
+        ReadOnly => "readOnly",
+        GenErr => "genErr",
+        NoAccess => "noAccess",
+        WrongType => "wrongType",
+        WrongLength => "wrongLength",
+        WrongEncoding => "wrongEncoding",
+        WrongValue => "wrongValue",
+        NoCreation => "noCreation",
+        InconsistentValue => "inconsistentValue",
+        ResourceUnavailable => "resourceUnavailable",
+        CommitFailed => "commitFailed",
+        UndoFailed => "undoFailed",
+        AuthorizationError => "authorizationError",
+        NotWritable => "notWritable",
+        InconsistentName => "inconsistentName",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packet_budgets_and_request_delays() {
+        let f = FaultSet::default();
+        f.add(FaultKind::DropResponse, Schedule { after_requests: 1, packets: Some(2), ..Schedule::default() });
+        let now = Duration::ZERO;
+        assert!(f.at(FaultPoint::Send, now).is_empty(), "not before the first request has passed");
+        f.count_request();
+        assert_eq!(f.at(FaultPoint::Send, now), vec![FaultKind::DropResponse]);
+        assert!(f.at(FaultPoint::Receive, now).is_empty(), "other points are untouched");
+        assert_eq!(f.at(FaultPoint::Send, now), vec![FaultKind::DropResponse]);
+        assert!(f.at(FaultPoint::Send, now).is_empty(), "two packets, then gone");
+        assert!(f.list().is_empty());
+    }
+
+    #[test]
+    fn durations_expire_by_the_clock() {
+        let f = FaultSet::default();
+        f.add(FaultKind::AgentDown, Schedule { for_ms: Some(1000), ..Schedule::default() });
+        assert_eq!(f.at(FaultPoint::Receive, Duration::from_millis(10)).len(), 1);
+        assert_eq!(f.at(FaultPoint::Receive, Duration::from_millis(1009)).len(), 1);
+        assert!(f.at(FaultPoint::Receive, Duration::from_millis(1010)).is_empty());
+    }
+
+    #[test]
+    fn kinds_parse_from_toml_and_name_mistakes() {
+        #[derive(Deserialize)]
+        struct W {
+            fault: FaultKind,
+        }
+        let w: W = toml::from_str("fault = { kind = \"delay\", ms = 300 }").unwrap();
+        assert_eq!(w.fault, FaultKind::Delay { ms: 300 });
+        let e = toml::from_str::<W>("fault = { kind = \"explode\" }").err().unwrap().to_string();
+        assert!(e.contains("explode") && e.contains("agent-down"), "{e}");
+        assert_eq!(parse_error_status("genErr"), Some(crate::wire::ErrorStatus::GenErr));
+        assert_eq!(parse_error_status("17"), Some(crate::wire::ErrorStatus::NotWritable));
+        assert_eq!(parse_error_status("oops"), None);
+    }
+}
