@@ -37,8 +37,9 @@ pub fn launch(pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>, clock: Arc<dyn Clock>) -
     let mut order: std::collections::HashMap<SocketAddr, usize> = std::collections::HashMap::new();
     for (i, (_, addrs)) in pdus.iter().enumerate() {
         for addr in addrs {
-            let next = order.len();
-            let slot = *order.entry(*addr).or_insert(next);
+            let next = by_addr.len();
+            // Port 0 means "any free port": never shared.
+            let slot = if addr.port() == 0 { next } else { *order.entry(*addr).or_insert(next) };
             by_addr.entry(slot).or_insert_with(|| (*addr, Vec::new())).1.push(i);
         }
     }
@@ -94,4 +95,47 @@ fn start_devices(specs: Vec<DeviceSpec>, clock: Arc<dyn Clock>) -> Result<Vec<Ar
         }
     });
     results.into_iter().collect()
+}
+
+/// A simulator running inside the caller's tokio runtime (tests, the conformance runner):
+/// started from specs, stopped when dropped.
+pub struct Simulator {
+    pub control: crate::control::Control,
+    /// Each PDU's name with the addresses it answers on.
+    pub addresses: Vec<(String, SocketAddr)>,
+    pub devices: Vec<Arc<Device>>,
+    tasks: tokio::task::JoinSet<std::io::Result<()>>,
+}
+
+impl Simulator {
+    /// Binds, starts and serves everything on the current tokio runtime. Give port 0 to get a
+    /// free port; `addresses` tells which one each PDU got.
+    pub fn start(pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>, clock: Arc<dyn Clock>) -> Result<Simulator, LaunchError> {
+        let launched = launch(pdus, clock)?;
+        let salts = Arc::new(crate::security::SaltSource::new());
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut addresses = Vec::new();
+        for (endpoint, socket) in launched.endpoints {
+            for device in endpoint.devices() {
+                addresses.push((device.name.clone(), endpoint.addr));
+            }
+            tasks.spawn(crate::server::serve(endpoint, socket, salts.clone()));
+        }
+        Ok(Simulator { control: crate::control::Control::new(launched.devices.clone()), addresses, devices: launched.devices, tasks })
+    }
+
+    /// The first address PDU `name` answers on.
+    pub fn address(&self, name: &str) -> Option<SocketAddr> {
+        self.addresses.iter().find(|(n, _)| n == name).map(|(_, a)| *a)
+    }
+
+    pub fn stop(mut self) {
+        self.tasks.abort_all();
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.tasks.abort_all();
+    }
 }
