@@ -67,8 +67,8 @@ pub struct PduConfig {
     pub recording: Option<PathBuf>,
     #[serde(default)]
     pub outlet_names: Vec<String>,
-    #[serde(default = "default_power")]
-    pub initial_power: String,
+    /// "on" or "off" (default: on, or a recording's states).
+    pub initial_power: Option<String>,
     #[serde(default = "default_power_off_period")]
     pub power_off_period: u64,
     #[serde(default)]
@@ -141,9 +141,6 @@ fn default_listen() -> Vec<String> {
 }
 /// Outlets of a PDU when neither the file nor a recording says.
 const DEFAULT_OUTLETS: u32 = 8;
-fn default_power() -> String {
-    "on".into()
-}
 fn default_power_off_period() -> u64 {
     5
 }
@@ -297,6 +294,20 @@ impl FileConfig {
                     }
                 }
             }
+            // The recorded device's outlet states, as its state column says.
+            let outlet_powers: Vec<Power> = match (&recording, profile_data) {
+                (Some(r), Some(data)) if p.initial_power.is_none() => (1..=outlets.min(MAX_OUTLETS))
+                    .map_while(|n| match r.get(&data.state_oid(n)) {
+                        Some(Value::Integer(v)) => match data.state.decode(i64::from(*v)).settled() {
+                            Some(true) => Some(Power::On),
+                            Some(false) => Some(Power::Off),
+                            None => None,
+                        },
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
             let p = &p;
             if outlets == 0 || outlets > MAX_OUTLETS {
                 return Err(field(
@@ -317,7 +328,7 @@ impl FileConfig {
                     ),
                 ));
             }
-            let initial_power = match p.initial_power.to_ascii_lowercase().as_str() {
+            let initial_power = match p.initial_power.as_deref().unwrap_or("on").to_ascii_lowercase().as_str() {
                 "on" => Power::On,
                 "off" => Power::Off,
                 other => {
@@ -428,6 +439,7 @@ impl FileConfig {
                 delays: Delays { on_delay: Duration::from_secs(p.on_delay), off_delay: Duration::from_secs(p.off_delay), reboot: Duration::from_secs(p.power_off_period) },
                 startup,
                 outlet_loads: p.outlet_loads.clone(),
+                outlet_powers,
                 default_load_watts: p.default_load_watts,
                 sys_descr: p.sys_descr.clone(),
                 sys_name: p.sys_name.clone(),

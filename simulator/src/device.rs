@@ -41,6 +41,9 @@ pub struct DeviceSpec {
     pub startup: StartupPower,
     /// Load per outlet in watts when on (outlets beyond the list draw `default_load_watts`).
     pub outlet_loads: Vec<f64>,
+    /// Per-outlet power at first start (a recording's states); outlets beyond the list start
+    /// with `initial_power`.
+    pub outlet_powers: Vec<Power>,
     pub default_load_watts: f64,
     pub sys_descr: Option<String>,
     /// A recording of a real device: its objects are served as recorded, except those the
@@ -393,7 +396,8 @@ fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<Devi
         sys_location: spec.sys_location.clone(),
         outlets: (0..spec.outlets as usize)
             .map(|i| {
-                let mut outlet = Outlet::new(spec.outlet_names.get(i).cloned().unwrap_or_default(), spec.initial_power, delays);
+                let power = spec.outlet_powers.get(i).copied().unwrap_or(spec.initial_power);
+                let mut outlet = Outlet::new(spec.outlet_names.get(i).cloned().unwrap_or_default(), power, delays);
                 outlet.load_watts = spec.outlet_loads.get(i).copied().unwrap_or(spec.default_load_watts);
                 outlet.startup = spec.startup;
                 outlet

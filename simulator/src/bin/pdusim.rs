@@ -128,6 +128,7 @@ impl ServeArgs {
             pdu.recording = Some(path.clone());
             pdu.vendor = None;
             pdu.outlets = None;
+            pdu.initial_power = None;
             pdu.outlet_names.clear();
             pdu.sys_name.clear();
             pdu.sys_contact.clear();
@@ -155,7 +156,7 @@ impl ServeArgs {
             pdu.power_off_period = p;
         }
         if let Some(p) = &self.initial_power {
-            pdu.initial_power = p.clone();
+            pdu.initial_power = Some(p.clone());
         }
         if self.count == 0 {
             bail!("--count must be at least 1");
