@@ -194,24 +194,16 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => run_serve(args),
         Command::Vendors => {
-            println!(
-                "{:<16} {:<32} {:<28} control OID (outlet index appended)",
-                "vendor", "device", "sysObjectID"
-            );
-            for p in vendor::PROFILES {
-                let oid = |arcs: &[u32]| {
-                    arcs.iter()
-                        .map(u32::to_string)
-                        .collect::<Vec<_>>()
-                        .join(".")
-                };
-                println!(
-                    "{:<16} {:<32} {:<28} {}",
-                    p.name(),
-                    p.description(),
-                    oid(p.sys_object_id()),
-                    oid(p.control_oid())
-                );
+            let oid = |arcs: &[u32]| arcs.iter().map(u32::to_string).collect::<Vec<_>>().join(".");
+            let rows: Vec<[String; 4]> = vendor::PROFILES
+                .iter()
+                .map(|p| [p.name().to_string(), p.description().to_string(), oid(p.sys_object_id()), oid(p.control_oid())])
+                .collect();
+            let header = ["vendor", "device", "sysObjectID", "control OID (outlet appended)"].map(String::from);
+            let widths: Vec<usize> = (0..4).map(|i| rows.iter().chain([&header]).map(|r| r[i].len()).max().unwrap_or(0)).collect();
+            for row in std::iter::once(&header).chain(&rows) {
+                let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+                println!("{}", cells.join("  ").trim_end());
             }
             Ok(())
         }

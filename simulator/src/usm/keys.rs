@@ -335,17 +335,22 @@ pub(crate) fn expand_and_hash(proto: AuthProtocol, password: &[u8]) -> SecretByt
 
 fn expand_and_hash_with<D: Digest>(password: &[u8]) -> SecretBytes {
     let mut hasher = D::new();
-    // Feed the repeated password 64 bytes at a time, as the RFC's reference
-    // code does, instead of materialising the whole megabyte.
-    let mut block = [0u8; 64];
-    let mut repeated = password.iter().copied().cycle();
-    for _ in 0..EXPANDED_PASSWORD_LEN / block.len() {
-        for (slot, byte) in block.iter_mut().zip(&mut repeated) {
-            *slot = byte;
-        }
-        hasher.update(block);
+    // Feed the repeated password 64 bytes at a time, as the RFC's reference code does, instead
+    // of materialising the whole megabyte: block i is the window of the endless repetition that
+    // starts at (64 * i) mod len, so one buffer of len + 64 bytes holds every block.
+    const BLOCK: usize = 64;
+    let mut pattern = SecretBytes::with_capacity(password.len() + BLOCK);
+    while pattern.len() < password.len() + BLOCK {
+        let take = (password.len() + BLOCK - pattern.len()).min(password.len());
+        pattern.extend_from_slice(password.get(..take).unwrap_or_default());
     }
-    block.zeroize();
+    let mut offset = 0;
+    for _ in 0..EXPANDED_PASSWORD_LEN / BLOCK {
+        if let Some(block) = pattern.as_bytes().get(offset..offset + BLOCK) {
+            hasher.update(block);
+        }
+        offset = (offset + BLOCK) % password.len().max(1);
+    }
     let mut out = hasher.finalize();
     let bytes = SecretBytes(out.to_vec());
     out.as_mut_slice().zeroize();
