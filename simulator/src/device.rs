@@ -129,6 +129,15 @@ struct SavedOutlet {
     power_off_period_secs: u64,
     #[serde(default)]
     energy_wh: f64,
+    /// Delays set over SNMP (APC PowerOnTime/PowerOffTime, Vertiv hold times); `None` in files
+    /// written before they were saved, or for "never" (APC's -1).
+    #[serde(default)]
+    on_delay_secs: Option<u64>,
+    #[serde(default)]
+    off_delay_secs: Option<u64>,
+    /// Start-up power set over SNMP (Raritan outletStateOnStartup, Eaton power-on state).
+    #[serde(default)]
+    startup: Option<StartupPower>,
 }
 
 const STATE_FILE: &str = "outlets.toml";
@@ -358,6 +367,9 @@ impl Device {
                     power: o.settled_power(),
                     power_off_period_secs: o.delays.reboot.as_secs(),
                     energy_wh: o.energy_recorded(),
+                    on_delay_secs: (o.delays.on_delay != Delays::NEVER).then(|| o.delays.on_delay.as_secs()),
+                    off_delay_secs: (o.delays.off_delay != Delays::NEVER).then(|| o.delays.off_delay.as_secs()),
+                    startup: Some(o.startup),
                 })
                 .collect(),
         };
@@ -416,14 +428,19 @@ fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<Devi
     state.sys_location = saved.sys_location;
     // The configured outlet count wins; saved outlets beyond it are dropped.
     for (outlet, saved) in state.outlets.iter_mut().zip(saved.outlets) {
-        let power = match outlet.startup {
+        let power = match saved.startup.unwrap_or(outlet.startup) {
             StartupPower::LastKnown => saved.power,
             StartupPower::On => Power::On,
             StartupPower::Off => Power::Off,
         };
-        let mut restored = Outlet::new(saved.name, power, Delays { reboot: Duration::from_secs(saved.power_off_period_secs.max(1)), ..outlet.delays });
+        let delays = Delays {
+            reboot: Duration::from_secs(saved.power_off_period_secs.max(1)),
+            on_delay: saved.on_delay_secs.map_or(outlet.delays.on_delay, Duration::from_secs),
+            off_delay: saved.off_delay_secs.map_or(outlet.delays.off_delay, Duration::from_secs),
+        };
+        let mut restored = Outlet::new(saved.name, power, delays);
         restored.load_watts = outlet.load_watts;
-        restored.startup = outlet.startup;
+        restored.startup = saved.startup.unwrap_or(outlet.startup);
         restored.restore_energy(saved.energy_wh, Duration::ZERO);
         *outlet = restored;
     }
@@ -563,3 +580,43 @@ pub fn build_tree(vendor: &dyn VendorProfile, outlets: u32, recording: Option<&R
 
 const SYS_DESCR: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 1, 0];
 const SYS_OBJECT_ID: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 2, 0];
+
+#[cfg(test)]
+mod persistence_tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    fn spec(dir: &std::path::Path) -> DeviceSpec {
+        let cfg = crate::config::FileConfig::parse(
+            "[[pdu]]\nname = \"p\"\nvendor = \"apc-rpdu2\"\noutlets = 3\n[[pdu.community]]\nname = \"c\"\n",
+            "test",
+        )
+        .unwrap();
+        let mut spec = cfg.validate("test").unwrap().remove(0).0;
+        spec.state_dir = Some(dir.to_path_buf());
+        spec
+    }
+
+    /// What SETs changed on an outlet (power, name, delays, start-up power) survives a restart.
+    #[test]
+    fn outlet_settings_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::default());
+        let device = Device::start(spec(dir.path()), clock.clone()).unwrap();
+        {
+            let mut state = device.lock_state();
+            let o = &mut state.outlets[1];
+            o.name = "db-1".into();
+            o.switch(Power::Off, Duration::ZERO);
+            o.delays.on_delay = Duration::from_secs(30);
+            o.startup = StartupPower::LastKnown;
+            device.save(&state);
+        }
+        drop(device);
+        let again = Device::start(spec(dir.path()), clock).unwrap();
+        assert_eq!(again.engine.boots(), 2);
+        let state = again.lock_state();
+        let o = &state.outlets[1];
+        assert_eq!((o.name.as_str(), o.settled_power(), o.delays.on_delay), ("db-1", Power::Off, Duration::from_secs(30)));
+    }
+}
