@@ -212,31 +212,19 @@ fn handle_v3<'e>(
         Inbound::Accepted { user, decrypted, .. } => (user, decrypted),
         Inbound::Refused { failure, report, signed_by } => {
             debug!(pdu = %device.name, user = %String::from_utf8_lossy(m.usm.user_name), "refused: {}", failure.name());
-            if !reportable {
-                return None;
-            }
-            // The request-id of the refused PDU when it can be read (it is plaintext); else 0.
-            let (request_id, context) = match &m.data {
-                ScopedPduData::Plaintext(s) => (s.pdu.request_id, s.context_name),
-                ScopedPduData::Encrypted(_) => (0, &b""[..]),
-            };
-            let report = report_pdu(request_id, report);
-            // notInTimeWindow Reports go out authenticated, so the sender can trust the boots
-            // and time they carry (RFC 3414 §3.2 step 7b); the others cannot be.
-            let level = if signed_by.is_some() { SecurityLevel::AuthNoPriv } else { SecurityLevel::NoAuthNoPriv };
-            let how = Outbound {
-                msg_id: m.msg_id,
-                msg_max_size: MAX_MESSAGE_SIZE as i32,
-                level,
-                user: signed_by.as_deref(),
-                user_name: m.usm.user_name,
-            };
-            wrap_outbound(device, salts, &how, context, &report, &mut buffers.scratch, &mut buffers.out);
-            return Some(device);
+            return usm_report(device, salts, &m, report, signed_by.as_deref(), buffers);
         }
     };
     let scoped = match (&m.data, &decrypted) {
-        (_, Some(plain)) => decode_scoped_pdu(plain).ok(),
+        // RFC 3414 §3.2 step 8: bytes that do not decode as a ScopedPDU mean the privacy key
+        // or protocol is wrong; the sender wants to hear that as a decryption error.
+        (_, Some(plain)) => match decode_scoped_pdu(plain) {
+            Ok(scoped) => Some(scoped),
+            Err(_) => {
+                debug!(pdu = %device.name, user = %String::from_utf8_lossy(m.usm.user_name), "refused: undecryptable");
+                return usm_report(device, salts, &m, UsmFailure::DecryptionError.count(device), None, buffers);
+            }
+        },
         (ScopedPduData::Plaintext(s), None) => Some(s.clone()),
         // An encrypted body at a level without privacy.
         (ScopedPduData::Encrypted(_), None) => None,
@@ -301,6 +289,32 @@ fn handle_v3<'e>(
         }
     }
     Some(target)
+}
+
+/// Answers a message USM refused with a Report, if the sender asked for reports.
+fn usm_report<'d>(
+    device: &'d Device,
+    salts: &SaltSource,
+    m: &V3Message<'_>,
+    varbind: VarBind<'static>,
+    signed_by: Option<&crate::usm::UsmUser>,
+    buffers: &mut Buffers,
+) -> Option<&'d Device> {
+    if m.msg_flags & FLAG_REPORTABLE == 0 {
+        return None;
+    }
+    // The request-id of the refused PDU when it can be read (it is plaintext); else 0.
+    let (request_id, context) = match &m.data {
+        ScopedPduData::Plaintext(s) => (s.pdu.request_id, s.context_name),
+        ScopedPduData::Encrypted(_) => (0, &b""[..]),
+    };
+    let report = report_pdu(request_id, varbind);
+    // notInTimeWindow Reports go out authenticated, so the sender can trust the boots and
+    // time they carry (RFC 3414 §3.2 step 7b); the others cannot be.
+    let level = if signed_by.is_some() { SecurityLevel::AuthNoPriv } else { SecurityLevel::NoAuthNoPriv };
+    let how = Outbound { msg_id: m.msg_id, msg_max_size: MAX_MESSAGE_SIZE as i32, level, user: signed_by, user_name: m.usm.user_name };
+    wrap_outbound(device, salts, &how, context, &report, &mut buffers.scratch, &mut buffers.out);
+    Some(device)
 }
 
 fn report_pdu(request_id: i32, varbind: VarBind<'static>) -> Pdu<'static> {

@@ -149,11 +149,15 @@ pub fn process_inbound(
     };
     let start = msg.auth_params_offset;
     let end = start + usm.auth_params.len();
-    let authentic = usm.auth_params.len() == auth.mac_len() && end <= datagram.len() && {
-        let mut zeroed = datagram.to_vec();
-        zeroed.get_mut(start..end).map(|p| p.fill(0)).is_some()
-            && auth.verify(&zeroed, usm.auth_params)
-    };
+    let authentic = usm.auth_params.len() == auth.mac_len()
+        && end <= datagram.len()
+        && ZEROED.with(|cell| {
+            // A reused per-thread copy of the message, with the MAC's place zeroed.
+            let mut zeroed = cell.borrow_mut();
+            zeroed.clear();
+            zeroed.extend_from_slice(datagram);
+            zeroed.get_mut(start..end).map(|p| p.fill(0)).is_some() && auth.verify(&zeroed, usm.auth_params)
+        });
     if !authentic {
         return refuse(UsmFailure::WrongDigest, None);
     }
@@ -170,22 +174,26 @@ pub fn process_inbound(
             decrypted: None,
         };
     }
-    // Step 8: decryption. A wrong privacy key yields bytes that are no ScopedPDU: that is a
-    // decryption error too, as the sender would want to hear.
+    // Step 8: decryption.
     let (Some(privacy), ScopedPduData::Encrypted(ciphertext)) = (user.privacy.as_ref(), &msg.data) else {
         return refuse(UsmFailure::DecryptionError, None);
     };
     let boots = u32::try_from(usm.engine_boots).unwrap_or(0);
     let time = u32::try_from(usm.engine_time).unwrap_or(0);
+    // Whether the plaintext is a ScopedPDU is checked where it is decoded (dispatch).
     let decrypted = privacy.decrypt(boots, time, usm.priv_params, ciphertext);
     match decrypted {
-        Ok(plain) if crate::wire::decode_scoped_pdu(&plain).is_ok() => Inbound::Accepted {
+        Ok(plain) => Inbound::Accepted {
             user,
             level,
             decrypted: Some(plain),
         },
         _ => refuse(UsmFailure::DecryptionError, None),
     }
+}
+
+thread_local! {
+    static ZEROED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Salts for outgoing encryption: a counter that starts somewhere unpredictable, so two runs of
