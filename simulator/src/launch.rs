@@ -115,11 +115,12 @@ impl Simulator {
         let salts = Arc::new(crate::security::SaltSource::new());
         let mut tasks = tokio::task::JoinSet::new();
         let mut addresses = Vec::new();
+        let workers = crate::server::workers_per_socket(launched.endpoints.len());
         for (endpoint, socket) in launched.endpoints {
             for device in endpoint.devices() {
                 addresses.push((device.name.clone(), endpoint.addr));
             }
-            tasks.spawn(crate::server::serve(endpoint, socket, salts.clone()));
+            tasks.spawn(crate::server::serve(endpoint, socket, salts.clone(), workers));
         }
         Ok(Simulator { control: crate::control::Control::new(launched.devices.clone()), addresses, devices: launched.devices, tasks })
     }

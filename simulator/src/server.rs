@@ -33,9 +33,34 @@ pub fn bind(addr: SocketAddr) -> Result<std::net::UdpSocket, BindError> {
     Ok(socket)
 }
 
-/// Answers every datagram that arrives on `socket` for the PDUs at `endpoint`, forever.
-pub async fn serve(endpoint: Arc<Endpoint>, socket: std::net::UdpSocket, salts: Arc<SaltSource>) -> std::io::Result<()> {
+/// Answers every datagram that arrives on `socket` for the PDUs at `endpoint`, forever, with
+/// `workers` tasks reading the one socket (so a busy PDU can use every core).
+pub async fn serve(endpoint: Arc<Endpoint>, socket: std::net::UdpSocket, salts: Arc<SaltSource>, workers: usize) -> std::io::Result<()> {
     let socket = Arc::new(UdpSocket::from_std(socket)?);
+    // Dropping this set (when the caller aborts `serve`) stops every worker.
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..workers.max(1) {
+        set.spawn(worker(endpoint.clone(), socket.clone(), salts.clone()));
+    }
+    while let Some(done) = set.join_next().await {
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(e) if e.is_panic() => return Err(std::io::Error::other(format!("a worker panicked: {e}"))),
+            Err(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// How many workers each socket gets: one per core while there are few sockets (benchmarks,
+/// a handful of PDUs), one when thousands of PDUs already spread the load.
+pub fn workers_per_socket(sockets: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if sockets <= 64 { cores } else { 1 }
+}
+
+async fn worker(endpoint: Arc<Endpoint>, socket: Arc<UdpSocket>, salts: Arc<SaltSource>) -> std::io::Result<()> {
     let mut buffers = Buffers::default();
     let mut sender = Sender { socket: socket.clone(), held: None, other_port: None, addr: endpoint.addr };
     loop {

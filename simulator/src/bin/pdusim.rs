@@ -13,7 +13,7 @@ use pdusim::device::{Device, DeviceSpec};
 use pdusim::control::Control;
 use pdusim::launch::launch;
 use pdusim::security::SaltSource;
-use pdusim::server::serve;
+use pdusim::server::{serve, workers_per_socket};
 use pdusim::vendor;
 
 #[derive(Parser)]
@@ -262,8 +262,9 @@ fn run_serve(args: ServeArgs) -> Result<()> {
             println!("  control API: http://{addr}/pdus");
             tasks.spawn(pdusim::control_http::serve(listener, control));
         }
+        let workers = workers_per_socket(launched.endpoints.len());
         for (endpoint, socket) in launched.endpoints {
-            tasks.spawn(serve(endpoint, socket, salts.clone()));
+            tasks.spawn(serve(endpoint, socket, salts.clone(), workers));
         }
         tokio::select! {
             _ = shutdown_signal() => {
