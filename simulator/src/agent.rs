@@ -220,7 +220,7 @@ fn get_bulk(
         let found = next_after(device, Version::V2c, vb.oid.arcs(), state, now)
             .unwrap_or_else(|| end(&vb.oid));
         if !push(found, &mut out) {
-            return finish_bulk(out);
+            return Ok(out);
         }
     }
     let mut cursors: Vec<Oid> = request
@@ -251,14 +251,10 @@ fn get_bulk(
                 }
             };
             if !push(vb, &mut out) {
-                return finish_bulk(out);
+                return Ok(out);
             }
         }
     }
-    finish_bulk(out)
-}
-
-fn finish_bulk(out: Vec<VarBind<'static>>) -> Outcome {
     Ok(out)
 }
 

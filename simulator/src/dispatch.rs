@@ -336,3 +336,129 @@ fn log_request(device: &Device, version: Version, pdu: &Pdu<'_>, security: &str)
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::config::FileConfig;
+    use crate::usm::auth::AuthKey;
+    use crate::usm::AuthProtocol;
+    use crate::wire::{encode_scoped_pdu, encode_v3_message, ScopedPdu, UsmSecurityParameters, V3Body, V3Message};
+
+    const CONFIG: &str = r#"
+[[pdu]]
+name = "px2"
+engine_id = "8000000001020304"
+[[pdu.user]]
+name = "ops"
+auth = "sha"
+auth_password = "opsauth123"
+"#;
+
+    fn endpoint() -> Endpoint {
+        let spec = FileConfig::parse(CONFIG, "t").unwrap().validate("t").unwrap().remove(0).0;
+        let spec = crate::device::DeviceSpec { state_dir: None, ..spec };
+        let device = Device::start(spec, Arc::new(ManualClock::default())).unwrap();
+        Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![Arc::new(device)]).unwrap()
+    }
+
+    fn request(pdu_type: PduType, varbinds: Vec<VarBind<'static>>) -> Pdu<'static> {
+        Pdu { pdu_type, request_id: 77, error_status: 0, error_index: 0, varbinds, trap_v1: None }
+    }
+
+    /// A v3 message in clear, signed with `auth` when given.
+    fn v3(flags: u8, engine_id: &[u8], boots: i32, time: i32, user: &[u8], auth: Option<&AuthKey>, pdu: Pdu<'_>) -> Vec<u8> {
+        let mut scoped = Vec::new();
+        encode_scoped_pdu(&mut scoped, &ScopedPdu { context_engine_id: engine_id, context_name: b"", pdu });
+        let zeros = [0u8; 12];
+        let usm = UsmSecurityParameters {
+            engine_id,
+            engine_boots: boots,
+            engine_time: time,
+            user_name: user,
+            auth_params: if auth.is_some() { &zeros } else { &[] },
+            priv_params: &[],
+        };
+        let mut out = Vec::new();
+        let at = encode_v3_message(&mut out, 4242, 65507, flags, &usm, V3Body::Plaintext(&scoped));
+        if let Some(key) = auth {
+            let mac = key.sign(&out);
+            out[at..at + mac.len()].copy_from_slice(&mac);
+        }
+        out
+    }
+
+    fn answer_to(endpoint: &Endpoint, datagram: &[u8]) -> Option<V3Message<'static>> {
+        let mut buffers = Buffers::default();
+        handle_datagram(endpoint, &SaltSource::new(), datagram, &mut buffers)?;
+        let bytes: &'static [u8] = Box::leak(buffers.out.clone().into_boxed_slice());
+        match decode_message(bytes).unwrap() {
+            Message::V3(m) => Some(m),
+            Message::Community(_) => panic!("a v3 request got a community answer"),
+        }
+    }
+
+    fn report_oid(m: &V3Message<'_>) -> (PduType, String, i32) {
+        let ScopedPduData::Plaintext(s) = &m.data else { panic!("reports are not encrypted") };
+        (s.pdu.pdu_type, s.pdu.varbinds[0].oid.to_string(), s.pdu.request_id)
+    }
+
+    #[test]
+    fn discovery_by_get_and_by_empty_set_is_answered_with_engine_id_boots_and_time() {
+        let endpoint = endpoint();
+        for pdu_type in [PduType::GetRequest, PduType::SetRequest] {
+            let probe = v3(FLAG_REPORTABLE, b"", 0, 0, b"", None, request(pdu_type, Vec::new()));
+            let m = answer_to(&endpoint, &probe).expect("a Report");
+            assert_eq!(report_oid(&m), (PduType::Report, "1.3.6.1.6.3.15.1.1.4.0".into(), 77), "{pdu_type:?}");
+            assert_eq!((m.msg_id, m.msg_flags & FLAG_REPORTABLE), (4242, 0), "echoes msgID, reportable clear");
+            assert_eq!(m.usm.engine_id, [0x80, 0, 0, 0, 1, 2, 3, 4]);
+            assert_eq!(m.usm.engine_boots, 1);
+        }
+    }
+
+    #[test]
+    fn no_report_without_the_reportable_flag() {
+        let endpoint = endpoint();
+        let probe = v3(0, b"", 0, 0, b"", None, request(PduType::GetRequest, Vec::new()));
+        assert!(answer_to(&endpoint, &probe).is_none());
+    }
+
+    #[test]
+    fn not_in_time_window_report_is_authenticated_with_current_boots_and_time() {
+        let endpoint = endpoint();
+        let engine_id = endpoint.primary().engine.id();
+        let key = AuthKey::from_password(AuthProtocol::Sha1, b"opsauth123", &engine_id).unwrap();
+        let get = request(PduType::GetRequest, vec![VarBind { oid: Oid::new(&[1, 3, 6, 1, 2, 1, 1, 5, 0]), value: Value::Null }]);
+        let late = v3(FLAG_REPORTABLE | 1, &engine_id, 1, 1000, b"ops", Some(&key), get.clone());
+        let m = answer_to(&endpoint, &late).expect("a Report");
+        assert_eq!(report_oid(&m).1, "1.3.6.1.6.3.15.1.1.2.0");
+        assert_eq!(m.msg_flags, 1, "authNoPriv, not reportable");
+        assert_eq!((m.usm.engine_boots, m.usm.engine_time), (1, 0));
+        // In the window, the same request is answered.
+        let in_time = v3(FLAG_REPORTABLE | 1, &engine_id, 1, 0, b"ops", Some(&key), get.clone());
+        let m = answer_to(&endpoint, &in_time).expect("a Response");
+        assert_eq!(report_oid(&m).0, PduType::Response);
+        // A wrong digest is refused unauthenticated.
+        let wrong = AuthKey::from_password(AuthProtocol::Sha1, b"notthekey99", &engine_id).unwrap();
+        let forged = v3(FLAG_REPORTABLE | 1, &engine_id, 1, 0, b"ops", Some(&wrong), get);
+        let m = answer_to(&endpoint, &forged).expect("a Report");
+        assert_eq!((report_oid(&m).1.as_str(), m.msg_flags), ("1.3.6.1.6.3.15.1.1.5.0", 0));
+    }
+
+    #[test]
+    fn faults_act_at_their_points() {
+        let endpoint = endpoint();
+        let device = endpoint.primary();
+        let probe = v3(FLAG_REPORTABLE, b"", 0, 0, b"", None, request(PduType::GetRequest, Vec::new()));
+        device.faults.add(FaultKind::AgentDown, crate::fault::Schedule { packets: Some(1), ..Default::default() });
+        assert!(answer_to(&endpoint, &probe).is_none(), "down for one packet");
+        assert!(answer_to(&endpoint, &probe).is_some(), "then back");
+        device.faults.add(FaultKind::Delay { ms: 250 }, crate::fault::Schedule::default());
+        let mut buffers = Buffers::default();
+        let delivery = handle_datagram(&endpoint, &SaltSource::new(), &probe, &mut buffers).unwrap();
+        assert_eq!(delivery.delay, Some(Duration::from_millis(250)));
+    }
+}
