@@ -43,8 +43,11 @@ pub fn error_status_hint(status: u32) -> &'static str {
         4 | 17 => {
             "the object is read-only: check the vendor profile (--vendor), and that the community/user has write access"
         }
-        6 | 16 => {
+        6 => {
             "access denied: use a read-write community (e.g. `private`) or a v3 user with write access (net-snmp: rwuser) for this context"
+        }
+        16 => {
+            "access denied for this user at this security level: use a v3 user with write access (net-snmp: rwuser), at the security level the PDU requires for it (--auth and --priv), and the right --context"
         }
         5 | 13 | 14 | 15 => "the agent failed internally; retry, and check the device's own log",
         _ => "see RFC 3416 for this error-status",
@@ -101,7 +104,7 @@ pub enum Error {
     WrongDigest { user: String, auth: String },
 
     #[error(
-        "the agent answered SNMPv3 discovery but never an encrypted request from user {user:?}{detail}: the privacy key (--priv-key) or the privacy protocol (--priv {privacy}) does not match the PDU's setting for this user"
+        "the agent could not decrypt the requests of user {user:?}{detail}: the privacy key (--priv-key) or the privacy protocol (--priv {privacy}) does not match the PDU's setting for this user"
     )]
     DecryptionError {
         user: String,
@@ -115,9 +118,9 @@ pub enum Error {
     UnsupportedSecurityLevel { user: String, level: String },
 
     #[error(
-        "the agent kept rejecting our engine time even after a re-synchronisation (notInTimeWindow, engineBoots {boots_hint}): the agent's engineBoots/engineTime may be reset on every reboot; reboot it once more or check its clock"
+        "the agent keeps rejecting our engine time even after a re-synchronisation (usmStatsNotInTimeWindows, engineBoots {boots_hint}): {advice}"
     )]
-    NotInTimeWindow { boots_hint: String },
+    NotInTimeWindow { boots_hint: String, advice: String },
 
     #[error("the agent does not know the SNMPv3 context {context:?} (snmpUnknownContexts): check --context")]
     UnknownContext { context: String },

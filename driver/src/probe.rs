@@ -1,10 +1,17 @@
 //! A diagnostic probe for SNMPv3 failures that snmp2 cannot tell apart.
 //!
-//! snmp2 hides Report PDUs and returns the same error for an unknown user and a wrong key.
-//! When that happens the driver sends up to three hand-built, unauthenticated or deliberately
-//! unsigned messages and reads the usmStats OID in the agent's Report (RFC 3414 §3.2 checks,
-//! in this order: unknown user, unsupported security level, wrong digest). No key is ever
-//! sent: the "authenticated" probe carries an all-zero digest.
+//! snmp2 hides Report PDUs and returns the same error for an unknown user, a wrong key, a
+//! wrong privacy key and an agent locked at the maximum engineBoots. When that happens the
+//! driver sends up to three hand-built messages with an empty varbind list and reads the
+//! usmStats OID in the agent's Report (RFC 3414 §3.2 checks, in this order: unknown user,
+//! unsupported security level, wrong digest, time window, decryption):
+//! 1. discovery (engine ID, boots, time);
+//! 2. the user at noAuthNoPriv (unknown user? unknown context?);
+//! 3. the user at the configured level, signed with the configured authentication key (the
+//!    key never leaves this host: only the HMAC is sent) and, for authPriv, 16 bytes that
+//!    are not a valid encryption. A wrong digest then means the authentication key or
+//!    protocol is wrong; a decryption error (or silence, as net-snmp does) means the
+//!    authentication is right and the privacy key or protocol is wrong.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -28,7 +35,13 @@ pub enum Diagnosis {
     UnknownUser,
     UnsupportedSecLevel,
     WrongDigest,
-    NotInTimeWindow,
+    /// With the agent's engineBoots, as its Report gave it.
+    NotInTimeWindow {
+        boots: i64,
+    },
+    /// The agent reported usmStatsDecryptionErrors, or (for authPriv) did not answer a
+    /// correctly signed message: authentication is right, privacy is not.
+    DecryptionError,
     UnknownContext,
     /// The agent knows the user and did not complain about the security level.
     UserKnown,
@@ -43,7 +56,8 @@ impl Diagnosis {
             Diagnosis::UnknownUser => "usmStatsUnknownUserNames".into(),
             Diagnosis::UnsupportedSecLevel => "usmStatsUnsupportedSecLevels".into(),
             Diagnosis::WrongDigest => "usmStatsWrongDigests".into(),
-            Diagnosis::NotInTimeWindow => "usmStatsNotInTimeWindows".into(),
+            Diagnosis::NotInTimeWindow { .. } => "usmStatsNotInTimeWindows".into(),
+            Diagnosis::DecryptionError => "usmStatsDecryptionErrors".into(),
             Diagnosis::UnknownContext => "snmpUnknownContexts".into(),
             Diagnosis::UserKnown => "the agent knows the user".into(),
             Diagnosis::Other(s) => s.clone(),
@@ -284,10 +298,12 @@ fn classify(answer: &ProbeAnswer) -> Diagnosis {
     }
     match oid.strip_prefix(&USM_STATS[..]) {
         Some([1, ..]) => Diagnosis::UnsupportedSecLevel,
-        Some([2, ..]) => Diagnosis::NotInTimeWindow,
+        Some([2, ..]) => Diagnosis::NotInTimeWindow {
+            boots: answer.boots,
+        },
         Some([3, ..]) => Diagnosis::UnknownUser,
         Some([5, ..]) => Diagnosis::WrongDigest,
-        Some([6, ..]) => Diagnosis::Other("usmStatsDecryptionErrors".into()),
+        Some([6, ..]) => Diagnosis::DecryptionError,
         _ => Diagnosis::Other(format!("a Report naming {}", pdu_vendors::oid_string(oid))),
     }
 }
@@ -389,15 +405,166 @@ async fn probe_on(socket: &UdpSocket, cfg: &Config) -> Diagnosis {
         auth_len: cfg.auth.digest_len(),
         context: cfg.context.as_bytes(),
     };
-    match exchange(socket, &level_probe.encode(), cfg, base + 3).await {
+    let signed = level_probe.encode_signed(cfg.auth, cfg.auth_key.expose().as_bytes());
+    match exchange(socket, &signed, cfg, base + 3).await {
         Some(a) => classify(&a),
-        None => Diagnosis::Other("no answer to a message with a deliberately wrong digest".into()),
+        // Signed right but not understood: net-snmp drops a message it cannot decrypt.
+        None if cfg.privacy != PrivProtocol::None => Diagnosis::DecryptionError,
+        None => Diagnosis::Other("no answer to a correctly signed message".into()),
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// USM authentication (RFC 3414 §6-7 and A.2, RFC 7860), for the signed probe only.
+// ------------------------------------------------------------------------------------------
+
+/// RFC 3414 A.2: hash a megabyte of the repeated password, then localize to the engine.
+fn localized_key<D: hmac::digest::Digest>(password: &[u8], engine_id: &[u8]) -> Vec<u8> {
+    let mut h = D::new();
+    if !password.is_empty() {
+        let mut block = [0u8; 64];
+        let mut at = 0usize;
+        for _ in 0..(1_048_576 / 64) {
+            for b in &mut block {
+                *b = password[at % password.len()];
+                at += 1;
+            }
+            h.update(block);
+        }
+    }
+    let ku = h.finalize();
+    let mut h = D::new();
+    h.update(&ku);
+    h.update(engine_id);
+    h.update(&ku);
+    h.finalize().to_vec()
+}
+
+fn hmac_of<D>(password: &[u8], engine_id: &[u8], message: &[u8]) -> Vec<u8>
+where
+    D: hmac::digest::Digest + hmac::digest::core_api::BlockSizeUser,
+{
+    use hmac::Mac;
+    let key = localized_key::<D>(password, engine_id);
+    match <hmac::SimpleHmac<D> as Mac>::new_from_slice(&key) {
+        Ok(mut mac) => {
+            mac.update(message);
+            mac.finalize().into_bytes().to_vec()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// msgAuthenticationParameters for `message` (with its own parameters zeroed).
+pub(crate) fn sign(
+    auth: AuthProtocol,
+    password: &[u8],
+    engine_id: &[u8],
+    message: &[u8],
+) -> Vec<u8> {
+    let mut mac = match auth {
+        AuthProtocol::None => return Vec::new(),
+        AuthProtocol::Md5 => hmac_of::<md5::Md5>(password, engine_id, message),
+        AuthProtocol::Sha1 => hmac_of::<sha1::Sha1>(password, engine_id, message),
+        AuthProtocol::Sha224 => hmac_of::<sha2::Sha224>(password, engine_id, message),
+        AuthProtocol::Sha256 => hmac_of::<sha2::Sha256>(password, engine_id, message),
+        AuthProtocol::Sha384 => hmac_of::<sha2::Sha384>(password, engine_id, message),
+        AuthProtocol::Sha512 => hmac_of::<sha2::Sha512>(password, engine_id, message),
+    };
+    mac.truncate(auth.digest_len());
+    mac
+}
+
+impl ProbeMessage<'_> {
+    /// The message, signed with `password` under `auth` when its flags ask for authentication.
+    pub(crate) fn encode_signed(&self, auth: AuthProtocol, password: &[u8]) -> Vec<u8> {
+        let mut msg = self.encode();
+        if self.flags & FLAG_AUTH == 0 || self.auth_len == 0 || auth == AuthProtocol::None {
+            return msg;
+        }
+        // The zeroed parameters sit right after the user name in the USM sequence.
+        let mut marker = octets(self.user);
+        marker.extend_from_slice(&octets(&vec![0; self.auth_len]));
+        let Some(at) = msg
+            .windows(marker.len())
+            .position(|w| w == marker.as_slice())
+            .map(|p| p + marker.len() - self.auth_len)
+        else {
+            return msg;
+        };
+        let mac = sign(auth, password, self.engine_id, &msg);
+        if let Some(slot) = msg.get_mut(at..at + mac.len()) {
+            slot.copy_from_slice(&mac);
+        }
+        msg
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RFC 3414 A.3.1 and A.3.2: "maplesyrup" localized to engine 00…02.
+    #[test]
+    fn key_localization_matches_rfc3414() {
+        let engine = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+        let md5 = localized_key::<md5::Md5>(b"maplesyrup", &engine);
+        assert_eq!(
+            md5,
+            [
+                0x52, 0x6f, 0x5e, 0xed, 0x9f, 0xcc, 0xe2, 0x6f, 0x89, 0x64, 0xc2, 0x93, 0x07, 0x87,
+                0xd8, 0x2b
+            ]
+        );
+        let sha = localized_key::<sha1::Sha1>(b"maplesyrup", &engine);
+        assert_eq!(
+            sha,
+            [
+                0x66, 0x95, 0xfe, 0xbc, 0x92, 0x88, 0xe3, 0x62, 0x82, 0x23, 0x5f, 0xc7, 0x15, 0x1f,
+                0x12, 0x84, 0x97, 0xb3, 0x8f, 0x3f
+            ]
+        );
+        assert_eq!(
+            sign(AuthProtocol::Sha512, b"maplesyrup", &engine, b"m").len(),
+            48
+        );
+    }
+
+    #[test]
+    fn signed_probe_carries_the_mac_where_the_zeros_were() {
+        let m = ProbeMessage {
+            msg_id: 9,
+            flags: FLAG_REPORTABLE | FLAG_AUTH,
+            engine_id: &[1, 2, 3, 4, 5],
+            boots: 2,
+            time: 300,
+            user: b"ops",
+            auth_len: 12,
+            context: b"",
+        };
+        let plain = m.encode();
+        let signed = m.encode_signed(AuthProtocol::Sha1, b"ops-auth-key");
+        assert_eq!(plain.len(), signed.len());
+        let mut marker = octets(b"ops");
+        marker.extend_from_slice(&octets(&[0; 12]));
+        let start = plain
+            .windows(marker.len())
+            .position(|w| w == marker.as_slice())
+            .expect("zeroed parameters")
+            + marker.len()
+            - 12;
+        assert_eq!(plain[..start], signed[..start]);
+        assert_eq!(plain[start + 12..], signed[start + 12..]);
+        assert_eq!(
+            signed[start..start + 12],
+            sign(
+                AuthProtocol::Sha1,
+                b"ops-auth-key",
+                &[1, 2, 3, 4, 5],
+                &plain
+            )[..]
+        );
+    }
 
     #[test]
     fn integers_are_minimal() {

@@ -12,6 +12,8 @@ use crate::error::{error_status_hint, error_status_name, Error, Result};
 use crate::probe::{self, Diagnosis};
 use pdu_vendors::oid_string;
 
+const NOT_IN_TIME_WINDOW_ADVICE: &str = "the agent's engineBoots or engineTime keeps changing (rebooting in a loop, or a clock that jumps); check the PDU's uptime and clock, and retry once it is stable";
+
 /// A value read from the agent, owned.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -141,6 +143,9 @@ pub struct Transport {
     next_request_id: i32,
     /// Set once a v3 discovery was answered: a later silence is then not "host down".
     discovery_answered: bool,
+    /// Set once a request got its answer: a later silence is the agent going away, not a
+    /// wrong key or community.
+    answered: bool,
 }
 
 impl std::fmt::Debug for Transport {
@@ -204,6 +209,7 @@ impl Transport {
             session: None,
             next_request_id: i32::try_from(seed & 0x3fff_ffff).unwrap_or(1),
             discovery_answered: false,
+            answered: false,
         }
     }
 
@@ -350,6 +356,15 @@ impl Transport {
 
     fn timeout_error(&self, tries: u32) -> Error {
         let c = &self.cfg;
+        if self.answered {
+            return Error::Timeout {
+                host: c.host.clone(),
+                port: c.port,
+                tries,
+                timeout: c.timeout,
+                hint: "and that the agent is still running: it answered earlier requests with these settings and then stopped (agent hung or rebooting, or the network dropped)".into(),
+            };
+        }
         if c.version == SnmpVersion::V3
             && self.discovery_answered
             && c.privacy != PrivProtocol::None
@@ -358,7 +373,7 @@ impl Transport {
                 user: c.user.clone(),
                 privacy: c.privacy.name().into(),
                 detail: format!(
-                    " ({tries} tries; engine discovery was answered, so the agent is up)"
+                    " (it answered engine discovery, then stayed silent for {tries} tries)"
                 ),
             };
         }
@@ -390,7 +405,19 @@ impl Transport {
                 Error::UnsupportedSecurityLevel { user: c.user.clone(), level: c.security_level().into() }
             }
             Diagnosis::UnknownContext => Error::UnknownContext { context: c.context.clone() },
-            Diagnosis::NotInTimeWindow => Error::NotInTimeWindow { boots_hint: "reported by the agent".into() },
+            Diagnosis::NotInTimeWindow { boots } if boots >= i64::from(i32::MAX) => Error::NotInTimeWindow {
+                boots_hint: format!("{boots}, the maximum"),
+                advice: "RFC 3414 §2.2.2 locks an agent at the maximum engineBoots out of authenticated SNMPv3: reset the PDU's SNMP engine (engine ID or boots counter, often a factory reset of the SNMP settings), or use --version 2c meanwhile".into(),
+            },
+            Diagnosis::NotInTimeWindow { boots } => Error::NotInTimeWindow {
+                boots_hint: boots.to_string(),
+                advice: NOT_IN_TIME_WINDOW_ADVICE.into(),
+            },
+            Diagnosis::DecryptionError => Error::DecryptionError {
+                user: c.user.clone(),
+                privacy: c.privacy.name().into(),
+                detail: " (the authentication key is right: a probe signed with it passed the agent's digest check)".into(),
+            },
             other => Error::AuthenticationFailed {
                 user: c.user.clone(),
                 detail: format!(
@@ -444,8 +471,12 @@ impl Transport {
                 Ok(r) => r,
             };
             match outcome {
-                Ok(Ok((0, _, vbs))) => return Ok(Ok(vbs)),
+                Ok(Ok((0, _, vbs))) => {
+                    self.answered = true;
+                    return Ok(Ok(vbs));
+                }
                 Ok(Ok((status, index, _))) => {
+                    self.answered = true;
                     let oid = req.oid_at(index).unwrap_or_else(|| req.first_oid());
                     return Ok(Err(AgentRefusal { status, oid }));
                 }
@@ -480,7 +511,10 @@ impl Transport {
                     self.session = None;
                 }
                 if *resyncs > 3 {
-                    return Some(Error::NotInTimeWindow { boots_hint: "changed between requests".into() });
+                    return Some(Error::NotInTimeWindow {
+                        boots_hint: "changed between requests".into(),
+                        advice: NOT_IN_TIME_WINDOW_ADVICE.into(),
+                    });
                 }
                 None
             }
@@ -502,9 +536,11 @@ impl Transport {
                 c.privacy.name(),
                 c.auth.name()
             ))),
-            E::AuthFailure(K::ReplyNotEncrypted) => Some(self.protocol(
-                "the agent answered an encrypted request in clear text, which usually means it rejected it",
-            )),
+            // An authenticated Report in clear text (notInTimeWindow, …): ask the agent why.
+            E::AuthFailure(K::ReplyNotEncrypted) => {
+                self.session = None;
+                Some(self.diagnose_auth_failure("the agent answered an encrypted request with a Report in clear text").await)
+            }
             E::AsnWrongType if c.version == SnmpVersion::V3 => {
                 // An authenticated Report instead of a Response (unknown context, …).
                 self.session = None;

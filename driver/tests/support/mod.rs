@@ -414,3 +414,256 @@ impl Drop for Snmpd {
         let _ = self.child.wait();
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// pdusim, this project's simulator, in-process on the test's tokio runtime.
+// ------------------------------------------------------------------------------------------
+
+/// Every auth × priv combination pdusim serves and snmp2 can speak (snmp2 0.5 has no 3DES),
+/// named `m-<auth>-<priv>`, plus the noAuthNoPriv user `noauth`.
+pub fn matrix_users() -> Vec<TestUser> {
+    const AUTHS: [AuthProtocol; 6] = [
+        AuthProtocol::Md5,
+        AuthProtocol::Sha1,
+        AuthProtocol::Sha224,
+        AuthProtocol::Sha256,
+        AuthProtocol::Sha384,
+        AuthProtocol::Sha512,
+    ];
+    const PRIVS: [PrivProtocol; 7] = [
+        PrivProtocol::None,
+        PrivProtocol::Des,
+        PrivProtocol::Aes128,
+        PrivProtocol::Aes192,
+        PrivProtocol::Aes256,
+        PrivProtocol::Aes192Cisco,
+        PrivProtocol::Aes256Cisco,
+    ];
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let mut users = vec![user(
+        "noauth",
+        AuthProtocol::None,
+        "",
+        PrivProtocol::None,
+        "",
+    )];
+    for a in AUTHS {
+        for p in PRIVS {
+            let name = leak(format!("m-{}-{}", a.name(), p.name()));
+            let priv_key = if p == PrivProtocol::None {
+                ""
+            } else {
+                leak(format!("{name}-privkey"))
+            };
+            users.push(user(name, a, leak(format!("{name}-authkey")), p, priv_key));
+        }
+    }
+    users
+}
+
+/// One simulated PDU named `pdu`, served by `pdusim::launch::Simulator` on a free loopback
+/// port, with a manual clock (time moves only when a test says so) and a throwaway state dir.
+pub struct Pdusim {
+    pub sim: pdusim::launch::Simulator,
+    pub clock: std::sync::Arc<pdusim::clock::ManualClock>,
+    pub name: &'static str,
+    pub vendor: String,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Pdusim {
+    /// `vendor` with `outlets` outlets, communities `public` (ro) and `private` (rw), the
+    /// given v3 users (read-write), and `extra` TOML appended inside the `[[pdu]]` table
+    /// (more `[[pdu.user]]` entries, settings). Must run inside a tokio runtime.
+    pub fn start(vendor: &str, outlets: u32, users: &[TestUser], extra: &str) -> Pdusim {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut toml = format!(
+            "state_dir = {:?}\n[[pdu]]\nname = \"pdu\"\nvendor = {vendor:?}\nlisten = [\"127.0.0.1:0\"]\n\
+             outlets = {outlets}\npower_off_period = 1\n\
+             [[pdu.community]]\nname = \"public\"\naccess = \"read-only\"\n\
+             [[pdu.community]]\nname = \"private\"\naccess = \"read-write\"\n",
+            dir.path().display().to_string()
+        );
+        for u in users {
+            toml.push_str(&format!(
+                "[[pdu.user]]\nname = {:?}\naccess = \"read-write\"\n",
+                u.name
+            ));
+            if u.auth != AuthProtocol::None {
+                toml.push_str(&format!(
+                    "auth = {:?}\nauth_password = {:?}\n",
+                    u.auth.name(),
+                    u.auth_key
+                ));
+            }
+            if u.privacy != PrivProtocol::None {
+                toml.push_str(&format!(
+                    "priv = {:?}\npriv_password = {:?}\n",
+                    u.privacy.name(),
+                    u.priv_key
+                ));
+            }
+        }
+        toml.push_str(extra);
+        let specs = pdusim::config::FileConfig::parse(&toml, "test config")
+            .and_then(|c| c.validate("test config"))
+            .unwrap_or_else(|e| panic!("pdusim config refused: {e}\n{toml}"));
+        let clock = std::sync::Arc::new(pdusim::clock::ManualClock::default());
+        // Start the engine clock somewhere other than 0 so engineTime is a real number.
+        clock.advance(Duration::from_secs(1000));
+        let sim = pdusim::launch::Simulator::start(specs, clock.clone())
+            .unwrap_or_else(|e| panic!("pdusim did not start: {e}"));
+        let port = sim.address("pdu").expect("pdu has an address").port();
+        Pdusim {
+            sim,
+            clock,
+            name: "pdu",
+            vendor: vendor.to_string(),
+            port,
+            _dir: dir,
+        }
+    }
+
+    /// Outlets as the simulator holds them (not through SNMP).
+    pub fn outlets(&self) -> Vec<pdusim::control::OutletInfo> {
+        self.sim
+            .control
+            .outlets(self.name)
+            .expect("control: outlets")
+    }
+
+    /// "on" or "off", as the simulator holds outlet `n`.
+    pub fn power(&self, n: u32) -> &'static str {
+        let o = self
+            .outlets()
+            .into_iter()
+            .find(|o| o.outlet == n)
+            .unwrap_or_else(|| panic!("simulator has no outlet {n}"));
+        match o.power {
+            pdusim::outlet::Power::On => "on",
+            pdusim::outlet::Power::Off => "off",
+        }
+    }
+
+    pub fn outlet_name(&self, n: u32) -> String {
+        self.outlets()
+            .into_iter()
+            .find(|o| o.outlet == n)
+            .map(|o| o.name)
+            .unwrap_or_default()
+    }
+
+    pub fn engine_boots(&self) -> i32 {
+        self.sim
+            .control
+            .pdu(self.name)
+            .expect("control: pdu")
+            .engine_boots
+    }
+}
+
+impl TestAgent for Pdusim {
+    fn port(&self) -> u16 {
+        self.port
+    }
+    fn log(&self) -> String {
+        format!(
+            "pdusim {} {:?}; faults {:?}",
+            self.vendor,
+            self.sim.control.pdus(),
+            self.sim.control.faults(self.name).unwrap_or_default()
+        )
+    }
+}
+
+/// The `pdusim` binary of this workspace, built if it is missing or stale. A failure to
+/// build it fails the test.
+pub fn pdusim_binary() -> PathBuf {
+    let pductl = PathBuf::from(env!("CARGO_BIN_EXE_pductl"));
+    let bin = pductl.with_file_name(format!("pdusim{}", std::env::consts::EXE_SUFFIX));
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "-p", "pdusim", "--bin", "pdusim"])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .status()
+        .expect("run cargo build -p pdusim");
+    assert!(status.success(), "cargo build -p pdusim failed");
+    assert!(
+        bin.exists(),
+        "{} is missing after cargo build -p pdusim",
+        bin.display()
+    );
+    bin
+}
+
+/// The `pdusim serve` binary as a user runs it, killed on drop.
+pub struct PdusimProcess {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl PdusimProcess {
+    /// `pdusim serve --listen 127.0.0.1:<free port> --state-dir <tmp>` plus `args`.
+    pub fn start(args: &[&str]) -> PdusimProcess {
+        let bin = pdusim_binary();
+        let mut last = String::new();
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let port = free_udp_port();
+            let log = std::fs::File::create(dir.path().join("pdusim.log")).expect("log file");
+            let mut child = Command::new(&bin)
+                .arg("serve")
+                .arg("--listen")
+                .arg(format!("127.0.0.1:{port}"))
+                .arg("--state-dir")
+                .arg(dir.path().join("state"))
+                .args(args)
+                .env("RUST_LOG", "warn")
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().expect("log"))
+                .stderr(log)
+                .spawn()
+                .unwrap_or_else(|e| panic!("spawn {}: {e}", bin.display()));
+            // Ready when it answers a v2c GET with the default read community.
+            let sock = UdpSocket::bind("127.0.0.1:0").expect("bind");
+            sock.set_read_timeout(Some(Duration::from_millis(100)))
+                .expect("timeout");
+            let start = Instant::now();
+            let mut buf = [0u8; 2048];
+            while start.elapsed() < Duration::from_secs(10) {
+                if let Ok(Some(status)) = child.try_wait() {
+                    last = format!(
+                        "pdusim exited with {status}: {}",
+                        std::fs::read_to_string(dir.path().join("pdusim.log")).unwrap_or_default()
+                    );
+                    break;
+                }
+                let _ = sock.send_to(&v2c_get_sys_descr(), ("127.0.0.1", port));
+                if matches!(sock.recv_from(&mut buf), Ok((n, _)) if n > 0) {
+                    return PdusimProcess { child, port, dir };
+                }
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("pdusim serve did not come up: {last}");
+    }
+}
+
+impl TestAgent for PdusimProcess {
+    fn port(&self) -> u16 {
+        self.port
+    }
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("pdusim.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for PdusimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,1078 @@
+//! The driver against `pdusim`, this project's simulator: every operation for every vendor
+//! profile the simulator has, every auth × priv combination, and each error variant produced
+//! for real. Outlet states are checked on the simulator's side (its control API), not only
+//! through the driver. Most tests run the simulator in-process on a manual clock; the last
+//! ones run the `pdusim` binary and the `pductl` binary as a user would.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use pdu_driver::{
+    AuthProtocol, Config, Error, OutletRef, Pdu, PrivProtocol, SnmpVersion, Vendor, Verification,
+};
+use pdusim::control::{EngineChange, NewFault};
+use pdusim::fault::{FaultKind, Schedule};
+use support::{config_for, matrix_users, user, Pdusim, PdusimProcess, TestAgent, TestUser};
+
+/// What `pdusim vendors` lists; a new simulator profile must be added here (and to the driver).
+const SIM_VENDORS: &[&str] = &[
+    "raritan-px2",
+    "raritan-px1",
+    "apc-rpdu2",
+    "apc-rpdu",
+    "eaton-epdu",
+    "sentry3",
+    "sentry4",
+    "cyberpower-epdu",
+    "tripplite-pdu",
+    "vertiv-geist",
+    "baytech-mrp",
+];
+
+const ADMIN: TestUser = user(
+    "admin",
+    AuthProtocol::Sha1,
+    "authpass123",
+    PrivProtocol::Aes128,
+    "privpass123",
+);
+const AUTHONLY: TestUser = user(
+    "authonly",
+    AuthProtocol::Sha1,
+    "authonly-key",
+    PrivProtocol::None,
+    "",
+);
+
+fn n(x: u32) -> OutletRef {
+    OutletRef::Number(x)
+}
+
+/// Short timeouts: the simulator is in-process and answers at once.
+fn fast(mut c: Config) -> Config {
+    c.timeout = Duration::from_millis(300);
+    c.retries = 1;
+    c.verify = Some(Duration::from_secs(2));
+    c
+}
+
+fn v2c(sim: &Pdusim, vendor: &str) -> Config {
+    let mut c = Config::new("127.0.0.1");
+    c.port = sim.port();
+    c.version = SnmpVersion::V2c;
+    c.community = "private".into();
+    c.vendor = vendor.parse().unwrap();
+    fast(c)
+}
+
+fn v3(sim: &Pdusim, u: &TestUser) -> Config {
+    fast(config_for(sim, u))
+}
+
+fn expect_err<T: std::fmt::Debug>(label: &str, r: Result<T, Error>) -> Error {
+    match r {
+        Err(e) => {
+            eprintln!("{label}: {e}");
+            e
+        }
+        Ok(v) => panic!("{label}: expected an error, got {v:?}"),
+    }
+}
+
+fn confirmed(v: &Verification, want: &str) -> bool {
+    matches!(v, Verification::Confirmed { state, .. } if state == want)
+}
+
+#[tokio::test]
+async fn the_simulator_has_the_vendors_we_test() {
+    let mut have = pdusim::vendor::names();
+    have.sort_unstable();
+    let mut want = SIM_VENDORS.to_vec();
+    want.sort_unstable();
+    assert_eq!(
+        have, want,
+        "pdusim's vendor list changed: update SIM_VENDORS"
+    );
+    for v in SIM_VENDORS {
+        assert!(
+            pdu_driver::vendors::by_name(v).is_some(),
+            "the driver has no profile for pdusim's {v}"
+        );
+    }
+}
+
+/// One vendor: every operation, each checked on the simulator's side. Returns one line per
+/// operation: ("op", Ok(()) | Err(why)).
+async fn run_vendor(vendor: &'static str) -> Vec<(&'static str, Result<(), String>)> {
+    let sim = Pdusim::start(vendor, 4, &[], "");
+    sim.sim.control.freeze_meters(sim.name, true).unwrap();
+    let profile = pdu_driver::vendors::by_name(vendor).unwrap();
+    let mut pdu = Pdu::new(v2c(&sim, vendor)).unwrap();
+    let mut rows: Vec<(&'static str, Result<(), String>)> = Vec::new();
+    macro_rules! step {
+        ($op:expr, $body:expr) => {{
+            let r: Result<(), String> = async { $body }.await;
+            rows.push(($op, r));
+        }};
+    }
+    macro_rules! ensure {
+        ($cond:expr, $($fmt:tt)*) => {
+            if !$cond {
+                return Err(format!($($fmt)*));
+            }
+        };
+    }
+
+    step!("detect", {
+        let mut c = v2c(&sim, vendor);
+        c.vendor = Vendor::Detect;
+        let mut d = Pdu::new(c).unwrap();
+        let found = d.detect().await.map_err(|e| e.to_string())?;
+        ensure!(
+            found.profile == Some(vendor),
+            "sysObjectID {} ({:?}) detected as {:?}",
+            found.sys_object_id,
+            found.sys_descr,
+            found.profile
+        );
+        // The detected profile switches too.
+        d.off(&n(4)).await.map_err(|e| e.to_string())?;
+        ensure!(
+            sim.power(4) == "off",
+            "detected-profile off left the outlet {}",
+            sim.power(4)
+        );
+        d.on(&n(4)).await.map_err(|e| e.to_string())?;
+        ensure!(
+            sim.power(4) == "on",
+            "detected-profile on left the outlet {}",
+            sim.power(4)
+        );
+        Ok(())
+    });
+
+    step!("off", {
+        let r = pdu.off(&n(2)).await.map_err(|e| e.to_string())?;
+        ensure!(
+            sim.power(2) == "off",
+            "simulator says outlet 2 is {}",
+            sim.power(2)
+        );
+        ensure!(
+            sim.power(1) == "on" && sim.power(3) == "on",
+            "other outlets changed"
+        );
+        ensure!(r.before.as_deref() == Some("on"), "before: {:?}", r.before);
+        ensure!(confirmed(&r.verification, "off"), "{:?}", r.verification);
+        Ok(())
+    });
+
+    step!("state", {
+        let s = pdu.state(&n(2)).await.map_err(|e| e.to_string())?;
+        ensure!(
+            s.state == "off",
+            "driver reads outlet 2 as {s:?}, simulator {}",
+            sim.power(2)
+        );
+        let s = pdu.state(&n(1)).await.map_err(|e| e.to_string())?;
+        ensure!(
+            s.state == "on",
+            "driver reads outlet 1 as {s:?}, simulator {}",
+            sim.power(1)
+        );
+        Ok(())
+    });
+
+    step!("on", {
+        let r = pdu.on(&n(2)).await.map_err(|e| e.to_string())?;
+        ensure!(
+            sim.power(2) == "on",
+            "simulator says outlet 2 is {}",
+            sim.power(2)
+        );
+        ensure!(r.before.as_deref() == Some("off"), "before: {:?}", r.before);
+        ensure!(confirmed(&r.verification, "on"), "{:?}", r.verification);
+        Ok(())
+    });
+
+    step!("cycle", {
+        // Without read-back: check the simulator mid-cycle, then move its clock on.
+        let mut c = v2c(&sim, vendor);
+        c.verify = None;
+        let mut quiet = Pdu::new(c).unwrap();
+        let r = quiet.cycle(&n(1)).await.map_err(|e| e.to_string())?;
+        ensure!(r.method == "native", "method {}", r.method);
+        let mid = sim.outlets()[0].clone();
+        ensure!(
+            mid.power == pdusim::outlet::Power::Off && mid.pending == Some("reboot"),
+            "mid-cycle the simulator has outlet 1 {:?} pending {:?}",
+            mid.power,
+            mid.pending
+        );
+        let mid_driver = quiet.state(&n(1)).await.map_err(|e| e.to_string())?;
+        ensure!(
+            mid_driver.state != "on",
+            "driver reads a cycling outlet as on ({mid_driver:?})"
+        );
+        sim.clock.advance(Duration::from_secs(2));
+        ensure!(
+            sim.power(1) == "on",
+            "after the off period the outlet is {}",
+            sim.power(1)
+        );
+        // With read-back: the clock moves while the driver polls.
+        let clock = sim.clock.clone();
+        let mover = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            clock.advance(Duration::from_secs(2));
+        });
+        let r = pdu.cycle(&n(1)).await.map_err(|e| e.to_string())?;
+        mover.await.unwrap();
+        ensure!(confirmed(&r.verification, "on"), "{:?}", r.verification);
+        ensure!(sim.power(1) == "on", "simulator: {}", sim.power(1));
+        Ok(())
+    });
+
+    step!("list", {
+        pdu.off(&n(3)).await.map_err(|e| e.to_string())?;
+        let list = pdu.outlets().await.map_err(|e| e.to_string())?;
+        let got: Vec<(u32, String)> = list
+            .outlets
+            .iter()
+            .map(|o| (o.outlet, o.state.clone()))
+            .collect();
+        let want: Vec<(u32, String)> = sim
+            .outlets()
+            .iter()
+            .map(|o| (o.outlet, sim.power(o.outlet).to_string()))
+            .collect();
+        ensure!(got == want, "driver lists {got:?}, simulator has {want:?}");
+        if profile.name_column.is_some() {
+            let names: Vec<Option<String>> = list.outlets.iter().map(|o| o.name.clone()).collect();
+            ensure!(
+                names.iter().all(Option::is_some),
+                "names missing from the list: {names:?}"
+            );
+        }
+        pdu.on(&n(3)).await.map_err(|e| e.to_string())?;
+        Ok(())
+    });
+
+    step!("set_name", {
+        let r = pdu.set_name(&n(3), "db-3").await;
+        if profile.name_writable {
+            ensure!(matches!(r, Ok(3)), "{r:?}");
+            ensure!(
+                sim.outlet_name(3) == "db-3",
+                "simulator name {:?}",
+                sim.outlet_name(3)
+            );
+            // Address it by the new name.
+            let s = pdu
+                .off(&OutletRef::Name("db-3".into()))
+                .await
+                .map_err(|e| e.to_string())?;
+            ensure!(
+                s.outlet == 3 && sim.power(3) == "off",
+                "by name: {s:?} / {}",
+                sim.power(3)
+            );
+            pdu.on(&OutletRef::Name("DB-3".into()))
+                .await
+                .map_err(|e| e.to_string())?;
+            ensure!(sim.power(3) == "on", "by folded name: {}", sim.power(3));
+        } else {
+            ensure!(
+                matches!(r, Err(Error::BadConfig(_))),
+                "read-only names: expected BadConfig, got {r:?}"
+            );
+            if profile.name_column.is_some() {
+                // The simulator's own label still addresses the outlet.
+                let label = sim.outlet_name(3);
+                let label = if label.is_empty() {
+                    "Outlet 3".to_string()
+                } else {
+                    label
+                };
+                let s = pdu
+                    .state(&OutletRef::Name(label.clone()))
+                    .await
+                    .map_err(|e| format!("by name {label:?}: {e}"))?;
+                ensure!(s.outlet == 3, "{label:?} resolved to {}", s.outlet);
+            } else {
+                let e = pdu.state(&OutletRef::Name("x".into())).await;
+                ensure!(matches!(e, Err(Error::NoSuchOutlet { .. })), "{e:?}");
+            }
+        }
+        Ok(())
+    });
+
+    step!("readings", {
+        let r = pdu.readings(Some(&n(2))).await.map_err(|e| e.to_string())?;
+        if profile.meters.is_empty() {
+            ensure!(r.readings.is_empty(), "{r:?}");
+            ensure!(
+                !r.notes.is_empty(),
+                "no note says why there are no readings"
+            );
+            return Ok(());
+        }
+        ensure!(
+            r.readings.len() == profile.meters.len(),
+            "expected {} readings, got {:?}",
+            profile.meters.len(),
+            r
+        );
+        // The simulator draws 60 W per outlet that is on, at 230 V (meters frozen).
+        for x in &r.readings {
+            let ok = match x.quantity {
+                "power" => (x.value - 60.0).abs() < 1.0,
+                "current" => (x.value - 60.0 / 230.0).abs() < 0.06,
+                "voltage" => (x.value - 230.0).abs() < 1.0,
+                _ => x.value >= 0.0,
+            };
+            ensure!(ok, "{} reads {} {}", x.quantity, x.value, x.unit);
+        }
+        pdu.off(&n(2)).await.map_err(|e| e.to_string())?;
+        let r = pdu.readings(Some(&n(2))).await.map_err(|e| e.to_string())?;
+        if let Some(p) = r.readings.iter().find(|x| x.quantity == "power") {
+            ensure!(p.value == 0.0, "an outlet that is off draws {} W", p.value);
+        }
+        pdu.on(&n(2)).await.map_err(|e| e.to_string())?;
+        let all = pdu.readings(None).await.map_err(|e| e.to_string())?;
+        ensure!(
+            all.readings.len() == 4 * profile.meters.len(),
+            "all outlets: {all:?}"
+        );
+        Ok(())
+    });
+
+    step!("no-such-outlet", {
+        let e = pdu.on(&n(9)).await;
+        ensure!(matches!(e, Err(Error::NoSuchOutlet { .. })), "{e:?}");
+        ensure!(
+            sim.outlets()
+                .iter()
+                .all(|o| o.power == pdusim::outlet::Power::On),
+            "something switched"
+        );
+        Ok(())
+    });
+
+    rows
+}
+
+#[tokio::test]
+async fn every_vendor_every_operation() {
+    let mut table = String::new();
+    let mut failures = Vec::new();
+    for vendor in SIM_VENDORS {
+        let rows = run_vendor(vendor).await;
+        table.push_str(&format!("{vendor:<16}"));
+        for (op, r) in &rows {
+            table.push_str(&format!(" {op}:{}", if r.is_ok() { "ok" } else { "FAIL" }));
+            if let Err(why) = r {
+                failures.push(format!("{vendor} {op}: {why}"));
+            }
+        }
+        table.push('\n');
+    }
+    eprintln!("{table}");
+    assert!(failures.is_empty(), "\n{table}\n{}", failures.join("\n"));
+}
+
+#[tokio::test]
+async fn every_auth_priv_combination() {
+    let users = matrix_users();
+    let sim = Pdusim::start("raritan-px2", 2, &users, "");
+    let mut failures = Vec::new();
+    for u in &users {
+        let label = format!(
+            "{:<24} {:>6} / {:<12}",
+            u.name,
+            u.auth.name(),
+            u.privacy.name()
+        );
+        let mut pdu = Pdu::new(v3(&sim, u)).unwrap();
+        let r = async {
+            pdu.off(&n(2)).await?;
+            let sim_off = sim.power(2);
+            let read_off = pdu.state(&n(2)).await?.state;
+            pdu.on(&n(2)).await?;
+            Ok::<_, Error>((sim_off, read_off, sim.power(2)))
+        }
+        .await;
+        match r {
+            Ok(("off", ref s, "on")) if s == "off" => eprintln!("ok   {label}"),
+            other => {
+                eprintln!("FAIL {label}: {other:?}");
+                failures.push(format!("{label}: {other:?}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "failed:\n{}", failures.join("\n"));
+}
+
+// ------------------------------------------------------------------------------------------
+// Each error variant, produced for real.
+// ------------------------------------------------------------------------------------------
+
+fn error_sim() -> Pdusim {
+    Pdusim::start(
+        "raritan-px2",
+        4,
+        &[
+            ADMIN,
+            AUTHONLY,
+            user("noauth", AuthProtocol::None, "", PrivProtocol::None, ""),
+        ],
+        "[[pdu.user]]\nname = \"reader\"\nauth = \"sha\"\nauth_password = \"reader-auth-key\"\n\
+         priv = \"aes\"\npriv_password = \"reader-priv-key\"\naccess = \"read-only\"\n\
+         [[pdu.user]]\nname = \"strict\"\nauth = \"sha\"\nauth_password = \"strict-auth-key\"\n\
+         priv = \"aes\"\npriv_password = \"strict-priv-key\"\nmin_level = \"authPriv\"\n",
+    )
+}
+
+#[tokio::test]
+async fn wrong_auth_key_is_wrong_digest() {
+    let sim = error_sim();
+    let u = TestUser {
+        auth_key: "not-the-auth-key",
+        ..ADMIN
+    };
+    let e = expect_err(
+        "wrong auth key",
+        Pdu::new(v3(&sim, &u)).unwrap().on(&n(1)).await,
+    );
+    assert!(matches!(e, Error::WrongDigest { .. }), "{e:?}");
+    assert!(e.to_string().contains("--auth-key"), "{e}");
+    let u = TestUser {
+        auth: AuthProtocol::Md5,
+        ..AUTHONLY
+    };
+    let e = expect_err(
+        "wrong auth protocol",
+        Pdu::new(v3(&sim, &u)).unwrap().on(&n(1)).await,
+    );
+    assert!(matches!(e, Error::WrongDigest { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn unknown_user_is_named() {
+    let sim = error_sim();
+    let u = TestUser {
+        name: "nobody",
+        ..ADMIN
+    };
+    let e = expect_err(
+        "unknown user",
+        Pdu::new(v3(&sim, &u)).unwrap().state(&n(1)).await,
+    );
+    assert!(
+        matches!(e, Error::UnknownUserName { ref user } if user == "nobody"),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn wrong_priv_key_is_a_decryption_error() {
+    let sim = error_sim();
+    let u = TestUser {
+        priv_key: "not-the-priv-key",
+        ..ADMIN
+    };
+    let e = expect_err(
+        "wrong priv key",
+        Pdu::new(v3(&sim, &u)).unwrap().on(&n(1)).await,
+    );
+    assert!(matches!(e, Error::DecryptionError { .. }), "{e:?}");
+    assert!(e.to_string().contains("--priv-key"), "{e}");
+    assert_eq!(sim.power(1), "on");
+    let u = TestUser {
+        privacy: PrivProtocol::Des,
+        ..ADMIN
+    };
+    let e = expect_err(
+        "wrong priv protocol",
+        Pdu::new(v3(&sim, &u)).unwrap().on(&n(1)).await,
+    );
+    assert!(matches!(e, Error::DecryptionError { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn unsupported_security_level() {
+    let sim = error_sim();
+    // authonly has no privacy key on the agent: asking for authPriv.
+    let u = TestUser {
+        privacy: PrivProtocol::Aes128,
+        priv_key: "whatever-key",
+        ..AUTHONLY
+    };
+    let e = expect_err(
+        "authPriv for an auth-only user",
+        Pdu::new(v3(&sim, &u)).unwrap().on(&n(1)).await,
+    );
+    assert!(matches!(e, Error::UnsupportedSecurityLevel { .. }), "{e:?}");
+    // noauth has no keys at all: asking for authNoPriv.
+    let u = TestUser {
+        name: "noauth",
+        ..AUTHONLY
+    };
+    let e = expect_err(
+        "authNoPriv for a noauth user",
+        Pdu::new(v3(&sim, &u)).unwrap().state(&n(1)).await,
+    );
+    assert!(matches!(e, Error::UnsupportedSecurityLevel { .. }), "{e:?}");
+    // strict has both keys but may only be used at authPriv (min_level): asking for
+    // authNoPriv passes USM (the user has the keys, RFC 3414 §3.2 step 5) and is refused by
+    // access control, as net-snmp's `rwuser NAME priv` does: authorizationError.
+    let u = user(
+        "strict",
+        AuthProtocol::Sha1,
+        "strict-auth-key",
+        PrivProtocol::None,
+        "",
+    );
+    let e = expect_err(
+        "authNoPriv below min_level",
+        Pdu::new(v3(&sim, &u)).unwrap().state(&n(1)).await,
+    );
+    assert!(
+        matches!(
+            e,
+            Error::AgentError {
+                status: "authorizationError",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("security level"), "{e}");
+}
+
+#[tokio::test]
+async fn read_only_object_is_not_writable() {
+    let sim = error_sim();
+    // SET on outletSwitchingState (read-only in PDU2-MIB), through a raw profile.
+    let mut raw = pdu_driver::RawProfile::jumpstarter();
+    raw.control_prefix = vec![1, 3, 6, 1, 4, 1, 13742, 6, 4, 1, 2, 1, 3, 1];
+    raw.on = 7;
+    raw.off = 8;
+    let mut c = v3(&sim, &ADMIN);
+    c.vendor = Vendor::Raw(raw);
+    let e = expect_err(
+        "SET on a read-only column",
+        Pdu::new(c).unwrap().off(&n(1)).await,
+    );
+    assert!(
+        matches!(e, Error::AgentError { status: "notWritable", code: 17, ref oid, .. } if oid == ".1.3.6.1.4.1.13742.6.4.1.2.1.3.1.1"),
+        "{e:?}"
+    );
+    assert_eq!(sim.power(1), "on");
+}
+
+#[tokio::test]
+async fn bad_value_is_wrong_value() {
+    let sim = error_sim();
+    let mut raw = pdu_driver::RawProfile::jumpstarter();
+    raw.on = 5; // switchingOperation is off(0), on(1), cycle(2)
+    let mut c = v2c(&sim, "raritan-px2");
+    c.vendor = Vendor::Raw(raw);
+    let e = expect_err(
+        "switchingOperation = 5",
+        Pdu::new(c).unwrap().on(&n(1)).await,
+    );
+    assert!(
+        matches!(
+            e,
+            Error::AgentError {
+                status: "wrongValue",
+                code: 10,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    // An over-long outlet name.
+    let mut pdu = Pdu::new(v2c(&sim, "raritan-px2")).unwrap();
+    let e = expect_err("long name", pdu.set_name(&n(1), &"x".repeat(300)).await);
+    assert!(
+        matches!(
+            e,
+            Error::AgentError {
+                status: "wrongLength" | "wrongValue",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn read_only_access_is_refused() {
+    let sim = error_sim();
+    let mut c = v2c(&sim, "raritan-px2");
+    c.community = "public".into();
+    let mut pdu = Pdu::new(c).unwrap();
+    assert_eq!(pdu.state(&n(1)).await.unwrap().state, "on");
+    let e = expect_err("SET with the read-only community", pdu.off(&n(1)).await);
+    assert!(
+        matches!(
+            e,
+            Error::AgentError {
+                status: "noAccess" | "authorizationError" | "notWritable",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let reader = user(
+        "reader",
+        AuthProtocol::Sha1,
+        "reader-auth-key",
+        PrivProtocol::Aes128,
+        "reader-priv-key",
+    );
+    let mut pdu = Pdu::new(v3(&sim, &reader)).unwrap();
+    assert_eq!(pdu.state(&n(1)).await.unwrap().state, "on");
+    let e = expect_err("SET by a read-only user", pdu.off(&n(1)).await);
+    assert!(
+        matches!(
+            e,
+            Error::AgentError {
+                status: "noAccess" | "authorizationError" | "notWritable",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(sim.power(1), "on");
+}
+
+#[tokio::test]
+async fn nothing_listening_is_unreachable() {
+    let sim = error_sim();
+    let mut c = v3(&sim, &ADMIN);
+    drop(sim);
+    // The in-process listener task is aborted with the simulator; give it a moment.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    c.retries = 0;
+    let e = expect_err(
+        "nothing listening",
+        Pdu::new(c.clone()).unwrap().on(&n(1)).await,
+    );
+    assert!(matches!(e, Error::Unreachable { .. }), "{e:?}");
+    assert!(e.to_string().contains("nothing is listening"), "{e}");
+    c.version = SnmpVersion::V2c;
+    let e = expect_err(
+        "nothing listening (v2c)",
+        Pdu::new(c).unwrap().on(&n(1)).await,
+    );
+    assert!(matches!(e, Error::Unreachable { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn no_such_outlet() {
+    let sim = error_sim();
+    let mut pdu = Pdu::new(v3(&sim, &ADMIN)).unwrap();
+    let e = expect_err("outlet 9 of 4", pdu.on(&n(9)).await);
+    assert!(matches!(e, Error::NoSuchOutlet { .. }), "{e:?}");
+    assert!(e.to_string().contains("1-4"), "{e}");
+    let e = expect_err(
+        "outlet by unknown name",
+        pdu.on(&OutletRef::Name("no-such-name".into())).await,
+    );
+    assert!(matches!(e, Error::NoSuchOutlet { .. }), "{e:?}");
+    let e = expect_err("outlet 0", pdu.state(&n(0)).await);
+    assert!(matches!(e, Error::NoSuchOutlet { .. }), "{e:?}");
+    let e = expect_err("rename outlet 9", pdu.set_name(&n(9), "x").await);
+    assert!(
+        matches!(e, Error::NoSuchOutlet { .. } | Error::AgentError { .. }),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn wrong_community_times_out_with_a_community_hint() {
+    let sim = error_sim();
+    let mut c = v2c(&sim, "raritan-px2");
+    c.community = "wrong".into();
+    let e = expect_err("wrong community", Pdu::new(c).unwrap().state(&n(1)).await);
+    assert!(matches!(e, Error::Timeout { tries: 2, .. }), "{e:?}");
+    assert!(e.to_string().contains("community"), "{e}");
+}
+
+#[tokio::test]
+async fn agent_restart_between_calls_resyncs() {
+    let sim = error_sim();
+    for (u, keep) in [(ADMIN, true), (AUTHONLY, false)] {
+        let mut pdu = Pdu::new(v3(&sim, &u)).unwrap();
+        pdu.off(&n(1)).await.unwrap();
+        assert_eq!(sim.power(1), "off");
+        let before = sim.engine_boots();
+        let info = sim.sim.control.restart(sim.name, keep).unwrap();
+        assert_eq!(info.engine_boots, before + 1, "engineBoots did not go up");
+        let s = pdu
+            .state(&n(1))
+            .await
+            .unwrap_or_else(|e| panic!("{} after restart: {e}", u.name));
+        assert_eq!(s.state, if keep { "off" } else { "on" }, "{}", u.name);
+        pdu.on(&n(1)).await.unwrap();
+        assert_eq!(sim.power(1), "on");
+    }
+    // A restart plus the engine clock far along (a long-running agent) also recovers.
+    let mut pdu = Pdu::new(v3(&sim, &ADMIN)).unwrap();
+    pdu.off(&n(2)).await.unwrap();
+    sim.sim.control.restart(sim.name, true).unwrap();
+    sim.clock.advance(Duration::from_secs(3600));
+    pdu.on(&n(2)).await.unwrap();
+    assert_eq!(sim.power(2), "on");
+}
+
+#[tokio::test]
+async fn engine_boots_at_maximum_is_not_in_time_window() {
+    let sim = error_sim();
+    // An established session first.
+    let mut pdu = Pdu::new(v3(&sim, &ADMIN)).unwrap();
+    pdu.state(&n(1)).await.unwrap();
+    sim.sim
+        .control
+        .change_engine(
+            sim.name,
+            &EngineChange {
+                boots: Some(i32::MAX),
+                ..EngineChange::default()
+            },
+        )
+        .unwrap();
+    let e = expect_err(
+        "boots at 2147483647, established session",
+        pdu.off(&n(1)).await,
+    );
+    assert!(matches!(e, Error::NotInTimeWindow { .. }), "{e:?}");
+    // And a new one.
+    let e = expect_err(
+        "boots at 2147483647, new session",
+        Pdu::new(v3(&sim, &ADMIN)).unwrap().off(&n(1)).await,
+    );
+    assert!(matches!(e, Error::NotInTimeWindow { .. }), "{e:?}");
+    assert_eq!(sim.power(1), "on", "nothing switched");
+}
+
+#[tokio::test]
+async fn a_dropped_answer_is_retried() {
+    let sim = error_sim();
+    for u in [None, Some(ADMIN)] {
+        let c = match &u {
+            None => v2c(&sim, "raritan-px2"),
+            Some(u) => v3(&sim, u),
+        };
+        let mut pdu = Pdu::new(c).unwrap();
+        pdu.state(&n(1)).await.unwrap();
+        sim.sim
+            .control
+            .add_fault(
+                sim.name,
+                NewFault {
+                    fault: FaultKind::DropResponse,
+                    schedule: Schedule {
+                        packets: Some(1),
+                        ..Schedule::default()
+                    },
+                },
+            )
+            .unwrap();
+        let r = pdu
+            .off(&n(1))
+            .await
+            .unwrap_or_else(|e| panic!("{u:?}: {e}"));
+        assert!(confirmed(&r.verification, "off"), "{r:?}");
+        assert_eq!(sim.power(1), "off");
+        assert!(
+            sim.sim.control.faults(sim.name).unwrap().is_empty(),
+            "the fault was used"
+        );
+        pdu.on(&n(1)).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn agent_down_is_a_timeout() {
+    let sim = error_sim();
+    for u in [None, Some(ADMIN), Some(AUTHONLY)] {
+        let c = match &u {
+            None => v2c(&sim, "raritan-px2"),
+            Some(u) => v3(&sim, u),
+        };
+        let label = u.map_or("v2c", |u| u.name);
+        let mut pdu = Pdu::new(c.clone()).unwrap();
+        pdu.state(&n(1)).await.unwrap();
+        let id = sim
+            .sim
+            .control
+            .add_fault(
+                sim.name,
+                NewFault {
+                    fault: FaultKind::AgentDown,
+                    schedule: Schedule::default(),
+                },
+            )
+            .unwrap();
+        // A session that was working, and a new one.
+        let e = expect_err(
+            &format!("{label}: agent down, established session"),
+            pdu.off(&n(1)).await,
+        );
+        assert!(
+            matches!(e, Error::Timeout { tries: 2, .. }),
+            "{label}: {e:?}"
+        );
+        let e = expect_err(
+            &format!("{label}: agent down, new session"),
+            Pdu::new(c).unwrap().off(&n(1)).await,
+        );
+        assert!(
+            matches!(e, Error::Timeout { tries: 2, .. }),
+            "{label}: {e:?}"
+        );
+        assert!(e.to_string().contains("no answer from 127.0.0.1:"), "{e}");
+        sim.sim.control.remove_fault(sim.name, id).unwrap();
+        assert_eq!(sim.power(1), "on");
+        // And it comes back.
+        pdu.state(&n(1))
+            .await
+            .unwrap_or_else(|e| panic!("{label}: agent back: {e}"));
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// The binaries, as a user runs them.
+// ------------------------------------------------------------------------------------------
+
+fn pductl(port: u16, args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
+    let port = port.to_string();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pductl"));
+    cmd.args([
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--timeout",
+        "0.5",
+        "--retries",
+        "1",
+    ])
+    .args(args);
+    for k in [
+        "PDUCTL_AUTH_KEY",
+        "PDUCTL_PRIV_KEY",
+        "PDUCTL_COMMUNITY",
+        "PDUCTL_USER",
+        "PDUCTL_HOST",
+        "PDUCTL_PROFILE",
+    ] {
+        cmd.env_remove(k);
+    }
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run pductl");
+    let r = (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    eprintln!("$ pductl {}\n{}{}(exit {})", args.join(" "), r.1, r.2, r.0);
+    r
+}
+
+/// README's default check: `pdusim serve` with its embedded default (an 8-outlet Raritan PX2,
+/// user admin SHA authpass123 AES privpass123), only moved to a free port and a throwaway
+/// state directory; `pductl … on 3` then `status 3` reads on.
+#[test]
+fn readme_default_simulator_with_pductl() {
+    let agent = PdusimProcess::start(&[]);
+    let port = agent.port();
+    let v3 = [
+        "--version",
+        "3",
+        "--user",
+        "admin",
+        "--auth",
+        "sha",
+        "--auth-key",
+        "authpass123",
+        "--priv",
+        "aes",
+        "--priv-key",
+        "privpass123",
+    ];
+    let (code, out, err) = pductl(port, &[&v3[..], &["off", "3"]].concat(), &[]);
+    assert_eq!(code, 0, "{out}{err}\n{}", agent.log());
+    assert!(
+        out.contains("outlet 3: off (was on): now off (confirmed"),
+        "{out}"
+    );
+    let (code, out, err) = pductl(port, &[&v3[..], &["on", "3"]].concat(), &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("outlet 3: on (was off): now on (confirmed"),
+        "{out}"
+    );
+    let (code, out, err) = pductl(port, &[&v3[..], &["status", "3"]].concat(), &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.trim(), "outlet 3 (db-1): on");
+    // Keys from the environment, the profile detected, JSON out.
+    let keys = [
+        ("PDUCTL_AUTH_KEY", "authpass123"),
+        ("PDUCTL_PRIV_KEY", "privpass123"),
+    ];
+    let (code, out, err) = pductl(
+        port,
+        &[
+            "--user", "admin", "--auth", "sha", "--priv", "aes", "list", "--json",
+        ],
+        &keys,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("\"name\": \"spare-2\""), "{out}");
+    let (code, out, _) = pductl(port, &["--community", "public", "detect"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("profile     raritan-px2"), "{out}");
+    // A mistake: non-zero exit, the message on stderr.
+    let (code, _, err) = pductl(
+        port,
+        &[
+            "--user", "admin", "--auth", "sha", "--priv", "aes", "on", "3",
+        ],
+        &[("PDUCTL_AUTH_KEY", "wrongpass123"), keys[1]],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("usmStatsWrongDigests") && err.contains("--auth-key"),
+        "{err}"
+    );
+}
+
+/// The README's examples for three vendors, against the pdusim binary.
+#[test]
+fn readme_examples_for_three_vendors() {
+    for (vendor, outlet) in [("apc-rpdu2", "5"), ("eaton-epdu", "2"), ("sentry4", "7")] {
+        let agent = PdusimProcess::start(&[
+            "--vendor",
+            vendor,
+            "--outlets",
+            "8",
+            "--community",
+            "public",
+            "--community",
+            "private:rw",
+            "--user",
+            "ops:sha256:ops-auth-pass:aes256:ops-priv-pass",
+        ]);
+        let port = agent.port();
+        let keys = [
+            ("PDUCTL_AUTH_KEY", "ops-auth-pass"),
+            ("PDUCTL_PRIV_KEY", "ops-priv-pass"),
+        ];
+        let v3 = [
+            "--user", "ops", "--auth", "sha256", "--priv", "aes256", "--vendor", vendor,
+        ];
+        let (code, out, err) = pductl(port, &[&v3[..], &["off", outlet]].concat(), &keys);
+        assert_eq!(code, 0, "{vendor}: {out}{err}\n{}", agent.log());
+        assert!(
+            out.contains(&format!(
+                "outlet {outlet}: off (was on): now off (confirmed"
+            )),
+            "{vendor}: {out}"
+        );
+        let (code, out, err) = pductl(port, &["--community", "public", "status", outlet], &[]);
+        assert_eq!(code, 0, "{vendor}: {out}{err}");
+        assert!(out.trim_end().ends_with(": off"), "{vendor}: {out}");
+        let (code, out, err) = pductl(
+            port,
+            &["--community", "private", "--vendor", vendor, "on", outlet],
+            &[],
+        );
+        assert_eq!(code, 0, "{vendor}: {out}{err}");
+        assert!(out.contains("now on (confirmed"), "{vendor}: {out}");
+        let (code, out, err) = pductl(port, &["--community", "public", "list"], &[]);
+        assert_eq!(code, 0, "{vendor}: {out}{err}");
+        assert_eq!(
+            out.lines().filter(|l| l.contains(" on ")).count(),
+            8,
+            "{vendor}: {out}"
+        );
+    }
+}
+
+/// The profile file and key files, against the in-process simulator.
+#[tokio::test]
+async fn pductl_profile_file_and_key_files() {
+    let sim = Pdusim::start("vertiv-geist", 4, &[ADMIN], "");
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("priv.key");
+    std::fs::write(&key, "privpass123\n").unwrap();
+    let profile = dir.path().join("pdu.toml");
+    std::fs::write(
+        &profile,
+        format!(
+            "host = \"127.0.0.1\"\nport = {}\nuser = \"admin\"\nauth = \"sha\"\nauth_key = \"authpass123\"\n\
+             priv = \"aes\"\npriv_key_file = {:?}\nvendor = \"vertiv-geist\"\ntimeout = 0.3\nretries = 1\n",
+            sim.port(),
+            key.display().to_string()
+        ),
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_pductl");
+    let profile_arg = profile.display().to_string();
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(bin)
+                .args(args)
+                .env_remove("PDUCTL_AUTH_KEY")
+                .env_remove("PDUCTL_PRIV_KEY")
+                .output()
+                .expect("run pductl")
+        })
+    };
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let out = run(args(&["--profile", &profile_arg, "off", "2"]))
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("outlet 2: off (was on): now off"), "{text}");
+    assert_eq!(sim.power(2), "off");
+    // A not-confirmed switch exits 3: a stuck outlet accepts the SET and never changes.
+    sim.sim
+        .control
+        .add_fault(
+            sim.name,
+            NewFault {
+                fault: FaultKind::StuckOutlet { outlet: 3 },
+                schedule: Schedule::default(),
+            },
+        )
+        .unwrap();
+    let out = run(args(&[
+        "--profile",
+        &profile_arg,
+        "--verify",
+        "0.6",
+        "off",
+        "3",
+    ]))
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{text}");
+    assert!(text.contains("NOT confirmed"), "{text}");
+    assert_eq!(sim.power(3), "on");
+}
