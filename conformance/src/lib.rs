@@ -1,4 +1,7 @@
-//! Conformance kit: scenario replay, device checks (issue 5), and a load generator (`load`).
+//! Conformance kit: scenario replay (`run`), device checks (`check`), and a load generator (`load`).
 #![forbid(unsafe_code)]
 
+pub mod check;
 pub mod load;
+pub mod run;
+pub mod scenario;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use pdu_conformance::load;
+use pdu_conformance::{check, load, run};
 
 #[derive(Parser)]
 #[command(
@@ -22,12 +22,18 @@ struct Cli {
 enum Command {
     /// Send many SNMP requests concurrently and report throughput, errors and latency.
     Load(load::LoadArgs),
+    /// Replay scenario files against in-process simulators and compare with the snapshots.
+    Run(run::RunArgs),
+    /// Check a real device's compatibility with drivers (never switches unless --switch).
+    Check(check::CheckArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Load(args) => load::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => check::run(args),
     };
     match result {
         Ok(code) => code,

@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::engine::{Engine, EngineError};
 use crate::mib::{Access, Cell, EngineObject, MibTree, SystemObject};
 use crate::outlet::{Delays, Outlet, Power, StartupPower};
-use crate::persist::write_atomically;
+use crate::persist::{replace_file, Durability};
 use crate::recording::Recording;
 use crate::security::{Community, SecurityError, UserSpec, UserTable};
 use crate::usm::MasterKeyCache;
@@ -351,8 +351,9 @@ impl Device {
         }
     }
 
-    /// Writes the state file (atomically). A failure is logged, not fatal: the PDU keeps
-    /// answering, as a real one with a worn flash would.
+    /// Writes the state file (atomically, safe against a crash of this process; see `persist`).
+    /// A failure is logged, not fatal: the PDU keeps answering, as a real one with a worn flash
+    /// would.
     pub fn save(&self, state: &DeviceState) {
         let Some(path) = &self.state_file else { return };
         let saved = SavedState {
@@ -375,7 +376,7 @@ impl Device {
         };
         let result = toml::to_string(&saved)
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
-            .and_then(|text| write_atomically(path, text.as_bytes()));
+            .and_then(|text| replace_file(path, text.as_bytes(), Durability::ProcessCrash));
         if let Err(e) = result {
             tracing::error!(pdu = %self.name, path = %path.display(), "cannot save outlet state: {e}");
         }

@@ -1,11 +1,26 @@
-//! Crash-safe state files: write a temporary file, fsync it, rename it over the old one, fsync
-//! the directory. A crash leaves either the old file or the new one, never half of either.
+//! Crash-safe state files: write a temporary file, (fsync it,) rename it over the old one. A
+//! crash leaves either the old file or the new one, never half of either.
+//!
+//! Two strengths: `Durability::PowerLoss` fsyncs the file and the folder, for what must never
+//! go back (snmpEngineBoots, RFC 3414 §2.2.2). `Durability::ProcessCrash` skips the fsyncs: the
+//! rename is still atomic and the kernel keeps the data if the process dies, which is what outlet
+//! state needs on the SET path, where an fsync would cost milliseconds per request.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::Path;
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    PowerLoss,
+    ProcessCrash,
+}
+
 pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
+    replace_file(path, contents, Durability::PowerLoss)
+}
+
+pub fn replace_file(path: &Path, contents: &[u8], durability: Durability) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -20,12 +35,16 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
     {
         let mut file = File::create(&tmp)?;
         file.write_all(contents)?;
-        file.sync_all()?;
+        if durability == Durability::PowerLoss {
+            file.sync_all()?;
+        }
     }
     fs::rename(&tmp, path)?;
-    // Make the rename itself durable.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
+    if durability == Durability::PowerLoss {
+        // Make the rename itself durable.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
     }
     Ok(())
 }

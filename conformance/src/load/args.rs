@@ -29,10 +29,20 @@ pub struct LoadArgs {
     #[arg(long, short = 'p', default_value_t = 161)]
     pub port: u16,
     /// SNMP version: 1, 2c or 3.
-    #[arg(long = "version", short = 'v', value_name = "1|2c|3", default_value = "2c")]
+    #[arg(
+        long = "version",
+        short = 'v',
+        value_name = "1|2c|3",
+        default_value = "2c"
+    )]
     pub snmp_version: String,
     /// Community (v1/v2c).
-    #[arg(long, short = 'c', default_value = "public", env = "PDU_LOAD_COMMUNITY")]
+    #[arg(
+        long,
+        short = 'c',
+        default_value = "public",
+        env = "PDU_LOAD_COMMUNITY"
+    )]
     pub community: String,
     /// SNMPv3 user name (securityName).
     #[arg(long, short = 'u')]
@@ -41,13 +51,23 @@ pub struct LoadArgs {
     #[arg(long, short = 'a')]
     pub auth: Option<String>,
     /// Authentication passphrase (or set PDU_LOAD_AUTH_KEY).
-    #[arg(long = "auth-key", short = 'A', env = "PDU_LOAD_AUTH_KEY", hide_env_values = true)]
+    #[arg(
+        long = "auth-key",
+        short = 'A',
+        env = "PDU_LOAD_AUTH_KEY",
+        hide_env_values = true
+    )]
     pub auth_key: Option<String>,
     /// Privacy protocol: des 3des aes aes192 aes256 aes192-cisco aes256-cisco.
     #[arg(long = "priv", short = 'x')]
     pub privacy: Option<String>,
     /// Privacy passphrase (or set PDU_LOAD_PRIV_KEY).
-    #[arg(long = "priv-key", short = 'X', env = "PDU_LOAD_PRIV_KEY", hide_env_values = true)]
+    #[arg(
+        long = "priv-key",
+        short = 'X',
+        env = "PDU_LOAD_PRIV_KEY",
+        hide_env_values = true
+    )]
     pub priv_key: Option<String>,
     /// SNMPv3 context name.
     #[arg(long, short = 'n', default_value = "")]
@@ -407,11 +427,38 @@ mod tests {
     #[test]
     fn full_v3_line() {
         let p = plan(&[
-            "--host", "127.0.0.1", "--port", "1161", "--version", "3", "--user", "admin",
-            "--auth", "sha", "--auth-key", "authpass123", "--priv", "aes", "--priv-key",
-            "privpass123", "--context", "pdu1", "--oid", "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.5.0",
-            "--op", "getbulk", "--max-repetitions", "24", "--concurrency", "4", "--requests",
-            "1000", "--rate", "500", "--json",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "1161",
+            "--version",
+            "3",
+            "--user",
+            "admin",
+            "--auth",
+            "sha",
+            "--auth-key",
+            "authpass123",
+            "--priv",
+            "aes",
+            "--priv-key",
+            "privpass123",
+            "--context",
+            "pdu1",
+            "--oid",
+            "1.3.6.1.2.1.1.1.0",
+            "1.3.6.1.2.1.1.5.0",
+            "--op",
+            "getbulk",
+            "--max-repetitions",
+            "24",
+            "--concurrency",
+            "4",
+            "--requests",
+            "1000",
+            "--rate",
+            "500",
+            "--json",
         ])
         .unwrap();
         assert_eq!(p.target.port(), 1161);
@@ -439,7 +486,10 @@ mod tests {
         assert_eq!(p.rate, Some(500.0));
         assert_eq!(p.concurrency, 4);
         assert!(p.json);
-        assert!(p.security.describe().starts_with("v3 authPriv (admin, SHA/"));
+        assert!(p
+            .security
+            .describe()
+            .starts_with("v3 authPriv (admin, SHA/"));
     }
 
     #[test]
@@ -469,13 +519,35 @@ mod tests {
             ArgError::Missing("auth", "auth-key")
         );
         assert_eq!(
-            plan(&["--oid", oid, "-v", "3", "-u", "u", "-x", "aes", "-X", "privpass1"])
-                .unwrap_err(),
+            plan(&[
+                "--oid",
+                oid,
+                "-v",
+                "3",
+                "-u",
+                "u",
+                "-x",
+                "aes",
+                "-X",
+                "privpass1"
+            ])
+            .unwrap_err(),
             ArgError::PrivWithoutAuth
         );
         assert!(matches!(
-            plan(&["--oid", oid, "-v", "3", "-u", "u", "-a", "sha1x", "-A", "authpass1"])
-                .unwrap_err(),
+            plan(&[
+                "--oid",
+                oid,
+                "-v",
+                "3",
+                "-u",
+                "u",
+                "-a",
+                "sha1x",
+                "-A",
+                "authpass1"
+            ])
+            .unwrap_err(),
             ArgError::Protocol(_)
         ));
         assert_eq!(
@@ -503,8 +575,10 @@ mod tests {
             ArgError::Rate
         );
         // --duration and --requests exclude each other.
-        assert!(Cli::try_parse_from(["load", "--oid", oid, "--duration", "1", "--requests", "5"])
-            .is_err());
+        assert!(
+            Cli::try_parse_from(["load", "--oid", oid, "--duration", "1", "--requests", "5"])
+                .is_err()
+        );
     }
 
     #[test]
@@ -531,7 +605,15 @@ mod tests {
             parse_set_value("a:10.0.0.1").unwrap(),
             Value::IpAddress([10, 0, 0, 1])
         );
-        for bad in ["1", "i:x", "i:99999999999", "u:-1", "x:abc", "q:1", "a:1.2.3"] {
+        for bad in [
+            "1",
+            "i:x",
+            "i:99999999999",
+            "u:-1",
+            "x:abc",
+            "q:1",
+            "a:1.2.3",
+        ] {
             assert!(parse_set_value(bad).is_err(), "{bad}");
         }
     }

@@ -155,7 +155,10 @@ mod tests {
             let b = bucket_of(v);
             let width = highest_in(b) - lowest_in(b) + 1;
             assert!(lowest_in(b) <= v && v <= highest_in(b));
-            assert!(width <= v / SUB_BUCKETS + 1, "value {v} bucket width {width}");
+            assert!(
+                width <= v / SUB_BUCKETS + 1,
+                "value {v} bucket width {width}"
+            );
             v = v * 3 + 1;
         }
     }

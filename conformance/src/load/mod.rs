@@ -137,7 +137,12 @@ pub fn drive(plan: &Plan) -> Result<Summary> {
 }
 
 /// Prints progress about once a second and says when to stop, until every worker is done.
-fn watch<T>(plan: &Plan, shared: &Shared, started: Instant, handles: &[std::thread::ScopedJoinHandle<'_, T>]) {
+fn watch<T>(
+    plan: &Plan,
+    shared: &Shared,
+    started: Instant,
+    handles: &[std::thread::ScopedJoinHandle<'_, T>],
+) {
     let terminal = std::io::stderr().is_terminal();
     let deadline = match plan.stop {
         Stop::After(d) => Some(started + d),
@@ -157,7 +162,11 @@ fn watch<T>(plan: &Plan, shared: &Shared, started: Instant, handles: &[std::thre
             }
         }
         if now >= next_report && !plan.quiet {
-            let ok: u64 = shared.progress.iter().map(|p| p.ok.load(Ordering::Relaxed)).sum();
+            let ok: u64 = shared
+                .progress
+                .iter()
+                .map(|p| p.ok.load(Ordering::Relaxed))
+                .sum();
             let errors: u64 = shared
                 .progress
                 .iter()

@@ -76,10 +76,7 @@ pub fn report_name(oid: &Oid) -> &'static str {
     ];
     let arcs = oid.arcs();
     if let Some([n, 0]) = arcs.strip_prefix(&[1, 3, 6, 1, 6, 3, 15, 1, 1][..]) {
-        if let Some(name) = (*n as usize)
-            .checked_sub(1)
-            .and_then(|i| USM_STATS.get(i))
-        {
+        if let Some(name) = (*n as usize).checked_sub(1).and_then(|i| USM_STATS.get(i)) {
             return name;
         }
     }
@@ -179,15 +176,30 @@ mod tests {
             report_name(&o("1.3.6.1.6.3.15.1.1.6.0")),
             "usmStatsDecryptionErrors"
         );
-        assert_eq!(report_name(&o("1.3.6.1.6.3.12.1.5.0")), "snmpUnknownContexts");
-        assert_eq!(report_name(&o("1.3.6.1.6.3.15.1.1.9.0")), "an unknown counter");
-        assert_eq!(report_name(&o("1.3.6.1.6.3.15.1.1.0.0")), "an unknown counter");
+        assert_eq!(
+            report_name(&o("1.3.6.1.6.3.12.1.5.0")),
+            "snmpUnknownContexts"
+        );
+        assert_eq!(
+            report_name(&o("1.3.6.1.6.3.15.1.1.9.0")),
+            "an unknown counter"
+        );
+        assert_eq!(
+            report_name(&o("1.3.6.1.6.3.15.1.1.0.0")),
+            "an unknown counter"
+        );
     }
 
     #[test]
     fn error_kinds_print_their_names() {
-        assert_eq!(ErrorKind::ErrorStatus(2).to_string(), "error-status noSuchName");
-        assert_eq!(ErrorKind::ErrorStatus(17).to_string(), "error-status notWritable");
+        assert_eq!(
+            ErrorKind::ErrorStatus(2).to_string(),
+            "error-status noSuchName"
+        );
+        assert_eq!(
+            ErrorKind::ErrorStatus(17).to_string(),
+            "error-status notWritable"
+        );
         assert_eq!(ErrorKind::ErrorStatus(99).to_string(), "error-status 99");
         assert_eq!(
             ErrorKind::Report("usmStatsWrongDigests").to_string(),
@@ -197,13 +209,17 @@ mod tests {
 
     #[test]
     fn tallies_merge_and_count_requests() {
-        let mut a = Tally::default();
-        a.ok = 10;
+        let mut a = Tally {
+            ok: 10,
+            ..Tally::default()
+        };
         a.error(ErrorKind::Timeout);
         a.error(ErrorKind::Mismatched);
-        let mut b = Tally::default();
-        b.ok = 5;
-        b.late = 1;
+        let mut b = Tally {
+            ok: 5,
+            late: 1,
+            ..Tally::default()
+        };
         b.error(ErrorKind::Timeout);
         a.merge(&b);
         assert_eq!(a.ok, 15);

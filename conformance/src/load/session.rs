@@ -12,9 +12,8 @@ use pdusim::usm::auth::AuthKey;
 use pdusim::usm::privacy::PrivKey;
 use pdusim::wire::{
     decode_message, decode_scoped_pdu, encode_community_message, encode_scoped_pdu,
-    encode_v3_message, Message, Oid, Pdu, PduType, ScopedPdu, ScopedPduData,
-    UsmSecurityParameters, V3Body, V3Message, Value, VarBind, Version, FLAG_AUTH, FLAG_PRIV,
-    FLAG_REPORTABLE,
+    encode_v3_message, Message, Oid, Pdu, PduType, ScopedPdu, ScopedPduData, UsmSecurityParameters,
+    V3Body, V3Message, Value, VarBind, Version, FLAG_AUTH, FLAG_PRIV, FLAG_REPORTABLE,
 };
 
 use super::outcome::{report_name, ErrorKind};
@@ -62,9 +61,7 @@ impl RequestSpec {
             Operation::Get => (PduType::GetRequest, 0, 0),
             Operation::GetNext => (PduType::GetNextRequest, 0, 0),
             // non-repeaters 0, max-repetitions N.
-            Operation::GetBulk { max_repetitions } => {
-                (PduType::GetBulkRequest, 0, max_repetitions)
-            }
+            Operation::GetBulk { max_repetitions } => (PduType::GetBulkRequest, 0, max_repetitions),
             Operation::Set => (PduType::SetRequest, 0, 0),
         };
         Pdu {
@@ -182,11 +179,18 @@ impl EngineView {
     }
 }
 
-/// How a session speaks.
+/// How a session speaks. One per worker, so the size of the USM variant does not matter.
 #[derive(Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum Security {
-    Community { version: Version, community: Vec<u8> },
-    Usm { keys: UsmKeys, context: Vec<u8> },
+    Community {
+        version: Version,
+        community: Vec<u8>,
+    },
+    Usm {
+        keys: UsmKeys,
+        context: Vec<u8>,
+    },
 }
 
 /// What a sent request expects back.
@@ -279,9 +283,7 @@ impl Session {
                 );
                 let auth = keys.auth.as_ref();
                 let zeros = [0u8; 48];
-                let auth_placeholder = auth
-                    .and_then(|a| zeros.get(..a.mac_len()))
-                    .unwrap_or(&[]);
+                let auth_placeholder = auth.and_then(|a| zeros.get(..a.mac_len())).unwrap_or(&[]);
                 self.salt = self.salt.wrapping_add(1);
                 let encrypted = keys.privacy.as_ref().map(|p| {
                     p.encrypt(
@@ -464,7 +466,10 @@ impl Session {
         let scoped = match &m.data {
             ScopedPduData::Plaintext(s) => s.clone(),
             ScopedPduData::Encrypted(ciphertext) => {
-                let Some(privacy) = keys.privacy.as_ref().filter(|_| m.msg_flags & FLAG_PRIV != 0)
+                let Some(privacy) = keys
+                    .privacy
+                    .as_ref()
+                    .filter(|_| m.msg_flags & FLAG_PRIV != 0)
                 else {
                     return Verdict::Failed(ErrorKind::Mismatched);
                 };
@@ -606,10 +611,7 @@ mod tests {
     }
 
     fn vb(o: &str, value: Value<'static>) -> VarBind<'static> {
-        VarBind {
-            oid: oid(o),
-            value,
-        }
+        VarBind { oid: oid(o), value }
     }
 
     /// What an agent would send: the request's PDU answered, protected with the same keys.
@@ -634,7 +636,11 @@ mod tests {
             engine_boots: 4,
             engine_time: 1000,
             user_name: &keys.user_name,
-            auth_params: if flags & FLAG_AUTH != 0 { &[0; 12] } else { &[] },
+            auth_params: if flags & FLAG_AUTH != 0 {
+                &[0; 12]
+            } else {
+                &[]
+            },
             priv_params: encrypted.as_ref().map_or(&[][..], |(_, p)| &p[..]),
         };
         let body = match &encrypted {
@@ -774,7 +780,10 @@ mod tests {
         let pending = s.encode_request(&mut out);
         let good = response(
             pending.request_id,
-            vec![vb("1.3.6.1.2.1.1.5.0", Value::OctetString(Cow::Borrowed(b"pdu")))],
+            vec![vb(
+                "1.3.6.1.2.1.1.5.0",
+                Value::OctetString(Cow::Borrowed(b"pdu")),
+            )],
         );
         let authpriv = FLAG_AUTH | FLAG_PRIV;
         let id = pending.request_id;
@@ -899,9 +908,15 @@ mod tests {
         assert_eq!(bulk.check_varbinds(&[]), Err(ErrorKind::WrongVarbinds));
         let mut too_many = walk.clone();
         too_many.push(vb("1.3.6.1.2.1.1.4.0", Value::octets("x")));
-        assert_eq!(bulk.check_varbinds(&too_many), Err(ErrorKind::WrongVarbinds));
+        assert_eq!(
+            bulk.check_varbinds(&too_many),
+            Err(ErrorKind::WrongVarbinds)
+        );
         let backwards = vec![walk[1].clone(), walk[0].clone()];
-        assert_eq!(bulk.check_varbinds(&backwards), Err(ErrorKind::WrongVarbinds));
+        assert_eq!(
+            bulk.check_varbinds(&backwards),
+            Err(ErrorKind::WrongVarbinds)
+        );
 
         let next = RequestSpec {
             operation: Operation::GetNext,
@@ -909,7 +924,10 @@ mod tests {
             set_value: None,
         };
         assert_eq!(next.check_varbinds(&walk[1..2]), Ok(()));
-        assert_eq!(next.check_varbinds(&walk[..1]), Err(ErrorKind::WrongVarbinds));
+        assert_eq!(
+            next.check_varbinds(&walk[..1]),
+            Err(ErrorKind::WrongVarbinds)
+        );
     }
 
     #[test]

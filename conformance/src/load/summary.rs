@@ -237,17 +237,29 @@ mod tests {
     fn json_is_one_flat_object_with_escaped_strings() {
         let j = summary().to_json();
         assert!(j.starts_with('{') && j.ends_with('}'));
-        assert!(j.contains(r#""security":"v3 authPriv (a \"b\", SHA/AES)""#), "{j}");
+        assert!(
+            j.contains(r#""security":"v3 authPriv (a \"b\", SHA/AES)""#),
+            "{j}"
+        );
         assert!(j.contains(r#""requests":102,"ok":100,"errors":2,"#), "{j}");
         assert!(j.contains(r#""server_cpu_us_per_request":null"#), "{j}");
-        assert!(j.contains(r#""errors_by_kind":{"timeout":1,"report usmStatsNotInTimeWindows":1}"#), "{j}");
-        assert!(j.contains(r#""p50_us":500.000"#) || j.contains(r#""p50_us":50"#), "{j}");
+        assert!(
+            j.contains(r#""errors_by_kind":{"timeout":1,"report usmStatsNotInTimeWindows":1}"#),
+            "{j}"
+        );
+        assert!(
+            j.contains(r#""p50_us":500.000"#) || j.contains(r#""p50_us":50"#),
+            "{j}"
+        );
     }
 
     #[test]
     fn text_names_errors() {
         let t = summary().to_text();
-        assert!(t.contains("errors     timeout 1, report usmStatsNotInTimeWindows 1"), "{t}");
+        assert!(
+            t.contains("errors     timeout 1, report usmStatsNotInTimeWindows 1"),
+            "{t}"
+        );
         assert!(t.contains("requests   102 (51/s), ok 100, errors 2"), "{t}");
     }
 

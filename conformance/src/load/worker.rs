@@ -144,7 +144,8 @@ impl<'p> Worker<'p> {
             SocketAddr::V4(_) => ([0, 0, 0, 0], 0).into(),
             SocketAddr::V6(_) => (std::net::Ipv6Addr::UNSPECIFIED, 0).into(),
         };
-        let socket = UdpSocket::bind(local).map_err(|e| format!("cannot open a UDP socket: {e}"))?;
+        let socket =
+            UdpSocket::bind(local).map_err(|e| format!("cannot open a UDP socket: {e}"))?;
         socket
             .connect(plan.target)
             .map_err(|e| format!("cannot reach {}: {e}", plan.target_text))?;
