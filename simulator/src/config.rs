@@ -16,7 +16,7 @@ use crate::security::Community;
 use crate::usm::{
     keys::MIN_PASSWORD_LEN, AuthProtocol, Password, PrivProtocol, SecurityLevel, UserSpec,
 };
-use crate::recording::Recording;
+use crate::recording::{Recording, Strictness};
 use crate::vendor;
 use crate::wire::Value;
 use std::sync::Arc;
@@ -65,6 +65,9 @@ pub struct PduConfig {
     /// An snmpsim `.snmprec` recording of a real device to serve as this PDU's static base
     /// (a relative path is taken from the config file's folder).
     pub recording: Option<PathBuf>,
+    /// Skip (and log) bad lines in the recording instead of refusing the file.
+    #[serde(default)]
+    pub recording_lenient: bool,
     #[serde(default)]
     pub outlet_names: Vec<String>,
     /// "on" or "off" (default: on, or a recording's states).
@@ -255,7 +258,13 @@ impl FileConfig {
                     let loaded = match recordings.get(&path) {
                         Some(r) => Arc::clone(r),
                         None => {
-                            let r = Arc::new(Recording::load(&path).map_err(|e| field(at("recording"), e.to_string()))?);
+                            let strictness = if p.recording_lenient { Strictness::Lenient } else { Strictness::Strict };
+                            let (r, skipped) = Recording::load_with(&path, strictness)
+                                .map_err(|e| field(at("recording"), format!("{e} (set recording_lenient = true, or pass --lenient, to skip bad lines)")))?;
+                            for bad in &skipped {
+                                tracing::warn!("skipped a bad recording line: {bad}");
+                            }
+                            let r = Arc::new(r);
                             recordings.insert(path, r.clone());
                             r
                         }

@@ -27,29 +27,42 @@ pub struct Recording {
 
 impl Recording {
     pub fn load(path: &Path) -> Result<Recording, RecordingError> {
+        Self::load_with(path, Strictness::Strict).map(|(r, _)| r)
+    }
+
+    /// Loads a recording; with `Strictness::Lenient`, bad lines are skipped and returned as
+    /// warnings instead of failing the whole file.
+    pub fn load_with(path: &Path, strictness: Strictness) -> Result<(Recording, Vec<RecordingError>), RecordingError> {
         let text = std::fs::read_to_string(path).map_err(|source| RecordingError::Read { path: path.display().to_string(), source })?;
-        Self::parse(&text, &path.display().to_string())
+        Self::parse_with(&text, &path.display().to_string(), strictness)
     }
 
     pub fn parse(text: &str, origin: &str) -> Result<Recording, RecordingError> {
+        Self::parse_with(text, origin, Strictness::Strict).map(|(r, _)| r)
+    }
+
+    pub fn parse_with(text: &str, origin: &str, strictness: Strictness) -> Result<(Recording, Vec<RecordingError>), RecordingError> {
         let mut entries = Vec::new();
+        let mut skipped = Vec::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim_end_matches('\r');
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
-            let problem = |problem: String| RecordingError::Line { origin: origin.to_string(), line: n + 1, problem };
-            let mut fields = line.splitn(3, '|');
-            let (Some(oid), Some(tag), Some(value)) = (fields.next(), fields.next(), fields.next()) else {
-                return Err(problem("expected OID|TAG|VALUE".into()));
-            };
-            let oid = Oid::parse(oid).ok_or_else(|| problem(format!("{oid:?} is not an OID")))?;
-            let value = parse_value(tag, value).map_err(problem)?;
-            entries.push((oid, value));
+            match parse_line(line) {
+                Ok(entry) => entries.push(entry),
+                Err(problem) => {
+                    let error = RecordingError::Line { origin: origin.to_string(), line: n + 1, problem };
+                    match strictness {
+                        Strictness::Strict => return Err(error),
+                        Strictness::Lenient => skipped.push(error),
+                    }
+                }
+            }
         }
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         entries.dedup_by(|later, earlier| later.0 == earlier.0);
-        Ok(Recording { origin: origin.to_string(), entries })
+        Ok((Recording { origin: origin.to_string(), entries }, skipped))
     }
 
     pub fn get(&self, oid: &[u32]) -> Option<&Value<'static>> {
@@ -64,6 +77,22 @@ impl Recording {
             _ => None,
         }
     }
+}
+
+/// What to do with a bad line: fail the file (the default), or skip the line and say so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strictness {
+    Strict,
+    Lenient,
+}
+
+fn parse_line(line: &str) -> Result<(Oid, Value<'static>), String> {
+    let mut fields = line.splitn(3, '|');
+    let (Some(oid), Some(tag), Some(value)) = (fields.next(), fields.next(), fields.next()) else {
+        return Err("expected OID|TAG|VALUE".into());
+    };
+    let oid = Oid::parse(oid).ok_or_else(|| format!("{oid:?} is not an OID"))?;
+    Ok((oid, parse_value(tag, value)?))
 }
 
 fn parse_value(tag: &str, value: &str) -> Result<Value<'static>, String> {
@@ -190,6 +219,11 @@ mod tests {
         assert!(e.starts_with("x.snmprec:2:") && e.contains("Integer32"), "{e}");
         let e = Recording::parse("1.3.6|99|1\n", "x.snmprec").unwrap_err().to_string();
         assert!(e.contains("BER type 99"), "{e}");
+        // Lenient: the good lines load, the bad ones are reported.
+        let (r, skipped) = Recording::parse_with("1.3.6.1|2|5\nnonsense\n1.3.6.2|4|ok\n", "x.snmprec", Strictness::Lenient).unwrap();
+        assert_eq!(r.entries.len(), 2);
+        assert_eq!(skipped.len(), 1);
+        assert!(skipped[0].to_string().starts_with("x.snmprec:2:"), "{}", skipped[0]);
     }
 
     /// Both recordings of real APC PDUs shipped in shared/ load completely.

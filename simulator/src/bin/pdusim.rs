@@ -75,6 +75,9 @@ struct ServeArgs {
     /// and the system group come from the recording unless given.
     #[arg(long)]
     recording: Option<PathBuf>,
+    /// With --recording: skip bad lines of the recording (each is logged) instead of refusing it.
+    #[arg(long, requires = "recording")]
+    lenient: bool,
     /// Serve the control API (HTTP/JSON: outlets, faults, restarts) on this address, e.g.
     /// 127.0.0.1:8161. Off unless given.
     #[arg(long, value_name = "IP:PORT")]
@@ -126,6 +129,7 @@ impl ServeArgs {
         if let Some(path) = &self.recording {
             // The recorded device's own identity, unless the flags say otherwise.
             pdu.recording = Some(path.clone());
+            pdu.recording_lenient = self.lenient;
             pdu.vendor = None;
             pdu.outlets = None;
             pdu.initial_power = None;
