@@ -303,18 +303,12 @@ impl FileConfig {
                     }
                 }
             }
-            // The recorded device's outlet states, as its state column says.
+            // The recorded device's outlet states, as its state column says — or, where that
+            // value was made up by a simulator variation, as another of its tables really said.
             let outlet_powers: Vec<Power> = match (&recording, profile_data) {
-                (Some(r), Some(data)) if p.initial_power.is_none() => (1..=outlets.min(MAX_OUTLETS))
-                    .map_while(|n| match r.get(&data.state_oid(n)) {
-                        Some(Value::Integer(v)) => match data.state.decode(i64::from(*v)).settled() {
-                            Some(true) => Some(Power::On),
-                            Some(false) => Some(Power::Off),
-                            None => None,
-                        },
-                        _ => None,
-                    })
-                    .collect(),
+                (Some(r), Some(data)) if p.initial_power.is_none() => {
+                    (1..=outlets.min(MAX_OUTLETS)).map_while(|n| recorded_power(r, data, n)).collect()
+                }
                 _ => Vec::new(),
             };
             let p = &p;
@@ -465,6 +459,30 @@ impl FileConfig {
         }
         Ok(out)
     }
+}
+
+/// Outlet `n`'s recorded power: from the vendor's own state column unless that value is a
+/// simulator variation, else from any other profile's state column recorded for real.
+fn recorded_power(r: &Recording, vendor: &pdu_vendors::Profile, n: u32) -> Option<Power> {
+    let read = |data: &pdu_vendors::Profile| -> Option<(Power, bool)> {
+        let oid = data.state_oid(n);
+        let Some(Value::Integer(v)) = r.get(&oid) else { return None };
+        let power = match data.state.decode(i64::from(*v)).settled()? {
+            true => Power::On,
+            false => Power::Off,
+        };
+        Some((power, r.is_synthetic(&oid)))
+    };
+    let own = read(vendor);
+    if let Some((power, false)) = own {
+        return Some(power);
+    }
+    let same_family = |d: &&&pdu_vendors::Profile| d.sys_object_id.get(..7) == vendor.sys_object_id.get(..7);
+    pdu_vendors::PROFILES
+        .iter()
+        .filter(same_family)
+        .find_map(|d| read(d).filter(|(_, synthetic)| !synthetic).map(|(p, _)| p))
+        .or(own.map(|(p, _)| p))
 }
 
 fn parse_permission(text: &str) -> Option<Permission> {

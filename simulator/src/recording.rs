@@ -23,6 +23,9 @@ pub enum RecordingError {
 pub struct Recording {
     pub origin: String,
     pub entries: Vec<(Oid, Value<'static>)>,
+    /// Objects whose value came from a simulator variation (`:numeric`, `:writecache`, ...),
+    /// not from the device: sorted, for `is_synthetic`.
+    synthetic: Vec<Oid>,
 }
 
 impl Recording {
@@ -44,13 +47,19 @@ impl Recording {
     pub fn parse_with(text: &str, origin: &str, strictness: Strictness) -> Result<(Recording, Vec<RecordingError>), RecordingError> {
         let mut entries = Vec::new();
         let mut skipped = Vec::new();
+        let mut synthetic = Vec::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim_end_matches('\r');
             if line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
             match parse_line(line) {
-                Ok(entry) => entries.push(entry),
+                Ok((oid, value, variation)) => {
+                    if variation {
+                        synthetic.push(oid.clone());
+                    }
+                    entries.push((oid, value));
+                }
                 Err(problem) => {
                     let error = RecordingError::Line { origin: origin.to_string(), line: n + 1, problem };
                     match strictness {
@@ -62,7 +71,13 @@ impl Recording {
         }
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         entries.dedup_by(|later, earlier| later.0 == earlier.0);
-        Ok((Recording { origin: origin.to_string(), entries }, skipped))
+        synthetic.sort();
+        Ok((Recording { origin: origin.to_string(), entries, synthetic }, skipped))
+    }
+
+    /// True when the recorded value was made up by a simulator variation, not read off the device.
+    pub fn is_synthetic(&self, oid: &[u32]) -> bool {
+        self.synthetic.binary_search_by(|o| o.arcs().cmp(oid)).is_ok()
     }
 
     pub fn get(&self, oid: &[u32]) -> Option<&Value<'static>> {
@@ -86,13 +101,14 @@ pub enum Strictness {
     Lenient,
 }
 
-fn parse_line(line: &str) -> Result<(Oid, Value<'static>), String> {
+/// One line: the OID, its value, and whether the value came from a variation.
+fn parse_line(line: &str) -> Result<(Oid, Value<'static>, bool), String> {
     let mut fields = line.splitn(3, '|');
     let (Some(oid), Some(tag), Some(value)) = (fields.next(), fields.next(), fields.next()) else {
         return Err("expected OID|TAG|VALUE".into());
     };
     let oid = Oid::parse(oid).ok_or_else(|| format!("{oid:?} is not an OID"))?;
-    Ok((oid, parse_value(tag, value)?))
+    Ok((oid, parse_value(tag, value)?, tag.contains(':')))
 }
 
 fn parse_value(tag: &str, value: &str) -> Result<Value<'static>, String> {

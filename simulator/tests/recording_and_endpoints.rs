@@ -52,10 +52,12 @@ fn config(text: &str) -> Vec<(pdusim::device::DeviceSpec, Vec<std::net::SocketAd
     cfg.validate("test config").unwrap()
 }
 
-/// Two PDUs behind one port: v2c picks by community, v3 by context name.
+/// Three PDUs from one config: two behind one port (v2c picks by community, v3 by context
+/// name), one on a port of its own.
 #[test]
-fn pdus_sharing_an_address_are_picked_by_community_and_context() {
-    let port = std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+fn pdus_are_addressed_by_port_community_and_context() {
+    let free_port = || std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let (port, port_c) = (free_port(), free_port());
     let text = format!(
         r#"
 [[pdu]]
@@ -83,6 +85,15 @@ sys_name = "pdu-b"
 [[pdu.community]]
 name = "b-rw"
 access = "read-write"
+
+[[pdu]]
+name = "rack-c"
+vendor = "sentry3"
+listen = ["127.0.0.1:{port_c}"]
+sys_name = "pdu-c"
+[[pdu.community]]
+name = "a-rw"
+access = "read-only"
 "#
     );
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -94,6 +105,11 @@ access = "read-write"
         out.varbinds().first().map(|v| v.1.clone()).unwrap_or_default()
     };
     assert_eq!(name_of(&Sec::v2c("a-rw")), "STRING: \"pdu-a\"");
+    // The same community on another port is another PDU.
+    let on_c = run_tool("snmpget", &Sec::v2c("a-rw"), &[], &format!("127.0.0.1:{port_c}"), &["1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.2.0"]);
+    on_c.expect_clean();
+    assert_eq!(on_c.varbinds()[0].1, "STRING: \"pdu-c\"");
+    assert_eq!(on_c.varbinds()[1].1, "OID: .1.3.6.1.4.1.1718.3");
     assert_eq!(name_of(&Sec::v2c("b-rw")), "STRING: \"pdu-b\"");
     let ops = V3::auth_priv("ops", "SHA", "opsauth123", "AES", "opspriv123");
     assert_eq!(name_of(&Sec::from(ops.clone())), "STRING: \"pdu-a\"", "the empty context is the first PDU");
