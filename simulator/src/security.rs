@@ -12,7 +12,7 @@ use crate::engine::TIME_WINDOW_SECS;
 use crate::stats::bump;
 use crate::usm::{SecurityLevel, UsmUser};
 use crate::wire::{
-    encode_scoped_pdu, encode_v3_message, Oid, Pdu, ScopedPdu, ScopedPduData,
+    encode_scoped_pdu_parts, encode_v3_message, Oid, Pdu, ScopedPduData,
     UsmSecurityParameters, V3Body, V3Message, Value, VarBind,
 };
 
@@ -246,14 +246,7 @@ pub fn wrap_outbound(
     let boots = engine.boots();
     let time = engine.time();
     scratch.clear();
-    encode_scoped_pdu(
-        scratch,
-        &ScopedPdu {
-            context_engine_id: &engine_id,
-            context_name,
-            pdu: pdu.clone(),
-        },
-    );
+    encode_scoped_pdu_parts(scratch, &engine_id, context_name, pdu);
     let auth = how
         .user
         .and_then(|u| u.auth.as_ref())
