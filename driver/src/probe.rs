@@ -8,10 +8,14 @@
 //! 1. discovery (engine ID, boots, time);
 //! 2. the user at noAuthNoPriv (unknown user? unknown context?);
 //! 3. the user at the configured level, signed with the configured authentication key (the
-//!    key never leaves this host: only the HMAC is sent) and, for authPriv, 16 bytes that
-//!    are not a valid encryption. A wrong digest then means the authentication key or
-//!    protocol is wrong; a decryption error (or silence, as net-snmp does) means the
-//!    authentication is right and the privacy key or protocol is wrong.
+//!    key never leaves this host: only the HMAC is sent) and, for authPriv, encrypted by
+//!    snmp2 with the configured privacy key, exactly as the session's requests are. A wrong
+//!    digest then means the authentication key or protocol is wrong; a decryption error (or
+//!    silence, as net-snmp does) means the authentication is right and the privacy key or
+//!    protocol is wrong; a Response means the agent accepts this user with these keys (so
+//!    a refusal of the session's request was about stale engine boots/time or engine ID).
+//!    Because the encryption is a real one, the probe moves no usmStatsDecryptionErrors
+//!    counter on an agent whose keys match.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -293,14 +297,17 @@ fn classify(answer: &ProbeAnswer) -> Diagnosis {
     if answer.pdu_tag != Some(0xa8) {
         return Diagnosis::UserKnown;
     }
-    if oid.as_slice() == SNMP_UNKNOWN_CONTEXTS {
+    classify_report(oid, answer.boots)
+}
+
+/// What a Report naming `oid` (and carrying the agent's engineBoots `boots`) says.
+fn classify_report(oid: &[u32], boots: i64) -> Diagnosis {
+    if oid == SNMP_UNKNOWN_CONTEXTS {
         return Diagnosis::UnknownContext;
     }
     match oid.strip_prefix(&USM_STATS[..]) {
         Some([1, ..]) => Diagnosis::UnsupportedSecLevel,
-        Some([2, ..]) => Diagnosis::NotInTimeWindow {
-            boots: answer.boots,
-        },
+        Some([2, ..]) => Diagnosis::NotInTimeWindow { boots },
         Some([3, ..]) => Diagnosis::UnknownUser,
         Some([5, ..]) => Diagnosis::WrongDigest,
         Some([6, ..]) => Diagnosis::DecryptionError,
@@ -314,6 +321,16 @@ async fn exchange(
     cfg: &Config,
     msg_id: i32,
 ) -> Option<ProbeAnswer> {
+    exchange_raw(socket, msg, cfg, msg_id).await.map(|(a, _)| a)
+}
+
+/// As [`exchange`], with the answer's bytes (to decrypt an encrypted one).
+async fn exchange_raw(
+    socket: &UdpSocket,
+    msg: &[u8],
+    cfg: &Config,
+    msg_id: i32,
+) -> Option<(ProbeAnswer, Vec<u8>)> {
     let mut buf = vec![0u8; 65536];
     for _ in 0..=cfg.retries {
         socket.send(msg).await.ok()?;
@@ -324,9 +341,10 @@ async fn exchange(
                 break;
             };
             let n = received.ok()?;
-            if let Some(a) = buf.get(..n).and_then(parse_answer) {
+            let Some(bytes) = buf.get(..n) else { continue };
+            if let Some(a) = parse_answer(bytes) {
                 if a.msg_id == i64::from(msg_id) {
-                    return Some(a);
+                    return Some((a, bytes.to_vec()));
                 }
             }
         }
@@ -391,13 +409,12 @@ async fn probe_on(socket: &UdpSocket, cfg: &Config) -> Diagnosis {
     if cfg.auth == AuthProtocol::None {
         return Diagnosis::UserKnown;
     }
-    let mut flags = FLAG_REPORTABLE | FLAG_AUTH;
     if cfg.privacy != PrivProtocol::None {
-        flags |= FLAG_PRIV;
+        return probe_auth_priv(socket, cfg, &engine, base + 3).await;
     }
     let level_probe = ProbeMessage {
         msg_id: base + 3,
-        flags,
+        flags: FLAG_REPORTABLE | FLAG_AUTH,
         engine_id: &engine.engine_id,
         boots: engine.boots,
         time: engine.time,
@@ -408,10 +425,81 @@ async fn probe_on(socket: &UdpSocket, cfg: &Config) -> Diagnosis {
     let signed = level_probe.encode_signed(cfg.auth, cfg.auth_key.expose().as_bytes());
     match exchange(socket, &signed, cfg, base + 3).await {
         Some(a) => classify(&a),
-        // Signed right but not understood: net-snmp drops a message it cannot decrypt.
-        None if cfg.privacy != PrivProtocol::None => Diagnosis::DecryptionError,
         None => Diagnosis::Other("no answer to a correctly signed message".into()),
     }
+}
+
+/// Step 3 for authPriv: a GET with no varbinds, signed and encrypted by snmp2 with the
+/// configured keys, exactly as the session would send it. An agent with the same keys
+/// answers it (a Response, or the Report it would give the real request); a wrong digest
+/// or time window is reported before decryption; a privacy key or protocol that does not
+/// match gives a decryption error, or silence (net-snmp drops what it cannot decrypt).
+/// A well-formed encryption means the probe itself never moves usmStatsDecryptionErrors
+/// on an agent whose keys match.
+async fn probe_auth_priv(
+    socket: &UdpSocket,
+    cfg: &Config,
+    engine: &ProbeAnswer,
+    msg_id: i32,
+) -> Diagnosis {
+    let mut security = match crate::session::usm_security(cfg).with_engine_id(&engine.engine_id) {
+        Ok(s) => s.with_engine_boots_and_time(engine.boots, engine.time),
+        Err(e) => return Diagnosis::Other(format!("cannot localize the keys to the agent's engine ID: {e}")),
+    };
+    let request = match encrypted_get(cfg, &engine.engine_id, engine.boots, engine.time, msg_id, &security) {
+        Ok(r) => r,
+        Err(e) => return Diagnosis::Other(format!("cannot build an encrypted probe: {e}")),
+    };
+    match exchange_raw(socket, &request, cfg, msg_id).await {
+        // In clear: a Report (wrong digest, time window, decryption error, …).
+        Some((a, _)) if a.pdu_tag.is_some() => classify(&a),
+        // Encrypted with our keys: the agent decrypted the probe; read what it answered.
+        Some((a, raw)) => match snmp2::Pdu::from_bytes_with_security(&raw, Some(&mut security)) {
+            Ok(pdu) if pdu.message_type == snmp2::MessageType::Report => {
+                let first = pdu.varbinds.clone().next().and_then(|(oid, _)| {
+                    oid.iter().and_then(|arcs| arcs.map(|x| u32::try_from(x).ok()).collect::<Option<Vec<u32>>>())
+                });
+                match first {
+                    Some(oid) => classify_report(&oid, a.boots),
+                    None => Diagnosis::Other("an encrypted Report without varbinds".into()),
+                }
+            }
+            _ => Diagnosis::UserKnown,
+        },
+        // Signed right but not understood: net-snmp drops a message it cannot decrypt.
+        None => Diagnosis::DecryptionError,
+    }
+}
+
+/// An authPriv GET with no varbinds for `cfg`'s user, built by snmp2 with `security`.
+///
+/// snmp2 encodes v3 messages only from a `Pdu` it parsed itself: parse the same GET at
+/// noAuthNoPriv first (no key is derived for that level), then encode it with the keys.
+fn encrypted_get(
+    cfg: &Config,
+    engine_id: &[u8],
+    boots: i64,
+    time: i64,
+    msg_id: i32,
+    security: &snmp2::v3::Security,
+) -> Result<Vec<u8>, snmp2::Error> {
+    let plain = ProbeMessage {
+        msg_id,
+        flags: FLAG_REPORTABLE,
+        engine_id,
+        boots,
+        time,
+        user: cfg.user.as_bytes(),
+        auth_len: 0,
+        context: cfg.context.as_bytes(),
+    }
+    .encode();
+    let mut reader = snmp2::v3::Security::new(cfg.user.as_bytes(), b"unused-noauth")
+        .with_auth(snmp2::v3::Auth::NoAuthNoPriv)
+        .with_engine_id(engine_id)?
+        .with_engine_boots_and_time(boots, time);
+    let pdu = snmp2::Pdu::from_bytes_with_security(&plain, Some(&mut reader))?;
+    pdu.to_bytes_with_security(Some(security))
 }
 
 // ------------------------------------------------------------------------------------------
@@ -640,6 +728,31 @@ mod tests {
             let _ = parse_answer(&bad);
         }
         assert_eq!(parse_answer(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]), None);
+    }
+
+    #[test]
+    fn encrypted_probe_is_a_get_that_snmp2_can_decrypt() {
+        use crate::config::SnmpVersion;
+        let mut cfg = Config::new("127.0.0.1");
+        cfg.version = SnmpVersion::V3;
+        cfg.user = "ops".into();
+        cfg.auth = AuthProtocol::Sha1;
+        cfg.auth_key = "ops-auth-key".into();
+        cfg.privacy = PrivProtocol::Aes128;
+        cfg.priv_key = "ops-priv-key".into();
+        let engine = [0x80, 0, 0x1f, 0x88, 4, 1, 2];
+        let security = crate::session::usm_security(&cfg)
+            .with_engine_id(&engine)
+            .expect("keys localize")
+            .with_engine_boots_and_time(3, 1000);
+        let msg = encrypted_get(&cfg, &engine, 3, 1000, 4242, &security).expect("builds");
+        let a = parse_answer(&msg).expect("well-formed v3");
+        assert_eq!((a.msg_id, a.boots, a.time, a.pdu_tag), (4242, 3, 1000, None));
+        let mut reader = security.clone();
+        let pdu = snmp2::Pdu::from_bytes_with_security(&msg, Some(&mut reader)).expect("decrypts");
+        assert_eq!(pdu.message_type, snmp2::MessageType::GetRequest);
+        assert_eq!(pdu.req_id, 4242);
+        assert_eq!(pdu.varbinds.clone().count(), 0);
     }
 
     #[test]

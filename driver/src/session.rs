@@ -137,6 +137,19 @@ impl From<snmp2::Error> for Failure {
     }
 }
 
+/// What one request has been through so far, across its tries.
+#[derive(Debug, Default)]
+struct Attempts {
+    tries: u32,
+    /// Engine boots/time re-synchronisations (snmp2's `AuthUpdated` and mismatches).
+    resyncs: u32,
+    /// Set once a Report made us re-discover and send again: that happens once.
+    report_retried: bool,
+    /// How many answers could not be read, and what the last one was.
+    malformed_count: u32,
+    malformed: Option<String>,
+}
+
 pub struct Transport {
     cfg: Config,
     session: Option<Box<AsyncSession>>,
@@ -197,6 +210,53 @@ fn own_pdu(pdu: &snmp2::Pdu<'_>) -> std::result::Result<(u32, u32, Varbinds), St
     Ok((pdu.error_status, pdu.error_index, out))
 }
 
+/// The snmp2 security settings for `c` (engine ID, boots and time still to be learnt).
+pub(crate) fn usm_security(c: &Config) -> snmp2::v3::Security {
+    use snmp2::v3::{Auth, AuthProtocol as A, Cipher, KeyExtension, Security};
+    let proto = match c.auth {
+        AuthProtocol::None | AuthProtocol::Md5 => A::Md5,
+        AuthProtocol::Sha1 => A::Sha1,
+        AuthProtocol::Sha224 => A::Sha224,
+        AuthProtocol::Sha256 => A::Sha256,
+        AuthProtocol::Sha384 => A::Sha384,
+        AuthProtocol::Sha512 => A::Sha512,
+    };
+    // validate() guarantees non-empty keys wherever snmp2 would use them; snmp2 never
+    // derives a key for noAuthNoPriv, so the placeholder is never hashed.
+    let auth_key = if c.auth == AuthProtocol::None {
+        "unused-noauth"
+    } else {
+        c.auth_key.expose()
+    };
+    let mut sec = Security::new(c.user.as_bytes(), auth_key.as_bytes())
+        .with_auth_protocol(proto)
+        .with_context_name(&c.context);
+    let cipher = match c.privacy {
+        PrivProtocol::None => None,
+        PrivProtocol::Des => Some((Cipher::Des, None)),
+        PrivProtocol::Aes128 => Some((Cipher::Aes128, None)),
+        PrivProtocol::Aes192 => Some((Cipher::Aes192, Some(KeyExtension::Blumenthal))),
+        PrivProtocol::Aes256 => Some((Cipher::Aes256, Some(KeyExtension::Blumenthal))),
+        PrivProtocol::Aes192Cisco => Some((Cipher::Aes192, Some(KeyExtension::Reeder))),
+        PrivProtocol::Aes256Cisco => Some((Cipher::Aes256, Some(KeyExtension::Reeder))),
+    };
+    sec = match (c.auth, cipher) {
+        (AuthProtocol::None, _) => sec.with_auth(Auth::NoAuthNoPriv),
+        (_, None) => sec.with_auth(Auth::AuthNoPriv),
+        (_, Some((cipher, ext))) => {
+            let s = sec.with_auth(Auth::AuthPriv {
+                cipher,
+                privacy_password: c.priv_key.expose().as_bytes().to_vec(),
+            });
+            match ext {
+                Some(e) => s.with_key_extension_method(e),
+                None => s,
+            }
+        }
+    };
+    sec
+}
+
 impl Transport {
     pub fn new(cfg: Config) -> Self {
         // Start request IDs somewhere not obviously shared with another client.
@@ -215,53 +275,6 @@ impl Transport {
 
     pub fn config(&self) -> &Config {
         &self.cfg
-    }
-
-    fn security(&self) -> snmp2::v3::Security {
-        use snmp2::v3::{Auth, AuthProtocol as A, Cipher, KeyExtension, Security};
-        let c = &self.cfg;
-        let proto = match c.auth {
-            AuthProtocol::None | AuthProtocol::Md5 => A::Md5,
-            AuthProtocol::Sha1 => A::Sha1,
-            AuthProtocol::Sha224 => A::Sha224,
-            AuthProtocol::Sha256 => A::Sha256,
-            AuthProtocol::Sha384 => A::Sha384,
-            AuthProtocol::Sha512 => A::Sha512,
-        };
-        // validate() guarantees non-empty keys wherever snmp2 would use them; snmp2 never
-        // derives a key for noAuthNoPriv, so the placeholder is never hashed.
-        let auth_key = if c.auth == AuthProtocol::None {
-            "unused-noauth"
-        } else {
-            c.auth_key.expose()
-        };
-        let mut sec = Security::new(c.user.as_bytes(), auth_key.as_bytes())
-            .with_auth_protocol(proto)
-            .with_context_name(&c.context);
-        let cipher = match c.privacy {
-            PrivProtocol::None => None,
-            PrivProtocol::Des => Some((Cipher::Des, None)),
-            PrivProtocol::Aes128 => Some((Cipher::Aes128, None)),
-            PrivProtocol::Aes192 => Some((Cipher::Aes192, Some(KeyExtension::Blumenthal))),
-            PrivProtocol::Aes256 => Some((Cipher::Aes256, Some(KeyExtension::Blumenthal))),
-            PrivProtocol::Aes192Cisco => Some((Cipher::Aes192, Some(KeyExtension::Reeder))),
-            PrivProtocol::Aes256Cisco => Some((Cipher::Aes256, Some(KeyExtension::Reeder))),
-        };
-        sec = match (c.auth, cipher) {
-            (AuthProtocol::None, _) => sec.with_auth(Auth::NoAuthNoPriv),
-            (_, None) => sec.with_auth(Auth::AuthNoPriv),
-            (_, Some((cipher, ext))) => {
-                let s = sec.with_auth(Auth::AuthPriv {
-                    cipher,
-                    privacy_password: c.priv_key.expose().as_bytes().to_vec(),
-                });
-                match ext {
-                    Some(e) => s.with_key_extension_method(e),
-                    None => s,
-                }
-            }
-        };
-        sec
     }
 
     fn take_request_id(&mut self) -> i32 {
@@ -294,7 +307,7 @@ impl Transport {
         let made = match self.cfg.version {
             SnmpVersion::V1 => AsyncSession::new_v1(addr, &community, id).await,
             SnmpVersion::V2c => AsyncSession::new_v2c(addr, &community, id).await,
-            SnmpVersion::V3 => AsyncSession::new_v3(addr, id, self.security()).await,
+            SnmpVersion::V3 => AsyncSession::new_v3(addr, id, usm_security(&self.cfg)).await,
         };
         let mut session = Box::new(made.map_err(Failure::Io)?);
         if self.cfg.version == SnmpVersion::V3 {
@@ -354,8 +367,17 @@ impl Transport {
         Ok(result)
     }
 
-    fn timeout_error(&self, tries: u32) -> Error {
+    /// The error for a request whose last try got no answer.
+    async fn timeout_error(&self, at: &Attempts) -> Error {
         let c = &self.cfg;
+        let tries = at.tries;
+        if let Some(detail) = &at.malformed {
+            // Something came back, but nothing that could be read: say what.
+            return self.protocol(format!(
+                "{detail}; {} of {tries} answers could not be decoded, the others never came",
+                at.malformed_count
+            ));
+        }
         if self.answered {
             return Error::Timeout {
                 host: c.host.clone(),
@@ -365,23 +387,33 @@ impl Transport {
                 hint: "and that the agent is still running: it answered earlier requests with these settings and then stopped (agent hung or rebooting, or the network dropped)".into(),
             };
         }
-        if c.version == SnmpVersion::V3
-            && self.discovery_answered
-            && c.privacy != PrivProtocol::None
-        {
-            return Error::DecryptionError {
-                user: c.user.clone(),
-                privacy: c.privacy.name().into(),
-                detail: format!(
-                    " (it answered engine discovery, then stayed silent for {tries} tries)"
-                ),
-            };
-        }
         let hint = match c.version {
             SnmpVersion::V1 | SnmpVersion::V2c => format!(
                 "and the community string (--community) and --version {}: agents ignore requests with a wrong community",
                 c.version
             ),
+            SnmpVersion::V3 if self.discovery_answered && c.privacy != PrivProtocol::None => {
+                // Silence after discovery is how net-snmp answers a request it cannot
+                // decrypt; ask the agent before blaming the privacy key.
+                match probe::diagnose(c).await {
+                    Diagnosis::DecryptionError => {
+                        return Error::DecryptionError {
+                            user: c.user.clone(),
+                            privacy: c.privacy.name().into(),
+                            detail: format!(
+                                " (it answered engine discovery, then ignored {tries} encrypted requests; a probe signed with the authentication key was not refused for its digest, and got no answer or a decryption error)"
+                            ),
+                        };
+                    }
+                    Diagnosis::UserKnown => {
+                        "and that the agent is not overloaded: it answered engine discovery and a diagnostic request encrypted with these keys, but not the request itself".into()
+                    }
+                    Diagnosis::NoAnswer | Diagnosis::Other(_) => {
+                        "and the SNMPv3 settings: the agent answered engine discovery but not the request".into()
+                    }
+                    definite => return self.diagnosis_error(definite, "the agent did not answer"),
+                }
+            }
             SnmpVersion::V3 if self.discovery_answered => {
                 "and the SNMPv3 settings: the agent answered engine discovery but not the request".into()
             }
@@ -396,9 +428,10 @@ impl Transport {
         }
     }
 
-    async fn diagnose_auth_failure(&self, fallback: &str) -> Error {
+    /// The error for what the diagnosis probe found.
+    fn diagnosis_error(&self, diagnosis: Diagnosis, fallback: &str) -> Error {
         let c = &self.cfg;
-        match probe::diagnose(c).await {
+        match diagnosis {
             Diagnosis::UnknownUser => Error::UnknownUserName { user: c.user.clone() },
             Diagnosis::WrongDigest => Error::WrongDigest { user: c.user.clone(), auth: c.auth.name().into() },
             Diagnosis::UnsupportedSecLevel => {
@@ -428,17 +461,32 @@ impl Transport {
         }
     }
 
+    /// The agent refused the request with a Report that snmp2 does not show: ask the agent
+    /// why with the probe (whose discovery is a fresh one). If the probe's request, sent
+    /// with the same user and keys, was accepted, the refusal was about a stale engine
+    /// state (engine ID, boots or time): re-discover and send once more. `None` = try again.
+    async fn after_report(&mut self, fallback: &str, at: &mut Attempts) -> Option<Error> {
+        self.session = None;
+        let diagnosis = probe::diagnose(&self.cfg).await;
+        tracing::debug!(?diagnosis, "the agent refused the request with a Report");
+        if diagnosis == Diagnosis::UserKnown && !at.report_retried {
+            at.report_retried = true;
+            at.tries = at.tries.saturating_sub(1);
+            return None;
+        }
+        Some(self.diagnosis_error(diagnosis, fallback))
+    }
+
     /// Send `req`, with timeout and retries; Ok(Err(refusal)) when the agent answered with an error-status.
     pub async fn request_raw(
         &mut self,
         req: &Request,
     ) -> Result<std::result::Result<Varbinds, AgentRefusal>> {
-        let mut tries: u32 = 0;
-        let mut resyncs: u32 = 0;
+        let mut at = Attempts::default();
         let max_tries = self.cfg.retries.saturating_add(1);
         let per_try: Duration = self.cfg.timeout;
         loop {
-            tries += 1;
+            at.tries += 1;
             let needs_open = self.session.is_none();
             // Opening a v3 session is one more round trip: give it its own allowance.
             let limit = if needs_open && self.cfg.version == SnmpVersion::V3 {
@@ -462,9 +510,9 @@ impl Transport {
                 Err(_elapsed) => {
                     // A late answer would be read as the answer to the next request: start afresh.
                     self.session = None;
-                    tracing::debug!(tries, "no answer within {:?}", per_try);
-                    if tries >= max_tries {
-                        return Err(self.timeout_error(tries));
+                    tracing::debug!(tries = at.tries, "no answer within {:?}", per_try);
+                    if at.tries >= max_tries {
+                        return Err(self.timeout_error(&at).await);
                     }
                     continue;
                 }
@@ -482,7 +530,7 @@ impl Transport {
                 }
                 Ok(Err(detail)) => return Err(self.protocol(detail)),
                 Err(Failure::Io(e)) => return Err(self.map_io(&e)),
-                Err(Failure::Snmp(e)) => match self.classify(e, &mut resyncs, &mut tries).await {
+                Err(Failure::Snmp(e)) => match self.classify(e, &mut at, max_tries).await {
                     Some(err) => return Err(err),
                     None => continue,
                 },
@@ -491,12 +539,7 @@ impl Transport {
     }
 
     /// Decide what an snmp2 error means: `None` = try again.
-    async fn classify(
-        &mut self,
-        e: snmp2::Error,
-        resyncs: &mut u32,
-        tries: &mut u32,
-    ) -> Option<Error> {
+    async fn classify(&mut self, e: snmp2::Error, at: &mut Attempts, max_tries: u32) -> Option<Error> {
         use snmp2::v3::AuthErrorKind as K;
         use snmp2::Error as E;
         let c = &self.cfg;
@@ -505,12 +548,12 @@ impl Transport {
             // Engine boots/time learnt (first request, or the agent restarted): send again,
             // then re-discover once, then give up.
             E::AuthUpdated | E::AuthFailure(K::EngineBootsMismatch | K::EngineTimeMismatch | K::EngineIdMismatch) => {
-                *resyncs += 1;
-                *tries = tries.saturating_sub(1);
-                if *resyncs == 3 {
+                at.resyncs += 1;
+                at.tries = at.tries.saturating_sub(1);
+                if at.resyncs == 3 {
                     self.session = None;
                 }
-                if *resyncs > 3 {
+                if at.resyncs > 3 {
                     return Some(Error::NotInTimeWindow {
                         boots_hint: "changed between requests".into(),
                         advice: NOT_IN_TIME_WINDOW_ADVICE.into(),
@@ -518,33 +561,84 @@ impl Transport {
                 }
                 None
             }
-            E::AuthFailure(K::NotAuthenticated) if self.session.is_some() || self.discovery_answered => {
+            // An authenticated Report in clear text for an encrypted request: RFC 3414 §3.2
+            // step 7 sends only notInTimeWindow that way (snmp2 hides which). Re-discover the
+            // engine's boots and time and send again once; if it is refused again, ask why.
+            E::AuthFailure(K::ReplyNotEncrypted) => {
                 self.session = None;
-                Some(self.diagnose_auth_failure("the agent refused our authenticated request").await)
+                if !at.report_retried {
+                    at.report_retried = true;
+                    at.tries = at.tries.saturating_sub(1);
+                    tracing::debug!("authenticated Report in clear text: re-synchronising");
+                    return None;
+                }
+                let diagnosis = probe::diagnose(c).await;
+                Some(self.diagnosis_error(
+                    diagnosis,
+                    "the agent answered an encrypted request with a Report in clear text, again after a re-synchronisation",
+                ))
+            }
+            // An unauthenticated Report (unknown user or engine ID, wrong digest, level,
+            // decryption error): snmp2 hides which.
+            E::AuthFailure(K::NotAuthenticated) if self.session.is_some() || self.discovery_answered => {
+                self.after_report("the agent refused our authenticated request", at).await
             }
             E::AuthFailure(K::NotAuthenticated) => Some(Error::DiscoveryFailed {
                 host: c.host.clone(),
                 port: c.port,
                 detail: "the answer to discovery carried no engine ID".into(),
             }),
-            E::AuthFailure(K::SignatureMismatch) => {
+            // An authenticated answer with engineBoots 0: snmpEngineBoots is 1..2147483647
+            // (RFC 3411 §5), and snmp2 refuses to authenticate an answer from an engine at 0.
+            E::AuthFailure(K::EngineBootsNotProvided) => {
                 self.session = None;
-                Some(Error::WrongDigest { user: c.user.clone(), auth: c.auth.name().into() })
+                Some(self.protocol(
+                    "its authenticated answers carry engineBoots 0, which SNMPv3 does not allow (RFC 3411: snmpEngineBoots is 1..2147483647) and this driver cannot authenticate; restart the PDU's SNMP agent (or reset its SNMP engine) so that engineBoots counts from 1, or use --version 2c meanwhile",
+                ))
             }
             E::AuthFailure(K::KeyExtensionRequired) => Some(Error::BadConfig(format!(
                 "--priv {} with --auth {} needs a key extension: use aes192/aes256 (net-snmp style) or aes192-cisco/aes256-cisco",
                 c.privacy.name(),
                 c.auth.name()
             ))),
-            // An authenticated Report in clear text (notInTimeWindow, …): ask the agent why.
-            E::AuthFailure(K::ReplyNotEncrypted) => {
-                self.session = None;
-                Some(self.diagnose_auth_failure("the agent answered an encrypted request with a Report in clear text").await)
-            }
             E::AsnWrongType if c.version == SnmpVersion::V3 => {
-                // An authenticated Report instead of a Response (unknown context, …).
+                // A Report instead of a Response (unknown context, …).
+                self.after_report("the agent answered with a Report instead of a Response", at).await
+            }
+            // An answer that cannot be read (cut short, corrupted, or failing our HMAC check,
+            // which the agent's own answer does only when damaged: a wrong key of ours gets a
+            // wrongDigest Report, not a Response): as good as lost. Try again on a new socket
+            // (and, for v3, a fresh discovery: snmp2 may have taken the engine time from it).
+            E::AsnParse
+            | E::AsnInvalidLen
+            | E::AsnWrongType
+            | E::AsnUnsupportedType
+            | E::AsnEof
+            | E::AsnIntOverflow
+            | E::UnsupportedVersion
+            | E::ValueOutOfRange
+            | E::BufferOverflow
+            | E::Crypto(_)
+            | E::AuthFailure(K::SignatureMismatch | K::PrivLengthMismatch | K::PayloadLengthMismatch) => {
                 self.session = None;
-                Some(self.diagnose_auth_failure("the agent answered with a Report instead of a Response").await)
+                let detail = match e {
+                    E::AuthFailure(K::SignatureMismatch) => {
+                        "an answer failed the HMAC check with our authentication key (damaged on the way, or not from this agent)".to_string()
+                    }
+                    other => format!("a malformed answer ({other})"),
+                };
+                tracing::debug!(tries = at.tries, "{detail}");
+                at.malformed_count += 1;
+                at.malformed = Some(detail);
+                if at.tries >= max_tries {
+                    let detail = at.malformed.clone().unwrap_or_default();
+                    Some(self.protocol(format!(
+                        "{detail}; {} of {} answers could not be decoded",
+                        at.malformed_count, at.tries
+                    )))
+                } else {
+                    None
+                }
             }
             E::Receive => {
                 self.session = None;
@@ -553,7 +647,7 @@ impl Transport {
             E::RequestIdMismatch | E::CommunityMismatch => {
                 // A stale answer to an earlier (timed-out) request: new socket, count it as a try.
                 self.session = None;
-                if *tries > self.cfg.retries {
+                if at.tries >= max_tries {
                     Some(self.protocol(format!("{e}: answers do not match requests")))
                 } else {
                     None

@@ -186,8 +186,8 @@ impl Control {
             device.change_engine_id(id).map_err(|e| ControlError::Failed(e.to_string()))?;
         }
         if let Some(boots) = change.boots {
-            if boots < 0 {
-                return Err(ControlError::BadRequest("boots is 0 to 2147483647".into()));
+            if boots < 1 {
+                return Err(ControlError::BadRequest("snmpEngineBoots is 1 to 2147483647 (RFC 3411 §5)".into()));
             }
             device.engine.set_boots(boots).map_err(|e| ControlError::Failed(e.to_string()))?;
         }

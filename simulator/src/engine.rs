@@ -197,8 +197,8 @@ impl Engine {
     }
 
     pub fn set_boots(&self, boots: i32) -> Result<(), EngineError> {
-        self.boots
-            .store(boots.clamp(0, MAX_ENGINE_BOOTS), Ordering::SeqCst);
+        // RFC 3411 §5: snmpEngineBoots is 1..2147483647.
+        self.boots.store(boots.clamp(1, MAX_ENGINE_BOOTS), Ordering::SeqCst);
         self.persist()
     }
 
