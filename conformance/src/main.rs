@@ -24,7 +24,7 @@ enum Command {
     Load(load::LoadArgs),
     /// Replay scenario files against in-process simulators and compare with the snapshots.
     Run(run::RunArgs),
-    /// Check a real device's compatibility with drivers (never switches unless --switch).
+    /// Check a real device's compatibility with drivers (switches nothing without --allow-switching).
     Check(check::CheckArgs),
 }
 

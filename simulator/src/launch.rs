@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::device::{Device, DeviceSpec, SharedStart, StartError};
 use crate::endpoint::{Endpoint, EndpointError};
-use crate::server::{bind, BindError};
+use crate::server::{bind_group, BindError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
@@ -24,8 +24,8 @@ pub enum LaunchError {
 /// Everything started, ready to serve.
 pub struct Launched {
     pub devices: Vec<Arc<Device>>,
-    /// Each endpoint with its bound socket.
-    pub endpoints: Vec<(Arc<Endpoint>, std::net::UdpSocket)>,
+    /// Each endpoint with its bound sockets (several with SO_REUSEPORT, see `server::bind_group`).
+    pub endpoints: Vec<(Arc<Endpoint>, Vec<std::net::UdpSocket>)>,
 }
 
 /// How many PDUs start at once: enough to overlap the fsyncs of their state files.
@@ -43,14 +43,15 @@ pub fn launch(pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>, clock: Arc<dyn Clock>) -
             by_addr.entry(slot).or_insert_with(|| (*addr, Vec::new())).1.push(i);
         }
     }
+    let per_address = crate::server::sockets_per_address(by_addr.len());
     let mut sockets = Vec::with_capacity(by_addr.len());
     for (addr, _) in by_addr.values() {
-        sockets.push(bind(*addr)?);
+        sockets.push(bind_group(*addr, per_address)?);
     }
     let devices = start_devices(pdus.into_iter().map(|(spec, _)| spec).collect(), clock)?;
     let mut endpoints = Vec::with_capacity(sockets.len());
     for ((addr, members), socket) in by_addr.into_values().zip(sockets) {
-        let local = socket.local_addr().unwrap_or(addr);
+        let local = socket.first().and_then(|s| s.local_addr().ok()).unwrap_or(addr);
         let members = members.iter().filter_map(|i| devices.get(*i).cloned()).collect();
         endpoints.push((Arc::new(Endpoint::new(local, members)?), socket));
     }
@@ -115,12 +116,11 @@ impl Simulator {
         let salts = Arc::new(crate::security::SaltSource::new());
         let mut tasks = tokio::task::JoinSet::new();
         let mut addresses = Vec::new();
-        let workers = crate::server::workers_per_socket(launched.endpoints.len());
-        for (endpoint, socket) in launched.endpoints {
+        for (endpoint, sockets) in launched.endpoints {
             for device in endpoint.devices() {
                 addresses.push((device.name.clone(), endpoint.addr));
             }
-            tasks.spawn(crate::server::serve(endpoint, socket, salts.clone(), workers));
+            tasks.spawn(crate::server::serve(endpoint, sockets, salts.clone()));
         }
         Ok(Simulator { control: crate::control::Control::new(launched.devices.clone()), addresses, devices: launched.devices, tasks })
     }

@@ -33,14 +33,41 @@ pub fn bind(addr: SocketAddr) -> Result<std::net::UdpSocket, BindError> {
     Ok(socket)
 }
 
-/// Answers every datagram that arrives on `socket` for the PDUs at `endpoint`, forever, with
-/// `workers` tasks reading the one socket (so a busy PDU can use every core).
-pub async fn serve(endpoint: Arc<Endpoint>, socket: std::net::UdpSocket, salts: Arc<SaltSource>, workers: usize) -> std::io::Result<()> {
-    let socket = Arc::new(UdpSocket::from_std(socket)?);
+/// Binds `count` sockets to one address with SO_REUSEPORT, so the kernel spreads clients over
+/// them (by their address and port) and each can be served on its own core, without the wake-up
+/// of every reader that several readers of one socket would cost. A plain bind first makes sure
+/// nobody else holds the address: a socket without SO_REUSEPORT (another pdusim's check, snmpd)
+/// cannot share it, so "already in use" is still reported.
+pub fn bind_group(addr: SocketAddr, count: usize) -> Result<Vec<std::net::UdpSocket>, BindError> {
+    let first = bind(addr)?;
+    if count <= 1 {
+        return Ok(vec![first]);
+    }
+    let actual = first.local_addr().map_err(|source| BindError::Other { addr, source })?;
+    drop(first);
+    (0..count)
+        .map(|_| {
+            let socket = socket2::Socket::new(socket2::Domain::for_address(actual), socket2::Type::DGRAM, Some(socket2::Protocol::UDP))?;
+            socket.set_reuse_port(true)?;
+            socket.set_nonblocking(true)?;
+            socket.bind(&actual.into())?;
+            Ok(socket.into())
+        })
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => BindError::InUse { addr },
+            _ => BindError::Other { addr, source },
+        })
+}
+
+/// Answers every datagram that arrives on `sockets` (one address, see `bind_group`) for the
+/// PDUs at `endpoint`, forever: one task per socket.
+pub async fn serve(endpoint: Arc<Endpoint>, sockets: Vec<std::net::UdpSocket>, salts: Arc<SaltSource>) -> std::io::Result<()> {
     // Dropping this set (when the caller aborts `serve`) stops every worker.
     let mut set = tokio::task::JoinSet::new();
-    for _ in 0..workers.max(1) {
-        set.spawn(worker(endpoint.clone(), socket.clone(), salts.clone()));
+    for socket in sockets {
+        let socket = Arc::new(UdpSocket::from_std(socket)?);
+        set.spawn(worker(endpoint.clone(), socket, salts.clone()));
     }
     while let Some(done) = set.join_next().await {
         match done {
@@ -53,11 +80,11 @@ pub async fn serve(endpoint: Arc<Endpoint>, socket: std::net::UdpSocket, salts: 
     Ok(())
 }
 
-/// How many workers each socket gets: one per core while there are few sockets (benchmarks,
+/// How many sockets each address gets: one per core while there are few addresses (benchmarks,
 /// a handful of PDUs), one when thousands of PDUs already spread the load.
-pub fn workers_per_socket(sockets: usize) -> usize {
+pub fn sockets_per_address(addresses: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if sockets <= 64 { cores } else { 1 }
+    if addresses <= 64 { cores } else { 1 }
 }
 
 async fn worker(endpoint: Arc<Endpoint>, socket: Arc<UdpSocket>, salts: Arc<SaltSource>) -> std::io::Result<()> {

@@ -13,7 +13,7 @@ use pdusim::device::{Device, DeviceSpec};
 use pdusim::control::Control;
 use pdusim::launch::launch;
 use pdusim::security::SaltSource;
-use pdusim::server::{serve, workers_per_socket};
+use pdusim::server::serve;
 use pdusim::vendor;
 
 #[derive(Parser)]
@@ -266,9 +266,8 @@ fn run_serve(args: ServeArgs) -> Result<()> {
             println!("  control API: http://{addr}/pdus");
             tasks.spawn(pdusim::control_http::serve(listener, control));
         }
-        let workers = workers_per_socket(launched.endpoints.len());
-        for (endpoint, socket) in launched.endpoints {
-            tasks.spawn(serve(endpoint, socket, salts.clone(), workers));
+        for (endpoint, sockets) in launched.endpoints {
+            tasks.spawn(serve(endpoint, sockets, salts.clone()));
         }
         tokio::select! {
             _ = shutdown_signal() => {

@@ -1,0 +1,408 @@
+//! Hand-built requests for the checks the driver cannot make: discovery, a chosen security
+//! level, a wrong key, an unknown user, a skewed engine time, a SET of a bad value. Requests
+//! are encoded and replies validated by the load generator's [`Session`]; this module adds the
+//! socket, retries, and a readable account of what was sent and what came back.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use pdu_driver::{AuthProtocol, Config, PrivProtocol};
+use pdusim::usm::auth::AuthKey;
+use pdusim::usm::keys::AuthProtocol as SimAuth;
+use pdusim::usm::privacy::{PrivKey, PrivProtocol as SimPriv};
+use pdusim::wire::{decode_message, decode_scoped_pdu, Message, Oid, Pdu, PduType, ScopedPduData, Value, Version, FLAG_AUTH, FLAG_PRIV};
+
+use crate::load::outcome::{report_name, ErrorKind};
+use crate::load::session::{EngineView, Operation, RequestSpec, Security, Session, UsmKeys, Verdict};
+use crate::scenario::raw::{describe, status_name};
+
+/// A v3 security level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    NoAuthNoPriv,
+    AuthNoPriv,
+    AuthPriv,
+}
+
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::NoAuthNoPriv => "noAuthNoPriv",
+            Level::AuthNoPriv => "authNoPriv",
+            Level::AuthPriv => "authPriv",
+        }
+    }
+    pub fn of(config: &Config) -> Level {
+        match (config.auth, config.privacy) {
+            (AuthProtocol::None, _) => Level::NoAuthNoPriv,
+            (_, PrivProtocol::None) => Level::AuthNoPriv,
+            _ => Level::AuthPriv,
+        }
+    }
+}
+
+fn sim_auth(a: AuthProtocol) -> Option<SimAuth> {
+    Some(match a {
+        AuthProtocol::None => return None,
+        AuthProtocol::Md5 => SimAuth::Md5,
+        AuthProtocol::Sha1 => SimAuth::Sha1,
+        AuthProtocol::Sha224 => SimAuth::Sha224,
+        AuthProtocol::Sha256 => SimAuth::Sha256,
+        AuthProtocol::Sha384 => SimAuth::Sha384,
+        AuthProtocol::Sha512 => SimAuth::Sha512,
+    })
+}
+
+fn sim_priv(p: PrivProtocol) -> Option<SimPriv> {
+    Some(match p {
+        PrivProtocol::None => return None,
+        PrivProtocol::Des => SimPriv::Des,
+        PrivProtocol::Aes128 => SimPriv::Aes128,
+        PrivProtocol::Aes192 => SimPriv::Aes192,
+        PrivProtocol::Aes256 => SimPriv::Aes256,
+        PrivProtocol::Aes192Cisco => SimPriv::Aes192Cisco,
+        PrivProtocol::Aes256Cisco => SimPriv::Aes256Cisco,
+    })
+}
+
+/// The user's keys at `level`, localized to `engine_id`; `auth_password` replaces the
+/// configured one (the wrong-key check).
+pub fn keys_for(config: &Config, user: &str, level: Level, engine_id: &[u8], auth_password: Option<&str>) -> Result<UsmKeys, String> {
+    let mut keys = UsmKeys { user_name: user.as_bytes().to_vec(), auth: None, privacy: None };
+    if level == Level::NoAuthNoPriv {
+        return Ok(keys);
+    }
+    let auth = sim_auth(config.auth).ok_or("the user has no authentication protocol")?;
+    let password = auth_password.unwrap_or(config.auth_key.expose());
+    keys.auth = Some(AuthKey::from_password(auth, password.as_bytes(), engine_id).map_err(|e| format!("authentication key: {e}"))?);
+    if level == Level::AuthPriv {
+        let privacy = sim_priv(config.privacy).ok_or("the user has no privacy protocol")?;
+        keys.privacy = Some(PrivKey::new(privacy, auth, config.priv_key.expose().as_bytes(), engine_id).map_err(|e| format!("privacy key: {e}"))?);
+    }
+    Ok(keys)
+}
+
+/// A decoded answer, owned, with what a report needs of it.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub pdu_type: PduType,
+    pub request_id: i32,
+    pub error_status: i32,
+    pub error_index: i32,
+    pub varbinds: Vec<(Oid, String)>,
+    /// Varbinds whose value is noSuchObject / noSuchInstance / endOfMibView.
+    pub exceptions: usize,
+    /// SNMPv3: msgFlags and the USM parameters the agent sent.
+    pub v3: Option<V3Info>,
+}
+
+#[derive(Clone, Debug)]
+pub struct V3Info {
+    pub flags: u8,
+    pub engine_id: Vec<u8>,
+    pub boots: i32,
+    pub time: i32,
+}
+
+impl Answer {
+    /// The usmStats/snmp counter a Report carries.
+    pub fn report(&self) -> Option<&'static str> {
+        (self.pdu_type == PduType::Report).then(|| self.varbinds.first().map_or("(empty Report)", |(o, _)| report_name(o)))
+    }
+
+    pub fn authenticated(&self) -> bool {
+        self.v3.as_ref().is_some_and(|v| v.flags & FLAG_AUTH != 0)
+    }
+
+    pub fn describe(&self) -> String {
+        let kind = match self.pdu_type {
+            PduType::Response => "Response",
+            PduType::Report => "Report",
+            other => return format!("an unexpected {other:?} PDU"),
+        };
+        let mut out = String::from(kind);
+        if let Some(counter) = self.report() {
+            out.push_str(&format!(" {counter}"));
+        }
+        if self.pdu_type == PduType::Response {
+            if self.error_status == 0 {
+                out.push_str(" noError");
+            } else {
+                out.push_str(&format!(" {} ({}) at index {}", status_name(self.error_status), self.error_status, self.error_index));
+            }
+        }
+        let shown: Vec<String> = self.varbinds.iter().take(4).map(|(o, v)| format!(".{o} = {v}")).collect();
+        if !shown.is_empty() {
+            out.push_str(&format!(": {}", shown.join(", ")));
+        }
+        if self.varbinds.len() > 4 {
+            out.push_str(&format!(", … ({} varbinds)", self.varbinds.len()));
+        }
+        if let Some(v) = &self.v3 {
+            let level = match (v.flags & FLAG_AUTH != 0, v.flags & FLAG_PRIV != 0) {
+                (true, true) => "authPriv",
+                (true, false) => "authNoPriv",
+                _ => "noAuthNoPriv",
+            };
+            out.push_str(&format!(" [{level}; engine ID {}, boots {}, time {}]", hex(&v.engine_id), v.boots, v.time));
+        }
+        out.push_str(&format!(" (request-id {})", self.request_id));
+        out
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::from("0x");
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// How one exchange ended.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// An answer to our request; `verdict` is the load generator's judgement of it.
+    Answered { answer: Answer, verdict: Result<(), ErrorKind> },
+    /// Something came back that cannot be read (bad BER, or encrypted with a key we lack).
+    Unreadable { verdict: ErrorKind, detail: String },
+    /// Nothing (of ours) came back.
+    Silence { waited_ms: u128, attempts: u32 },
+}
+
+/// One request and what came of it.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    pub sent: String,
+    pub outcome: Outcome,
+    /// Datagrams that were not an answer to this request (wrong request-id, other user…).
+    pub strays: Vec<String>,
+}
+
+impl Exchange {
+    pub fn answer(&self) -> Option<&Answer> {
+        match &self.outcome {
+            Outcome::Answered { answer, .. } => Some(answer),
+            _ => None,
+        }
+    }
+
+    pub fn silent(&self) -> bool {
+        matches!(self.outcome, Outcome::Silence { .. })
+    }
+
+    /// What came back, in a line per datagram.
+    pub fn received(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.strays.iter().map(|s| format!("ignored: {s}")).collect();
+        out.push(match &self.outcome {
+            Outcome::Answered { answer, verdict } => match verdict {
+                Ok(()) | Err(ErrorKind::Report(_) | ErrorKind::ErrorStatus(_)) => answer.describe(),
+                Err(kind) => format!("{} — {kind}", answer.describe()),
+            },
+            Outcome::Unreadable { verdict, detail } => format!("an unreadable answer ({verdict}): {detail}"),
+            Outcome::Silence { waited_ms, attempts } => {
+                format!("no answer ({attempts} attempt{}, {waited_ms} ms each)", if *attempts == 1 { "" } else { "s" })
+            }
+        });
+        out
+    }
+
+    /// A short account of a failure to get a usable answer.
+    pub fn trouble(&self) -> String {
+        match &self.outcome {
+            Outcome::Silence { .. } if !self.strays.is_empty() => {
+                format!("no answer carried our request-id; {} other datagram(s) came back (see received)", self.strays.len())
+            }
+            Outcome::Silence { .. } => "no answer".into(),
+            Outcome::Unreadable { verdict, .. } => format!("the answer could not be read: {verdict}"),
+            Outcome::Answered { answer, verdict: Err(kind) } => format!("{}: {kind}", answer_kind(answer)),
+            Outcome::Answered { answer, .. } => answer_kind(answer),
+        }
+    }
+}
+
+fn answer_kind(a: &Answer) -> String {
+    match (a.report(), a.error_status) {
+        (Some(r), _) => format!("a Report {r} instead of a Response"),
+        (None, 0) => "a Response".into(),
+        (None, s) => format!("a Response with {} ({s})", status_name(s)),
+    }
+}
+
+/// Where requests go, and how patiently.
+pub struct Link {
+    pub target: SocketAddr,
+    pub timeout: Duration,
+    pub retries: u32,
+    next_session: u32,
+    salt: u64,
+}
+
+impl Link {
+    pub fn new(target: SocketAddr, config: &Config) -> Link {
+        let salt = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(7, |d| d.as_nanos() as u64);
+        Link { target, timeout: config.timeout, retries: config.retries, next_session: 0, salt }
+    }
+
+    /// A session (its own request-id block) speaking `security`, asking `spec`.
+    pub fn session(&mut self, security: Security, spec: &RequestSpec, engine: Option<EngineView>) -> Session {
+        self.next_session += 1;
+        self.salt = self.salt.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut s = Session::new(security, spec, self.next_session, self.salt);
+        s.engine = engine;
+        s
+    }
+
+    async fn socket(&self) -> Result<tokio::net::UdpSocket, String> {
+        let local = if self.target.is_ipv4() {
+            if self.target.ip().is_loopback() { "127.0.0.1:0" } else { "0.0.0.0:0" }
+        } else {
+            "[::]:0"
+        };
+        tokio::net::UdpSocket::bind(local).await.map_err(|e| format!("cannot open a UDP socket: {e}"))
+    }
+
+    /// Sends `spec` through `session`, resending (a new request-id each time) on silence.
+    pub async fn request(&mut self, session: &mut Session, spec: &RequestSpec, what: String) -> Exchange {
+        self.run(session, spec, what, false).await
+    }
+
+    /// RFC 3414 §4 discovery. On success the session has learned the engine.
+    pub async fn discover(&mut self, session: &mut Session) -> Exchange {
+        let spec = RequestSpec { operation: Operation::Get, oids: Vec::new(), set_value: None };
+        self.run(session, &spec, "GET with no varbinds, empty engine ID and user name, noAuthNoPriv, reportable".into(), true).await
+    }
+
+    async fn run(&mut self, session: &mut Session, spec: &RequestSpec, what: String, discovery: bool) -> Exchange {
+        let mut strays = Vec::new();
+        let mut ids = Vec::new();
+        let socket = match self.socket().await {
+            Ok(s) => s,
+            Err(e) => {
+                return Exchange { sent: what, outcome: Outcome::Unreadable { verdict: ErrorKind::Network, detail: e }, strays };
+            }
+        };
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; 65536];
+        let attempts = self.retries + 1;
+        for _ in 0..attempts {
+            let pending = if discovery { session.encode_discovery(&mut out) } else { session.encode_request(&mut out) };
+            ids.push(pending.request_id);
+            if let Err(e) = socket.send_to(&out, self.target).await {
+                return Exchange {
+                    sent: format!("{what} (request-id {})", pending.request_id),
+                    outcome: Outcome::Unreadable { verdict: ErrorKind::Network, detail: format!("cannot send: {e}") },
+                    strays,
+                };
+            }
+            let deadline = tokio::time::Instant::now() + self.timeout;
+            loop {
+                let n = match tokio::time::timeout_at(deadline, socket.recv_from(&mut buf)).await {
+                    Err(_) => break,
+                    Ok(Err(_)) => break, // ICMP unreachable on loopback: same as silence
+                    Ok(Ok((n, _))) => n,
+                };
+                let datagram = buf.get(..n).unwrap_or_default();
+                let sent = format!("{what} (request-id {})", pending.request_id);
+                if discovery {
+                    match session.learn_engine(pending, datagram) {
+                        Err(ErrorKind::Mismatched) => {
+                            strays.push(summarize(datagram, None));
+                            continue;
+                        }
+                        Err(kind) => {
+                            return Exchange { sent, outcome: judged(datagram, None, Err(kind)), strays };
+                        }
+                        Ok(_) => return Exchange { sent, outcome: judged(datagram, None, Ok(())), strays },
+                    }
+                }
+                let keys = match &session.security {
+                    Security::Usm { keys, .. } => Some(keys.clone()),
+                    Security::Community { .. } => None,
+                };
+                match session.check_reply(pending, spec, datagram) {
+                    Verdict::Late => strays.push(format!("a late answer to an earlier attempt: {}", summarize(datagram, keys.as_ref()))),
+                    Verdict::Stray(_) => strays.push(summarize(datagram, keys.as_ref())),
+                    Verdict::Ok => return Exchange { sent, outcome: judged(datagram, keys.as_ref(), Ok(())), strays },
+                    Verdict::Failed(kind) => return Exchange { sent, outcome: judged(datagram, keys.as_ref(), Err(kind)), strays },
+                }
+            }
+        }
+        let ids: Vec<String> = ids.iter().map(i32::to_string).collect();
+        Exchange {
+            sent: format!("{what} (request-id {})", ids.join(", ")),
+            outcome: Outcome::Silence { waited_ms: self.timeout.as_millis(), attempts },
+            strays,
+        }
+    }
+}
+
+fn judged(datagram: &[u8], keys: Option<&UsmKeys>, verdict: Result<(), ErrorKind>) -> Outcome {
+    match open(datagram, keys) {
+        Ok(answer) => Outcome::Answered { answer, verdict },
+        Err(detail) => Outcome::Unreadable { verdict: verdict.err().unwrap_or(ErrorKind::Decode), detail },
+    }
+}
+
+fn summarize(datagram: &[u8], keys: Option<&UsmKeys>) -> String {
+    match open(datagram, keys) {
+        Ok(a) => a.describe(),
+        Err(e) => format!("an unreadable datagram of {} bytes ({e})", datagram.len()),
+    }
+}
+
+/// Decodes (and, with the keys, decrypts) a datagram into an [`Answer`].
+pub fn open(datagram: &[u8], keys: Option<&UsmKeys>) -> Result<Answer, String> {
+    match decode_message(datagram).map_err(|e| format!("not SNMP: {e}"))? {
+        Message::Community(m) => Ok(answer_of(&m.pdu, None)),
+        Message::V3(m) => {
+            let info = V3Info { flags: m.msg_flags, engine_id: m.usm.engine_id.to_vec(), boots: m.usm.engine_boots, time: m.usm.engine_time };
+            let plain;
+            let scoped = match &m.data {
+                ScopedPduData::Plaintext(s) => s.clone(),
+                ScopedPduData::Encrypted(ciphertext) => {
+                    let privacy = keys.and_then(|k| k.privacy.as_ref()).ok_or("encrypted, and we have no privacy key for it")?;
+                    let boots = u32::try_from(m.usm.engine_boots).unwrap_or(0);
+                    let time = u32::try_from(m.usm.engine_time).unwrap_or(0);
+                    plain = privacy.decrypt(boots, time, m.usm.priv_params, ciphertext).map_err(|e| format!("does not decrypt: {e:?}"))?;
+                    decode_scoped_pdu(&plain).map_err(|e| format!("does not decrypt into a ScopedPDU: {e}"))?
+                }
+            };
+            Ok(answer_of(&scoped.pdu, Some(info)))
+        }
+        #[allow(unreachable_patterns)]
+        _ => Err("not a v1/v2c/v3 message".into()),
+    }
+}
+
+fn answer_of(pdu: &Pdu<'_>, v3: Option<V3Info>) -> Answer {
+    let exceptions = pdu
+        .varbinds
+        .iter()
+        .filter(|vb| matches!(vb.value, Value::NoSuchObject | Value::NoSuchInstance | Value::EndOfMibView))
+        .count();
+    Answer {
+        pdu_type: pdu.pdu_type,
+        request_id: pdu.request_id,
+        error_status: pdu.error_status,
+        error_index: pdu.error_index,
+        varbinds: pdu.varbinds.iter().map(|vb| (vb.oid.clone(), describe(&vb.value))).collect(),
+        exceptions,
+        v3,
+    }
+}
+
+/// The security a v1/v2c config speaks.
+pub fn community_security(config: &Config) -> Security {
+    let version = match config.version {
+        pdu_driver::SnmpVersion::V1 => Version::V1,
+        _ => Version::V2c,
+    };
+    Security::Community { version, community: config.community.expose().as_bytes().to_vec() }
+}
+
+/// An engine view with its time moved by `skew` seconds (the time-window check).
+pub fn skewed(view: &EngineView, skew: i32) -> EngineView {
+    let now = view.time.saturating_add(i32::try_from(view.learned_at.elapsed().as_secs()).unwrap_or(0));
+    EngineView { engine_id: view.engine_id.clone(), boots: view.boots, time: now.saturating_add(skew).max(0), learned_at: Instant::now() }
+}

@@ -1,0 +1,162 @@
+//! The report: each check's result with its evidence, as text (the terminal), Markdown and
+//! JSON (`--report DIR`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Pass,
+    Fail,
+    NotApplicable,
+}
+
+impl Status {
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "FAIL",
+            Status::NotApplicable => "n/a",
+        }
+    }
+}
+
+/// One check: its result, why (`evidence`), and the requests behind it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub check: String,
+    pub status: Status,
+    pub evidence: String,
+    /// What was sent, one line per request.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sent: Vec<String>,
+    /// What came back, one line per datagram (or "no answer").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub received: Vec<String>,
+}
+
+impl Check {
+    pub fn new(check: &str, status: Status, evidence: impl Into<String>) -> Check {
+        Check { check: check.into(), status, evidence: evidence.into(), sent: Vec::new(), received: Vec::new() }
+    }
+    pub fn pass(check: &str, evidence: impl Into<String>) -> Check {
+        Check::new(check, Status::Pass, evidence)
+    }
+    pub fn fail(check: &str, evidence: impl Into<String>) -> Check {
+        Check::new(check, Status::Fail, evidence)
+    }
+    pub fn na(check: &str, evidence: impl Into<String>) -> Check {
+        Check::new(check, Status::NotApplicable, evidence)
+    }
+    /// Adds a request and what came back.
+    pub fn with(mut self, sent: impl Into<String>, received: Vec<String>) -> Check {
+        self.sent.push(sent.into());
+        self.received.extend(received);
+        self
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub target: String,
+    pub security: String,
+    pub profile: Option<String>,
+    pub checks: Vec<Check>,
+    pub passed: usize,
+    pub failed: usize,
+    pub not_applicable: usize,
+}
+
+impl Report {
+    pub fn new(target: String, security: String) -> Report {
+        Report { target, security, profile: None, checks: Vec::new(), passed: 0, failed: 0, not_applicable: 0 }
+    }
+
+    pub fn push(&mut self, check: Check) {
+        match check.status {
+            Status::Pass => self.passed += 1,
+            Status::Fail => self.failed += 1,
+            Status::NotApplicable => self.not_applicable += 1,
+        }
+        self.checks.push(check);
+    }
+
+    pub fn failed(&self) -> bool {
+        self.failed > 0
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.check == name)
+    }
+
+    fn heading(&self) -> String {
+        format!("Compatibility check of {} ({}), profile {}", self.target, self.security, self.profile.as_deref().unwrap_or("none"))
+    }
+
+    fn totals(&self) -> String {
+        format!("{} passed, {} failed, {} not applicable", self.passed, self.failed, self.not_applicable)
+    }
+
+    /// For the terminal: a table of results, then the evidence of each check.
+    pub fn to_text(&self) -> String {
+        let width = self.checks.iter().map(|c| c.check.len()).max().unwrap_or(10).max(5);
+        let mut out = format!("{}\n\n{:<width$}  result  why\n", self.heading(), "check");
+        for c in &self.checks {
+            out.push_str(&format!("{:<width$}  {:<6}  {}\n", c.check, c.status.word(), c.evidence));
+        }
+        out.push_str("\nEvidence (what was sent, what came back):\n");
+        for c in self.checks.iter().filter(|c| !c.sent.is_empty()) {
+            out.push_str(&format!("\n[{}] {}\n", c.status.word(), c.check));
+            for s in &c.sent {
+                out.push_str(&format!("  sent      {s}\n"));
+            }
+            for r in &c.received {
+                out.push_str(&format!("  received  {r}\n"));
+            }
+        }
+        out.push_str(&format!("\n{}\n", self.totals()));
+        out
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let mut out = format!("# {}\n\n{}\n\n| check | result | why |\n|---|---|---|\n", self.heading(), self.totals());
+        for c in &self.checks {
+            let word = match c.status {
+                Status::Pass => "pass",
+                Status::Fail => "**FAIL**",
+                Status::NotApplicable => "n/a",
+            };
+            out.push_str(&format!("| {} | {word} | {} |\n", cell(&c.check), cell(&c.evidence)));
+        }
+        out.push_str("\n## Evidence\n");
+        for c in self.checks.iter().filter(|c| !c.sent.is_empty()) {
+            out.push_str(&format!("\n### {} — {}\n\n{}\n\n```\n", c.check, c.status.word(), c.evidence));
+            for s in &c.sent {
+                out.push_str(&format!("sent      {s}\n"));
+            }
+            for r in &c.received {
+                out.push_str(&format!("received  {r}\n"));
+            }
+            out.push_str("```\n");
+        }
+        out
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
+    }
+
+    /// Writes `check-report.md` and `check-report.json` into `dir` (created if missing).
+    pub fn write(&self, dir: &Path) -> Result<(PathBuf, PathBuf)> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let md = dir.join("check-report.md");
+        let json = dir.join("check-report.json");
+        std::fs::write(&md, self.to_markdown()).with_context(|| format!("cannot write {}", md.display()))?;
+        std::fs::write(&json, self.to_json() + "\n").with_context(|| format!("cannot write {}", json.display()))?;
+        Ok((md, json))
+    }
+}
