@@ -28,6 +28,7 @@ pub fn respond(
 ) -> Pdu<'static> {
     let mut state = device.lock_state();
     let now = device.now();
+    let mut saving = None;
     let stats = &device.stats;
     let result = match request.pdu_type {
         PduType::GetRequest => {
@@ -41,11 +42,16 @@ pub fn respond(
         PduType::GetBulkRequest => get_bulk(device, request, &mut state, now, varbind_budget),
         PduType::SetRequest => {
             bump(&stats.snmp_in_set_requests);
-            set(device, request, permission, &mut state, now)
+            set(device, request, permission, &mut state, now, &mut saving)
         }
         _ => Err((ErrorStatus::GenErr, 0)),
     };
     drop(state);
+    // A SET answers once its state is on disk, or after a short deadline (outside the lock, so
+    // other requests to this PDU go on meanwhile).
+    if let Some(pending) = saving {
+        pending.wait(crate::device::SAVE_WAIT);
+    }
     match result {
         Ok(varbinds) => response(request.request_id, ErrorStatus::NoError, 0, varbinds),
         Err((status, index)) => {
@@ -259,12 +265,15 @@ fn get_bulk(
 }
 
 /// RFC 3416 §4.2.5: check every varbind first; only if all pass, apply them all.
+/// The state write a committed SET started goes to `saving`, for `respond` to wait on once the
+/// state lock is released.
 fn set(
     device: &Device,
     request: &Pdu<'_>,
     permission: Permission,
     state: &mut DeviceState,
     now: std::time::Duration,
+    saving: &mut Option<crate::persist::PendingWrite>,
 ) -> Outcome {
     bump_by(&device.stats.snmp_in_total_set_vars, request.varbinds.len());
     if permission == Permission::ReadOnly {
@@ -307,7 +316,7 @@ fn set(
         apply_outlet_faults(&outlet_faults, before, state, now);
     }
     if !request.varbinds.is_empty() {
-        device.save(state);
+        *saving = device.save(state);
     }
     Ok(request
         .varbinds

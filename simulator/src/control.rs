@@ -130,7 +130,7 @@ impl Control {
             })?),
         };
         let now = device.now();
-        {
+        let pending = {
             let mut state = device.lock_state();
             let count = state.outlets.len();
             let o = usize::try_from(outlet)
@@ -147,7 +147,10 @@ impl Control {
             if let Some(new_name) = &change.name {
                 o.name = new_name.clone();
             }
-            device.save(&state);
+            device.save(&state)
+        };
+        if let Some(p) = pending {
+            p.wait(crate::device::SAVE_WAIT);
         }
         self.outlets(name)?
             .into_iter()

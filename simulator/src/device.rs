@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::engine::{Engine, EngineError};
 use crate::mib::{Access, Cell, EngineObject, MibTree, SystemObject};
 use crate::outlet::{Delays, Outlet, Power, StartupPower};
-use crate::persist::{replace_file, Durability};
+use crate::persist::{replace_file_in_background, PendingWrite};
 use crate::recording::Recording;
 use crate::security::{Community, SecurityError, UserSpec, UserTable};
 use crate::usm::MasterKeyCache;
@@ -142,6 +142,9 @@ struct SavedOutlet {
 
 const STATE_FILE: &str = "outlets.toml";
 
+/// How long a request waits for its state write before answering anyway (see `persist`).
+pub const SAVE_WAIT: Duration = Duration::from_millis(50);
+
 pub struct Device {
     pub name: String,
     pub vendor: &'static dyn VendorProfile,
@@ -263,9 +266,14 @@ impl Device {
                 path: PathBuf::new(),
                 detail,
             })?;
-            let mut state = self.lock_state();
-            *state = fresh;
-            self.save(&state);
+            let pending = {
+                let mut state = self.lock_state();
+                *state = fresh;
+                self.save(&state)
+            };
+            if let Some(p) = pending {
+                p.wait(SAVE_WAIT);
+            }
         }
         Ok(())
     }
@@ -351,11 +359,11 @@ impl Device {
         }
     }
 
-    /// Writes the state file (atomically, safe against a crash of this process; see `persist`).
-    /// A failure is logged, not fatal: the PDU keeps answering, as a real one with a worn flash
-    /// would.
-    pub fn save(&self, state: &DeviceState) {
-        let Some(path) = &self.state_file else { return };
+    /// Queues the state file for writing (atomically, safe against a crash of this process; see
+    /// `persist`); wait on the result before answering. A failure is logged, not fatal: the PDU
+    /// keeps answering, as a real one with a worn flash would.
+    pub fn save(&self, state: &DeviceState) -> Option<PendingWrite> {
+        let path = self.state_file.as_ref()?;
         let saved = SavedState {
             sys_name: state.sys_name.clone(),
             sys_contact: state.sys_contact.clone(),
@@ -374,11 +382,12 @@ impl Device {
                 })
                 .collect(),
         };
-        let result = toml::to_string(&saved)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
-            .and_then(|text| replace_file(path, text.as_bytes(), Durability::ProcessCrash));
-        if let Err(e) = result {
-            tracing::error!(pdu = %self.name, path = %path.display(), "cannot save outlet state: {e}");
+        match toml::to_string(&saved) {
+            Ok(text) => Some(replace_file_in_background(path.clone(), text.into_bytes())),
+            Err(e) => {
+                tracing::error!(pdu = %self.name, path = %path.display(), "cannot save outlet state: {e}");
+                None
+            }
         }
     }
 
@@ -611,7 +620,7 @@ mod persistence_tests {
             o.switch(Power::Off, Duration::ZERO);
             o.delays.on_delay = Duration::from_secs(30);
             o.startup = StartupPower::LastKnown;
-            device.save(&state);
+            device.save(&state).unwrap().wait(Duration::from_secs(10));
         }
         drop(device);
         let again = Device::start(spec(dir.path()), clock).unwrap();

@@ -6,9 +6,12 @@
 //! rename is still atomic and the kernel keeps the data if the process dies, which is what outlet
 //! state needs on the SET path, where an fsync would cost milliseconds per request.
 
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Condvar, Mutex, OnceLock};
+use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Durability {
@@ -49,6 +52,90 @@ pub fn replace_file(path: &Path, contents: &[u8], durability: Durability) -> io:
     Ok(())
 }
 
+/// A write handed to the background writer; `wait` blocks until it is on disk (or a deadline).
+#[derive(Clone)]
+pub struct PendingWrite(Arc<(Mutex<bool>, Condvar)>);
+
+impl PendingWrite {
+    /// Waits until the write is done or `timeout` passes; true when done.
+    pub fn wait(&self, timeout: Duration) -> bool {
+        let (lock, done) = &*self.0;
+        let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
+        let (guard, _) = done.wait_timeout_while(guard, timeout, |finished| !*finished).unwrap_or_else(|p| p.into_inner());
+        *guard
+    }
+
+    fn finish(&self) {
+        let (lock, done) = &*self.0;
+        *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        done.notify_all();
+    }
+}
+
+struct Job {
+    path: PathBuf,
+    contents: Vec<u8>,
+    done: PendingWrite,
+}
+
+/// Replaces `path` with `contents` (`Durability::ProcessCrash`) on the process's one state-writer
+/// thread. A request waits for it with a short deadline: normally the file is written before the
+/// answer leaves, but a file system stall (a journal commit can hold a create or rename for most
+/// of a second) delays the write, not the answer. Several writes of one file queued at once
+/// collapse into the last.
+pub fn replace_file_in_background(path: PathBuf, contents: Vec<u8>) -> PendingWrite {
+    let done = PendingWrite(Arc::new((Mutex::new(false), Condvar::new())));
+    let job = Job { path, contents, done: done.clone() };
+    if let Err(unsent) = writer().send(job) {
+        // The writer is gone (it never is, short of a panic there): write here instead.
+        let job = unsent.0;
+        if let Err(e) = replace_file(&job.path, &job.contents, Durability::ProcessCrash) {
+            tracing::error!(path = %job.path.display(), "cannot save state: {e}");
+        }
+        job.done.finish();
+    }
+    done
+}
+
+/// Waits (up to `timeout`) until every background write queued so far is on disk: at shutdown.
+pub fn flush_background_writes(timeout: Duration) -> bool {
+    let Some(sender) = WRITER.get() else { return true };
+    let done = PendingWrite(Arc::new((Mutex::new(false), Condvar::new())));
+    let barrier = Job { path: PathBuf::new(), contents: Vec::new(), done: done.clone() };
+    sender.send(barrier).is_ok() && done.wait(timeout)
+}
+
+static WRITER: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
+
+fn writer() -> &'static mpsc::Sender<Job> {
+    WRITER.get_or_init(|| {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let spawned = std::thread::Builder::new().name("pdusim-state-writer".into()).spawn(move || {
+            while let Ok(first) = receiver.recv() {
+                let mut jobs = vec![first];
+                jobs.extend(receiver.try_iter());
+                // Only the newest contents of each file matter.
+                let mut newest: HashMap<&Path, &[u8]> = HashMap::new();
+                for job in jobs.iter().filter(|j| !j.path.as_os_str().is_empty()) {
+                    newest.insert(&job.path, &job.contents);
+                }
+                for (path, contents) in newest {
+                    if let Err(e) = replace_file(path, contents, Durability::ProcessCrash) {
+                        tracing::error!(path = %path.display(), "cannot save state: {e}");
+                    }
+                }
+                for job in &jobs {
+                    job.done.finish();
+                }
+            }
+        });
+        if let Err(e) = spawned {
+            tracing::error!("cannot start the state writer thread ({e}): state will be written by requests");
+        }
+        sender
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +152,18 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, vec![std::ffi::OsString::from("state.toml")]);
+    }
+
+    #[test]
+    fn background_writes_land_in_order_and_flush_waits_for_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("outlets.toml");
+        let mut last = None;
+        for n in 0..50 {
+            last = Some(replace_file_in_background(path.clone(), format!("n = {n}").into_bytes()));
+        }
+        assert!(last.unwrap().wait(Duration::from_secs(10)));
+        assert!(flush_background_writes(Duration::from_secs(10)));
+        assert_eq!(fs::read_to_string(&path).unwrap(), "n = 49");
     }
 }

@@ -255,7 +255,7 @@ fn run_serve(args: ServeArgs) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
     let control = Control::new(launched.devices.clone());
     let control_addr = args.control;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let salts = Arc::new(SaltSource::new());
         let mut tasks = tokio::task::JoinSet::new();
         if let Some(addr) = control_addr {
@@ -280,7 +280,10 @@ fn run_serve(args: ServeArgs) -> Result<()> {
                 Err(e) => Err(anyhow::Error::new(e).context("a listener failed")),
             },
         }
-    })
+    });
+    // Outlet state queued by the last requests reaches the disk before the process ends.
+    pdusim::persist::flush_background_writes(std::time::Duration::from_secs(5));
+    served
 }
 
 /// Above this many PDUs, one summary line replaces the per-PDU banners.
