@@ -37,7 +37,8 @@ pub enum Command {
     DelayedOn,
     /// Off after the outlet's off-delay.
     DelayedOff,
-    /// Off after the off-delay, then on after the reboot duration.
+    /// PowerNet-MIB's delayedReboot: a delayed off (the off-delay), the reboot duration, then a
+    /// delayed on (the on-delay).
     DelayedReboot,
     /// Drop whatever is pending; the outlet stays as it is now.
     Cancel,
@@ -161,7 +162,10 @@ impl Outlet {
             }
             Command::DelayedOn => self.schedule([step(now, d.on_delay, Power::On), None], now),
             Command::DelayedOff => self.schedule([step(now, d.off_delay, Power::Off), None], now),
-            Command::DelayedReboot => self.reboot_after(d.off_delay, d.reboot, now),
+            Command::DelayedReboot => {
+                let off_for = d.reboot.checked_add(d.on_delay).unwrap_or(Delays::NEVER);
+                self.reboot_after(d.off_delay, off_for, now)
+            }
             Command::Cancel => self.pending = [None, None],
         }
     }
@@ -304,7 +308,9 @@ mod tests {
         assert_eq!(o.power(secs(1)), Power::On);
         assert_eq!(o.pending(secs(1)), Some(PendingKind::Reboot));
         assert_eq!(o.power(secs(3)), Power::Off);
-        assert_eq!(o.power(secs(7)), Power::On);
+        // Off at 2 s (off-delay), then the 5 s reboot duration and the 3 s on-delay.
+        assert_eq!(o.power(secs(9)), Power::Off);
+        assert_eq!(o.power(secs(10)), Power::On);
     }
 
     #[test]
@@ -347,7 +353,7 @@ mod tests {
         let mut o = outlet();
         o.command(Command::DelayedReboot, secs(0));
         assert_eq!(o.next_step(secs(1)), Some(Step { at: secs(2), power: Power::Off }));
-        assert_eq!(o.next_step(secs(3)), Some(Step { at: secs(7), power: Power::On }));
-        assert_eq!(o.next_step(secs(7)), None);
+        assert_eq!(o.next_step(secs(3)), Some(Step { at: secs(10), power: Power::On }));
+        assert_eq!(o.next_step(secs(10)), None);
     }
 }

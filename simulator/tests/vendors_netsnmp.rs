@@ -7,9 +7,6 @@
 //! One `#[test]` per vendor (plus one APC consistency test per APC profile) so libtest runs them
 //! in parallel. Checks are soft: a vendor's test runs all its items, then fails listing every
 //! mismatch, and a vendor × item table is written to stderr once all of them have run.
-//!
-//! Assertions marked `SIMULATOR BUG` fail against the simulator as it is: they state what the
-//! vendor MIB (or VENDORS.md) says, and are kept so the bug stays visible until it is fixed.
 
 mod common;
 
@@ -27,8 +24,18 @@ use common::{parse_number, Sec, Sim};
 // ---------------------------------------------------------------------------------------------
 
 const ITEMS: [&str; 12] = [
-    "on", "off", "cycle", "delayed", "pending", "cancel", "badValue", "readBack", "names",
-    "count", "metering", "consistency",
+    "on",
+    "off",
+    "cycle",
+    "delayed",
+    "pending",
+    "cancel",
+    "badValue",
+    "readBack",
+    "names",
+    "count",
+    "metering",
+    "consistency",
 ];
 /// How many tests report a row (11 vendor tests + 2 APC consistency tests).
 const REPORTERS: usize = 13;
@@ -75,6 +82,8 @@ struct Run {
     marks: BTreeMap<&'static str, Mark>,
     failures: Vec<String>,
     notes: Vec<String>,
+    /// Set by `finish`, whose own panic is not an unexpected one.
+    finished: bool,
 }
 
 impl Run {
@@ -86,6 +95,7 @@ impl Run {
             marks: BTreeMap::new(),
             failures: Vec::new(),
             notes: Vec::new(),
+            finished: false,
         }
     }
 
@@ -109,12 +119,31 @@ impl Run {
             .push(format!("[{} / {}] {msg}", self.vendor, self.item));
     }
 
+    /// After a timeout: is the agent still running, and what did it print?
+    fn diagnose(&mut self, tool_stderr: &str) -> String {
+        if !tool_stderr.contains("Timeout") {
+            return String::new();
+        }
+        let running = self.sim.is_running();
+        format!(
+            "agent {} on port {}; its stderr:\n{}",
+            if running { "still running" } else { "EXITED" },
+            self.sim.port,
+            self.sim.stderr()
+        )
+    }
+
     /// GETs several objects in one request: their printed values, in order.
     fn get_values(&mut self, oids: &[&str]) -> Option<Vec<String>> {
         let out = self.sim.get(&ro(), oids);
         let vbs = out.varbinds();
         if !out.ok() || !out.stderr.trim().is_empty() || vbs.len() != oids.len() {
-            self.fail(format!("GET failed: {}\n{}", out.cmdline, out.describe()));
+            let diag = self.diagnose(&out.stderr);
+            self.fail(format!(
+                "GET failed: {}\n{}{diag}",
+                out.cmdline,
+                out.describe()
+            ));
             return None;
         }
         Some(vbs.into_iter().map(|(_, v)| v).collect())
@@ -253,10 +282,7 @@ impl Run {
         let mut last = None;
         loop {
             let out = self.sim.get(&ro(), &[oid]);
-            let n = out
-                .varbinds()
-                .first()
-                .and_then(|(_, v)| parse_number(v));
+            let n = out.varbinds().first().and_then(|(_, v)| parse_number(v));
             if let Some(n) = n {
                 if wants.contains(&n) {
                     return Some(Instant::now());
@@ -297,7 +323,8 @@ impl Run {
     }
 
     /// Fails the test with every mismatch found.
-    fn finish(self) {
+    fn finish(mut self) {
+        self.finished = true;
         for note in &self.notes {
             eprintln!("note: {note}");
         }
@@ -314,7 +341,7 @@ impl Run {
 
 impl Drop for Run {
     fn drop(&mut self) {
-        if thread::panicking() {
+        if thread::panicking() && !self.finished {
             // An unexpected panic: whatever item was under way did not pass.
             self.marks.insert(self.item, Mark::Fail);
         }
@@ -399,7 +426,11 @@ fn raritan_px2() {
 
     // Cycle first, so its period runs while the rest is checked.
     r.item("cycle");
-    r.is(".1.3.6.1.4.1.13742.6.3.5.3.1.12.1.3", 1, "outletPowerCyclingPowerOffPeriod");
+    r.is(
+        ".1.3.6.1.4.1.13742.6.3.5.3.1.12.1.3",
+        1,
+        "outletPowerCyclingPowerOffPeriod",
+    );
     let t = Instant::now();
     r.set(&o(op, 3), 2);
     r.during(t, SHORT, &o(st, 3), &[8], "off during the cycle");
@@ -433,7 +464,12 @@ fn raritan_px2() {
     r.set_typed(".1.3.6.1.4.1.13742.6.3.5.3.1.3.1.2", "s", "db-01"); // outletName (rw)
     r.text_is(".1.3.6.1.4.1.13742.6.3.5.3.1.3.1.2", "db-01", "outletName");
     r.text_is(".1.3.6.1.4.1.13742.6.3.5.3.1.2.1.2", "2", "outletLabel"); // read-only
-    r.refused_typed(".1.3.6.1.4.1.13742.6.3.5.3.1.2.1.2", "s", "x", "notWritable");
+    r.refused_typed(
+        ".1.3.6.1.4.1.13742.6.3.5.3.1.2.1.2",
+        "s",
+        "x",
+        "notWritable",
+    );
 
     r.item("cycle");
     r.wait(&o(st, 3), &[7], "on again after the 1 s period");
@@ -459,7 +495,13 @@ fn raritan_px1() {
     let t = Instant::now();
     r.set(&o(op, 3), 2);
     r.item("pending");
-    r.during(t, SHORT, &o(op, 3), &[2], "cycling(2) while the cycle keeps it off");
+    r.during(
+        t,
+        SHORT,
+        &o(op, 3),
+        &[2],
+        "cycling(2) while the cycle keeps it off",
+    );
 
     r.item("off");
     r.is(&o(op, 1), 1, "starts on");
@@ -467,12 +509,22 @@ fn raritan_px1() {
     r.item("readBack");
     r.is(&o(op, 1), 0, "reads off(0)");
     r.item("metering");
-    // SIMULATOR BUG: PDU-MIB meters every outlet — outletCurrent (.4, mA) and
-    // outletActivePower (.7, W) in outletEntry `.1.3.6.1.4.1.13742.4.1.2.2.1` — and the
-    // raritan-px1 profile serves neither (noSuchObject).
-    r.is(".1.3.6.1.4.1.13742.4.1.2.2.1.7.1", 0, "PDU-MIB outletActivePower when off");
-    r.is(".1.3.6.1.4.1.13742.4.1.2.2.1.4.1", 0, "PDU-MIB outletCurrent when off");
-    r.positive(".1.3.6.1.4.1.13742.4.1.2.2.1.7.2", "PDU-MIB outletActivePower when on");
+    // PDU-MIB meters every outlet: outletCurrent (.4, mA) and outletActivePower (.7, W) in
+    // outletEntry `.1.3.6.1.4.1.13742.4.1.2.2.1`.
+    r.is(
+        ".1.3.6.1.4.1.13742.4.1.2.2.1.7.1",
+        0,
+        "PDU-MIB outletActivePower when off",
+    );
+    r.is(
+        ".1.3.6.1.4.1.13742.4.1.2.2.1.4.1",
+        0,
+        "PDU-MIB outletCurrent when off",
+    );
+    r.positive(
+        ".1.3.6.1.4.1.13742.4.1.2.2.1.7.2",
+        "PDU-MIB outletActivePower when on",
+    );
     r.item("on");
     r.set(&o(op, 1), 1);
     r.is(&o(op, 1), 1, "on(1)");
@@ -526,16 +578,37 @@ fn apc_delayed_reboot(r: &mut Run, command: &str, value: i64, outlet: u32) {
     r.item("delayed");
     r.set(&o(R_OFF_TIME, outlet), 1);
     r.set(&o(R_ON_TIME, outlet), 1);
-    r.is(&o(R_REBOOT_DURATION, outlet), 1, "RebootDuration from --power-off-period");
+    r.is(
+        &o(R_REBOOT_DURATION, outlet),
+        1,
+        "RebootDuration from --power-off-period",
+    );
     let t = Instant::now();
     r.set(&o(command, outlet), value);
-    r.during(t, SHORT, &o(R_STATE, outlet), &[1], "still on before PowerOffTime");
-    r.during(t, SHORT, &o(R_PENDING, outlet), &[1], "pending while the delayed reboot runs");
-    if r.wait(&o(R_STATE, outlet), &[2], "delayed reboot: off after PowerOffTime").is_some() {
+    r.during(
+        t,
+        SHORT,
+        &o(R_STATE, outlet),
+        &[1],
+        "still on before PowerOffTime",
+    );
+    r.during(
+        t,
+        SHORT,
+        &o(R_PENDING, outlet),
+        &[1],
+        "pending while the delayed reboot runs",
+    );
+    if r.wait(
+        &o(R_STATE, outlet),
+        &[2],
+        "delayed reboot: off after PowerOffTime",
+    )
+    .is_some()
+    {
         if let Some(back_on) = r.wait(&o(R_STATE, outlet), &[1], "delayed reboot: on again") {
             let took = back_on.duration_since(t);
-            // SIMULATOR BUG: the outlet comes back on after PowerOffTime + RebootDuration
-            // (~2 s), skipping the final delayedOn's PowerOnTime.
+            // PowerNet-MIB: delayedOff, RebootDuration, then delayedOn (PowerOnTime).
             if took < Duration::from_millis(2900) {
                 r.fail(format!(
                     "delayedReboot ({command}.{outlet} = {value}): on again after {:.1} s; \
@@ -550,8 +623,16 @@ fn apc_delayed_reboot(r: &mut Run, command: &str, value: i64, outlet: u32) {
 /// The per-vendor checks of rPDU (and sPDU) common to both APC profiles.
 fn apc_rpdu_items(r: &mut Run, outlets_via_rpdu2: bool) {
     r.item("count");
-    r.is(".1.3.6.1.4.1.318.1.1.4.4.1.0", 8, "sPDUOutletControlTableSize");
-    r.is(".1.3.6.1.4.1.318.1.1.12.1.8.0", 8, "rPDUIdentDeviceNumOutlets");
+    r.is(
+        ".1.3.6.1.4.1.318.1.1.4.4.1.0",
+        8,
+        "sPDUOutletControlTableSize",
+    );
+    r.is(
+        ".1.3.6.1.4.1.318.1.1.12.1.8.0",
+        8,
+        "rPDUIdentDeviceNumOutlets",
+    );
     r.rows(R_STATE, 8, "rPDUOutletStatusOutletState rows");
     r.rows(S_CTL, 8, "sPDUOutletCtl rows");
 
@@ -561,8 +642,20 @@ fn apc_rpdu_items(r: &mut Run, outlets_via_rpdu2: bool) {
     r.set(&o(R_CMD, 3), 3);
     r.during(t, SHORT, &o(R_STATE, 3), &[2], "off during immediateReboot");
     r.item("pending");
-    r.during(t, SHORT, &o(R_PENDING, 3), &[1], "rPDU pending during the reboot");
-    r.during(t, SHORT, &o(S_PENDING, 3), &[1], "sPDU pending during the reboot");
+    r.during(
+        t,
+        SHORT,
+        &o(R_PENDING, 3),
+        &[1],
+        "rPDU pending during the reboot",
+    );
+    r.during(
+        t,
+        SHORT,
+        &o(S_PENDING, 3),
+        &[1],
+        "sPDU pending during the reboot",
+    );
 
     // Delayed on / off through rPDU, with 1 s PowerOnTime / PowerOffTime.
     r.item("delayed");
@@ -571,25 +664,47 @@ fn apc_rpdu_items(r: &mut Run, outlets_via_rpdu2: bool) {
     r.is(&o(R_ON_TIME, 4), 1, "PowerOnTime reads back");
     let t4 = Instant::now();
     r.set(&o(R_CMD, 4), 4); // delayedOn
-    r.during(t4, SHORT, &o(R_STATE, 4), &[2], "still off before PowerOnTime");
+    r.during(
+        t4,
+        SHORT,
+        &o(R_STATE, 4),
+        &[2],
+        "still off before PowerOnTime",
+    );
     r.set(&o(R_OFF_TIME, 5), 1);
     let t5 = Instant::now();
     r.set(&o(R_CMD, 5), 5); // delayedOff
-    r.during(t5, SHORT, &o(R_STATE, 5), &[1], "still on before PowerOffTime");
+    r.during(
+        t5,
+        SHORT,
+        &o(R_STATE, 5),
+        &[1],
+        "still on before PowerOffTime",
+    );
 
     // Pending and cancel, with a delay long enough to see.
     r.item("pending");
     r.set(&o(R_OFF_TIME, 7), 60);
     r.set(&o(R_CMD, 7), 5);
-    r.is(&o(R_PENDING, 7), 1, "rPDUOutletStatusCommandPending during delayedOff");
+    r.is(
+        &o(R_PENDING, 7),
+        1,
+        "rPDUOutletStatusCommandPending during delayedOff",
+    );
     r.is(&o(S_PENDING, 7), 1, "sPDUOutletPending during delayedOff");
     if let Some(p) = r.text(S_MASTER_PENDING) {
         if p.get(24..28) != Some("Yes ") {
-            r.fail(format!("sPDUMasterPending {p:?}: outlet 7 should read \"Yes \""));
+            r.fail(format!(
+                "sPDUMasterPending {p:?}: outlet 7 should read \"Yes \""
+            ));
         }
     }
     r.is(&o(R_STATE, 7), 1, "still on while pending");
-    r.is(&o(R_CMD, 7), 1, "command reads the state (on) while pending");
+    r.is(
+        &o(R_CMD, 7),
+        1,
+        "command reads the state (on) while pending",
+    );
     r.item("cancel");
     r.set(&o(R_CMD, 7), 7); // cancelPendingCommand
     r.is(&o(R_PENDING, 7), 2, "no command pending after cancel");
@@ -616,8 +731,16 @@ fn apc_rpdu_items(r: &mut Run, outlets_via_rpdu2: bool) {
     r.item("readBack");
     r.is(&o(R_CMD, 1), 1, "rPDU command reads 1 when on");
     r.is(&o(S_CTL, 1), 1, "sPDUOutletCtl reads outletOn(1)");
-    r.is(S_MASTER_SWITCH, 6, "sPDUMasterControlSwitch reads noCommand(6)");
-    r.is(R_DEV_COMMAND, 1, "rPDUOutletDevCommand reads noCommandAll(1)");
+    r.is(
+        S_MASTER_SWITCH,
+        6,
+        "sPDUMasterControlSwitch reads noCommand(6)",
+    );
+    r.is(
+        R_DEV_COMMAND,
+        1,
+        "rPDUOutletDevCommand reads noCommandAll(1)",
+    );
 
     r.item("badValue");
     r.refused(&o(R_CMD, 8), 8, "wrongValue");
@@ -635,7 +758,11 @@ fn apc_rpdu_items(r: &mut Run, outlets_via_rpdu2: bool) {
     // Names at start-up (the quick flags give the default config's names): one name per
     // outlet, the same in every table.
     if let Some(first) = r.text(&o(R_CFG_NAME, 6)) {
-        r.text_is(&o(R_CTL_NAME, 6), &first, "rPDUOutletControlOutletName = config name");
+        r.text_is(
+            &o(R_CTL_NAME, 6),
+            &first,
+            "rPDUOutletControlOutletName = config name",
+        );
         r.text_is(&o(S_CTL_NAME, 6), &first, "sPDUOutletCtlName = config name");
     }
     r.set_typed(&o(R_CFG_NAME, 6), "s", "web1");
@@ -670,7 +797,11 @@ fn apc_rpdu2() {
     let r2_reboot = ".1.3.6.1.4.1.318.1.1.26.9.2.1.1.7"; // ...ConfigRebootDuration
     r.item("count");
     r.sys_object_id(".1.3.6.1.4.1.318.1.3.4.6");
-    r.is(".1.3.6.1.4.1.318.1.1.26.9.1.0", 8, "rPDU2OutletSwitchedTableSize");
+    r.is(
+        ".1.3.6.1.4.1.318.1.1.26.9.1.0",
+        8,
+        "rPDU2OutletSwitchedTableSize",
+    );
     r.rows(R2_STATE, 8, "rPDU2 SwitchedStatusState rows");
     apc_rpdu_items(&mut r, true);
 
@@ -683,10 +814,24 @@ fn apc_rpdu2() {
     r.item("readBack");
     r.is(&o(R2_CMD, 2), 2, "rPDU2 command reads 2 when off");
     r.item("metering");
-    r.is(&o(".1.3.6.1.4.1.318.1.1.26.9.4.3.1.7", 2), 0, "MeteredStatusPower when off");
-    r.is(&o(".1.3.6.1.4.1.318.1.1.26.9.4.3.1.6", 2), 0, "MeteredStatusCurrent when off");
-    r.positive(&o(".1.3.6.1.4.1.318.1.1.26.9.4.3.1.7", 1), "MeteredStatusPower when on");
-    r.positive(&o(".1.3.6.1.4.1.318.1.1.26.9.4.3.1.6", 1), "MeteredStatusCurrent when on");
+    r.is(
+        &o(".1.3.6.1.4.1.318.1.1.26.9.4.3.1.7", 2),
+        0,
+        "MeteredStatusPower when off",
+    );
+    r.is(
+        &o(".1.3.6.1.4.1.318.1.1.26.9.4.3.1.6", 2),
+        0,
+        "MeteredStatusCurrent when off",
+    );
+    r.positive(
+        &o(".1.3.6.1.4.1.318.1.1.26.9.4.3.1.7", 1),
+        "MeteredStatusPower when on",
+    );
+    r.positive(
+        &o(".1.3.6.1.4.1.318.1.1.26.9.4.3.1.6", 1),
+        "MeteredStatusCurrent when on",
+    );
     r.item("on");
     r.set(&o(R2_CMD, 2), 1);
     r.is(&o(R2_STATE, 2), 2, "rPDU2 on(2)");
@@ -696,13 +841,29 @@ fn apc_rpdu2() {
     r.item("cycle");
     let t = Instant::now();
     r.set(&o(R2_CMD, 8), 3);
-    r.during(t, SHORT, &o(R2_STATE, 8), &[1], "rPDU2 off during immediateReboot");
-    r.during(t, SHORT, &o(R2_PENDING, 8), &[1], "rPDU2 commandPending(1) during the reboot");
+    r.during(
+        t,
+        SHORT,
+        &o(R2_STATE, 8),
+        &[1],
+        "rPDU2 off during immediateReboot",
+    );
+    r.during(
+        t,
+        SHORT,
+        &o(R2_PENDING, 8),
+        &[1],
+        "rPDU2 commandPending(1) during the reboot",
+    );
     r.wait(&o(R2_STATE, 8), &[2], "rPDU2 on again after RebootDuration");
 
     r.item("pending");
     r.set(&o(r2_on_time, 7), 60);
-    r.is(&o(R_ON_TIME, 7), 60, "one PowerOnTime across rPDU and rPDU2");
+    r.is(
+        &o(R_ON_TIME, 7),
+        60,
+        "one PowerOnTime across rPDU and rPDU2",
+    );
     r.set(&o(R2_CMD, 7), 2);
     r.set(&o(R2_CMD, 7), 5); // delayedOn
     r.is(&o(R2_PENDING, 7), 1, "rPDU2 commandPending(1)");
@@ -710,7 +871,11 @@ fn apc_rpdu2() {
     r.is(&o(R2_STATE, 7), 1, "still off(1)");
     r.item("cancel");
     r.set(&o(R2_CMD, 7), 8);
-    r.is(&o(R2_PENDING, 7), 2, "rPDU2 noCommandPending(2) after cancel");
+    r.is(
+        &o(R2_PENDING, 7),
+        2,
+        "rPDU2 noCommandPending(2) after cancel",
+    );
     r.is(&o(R2_STATE, 7), 1, "still off after cancel");
     r.set(&o(R2_CMD, 7), 1);
 
@@ -719,8 +884,18 @@ fn apc_rpdu2() {
     r.set(&o(R2_CMD, 5), 2);
     let t5 = Instant::now();
     r.set(&o(R2_CMD, 5), 5);
-    r.during(t5, SHORT, &o(R2_PENDING, 5), &[1], "rPDU2 pending during delayedOn");
-    r.wait(&o(R2_STATE, 5), &[2], "rPDU2 delayedOn: on after PowerOnTime");
+    r.during(
+        t5,
+        SHORT,
+        &o(R2_PENDING, 5),
+        &[1],
+        "rPDU2 pending during delayedOn",
+    );
+    r.wait(
+        &o(R2_STATE, 5),
+        &[2],
+        "rPDU2 delayedOn: on after PowerOnTime",
+    );
     r.is(&o(R2_PENDING, 5), 2, "rPDU2 no pending once on");
 
     r.item("badValue");
@@ -732,7 +907,11 @@ fn apc_rpdu2() {
 
     r.item("names");
     r.set_typed(&o(R2_CFG_NAME, 4), "s", "db-01");
-    r.text_is(&o(R_CFG_NAME, 4), "db-01", "rPDU config name after an rPDU2 write");
+    r.text_is(
+        &o(R_CFG_NAME, 4),
+        "db-01",
+        "rPDU config name after an rPDU2 write",
+    );
     r.text_is(&o(S_CTL_NAME, 4), "db-01", "sPDU name after an rPDU2 write");
     r.refused_typed(&o(R2_CFG_NAME, 4), "s", &"x".repeat(24), "wrongLength");
 
@@ -771,7 +950,9 @@ fn apc_views_agree(r: &mut Run, rpdu2: bool, after: &str) {
     let at = |col: usize, n: usize| nums[col * 8 + n];
     let mut bad = Vec::new();
     if master.len() != 32 {
-        bad.push(format!("sPDUMasterState {master:?} is not 4 chars × 8 outlets"));
+        bad.push(format!(
+            "sPDUMasterState {master:?} is not 4 chars × 8 outlets"
+        ));
     }
     for n in 0..8 {
         let on = at(0, n) == 1;
@@ -845,7 +1026,9 @@ fn apc_wait_settled(r: &mut Run, after: &str) {
             return;
         }
         if Instant::now() >= end {
-            r.fail(format!("after {after}: commands still pending: {pending:?}"));
+            r.fail(format!(
+                "after {after}: commands still pending: {pending:?}"
+            ));
             return;
         }
         thread::sleep(Duration::from_millis(100));
@@ -902,15 +1085,31 @@ fn apc_consistency(vendor: &'static str, rpdu2: bool) {
         r.is(&o(R_PENDING, 7), 1, "rPDU2 delayedOff pending in rPDU");
     }
     r.set(R_DEV_COMMAND, 8); // cancelAllPendingCommands
-    apc_views_agree(&mut r, rpdu2, "rPDUOutletDevCommand cancelAllPendingCommands");
-    r.is(&o(R_PENDING, 7), 2, "cancelled through rPDUOutletDevCommand");
-    r.is(R_DEV_COMMAND, 1, "rPDUOutletDevCommand reads noCommandAll(1)");
+    apc_views_agree(
+        &mut r,
+        rpdu2,
+        "rPDUOutletDevCommand cancelAllPendingCommands",
+    );
+    r.is(
+        &o(R_PENDING, 7),
+        2,
+        "cancelled through rPDUOutletDevCommand",
+    );
+    r.is(
+        R_DEV_COMMAND,
+        1,
+        "rPDUOutletDevCommand reads noCommandAll(1)",
+    );
 
     // The master switch and the device command.
     r.set(S_MASTER_SWITCH, 3); // turnAllOffNow
     apc_views_agree(&mut r, rpdu2, "sPDUMasterControlSwitch turnAllOffNow");
     apc_expect_states(&mut r, [2; 8], "turnAllOffNow");
-    r.is(S_MASTER_SWITCH, 6, "sPDUMasterControlSwitch reads noCommand(6)");
+    r.is(
+        S_MASTER_SWITCH,
+        6,
+        "sPDUMasterControlSwitch reads noCommand(6)",
+    );
     r.set(S_MASTER_SWITCH, 1); // turnAllOnNow
     apc_views_agree(&mut r, rpdu2, "sPDUMasterControlSwitch turnAllOnNow");
     apc_expect_states(&mut r, [1; 8], "turnAllOnNow");
@@ -967,27 +1166,53 @@ fn eaton_epdu() {
     // Reboot now: off (pendingOn) for outletControlRebootOffTime, then on.
     r.item("cycle");
     // outletControlRebootOffTime (EATON-EPDU-MIB outletControlEntry 8), from --power-off-period.
-    r.is(".1.3.6.1.4.1.534.6.6.7.6.6.1.8.0.3", 1, "outletControlRebootOffTime");
+    r.is(
+        ".1.3.6.1.4.1.534.6.6.7.6.6.1.8.0.3",
+        1,
+        "outletControlRebootOffTime",
+    );
     let t = Instant::now();
     r.set(&o(reboot, 3), 0);
     r.item("pending");
-    r.during(t, SHORT, &o(status, 3), &[3], "pendingOn(3) while the reboot keeps it off");
+    r.during(
+        t,
+        SHORT,
+        &o(status, 3),
+        &[3],
+        "pendingOn(3) while the reboot keeps it off",
+    );
 
     // labgrid's on: 1 (one second): pendingOn(3) with a countdown, then on(1).
     r.item("delayed");
     r.set(&o(off, 4), 0);
     let t4 = Instant::now();
     r.set(&o(on, 4), 1);
-    r.during(t4, SHORT, &o(status, 4), &[3], "pendingOn(3) during OnCmd = 1");
+    r.during(
+        t4,
+        SHORT,
+        &o(status, 4),
+        &[3],
+        "pendingOn(3) during OnCmd = 1",
+    );
     r.during(t4, SHORT, &o(on, 4), &[0, 1], "OnCmd counts down");
     let t5 = Instant::now();
     r.set(&o(off, 5), 1);
-    r.during(t5, SHORT, &o(status, 5), &[2], "pendingOff(2) during OffCmd = 1");
+    r.during(
+        t5,
+        SHORT,
+        &o(status, 5),
+        &[2],
+        "pendingOff(2) during OffCmd = 1",
+    );
 
     r.item("pending");
     r.set(&o(off, 7), 300);
     r.is(&o(status, 7), 2, "pendingOff(2)");
-    r.is_in(&o(off, 7), &(290..=300).collect::<Vec<_>>(), "OffCmd countdown");
+    r.is_in(
+        &o(off, 7),
+        &(290..=300).collect::<Vec<_>>(),
+        "OffCmd countdown",
+    );
     r.is(&o(on, 7), -1, "OnCmd reads -1: no on pending");
     r.item("cancel");
     r.set(&o(on, 7), -1);
@@ -1003,7 +1228,11 @@ fn eaton_epdu() {
     r.item("readBack");
     r.is(&o(off, 1), -1, "OffCmd reads -1 when nothing is pending");
     r.is(&o(on, 1), -1, "OnCmd reads -1 when nothing is pending");
-    r.is(&o(reboot, 1), -1, "RebootCmd reads -1 when nothing is pending");
+    r.is(
+        &o(reboot, 1),
+        -1,
+        "RebootCmd reads -1 when nothing is pending",
+    );
     r.item("metering");
     r.is(&o(watts, 1), 0, "outletWatts when off");
     r.is(&o(current, 1), 0, "outletCurrent when off");
@@ -1025,7 +1254,11 @@ fn eaton_epdu() {
     r.refused_typed(&o(name, 2), "s", "", "wrongLength"); // SIZE(1..31)
 
     r.item("cycle");
-    r.wait(&o(status, 3), &[1], "on(1) after outletControlRebootOffTime");
+    r.wait(
+        &o(status, 3),
+        &[1],
+        "on(1) after outletControlRebootOffTime",
+    );
     r.is(&o(reboot, 3), -1, "RebootCmd reads -1 once done");
     r.item("delayed");
     r.wait(&o(status, 4), &[1], "OnCmd = 1: on after a second");
@@ -1034,7 +1267,13 @@ fn eaton_epdu() {
     // A delayed reboot, watched as it runs: pendingOff, then off (pendingOn), then on.
     let t6 = Instant::now();
     r.set(&o(reboot, 6), 1);
-    r.during(t6, SHORT, &o(status, 6), &[2], "pendingOff(2) before RebootCmd = 1 acts");
+    r.during(
+        t6,
+        SHORT,
+        &o(status, 6),
+        &[2],
+        "pendingOff(2) before RebootCmd = 1 acts",
+    );
     r.during(t6, SHORT, &o(reboot, 6), &[0, 1], "RebootCmd counts down");
     r.wait(&o(status, 6), &[0, 3], "RebootCmd = 1: off after a second");
     r.wait(&o(status, 6), &[1], "RebootCmd = 1: on again");
@@ -1065,9 +1304,21 @@ fn sentry3() {
     r.item("cycle");
     let t = Instant::now();
     r.set(&o(&action, 3), 3);
-    r.during(t, SHORT, &o(&status, 3), &[0, 3], "not on during the reboot");
+    r.during(
+        t,
+        SHORT,
+        &o(&status, 3),
+        &[0, 3],
+        "not on during the reboot",
+    );
     r.item("pending");
-    r.during(t, SHORT, &o(&control_state, 3), &[8], "outletControlState reboot(8)");
+    r.during(
+        t,
+        SHORT,
+        &o(&control_state, 3),
+        &[8],
+        "outletControlState reboot(8)",
+    );
 
     r.item("off");
     r.is(&o(&status, 1), 1, "starts on");
@@ -1097,7 +1348,11 @@ fn sentry3() {
 
     r.item("cycle");
     r.wait(&o(&status, 3), &[1], "on(1) after the period");
-    r.is(&o(&control_state, 3), 5, "outletControlState on(5) after the cycle");
+    r.is(
+        &o(&control_state, 3),
+        5,
+        "outletControlState on(5) after the cycle",
+    );
     r.finish();
 }
 
@@ -1112,8 +1367,8 @@ fn sentry4() {
     let state = ".1.3.6.1.4.1.1718.4.1.8.3.1.1.1.1"; // st4OutletState on(1) off(2)
     let control_state = ".1.3.6.1.4.1.1718.4.1.8.5.1.1.1.1"; // off(10) on(11) reboot(12)
     let action = ".1.3.6.1.4.1.1718.4.1.8.5.1.2.1.1"; // none(0) on(1) off(2) reboot(3) queue*
-    // st4OutletCurrent / st4OutletActivePower (Sentry4-MIB st4OutletMonitorEntry 3 and 7), as
-    // the sentry4 profile's test quotes them.
+                                                      // st4OutletCurrent / st4OutletActivePower (Sentry4-MIB st4OutletMonitorEntry 3 and 7), as
+                                                      // the sentry4 profile's test quotes them.
     let current = ".1.3.6.1.4.1.1718.4.1.8.3.1.3.1.1";
     let power = ".1.3.6.1.4.1.1718.4.1.8.3.1.7.1.1";
     // st4OutletQueueControl (Sentry4-MIB st4OutletCommonControl 1): clear(0) commit(1).
@@ -1124,7 +1379,11 @@ fn sentry4() {
     r.sys_object_id(".1.3.6.1.4.1.1718.4");
     // st4InputCordOutletCount (Sentry4-MIB st4InputCordConfigEntry 24), as quoted by the
     // sentry4 profile's test.
-    r.is(".1.3.6.1.4.1.1718.4.1.3.2.1.24.1.1", 8, "st4InputCordOutletCount");
+    r.is(
+        ".1.3.6.1.4.1.1718.4.1.3.2.1.24.1.1",
+        8,
+        "st4InputCordOutletCount",
+    );
     r.rows(state, 8, "st4OutletState rows");
 
     r.item("cycle");
@@ -1132,7 +1391,13 @@ fn sentry4() {
     r.set(&o(action, 3), 3);
     r.during(t, SHORT, &o(state, 3), &[2], "off during the reboot");
     r.item("pending");
-    r.during(t, SHORT, &o(control_state, 3), &[12], "st4OutletControlState reboot(12)");
+    r.during(
+        t,
+        SHORT,
+        &o(control_state, 3),
+        &[12],
+        "st4OutletControlState reboot(12)",
+    );
 
     r.item("off");
     r.is(&o(state, 1), 1, "starts on");
@@ -1157,7 +1422,11 @@ fn sentry4() {
     r.set(&o(action, 6), 5);
     r.item("pending");
     r.is(&o(state, 5), 1, "a queued off does not act before commit");
-    r.is(queue, 1, "st4OutletQueueControl reads commit(1) while actions are queued");
+    r.is(
+        queue,
+        1,
+        "st4OutletQueueControl reads commit(1) while actions are queued",
+    );
     r.item("delayed");
     r.set(queue, 1);
     r.is(&o(state, 5), 2, "queued off done on commit");
@@ -1181,7 +1450,11 @@ fn sentry4() {
 
     r.item("cycle");
     r.wait(&o(state, 3), &[1], "on(1) after the period");
-    r.is(&o(control_state, 3), 11, "st4OutletControlState on(11) after the cycle");
+    r.is(
+        &o(control_state, 3),
+        11,
+        "st4OutletControlState on(11) after the cycle",
+    );
     r.finish();
 }
 
@@ -1195,9 +1468,9 @@ fn cyberpower_epdu() {
     let cmd = ".1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4"; // ePDUOutletControlOutletCommand
     let ctl_name = ".1.3.6.1.4.1.3808.1.1.3.3.3.1.1.2"; // ePDUOutletControlOutletName
     let state = ".1.3.6.1.4.1.3808.1.1.3.3.5.1.1.4"; // ePDUOutletStatusOutletState on(1) off(2)
-    // CPS-MIB objects VENDORS.md does not list; CPS-MIB numbers them as PowerNet-MIB's rPDU
-    // (whose OIDs VENDORS.md does list), and the cyberpower profile's test quotes .3.4.1.1.2,
-    // .3.5.1.1.5 and .3.5.1.1.8:
+                                                     // CPS-MIB objects VENDORS.md does not list; CPS-MIB numbers them as PowerNet-MIB's rPDU
+                                                     // (whose OIDs VENDORS.md does list), and the cyberpower profile's test quotes .3.4.1.1.2,
+                                                     // .3.5.1.1.5 and .3.5.1.1.8:
     let cfg_name = ".1.3.6.1.4.1.3808.1.1.3.3.4.1.1.2"; // ePDUOutletConfigOutletName (rw)
     let on_time = ".1.3.6.1.4.1.3808.1.1.3.3.4.1.1.4"; // ePDUOutletConfigPowerOnTime
     let off_time = ".1.3.6.1.4.1.3808.1.1.3.3.4.1.1.5"; // ePDUOutletConfigPowerOffTime
@@ -1208,7 +1481,11 @@ fn cyberpower_epdu() {
 
     r.item("count");
     r.sys_object_id(".1.3.6.1.4.1.3808.1.1.3");
-    r.is(".1.3.6.1.4.1.3808.1.1.3.1.8.0", 8, "ePDUIdentDeviceNumOutlets");
+    r.is(
+        ".1.3.6.1.4.1.3808.1.1.3.1.8.0",
+        8,
+        "ePDUIdentDeviceNumOutlets",
+    );
     r.rows(state, 8, "ePDUOutletStatusOutletState rows");
 
     r.item("cycle");
@@ -1216,18 +1493,36 @@ fn cyberpower_epdu() {
     r.set(&o(cmd, 3), 3);
     r.during(t, SHORT, &o(state, 3), &[2], "off during immediateReboot");
     r.item("pending");
-    r.during(t, SHORT, &o(pending, 3), &[1], "pending(1) during the reboot");
+    r.during(
+        t,
+        SHORT,
+        &o(pending, 3),
+        &[1],
+        "pending(1) during the reboot",
+    );
 
     r.item("delayed");
     r.set(&o(cmd, 4), 2);
     r.set(&o(on_time, 4), 1);
     let t4 = Instant::now();
     r.set(&o(cmd, 4), 4); // delayedOn
-    r.during(t4, SHORT, &o(state, 4), &[2], "still off before PowerOnTime");
+    r.during(
+        t4,
+        SHORT,
+        &o(state, 4),
+        &[2],
+        "still off before PowerOnTime",
+    );
     r.set(&o(off_time, 5), 1);
     let t5 = Instant::now();
     r.set(&o(cmd, 5), 5); // delayedOff
-    r.during(t5, SHORT, &o(state, 5), &[1], "still on before PowerOffTime");
+    r.during(
+        t5,
+        SHORT,
+        &o(state, 5),
+        &[1],
+        "still on before PowerOffTime",
+    );
 
     r.item("pending");
     r.set(&o(off_time, 7), 60);
@@ -1279,7 +1574,13 @@ fn cyberpower_epdu() {
     let t6 = Instant::now();
     r.set(&o(cmd, 6), 6); // delayedReboot
     r.during(t6, SHORT, &o(state, 6), &[1], "on before PowerOffTime");
-    r.during(t6, SHORT, &o(pending, 6), &[1], "pending(1) during delayedReboot");
+    r.during(
+        t6,
+        SHORT,
+        &o(pending, 6),
+        &[1],
+        "pending(1) during delayedReboot",
+    );
     r.wait(&o(state, 6), &[2], "delayedReboot: off after PowerOffTime");
     r.wait(&o(state, 6), &[1], "delayedReboot: on again");
     r.finish();
@@ -1296,15 +1597,19 @@ fn tripplite_pdu() {
     let name = format!("{entry}.2.1");
     let state = format!("{entry}.4.1"); // tlpPduOutletState unknown(0) off(1) on(2)
     let cmd = format!("{entry}.6.1"); // tlpPduOutletCommand idle(0) turnOff(1) turnOn(2) cycle(3)
-    // tlpPduOutletCurrent / tlpPduOutletPower (TRIPPLITE-PRODUCTS tlpPduOutletEntry 8 and 9),
-    // as the tripplite profile's test quotes them.
+                                      // tlpPduOutletCurrent / tlpPduOutletPower (TRIPPLITE-PRODUCTS tlpPduOutletEntry 8 and 9),
+                                      // as the tripplite profile's test quotes them.
     let current = format!("{entry}.8.1");
     let power = format!("{entry}.9.1");
     r.not_applicable(&["delayed", "pending", "cancel", "consistency"]);
 
     r.item("count");
     r.sys_object_id(".1.3.6.1.4.1.850.1.1.1");
-    r.is(".1.3.6.1.4.1.850.1.1.3.2.1.2.1.4.1", 8, "tlpPduOutletNumOutlets");
+    r.is(
+        ".1.3.6.1.4.1.850.1.1.3.2.1.2.1.4.1",
+        8,
+        "tlpPduOutletNumOutlets",
+    );
     r.rows(&state, 8, "tlpPduOutletState rows");
 
     r.item("cycle");
@@ -1327,7 +1632,11 @@ fn tripplite_pdu() {
     r.set(&o(&cmd, 1), 2);
     r.is(&o(&state, 1), 2, "on(2)");
     r.item("readBack");
-    r.is(&o(&cmd, 1), 0, "tlpPduOutletCommand reads idle(0) when on too");
+    r.is(
+        &o(&cmd, 1),
+        0,
+        "tlpPduOutletCommand reads idle(0) when on too",
+    );
 
     r.item("badValue");
     r.refused(&o(&cmd, 8), 4, "wrongValue");
@@ -1361,8 +1670,8 @@ fn vertiv_geist() {
     let off_delay = format!("{entry}.9"); // pduOutletSwitchOffDelay
     let reboot_delay = format!("{entry}.10"); // pduOutletSwitchRebootDelay
     let hold = format!("{entry}.11"); // pduOutletSwitchRebootHoldDelay (off time of a reboot)
-    // pduOutletMeterTable (VERTIV-V5-MIB .21239.5.2.3.6): pduOutletMeterCurrent (.8, centiamps)
-    // and pduOutletMeterRealPower (.12, W).
+                                      // pduOutletMeterTable (VERTIV-V5-MIB .21239.5.2.3.6): pduOutletMeterCurrent (.8, centiamps)
+                                      // and pduOutletMeterRealPower (.12, W).
     let meter_power = ".1.3.6.1.4.1.21239.5.2.3.6.1.12";
     let meter_current = ".1.3.6.1.4.1.21239.5.2.3.6.1.8";
     r.not_applicable(&["consistency"]);
@@ -1373,11 +1682,21 @@ fn vertiv_geist() {
     r.rows(&ctl, 8, "pduOutletSwitchControl rows");
 
     r.item("cycle");
-    r.is(&o(&hold, 3), 1, "pduOutletSwitchRebootHoldDelay from --power-off-period");
+    r.is(
+        &o(&hold, 3),
+        1,
+        "pduOutletSwitchRebootHoldDelay from --power-off-period",
+    );
     let t = Instant::now();
     r.set(&o(&ctl, 3), 6); // reboot
     r.item("pending");
-    r.during(t, SHORT, &o(&state, 3), &[6], "rebootOff(6) during the reboot");
+    r.during(
+        t,
+        SHORT,
+        &o(&state, 3),
+        &[6],
+        "rebootOff(6) during the reboot",
+    );
 
     r.item("delayed");
     r.set(&o(&ctl, 4), 4);
@@ -1386,19 +1705,35 @@ fn vertiv_geist() {
     let t4 = Instant::now();
     r.set(&o(&ctl, 4), 3); // onAfterDelay
     r.item("pending");
-    r.during(t4, SHORT, &o(&state, 4), &[4], "off2on(4) during onAfterDelay");
+    r.during(
+        t4,
+        SHORT,
+        &o(&state, 4),
+        &[4],
+        "off2on(4) during onAfterDelay",
+    );
     r.item("delayed");
     r.set(&o(&off_delay, 5), 1);
     let t5 = Instant::now();
     r.set(&o(&ctl, 5), 5); // offAfterDelay
     r.item("pending");
-    r.during(t5, SHORT, &o(&state, 5), &[3], "on2off(3) during offAfterDelay");
+    r.during(
+        t5,
+        SHORT,
+        &o(&state, 5),
+        &[3],
+        "on2off(3) during offAfterDelay",
+    );
 
     r.item("pending");
     r.set(&o(&off_delay, 7), 60);
     r.set(&o(&ctl, 7), 5);
     r.is(&o(&state, 7), 3, "on2off(3)");
-    r.is_in(&o(&time_to_action, 7), &(50..=60).collect::<Vec<_>>(), "pduOutletSwitchTimeToAction");
+    r.is_in(
+        &o(&time_to_action, 7),
+        &(50..=60).collect::<Vec<_>>(),
+        "pduOutletSwitchTimeToAction",
+    );
     r.item("cancel");
     r.set(&o(&ctl, 7), 1); // cancel
     r.is(&o(&state, 7), 1, "on(1) after cancel");
@@ -1414,7 +1749,11 @@ fn vertiv_geist() {
     r.set(&o(&ctl, 1), 2);
     r.is(&o(&state, 1), 1, "on(1)");
     r.item("readBack");
-    r.is(&o(&ctl, 1), 8, "pduOutletSwitchControl reads none(8) when on too");
+    r.is(
+        &o(&ctl, 1),
+        8,
+        "pduOutletSwitchControl reads none(8) when on too",
+    );
 
     r.item("badValue");
     r.refused(&o(&ctl, 8), 9, "wrongValue");
@@ -1424,16 +1763,13 @@ fn vertiv_geist() {
 
     r.item("names");
     r.text(&o(&name, 2)); // readable
-    // SIMULATOR BUG: VERTIV-V5-MIB pduOutletSwitchName (.2) is read-only (the device's own
-    // name for the outlet); the user-settable text is pduOutletSwitchLabel (.3, read-write,
-    // SIZE(0..25)). The profile makes .2 writable and serves no .3.
+                          // VERTIV-V5-MIB pduOutletSwitchName (.2) is read-only (the device's own name for the
+                          // outlet); the user-settable text is pduOutletSwitchLabel (.3, read-write, SIZE(0..25)).
     r.refused_typed(&o(&name, 2), "s", "nas", "notWritable");
     r.set_typed(&o(&label, 2), "s", "nas");
     r.text_is(&o(&label, 2), "nas", "pduOutletSwitchLabel");
 
     r.item("metering");
-    // SIMULATOR BUG: VERTIV-V5-MIB meters each outlet in pduOutletMeterTable; the profile
-    // serves no meter at all (noSuchObject).
     r.set(&o(&ctl, 1), 4);
     r.is(&o(meter_power, 1), 0, "pduOutletMeterRealPower when off");
     r.is(&o(meter_current, 1), 0, "pduOutletMeterCurrent when off");
@@ -1443,21 +1779,41 @@ fn vertiv_geist() {
     r.item("cycle");
     r.wait(&o(&state, 3), &[1], "on(1) after the hold delay");
     r.item("delayed");
-    r.wait(&o(&state, 4), &[1], "onAfterDelay: on(1) after pduOutletSwitchOnDelay");
-    r.wait(&o(&state, 5), &[2], "offAfterDelay: off(2) after pduOutletSwitchOffDelay");
+    r.wait(
+        &o(&state, 4),
+        &[1],
+        "onAfterDelay: on(1) after pduOutletSwitchOnDelay",
+    );
+    r.wait(
+        &o(&state, 5),
+        &[2],
+        "offAfterDelay: off(2) after pduOutletSwitchOffDelay",
+    );
     // rebootAfterDelay waits pduOutletSwitchRebootDelay (.10), then holds the outlet off for
     // pduOutletSwitchRebootHoldDelay (.11).
-    // SIMULATOR BUG: pduOutletSwitchRebootDelay (.10, read-write 0..600 in VERTIV-V5-MIB) is
-    // not served, so this SET fails; the profile delays rebootAfterDelay by the off delay.
     r.set(&o(&reboot_delay, 6), 1);
     r.set(&o(&off_delay, 6), 1);
     let t6 = Instant::now();
     r.set(&o(&ctl, 6), 7); // rebootAfterDelay
     r.item("pending");
-    r.during(t6, SHORT, &o(&state, 6), &[5], "rebootOn(5) before the reboot starts");
+    r.during(
+        t6,
+        SHORT,
+        &o(&state, 6),
+        &[5],
+        "rebootOn(5) before the reboot starts",
+    );
     r.item("delayed");
-    r.wait(&o(&state, 6), &[6, 2], "rebootAfterDelay: off after the delay");
-    r.wait(&o(&state, 6), &[1], "rebootAfterDelay: on again after the hold");
+    r.wait(
+        &o(&state, 6),
+        &[6, 2],
+        "rebootAfterDelay: off after the delay",
+    );
+    r.wait(
+        &o(&state, 6),
+        &[1],
+        "rebootAfterDelay: on again after the hold",
+    );
     r.finish();
 }
 

@@ -363,7 +363,12 @@ pub const RARITAN_PX1: Profile = Profile {
     name_column: Some(&[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 2, 1, 2]),
     name_writable: true,
     outlet_count: Some(&[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 1, 0]),
-    meters: &[],
+    // PDU-MIB outletEntry: outletCurrent (.4, mA), outletVoltage (.6, mV), outletActivePower (.7, W).
+    meters: &[
+        Meter { quantity: Quantity::Current, column: &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 2, 1, 4], sub_index: None, scale: 0.001 },
+        Meter { quantity: Quantity::Voltage, column: &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 2, 1, 6], sub_index: None, scale: 0.001 },
+        Meter { quantity: Quantity::Power, column: &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 2, 1, 7], sub_index: None, scale: 1.0 },
+    ],
 };
 const RARITAN_PX1_OPSTATE: OidArcs = &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 2, 1, 3];
 
@@ -715,7 +720,9 @@ pub const VERTIV_GEIST: Profile = Profile {
         pending_on: &[4],
         pending_off: &[3],
     },
-    name_column: Some(&[1, 3, 6, 1, 4, 1, 21239, 5, 2, 3, 5, 1, 2]),
+    // VERTIV-V5-MIB: pduOutletSwitchName (.2) is read-only; the writable name is
+    // pduOutletSwitchLabel (.3). VENDORS.md lists .2; the MIB wins.
+    name_column: Some(&[1, 3, 6, 1, 4, 1, 21239, 5, 2, 3, 5, 1, 3]),
     name_writable: true,
     outlet_count: None,
     meters: &[],

@@ -10,6 +10,7 @@ use super::{
     expect_display_string, expect_one_of, name_of, outlet_column, outlet_mut, outlet_position,
     scalar, set_name, VendorProfile,
 };
+use super::metering::{outlet_reading, scaled};
 use crate::device::DeviceState;
 use crate::mib::{Access, MibTree};
 use crate::outlet::{Command, PendingKind, Power};
@@ -20,6 +21,13 @@ pub struct RaritanPx1;
 const COL_OUTLET_COUNT: u16 = 1;
 const COL_LABEL: u16 = 2;
 const COL_OPERATIONAL_STATE: u16 = 3;
+const COL_CURRENT: u16 = 4;
+const COL_VOLTAGE: u16 = 5;
+const COL_ACTIVE_POWER: u16 = 6;
+
+/// PDU-MIB outletEntry (`.13742.4.1.2.2.1`) meter columns: outletCurrent (.4, mA),
+/// outletVoltage (.6, mV), outletActivePower (.7, W).
+const OUTLET_ENTRY: &[u32] = &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 2, 1];
 
 const OFF: i32 = PX1.state.off[0] as i32;
 const ON: i32 = PX1.state.on[0] as i32;
@@ -63,6 +71,10 @@ impl VendorProfile for RaritanPx1 {
             Access::ReadWrite,
             COL_OPERATIONAL_STATE,
         );
+        for (arc, column) in [(4, COL_CURRENT), (6, COL_VOLTAGE), (7, COL_ACTIVE_POWER)] {
+            let oid = super::join(OUTLET_ENTRY, &[arc]);
+            outlet_column(tree, &oid, &[], outlets, Access::ReadOnly, column);
+        }
     }
     fn read(
         &self,
@@ -73,6 +85,16 @@ impl VendorProfile for RaritanPx1 {
     ) -> Value<'static> {
         if column == COL_OUTLET_COUNT {
             return super::outlet_count(state);
+        }
+        if matches!(column, COL_CURRENT | COL_VOLTAGE | COL_ACTIVE_POWER) {
+            let Some(r) = outlet_reading(state, index, now) else {
+                return Value::NoSuchInstance;
+            };
+            return Value::Gauge32(match column {
+                COL_CURRENT => scaled(r.amps, 0.001),
+                COL_VOLTAGE => scaled(r.volts, 0.001),
+                _ => scaled(r.watts, 1.0),
+            });
         }
         let Some(outlet) = outlet_mut(index, state) else {
             return Value::NoSuchInstance;

@@ -26,6 +26,10 @@ const SWITCH_TIME_TO_ACTION: &[u32] = &[7];
 const SWITCH_ON_DELAY: &[u32] = &[8];
 const SWITCH_OFF_DELAY: &[u32] = &[9];
 const SWITCH_REBOOT_HOLD_DELAY: &[u32] = &[11];
+/// pduOutletSwitchName (read-only); the writable name is pduOutletSwitchLabel (`pdu_vendors`).
+const SWITCH_NAME: &[u32] = &[2];
+/// pduOutletSwitchRebootDelay: seconds before a rebootAfterDelay turns the outlet off.
+const SWITCH_REBOOT_DELAY: &[u32] = &[10];
 
 const COL_INDEX: u16 = 1;
 const COL_NAME: u16 = 2;
@@ -35,6 +39,13 @@ const COL_TIME_TO_ACTION: u16 = 5;
 const COL_ON_DELAY: u16 = 6;
 const COL_OFF_DELAY: u16 = 7;
 const COL_REBOOT_HOLD: u16 = 8;
+const COL_LABEL: u16 = 9;
+const COL_REBOOT_DELAY: u16 = 10;
+const COL_METER_CURRENT: u16 = 11;
+const COL_METER_POWER: u16 = 12;
+
+/// pduOutletMeterEntry: pduOutletMeterCurrent (.8, 0.01 A) and pduOutletMeterRealPower (.12, W).
+const METER_ENTRY: &[u32] = &[1, 3, 6, 1, 4, 1, 21239, 5, 2, 3, 6, 1];
 
 // pduOutletSwitchControl.
 const CANCEL: i32 = 1;
@@ -82,9 +93,11 @@ impl VendorProfile for VertivGeist {
     fn build(&self, tree: &mut MibTree, outlets: u32) {
         let rw = Access::ReadWrite;
         let ro = Access::ReadOnly;
-        let columns: [(Vec<u32>, Access, u16); 8] = [
+        let columns: [(Vec<u32>, Access, u16); 10] = [
             (join(SWITCH_ENTRY, SWITCH_INDEX), ro, COL_INDEX),
-            (V5.name_column.unwrap_or_default().to_vec(), rw, COL_NAME),
+            (join(SWITCH_ENTRY, SWITCH_NAME), ro, COL_NAME),
+            (V5.name_column.unwrap_or_default().to_vec(), rw, COL_LABEL),
+            (join(SWITCH_ENTRY, SWITCH_REBOOT_DELAY), rw, COL_REBOOT_DELAY),
             (V5.state.column.to_vec(), ro, COL_STATE),
             (V5.switching.on.column.to_vec(), rw, COL_CONTROL),
             (
@@ -103,6 +116,9 @@ impl VendorProfile for VertivGeist {
         for (column_oid, access, column) in &columns {
             outlet_column(tree, column_oid, &[], outlets, *access, *column);
         }
+        for (arc, column) in [(8, COL_METER_CURRENT), (12, COL_METER_POWER)] {
+            outlet_column(tree, &join(METER_ENTRY, &[arc]), &[], outlets, ro, column);
+        }
     }
     fn read(
         &self,
@@ -111,12 +127,20 @@ impl VendorProfile for VertivGeist {
         state: &mut DeviceState,
         now: Duration,
     ) -> Value<'static> {
+        if matches!(column, COL_METER_CURRENT | COL_METER_POWER) {
+            return match super::metering::outlet_reading(state, index, now) {
+                Some(r) if column == COL_METER_CURRENT => Value::Gauge32(super::metering::scaled(r.amps, 0.01)),
+                Some(r) => Value::Gauge32(super::metering::scaled(r.watts, 1.0)),
+                None => Value::NoSuchInstance,
+            };
+        }
         let Some(outlet) = outlet_mut(index, state) else {
             return Value::NoSuchInstance;
         };
         match column {
             COL_INDEX => super::integer(index),
-            COL_NAME => name_of(outlet, index),
+            COL_NAME | COL_LABEL => name_of(outlet, index),
+            COL_REBOOT_DELAY => Value::Integer(reboot_delay_secs(&state.vendor, index)),
             COL_STATE => Value::Integer(match (outlet.pending(now), outlet.power(now)) {
                 (Some(PendingKind::Reboot), Power::On) => STATE_REBOOT_ON,
                 (Some(PendingKind::Reboot), Power::Off) => STATE_REBOOT_OFF,
@@ -146,7 +170,7 @@ impl VendorProfile for VertivGeist {
     ) -> Result<(), ErrorStatus> {
         outlet_position(index, state).ok_or(ErrorStatus::NoCreation)?;
         match column {
-            COL_NAME => match expect_display_string(value, NAME_MAX)? {
+            COL_LABEL => match expect_display_string(value, NAME_MAX)? {
                 [] => Err(ErrorStatus::WrongLength),
                 _ => Ok(()),
             },
@@ -164,7 +188,7 @@ impl VendorProfile for VertivGeist {
                 ],
             )
             .map(|_| ()),
-            COL_ON_DELAY | COL_OFF_DELAY | COL_REBOOT_HOLD => {
+            COL_ON_DELAY | COL_OFF_DELAY | COL_REBOOT_HOLD | COL_REBOOT_DELAY => {
                 expect_in(value, DELAY_RANGE).map(|_| ())
             }
             _ => Err(ErrorStatus::NotWritable),
@@ -178,6 +202,13 @@ impl VendorProfile for VertivGeist {
         state: &mut DeviceState,
         now: Duration,
     ) {
+        if column == COL_REBOOT_DELAY {
+            if let Value::Integer(secs) = value {
+                state.vendor.settings.insert((COL_REBOOT_DELAY, index), *secs);
+            }
+            return;
+        }
+        let reboot_delay = Duration::from_secs(u64::try_from(reboot_delay_secs(&state.vendor, index)).unwrap_or(0));
         let Some(outlet) = outlet_mut(index, state) else {
             return;
         };
@@ -188,7 +219,13 @@ impl VendorProfile for VertivGeist {
             Value::Integer(OFF) => Some(Command::Off),
             Value::Integer(OFF_AFTER_DELAY) => Some(Command::DelayedOff),
             Value::Integer(REBOOT) => Some(Command::Reboot),
-            Value::Integer(REBOOT_AFTER_DELAY) => Some(Command::DelayedReboot),
+            // Off after pduOutletSwitchRebootDelay, held off for the reboot hold delay.
+            Value::Integer(REBOOT_AFTER_DELAY) => {
+                if column == COL_CONTROL {
+                    outlet.reboot_after(reboot_delay, outlet.delays.reboot, now);
+                }
+                None
+            }
             _ => None,
         };
         match column {
@@ -197,13 +234,17 @@ impl VendorProfile for VertivGeist {
                     outlet.command(command, now);
                 }
             }
-            COL_NAME => set_name(outlet, value),
+            COL_LABEL => set_name(outlet, value),
             COL_ON_DELAY => set_delay(&mut outlet.delays.on_delay, value),
             COL_OFF_DELAY => set_delay(&mut outlet.delays.off_delay, value),
             COL_REBOOT_HOLD => set_delay(&mut outlet.delays.reboot, value),
             _ => {}
         }
     }
+}
+
+fn reboot_delay_secs(vendor: &super::VendorState, index: u32) -> i32 {
+    vendor.settings.get(&(COL_REBOOT_DELAY, index)).copied().unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -219,9 +260,11 @@ mod tests {
             lit(".1.3.6.1.4.1.21239.5.2.3.5.1.6")
         );
         assert_eq!(V5.state.column, lit(".1.3.6.1.4.1.21239.5.2.3.5.1.4"));
+        // VENDORS.md quotes pduOutletSwitchName (.2); in the MIB it is read-only and the
+        // writable name is pduOutletSwitchLabel (.3): the MIB wins.
         assert_eq!(
             V5.name_column,
-            Some(&lit(".1.3.6.1.4.1.21239.5.2.3.5.1.2")[..])
+            Some(&lit(".1.3.6.1.4.1.21239.5.2.3.5.1.3")[..])
         );
         assert_eq!(VertivGeist.sys_object_id(), lit(".1.3.6.1.4.1.21239.5"));
         assert_eq!(
@@ -255,8 +298,19 @@ mod tests {
         assert_eq!(pdu.set_int(&format!("{ctl}.1"), 9), WRONG_VALUE);
         assert_eq!(pdu.set_int(&format!("{ctl}.1"), 0), WRONG_VALUE);
         assert_eq!(
-            pdu.set(".1.3.6.1.4.1.21239.5.2.3.5.1.2.1", crate::vendor::text("")),
+            pdu.set(".1.3.6.1.4.1.21239.5.2.3.5.1.3.1", crate::vendor::text("")),
             crate::wire::ErrorStatus::WrongLength as i32
         );
+        assert_eq!(
+            pdu.set(".1.3.6.1.4.1.21239.5.2.3.5.1.2.1", crate::vendor::text("nas")),
+            crate::wire::ErrorStatus::NotWritable as i32,
+            "pduOutletSwitchName is read-only"
+        );
+        // rebootAfterDelay waits pduOutletSwitchRebootDelay (.10), then holds off.
+        assert_eq!(pdu.set_int(".1.3.6.1.4.1.21239.5.2.3.5.1.10.2", 2), OK);
+        assert_eq!(pdu.set_int(&format!("{ctl}.2"), 7), OK);
+        assert_eq!(pdu.get_int(&format!("{st}.2")), 5, "rebootOn while the delay runs");
+        pdu.advance(2);
+        assert_eq!(pdu.get_int(&format!("{st}.2")), 6, "rebootOff once it ran out");
     }
 }
