@@ -208,40 +208,10 @@ impl FaultSet {
 
 /// Parses an error-status name ("genErr", "notWritable", ...) or number.
 pub fn parse_error_status(text: &str) -> Option<crate::wire::ErrorStatus> {
-    use crate::wire::ErrorStatus::*;
-    const ALL: [crate::wire::ErrorStatus; 19] = [
-        NoError, TooBig, NoSuchName, BadValue, ReadOnly, GenErr, NoAccess, WrongType, WrongLength, WrongEncoding, WrongValue,
-        NoCreation, InconsistentValue, ResourceUnavailable, CommitFailed, UndoFailed, AuthorizationError, NotWritable,
-        InconsistentName,
-    ];
-    if let Ok(n) = text.parse::<i32>() {
-        return ALL.iter().copied().find(|s| *s as i32 == n);
-    }
-    ALL.iter().copied().find(|s| error_status_name(*s).eq_ignore_ascii_case(text))
-}
-
-pub fn error_status_name(status: crate::wire::ErrorStatus) -> &'static str {
-    use crate::wire::ErrorStatus::*;
-    match status {
-        NoError => "noError",
-        TooBig => "tooBig",
-        NoSuchName => "noSuchName",
-        BadValue => "badValue",
-        ReadOnly => "readOnly",
-        GenErr => "genErr",
-        NoAccess => "noAccess",
-        WrongType => "wrongType",
-        WrongLength => "wrongLength",
-        WrongEncoding => "wrongEncoding",
-        WrongValue => "wrongValue",
-        NoCreation => "noCreation",
-        InconsistentValue => "inconsistentValue",
-        ResourceUnavailable => "resourceUnavailable",
-        CommitFailed => "commitFailed",
-        UndoFailed => "undoFailed",
-        AuthorizationError => "authorizationError",
-        NotWritable => "notWritable",
-        InconsistentName => "inconsistentName",
+    use crate::wire::ErrorStatus;
+    match text.parse::<i32>() {
+        Ok(code) => ErrorStatus::from_code(code),
+        Err(_) => ErrorStatus::ALL.into_iter().find(|s| s.name().eq_ignore_ascii_case(text)),
     }
 }
 

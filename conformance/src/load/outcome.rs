@@ -37,47 +37,15 @@ pub enum ErrorKind {
 
 /// error-status names (RFC 3416 §3).
 pub fn error_status_name(status: i32) -> Option<&'static str> {
-    const NAMES: [&str; 19] = [
-        "noError",
-        "tooBig",
-        "noSuchName",
-        "badValue",
-        "readOnly",
-        "genErr",
-        "noAccess",
-        "wrongType",
-        "wrongLength",
-        "wrongEncoding",
-        "wrongValue",
-        "noCreation",
-        "inconsistentValue",
-        "resourceUnavailable",
-        "commitFailed",
-        "undoFailed",
-        "authorizationError",
-        "notWritable",
-        "inconsistentName",
-    ];
-    usize::try_from(status)
-        .ok()
-        .and_then(|i| NAMES.get(i))
-        .copied()
+    pdusim::wire::ErrorStatus::from_code(status).map(pdusim::wire::ErrorStatus::name)
 }
 
 /// The name of the counter a Report's first varbind carries.
 pub fn report_name(oid: &Oid) -> &'static str {
-    const USM_STATS: [&str; 6] = [
-        "usmStatsUnsupportedSecLevels",
-        "usmStatsNotInTimeWindows",
-        "usmStatsUnknownUserNames",
-        "usmStatsUnknownEngineIDs",
-        "usmStatsWrongDigests",
-        "usmStatsDecryptionErrors",
-    ];
     let arcs = oid.arcs();
     if let Some([n, 0]) = arcs.strip_prefix(&[1, 3, 6, 1, 6, 3, 15, 1, 1][..]) {
-        if let Some(name) = (*n as usize).checked_sub(1).and_then(|i| USM_STATS.get(i)) {
-            return name;
+        if let Some(failure) = pdusim::security::UsmFailure::ALL.into_iter().find(|f| *f as u32 == *n) {
+            return failure.name();
         }
     }
     match arcs {

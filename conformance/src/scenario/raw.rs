@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use pdusim::fault::error_status_name;
+
 use pdusim::wire::{
     decode_message, encode_community_message, ErrorStatus, Message, Oid, Pdu, PduType, Value,
     VarBind, Version,
@@ -25,30 +25,7 @@ impl RawResponse {
 }
 
 pub fn status_name(code: i32) -> String {
-    const ALL: [ErrorStatus; 19] = [
-        ErrorStatus::NoError,
-        ErrorStatus::TooBig,
-        ErrorStatus::NoSuchName,
-        ErrorStatus::BadValue,
-        ErrorStatus::ReadOnly,
-        ErrorStatus::GenErr,
-        ErrorStatus::NoAccess,
-        ErrorStatus::WrongType,
-        ErrorStatus::WrongLength,
-        ErrorStatus::WrongEncoding,
-        ErrorStatus::WrongValue,
-        ErrorStatus::NoCreation,
-        ErrorStatus::InconsistentValue,
-        ErrorStatus::ResourceUnavailable,
-        ErrorStatus::CommitFailed,
-        ErrorStatus::UndoFailed,
-        ErrorStatus::AuthorizationError,
-        ErrorStatus::NotWritable,
-        ErrorStatus::InconsistentName,
-    ];
-    ALL.iter()
-        .find(|s| **s as i32 == code)
-        .map_or_else(|| format!("error-status {code}"), |s| error_status_name(*s).to_string())
+    ErrorStatus::from_code(code).map_or_else(|| format!("error-status {code}"), |s| s.name().to_string())
 }
 
 /// A value as snmpget would print it, roughly.

@@ -82,7 +82,8 @@ impl Agent {
         assert!(Path::new(SNMPD).exists(), "{SNMPD} is missing: install net-snmp's agent (Debian package `snmpd`); this test never skips");
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("pdu2_outlets.py");
-        std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pdu2_outlets.py"), &script).unwrap();
+        // The driver tests own the script; one copy serves both.
+        std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("../driver/tests/pdu2_outlets.py"), &script).unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -196,6 +196,59 @@ pub enum ErrorStatus {
     InconsistentName = 18,
 }
 
+impl ErrorStatus {
+    pub const ALL: [ErrorStatus; 19] = [
+        ErrorStatus::NoError,
+        ErrorStatus::TooBig,
+        ErrorStatus::NoSuchName,
+        ErrorStatus::BadValue,
+        ErrorStatus::ReadOnly,
+        ErrorStatus::GenErr,
+        ErrorStatus::NoAccess,
+        ErrorStatus::WrongType,
+        ErrorStatus::WrongLength,
+        ErrorStatus::WrongEncoding,
+        ErrorStatus::WrongValue,
+        ErrorStatus::NoCreation,
+        ErrorStatus::InconsistentValue,
+        ErrorStatus::ResourceUnavailable,
+        ErrorStatus::CommitFailed,
+        ErrorStatus::UndoFailed,
+        ErrorStatus::AuthorizationError,
+        ErrorStatus::NotWritable,
+        ErrorStatus::InconsistentName,
+    ];
+
+    pub fn from_code(code: i32) -> Option<ErrorStatus> {
+        Self::ALL.into_iter().find(|s| *s as i32 == code)
+    }
+
+    /// The name RFC 3416 gives it ("genErr", "notWritable", ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorStatus::NoError => "noError",
+            ErrorStatus::TooBig => "tooBig",
+            ErrorStatus::NoSuchName => "noSuchName",
+            ErrorStatus::BadValue => "badValue",
+            ErrorStatus::ReadOnly => "readOnly",
+            ErrorStatus::GenErr => "genErr",
+            ErrorStatus::NoAccess => "noAccess",
+            ErrorStatus::WrongType => "wrongType",
+            ErrorStatus::WrongLength => "wrongLength",
+            ErrorStatus::WrongEncoding => "wrongEncoding",
+            ErrorStatus::WrongValue => "wrongValue",
+            ErrorStatus::NoCreation => "noCreation",
+            ErrorStatus::InconsistentValue => "inconsistentValue",
+            ErrorStatus::ResourceUnavailable => "resourceUnavailable",
+            ErrorStatus::CommitFailed => "commitFailed",
+            ErrorStatus::UndoFailed => "undoFailed",
+            ErrorStatus::AuthorizationError => "authorizationError",
+            ErrorStatus::NotWritable => "notWritable",
+            ErrorStatus::InconsistentName => "inconsistentName",
+        }
+    }
+}
+
 /// The fields of a v1 Trap-PDU (RFC 1157 §4.1.6), decoded only.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct TrapV1Header {
