@@ -18,7 +18,7 @@ use crate::usm::{
 };
 use crate::recording::{Recording, Strictness};
 use crate::vendor;
-use crate::wire::Value;
+use crate::wire::{Oid, Value};
 use std::sync::Arc;
 
 /// The embedded default: one 8-outlet Raritan PX2 on 127.0.0.1:1161.
@@ -81,6 +81,9 @@ pub struct PduConfig {
     #[serde(default)]
     pub sys_contact: String,
     pub sys_descr: Option<String>,
+    /// Overrides the vendor's sysObjectID (a device whose firmware reports one drivers do not
+    /// recognise, QUIRKS 13).
+    pub sys_object_id: Option<String>,
     pub engine_id: Option<String>,
     #[serde(default)]
     pub contexts: Vec<String>,
@@ -445,6 +448,12 @@ impl FileConfig {
                 outlet_powers,
                 default_load_watts: p.default_load_watts,
                 sys_descr: p.sys_descr.clone(),
+                sys_object_id: match &p.sys_object_id {
+                    Some(text) => Some(Oid::parse(text).filter(|o| o.arcs().len() >= 2).ok_or_else(|| {
+                        field(at("sys_object_id"), format!("{text:?} is not an OID: write it dotted, e.g. \"1.3.6.1.4.1.318.1.3.4.6\""))
+                    })?),
+                    None => None,
+                },
                 sys_name: p.sys_name.clone(),
                 sys_contact: p.sys_contact.clone(),
                 sys_location: p.sys_location.clone(),

@@ -46,6 +46,8 @@ pub struct DeviceSpec {
     pub outlet_powers: Vec<Power>,
     pub default_load_watts: f64,
     pub sys_descr: Option<String>,
+    /// Overrides the vendor's (and a recording's) sysObjectID.
+    pub sys_object_id: Option<Oid>,
     /// A recording of a real device: its objects are served as recorded, except those the
     /// vendor profile owns; its system group is the default for this PDU's.
     pub recording: Option<Arc<Recording>>,
@@ -231,8 +233,9 @@ impl Device {
                 .clone()
                 .or_else(|| spec.recording.as_ref().and_then(|r| r.text(&SYS_DESCR)))
                 .unwrap_or_else(|| spec.vendor.sys_descr().to_string()),
-            sys_object_id: match spec.recording.as_ref().and_then(|r| r.get(&SYS_OBJECT_ID)) {
-                Some(Value::ObjectId(oid)) => oid.clone(),
+            sys_object_id: match (&spec.sys_object_id, spec.recording.as_ref().and_then(|r| r.get(&SYS_OBJECT_ID))) {
+                (Some(oid), _) => oid.clone(),
+                (None, Some(Value::ObjectId(oid))) => oid.clone(),
                 _ => Oid::new(spec.vendor.sys_object_id()),
             },
             state: Mutex::new(state),

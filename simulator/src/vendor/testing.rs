@@ -46,6 +46,7 @@ impl TestPdu {
             startup: StartupPower::LastKnown,
             outlet_loads: Vec::new(),
             outlet_powers: Vec::new(),
+            sys_object_id: None,
             default_load_watts: 100.0,
             sys_descr: None,
             sys_name: "pdu".into(),
