@@ -379,8 +379,8 @@ impl Device {
                     power: o.settled_power(),
                     power_off_period_secs: o.delays.reboot.as_secs(),
                     energy_wh: o.energy_recorded(),
-                    on_delay_secs: (o.delays.on_delay != Delays::NEVER).then(|| o.delays.on_delay.as_secs()),
-                    off_delay_secs: (o.delays.off_delay != Delays::NEVER).then(|| o.delays.off_delay.as_secs()),
+                    on_delay_secs: (o.delays.on_delay != Delays::NEVER).then_some(o.delays.on_delay.as_secs()),
+                    off_delay_secs: (o.delays.off_delay != Delays::NEVER).then_some(o.delays.off_delay.as_secs()),
                     startup: Some(o.startup),
                 })
                 .collect(),

@@ -45,7 +45,7 @@ fn sync(sock: &UdpSocket, agent: &str, request_id: u32) {
                 Ok((n, _)) => {
                     let resp = &buf[..n];
                     // Response-PDU (0xa2) carrying our request-id
-                    if resp.windows(6).any(|w| w[0] == 0x02 && w[1] == 0x04 && &w[2..6] == &want_id[..])
+                    if resp.windows(6).any(|w| w[0] == 0x02 && w[1] == 0x04 && w[2..6] == want_id[..])
                         && resp.contains(&0xa2)
                     {
                         return;

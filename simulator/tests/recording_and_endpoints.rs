@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 //! A recorded real device served with live outlets, and several PDUs behind one address,
 //! both checked with net-snmp's own tools.
 

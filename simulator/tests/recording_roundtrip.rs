@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 //! Both recordings of real APC PDUs, served through the simulator: every recorded object outside
 //! what the agent and the vendor profile own reads back exactly as recorded, and the live outlet
 //! columns start from the recorded states.

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 //! Every vendor profile through net-snmp's own tools against a running `pdusim serve`, with the
 //! literal OIDs from VENDORS.md (never constants from the code under test): switch on and off,
 //! cycle, delayed commands and their pending states, cancel, bad values, command read-back,

@@ -575,11 +575,10 @@ fn check_step(
             }
         }
         StepKind::Fault => needs("fault", f.fault.is_some(), "fault = { kind = \"drop-response\" }")?,
-        StepKind::Engine => {
-            if f.boots.is_none() && f.skew_secs.is_none() && f.engine_id.is_none() {
+        StepKind::Engine
+            if f.boots.is_none() && f.skew_secs.is_none() && f.engine_id.is_none() => {
                 return Err(err("do", "needs boots, skew_secs or engine_id".into()));
             }
-        }
         StepKind::Outlet => {
             needs("outlet", matches!(f.outlet, Some(OutletArg::Number(_))), "outlet = 3 (a number)")?;
             if f.power.is_none() && f.command.is_none() && f.name.is_none() {

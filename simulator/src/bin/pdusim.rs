@@ -30,7 +30,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run PDUs: the embedded default, a config file, or one built from the flags below.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// List the vendor profiles with their sysObjectID and outlet control OID.
     Vendors,
     /// Print a commented configuration file (the embedded default).
@@ -196,7 +196,7 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Serve(args) => run_serve(args),
+        Command::Serve(args) => run_serve(*args),
         Command::Vendors => {
             let oid = |arcs: &[u32]| arcs.iter().map(u32::to_string).collect::<Vec<_>>().join(".");
             let rows: Vec<[String; 4]> = vendor::PROFILES
