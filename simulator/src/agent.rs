@@ -26,6 +26,22 @@ pub fn respond(
     permission: Permission,
     varbind_budget: usize,
 ) -> Pdu<'static> {
+    let (response, saving) = respond_saving(device, version, request, permission, varbind_budget);
+    if let Some(pending) = saving {
+        pending.wait(crate::device::SAVE_WAIT);
+    }
+    response
+}
+
+/// `respond`, handing back the state write a SET started instead of waiting for it, so an
+/// async caller can wait without blocking its runtime (see `server`).
+pub fn respond_saving(
+    device: &Device,
+    version: Version,
+    request: &Pdu<'_>,
+    permission: Permission,
+    varbind_budget: usize,
+) -> (Pdu<'static>, Option<crate::persist::PendingWrite>) {
     let mut state = device.lock_state();
     let now = device.now();
     let mut saving = None;
@@ -47,12 +63,7 @@ pub fn respond(
         _ => Err((ErrorStatus::GenErr, 0)),
     };
     drop(state);
-    // A SET answers once its state is on disk, or after a short deadline (outside the lock, so
-    // other requests to this PDU go on meanwhile).
-    if let Some(pending) = saving {
-        pending.wait(crate::device::SAVE_WAIT);
-    }
-    match result {
+    let response = match result {
         Ok(varbinds) => response(request.request_id, ErrorStatus::NoError, 0, varbinds),
         Err((status, index)) => {
             let status = if version == Version::V1 {
@@ -68,7 +79,8 @@ pub fn respond(
             };
             error_response(request, status, index)
         }
-    }
+    };
+    (response, saving)
 }
 
 /// A Response carrying the request's own varbinds and an error, as RFC 3416 asks of errors.

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tracing::debug;
 
-use crate::agent::{error_response, respond, Permission};
+use crate::agent::{error_response, respond_saving, Permission};
 use crate::device::{Device, MAX_MESSAGE_SIZE};
 use crate::endpoint::Endpoint;
 use crate::fault::{parse_error_status, FaultKind, FaultPoint};
@@ -27,6 +27,9 @@ const HEADER_ALLOWANCE: usize = 64;
 pub struct Buffers {
     pub out: Vec<u8>,
     scratch: Vec<u8>,
+    /// The state write the last SET started: the transport waits for it (briefly) before it
+    /// sends the answer, so a SET is answered once its effect is on disk.
+    pub saving: Option<crate::persist::PendingWrite>,
 }
 
 /// How the transport should send the answer in `Buffers::out`: normally, unless a fault at
@@ -46,6 +49,7 @@ pub struct Delivery {
 /// known go to the endpoint's primary.
 pub fn handle_datagram(endpoint: &Endpoint, salts: &SaltSource, datagram: &[u8], buffers: &mut Buffers) -> Option<Delivery> {
     let primary = endpoint.primary();
+    buffers.saving = None;
     bump(&primary.stats.snmp_in_pkts);
     primary.faults.count_request();
     if lost_on_receive(primary) {
@@ -111,7 +115,7 @@ enum Answer {
 }
 
 /// Runs the agent for `device`, with the `Respond` point's faults around it.
-fn answer(device: &Device, version: Version, request: &Pdu<'_>, permission: Permission, budget: usize) -> Answer {
+fn answer(device: &Device, version: Version, request: &Pdu<'_>, permission: Permission, budget: usize, saving: &mut Option<crate::persist::PendingWrite>) -> Answer {
     let faults = device.faults.at(FaultPoint::Respond, device.now());
     for fault in &faults {
         match fault {
@@ -138,7 +142,8 @@ fn answer(device: &Device, version: Version, request: &Pdu<'_>, permission: Perm
             _ => {}
         }
     }
-    let mut response = respond(device, version, request, permission, budget);
+    let (mut response, started) = respond_saving(device, version, request, permission, budget);
+    *saving = started;
     if faults.contains(&FaultKind::WrongRequestId) {
         response.request_id = response.request_id.wrapping_add(1);
     }
@@ -169,7 +174,7 @@ fn handle_community<'e>(endpoint: &'e Endpoint, m: CommunityMessage<'_>, buffers
     }
     log_request(device, m.version, &m.pdu, "community");
     let budget = MAX_MESSAGE_SIZE.saturating_sub(HEADER_ALLOWANCE + m.community.len());
-    let Answer::Response(response) = answer(device, m.version, &m.pdu, permission, budget) else {
+    let Answer::Response(response) = answer(device, m.version, &m.pdu, permission, budget, &mut buffers.saving) else {
         // Reports are a v3 affair; `answer` only makes them for v3.
         return None;
     };
@@ -270,7 +275,7 @@ fn handle_v3<'e>(
         crate::mib::Access::ReadOnly => Permission::ReadOnly,
     };
     let budget = max_size.saturating_sub(HEADER_ALLOWANCE + 2 * m.usm.user_name.len() + device.engine.id().len() * 2 + 64);
-    match answer(target, Version::V3, &scoped.pdu, permission, budget) {
+    match answer(target, Version::V3, &scoped.pdu, permission, budget, &mut buffers.saving) {
         Answer::Response(response) => {
             send(&response, buffers);
             if buffers.out.len() > max_size {

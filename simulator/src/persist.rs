@@ -52,11 +52,24 @@ pub fn replace_file(path: &Path, contents: &[u8], durability: Durability) -> io:
     Ok(())
 }
 
-/// A write handed to the background writer; `wait` blocks until it is on disk (or a deadline).
+/// A write handed to the background writer: `wait` blocks until it is on disk (or a deadline);
+/// `written` is the same for async callers, without blocking their runtime.
 #[derive(Clone)]
-pub struct PendingWrite(Arc<(Mutex<bool>, Condvar)>);
+pub struct PendingWrite(Arc<(Mutex<bool>, Condvar)>, Arc<tokio::sync::Notify>);
 
 impl PendingWrite {
+    fn new() -> PendingWrite {
+        PendingWrite(Arc::new((Mutex::new(false), Condvar::new())), Arc::new(tokio::sync::Notify::new()))
+    }
+
+    /// Completes once the write is on disk.
+    pub async fn written(&self) {
+        if !*self.0 .0.lock().unwrap_or_else(|p| p.into_inner()) {
+            // `finish` leaves a permit, so a write finished since the check is not missed.
+            self.1.notified().await;
+        }
+    }
+
     /// Waits until the write is done or `timeout` passes; true when done.
     pub fn wait(&self, timeout: Duration) -> bool {
         let (lock, done) = &*self.0;
@@ -69,6 +82,7 @@ impl PendingWrite {
         let (lock, done) = &*self.0;
         *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
         done.notify_all();
+        self.1.notify_one();
     }
 }
 
@@ -84,7 +98,7 @@ struct Job {
 /// of a second) delays the write, not the answer. Several writes of one file queued at once
 /// collapse into the last.
 pub fn replace_file_in_background(path: PathBuf, contents: Vec<u8>) -> PendingWrite {
-    let done = PendingWrite(Arc::new((Mutex::new(false), Condvar::new())));
+    let done = PendingWrite::new();
     let job = Job { path, contents, done: done.clone() };
     if let Err(unsent) = writer().send(job) {
         // The writer is gone (it never is, short of a panic there): write here instead.
@@ -100,7 +114,7 @@ pub fn replace_file_in_background(path: PathBuf, contents: Vec<u8>) -> PendingWr
 /// Waits (up to `timeout`) until every background write queued so far is on disk: at shutdown.
 pub fn flush_background_writes(timeout: Duration) -> bool {
     let Some(sender) = WRITER.get() else { return true };
-    let done = PendingWrite(Arc::new((Mutex::new(false), Condvar::new())));
+    let done = PendingWrite::new();
     let barrier = Job { path: PathBuf::new(), contents: Vec::new(), done: done.clone() };
     sender.send(barrier).is_ok() && done.wait(timeout)
 }

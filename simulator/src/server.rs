@@ -112,7 +112,14 @@ async fn worker(endpoint: Arc<Endpoint>, socket: Arc<UdpSocket>, salts: Arc<Salt
             match outcome {
                 Received::Nothing => break,
                 Received::Datagram(None) => continue,
-                Received::Datagram(Some((peer, delivery))) => sender.send(&buffers.out, peer, delivery).await,
+                Received::Datagram(Some((peer, delivery))) => {
+                    // A SET is answered once its state is on disk, or after a short deadline:
+                    // awaited here, so the runtime keeps serving other sockets meanwhile.
+                    if let Some(saving) = buffers.saving.take() {
+                        let _ = tokio::time::timeout(crate::device::SAVE_WAIT, saving.written()).await;
+                    }
+                    sender.send(&buffers.out, peer, delivery).await
+                }
             }
         }
     }
