@@ -121,6 +121,13 @@ struct SavedState {
     sys_name: String,
     sys_contact: String,
     sys_location: String,
+    /// The vendor profile the settings below belong to (their column numbers are its own).
+    #[serde(default)]
+    vendor: Option<String>,
+    /// Vendor settings the outlet model has no field for (Baytech locks, Raritan's "global"
+    /// start-up, Vertiv's reboot delay), as [column, index, value].
+    #[serde(default)]
+    vendor_settings: Vec<[i64; 3]>,
     outlets: Vec<SavedOutlet>,
 }
 
@@ -371,6 +378,13 @@ impl Device {
             sys_name: state.sys_name.clone(),
             sys_contact: state.sys_contact.clone(),
             sys_location: state.sys_location.clone(),
+            vendor: Some(self.vendor.name().to_string()),
+            vendor_settings: state
+                .vendor
+                .settings
+                .iter()
+                .map(|((column, index), value)| [i64::from(*column), i64::from(*index), i64::from(*value)])
+                .collect(),
             outlets: state
                 .outlets
                 .iter()
@@ -439,6 +453,13 @@ fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<Devi
     state.sys_name = saved.sys_name;
     state.sys_contact = saved.sys_contact;
     state.sys_location = saved.sys_location;
+    if saved.vendor.as_deref() == Some(spec.vendor.name()) {
+        for [column, index, value] in saved.vendor_settings {
+            if let (Ok(column), Ok(index), Ok(value)) = (u16::try_from(column), u32::try_from(index), i32::try_from(value)) {
+                state.vendor.settings.insert((column, index), value);
+            }
+        }
+    }
     // The configured outlet count wins; saved outlets beyond it are dropped.
     for (outlet, saved) in state.outlets.iter_mut().zip(saved.outlets) {
         let power = match saved.startup.unwrap_or(outlet.startup) {
@@ -610,7 +631,8 @@ mod persistence_tests {
         spec
     }
 
-    /// What SETs changed on an outlet (power, name, delays, start-up power) survives a restart.
+    /// What SETs changed on an outlet (power, name, delays, start-up power, vendor settings)
+    /// survives a restart.
     #[test]
     fn outlet_settings_survive_a_restart() {
         let dir = tempfile::tempdir().unwrap();
@@ -623,6 +645,7 @@ mod persistence_tests {
             o.switch(Power::Off, Duration::ZERO);
             o.delays.on_delay = Duration::from_secs(30);
             o.startup = StartupPower::LastKnown;
+            state.vendor.settings.insert((7, 2), 3);
             device.save(&state).unwrap().wait(Duration::from_secs(10));
         }
         drop(device);
@@ -631,5 +654,6 @@ mod persistence_tests {
         let state = again.lock_state();
         let o = &state.outlets[1];
         assert_eq!((o.name.as_str(), o.settled_power(), o.delays.on_delay), ("db-1", Power::Off, Duration::from_secs(30)));
+        assert_eq!(state.vendor.settings.get(&(7, 2)), Some(&3), "vendor settings survive too");
     }
 }
