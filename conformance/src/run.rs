@@ -47,9 +47,13 @@ pub struct RunArgs {
 pub enum Verdict {
     Passed,
     /// The record differs from the snapshot (or there is none yet).
-    Changed { diff: String },
+    Changed {
+        diff: String,
+    },
     /// An expectation failed, or the file could not run.
-    Failed { reasons: Vec<String> },
+    Failed {
+        reasons: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -70,7 +74,10 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         } else if p.is_file() {
             out.push(p.clone());
         } else {
-            anyhow::bail!("{} does not exist: give scenario files or folders", p.display());
+            anyhow::bail!(
+                "{} does not exist: give scenario files or folders",
+                p.display()
+            );
         }
     }
     out.sort();
@@ -93,16 +100,26 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// Compares a run with the committed snapshot.
 pub fn judge(run: &Result<scenario::Run, String>, snapshot: Option<&str>) -> Verdict {
     let run = match run {
-        Err(e) => return Verdict::Failed { reasons: vec![e.clone()] },
+        Err(e) => {
+            return Verdict::Failed {
+                reasons: vec![e.clone()],
+            }
+        }
         Ok(r) => r,
     };
     if !run.failures.is_empty() {
-        return Verdict::Failed { reasons: run.failures.clone() };
+        return Verdict::Failed {
+            reasons: run.failures.clone(),
+        };
     }
     match snapshot.and_then(snapshot_body) {
         Some(body) if body.trim_end() == run.text.trim_end() => Verdict::Passed,
-        Some(body) => Verdict::Changed { diff: diff(body, &run.text) },
-        None => Verdict::Changed { diff: "no snapshot yet (new scenario)".into() },
+        Some(body) => Verdict::Changed {
+            diff: diff(body, &run.text),
+        },
+        None => Verdict::Changed {
+            diff: "no snapshot yet (new scenario)".into(),
+        },
     }
 }
 
@@ -124,7 +141,12 @@ pub fn run_all(
     progress: impl Fn(&Outcome, usize, usize) + Sync,
 ) -> Vec<Outcome> {
     let total = files.len();
-    let queue = std::sync::Mutex::new(files.into_iter().enumerate().collect::<std::collections::VecDeque<_>>());
+    let queue = std::sync::Mutex::new(
+        files
+            .into_iter()
+            .enumerate()
+            .collect::<std::collections::VecDeque<_>>(),
+    );
     let done = std::sync::Mutex::new(Vec::with_capacity(total));
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1).min(total.max(1)) {
@@ -149,17 +171,30 @@ pub fn run_all(
 pub fn run_one(path: &Path, snapshots: &Path) -> Outcome {
     let started = Instant::now();
     let name = scenario::scenario_name(path);
-    let run = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let run = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt.block_on(scenario::run_file(path)),
         Err(e) => Err(format!("cannot start a runtime: {e}")),
     };
     let snapshot = std::fs::read_to_string(snapshot_file(snapshots, &name)).ok();
     let verdict = judge(&run, snapshot.as_deref());
-    Outcome { name, path: path.to_path_buf(), verdict, elapsed: started.elapsed(), run }
+    Outcome {
+        name,
+        path: path.to_path_buf(),
+        verdict,
+        elapsed: started.elapsed(),
+        run,
+    }
 }
 
 pub fn run(args: RunArgs) -> Result<ExitCode> {
-    let paths = if args.paths.is_empty() { vec![scenario::default_corpus_dir()] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![scenario::default_corpus_dir()]
+    } else {
+        args.paths.clone()
+    };
     let mut files = collect(&paths)?;
     if let Some(f) = &args.filter {
         files.retain(|p| scenario::scenario_name(p).contains(f.as_str()));
@@ -171,7 +206,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
         .max(1);
-    let snapshots = args.snapshots.clone().unwrap_or_else(scenario::default_snapshot_dir);
+    let snapshots = args
+        .snapshots
+        .clone()
+        .unwrap_or_else(scenario::default_snapshot_dir);
     let terminal = std::io::stderr().is_terminal();
     let started = Instant::now();
     let outcomes = run_all(files, jobs, &snapshots, |o, n, total| {
@@ -213,7 +251,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             }
             Verdict::Changed { diff } => {
                 changed += 1;
-                println!("CHANGED {} (snapshot {})", o.name, snapshot_file(&snapshots, &o.name).display());
+                println!(
+                    "CHANGED {} (snapshot {})",
+                    o.name,
+                    snapshot_file(&snapshots, &o.name).display()
+                );
                 for l in diff.lines() {
                     println!("  {l}");
                 }
@@ -231,10 +273,15 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         elapsed.as_secs_f64()
     );
     if let Some(path) = &args.junit {
-        std::fs::write(path, junit(&outcomes)?).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, junit(&outcomes)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         println!("JUnit report: {}", path.display());
     }
-    Ok(if failed + changed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if failed + changed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// The outcomes as JUnit XML: one test case per scenario, in a suite per folder.
@@ -243,17 +290,22 @@ pub fn junit(outcomes: &[Outcome]) -> Result<String> {
     let mut report = Report::new("pdu-conformance");
     let mut suites: std::collections::BTreeMap<String, Vec<TestCase>> = Default::default();
     for o in outcomes {
-        let (folder, file) = o.name.rsplit_once('/').unwrap_or(("scenarios", o.name.as_str()));
+        let (folder, file) = o
+            .name
+            .rsplit_once('/')
+            .unwrap_or(("scenarios", o.name.as_str()));
         let status = match &o.verdict {
             Verdict::Passed => TestCaseStatus::success(),
             Verdict::Failed { reasons } => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_message("an expectation failed").set_description(reasons.join("\n"));
+                s.set_message("an expectation failed")
+                    .set_description(reasons.join("\n"));
                 s
             }
             Verdict::Changed { diff } => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                s.set_message("the record differs from the committed snapshot").set_description(diff.clone());
+                s.set_message("the record differs from the committed snapshot")
+                    .set_description(diff.clone());
                 s
             }
         };

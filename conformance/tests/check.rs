@@ -41,7 +41,13 @@ fn v2c(port: u16) -> Config {
 }
 
 fn admin(port: u16) -> Config {
-    v2c(port).v3("admin", AuthProtocol::Sha1, "authpass123", PrivProtocol::Aes128, "privpass123")
+    v2c(port).v3(
+        "admin",
+        AuthProtocol::Sha1,
+        "authpass123",
+        PrivProtocol::Aes128,
+        "privpass123",
+    )
 }
 
 fn port_of(sim: &Simulator) -> u16 {
@@ -49,23 +55,55 @@ fn port_of(sim: &Simulator) -> u16 {
 }
 
 fn fault(sim: &Simulator, kind: FaultKind) {
-    sim.control.add_fault("px2", NewFault { fault: kind, schedule: Schedule::default() }).unwrap();
+    sim.control
+        .add_fault(
+            "px2",
+            NewFault {
+                fault: kind,
+                schedule: Schedule::default(),
+            },
+        )
+        .unwrap();
 }
 
 fn status_of(report: &Report, name: &str) -> Status {
-    report.get(name).map(|c| c.status).unwrap_or_else(|| panic!("no check {name}: {}", report.to_text()))
+    report
+        .get(name)
+        .map(|c| c.status)
+        .unwrap_or_else(|| panic!("no check {name}: {}", report.to_text()))
 }
 
 /// Asserts that `name` failed and its evidence (why, sent, received) mentions `needle`.
 fn assert_failed(report: &Report, name: &str, needle: &str) {
-    let c = report.get(name).unwrap_or_else(|| panic!("no check {name}: {}", report.to_text()));
-    assert_eq!(c.status, Status::Fail, "{name} should fail:\n{}", report.to_text());
-    let all = format!("{} {} {}", c.evidence, c.sent.join(" "), c.received.join(" "));
-    assert!(all.contains(needle), "{name}: {needle:?} not in the evidence:\n{}", report.to_text());
+    let c = report
+        .get(name)
+        .unwrap_or_else(|| panic!("no check {name}: {}", report.to_text()));
+    assert_eq!(
+        c.status,
+        Status::Fail,
+        "{name} should fail:\n{}",
+        report.to_text()
+    );
+    let all = format!(
+        "{} {} {}",
+        c.evidence,
+        c.sent.join(" "),
+        c.received.join(" ")
+    );
+    assert!(
+        all.contains(needle),
+        "{name}: {needle:?} not in the evidence:\n{}",
+        report.to_text()
+    );
 }
 
 fn powers(sim: &Simulator) -> Vec<String> {
-    sim.control.outlets("px2").unwrap().iter().map(|o| format!("{:?}", o.power)).collect()
+    sim.control
+        .outlets("px2")
+        .unwrap()
+        .iter()
+        .map(|o| format!("{:?}", o.power))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,7 +111,12 @@ async fn default_simulator_passes_every_check_v3_with_switching() {
     let sim = default_simulator();
     let report = check(admin(port_of(&sim)), &Options::switching(3)).await;
     for name in check::ALL {
-        assert_eq!(status_of(&report, name), Status::Pass, "{name}:\n{}", report.to_text());
+        assert_eq!(
+            status_of(&report, name),
+            Status::Pass,
+            "{name}:\n{}",
+            report.to_text()
+        );
     }
     assert_eq!(report.checks.len(), check::ALL.len());
 }
@@ -83,25 +126,66 @@ async fn default_simulator_v2c_passes_and_switches_nothing_unasked() {
     let sim = default_simulator();
     let before = powers(&sim);
     // An outlet named, but switching not allowed: still nothing switched.
-    let options = Options { outlet: Some(2), ..Options::default() };
+    let options = Options {
+        outlet: Some(2),
+        ..Options::default()
+    };
     let report = check(v2c(port_of(&sim)), &options).await;
     assert!(!report.failed(), "{}", report.to_text());
-    for name in [check::DISCOVERY, check::LEVEL_PRIV, check::UNKNOWN_USER, check::WRONG_KEY, check::TIME_WINDOW] {
-        assert_eq!(status_of(&report, name), Status::NotApplicable, "{name}: v2c");
+    for name in [
+        check::DISCOVERY,
+        check::LEVEL_PRIV,
+        check::UNKNOWN_USER,
+        check::WRONG_KEY,
+        check::TIME_WINDOW,
+    ] {
+        assert_eq!(
+            status_of(&report, name),
+            Status::NotApplicable,
+            "{name}: v2c"
+        );
     }
     for name in [check::SWITCH_OFF, check::SWITCH_ON, check::SWITCH_CYCLE] {
-        assert_eq!(status_of(&report, name), Status::NotApplicable, "{name}: never switches unasked");
+        assert_eq!(
+            status_of(&report, name),
+            Status::NotApplicable,
+            "{name}: never switches unasked"
+        );
     }
-    for name in [check::GET, check::DETECTION, check::GETNEXT, check::GETBULK, check::OUTLET_COUNT, check::OUTLET_STATES, check::OUTLET_NAMES, check::BAD_SET] {
-        assert_eq!(status_of(&report, name), Status::Pass, "{name}:\n{}", report.to_text());
+    for name in [
+        check::GET,
+        check::DETECTION,
+        check::GETNEXT,
+        check::GETBULK,
+        check::OUTLET_COUNT,
+        check::OUTLET_STATES,
+        check::OUTLET_NAMES,
+        check::BAD_SET,
+    ] {
+        assert_eq!(
+            status_of(&report, name),
+            Status::Pass,
+            "{name}:\n{}",
+            report.to_text()
+        );
     }
-    assert_eq!(powers(&sim), before, "an outlet changed without --allow-switching");
+    assert_eq!(
+        powers(&sim),
+        before,
+        "an outlet changed without --allow-switching"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authonly_user_levels() {
     let sim = default_simulator();
-    let mut c = v2c(port_of(&sim)).v3("authonly", AuthProtocol::Sha1, "authpass123", PrivProtocol::None, "");
+    let mut c = v2c(port_of(&sim)).v3(
+        "authonly",
+        AuthProtocol::Sha1,
+        "authpass123",
+        PrivProtocol::None,
+        "",
+    );
     c.privacy = PrivProtocol::None;
     let report = check(c, &Options::default()).await;
     assert!(!report.failed(), "{}", report.to_text());
@@ -113,19 +197,42 @@ async fn authonly_user_levels() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_force_error_gen_err_fails_bad_set() {
     let sim = default_simulator();
-    fault(&sim, FaultKind::ForceError { status: "genErr".into(), oid: None, set_only: true });
+    fault(
+        &sim,
+        FaultKind::ForceError {
+            status: "genErr".into(),
+            oid: None,
+            set_only: true,
+        },
+    );
     let report = check(v2c(port_of(&sim)), &Options::default()).await;
     assert_failed(&report, check::BAD_SET, "genErr");
-    assert_eq!(status_of(&report, check::GET), Status::Pass, "reads are untouched");
+    assert_eq!(
+        status_of(&report, check::GET),
+        Status::Pass,
+        "reads are untouched"
+    );
     assert_eq!(status_of(&report, check::OUTLET_STATES), Status::Pass);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_force_error_on_state_column_fails_table_reads() {
     let sim = default_simulator();
-    fault(&sim, FaultKind::ForceError { status: "genErr".into(), oid: Some("1.3.6.1.4.1.13742.6.4.1.2.1.3".into()), set_only: false });
+    fault(
+        &sim,
+        FaultKind::ForceError {
+            status: "genErr".into(),
+            oid: Some("1.3.6.1.4.1.13742.6.4.1.2.1.3".into()),
+            set_only: false,
+        },
+    );
     let report = check(v2c(port_of(&sim)), &Options::default()).await;
-    assert_eq!(status_of(&report, check::GET), Status::Pass, "{}", report.to_text());
+    assert_eq!(
+        status_of(&report, check::GET),
+        Status::Pass,
+        "{}",
+        report.to_text()
+    );
     assert_failed(&report, check::GETNEXT, "genErr");
     assert_failed(&report, check::GETBULK, "genErr");
 }
@@ -153,7 +260,12 @@ async fn fault_agent_down_fails_discovery_and_skips_the_rest() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_report_instead_fails_the_configured_level() {
     let sim = default_simulator();
-    fault(&sim, FaultKind::ReportInstead { counter: "usmStatsNotInTimeWindows".into() });
+    fault(
+        &sim,
+        FaultKind::ReportInstead {
+            counter: "usmStatsNotInTimeWindows".into(),
+        },
+    );
     let report = check(admin(port_of(&sim)), &Options::default()).await;
     assert_failed(&report, check::LEVEL_PRIV, "usmStatsNotInTimeWindows");
     assert_failed(&report, check::GET, "usmStatsNotInTimeWindows");
@@ -167,7 +279,12 @@ async fn fault_stuck_outlet_fails_switch_off() {
     c.verify = Some(Duration::from_millis(600));
     let report = check(c, &Options::switching(3)).await;
     assert_failed(&report, check::SWITCH_OFF, "still reads on");
-    assert_eq!(status_of(&report, check::BAD_SET), Status::Pass, "{}", report.to_text());
+    assert_eq!(
+        status_of(&report, check::BAD_SET),
+        Status::Pass,
+        "{}",
+        report.to_text()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,7 +297,13 @@ async fn fault_wrong_request_id_fails_get() {
     let report = check(c, &Options::default()).await;
     assert_failed(&report, check::GET, "request-id");
     let get = report.get(check::GET).unwrap();
-    assert!(get.received.iter().any(|r| r.starts_with("ignored: Response")), "{}", report.to_text());
+    assert!(
+        get.received
+            .iter()
+            .any(|r| r.starts_with("ignored: Response")),
+        "{}",
+        report.to_text()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -190,19 +313,35 @@ async fn report_dir_gets_markdown_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("nested/report");
     let (md, json) = report.write(&out).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
     let md = std::fs::read_to_string(md).unwrap();
     let checks = json["checks"].as_array().unwrap();
     assert_eq!(checks.len(), check::ALL.len());
     for name in check::ALL {
-        let c = checks.iter().find(|c| c["check"] == name).unwrap_or_else(|| panic!("{name} not in the JSON"));
+        let c = checks
+            .iter()
+            .find(|c| c["check"] == name)
+            .unwrap_or_else(|| panic!("{name} not in the JSON"));
         assert!(["pass", "fail", "not-applicable"].contains(&c["status"].as_str().unwrap()));
-        assert!(md.contains(&format!("| {name} |")), "{name} not in the Markdown table:\n{md}");
+        assert!(
+            md.contains(&format!("| {name} |")),
+            "{name} not in the Markdown table:\n{md}"
+        );
     }
     assert_eq!(json["failed"], 0);
     let get = checks.iter().find(|c| c["check"] == "GET").unwrap();
-    assert!(get["sent"][0].as_str().unwrap().starts_with("GET .1.3.6.1.2.1.1.1.0"), "{get}");
-    assert!(md.contains("### GET — pass") && md.contains("received  Response noError"), "{md}");
+    assert!(
+        get["sent"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("GET .1.3.6.1.2.1.1.1.0"),
+        "{get}"
+    );
+    assert!(
+        md.contains("### GET — pass") && md.contains("received  Response noError"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -219,7 +358,9 @@ fn allow_switching_needs_an_outlet() {
 /// The report with what varies between runs taken out: ports, engine IDs, boots, engine time,
 /// sysUpTime, counters, request-ids and durations.
 fn redacted(report: &Report, port: u16) -> String {
-    let text = report.to_text().replace(&format!("127.0.0.1:{port}"), "127.0.0.1:[port]");
+    let text = report
+        .to_text()
+        .replace(&format!("127.0.0.1:{port}"), "127.0.0.1:[port]");
     let rules = [
         (r"0x[0-9a-f]{10,}", "[engine-id]"),
         (r"boots \d+", "boots [n]"),
@@ -229,7 +370,12 @@ fn redacted(report: &Report, port: u16) -> String {
         (r"request-id [\d, ]*\d", "request-id [id]"),
         (r"after \d+ ms", "after [t] ms"),
     ];
-    rules.iter().fold(text, |t, (re, with)| regex::Regex::new(re).unwrap().replace_all(&t, *with).into_owned())
+    rules.iter().fold(text, |t, (re, with)| {
+        regex::Regex::new(re)
+            .unwrap()
+            .replace_all(&t, *with)
+            .into_owned()
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -237,7 +383,13 @@ async fn snmpd_report_is_snapshotted() {
     let agent = Agent::snmpd(4);
     let report = check(v2c(agent.port), &Options::switching(2)).await;
     insta::assert_snapshot!("snmpd_v2c", redacted(&report, agent.port));
-    let v3 = v2c(agent.port).v3("shaaes", AuthProtocol::Sha1, "shaaes-auth-key", PrivProtocol::Aes128, "shaaes-priv-key");
+    let v3 = v2c(agent.port).v3(
+        "shaaes",
+        AuthProtocol::Sha1,
+        "shaaes-auth-key",
+        PrivProtocol::Aes128,
+        "shaaes-priv-key",
+    );
     let report = check(v3, &Options::default()).await;
     insta::assert_snapshot!("snmpd_v3", redacted(&report, agent.port));
 }

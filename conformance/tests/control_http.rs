@@ -13,7 +13,11 @@ use support::Agent;
 
 fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let content_type = if body.is_empty() { "" } else { "Content-Type: application/json\r\n" };
+    let content_type = if body.is_empty() {
+        ""
+    } else {
+        "Content-Type: application/json\r\n"
+    };
     write!(
         s,
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{content_type}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -22,8 +26,15 @@ fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, String) {
     .unwrap();
     let mut text = String::new();
     s.read_to_string(&mut text).unwrap();
-    let code = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let code = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (code, body)
 }
 
@@ -61,20 +72,45 @@ async fn pdus_outlets_faults_restart_over_http() {
     assert!(body.contains("outlets 1 to 8"), "{body}");
 
     // POST a fault: the agent stops answering; DELETE: it answers again.
-    let (code, body) = http(port, "POST", "/pdus/px2/faults", r#"{"fault":{"kind":"agent-down"}}"#);
+    let (code, body) = http(
+        port,
+        "POST",
+        "/pdus/px2/faults",
+        r#"{"fault":{"kind":"agent-down"}}"#,
+    );
     assert_eq!(code, 201, "{body}");
     let (_, listed) = http(port, "GET", "/pdus/px2/faults", "");
     assert!(listed.contains("agent-down"), "{listed}");
-    let e = driver(agent.port).state(&OutletRef::Number(4)).await.unwrap_err();
+    let e = driver(agent.port)
+        .state(&OutletRef::Number(4))
+        .await
+        .unwrap_err();
     assert!(matches!(e, pdu_driver::Error::Timeout { .. }), "{e:?}");
     let (code, _) = http(port, "DELETE", "/pdus/px2/faults", "");
     assert_eq!(code, 204);
-    assert_eq!(driver(agent.port).state(&OutletRef::Number(4)).await.unwrap().state, "off");
-    let (code, body) = http(port, "POST", "/pdus/px2/faults", r#"{"fault":{"kind":"explode"}}"#);
+    assert_eq!(
+        driver(agent.port)
+            .state(&OutletRef::Number(4))
+            .await
+            .unwrap()
+            .state,
+        "off"
+    );
+    let (code, body) = http(
+        port,
+        "POST",
+        "/pdus/px2/faults",
+        r#"{"fault":{"kind":"explode"}}"#,
+    );
     assert!((400..500).contains(&code), "{code} {body}");
 
     // POST restart: boots + 1, outlets kept by default.
-    let (code, body) = http(port, "POST", "/pdus/px2/restart", r#"{"keep_outlets":true}"#);
+    let (code, body) = http(
+        port,
+        "POST",
+        "/pdus/px2/restart",
+        r#"{"keep_outlets":true}"#,
+    );
     assert_eq!(code, 200, "{body}");
     let info: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(info["engine_boots"].as_i64().unwrap(), boots + 1, "{body}");

@@ -50,6 +50,10 @@ fn run_command_and_insta_agree_on_snapshot_names() {
         let snap = scenario::snapshot_file(&dir, &name);
         let text = std::fs::read_to_string(&snap)
             .unwrap_or_else(|e| panic!("{}: no snapshot at {} ({e})", name, snap.display()));
-        assert!(scenario::snapshot_body(&text).is_some(), "{}", snap.display());
+        assert!(
+            scenario::snapshot_body(&text).is_some(),
+            "{}",
+            snap.display()
+        );
     }
 }

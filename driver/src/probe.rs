@@ -444,9 +444,20 @@ async fn probe_auth_priv(
 ) -> Diagnosis {
     let mut security = match crate::session::usm_security(cfg).with_engine_id(&engine.engine_id) {
         Ok(s) => s.with_engine_boots_and_time(engine.boots, engine.time),
-        Err(e) => return Diagnosis::Other(format!("cannot localize the keys to the agent's engine ID: {e}")),
+        Err(e) => {
+            return Diagnosis::Other(format!(
+                "cannot localize the keys to the agent's engine ID: {e}"
+            ))
+        }
     };
-    let request = match encrypted_get(cfg, &engine.engine_id, engine.boots, engine.time, msg_id, &security) {
+    let request = match encrypted_get(
+        cfg,
+        &engine.engine_id,
+        engine.boots,
+        engine.time,
+        msg_id,
+        &security,
+    ) {
         Ok(r) => r,
         Err(e) => return Diagnosis::Other(format!("cannot build an encrypted probe: {e}")),
     };
@@ -457,7 +468,10 @@ async fn probe_auth_priv(
         Some((a, raw)) => match snmp2::Pdu::from_bytes_with_security(&raw, Some(&mut security)) {
             Ok(pdu) if pdu.message_type == snmp2::MessageType::Report => {
                 let first = pdu.varbinds.clone().next().and_then(|(oid, _)| {
-                    oid.iter().and_then(|arcs| arcs.map(|x| u32::try_from(x).ok()).collect::<Option<Vec<u32>>>())
+                    oid.iter().and_then(|arcs| {
+                        arcs.map(|x| u32::try_from(x).ok())
+                            .collect::<Option<Vec<u32>>>()
+                    })
                 });
                 match first {
                     Some(oid) => classify_report(&oid, a.boots),
@@ -747,7 +761,10 @@ mod tests {
             .with_engine_boots_and_time(3, 1000);
         let msg = encrypted_get(&cfg, &engine, 3, 1000, 4242, &security).expect("builds");
         let a = parse_answer(&msg).expect("well-formed v3");
-        assert_eq!((a.msg_id, a.boots, a.time, a.pdu_tag), (4242, 3, 1000, None));
+        assert_eq!(
+            (a.msg_id, a.boots, a.time, a.pdu_tag),
+            (4242, 3, 1000, None)
+        );
         let mut reader = security.clone();
         let pdu = snmp2::Pdu::from_bytes_with_security(&msg, Some(&mut reader)).expect("decrypts");
         assert_eq!(pdu.message_type, snmp2::MessageType::GetRequest);

@@ -539,7 +539,12 @@ impl Transport {
     }
 
     /// Decide what an snmp2 error means: `None` = try again.
-    async fn classify(&mut self, e: snmp2::Error, at: &mut Attempts, max_tries: u32) -> Option<Error> {
+    async fn classify(
+        &mut self,
+        e: snmp2::Error,
+        at: &mut Attempts,
+        max_tries: u32,
+    ) -> Option<Error> {
         use snmp2::v3::AuthErrorKind as K;
         use snmp2::Error as E;
         let c = &self.cfg;

@@ -340,15 +340,26 @@ fn set(
         .collect())
 }
 
-fn apply_outlet_faults(faults: &[FaultKind], before: Vec<crate::outlet::Outlet>, state: &mut DeviceState, now: std::time::Duration) {
+fn apply_outlet_faults(
+    faults: &[FaultKind],
+    before: Vec<crate::outlet::Outlet>,
+    state: &mut DeviceState,
+    now: std::time::Duration,
+) {
     for fault in faults {
         let (outlet, delay) = match fault {
             FaultKind::StuckOutlet { outlet } => (*outlet, None),
-            FaultKind::SlowOutlet { outlet, ms } => (*outlet, Some(std::time::Duration::from_millis(*ms))),
+            FaultKind::SlowOutlet { outlet, ms } => {
+                (*outlet, Some(std::time::Duration::from_millis(*ms)))
+            }
             _ => continue,
         };
-        let Some(pos) = usize::try_from(outlet).ok().and_then(|n| n.checked_sub(1)) else { continue };
-        let (Some(after), Some(was)) = (state.outlets.get_mut(pos), before.get(pos)) else { continue };
+        let Some(pos) = usize::try_from(outlet).ok().and_then(|n| n.checked_sub(1)) else {
+            continue;
+        };
+        let (Some(after), Some(was)) = (state.outlets.get_mut(pos), before.get(pos)) else {
+            continue;
+        };
         let target = after.settled_power();
         *after = was.clone();
         if let Some(delay) = delay {

@@ -12,11 +12,11 @@ use crate::device::DeviceSpec;
 use crate::engine::parse_engine_id;
 use crate::mib::Access;
 use crate::outlet::{Delays, Power, StartupPower};
+use crate::recording::{Recording, Strictness};
 use crate::security::Community;
 use crate::usm::{
     keys::MIN_PASSWORD_LEN, AuthProtocol, Password, PrivProtocol, SecurityLevel, UserSpec,
 };
-use crate::recording::{Recording, Strictness};
 use crate::vendor;
 use crate::wire::{Oid, Value};
 use std::sync::Arc;
@@ -216,7 +216,8 @@ impl FileConfig {
         &self,
         origin: &str,
     ) -> Result<Vec<(DeviceSpec, Vec<SocketAddr>)>, ConfigError> {
-        let mut recordings: std::collections::HashMap<PathBuf, Arc<Recording>> = std::collections::HashMap::new();
+        let mut recordings: std::collections::HashMap<PathBuf, Arc<Recording>> =
+            std::collections::HashMap::new();
         let field = |field: String, problem: String| ConfigError::Field {
             origin: origin.to_string(),
             field,
@@ -257,11 +258,19 @@ impl FileConfig {
             }
             let recording = match &p.recording {
                 Some(path) => {
-                    let path = if path.is_absolute() { path.clone() } else { self.base_dir.join(path) };
+                    let path = if path.is_absolute() {
+                        path.clone()
+                    } else {
+                        self.base_dir.join(path)
+                    };
                     let loaded = match recordings.get(&path) {
                         Some(r) => Arc::clone(r),
                         None => {
-                            let strictness = if p.recording_lenient { Strictness::Lenient } else { Strictness::Strict };
+                            let strictness = if p.recording_lenient {
+                                Strictness::Lenient
+                            } else {
+                                Strictness::Strict
+                            };
                             let (r, skipped) = Recording::load_with(&path, strictness)
                                 .map_err(|e| field(at("recording"), format!("{e} (set recording_lenient = true, or pass --lenient, to skip bad lines)")))?;
                             for bad in &skipped {
@@ -277,29 +286,57 @@ impl FileConfig {
                 None => None,
             };
             // No vendor given: the recording's sysObjectID says which, else Raritan PX2.
-            let recorded_vendor = recording.as_ref().and_then(|r| match r.get(&[1, 3, 6, 1, 2, 1, 1, 2, 0]) {
-                Some(Value::ObjectId(oid)) => pdu_vendors::by_sys_object_id(oid.arcs()).map(|d| d.name.to_string()),
-                _ => None,
-            });
-            let vendor_name = p.vendor.clone().or(recorded_vendor).unwrap_or_else(|| DEFAULT_VENDOR.to_string());
+            let recorded_vendor =
+                recording
+                    .as_ref()
+                    .and_then(|r| match r.get(&[1, 3, 6, 1, 2, 1, 1, 2, 0]) {
+                        Some(Value::ObjectId(oid)) => {
+                            pdu_vendors::by_sys_object_id(oid.arcs()).map(|d| d.name.to_string())
+                        }
+                        _ => None,
+                    });
+            let vendor_name = p
+                .vendor
+                .clone()
+                .or(recorded_vendor)
+                .unwrap_or_else(|| DEFAULT_VENDOR.to_string());
             let vendor = vendor::find(&vendor_name).ok_or_else(|| {
-                field(at("vendor"), format!("unknown vendor {vendor_name:?}: choose one of {}", vendor::names().join(", ")))
+                field(
+                    at("vendor"),
+                    format!(
+                        "unknown vendor {vendor_name:?}: choose one of {}",
+                        vendor::names().join(", ")
+                    ),
+                )
             })?;
             let profile_data = pdu_vendors::by_name(vendor.name());
-            let recorded_outlets = recording.as_ref().zip(profile_data.and_then(|d| d.outlet_count)).and_then(|(r, oid)| match r.get(oid) {
-                Some(Value::Integer(n)) => u32::try_from(*n).ok(),
-                _ => None,
-            });
+            let recorded_outlets = recording
+                .as_ref()
+                .zip(profile_data.and_then(|d| d.outlet_count))
+                .and_then(|(r, oid)| match r.get(oid) {
+                    Some(Value::Integer(n)) => u32::try_from(*n).ok(),
+                    _ => None,
+                });
             let outlets = p.outlets.or(recorded_outlets).unwrap_or(DEFAULT_OUTLETS);
             let mut p = p.clone();
             if p.outlet_names.is_empty() {
                 // The recorded device's own outlet names, where its profile says where they are.
                 if let (Some(r), Some(data)) = (&recording, profile_data) {
-                    p.outlet_names = (1..=outlets.min(MAX_OUTLETS)).map(|n| data.name_oid(n).and_then(|oid| r.text(&oid)).unwrap_or_default()).collect();
+                    p.outlet_names = (1..=outlets.min(MAX_OUTLETS))
+                        .map(|n| {
+                            data.name_oid(n)
+                                .and_then(|oid| r.text(&oid))
+                                .unwrap_or_default()
+                        })
+                        .collect();
                 }
             }
             if let Some(r) = &recording {
-                let system = [(&mut p.sys_name, [1, 3, 6, 1, 2, 1, 1, 5, 0]), (&mut p.sys_contact, [1, 3, 6, 1, 2, 1, 1, 4, 0]), (&mut p.sys_location, [1, 3, 6, 1, 2, 1, 1, 6, 0])];
+                let system = [
+                    (&mut p.sys_name, [1, 3, 6, 1, 2, 1, 1, 5, 0]),
+                    (&mut p.sys_contact, [1, 3, 6, 1, 2, 1, 1, 4, 0]),
+                    (&mut p.sys_location, [1, 3, 6, 1, 2, 1, 1, 6, 0]),
+                ];
                 for (value, oid) in system {
                     if value.is_empty() {
                         *value = r.text(&oid).unwrap_or_default();
@@ -309,9 +346,10 @@ impl FileConfig {
             // The recorded device's outlet states, as its state column says — or, where that
             // value was made up by a simulator variation, as another of its tables really said.
             let outlet_powers: Vec<Power> = match (&recording, profile_data) {
-                (Some(r), Some(data)) if p.initial_power.is_none() => {
-                    (1..=outlets.min(MAX_OUTLETS)).map_while(|n| recorded_power(r, data, n)).collect()
-                }
+                (Some(r), Some(data)) if p.initial_power.is_none() => (1..=outlets
+                    .min(MAX_OUTLETS))
+                    .map_while(|n| recorded_power(r, data, n))
+                    .collect(),
                 _ => Vec::new(),
             };
             let p = &p;
@@ -334,7 +372,13 @@ impl FileConfig {
                     ),
                 ));
             }
-            let initial_power = match p.initial_power.as_deref().unwrap_or("on").to_ascii_lowercase().as_str() {
+            let initial_power = match p
+                .initial_power
+                .as_deref()
+                .unwrap_or("on")
+                .to_ascii_lowercase()
+                .as_str()
+            {
                 "on" => Power::On,
                 "off" => Power::Off,
                 other => {
@@ -357,13 +401,26 @@ impl FileConfig {
                 "on" => StartupPower::On,
                 "off" => StartupPower::Off,
                 "last-known" | "lastknown" => StartupPower::LastKnown,
-                other => return Err(field(at("power_on_state"), format!("{other:?}: use \"on\", \"off\" or \"last-known\""))),
+                other => {
+                    return Err(field(
+                        at("power_on_state"),
+                        format!("{other:?}: use \"on\", \"off\" or \"last-known\""),
+                    ))
+                }
             };
             if p.on_delay > 7200 || p.off_delay > 7200 {
                 return Err(field(at("on_delay"), "delays are 0 to 7200 seconds".into()));
             }
-            if p.outlet_loads.len() > outlets as usize || p.outlet_loads.iter().chain([&p.default_load_watts]).any(|w| !w.is_finite() || *w < 0.0 || *w > 100_000.0) {
-                return Err(field(at("outlet_loads"), "give at most one load per outlet, each 0 to 100000 watts".into()));
+            if p.outlet_loads.len() > outlets as usize
+                || p.outlet_loads
+                    .iter()
+                    .chain([&p.default_load_watts])
+                    .any(|w| !w.is_finite() || *w < 0.0 || *w > 100_000.0)
+            {
+                return Err(field(
+                    at("outlet_loads"),
+                    "give at most one load per outlet, each 0 to 100000 watts".into(),
+                ));
             }
             if p.max_bulk_varbinds == 0 {
                 return Err(field(at("max_bulk_varbinds"), "must be at least 1".into()));
@@ -391,7 +448,10 @@ impl FileConfig {
                 // Several PDUs may share an address (picked by community or context); the
                 // same PDU listing an address twice is a slip.
                 if seen_addrs.get(&addr) == Some(&i) {
-                    return Err(field(format!("pdu[{i}].listen[{j}]"), format!("{addr} is listed twice")));
+                    return Err(field(
+                        format!("pdu[{i}].listen[{j}]"),
+                        format!("{addr} is listed twice"),
+                    ));
                 }
                 seen_addrs.insert(addr, i);
                 addrs.push(addr);
@@ -475,7 +535,9 @@ impl FileConfig {
 fn recorded_power(r: &Recording, vendor: &pdu_vendors::Profile, n: u32) -> Option<Power> {
     let read = |data: &pdu_vendors::Profile| -> Option<(Power, bool)> {
         let oid = data.state_oid(n);
-        let Some(Value::Integer(v)) = r.get(&oid) else { return None };
+        let Some(Value::Integer(v)) = r.get(&oid) else {
+            return None;
+        };
         let power = match data.state.decode(i64::from(*v)).settled()? {
             true => Power::On,
             false => Power::Off,
@@ -486,7 +548,8 @@ fn recorded_power(r: &Recording, vendor: &pdu_vendors::Profile, n: u32) -> Optio
     if let Some((power, false)) = own {
         return Some(power);
     }
-    let same_family = |d: &&&pdu_vendors::Profile| d.sys_object_id.get(..7) == vendor.sys_object_id.get(..7);
+    let same_family =
+        |d: &&&pdu_vendors::Profile| d.sys_object_id.get(..7) == vendor.sys_object_id.get(..7);
     pdu_vendors::PROFILES
         .iter()
         .filter(same_family)
@@ -607,9 +670,11 @@ pub fn user_from_flag(text: &str) -> Result<UserConfig, String> {
             Some(*privacy),
             Some(*priv_pw),
         ),
-        _ => return Err(format!(
+        _ => {
+            return Err(format!(
             "--user {text:?}: write NAME, NAME:AUTH:AUTHPASS or NAME:AUTH:AUTHPASS:PRIV:PRIVPASS"
-        )),
+        ))
+        }
     };
     Ok(UserConfig {
         name: name.to_string(),

@@ -18,7 +18,11 @@ pub enum ControlError {
     #[error("no PDU named {0:?}: GET /pdus lists them")]
     NoSuchPdu(String),
     #[error("PDU {pdu:?} has no outlet {outlet}: it has outlets 1 to {count}")]
-    NoSuchOutlet { pdu: String, outlet: u32, count: usize },
+    NoSuchOutlet {
+        pdu: String,
+        outlet: u32,
+        count: usize,
+    },
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -83,11 +87,16 @@ pub struct Control {
 
 impl Control {
     pub fn new(devices: Vec<Arc<Device>>) -> Control {
-        Control { devices: Arc::new(devices) }
+        Control {
+            devices: Arc::new(devices),
+        }
     }
 
     pub fn device(&self, name: &str) -> Result<&Arc<Device>, ControlError> {
-        self.devices.iter().find(|d| d.name == name).ok_or_else(|| ControlError::NoSuchPdu(name.to_string()))
+        self.devices
+            .iter()
+            .find(|d| d.name == name)
+            .ok_or_else(|| ControlError::NoSuchPdu(name.to_string()))
     }
 
     pub fn pdus(&self) -> Vec<PduInfo> {
@@ -119,7 +128,12 @@ impl Control {
             .collect())
     }
 
-    pub fn change_outlet(&self, name: &str, outlet: u32, change: &OutletChange) -> Result<OutletInfo, ControlError> {
+    pub fn change_outlet(
+        &self,
+        name: &str,
+        outlet: u32,
+        change: &OutletChange,
+    ) -> Result<OutletInfo, ControlError> {
         let device = self.device(name)?;
         let command = match change.command.as_deref() {
             None => None,
@@ -137,7 +151,11 @@ impl Control {
                 .ok()
                 .and_then(|n| n.checked_sub(1))
                 .and_then(|i| state.outlets.get_mut(i))
-                .ok_or(ControlError::NoSuchOutlet { pdu: name.to_string(), outlet, count })?;
+                .ok_or(ControlError::NoSuchOutlet {
+                    pdu: name.to_string(),
+                    outlet,
+                    count,
+                })?;
             if let Some(power) = change.power {
                 o.switch(power, now);
             }
@@ -178,21 +196,34 @@ impl Control {
     /// Restarts the agent: boots + 1, time 0; outlets kept or back to their first-start state.
     pub fn restart(&self, name: &str, keep_outlets: bool) -> Result<PduInfo, ControlError> {
         let device = self.device(name)?;
-        device.restart(keep_outlets).map_err(|e| ControlError::Failed(e.to_string()))?;
+        device
+            .restart(keep_outlets)
+            .map_err(|e| ControlError::Failed(e.to_string()))?;
         Ok(pdu_info(device))
     }
 
-    pub fn change_engine(&self, name: &str, change: &EngineChange) -> Result<PduInfo, ControlError> {
+    pub fn change_engine(
+        &self,
+        name: &str,
+        change: &EngineChange,
+    ) -> Result<PduInfo, ControlError> {
         let device = self.device(name)?;
         if let Some(hex) = &change.engine_id {
             let id = parse_engine_id(hex).map_err(|e| ControlError::BadRequest(e.to_string()))?;
-            device.change_engine_id(id).map_err(|e| ControlError::Failed(e.to_string()))?;
+            device
+                .change_engine_id(id)
+                .map_err(|e| ControlError::Failed(e.to_string()))?;
         }
         if let Some(boots) = change.boots {
             if boots < 1 {
-                return Err(ControlError::BadRequest("snmpEngineBoots is 1 to 2147483647 (RFC 3411 §5)".into()));
+                return Err(ControlError::BadRequest(
+                    "snmpEngineBoots is 1 to 2147483647 (RFC 3411 §5)".into(),
+                ));
             }
-            device.engine.set_boots(boots).map_err(|e| ControlError::Failed(e.to_string()))?;
+            device
+                .engine
+                .set_boots(boots)
+                .map_err(|e| ControlError::Failed(e.to_string()))?;
         }
         if let Some(skew) = change.skew_secs {
             device.engine.set_skew(skew);

@@ -16,8 +16,8 @@ use crate::outlet::{Delays, Outlet, Power, StartupPower};
 use crate::persist::{replace_file_in_background, PendingWrite};
 use crate::recording::Recording;
 use crate::security::{Community, SecurityError, UserSpec, UserTable};
-use crate::usm::MasterKeyCache;
 use crate::stats::{read, AgentStats};
+use crate::usm::MasterKeyCache;
 use crate::vendor::{expect_display_string, VendorProfile};
 use crate::wire::{ErrorStatus, Oid, Value};
 
@@ -96,10 +96,18 @@ pub struct SharedStart {
 type TreeKey = (&'static str, u32, Option<String>);
 
 impl SharedStart {
-    pub fn tree(&self, vendor: &'static dyn VendorProfile, outlets: u32, recording: Option<&Arc<Recording>>) -> Arc<MibTree> {
+    pub fn tree(
+        &self,
+        vendor: &'static dyn VendorProfile,
+        outlets: u32,
+        recording: Option<&Arc<Recording>>,
+    ) -> Arc<MibTree> {
         let mut trees = self.trees.lock().unwrap_or_else(|p| p.into_inner());
         let key = (vendor.name(), outlets, recording.map(|r| r.origin.clone()));
-        trees.entry(key).or_insert_with(|| Arc::new(build_tree(vendor, outlets, recording.map(|r| &**r)))).clone()
+        trees
+            .entry(key)
+            .or_insert_with(|| Arc::new(build_tree(vendor, outlets, recording.map(|r| &**r))))
+            .clone()
     }
 }
 
@@ -184,7 +192,11 @@ impl Device {
     }
 
     /// Starts a PDU, sharing key derivation and MIB trees with the other PDUs of the process.
-    pub fn start_shared(spec: DeviceSpec, clock: Arc<dyn Clock>, shared: &SharedStart) -> Result<Device, StartError> {
+    pub fn start_shared(
+        spec: DeviceSpec,
+        clock: Arc<dyn Clock>,
+        shared: &SharedStart,
+    ) -> Result<Device, StartError> {
         let pdu = spec.name.clone();
         if let Some(dir) = &spec.state_dir {
             std::fs::create_dir_all(dir).map_err(|e| StartError::State {
@@ -203,11 +215,12 @@ impl Device {
             pdu: pdu.clone(),
             source,
         })?;
-        let users =
-            UserTable::new(&spec.users, &engine.id(), &shared.keys).map_err(|source| StartError::Security {
+        let users = UserTable::new(&spec.users, &engine.id(), &shared.keys).map_err(|source| {
+            StartError::Security {
                 pdu: pdu.clone(),
                 source,
-            })?;
+            }
+        })?;
         let state_file = spec.state_dir.as_ref().map(|d| d.join(STATE_FILE));
         let mut state =
             initial_state(&spec, state_file.as_ref()).map_err(|detail| StartError::State {
@@ -240,7 +253,10 @@ impl Device {
                 .clone()
                 .or_else(|| spec.recording.as_ref().and_then(|r| r.text(&SYS_DESCR)))
                 .unwrap_or_else(|| spec.vendor.sys_descr().to_string()),
-            sys_object_id: match (&spec.sys_object_id, spec.recording.as_ref().and_then(|r| r.get(&SYS_OBJECT_ID))) {
+            sys_object_id: match (
+                &spec.sys_object_id,
+                spec.recording.as_ref().and_then(|r| r.get(&SYS_OBJECT_ID)),
+            ) {
                 (Some(oid), _) => oid.clone(),
                 (None, Some(Value::ObjectId(oid))) => oid.clone(),
                 _ => Oid::new(spec.vendor.sys_object_id()),
@@ -259,8 +275,11 @@ impl Device {
     /// Gives the engine a new ID (boots back to 1) and re-localizes every user's keys to it.
     pub fn change_engine_id(&self, id: Vec<u8>) -> Result<(), StartError> {
         let pdu = || self.name.clone();
-        let users = UserTable::new(&self.user_specs, &id, &self.keys).map_err(|source| StartError::Security { pdu: pdu(), source })?;
-        self.engine.change_id(id).map_err(|source| StartError::Engine { pdu: pdu(), source })?;
+        let users = UserTable::new(&self.user_specs, &id, &self.keys)
+            .map_err(|source| StartError::Security { pdu: pdu(), source })?;
+        self.engine
+            .change_id(id)
+            .map_err(|source| StartError::Engine { pdu: pdu(), source })?;
         *self.users.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(users);
         Ok(())
     }
@@ -268,8 +287,12 @@ impl Device {
     /// An agent restart inside the process: boots + 1, engine time and sysUpTime back to 0,
     /// and outlets either as they were or as at a first start.
     pub fn restart(&self, keep_outlets: bool) -> Result<(), StartError> {
-        self.engine.restart().map_err(|source| StartError::Engine { pdu: self.name.clone(), source })?;
-        self.started_nanos.store(nanos(self.now()), std::sync::atomic::Ordering::SeqCst);
+        self.engine.restart().map_err(|source| StartError::Engine {
+            pdu: self.name.clone(),
+            source,
+        })?;
+        self.started_nanos
+            .store(nanos(self.now()), std::sync::atomic::Ordering::SeqCst);
         if !keep_outlets {
             let fresh = initial_state(&self.spec, None).map_err(|detail| StartError::State {
                 pdu: self.name.clone(),
@@ -314,7 +337,9 @@ impl Device {
                 }
                 SystemObject::ObjectId => Value::ObjectId(self.sys_object_id.clone()),
                 SystemObject::UpTime => {
-                    Value::TimeTicks(centiseconds(now.saturating_sub(Duration::from_nanos(self.started_nanos.load(std::sync::atomic::Ordering::SeqCst)))))
+                    Value::TimeTicks(centiseconds(now.saturating_sub(Duration::from_nanos(
+                        self.started_nanos.load(std::sync::atomic::Ordering::SeqCst),
+                    ))))
                 }
                 SystemObject::Contact => Value::octets(state.sys_contact.clone()),
                 SystemObject::Name => Value::octets(state.sys_name.clone()),
@@ -383,7 +408,9 @@ impl Device {
                 .vendor
                 .settings
                 .iter()
-                .map(|((column, index), value)| [i64::from(*column), i64::from(*index), i64::from(*value)])
+                .map(|((column, index), value)| {
+                    [i64::from(*column), i64::from(*index), i64::from(*value)]
+                })
                 .collect(),
             outlets: state
                 .outlets
@@ -393,8 +420,10 @@ impl Device {
                     power: o.settled_power(),
                     power_off_period_secs: o.delays.reboot.as_secs(),
                     energy_wh: o.energy_recorded(),
-                    on_delay_secs: (o.delays.on_delay != Delays::NEVER).then_some(o.delays.on_delay.as_secs()),
-                    off_delay_secs: (o.delays.off_delay != Delays::NEVER).then_some(o.delays.off_delay.as_secs()),
+                    on_delay_secs: (o.delays.on_delay != Delays::NEVER)
+                        .then_some(o.delays.on_delay.as_secs()),
+                    off_delay_secs: (o.delays.off_delay != Delays::NEVER)
+                        .then_some(o.delays.off_delay.as_secs()),
                     startup: Some(o.startup),
                 })
                 .collect(),
@@ -428,16 +457,31 @@ fn centiseconds(d: Duration) -> u32 {
 }
 
 fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<DeviceState, String> {
-    let delays = Delays { reboot: spec.power_off_period, ..spec.delays };
+    let delays = Delays {
+        reboot: spec.power_off_period,
+        ..spec.delays
+    };
     let mut state = DeviceState {
         sys_name: spec.sys_name.clone(),
         sys_contact: spec.sys_contact.clone(),
         sys_location: spec.sys_location.clone(),
         outlets: (0..spec.outlets as usize)
             .map(|i| {
-                let power = spec.outlet_powers.get(i).copied().unwrap_or(spec.initial_power);
-                let mut outlet = Outlet::new(spec.outlet_names.get(i).cloned().unwrap_or_default(), power, delays);
-                outlet.load_watts = spec.outlet_loads.get(i).copied().unwrap_or(spec.default_load_watts);
+                let power = spec
+                    .outlet_powers
+                    .get(i)
+                    .copied()
+                    .unwrap_or(spec.initial_power);
+                let mut outlet = Outlet::new(
+                    spec.outlet_names.get(i).cloned().unwrap_or_default(),
+                    power,
+                    delays,
+                );
+                outlet.load_watts = spec
+                    .outlet_loads
+                    .get(i)
+                    .copied()
+                    .unwrap_or(spec.default_load_watts);
                 outlet.startup = spec.startup;
                 outlet
             })
@@ -455,7 +499,11 @@ fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<Devi
     state.sys_location = saved.sys_location;
     if saved.vendor.as_deref() == Some(spec.vendor.name()) {
         for [column, index, value] in saved.vendor_settings {
-            if let (Ok(column), Ok(index), Ok(value)) = (u16::try_from(column), u32::try_from(index), i32::try_from(value)) {
+            if let (Ok(column), Ok(index), Ok(value)) = (
+                u16::try_from(column),
+                u32::try_from(index),
+                i32::try_from(value),
+            ) {
                 state.vendor.settings.insert((column, index), value);
             }
         }
@@ -469,8 +517,12 @@ fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<Devi
         };
         let delays = Delays {
             reboot: Duration::from_secs(saved.power_off_period_secs.max(1)),
-            on_delay: saved.on_delay_secs.map_or(outlet.delays.on_delay, Duration::from_secs),
-            off_delay: saved.off_delay_secs.map_or(outlet.delays.off_delay, Duration::from_secs),
+            on_delay: saved
+                .on_delay_secs
+                .map_or(outlet.delays.on_delay, Duration::from_secs),
+            off_delay: saved
+                .off_delay_secs
+                .map_or(outlet.delays.off_delay, Duration::from_secs),
         };
         let mut restored = Outlet::new(saved.name, power, delays);
         restored.load_watts = outlet.load_watts;
@@ -498,7 +550,11 @@ fn under(prefix: &[u32], arc: u32) -> Vec<u32> {
 
 /// The objects every PDU has (MIB-II system and snmp groups, the engine and USM counters)
 /// plus the vendor's.
-pub fn build_tree(vendor: &dyn VendorProfile, outlets: u32, recording: Option<&Recording>) -> MibTree {
+pub fn build_tree(
+    vendor: &dyn VendorProfile,
+    outlets: u32,
+    recording: Option<&Recording>,
+) -> MibTree {
     let mut t = MibTree::default();
     let system = [
         (1, Access::ReadOnly, SystemObject::Descr),
@@ -653,7 +709,14 @@ mod persistence_tests {
         assert_eq!(again.engine.boots(), 2);
         let state = again.lock_state();
         let o = &state.outlets[1];
-        assert_eq!((o.name.as_str(), o.settled_power(), o.delays.on_delay), ("db-1", Power::Off, Duration::from_secs(30)));
-        assert_eq!(state.vendor.settings.get(&(7, 2)), Some(&3), "vendor settings survive too");
+        assert_eq!(
+            (o.name.as_str(), o.settled_power(), o.delays.on_delay),
+            ("db-1", Power::Off, Duration::from_secs(30))
+        );
+        assert_eq!(
+            state.vendor.settings.get(&(7, 2)),
+            Some(&3),
+            "vendor settings survive too"
+        );
     }
 }

@@ -14,8 +14,8 @@ use crate::security::{process_inbound, wrap_outbound, Inbound, Outbound, SaltSou
 use crate::stats::bump;
 use crate::usm::SecurityLevel;
 use crate::wire::{
-    decode_message, decode_scoped_pdu, encode_community_message, CommunityMessage, ErrorStatus, Message, Oid, Pdu,
-    PduType, ScopedPduData, V3Message, Value, VarBind, Version, FLAG_REPORTABLE,
+    decode_message, decode_scoped_pdu, encode_community_message, CommunityMessage, ErrorStatus,
+    Message, Oid, Pdu, PduType, ScopedPduData, V3Message, Value, VarBind, Version, FLAG_REPORTABLE,
 };
 
 /// Room kept for headers when turning a message size limit into a varbind budget: the
@@ -47,7 +47,12 @@ pub struct Delivery {
 /// Handles one datagram for the PDUs at `endpoint`. Returns how to send the answer left in
 /// `buffers.out`, or None when there is nothing to send. Counters that apply before a PDU is
 /// known go to the endpoint's primary.
-pub fn handle_datagram(endpoint: &Endpoint, salts: &SaltSource, datagram: &[u8], buffers: &mut Buffers) -> Option<Delivery> {
+pub fn handle_datagram(
+    endpoint: &Endpoint,
+    salts: &SaltSource,
+    datagram: &[u8],
+    buffers: &mut Buffers,
+) -> Option<Delivery> {
     let primary = endpoint.primary();
     buffers.saving = None;
     bump(&primary.stats.snmp_in_pkts);
@@ -104,7 +109,13 @@ fn deliver(device: &Device, out: &mut Vec<u8>) -> Option<Delivery> {
 }
 
 fn is_request(pdu: &Pdu<'_>) -> bool {
-    matches!(pdu.pdu_type, PduType::GetRequest | PduType::GetNextRequest | PduType::GetBulkRequest | PduType::SetRequest)
+    matches!(
+        pdu.pdu_type,
+        PduType::GetRequest
+            | PduType::GetNextRequest
+            | PduType::GetBulkRequest
+            | PduType::SetRequest
+    )
 }
 
 /// What the agent side decided, after the `Respond` faults.
@@ -115,17 +126,32 @@ enum Answer {
 }
 
 /// Runs the agent for `device`, with the `Respond` point's faults around it.
-fn answer(device: &Device, version: Version, request: &Pdu<'_>, permission: Permission, budget: usize, saving: &mut Option<crate::persist::PendingWrite>) -> Answer {
+fn answer(
+    device: &Device,
+    version: Version,
+    request: &Pdu<'_>,
+    permission: Permission,
+    budget: usize,
+    saving: &mut Option<crate::persist::PendingWrite>,
+) -> Answer {
     let faults = device.faults.at(FaultPoint::Respond, device.now());
     for fault in &faults {
         match fault {
-            FaultKind::ForceError { status, oid, set_only } => {
+            FaultKind::ForceError {
+                status,
+                oid,
+                set_only,
+            } => {
                 if *set_only && request.pdu_type != PduType::SetRequest {
                     continue;
                 }
                 let prefix = oid.as_deref().and_then(Oid::parse);
                 let index = match &prefix {
-                    Some(p) => match request.varbinds.iter().position(|vb| vb.oid.starts_with(p.arcs())) {
+                    Some(p) => match request
+                        .varbinds
+                        .iter()
+                        .position(|vb| vb.oid.starts_with(p.arcs()))
+                    {
                         Some(i) => i + 1,
                         None => continue,
                     },
@@ -150,7 +176,11 @@ fn answer(device: &Device, version: Version, request: &Pdu<'_>, permission: Perm
     Answer::Response(response)
 }
 
-fn handle_community<'e>(endpoint: &'e Endpoint, m: CommunityMessage<'_>, buffers: &mut Buffers) -> Option<&'e Device> {
+fn handle_community<'e>(
+    endpoint: &'e Endpoint,
+    m: CommunityMessage<'_>,
+    buffers: &mut Buffers,
+) -> Option<&'e Device> {
     let Some((device, permission)) = endpoint.by_community(m.community) else {
         let primary = endpoint.primary();
         bump(&primary.stats.snmp_in_bad_community_names);
@@ -174,7 +204,14 @@ fn handle_community<'e>(endpoint: &'e Endpoint, m: CommunityMessage<'_>, buffers
     }
     log_request(device, m.version, &m.pdu, "community");
     let budget = MAX_MESSAGE_SIZE.saturating_sub(HEADER_ALLOWANCE + m.community.len());
-    let Answer::Response(response) = answer(device, m.version, &m.pdu, permission, budget, &mut buffers.saving) else {
+    let Answer::Response(response) = answer(
+        device,
+        m.version,
+        &m.pdu,
+        permission,
+        budget,
+        &mut buffers.saving,
+    ) else {
         // Reports are a v3 affair; `answer` only makes them for v3.
         return None;
     };
@@ -182,7 +219,10 @@ fn handle_community<'e>(endpoint: &'e Endpoint, m: CommunityMessage<'_>, buffers
     encode_community_message(&mut buffers.out, m.version, m.community, &response);
     if buffers.out.len() > MAX_MESSAGE_SIZE {
         // RFC 3416 §4.2.1: too big to send: say tooBig with no varbinds.
-        let too_big = Pdu { varbinds: Vec::new(), ..error_response(&m.pdu, ErrorStatus::TooBig, 0) };
+        let too_big = Pdu {
+            varbinds: Vec::new(),
+            ..error_response(&m.pdu, ErrorStatus::TooBig, 0)
+        };
         bump(&device.stats.snmp_out_too_bigs);
         buffers.out.clear();
         encode_community_message(&mut buffers.out, m.version, m.community, &too_big);
@@ -212,10 +252,18 @@ fn handle_v3<'e>(
         return None;
     };
     let reportable = m.msg_flags & FLAG_REPORTABLE != 0;
-    let max_size = usize::try_from(m.msg_max_size).unwrap_or(MAX_MESSAGE_SIZE).min(MAX_MESSAGE_SIZE);
+    let max_size = usize::try_from(m.msg_max_size)
+        .unwrap_or(MAX_MESSAGE_SIZE)
+        .min(MAX_MESSAGE_SIZE);
     let (user, decrypted) = match process_inbound(device, datagram, &m, level) {
-        Inbound::Accepted { user, decrypted, .. } => (user, decrypted),
-        Inbound::Refused { failure, report, signed_by } => {
+        Inbound::Accepted {
+            user, decrypted, ..
+        } => (user, decrypted),
+        Inbound::Refused {
+            failure,
+            report,
+            signed_by,
+        } => {
             debug!(pdu = %device.name, user = %String::from_utf8_lossy(m.usm.user_name), "refused: {}", failure.name());
             return usm_report(device, salts, &m, report, signed_by.as_deref(), buffers);
         }
@@ -227,7 +275,14 @@ fn handle_v3<'e>(
             Ok(scoped) => Some(scoped),
             Err(_) => {
                 debug!(pdu = %device.name, user = %String::from_utf8_lossy(m.usm.user_name), "refused: undecryptable");
-                return usm_report(device, salts, &m, UsmFailure::DecryptionError.count(device), None, buffers);
+                return usm_report(
+                    device,
+                    salts,
+                    &m,
+                    UsmFailure::DecryptionError.count(device),
+                    None,
+                    buffers,
+                );
             }
         },
         (ScopedPduData::Plaintext(s), None) => Some(s.clone()),
@@ -238,21 +293,49 @@ fn handle_v3<'e>(
         bump(&stats.snmp_in_asn_parse_errs);
         return None;
     };
-    let how = Outbound { msg_id: m.msg_id, msg_max_size: MAX_MESSAGE_SIZE as i32, level, user: Some(&user), user_name: m.usm.user_name };
+    let how = Outbound {
+        msg_id: m.msg_id,
+        msg_max_size: MAX_MESSAGE_SIZE as i32,
+        level,
+        user: Some(&user),
+        user_name: m.usm.user_name,
+    };
     let send = |pdu: &Pdu<'_>, buffers: &mut Buffers| {
-        wrap_outbound(device, salts, &how, scoped.context_name, pdu, &mut buffers.scratch, &mut buffers.out);
+        wrap_outbound(
+            device,
+            salts,
+            &how,
+            scoped.context_name,
+            pdu,
+            &mut buffers.scratch,
+            &mut buffers.out,
+        );
     };
     // RFC 3412 §7.2 step 10 / RFC 3413: a contextEngineID that is not ours, or a context no PDU
     // at this address has.
-    let counter_report = |oid: &[u32], value: u32| report_pdu(scoped.pdu.request_id, VarBind { oid: Oid::new(oid), value: Value::Counter32(value) });
+    let counter_report = |oid: &[u32], value: u32| {
+        report_pdu(
+            scoped.pdu.request_id,
+            VarBind {
+                oid: Oid::new(oid),
+                value: Value::Counter32(value),
+            },
+        )
+    };
     if !scoped.context_engine_id.is_empty() && scoped.context_engine_id != &*device.engine.id() {
         let n = bump(&stats.snmp_unknown_pdu_handlers);
-        send(&counter_report(&[1, 3, 6, 1, 6, 3, 11, 2, 1, 3, 0], n), buffers);
+        send(
+            &counter_report(&[1, 3, 6, 1, 6, 3, 11, 2, 1, 3, 0], n),
+            buffers,
+        );
         return reportable.then_some(device);
     }
     let Some(target) = endpoint.by_context(scoped.context_name) else {
         let n = bump(&stats.snmp_unknown_contexts);
-        send(&counter_report(&[1, 3, 6, 1, 6, 3, 12, 1, 5, 0], n), buffers);
+        send(
+            &counter_report(&[1, 3, 6, 1, 6, 3, 12, 1, 5, 0], n),
+            buffers,
+        );
         return reportable.then_some(device);
     };
     if !std::ptr::eq(target, device) && lost_on_receive(target) {
@@ -266,7 +349,10 @@ fn handle_v3<'e>(
     if level < user.min_level {
         // The access policy asks for more security than the request has (VACM would find no
         // access entry): authorizationError, as net-snmp answers.
-        let refused = Pdu { varbinds: Vec::new(), ..error_response(&scoped.pdu, ErrorStatus::AuthorizationError, 0) };
+        let refused = Pdu {
+            varbinds: Vec::new(),
+            ..error_response(&scoped.pdu, ErrorStatus::AuthorizationError, 0)
+        };
         send(&refused, buffers);
         return Some(target);
     }
@@ -274,12 +360,24 @@ fn handle_v3<'e>(
         crate::mib::Access::ReadWrite => Permission::ReadWrite,
         crate::mib::Access::ReadOnly => Permission::ReadOnly,
     };
-    let budget = max_size.saturating_sub(HEADER_ALLOWANCE + 2 * m.usm.user_name.len() + device.engine.id().len() * 2 + 64);
-    match answer(target, Version::V3, &scoped.pdu, permission, budget, &mut buffers.saving) {
+    let budget = max_size.saturating_sub(
+        HEADER_ALLOWANCE + 2 * m.usm.user_name.len() + device.engine.id().len() * 2 + 64,
+    );
+    match answer(
+        target,
+        Version::V3,
+        &scoped.pdu,
+        permission,
+        budget,
+        &mut buffers.saving,
+    ) {
         Answer::Response(response) => {
             send(&response, buffers);
             if buffers.out.len() > max_size {
-                let too_big = Pdu { varbinds: Vec::new(), ..error_response(&scoped.pdu, ErrorStatus::TooBig, 0) };
+                let too_big = Pdu {
+                    varbinds: Vec::new(),
+                    ..error_response(&scoped.pdu, ErrorStatus::TooBig, 0)
+                };
                 bump(&stats.snmp_out_too_bigs);
                 send(&too_big, buffers);
             }
@@ -288,9 +386,21 @@ fn handle_v3<'e>(
         Answer::Report(failure) => {
             let report = report_pdu(scoped.pdu.request_id, failure.count(device));
             // A notInTimeWindow Report is authenticated, the others are not (as above).
-            let level = if failure == UsmFailure::NotInTimeWindow { SecurityLevel::AuthNoPriv } else { SecurityLevel::NoAuthNoPriv };
+            let level = if failure == UsmFailure::NotInTimeWindow {
+                SecurityLevel::AuthNoPriv
+            } else {
+                SecurityLevel::NoAuthNoPriv
+            };
             let how = Outbound { level, ..how };
-            wrap_outbound(device, salts, &how, scoped.context_name, &report, &mut buffers.scratch, &mut buffers.out);
+            wrap_outbound(
+                device,
+                salts,
+                &how,
+                scoped.context_name,
+                &report,
+                &mut buffers.scratch,
+                &mut buffers.out,
+            );
         }
     }
     Some(target)
@@ -316,19 +426,48 @@ fn usm_report<'d>(
     let report = report_pdu(request_id, varbind);
     // notInTimeWindow Reports go out authenticated, so the sender can trust the boots and
     // time they carry (RFC 3414 §3.2 step 7b); the others cannot be.
-    let level = if signed_by.is_some() { SecurityLevel::AuthNoPriv } else { SecurityLevel::NoAuthNoPriv };
-    let how = Outbound { msg_id: m.msg_id, msg_max_size: MAX_MESSAGE_SIZE as i32, level, user: signed_by, user_name: m.usm.user_name };
-    wrap_outbound(device, salts, &how, context, &report, &mut buffers.scratch, &mut buffers.out);
+    let level = if signed_by.is_some() {
+        SecurityLevel::AuthNoPriv
+    } else {
+        SecurityLevel::NoAuthNoPriv
+    };
+    let how = Outbound {
+        msg_id: m.msg_id,
+        msg_max_size: MAX_MESSAGE_SIZE as i32,
+        level,
+        user: signed_by,
+        user_name: m.usm.user_name,
+    };
+    wrap_outbound(
+        device,
+        salts,
+        &how,
+        context,
+        &report,
+        &mut buffers.scratch,
+        &mut buffers.out,
+    );
     Some(device)
 }
 
 fn report_pdu(request_id: i32, varbind: VarBind<'static>) -> Pdu<'static> {
-    Pdu { pdu_type: PduType::Report, request_id, error_status: 0, error_index: 0, varbinds: vec![varbind], trap_v1: None }
+    Pdu {
+        pdu_type: PduType::Report,
+        request_id,
+        error_status: 0,
+        error_index: 0,
+        varbinds: vec![varbind],
+        trap_v1: None,
+    }
 }
 
 fn log_request(device: &Device, version: Version, pdu: &Pdu<'_>, security: &str) {
     if tracing::enabled!(tracing::Level::DEBUG) {
-        let first = pdu.varbinds.first().map(|vb| vb.oid.to_string()).unwrap_or_default();
+        let first = pdu
+            .varbinds
+            .first()
+            .map(|vb| vb.oid.to_string())
+            .unwrap_or_default();
         debug!(
             pdu = %device.name,
             ?version,
@@ -351,7 +490,9 @@ mod tests {
     use crate::config::FileConfig;
     use crate::usm::auth::AuthKey;
     use crate::usm::AuthProtocol;
-    use crate::wire::{encode_scoped_pdu, encode_v3_message, ScopedPdu, UsmSecurityParameters, V3Body, V3Message};
+    use crate::wire::{
+        encode_scoped_pdu, encode_v3_message, ScopedPdu, UsmSecurityParameters, V3Body, V3Message,
+    };
 
     const CONFIG: &str = r#"
 [[pdu]]
@@ -364,20 +505,50 @@ auth_password = "opsauth123"
 "#;
 
     fn endpoint() -> Endpoint {
-        let spec = FileConfig::parse(CONFIG, "t").unwrap().validate("t").unwrap().remove(0).0;
-        let spec = crate::device::DeviceSpec { state_dir: None, ..spec };
+        let spec = FileConfig::parse(CONFIG, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        let spec = crate::device::DeviceSpec {
+            state_dir: None,
+            ..spec
+        };
         let device = Device::start(spec, Arc::new(ManualClock::default())).unwrap();
         Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![Arc::new(device)]).unwrap()
     }
 
     fn request(pdu_type: PduType, varbinds: Vec<VarBind<'static>>) -> Pdu<'static> {
-        Pdu { pdu_type, request_id: 77, error_status: 0, error_index: 0, varbinds, trap_v1: None }
+        Pdu {
+            pdu_type,
+            request_id: 77,
+            error_status: 0,
+            error_index: 0,
+            varbinds,
+            trap_v1: None,
+        }
     }
 
     /// A v3 message in clear, signed with `auth` when given.
-    fn v3(flags: u8, engine_id: &[u8], boots: i32, time: i32, user: &[u8], auth: Option<&AuthKey>, pdu: Pdu<'_>) -> Vec<u8> {
+    fn v3(
+        flags: u8,
+        engine_id: &[u8],
+        boots: i32,
+        time: i32,
+        user: &[u8],
+        auth: Option<&AuthKey>,
+        pdu: Pdu<'_>,
+    ) -> Vec<u8> {
         let mut scoped = Vec::new();
-        encode_scoped_pdu(&mut scoped, &ScopedPdu { context_engine_id: engine_id, context_name: b"", pdu });
+        encode_scoped_pdu(
+            &mut scoped,
+            &ScopedPdu {
+                context_engine_id: engine_id,
+                context_name: b"",
+                pdu,
+            },
+        );
         let zeros = [0u8; 12];
         let usm = UsmSecurityParameters {
             engine_id,
@@ -388,7 +559,14 @@ auth_password = "opsauth123"
             priv_params: &[],
         };
         let mut out = Vec::new();
-        let at = encode_v3_message(&mut out, 4242, 65507, flags, &usm, V3Body::Plaintext(&scoped));
+        let at = encode_v3_message(
+            &mut out,
+            4242,
+            65507,
+            flags,
+            &usm,
+            V3Body::Plaintext(&scoped),
+        );
         if let Some(key) = auth {
             let mac = key.sign(&out);
             out[at..at + mac.len()].copy_from_slice(&mac);
@@ -407,18 +585,40 @@ auth_password = "opsauth123"
     }
 
     fn report_oid(m: &V3Message<'_>) -> (PduType, String, i32) {
-        let ScopedPduData::Plaintext(s) = &m.data else { panic!("reports are not encrypted") };
-        (s.pdu.pdu_type, s.pdu.varbinds[0].oid.to_string(), s.pdu.request_id)
+        let ScopedPduData::Plaintext(s) = &m.data else {
+            panic!("reports are not encrypted")
+        };
+        (
+            s.pdu.pdu_type,
+            s.pdu.varbinds[0].oid.to_string(),
+            s.pdu.request_id,
+        )
     }
 
     #[test]
     fn discovery_by_get_and_by_empty_set_is_answered_with_engine_id_boots_and_time() {
         let endpoint = endpoint();
         for pdu_type in [PduType::GetRequest, PduType::SetRequest] {
-            let probe = v3(FLAG_REPORTABLE, b"", 0, 0, b"", None, request(pdu_type, Vec::new()));
+            let probe = v3(
+                FLAG_REPORTABLE,
+                b"",
+                0,
+                0,
+                b"",
+                None,
+                request(pdu_type, Vec::new()),
+            );
             let m = answer_to(&endpoint, &probe).expect("a Report");
-            assert_eq!(report_oid(&m), (PduType::Report, "1.3.6.1.6.3.15.1.1.4.0".into(), 77), "{pdu_type:?}");
-            assert_eq!((m.msg_id, m.msg_flags & FLAG_REPORTABLE), (4242, 0), "echoes msgID, reportable clear");
+            assert_eq!(
+                report_oid(&m),
+                (PduType::Report, "1.3.6.1.6.3.15.1.1.4.0".into(), 77),
+                "{pdu_type:?}"
+            );
+            assert_eq!(
+                (m.msg_id, m.msg_flags & FLAG_REPORTABLE),
+                (4242, 0),
+                "echoes msgID, reportable clear"
+            );
             assert_eq!(m.usm.engine_id, [0x80, 0, 0, 0, 1, 2, 3, 4]);
             assert_eq!(m.usm.engine_boots, 1);
         }
@@ -427,7 +627,15 @@ auth_password = "opsauth123"
     #[test]
     fn no_report_without_the_reportable_flag() {
         let endpoint = endpoint();
-        let probe = v3(0, b"", 0, 0, b"", None, request(PduType::GetRequest, Vec::new()));
+        let probe = v3(
+            0,
+            b"",
+            0,
+            0,
+            b"",
+            None,
+            request(PduType::GetRequest, Vec::new()),
+        );
         assert!(answer_to(&endpoint, &probe).is_none());
     }
 
@@ -436,34 +644,88 @@ auth_password = "opsauth123"
         let endpoint = endpoint();
         let engine_id = endpoint.primary().engine.id();
         let key = AuthKey::from_password(AuthProtocol::Sha1, b"opsauth123", &engine_id).unwrap();
-        let get = request(PduType::GetRequest, vec![VarBind { oid: Oid::new(&[1, 3, 6, 1, 2, 1, 1, 5, 0]), value: Value::Null }]);
-        let late = v3(FLAG_REPORTABLE | 1, &engine_id, 1, 1000, b"ops", Some(&key), get.clone());
+        let get = request(
+            PduType::GetRequest,
+            vec![VarBind {
+                oid: Oid::new(&[1, 3, 6, 1, 2, 1, 1, 5, 0]),
+                value: Value::Null,
+            }],
+        );
+        let late = v3(
+            FLAG_REPORTABLE | 1,
+            &engine_id,
+            1,
+            1000,
+            b"ops",
+            Some(&key),
+            get.clone(),
+        );
         let m = answer_to(&endpoint, &late).expect("a Report");
         assert_eq!(report_oid(&m).1, "1.3.6.1.6.3.15.1.1.2.0");
         assert_eq!(m.msg_flags, 1, "authNoPriv, not reportable");
         assert_eq!((m.usm.engine_boots, m.usm.engine_time), (1, 0));
         // In the window, the same request is answered.
-        let in_time = v3(FLAG_REPORTABLE | 1, &engine_id, 1, 0, b"ops", Some(&key), get.clone());
+        let in_time = v3(
+            FLAG_REPORTABLE | 1,
+            &engine_id,
+            1,
+            0,
+            b"ops",
+            Some(&key),
+            get.clone(),
+        );
         let m = answer_to(&endpoint, &in_time).expect("a Response");
         assert_eq!(report_oid(&m).0, PduType::Response);
         // A wrong digest is refused unauthenticated.
         let wrong = AuthKey::from_password(AuthProtocol::Sha1, b"notthekey99", &engine_id).unwrap();
-        let forged = v3(FLAG_REPORTABLE | 1, &engine_id, 1, 0, b"ops", Some(&wrong), get);
+        let forged = v3(
+            FLAG_REPORTABLE | 1,
+            &engine_id,
+            1,
+            0,
+            b"ops",
+            Some(&wrong),
+            get,
+        );
         let m = answer_to(&endpoint, &forged).expect("a Report");
-        assert_eq!((report_oid(&m).1.as_str(), m.msg_flags), ("1.3.6.1.6.3.15.1.1.5.0", 0));
+        assert_eq!(
+            (report_oid(&m).1.as_str(), m.msg_flags),
+            ("1.3.6.1.6.3.15.1.1.5.0", 0)
+        );
     }
 
     #[test]
     fn faults_act_at_their_points() {
         let endpoint = endpoint();
         let device = endpoint.primary();
-        let probe = v3(FLAG_REPORTABLE, b"", 0, 0, b"", None, request(PduType::GetRequest, Vec::new()));
-        device.faults.add(FaultKind::AgentDown, crate::fault::Schedule { packets: Some(1), ..Default::default() });
-        assert!(answer_to(&endpoint, &probe).is_none(), "down for one packet");
+        let probe = v3(
+            FLAG_REPORTABLE,
+            b"",
+            0,
+            0,
+            b"",
+            None,
+            request(PduType::GetRequest, Vec::new()),
+        );
+        device.faults.add(
+            FaultKind::AgentDown,
+            crate::fault::Schedule {
+                packets: Some(1),
+                ..Default::default()
+            },
+        );
+        assert!(
+            answer_to(&endpoint, &probe).is_none(),
+            "down for one packet"
+        );
         assert!(answer_to(&endpoint, &probe).is_some(), "then back");
-        device.faults.add(FaultKind::Delay { ms: 250 }, crate::fault::Schedule::default());
+        device.faults.add(
+            FaultKind::Delay { ms: 250 },
+            crate::fault::Schedule::default(),
+        );
         let mut buffers = Buffers::default();
-        let delivery = handle_datagram(&endpoint, &SaltSource::new(), &probe, &mut buffers).unwrap();
+        let delivery =
+            handle_datagram(&endpoint, &SaltSource::new(), &probe, &mut buffers).unwrap();
         assert_eq!(delivery.delay, Some(Duration::from_millis(250)));
     }
 }

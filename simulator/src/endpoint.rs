@@ -16,11 +16,25 @@ pub enum EndpointError {
     #[error("{addr}: no PDU")]
     Empty { addr: SocketAddr },
     #[error("{addr}: community {community:?} is used by PDUs {first:?} and {second:?}, which share this address: give each its own community so requests can pick the PDU")]
-    SharedCommunity { addr: SocketAddr, community: String, first: String, second: String },
+    SharedCommunity {
+        addr: SocketAddr,
+        community: String,
+        first: String,
+        second: String,
+    },
     #[error("{addr}: context {context:?} names PDUs {first:?} and {second:?}, which share this address: context names must be unique per address")]
-    SharedContext { addr: SocketAddr, context: String, first: String, second: String },
+    SharedContext {
+        addr: SocketAddr,
+        context: String,
+        first: String,
+        second: String,
+    },
     #[error("{addr}: PDU {pdu:?} shares this address with {primary:?} but defines SNMPv3 users; users of PDUs sharing an address belong on the first PDU ({primary:?})")]
-    UsersOnSecondary { addr: SocketAddr, pdu: String, primary: String },
+    UsersOnSecondary {
+        addr: SocketAddr,
+        pdu: String,
+        primary: String,
+    },
 }
 
 pub struct Endpoint {
@@ -35,20 +49,31 @@ impl Endpoint {
     /// `devices[0]` is the primary. Every PDU answers the context named after it and those it
     /// lists; the primary also answers the empty context.
     pub fn new(addr: SocketAddr, devices: Vec<Arc<Device>>) -> Result<Endpoint, EndpointError> {
-        let Some(primary) = devices.first() else { return Err(EndpointError::Empty { addr }) };
+        let Some(primary) = devices.first() else {
+            return Err(EndpointError::Empty { addr });
+        };
         let mut communities: HashMap<Vec<u8>, (usize, Permission)> = HashMap::new();
         let mut contexts: HashMap<Vec<u8>, usize> = HashMap::new();
         contexts.insert(Vec::new(), 0);
         for (i, device) in devices.iter().enumerate() {
             if i > 0 && !device.users().is_empty() {
-                return Err(EndpointError::UsersOnSecondary { addr, pdu: device.name.clone(), primary: primary.name.clone() });
+                return Err(EndpointError::UsersOnSecondary {
+                    addr,
+                    pdu: device.name.clone(),
+                    primary: primary.name.clone(),
+                });
             }
             for c in &device.communities {
-                if let Some((other, _)) = communities.insert(c.name.as_bytes().to_vec(), (i, c.permission)) {
+                if let Some((other, _)) =
+                    communities.insert(c.name.as_bytes().to_vec(), (i, c.permission))
+                {
                     return Err(EndpointError::SharedCommunity {
                         addr,
                         community: c.name.clone(),
-                        first: devices.get(other).map(|d| d.name.clone()).unwrap_or_default(),
+                        first: devices
+                            .get(other)
+                            .map(|d| d.name.clone())
+                            .unwrap_or_default(),
                         second: device.name.clone(),
                     });
                 }
@@ -60,7 +85,10 @@ impl Endpoint {
                         return Err(EndpointError::SharedContext {
                             addr,
                             context: context.clone(),
-                            first: devices.get(other).map(|d| d.name.clone()).unwrap_or_default(),
+                            first: devices
+                                .get(other)
+                                .map(|d| d.name.clone())
+                                .unwrap_or_default(),
                             second: device.name.clone(),
                         })
                     }
@@ -68,7 +96,13 @@ impl Endpoint {
                 }
             }
         }
-        Ok(Endpoint { addr, primary: primary.clone(), devices, communities, contexts })
+        Ok(Endpoint {
+            addr,
+            primary: primary.clone(),
+            devices,
+            communities,
+            contexts,
+        })
     }
 
     /// The PDU whose engine and users this address's USM uses.

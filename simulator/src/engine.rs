@@ -130,9 +130,7 @@ impl Engine {
         };
         // RFC 3414 §2.2.2: boots counts restarts; a changed engine ID starts again at 1.
         let boots = match &previous {
-            Some(prev) if prev.engine_id == hex::encode(&id) => {
-                prev.boots.saturating_add(1)
-            }
+            Some(prev) if prev.engine_id == hex::encode(&id) => prev.boots.saturating_add(1),
             _ => 1,
         };
         let engine = Engine {
@@ -156,7 +154,8 @@ impl Engine {
     pub fn change_id(&self, id: Vec<u8>) -> Result<(), EngineError> {
         *self.id.write().unwrap_or_else(|p| p.into_inner()) = Arc::from(id);
         self.boots.store(1, Ordering::SeqCst);
-        self.time_origin_nanos.store(nanos(self.clock.now()), Ordering::SeqCst);
+        self.time_origin_nanos
+            .store(nanos(self.clock.now()), Ordering::SeqCst);
         self.persist()
     }
 
@@ -174,7 +173,9 @@ impl Engine {
         let since =
             nanos(self.clock.now()).saturating_sub(self.time_origin_nanos.load(Ordering::SeqCst));
         let secs = i64::try_from(since / 1_000_000_000).unwrap_or(i64::MAX);
-        let skewed = secs.saturating_add(self.skew_secs.load(Ordering::SeqCst)).max(0);
+        let skewed = secs
+            .saturating_add(self.skew_secs.load(Ordering::SeqCst))
+            .max(0);
         i32::try_from(skewed).unwrap_or(i32::MAX)
     }
 
@@ -198,7 +199,8 @@ impl Engine {
 
     pub fn set_boots(&self, boots: i32) -> Result<(), EngineError> {
         // RFC 3411 §5: snmpEngineBoots is 1..2147483647.
-        self.boots.store(boots.clamp(1, MAX_ENGINE_BOOTS), Ordering::SeqCst);
+        self.boots
+            .store(boots.clamp(1, MAX_ENGINE_BOOTS), Ordering::SeqCst);
         self.persist()
     }
 

@@ -82,9 +82,13 @@ impl FaultKind {
             AgentDown | DropRequest => FaultPoint::Receive,
             ForceError { .. } | WrongRequestId | ReportInstead { .. } => FaultPoint::Respond,
             StuckOutlet { .. } | SlowOutlet { .. } => FaultPoint::Commit,
-            DropResponse | Delay { .. } | Duplicate | Reorder | Truncate { .. } | Corrupt { .. } | WrongSourcePort => {
-                FaultPoint::Send
-            }
+            DropResponse
+            | Delay { .. }
+            | Duplicate
+            | Reorder
+            | Truncate { .. }
+            | Corrupt { .. }
+            | WrongSourcePort => FaultPoint::Send,
         }
     }
 }
@@ -140,7 +144,14 @@ impl FaultSet {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let starts_at_request = self.requests.load(Ordering::Relaxed) + schedule.after_requests;
         let packets_left = schedule.packets;
-        self.lock().push(Active { id, kind, schedule, starts_at_request, started_at: None, packets_left });
+        self.lock().push(Active {
+            id,
+            kind,
+            schedule,
+            starts_at_request,
+            started_at: None,
+            packets_left,
+        });
         self.armed.store(true, Ordering::Release);
         id
     }
@@ -157,7 +168,14 @@ impl FaultSet {
     }
 
     pub fn list(&self) -> Vec<FaultInfo> {
-        self.lock().iter().map(|a| FaultInfo { id: a.id, kind: a.kind.clone(), schedule: a.schedule.clone() }).collect()
+        self.lock()
+            .iter()
+            .map(|a| FaultInfo {
+                id: a.id,
+                kind: a.kind.clone(),
+                schedule: a.schedule.clone(),
+            })
+            .collect()
     }
 
     /// Counts one request reaching the PDU (for `after_requests`).
@@ -181,7 +199,10 @@ impl FaultSet {
                 return true;
             }
             let started = *a.started_at.get_or_insert(now);
-            if a.schedule.for_ms.is_some_and(|ms| now >= started + Duration::from_millis(ms)) {
+            if a.schedule
+                .for_ms
+                .is_some_and(|ms| now >= started + Duration::from_millis(ms))
+            {
                 return false;
             }
             acting.push(a.kind.clone());
@@ -211,7 +232,9 @@ pub fn parse_error_status(text: &str) -> Option<crate::wire::ErrorStatus> {
     use crate::wire::ErrorStatus;
     match text.parse::<i32>() {
         Ok(code) => ErrorStatus::from_code(code),
-        Err(_) => ErrorStatus::ALL.into_iter().find(|s| s.name().eq_ignore_ascii_case(text)),
+        Err(_) => ErrorStatus::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(text)),
     }
 }
 
@@ -222,24 +245,54 @@ mod tests {
     #[test]
     fn packet_budgets_and_request_delays() {
         let f = FaultSet::default();
-        f.add(FaultKind::DropResponse, Schedule { after_requests: 1, packets: Some(2), ..Schedule::default() });
+        f.add(
+            FaultKind::DropResponse,
+            Schedule {
+                after_requests: 1,
+                packets: Some(2),
+                ..Schedule::default()
+            },
+        );
         let now = Duration::ZERO;
-        assert!(f.at(FaultPoint::Send, now).is_empty(), "not before the first request has passed");
+        assert!(
+            f.at(FaultPoint::Send, now).is_empty(),
+            "not before the first request has passed"
+        );
         f.count_request();
         assert_eq!(f.at(FaultPoint::Send, now), vec![FaultKind::DropResponse]);
-        assert!(f.at(FaultPoint::Receive, now).is_empty(), "other points are untouched");
+        assert!(
+            f.at(FaultPoint::Receive, now).is_empty(),
+            "other points are untouched"
+        );
         assert_eq!(f.at(FaultPoint::Send, now), vec![FaultKind::DropResponse]);
-        assert!(f.at(FaultPoint::Send, now).is_empty(), "two packets, then gone");
+        assert!(
+            f.at(FaultPoint::Send, now).is_empty(),
+            "two packets, then gone"
+        );
         assert!(f.list().is_empty());
     }
 
     #[test]
     fn durations_expire_by_the_clock() {
         let f = FaultSet::default();
-        f.add(FaultKind::AgentDown, Schedule { for_ms: Some(1000), ..Schedule::default() });
-        assert_eq!(f.at(FaultPoint::Receive, Duration::from_millis(10)).len(), 1);
-        assert_eq!(f.at(FaultPoint::Receive, Duration::from_millis(1009)).len(), 1);
-        assert!(f.at(FaultPoint::Receive, Duration::from_millis(1010)).is_empty());
+        f.add(
+            FaultKind::AgentDown,
+            Schedule {
+                for_ms: Some(1000),
+                ..Schedule::default()
+            },
+        );
+        assert_eq!(
+            f.at(FaultPoint::Receive, Duration::from_millis(10)).len(),
+            1
+        );
+        assert_eq!(
+            f.at(FaultPoint::Receive, Duration::from_millis(1009)).len(),
+            1
+        );
+        assert!(f
+            .at(FaultPoint::Receive, Duration::from_millis(1010))
+            .is_empty());
     }
 
     #[test]
@@ -250,10 +303,19 @@ mod tests {
         }
         let w: W = toml::from_str("fault = { kind = \"delay\", ms = 300 }").unwrap();
         assert_eq!(w.fault, FaultKind::Delay { ms: 300 });
-        let e = toml::from_str::<W>("fault = { kind = \"explode\" }").err().unwrap().to_string();
+        let e = toml::from_str::<W>("fault = { kind = \"explode\" }")
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("explode") && e.contains("agent-down"), "{e}");
-        assert_eq!(parse_error_status("genErr"), Some(crate::wire::ErrorStatus::GenErr));
-        assert_eq!(parse_error_status("17"), Some(crate::wire::ErrorStatus::NotWritable));
+        assert_eq!(
+            parse_error_status("genErr"),
+            Some(crate::wire::ErrorStatus::GenErr)
+        );
+        assert_eq!(
+            parse_error_status("17"),
+            Some(crate::wire::ErrorStatus::NotWritable)
+        );
         assert_eq!(parse_error_status("oops"), None);
     }
 }

@@ -31,7 +31,10 @@ pub struct Launched {
 /// How many PDUs start at once: enough to overlap the fsyncs of their state files.
 const START_THREADS: usize = 128;
 
-pub fn launch(pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>, clock: Arc<dyn Clock>) -> Result<Launched, LaunchError> {
+pub fn launch(
+    pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>,
+    clock: Arc<dyn Clock>,
+) -> Result<Launched, LaunchError> {
     // Addresses in first-use order, each with the PDUs behind it (first = primary).
     let mut by_addr: BTreeMap<usize, (SocketAddr, Vec<usize>)> = BTreeMap::new();
     let mut order: std::collections::HashMap<SocketAddr, usize> = std::collections::HashMap::new();
@@ -39,8 +42,16 @@ pub fn launch(pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>, clock: Arc<dyn Clock>) -
         for addr in addrs {
             let next = by_addr.len();
             // Port 0 means "any free port": never shared.
-            let slot = if addr.port() == 0 { next } else { *order.entry(*addr).or_insert(next) };
-            by_addr.entry(slot).or_insert_with(|| (*addr, Vec::new())).1.push(i);
+            let slot = if addr.port() == 0 {
+                next
+            } else {
+                *order.entry(*addr).or_insert(next)
+            };
+            by_addr
+                .entry(slot)
+                .or_insert_with(|| (*addr, Vec::new()))
+                .1
+                .push(i);
         }
     }
     let per_address = crate::server::sockets_per_address(by_addr.len());
@@ -51,17 +62,29 @@ pub fn launch(pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>, clock: Arc<dyn Clock>) -
     let devices = start_devices(pdus.into_iter().map(|(spec, _)| spec).collect(), clock)?;
     let mut endpoints = Vec::with_capacity(sockets.len());
     for ((addr, members), socket) in by_addr.into_values().zip(sockets) {
-        let local = socket.first().and_then(|s| s.local_addr().ok()).unwrap_or(addr);
-        let members = members.iter().filter_map(|i| devices.get(*i).cloned()).collect();
+        let local = socket
+            .first()
+            .and_then(|s| s.local_addr().ok())
+            .unwrap_or(addr);
+        let members = members
+            .iter()
+            .filter_map(|i| devices.get(*i).cloned())
+            .collect();
         endpoints.push((Arc::new(Endpoint::new(local, members)?), socket));
     }
     Ok(Launched { devices, endpoints })
 }
 
-fn start_devices(specs: Vec<DeviceSpec>, clock: Arc<dyn Clock>) -> Result<Vec<Arc<Device>>, StartError> {
+fn start_devices(
+    specs: Vec<DeviceSpec>,
+    clock: Arc<dyn Clock>,
+) -> Result<Vec<Arc<Device>>, StartError> {
     let shared = SharedStart::default();
     if specs.len() <= 1 {
-        return specs.into_iter().map(|s| Device::start_shared(s, clock.clone(), &shared).map(Arc::new)).collect();
+        return specs
+            .into_iter()
+            .map(|s| Device::start_shared(s, clock.clone(), &shared).map(Arc::new))
+            .collect();
     }
     // Derive each distinct password's master key once, before the threads race for it.
     for user in specs.iter().flat_map(|s| &s.users) {
@@ -81,7 +104,13 @@ fn start_devices(specs: Vec<DeviceSpec>, clock: Arc<dyn Clock>) -> Result<Vec<Ar
             .map(|part| {
                 let shared = &shared;
                 let clock = clock.clone();
-                scope.spawn(move || part.iter().map(|s| Device::start_shared(s.clone(), clock.clone(), shared).map(Arc::new)).collect::<Vec<_>>())
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|s| {
+                            Device::start_shared(s.clone(), clock.clone(), shared).map(Arc::new)
+                        })
+                        .collect::<Vec<_>>()
+                })
             })
             .collect();
         for h in handles {
@@ -111,7 +140,10 @@ pub struct Simulator {
 impl Simulator {
     /// Binds, starts and serves everything on the current tokio runtime. Give port 0 to get a
     /// free port; `addresses` tells which one each PDU got.
-    pub fn start(pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>, clock: Arc<dyn Clock>) -> Result<Simulator, LaunchError> {
+    pub fn start(
+        pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Simulator, LaunchError> {
         let launched = launch(pdus, clock)?;
         let salts = Arc::new(crate::security::SaltSource::new());
         let mut tasks = tokio::task::JoinSet::new();
@@ -122,12 +154,20 @@ impl Simulator {
             }
             tasks.spawn(crate::server::serve(endpoint, sockets, salts.clone()));
         }
-        Ok(Simulator { control: crate::control::Control::new(launched.devices.clone()), addresses, devices: launched.devices, tasks })
+        Ok(Simulator {
+            control: crate::control::Control::new(launched.devices.clone()),
+            addresses,
+            devices: launched.devices,
+            tasks,
+        })
     }
 
     /// The first address PDU `name` answers on.
     pub fn address(&self, name: &str) -> Option<SocketAddr> {
-        self.addresses.iter().find(|(n, _)| n == name).map(|(_, a)| *a)
+        self.addresses
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, a)| *a)
     }
 
     pub fn stop(mut self) {

@@ -80,7 +80,11 @@ impl Delays {
 
 impl Default for Delays {
     fn default() -> Self {
-        Delays { on_delay: Duration::ZERO, off_delay: Duration::ZERO, reboot: Duration::from_secs(5) }
+        Delays {
+            on_delay: Duration::ZERO,
+            off_delay: Duration::ZERO,
+            reboot: Duration::from_secs(5),
+        }
     }
 }
 
@@ -124,7 +128,12 @@ impl Outlet {
 
     /// The power the outlet will have once pending steps are done: what survives a restart.
     pub fn settled_power(&self) -> Power {
-        self.pending.iter().rev().flatten().next().map_or(self.power, |s| s.power)
+        self.pending
+            .iter()
+            .rev()
+            .flatten()
+            .next()
+            .map_or(self.power, |s| s.power)
     }
 
     /// What is pending at `now`, if anything.
@@ -134,9 +143,19 @@ impl Outlet {
             [None, _] => None,
             [Some(_), Some(_)] => Some(PendingKind::Reboot),
             // Off now and on later is a reboot under way.
-            [Some(Step { power: Power::On, .. }), None] if self.power == Power::Off && self.rebooting => Some(PendingKind::Reboot),
-            [Some(Step { power: Power::On, .. }), None] => Some(PendingKind::On),
-            [Some(Step { power: Power::Off, .. }), None] => Some(PendingKind::Off),
+            [Some(Step {
+                power: Power::On, ..
+            }), None]
+                if self.power == Power::Off && self.rebooting =>
+            {
+                Some(PendingKind::Reboot)
+            }
+            [Some(Step {
+                power: Power::On, ..
+            }), None] => Some(PendingKind::On),
+            [Some(Step {
+                power: Power::Off, ..
+            }), None] => Some(PendingKind::Off),
         }
     }
 
@@ -144,7 +163,11 @@ impl Outlet {
     /// (Eaton's countdown columns).
     pub fn countdown_to(&mut self, power: Power, now: Duration) -> Option<Duration> {
         self.settle(now);
-        self.pending.iter().flatten().find(|s| s.power == power).map(|s| s.at.saturating_sub(now))
+        self.pending
+            .iter()
+            .flatten()
+            .find(|s| s.power == power)
+            .map(|s| s.at.saturating_sub(now))
     }
 
     /// Applies a command at `now`. Any new command replaces what was pending.
@@ -172,7 +195,14 @@ impl Outlet {
 
     /// Switches at once, cancelling anything pending.
     pub fn switch(&mut self, power: Power, now: Duration) {
-        self.command(if power == Power::On { Command::On } else { Command::Off }, now);
+        self.command(
+            if power == Power::On {
+                Command::On
+            } else {
+                Command::Off
+            },
+            now,
+        );
     }
 
     /// Schedules a change `after` from now to an absolute power, with a zero delay meaning now.
@@ -275,7 +305,15 @@ mod tests {
     }
 
     fn outlet() -> Outlet {
-        Outlet::new("a".into(), Power::On, Delays { on_delay: secs(3), off_delay: secs(2), reboot: secs(5) })
+        Outlet::new(
+            "a".into(),
+            Power::On,
+            Delays {
+                on_delay: secs(3),
+                off_delay: secs(2),
+                reboot: secs(5),
+            },
+        )
     }
 
     #[test]
@@ -293,7 +331,10 @@ mod tests {
     fn delayed_commands_pend_then_apply_and_cancel_stops_them() {
         let mut o = outlet();
         o.command(Command::DelayedOff, secs(0));
-        assert_eq!((o.power(secs(1)), o.pending(secs(1))), (Power::On, Some(PendingKind::Off)));
+        assert_eq!(
+            (o.power(secs(1)), o.pending(secs(1))),
+            (Power::On, Some(PendingKind::Off))
+        );
         assert_eq!(o.countdown_to(Power::Off, secs(1)), Some(secs(1)));
         assert_eq!(o.power(secs(2)), Power::Off);
         o.command(Command::DelayedOn, secs(2));
@@ -352,8 +393,20 @@ mod tests {
     fn next_step_names_the_coming_change() {
         let mut o = outlet();
         o.command(Command::DelayedReboot, secs(0));
-        assert_eq!(o.next_step(secs(1)), Some(Step { at: secs(2), power: Power::Off }));
-        assert_eq!(o.next_step(secs(3)), Some(Step { at: secs(10), power: Power::On }));
+        assert_eq!(
+            o.next_step(secs(1)),
+            Some(Step {
+                at: secs(2),
+                power: Power::Off
+            })
+        );
+        assert_eq!(
+            o.next_step(secs(3)),
+            Some(Step {
+                at: secs(10),
+                power: Power::On
+            })
+        );
         assert_eq!(o.next_step(secs(10)), None);
     }
 }

@@ -59,7 +59,10 @@ pub struct PendingWrite(Arc<(Mutex<bool>, Condvar)>, Arc<tokio::sync::Notify>);
 
 impl PendingWrite {
     fn new() -> PendingWrite {
-        PendingWrite(Arc::new((Mutex::new(false), Condvar::new())), Arc::new(tokio::sync::Notify::new()))
+        PendingWrite(
+            Arc::new((Mutex::new(false), Condvar::new())),
+            Arc::new(tokio::sync::Notify::new()),
+        )
     }
 
     /// Completes once the write is on disk.
@@ -74,7 +77,9 @@ impl PendingWrite {
     pub fn wait(&self, timeout: Duration) -> bool {
         let (lock, done) = &*self.0;
         let guard = lock.lock().unwrap_or_else(|p| p.into_inner());
-        let (guard, _) = done.wait_timeout_while(guard, timeout, |finished| !*finished).unwrap_or_else(|p| p.into_inner());
+        let (guard, _) = done
+            .wait_timeout_while(guard, timeout, |finished| !*finished)
+            .unwrap_or_else(|p| p.into_inner());
         *guard
     }
 
@@ -99,7 +104,11 @@ struct Job {
 /// collapse into the last.
 pub fn replace_file_in_background(path: PathBuf, contents: Vec<u8>) -> PendingWrite {
     let done = PendingWrite::new();
-    let job = Job { path, contents, done: done.clone() };
+    let job = Job {
+        path,
+        contents,
+        done: done.clone(),
+    };
     if let Err(unsent) = writer().send(job) {
         // The writer is gone (it never is, short of a panic there): write here instead.
         let job = unsent.0;
@@ -113,9 +122,15 @@ pub fn replace_file_in_background(path: PathBuf, contents: Vec<u8>) -> PendingWr
 
 /// Waits (up to `timeout`) until every background write queued so far is on disk: at shutdown.
 pub fn flush_background_writes(timeout: Duration) -> bool {
-    let Some(sender) = WRITER.get() else { return true };
+    let Some(sender) = WRITER.get() else {
+        return true;
+    };
     let done = PendingWrite::new();
-    let barrier = Job { path: PathBuf::new(), contents: Vec::new(), done: done.clone() };
+    let barrier = Job {
+        path: PathBuf::new(),
+        contents: Vec::new(),
+        done: done.clone(),
+    };
     sender.send(barrier).is_ok() && done.wait(timeout)
 }
 
@@ -124,27 +139,31 @@ static WRITER: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
 fn writer() -> &'static mpsc::Sender<Job> {
     WRITER.get_or_init(|| {
         let (sender, receiver) = mpsc::channel::<Job>();
-        let spawned = std::thread::Builder::new().name("pdusim-state-writer".into()).spawn(move || {
-            while let Ok(first) = receiver.recv() {
-                let mut jobs = vec![first];
-                jobs.extend(receiver.try_iter());
-                // Only the newest contents of each file matter.
-                let mut newest: HashMap<&Path, &[u8]> = HashMap::new();
-                for job in jobs.iter().filter(|j| !j.path.as_os_str().is_empty()) {
-                    newest.insert(&job.path, &job.contents);
-                }
-                for (path, contents) in newest {
-                    if let Err(e) = replace_file(path, contents, Durability::ProcessCrash) {
-                        tracing::error!(path = %path.display(), "cannot save state: {e}");
+        let spawned = std::thread::Builder::new()
+            .name("pdusim-state-writer".into())
+            .spawn(move || {
+                while let Ok(first) = receiver.recv() {
+                    let mut jobs = vec![first];
+                    jobs.extend(receiver.try_iter());
+                    // Only the newest contents of each file matter.
+                    let mut newest: HashMap<&Path, &[u8]> = HashMap::new();
+                    for job in jobs.iter().filter(|j| !j.path.as_os_str().is_empty()) {
+                        newest.insert(&job.path, &job.contents);
+                    }
+                    for (path, contents) in newest {
+                        if let Err(e) = replace_file(path, contents, Durability::ProcessCrash) {
+                            tracing::error!(path = %path.display(), "cannot save state: {e}");
+                        }
+                    }
+                    for job in &jobs {
+                        job.done.finish();
                     }
                 }
-                for job in &jobs {
-                    job.done.finish();
-                }
-            }
-        });
+            });
         if let Err(e) = spawned {
-            tracing::error!("cannot start the state writer thread ({e}): state will be written by requests");
+            tracing::error!(
+                "cannot start the state writer thread ({e}): state will be written by requests"
+            );
         }
         sender
     })
@@ -174,7 +193,10 @@ mod tests {
         let path = dir.path().join("outlets.toml");
         let mut last = None;
         for n in 0..50 {
-            last = Some(replace_file_in_background(path.clone(), format!("n = {n}").into_bytes()));
+            last = Some(replace_file_in_background(
+                path.clone(),
+                format!("n = {n}").into_bytes(),
+            ));
         }
         assert!(last.unwrap().wait(Duration::from_secs(10)));
         assert!(flush_background_writes(Duration::from_secs(10)));

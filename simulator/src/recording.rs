@@ -13,9 +13,16 @@ use crate::wire::{Oid, Value};
 #[derive(Debug, thiserror::Error)]
 pub enum RecordingError {
     #[error("cannot read recording {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{origin}:{line}: {problem}")]
-    Line { origin: String, line: usize, problem: String },
+    Line {
+        origin: String,
+        line: usize,
+        problem: String,
+    },
 }
 
 /// A recorded device: every object it answered, in OID order.
@@ -35,8 +42,14 @@ impl Recording {
 
     /// Loads a recording; with `Strictness::Lenient`, bad lines are skipped and returned as
     /// warnings instead of failing the whole file.
-    pub fn load_with(path: &Path, strictness: Strictness) -> Result<(Recording, Vec<RecordingError>), RecordingError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RecordingError::Read { path: path.display().to_string(), source })?;
+    pub fn load_with(
+        path: &Path,
+        strictness: Strictness,
+    ) -> Result<(Recording, Vec<RecordingError>), RecordingError> {
+        let text = std::fs::read_to_string(path).map_err(|source| RecordingError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::parse_with(&text, &path.display().to_string(), strictness)
     }
 
@@ -44,7 +57,11 @@ impl Recording {
         Self::parse_with(text, origin, Strictness::Strict).map(|(r, _)| r)
     }
 
-    pub fn parse_with(text: &str, origin: &str, strictness: Strictness) -> Result<(Recording, Vec<RecordingError>), RecordingError> {
+    pub fn parse_with(
+        text: &str,
+        origin: &str,
+        strictness: Strictness,
+    ) -> Result<(Recording, Vec<RecordingError>), RecordingError> {
         let mut entries = Vec::new();
         let mut skipped = Vec::new();
         let mut synthetic = Vec::new();
@@ -61,7 +78,11 @@ impl Recording {
                     entries.push((oid, value));
                 }
                 Err(problem) => {
-                    let error = RecordingError::Line { origin: origin.to_string(), line: n + 1, problem };
+                    let error = RecordingError::Line {
+                        origin: origin.to_string(),
+                        line: n + 1,
+                        problem,
+                    };
                     match strictness {
                         Strictness::Strict => return Err(error),
                         Strictness::Lenient => skipped.push(error),
@@ -72,16 +93,28 @@ impl Recording {
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         entries.dedup_by(|later, earlier| later.0 == earlier.0);
         synthetic.sort();
-        Ok((Recording { origin: origin.to_string(), entries, synthetic }, skipped))
+        Ok((
+            Recording {
+                origin: origin.to_string(),
+                entries,
+                synthetic,
+            },
+            skipped,
+        ))
     }
 
     /// True when the recorded value was made up by a simulator variation, not read off the device.
     pub fn is_synthetic(&self, oid: &[u32]) -> bool {
-        self.synthetic.binary_search_by(|o| o.arcs().cmp(oid)).is_ok()
+        self.synthetic
+            .binary_search_by(|o| o.arcs().cmp(oid))
+            .is_ok()
     }
 
     pub fn get(&self, oid: &[u32]) -> Option<&Value<'static>> {
-        let i = self.entries.binary_search_by(|(o, _)| o.arcs().cmp(oid)).ok()?;
+        let i = self
+            .entries
+            .binary_search_by(|(o, _)| o.arcs().cmp(oid))
+            .ok()?;
         self.entries.get(i).map(|(_, v)| v)
     }
 
@@ -124,7 +157,9 @@ fn parse_value(tag: &str, value: &str) -> Result<Value<'static>, String> {
             None => (tag, Encoding::Plain),
         },
     };
-    let number: u32 = number.parse().map_err(|_| format!("{tag:?} is not a BER type number"))?;
+    let number: u32 = number
+        .parse()
+        .map_err(|_| format!("{tag:?} is not a BER type number"))?;
     let bytes = || -> Result<Vec<u8>, String> {
         match encoding {
             Encoding::Hex => hex::decode(value.trim()).map_err(|_| format!("{value:?} is not hex")),
@@ -132,25 +167,48 @@ fn parse_value(tag: &str, value: &str) -> Result<Value<'static>, String> {
             Encoding::Plain => Ok(value.as_bytes().to_vec()),
         }
     };
-    let number_of = |what: &str| -> Result<i128, String> { value.trim().parse::<i128>().map_err(|_| format!("{value:?} is not a valid {what}")) };
-    let unsigned32 = |what: &str| -> Result<u32, String> { u32::try_from(number_of(what)?).map_err(|_| format!("{value} is out of range for {what}")) };
+    let number_of = |what: &str| -> Result<i128, String> {
+        value
+            .trim()
+            .parse::<i128>()
+            .map_err(|_| format!("{value:?} is not a valid {what}"))
+    };
+    let unsigned32 = |what: &str| -> Result<u32, String> {
+        u32::try_from(number_of(what)?).map_err(|_| format!("{value} is out of range for {what}"))
+    };
     Ok(match number {
-        2 => Value::Integer(i32::try_from(number_of("Integer32")?).map_err(|_| format!("{value} is out of range for Integer32"))?),
+        2 => Value::Integer(
+            i32::try_from(number_of("Integer32")?)
+                .map_err(|_| format!("{value} is out of range for Integer32"))?,
+        ),
         4 => Value::OctetString(Cow::Owned(bytes()?)),
         5 => Value::Null,
-        6 => Value::ObjectId(Oid::parse(value.trim()).ok_or_else(|| format!("{value:?} is not an OID"))?),
+        6 => Value::ObjectId(
+            Oid::parse(value.trim()).ok_or_else(|| format!("{value:?} is not an OID"))?,
+        ),
         64 => {
             let raw = match encoding {
                 Encoding::Hex => bytes()?,
-                _ => value.trim().parse::<std::net::Ipv4Addr>().map_err(|_| format!("{value:?} is not an IPv4 address"))?.octets().to_vec(),
+                _ => value
+                    .trim()
+                    .parse::<std::net::Ipv4Addr>()
+                    .map_err(|_| format!("{value:?} is not an IPv4 address"))?
+                    .octets()
+                    .to_vec(),
             };
-            Value::IpAddress(raw.try_into().map_err(|_| "an IpAddress is 4 octets".to_string())?)
+            Value::IpAddress(
+                raw.try_into()
+                    .map_err(|_| "an IpAddress is 4 octets".to_string())?,
+            )
         }
         65 => Value::Counter32(unsigned32("Counter32")?),
         66 => Value::Gauge32(unsigned32("Gauge32")?),
         67 => Value::TimeTicks(unsigned32("TimeTicks")?),
         68 => Value::Opaque(Cow::Owned(bytes()?)),
-        70 => Value::Counter64(u64::try_from(number_of("Counter64")?).map_err(|_| format!("{value} is out of range for Counter64"))?),
+        70 => Value::Counter64(
+            u64::try_from(number_of("Counter64")?)
+                .map_err(|_| format!("{value} is out of range for Counter64"))?,
+        ),
         128 => Value::NoSuchObject,
         129 => Value::NoSuchInstance,
         130 => Value::EndOfMibView,
@@ -170,10 +228,18 @@ fn variation_initial(params: &str) -> String {
     if let Some(rest) = params.strip_prefix("value=") {
         return rest.to_string();
     }
-    let pairs: Vec<(&str, &str)> = params.split(',').filter_map(|p| p.split_once('=')).collect();
+    let pairs: Vec<(&str, &str)> = params
+        .split(',')
+        .filter_map(|p| p.split_once('='))
+        .collect();
     ["initial", "value", "min"]
         .iter()
-        .find_map(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.to_string()))
+        .find_map(|key| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.to_string())
+        })
         .unwrap_or_default()
 }
 
@@ -194,7 +260,10 @@ fn unescape(text: &str) -> Vec<u8> {
                 let hi = bytes.next();
                 let lo = bytes.next();
                 let pair = [hi.unwrap_or(b'0'), lo.unwrap_or(b'0')];
-                match std::str::from_utf8(&pair).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                match std::str::from_utf8(&pair)
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
                     Some(v) => out.push(v),
                     None => out.extend_from_slice(b"\\x"),
                 }
@@ -220,26 +289,58 @@ mod tests {
                     1.3.6.1.2.1.31.1.1.1.6.1|70|18446744073709551615\n\
                     1.3.6.1.2.1.1.3.0|67|165328680\n";
         let r = Recording::parse(text, "t.snmprec").unwrap();
-        assert_eq!(r.text(&[1, 3, 6, 1, 2, 1, 1, 5, 0]).as_deref(), Some("pwr-dc"));
-        assert_eq!(r.text(&[1, 3, 6, 1, 4, 1, 318, 1, 1, 26, 9, 2, 1, 1, 3, 1]).as_deref(), Some("IBM Server 1, PS1"));
-        assert_eq!(r.get(&[1, 3, 6, 1, 4, 1, 318, 1, 1, 26, 9, 2, 3, 1, 5, 1]), Some(&Value::Integer(2)));
-        assert_eq!(r.get(&[1, 3, 6, 1, 2, 1, 4, 20, 1, 1, 10, 0, 0, 1]), Some(&Value::IpAddress([10, 0, 0, 1])));
-        assert_eq!(r.get(&[1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6, 1]), Some(&Value::Counter64(u64::MAX)));
+        assert_eq!(
+            r.text(&[1, 3, 6, 1, 2, 1, 1, 5, 0]).as_deref(),
+            Some("pwr-dc")
+        );
+        assert_eq!(
+            r.text(&[1, 3, 6, 1, 4, 1, 318, 1, 1, 26, 9, 2, 1, 1, 3, 1])
+                .as_deref(),
+            Some("IBM Server 1, PS1")
+        );
+        assert_eq!(
+            r.get(&[1, 3, 6, 1, 4, 1, 318, 1, 1, 26, 9, 2, 3, 1, 5, 1]),
+            Some(&Value::Integer(2))
+        );
+        assert_eq!(
+            r.get(&[1, 3, 6, 1, 2, 1, 4, 20, 1, 1, 10, 0, 0, 1]),
+            Some(&Value::IpAddress([10, 0, 0, 1]))
+        );
+        assert_eq!(
+            r.get(&[1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 6, 1]),
+            Some(&Value::Counter64(u64::MAX))
+        );
         // Sorted by OID whatever the file order.
         assert!(r.entries.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]
     fn a_bad_line_names_the_file_and_line() {
-        let e = Recording::parse("1.3.6.1.2.1.1.5.0|4|ok\n1.3.6|2|many\n", "x.snmprec").unwrap_err().to_string();
-        assert!(e.starts_with("x.snmprec:2:") && e.contains("Integer32"), "{e}");
-        let e = Recording::parse("1.3.6|99|1\n", "x.snmprec").unwrap_err().to_string();
+        let e = Recording::parse("1.3.6.1.2.1.1.5.0|4|ok\n1.3.6|2|many\n", "x.snmprec")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("x.snmprec:2:") && e.contains("Integer32"),
+            "{e}"
+        );
+        let e = Recording::parse("1.3.6|99|1\n", "x.snmprec")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("BER type 99"), "{e}");
         // Lenient: the good lines load, the bad ones are reported.
-        let (r, skipped) = Recording::parse_with("1.3.6.1|2|5\nnonsense\n1.3.6.2|4|ok\n", "x.snmprec", Strictness::Lenient).unwrap();
+        let (r, skipped) = Recording::parse_with(
+            "1.3.6.1|2|5\nnonsense\n1.3.6.2|4|ok\n",
+            "x.snmprec",
+            Strictness::Lenient,
+        )
+        .unwrap();
         assert_eq!(r.entries.len(), 2);
         assert_eq!(skipped.len(), 1);
-        assert!(skipped[0].to_string().starts_with("x.snmprec:2:"), "{}", skipped[0]);
+        assert!(
+            skipped[0].to_string().starts_with("x.snmprec:2:"),
+            "{}",
+            skipped[0]
+        );
     }
 
     /// Both recordings of real APC PDUs shipped in shared/ load completely.
@@ -248,10 +349,21 @@ mod tests {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../recordings");
         for (file, outlets) in [("apc-8932.snmprec", 24), ("apc-7902b.snmprec", 16)] {
             let r = Recording::load(&dir.join(file)).unwrap();
-            assert!(r.entries.len() > 1000, "{file}: {} entries", r.entries.len());
+            assert!(
+                r.entries.len() > 1000,
+                "{file}: {} entries",
+                r.entries.len()
+            );
             // rPDU2OutletSwitchedTableSize.0 ... is not always present; rPDUIdentDeviceNumOutlets is.
-            assert_eq!(r.get(&[1, 3, 6, 1, 4, 1, 318, 1, 1, 12, 1, 8, 0]), Some(&Value::Integer(outlets)), "{file}");
-            assert_eq!(r.get(&[1, 3, 6, 1, 2, 1, 1, 2, 0]).map(|v| v.type_name()), Some("OBJECT IDENTIFIER"));
+            assert_eq!(
+                r.get(&[1, 3, 6, 1, 4, 1, 318, 1, 1, 12, 1, 8, 0]),
+                Some(&Value::Integer(outlets)),
+                "{file}"
+            );
+            assert_eq!(
+                r.get(&[1, 3, 6, 1, 2, 1, 1, 2, 0]).map(|v| v.type_name()),
+                Some("OBJECT IDENTIFIER")
+            );
         }
     }
 }

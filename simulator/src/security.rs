@@ -12,8 +12,8 @@ use crate::engine::TIME_WINDOW_SECS;
 use crate::stats::bump;
 use crate::usm::{SecurityLevel, UsmUser};
 use crate::wire::{
-    encode_scoped_pdu_parts, encode_v3_message, Oid, Pdu, ScopedPduData,
-    UsmSecurityParameters, V3Body, V3Message, Value, VarBind,
+    encode_scoped_pdu_parts, encode_v3_message, Oid, Pdu, ScopedPduData, UsmSecurityParameters,
+    V3Body, V3Message, Value, VarBind,
 };
 
 pub use crate::usm::{UserError as SecurityError, UserSpec, UserTable};
@@ -58,7 +58,9 @@ impl UsmFailure {
 
     /// By usmStats counter name (`usmStatsWrongDigests`), case-insensitive.
     pub fn from_name(name: &str) -> Option<UsmFailure> {
-        Self::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(name))
+        Self::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(name))
     }
 
     pub fn name(self) -> &'static str {
@@ -156,7 +158,8 @@ pub fn process_inbound(
             let mut zeroed = cell.borrow_mut();
             zeroed.clear();
             zeroed.extend_from_slice(datagram);
-            zeroed.get_mut(start..end).map(|p| p.fill(0)).is_some() && auth.verify(&zeroed, usm.auth_params)
+            zeroed.get_mut(start..end).map(|p| p.fill(0)).is_some()
+                && auth.verify(&zeroed, usm.auth_params)
         });
     if !authentic {
         return refuse(UsmFailure::WrongDigest, None);
@@ -175,7 +178,8 @@ pub fn process_inbound(
         };
     }
     // Step 8: decryption.
-    let (Some(privacy), ScopedPduData::Encrypted(ciphertext)) = (user.privacy.as_ref(), &msg.data) else {
+    let (Some(privacy), ScopedPduData::Encrypted(ciphertext)) = (user.privacy.as_ref(), &msg.data)
+    else {
         return refuse(UsmFailure::DecryptionError, None);
     };
     let boots = u32::try_from(usm.engine_boots).unwrap_or(0);

@@ -19,7 +19,10 @@ pub enum BindError {
     #[error("cannot listen on {addr}: permission denied (ports below 1024 need root): pick a port above 1024, e.g. 127.0.0.1:1161")]
     Denied { addr: SocketAddr },
     #[error("cannot listen on {addr}: {source}")]
-    Other { addr: SocketAddr, source: std::io::Error },
+    Other {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// Binds a UDP socket, with an error that says what to do when it fails.
@@ -29,7 +32,9 @@ pub fn bind(addr: SocketAddr) -> Result<std::net::UdpSocket, BindError> {
         std::io::ErrorKind::PermissionDenied => BindError::Denied { addr },
         _ => BindError::Other { addr, source },
     })?;
-    socket.set_nonblocking(true).map_err(|source| BindError::Other { addr, source })?;
+    socket
+        .set_nonblocking(true)
+        .map_err(|source| BindError::Other { addr, source })?;
     Ok(socket)
 }
 
@@ -43,11 +48,17 @@ pub fn bind_group(addr: SocketAddr, count: usize) -> Result<Vec<std::net::UdpSoc
     if count <= 1 {
         return Ok(vec![first]);
     }
-    let actual = first.local_addr().map_err(|source| BindError::Other { addr, source })?;
+    let actual = first
+        .local_addr()
+        .map_err(|source| BindError::Other { addr, source })?;
     drop(first);
     (0..count)
         .map(|_| {
-            let socket = socket2::Socket::new(socket2::Domain::for_address(actual), socket2::Type::DGRAM, Some(socket2::Protocol::UDP))?;
+            let socket = socket2::Socket::new(
+                socket2::Domain::for_address(actual),
+                socket2::Type::DGRAM,
+                Some(socket2::Protocol::UDP),
+            )?;
             socket.set_reuse_port(true)?;
             socket.set_nonblocking(true)?;
             socket.bind(&actual.into())?;
@@ -62,7 +73,11 @@ pub fn bind_group(addr: SocketAddr, count: usize) -> Result<Vec<std::net::UdpSoc
 
 /// Answers every datagram that arrives on `sockets` (one address, see `bind_group`) for the
 /// PDUs at `endpoint`, forever: one task per socket.
-pub async fn serve(endpoint: Arc<Endpoint>, sockets: Vec<std::net::UdpSocket>, salts: Arc<SaltSource>) -> std::io::Result<()> {
+pub async fn serve(
+    endpoint: Arc<Endpoint>,
+    sockets: Vec<std::net::UdpSocket>,
+    salts: Arc<SaltSource>,
+) -> std::io::Result<()> {
     // Dropping this set (when the caller aborts `serve`) stops every worker.
     let mut set = tokio::task::JoinSet::new();
     for socket in sockets {
@@ -73,7 +88,9 @@ pub async fn serve(endpoint: Arc<Endpoint>, sockets: Vec<std::net::UdpSocket>, s
         match done {
             Ok(Ok(())) => {}
             Ok(Err(e)) => return Err(e),
-            Err(e) if e.is_panic() => return Err(std::io::Error::other(format!("a worker panicked: {e}"))),
+            Err(e) if e.is_panic() => {
+                return Err(std::io::Error::other(format!("a worker panicked: {e}")))
+            }
             Err(_) => {}
         }
     }
@@ -84,12 +101,25 @@ pub async fn serve(endpoint: Arc<Endpoint>, sockets: Vec<std::net::UdpSocket>, s
 /// a handful of PDUs), one when thousands of PDUs already spread the load.
 pub fn sockets_per_address(addresses: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if addresses <= 64 { cores } else { 1 }
+    if addresses <= 64 {
+        cores
+    } else {
+        1
+    }
 }
 
-async fn worker(endpoint: Arc<Endpoint>, socket: Arc<UdpSocket>, salts: Arc<SaltSource>) -> std::io::Result<()> {
+async fn worker(
+    endpoint: Arc<Endpoint>,
+    socket: Arc<UdpSocket>,
+    salts: Arc<SaltSource>,
+) -> std::io::Result<()> {
     let mut buffers = Buffers::default();
-    let mut sender = Sender { socket: socket.clone(), held: None, other_port: None, addr: endpoint.addr };
+    let mut sender = Sender {
+        socket: socket.clone(),
+        held: None,
+        other_port: None,
+        addr: endpoint.addr,
+    };
     loop {
         socket.readable().await?;
         // Answer everything that is ready before waiting again.
@@ -99,7 +129,10 @@ async fn worker(endpoint: Arc<Endpoint>, socket: Arc<UdpSocket>, salts: Arc<Salt
                 match socket.try_recv_from(&mut inbound) {
                     Ok((len, peer)) => {
                         let datagram = inbound.get(..len).unwrap_or_default();
-                        Received::Datagram(handle_datagram(&endpoint, &salts, datagram, &mut buffers).map(|d| (peer, d)))
+                        Received::Datagram(
+                            handle_datagram(&endpoint, &salts, datagram, &mut buffers)
+                                .map(|d| (peer, d)),
+                        )
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Received::Nothing,
                     // ICMP errors from earlier sends surface here on some systems; not fatal.
@@ -116,7 +149,8 @@ async fn worker(endpoint: Arc<Endpoint>, socket: Arc<UdpSocket>, salts: Arc<Salt
                     // A SET is answered once its state is on disk, or after a short deadline:
                     // awaited here, so the runtime keeps serving other sockets meanwhile.
                     if let Some(saving) = buffers.saving.take() {
-                        let _ = tokio::time::timeout(crate::device::SAVE_WAIT, saving.written()).await;
+                        let _ =
+                            tokio::time::timeout(crate::device::SAVE_WAIT, saving.written()).await;
                     }
                     sender.send(&buffers.out, peer, delivery).await
                 }
@@ -158,7 +192,11 @@ impl Sender {
             self.held = Some((answer.to_vec(), peer));
             return;
         }
-        let socket = if delivery.wrong_source_port { self.other_port().await } else { self.socket.clone() };
+        let socket = if delivery.wrong_source_port {
+            self.other_port().await
+        } else {
+            self.socket.clone()
+        };
         let copies = if delivery.duplicate { 2 } else { 1 };
         match delivery.delay {
             Some(delay) => {
@@ -188,7 +226,9 @@ impl Sender {
 
     async fn send_now(&self, socket: &UdpSocket, answer: &[u8], peer: SocketAddr) {
         let sent = match socket.try_send_to(answer, peer) {
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => socket.send_to(answer, peer).await,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                socket.send_to(answer, peer).await
+            }
             other => other,
         };
         if let Err(e) = sent {
@@ -200,7 +240,9 @@ impl Sender {
         if let Some(s) = &self.other_port {
             return s.clone();
         }
-        let bound = UdpSocket::bind(SocketAddr::new(self.addr.ip(), 0)).await.map(Arc::new);
+        let bound = UdpSocket::bind(SocketAddr::new(self.addr.ip(), 0))
+            .await
+            .map(Arc::new);
         match bound {
             Ok(s) => {
                 self.other_port = Some(s.clone());

@@ -40,18 +40,16 @@ fn sync(sock: &UdpSocket, agent: &str, request_id: u32) {
     let mut buf = [0u8; 2048];
     for _ in 0..3 {
         sock.send_to(&req, agent).unwrap();
-        loop {
-            match sock.recv_from(&mut buf) {
-                Ok((n, _)) => {
-                    let resp = &buf[..n];
-                    // Response-PDU (0xa2) carrying our request-id
-                    if resp.windows(6).any(|w| w[0] == 0x02 && w[1] == 0x04 && w[2..6] == want_id[..])
-                        && resp.contains(&0xa2)
-                    {
-                        return;
-                    }
-                }
-                Err(_) => break, // timeout: resend
+        // A timeout ends the inner loop: send again.
+        while let Ok((n, _)) = sock.recv_from(&mut buf) {
+            let resp = &buf[..n];
+            // Response-PDU (0xa2) carrying our request-id
+            if resp
+                .windows(6)
+                .any(|w| w[0] == 0x02 && w[1] == 0x04 && w[2..6] == want_id[..])
+                && resp.contains(&0xa2)
+            {
+                return;
             }
         }
     }
@@ -79,13 +77,35 @@ impl Rng {
 /// of ours with the engine ID, boots and time given up front (`-e`, `-Z`) so it skips discovery.
 fn capture_v3_packet(engine_id_hex: &str) -> Vec<u8> {
     let catcher = UdpSocket::bind("127.0.0.1:0").unwrap();
-    catcher.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    catcher
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let port = catcher.local_addr().unwrap().port();
     let env = tempfile::tempdir().unwrap();
     let mut child = Command::new("snmpget")
         .args([
-            "-On", "-r", "0", "-t", "3", "-v3", "-l", "authPriv", "-u", "fuzz", "-a", "SHA-256", "-A",
-            "fuzz-auth-pw", "-x", "AES", "-X", "fuzz-priv-pw", "-e", engine_id_hex, "-Z", "1,1",
+            "-On",
+            "-r",
+            "0",
+            "-t",
+            "3",
+            "-v3",
+            "-l",
+            "authPriv",
+            "-u",
+            "fuzz",
+            "-a",
+            "SHA-256",
+            "-A",
+            "fuzz-auth-pw",
+            "-x",
+            "AES",
+            "-X",
+            "fuzz-priv-pw",
+            "-e",
+            engine_id_hex,
+            "-Z",
+            "1,1",
         ])
         .arg(format!("127.0.0.1:{port}"))
         .arg(SYS_DESCR)
@@ -108,8 +128,16 @@ fn capture_v3_packet(engine_id_hex: &str) -> Vec<u8> {
 fn malformed_burst_is_counted_and_survived() {
     let engine_hex = "800035ae0466757a7a2d656e67696e65"; // enterprise 13742, text "fuzz-engine"
     let mut sim = Sim::start(&[
-        "--vendor", "raritan-px2", "--outlets", "8", "--community", "public",
-        "--user", "fuzz:sha256:fuzz-auth-pw:aes:fuzz-priv-pw", "--engine-id", engine_hex,
+        "--vendor",
+        "raritan-px2",
+        "--outlets",
+        "8",
+        "--community",
+        "public",
+        "--user",
+        "fuzz:sha256:fuzz-auth-pw:aes:fuzz-priv-pw",
+        "--engine-id",
+        engine_hex,
     ]);
     let ro = Sec::v2c("public");
     let agent = sim.target();
@@ -133,9 +161,15 @@ fn malformed_burst_is_counted_and_survived() {
     let mut categories: Vec<(&str, Vec<Vec<u8>>)> = Vec::new();
 
     // 1. every proper prefix of a valid v2c GET
-    categories.push(("truncated v2c GET", (1..valid.len()).map(|n| valid[..n].to_vec()).collect()));
+    categories.push((
+        "truncated v2c GET",
+        (1..valid.len()).map(|n| valid[..n].to_vec()).collect(),
+    ));
     // 2. every proper prefix of a valid v3 authPriv GET
-    categories.push(("truncated v3 authPriv GET", (1..v3.len()).map(|n| v3[..n].to_vec()).collect()));
+    categories.push((
+        "truncated v3 authPriv GET",
+        (1..v3.len()).map(|n| v3[..n].to_vec()).collect(),
+    ));
     // 3. random bytes that do not start with a SEQUENCE tag
     categories.push((
         "random bytes",
@@ -195,17 +229,27 @@ fn malformed_burst_is_counted_and_survived() {
     nasties.push(p);
     // a 200-arc OID in an otherwise valid GET (RFC 2578: at most 128 sub-identifiers)
     {
-        let oid: Vec<u8> = std::iter::once(0x2bu8).chain(std::iter::repeat(0x01).take(199)).collect();
+        let oid: Vec<u8> = std::iter::once(0x2bu8)
+            .chain(std::iter::repeat(0x01).take(199))
+            .collect();
         let mut vb = vec![0x06, 0x81, oid.len() as u8];
         vb.extend_from_slice(&oid);
         vb.extend_from_slice(&[0x05, 0x00]);
         let vb = [vec![0x30, 0x81, vb.len() as u8], vb].concat();
         let vbl = [vec![0x30, 0x81, vb.len() as u8], vb].concat();
-        let pdu_body = [vec![0x02, 0x01, 0x05, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00], vbl].concat();
+        let pdu_body = [
+            vec![0x02, 0x01, 0x05, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00],
+            vbl,
+        ]
+        .concat();
         let pdu = [vec![0xa0, 0x81, pdu_body.len() as u8], pdu_body].concat();
         let body = [vec![0x02, 0x01, 0x01, 0x04, 0x06], b"public".to_vec(), pdu].concat();
         assert!(body.len() < 0x10000);
-        let msg = [vec![0x30, 0x82, (body.len() >> 8) as u8, body.len() as u8], body].concat();
+        let msg = [
+            vec![0x30, 0x82, (body.len() >> 8) as u8, body.len() as u8],
+            body,
+        ]
+        .concat();
         nasties.push(msg);
     }
     // an OID sub-identifier that never ends (high bit set on every octet to the end)
@@ -242,9 +286,17 @@ fn malformed_burst_is_counted_and_survived() {
         }
         rid += 1;
         sync(&sock, &agent, rid);
-        assert!(sim.is_running(), "pdusim died during {name}\nstderr: {}", sim.stderr());
+        assert!(
+            sim.is_running(),
+            "pdusim died during {name}\nstderr: {}",
+            sim.stderr()
+        );
         let after = sim.get_number(&ro, SNMP_IN_ASN_PARSE_ERRS);
-        report.push(format!("{name}: sent {}, snmpInASNParseErrs +{}", packets.len(), after - before));
+        report.push(format!(
+            "{name}: sent {}, snmpInASNParseErrs +{}",
+            packets.len(),
+            after - before
+        ));
         total += packets.len() as i64;
         if after - before != packets.len() as i64 {
             report.push(format!("  ^ MISMATCH for {name}"));
@@ -266,23 +318,32 @@ fn malformed_burst_is_counted_and_survived() {
         mutated += 1;
         if round % 40 == 39 {
             // drain any answers, then sync
-            sock.set_read_timeout(Some(Duration::from_millis(20))).unwrap();
+            sock.set_read_timeout(Some(Duration::from_millis(20)))
+                .unwrap();
             while sock.recv_from(&mut buf).is_ok() {}
             sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
             rid += 1;
             sync(&sock, &agent, rid);
         }
     }
-    assert!(sim.is_running(), "pdusim died on mutated packets\nstderr: {}", sim.stderr());
+    assert!(
+        sim.is_running(),
+        "pdusim died on mutated packets\nstderr: {}",
+        sim.stderr()
+    );
     eprintln!("mutated packets sent: {mutated}");
 
     // still a working agent for net-snmp
     let v = sim.get_value(&ro, SYS_DESCR);
     assert!(v.starts_with("STRING: "), "{v}");
-    let v3user: Sec = V3::auth_priv("fuzz", "SHA-256", "fuzz-auth-pw", "AES", "fuzz-priv-pw").into();
+    let v3user: Sec =
+        V3::auth_priv("fuzz", "SHA-256", "fuzz-auth-pw", "AES", "fuzz-priv-pw").into();
     assert!(sim.get_value(&v3user, SYS_DESCR).starts_with("STRING: "));
     sim.set(&v3user, &[&control(1), "i", "0"]).expect_clean();
-    assert_eq!(sim.get_value(&ro, &state(1)), format!("INTEGER: {STATE_OFF}"));
+    assert_eq!(
+        sim.get_value(&ro, &state(1)),
+        format!("INTEGER: {STATE_OFF}")
+    );
 
     assert!(
         !report.iter().any(|l| l.contains("MISMATCH")),

@@ -70,7 +70,10 @@ fn exercise(sim: &Sim, c: &Combo) -> Result<(), String> {
         let out = sim.set(sec, &[&ctl, "i", &value]);
         let vbs = out.varbinds();
         if !clean(&out) || vbs != vec![(dotted(&ctl), format!("INTEGER: {op}"))] {
-            return fail(&format!("set switchingOperation.1.{} = {op}", c.outlet), &out);
+            return fail(
+                &format!("set switchingOperation.1.{} = {op}", c.outlet),
+                &out,
+            );
         }
         let st = state(c.outlet);
         let out = sim.get(sec, &[&st]);
@@ -87,7 +90,8 @@ fn exercise(sim: &Sim, c: &Combo) -> Result<(), String> {
     let vbs = out.varbinds();
     let rows_ok = vbs.len() == 8
         && vbs.iter().enumerate().all(|(i, (oid, v))| {
-            *oid == dotted(&state(i as u32 + 1)) && (*v == state_value(true) || *v == state_value(false))
+            *oid == dotted(&state(i as u32 + 1))
+                && (*v == state_value(true) || *v == state_value(false))
         })
         && vbs[c.outlet as usize - 1].1 == state_value(true);
     if !clean(&out) || !rows_ok {
@@ -98,9 +102,15 @@ fn exercise(sim: &Sim, c: &Combo) -> Result<(), String> {
     let out = sim.bulkwalk(sec, RARITAN);
     let vbs = out.varbinds();
     let prefix = format!("{}.", dotted(RARITAN));
-    let count = |col: &str| vbs.iter().filter(|(o, _)| o.starts_with(&format!("{}.", dotted(col)))).count();
+    let count = |col: &str| {
+        vbs.iter()
+            .filter(|(o, _)| o.starts_with(&format!("{}.", dotted(col))))
+            .count()
+    };
     let subtree_ok = !vbs.is_empty()
-        && vbs.iter().all(|(o, v)| o.starts_with(&prefix) && !v.contains("No Such") && !v.contains("No more variables"))
+        && vbs.iter().all(|(o, v)| {
+            o.starts_with(&prefix) && !v.contains("No Such") && !v.contains("No more variables")
+        })
         && vbs.contains(&(dotted(OUTLET_COUNT), "INTEGER: 8".to_string()))
         && count(SWITCHING_STATE_COL) == 8
         && count(SWITCHING_OPERATION_COL) == 8
@@ -154,7 +164,14 @@ fn v3_matrix_every_auth_and_privacy_protocol() {
         outlet: i % 8 + 1,
     });
 
-    let mut args: Vec<&str> = vec!["--vendor", "raritan-px2", "--outlets", "8", "--community", "public"];
+    let mut args: Vec<&str> = vec![
+        "--vendor",
+        "raritan-px2",
+        "--outlets",
+        "8",
+        "--community",
+        "public",
+    ];
     for u in &users {
         args.push("--user");
         args.push(u);
@@ -180,9 +197,13 @@ fn v3_matrix_every_auth_and_privacy_protocol() {
 
     // The matrix, as the closing note quotes it.
     let mut table = String::new();
-    let version = std::process::Command::new("snmpget").arg("--version").output().map(|o| {
-        String::from_utf8_lossy(&o.stdout).trim().to_string() + String::from_utf8_lossy(&o.stderr).trim()
-    });
+    let version = std::process::Command::new("snmpget")
+        .arg("--version")
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout).trim().to_string()
+                + String::from_utf8_lossy(&o.stderr).trim()
+        });
     table.push_str(&format!(
         "{} × pdusim: get sysDescr.0, set+get switchingOperation (0→8, 1→7), walk state column, bulkwalk 1.3.6.1.4.1.13742.6\n\
          pdusim startup {:.1}s (31 users), matrix {:.1}s\n",
@@ -204,14 +225,20 @@ fn v3_matrix_every_auth_and_privacy_protocol() {
         table.push('\n');
     }
     let na = &results[&(combos.len() - 1)];
-    table.push_str(&format!("noAuthNoPriv user: {}\n", if na.is_ok() { "ok" } else { "FAIL" }));
+    table.push_str(&format!(
+        "noAuthNoPriv user: {}\n",
+        if na.is_ok() { "ok" } else { "FAIL" }
+    ));
     eprintln!("{table}");
 
     let failures: Vec<String> = results
         .iter()
         .filter_map(|(i, r)| {
             r.as_ref().err().map(|e| {
-                format!("[{} / {}] {e}", combos[*i].label_auth, combos[*i].label_priv)
+                format!(
+                    "[{} / {}] {e}",
+                    combos[*i].label_auth, combos[*i].label_priv
+                )
             })
         })
         .collect();
@@ -224,8 +251,14 @@ fn v3_matrix_every_auth_and_privacy_protocol() {
 
 fn community_sim() -> Sim {
     Sim::start(&[
-        "--vendor", "raritan-px2", "--outlets", "8",
-        "--community", "public", "--community", "private:rw",
+        "--vendor",
+        "raritan-px2",
+        "--outlets",
+        "8",
+        "--community",
+        "public",
+        "--community",
+        "private:rw",
     ])
 }
 
@@ -252,7 +285,10 @@ fn v1_v2c_basics(sim: &Sim, version: &str) {
     let outlet = if version == "1" { 2 } else { 3 };
     let out = sim.set(&rw, &[&control(outlet), "i", "0"]);
     out.expect_clean();
-    assert_eq!(out.varbinds(), vec![(dotted(&control(outlet)), "INTEGER: 0".into())]);
+    assert_eq!(
+        out.varbinds(),
+        vec![(dotted(&control(outlet)), "INTEGER: 0".into())]
+    );
     assert_eq!(sim.get_value(&ro, &state(outlet)), state_value(false));
     let out = sim.set(&rw, &[&control(outlet), "i", "1"]);
     out.expect_clean();
@@ -266,8 +302,16 @@ fn v1_v2c_basics(sim: &Sim, version: &str) {
     // read-only community SET refused, nothing changes, snmpInBadCommunityUses counts it
     let uses_before = sim.get_number(&ro, "1.3.6.1.2.1.11.5.0");
     let out = sim.set(&ro, &[&control(outlet), "i", "0"]);
-    assert!(!out.ok(), "a read-only community SET must fail\n{}", out.describe());
-    let want_err = if version == "1" { "(noSuchName)" } else { "Reason: noAccess" };
+    assert!(
+        !out.ok(),
+        "a read-only community SET must fail\n{}",
+        out.describe()
+    );
+    let want_err = if version == "1" {
+        "(noSuchName)"
+    } else {
+        "Reason: noAccess"
+    };
     assert!(
         out.all_output().contains(want_err),
         "v{version} read-only SET: expected {want_err:?}\n{}",
@@ -289,7 +333,11 @@ fn v2c_get_getnext_set_walk_bulkwalk() {
     let out = sim.bulkwalk(&ro, RARITAN);
     out.expect_clean();
     let vbs = out.varbinds();
-    assert!(vbs.contains(&(dotted(OUTLET_COUNT), "INTEGER: 8".into())), "{}", out.describe());
+    assert!(
+        vbs.contains(&(dotted(OUTLET_COUNT), "INTEGER: 8".into())),
+        "{}",
+        out.describe()
+    );
     // bulkwalk and walk of the same subtree agree
     let walked = sim.walk(&ro, RARITAN);
     walked.expect_clean();
@@ -318,7 +366,11 @@ fn wrong_community_gets_no_answer_and_is_counted() {
         assert!(out.stdout.trim().is_empty(), "{}", out.describe());
     }
     let after = sim.get_number(&ro, SNMP_IN_BAD_COMMUNITY_NAMES);
-    assert_eq!(after, before + 2, "snmpInBadCommunityNames counts both bad requests");
+    assert_eq!(
+        after,
+        before + 2,
+        "snmpInBadCommunityNames counts both bad requests"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,15 +387,31 @@ fn alice() -> V3 {
 
 fn error_sim() -> Sim {
     Sim::start(&[
-        "--vendor", "raritan-px2", "--outlets", "8",
-        "--community", "public", "--community", "private:rw",
-        "--user", PRIV_USER, "--user", AUTH_USER, "--user", NOAUTH_USER,
+        "--vendor",
+        "raritan-px2",
+        "--outlets",
+        "8",
+        "--community",
+        "public",
+        "--community",
+        "private:rw",
+        "--user",
+        PRIV_USER,
+        "--user",
+        AUTH_USER,
+        "--user",
+        NOAUTH_USER,
     ])
 }
 
 #[track_caller]
 fn expect_failure(out: &Out, needle: &str) {
-    assert!(!out.ok(), "expected failure with {needle:?}\n  {}\n{}", out.cmdline, out.describe());
+    assert!(
+        !out.ok(),
+        "expected failure with {needle:?}\n  {}\n{}",
+        out.cmdline,
+        out.describe()
+    );
     assert!(
         out.all_output().contains(needle),
         "expected {needle:?} from\n  {}\n{}",
@@ -363,8 +431,15 @@ fn v3_security_errors() {
     let mut bad = alice();
     bad.auth = Some(("SHA-256".into(), "not-alices-password".into()));
     let out = sim.tool("snmpget", &bad.into(), &quick, &[SYS_DESCR]);
-    expect_failure(&out, "Authentication failure (incorrect password, community or key)");
-    assert_eq!(sim.get_number(&ro, USM_STATS_WRONG_DIGESTS), before + 1, "usmStatsWrongDigests");
+    expect_failure(
+        &out,
+        "Authentication failure (incorrect password, community or key)",
+    );
+    assert_eq!(
+        sim.get_number(&ro, USM_STATS_WRONG_DIGESTS),
+        before + 1,
+        "usmStatsWrongDigests"
+    );
 
     // wrong auth protocol (same password): also a digest failure
     let mut bad = alice();
@@ -378,14 +453,31 @@ fn v3_security_errors() {
     bad.user = "mallory".into();
     let out = sim.tool("snmpget", &bad.into(), &quick, &[SYS_DESCR]);
     expect_failure(&out, "Unknown user name");
-    assert_eq!(sim.get_number(&ro, USM_STATS_UNKNOWN_USER_NAMES), before + 1, "usmStatsUnknownUserNames");
+    assert_eq!(
+        sim.get_number(&ro, USM_STATS_UNKNOWN_USER_NAMES),
+        before + 1,
+        "usmStatsUnknownUserNames"
+    );
 
     // a wrong (explicit) engine ID: reported as usmStatsUnknownEngineIDs. net-snmp, like
     // against snmpd, does not accept a report from another engine and times out.
     let before = sim.get_number(&ro, USM_STATS_UNKNOWN_ENGINE_IDS);
-    let out = sim.tool("snmpget", &alice().into(), &["-r", "0", "-t", "1", "-e", "800000000001020304"], &[SYS_DESCR]);
-    assert!(!out.ok() && !out.stdout.contains("STRING"), "{}", out.describe());
-    assert_eq!(sim.get_number(&ro, USM_STATS_UNKNOWN_ENGINE_IDS), before + 1, "usmStatsUnknownEngineIDs");
+    let out = sim.tool(
+        "snmpget",
+        &alice().into(),
+        &["-r", "0", "-t", "1", "-e", "800000000001020304"],
+        &[SYS_DESCR],
+    );
+    assert!(
+        !out.ok() && !out.stdout.contains("STRING"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(
+        sim.get_number(&ro, USM_STATS_UNKNOWN_ENGINE_IDS),
+        before + 1,
+        "usmStatsUnknownEngineIDs"
+    );
 
     // wrong privacy password
     let before = sim.get_number(&ro, USM_STATS_DECRYPTION_ERRORS);
@@ -393,17 +485,40 @@ fn v3_security_errors() {
     bad.privacy = Some(("AES".into(), "not-alices-priv-pw".into()));
     let out = sim.tool("snmpget", &bad.into(), &quick, &[SYS_DESCR]);
     expect_failure(&out, "Decryption error");
-    assert_eq!(sim.get_number(&ro, USM_STATS_DECRYPTION_ERRORS), before + 1, "usmStatsDecryptionErrors");
+    assert_eq!(
+        sim.get_number(&ro, USM_STATS_DECRYPTION_ERRORS),
+        before + 1,
+        "usmStatsDecryptionErrors"
+    );
 
     // authPriv user asking for authNoPriv: authenticated, but access needs privacy
-    let out = sim.tool("snmpget", &alice().at_level("authNoPriv").into(), &quick, &[SYS_DESCR]);
+    let out = sim.tool(
+        "snmpget",
+        &alice().at_level("authNoPriv").into(),
+        &quick,
+        &[SYS_DESCR],
+    );
     expect_failure(&out, "authorizationError");
-    assert!(out.stdout.trim().is_empty() || !out.stdout.contains("STRING"), "{}", out.describe());
+    assert!(
+        out.stdout.trim().is_empty() || !out.stdout.contains("STRING"),
+        "{}",
+        out.describe()
+    );
     // ... and noAuthNoPriv
-    let out = sim.tool("snmpget", &alice().at_level("noAuthNoPriv").into(), &quick, &[SYS_DESCR]);
+    let out = sim.tool(
+        "snmpget",
+        &alice().at_level("noAuthNoPriv").into(),
+        &quick,
+        &[SYS_DESCR],
+    );
     expect_failure(&out, "authorizationError");
     // ... and must not be able to switch an outlet that way
-    let out = sim.tool("snmpset", &alice().at_level("authNoPriv").into(), &quick, &[&control(1), "i", "0"]);
+    let out = sim.tool(
+        "snmpset",
+        &alice().at_level("authNoPriv").into(),
+        &quick,
+        &[&control(1), "i", "0"],
+    );
     expect_failure(&out, "authorizationError");
     assert_eq!(sim.get_value(&ro, &state(1)), state_value(true));
 
@@ -422,9 +537,15 @@ fn v3_security_errors() {
     );
 
     // and the right credentials still work afterwards
-    assert!(sim.get_value(&alice().into(), SYS_DESCR).starts_with("STRING: "));
-    assert!(sim.get_value(&V3::auth("bob", "SHA", "bob-auth-pw").into(), SYS_DESCR).starts_with("STRING: "));
-    assert!(sim.get_value(&V3::no_auth("carol").into(), SYS_DESCR).starts_with("STRING: "));
+    assert!(sim
+        .get_value(&alice().into(), SYS_DESCR)
+        .starts_with("STRING: "));
+    assert!(sim
+        .get_value(&V3::auth("bob", "SHA", "bob-auth-pw").into(), SYS_DESCR)
+        .starts_with("STRING: "));
+    assert!(sim
+        .get_value(&V3::no_auth("carol").into(), SYS_DESCR)
+        .starts_with("STRING: "));
 }
 
 #[test]
@@ -434,7 +555,15 @@ fn set_errors_v3_and_v2c() {
     for sec in [Sec::from(alice()), Sec::v2c("private")] {
         let out = sim.set(&sec, &[SYS_DESCR, "s", "hacked"]);
         expect_failure(&out, "Reason: notWritable");
-        assert!(out.stdout.contains(&format!("Failed object: {}", dotted(SYS_DESCR))) || out.stderr.contains(&format!("Failed object: {}", dotted(SYS_DESCR))), "{}", out.describe());
+        assert!(
+            out.stdout
+                .contains(&format!("Failed object: {}", dotted(SYS_DESCR)))
+                || out
+                    .stderr
+                    .contains(&format!("Failed object: {}", dotted(SYS_DESCR))),
+            "{}",
+            out.describe()
+        );
 
         let out = sim.set(&sec, &[&control(4), "i", "5"]);
         expect_failure(&out, "Reason: wrongValue");
@@ -451,7 +580,11 @@ fn set_errors_v3_and_v2c() {
         let out = sim.set(&sec, &[&state(4), "i", "8"]);
         expect_failure(&out, "Reason: notWritable");
 
-        assert_eq!(sim.get_value(&ro, &state(4)), state_value(true), "outlet 4 untouched");
+        assert_eq!(
+            sim.get_value(&ro, &state(4)),
+            state_value(true),
+            "outlet 4 untouched"
+        );
     }
     assert!(sim.get_value(&ro, SYS_DESCR) != "STRING: \"hacked\"");
     // v1 maps the same failures per RFC 3584
@@ -470,16 +603,33 @@ fn v2c_exceptions_no_such_object_and_instance() {
     let ro = Sec::v2c("public");
     let out = sim.get(
         &ro,
-        &["1.3.6.1.2.1.1.99.0", "1.3.6.1.2.1.1.1.1", &state(99), "1.3.6.1.4.1.99999.1.0"],
+        &[
+            "1.3.6.1.2.1.1.99.0",
+            "1.3.6.1.2.1.1.1.1",
+            &state(99),
+            "1.3.6.1.4.1.99999.1.0",
+        ],
     );
     out.expect_clean();
     assert_eq!(
         out.varbinds(),
         vec![
-            (".1.3.6.1.2.1.1.99.0".into(), "No Such Object available on this agent at this OID".into()),
-            (".1.3.6.1.2.1.1.1.1".into(), "No Such Instance currently exists at this OID".into()),
-            (dotted(&state(99)), "No Such Instance currently exists at this OID".into()),
-            (".1.3.6.1.4.1.99999.1.0".into(), "No Such Object available on this agent at this OID".into()),
+            (
+                ".1.3.6.1.2.1.1.99.0".into(),
+                "No Such Object available on this agent at this OID".into()
+            ),
+            (
+                ".1.3.6.1.2.1.1.1.1".into(),
+                "No Such Instance currently exists at this OID".into()
+            ),
+            (
+                dotted(&state(99)),
+                "No Such Instance currently exists at this OID".into()
+            ),
+            (
+                ".1.3.6.1.4.1.99999.1.0".into(),
+                "No Such Object available on this agent at this OID".into()
+            ),
         ]
     );
     // v1: the same request is a noSuchName error
@@ -489,24 +639,45 @@ fn v2c_exceptions_no_such_object_and_instance() {
 
 /// Walk the whole tree from `.1`; check it ends cleanly and every value is a real value.
 fn whole_tree(sim: &Sim, sec: &Sec, bulk: bool) -> Vec<(String, String)> {
-    let out = if bulk { sim.bulkwalk(sec, ".1") } else { sim.walk(sec, ".1") };
+    let out = if bulk {
+        sim.bulkwalk(sec, ".1")
+    } else {
+        sim.walk(sec, ".1")
+    };
     out.expect_clean();
     let mut vbs = out.varbinds();
     // net-snmp prints the final endOfMibView for v2c/v3 walks; for v1 it prints "End of MIB".
     if let Some(last) = vbs.last() {
-        if last.1.starts_with("No more variables left in this MIB View") {
+        if last
+            .1
+            .starts_with("No more variables left in this MIB View")
+        {
             vbs.pop();
         }
     }
     assert!(
         vbs.iter().all(|(_, v)| !v.starts_with("No Such")
             && !v.starts_with("No more variables")
-            && v.split_once(':').is_some_and(|(ty, _)| !ty.is_empty() && !ty.contains(' '))),
+            && v.split_once(':')
+                .is_some_and(|(ty, _)| !ty.is_empty() && !ty.contains(' '))),
         "every walked object has a value\n{}",
         out.describe()
     );
-    for want in [SYS_DESCR, SYS_NAME, OUTLET_COUNT, &state(1), &state(8), &outlet_name(8), SNMP_ENGINE_BOOTS, USM_STATS_DECRYPTION_ERRORS] {
-        assert!(vbs.iter().any(|(o, _)| *o == dotted(want)), "walk of .1 includes {want}\n{}", out.describe());
+    for want in [
+        SYS_DESCR,
+        SYS_NAME,
+        OUTLET_COUNT,
+        &state(1),
+        &state(8),
+        &outlet_name(8),
+        SNMP_ENGINE_BOOTS,
+        USM_STATS_DECRYPTION_ERRORS,
+    ] {
+        assert!(
+            vbs.iter().any(|(o, _)| *o == dotted(want)),
+            "walk of .1 includes {want}\n{}",
+            out.describe()
+        );
     }
     vbs
 }
@@ -541,29 +712,84 @@ fn multi_varbind_set_is_all_or_nothing() {
         // valid switch-off of outlet 3 + invalid value for outlet 4
         let out = sim.set(&sec, &[&control(3), "i", "0", &control(4), "i", "5"]);
         assert!(!out.ok(), "{}", out.describe());
-        let want = if matches!(sec, Sec::V1(_)) { "(badValue)" } else { "Reason: wrongValue" };
+        let want = if matches!(sec, Sec::V1(_)) {
+            "(badValue)"
+        } else {
+            "Reason: wrongValue"
+        };
         expect_failure(&out, want);
-        assert!(out.all_output().contains(&format!("Failed object: {}", dotted(&control(4)))), "{}", out.describe());
-        assert_eq!(sim.get_value(&ro, &state(3)), state_value(true), "outlet 3 must not switch off");
+        assert!(
+            out.all_output()
+                .contains(&format!("Failed object: {}", dotted(&control(4)))),
+            "{}",
+            out.describe()
+        );
+        assert_eq!(
+            sim.get_value(&ro, &state(3)),
+            state_value(true),
+            "outlet 3 must not switch off"
+        );
 
         // invalid first, valid second
         let out = sim.set(&sec, &[&control(4), "s", "off", &control(3), "i", "0"]);
         assert!(!out.ok(), "{}", out.describe());
-        assert_eq!(sim.get_value(&ro, &state(3)), state_value(true), "outlet 3 must not switch off");
+        assert_eq!(
+            sim.get_value(&ro, &state(3)),
+            state_value(true),
+            "outlet 3 must not switch off"
+        );
 
         // valid switch + rename + a read-only object
-        let out = sim.set(&sec, &[&control(3), "i", "0", &outlet_name(3), "s", "renamed", SYS_DESCR, "s", "x"]);
+        let out = sim.set(
+            &sec,
+            &[
+                &control(3),
+                "i",
+                "0",
+                &outlet_name(3),
+                "s",
+                "renamed",
+                SYS_DESCR,
+                "s",
+                "x",
+            ],
+        );
         assert!(!out.ok(), "{}", out.describe());
-        assert_eq!(sim.get_value(&ro, &state(3)), state_value(true), "outlet 3 must not switch off");
-        assert_ne!(sim.get_value(&ro, &outlet_name(3)), "STRING: \"renamed\"", "outlet 3 must not be renamed");
+        assert_eq!(
+            sim.get_value(&ro, &state(3)),
+            state_value(true),
+            "outlet 3 must not switch off"
+        );
+        assert_ne!(
+            sim.get_value(&ro, &outlet_name(3)),
+            "STRING: \"renamed\"",
+            "outlet 3 must not be renamed"
+        );
 
         // valid switch + a nonexistent outlet
         let out = sim.set(&sec, &[&control(3), "i", "0", &control(99), "i", "0"]);
         assert!(!out.ok(), "{}", out.describe());
-        assert_eq!(sim.get_value(&ro, &state(3)), state_value(true), "outlet 3 must not switch off");
+        assert_eq!(
+            sim.get_value(&ro, &state(3)),
+            state_value(true),
+            "outlet 3 must not switch off"
+        );
     }
     // and a fully valid multi-varbind SET applies every varbind
-    let out = sim.set(&Sec::from(alice()), &[&control(5), "i", "0", &control(6), "i", "0", &outlet_name(5), "s", "both-off"]);
+    let out = sim.set(
+        &Sec::from(alice()),
+        &[
+            &control(5),
+            "i",
+            "0",
+            &control(6),
+            "i",
+            "0",
+            &outlet_name(5),
+            "s",
+            "both-off",
+        ],
+    );
     out.expect_clean();
     assert_eq!(sim.get_value(&ro, &state(5)), state_value(false));
     assert_eq!(sim.get_value(&ro, &state(6)), state_value(false));
@@ -577,22 +803,45 @@ fn multi_varbind_set_is_all_or_nothing() {
 #[test]
 fn cycle_turns_off_then_back_on() {
     let sim = Sim::start(&[
-        "--vendor", "raritan-px2", "--outlets", "8", "--community", "public",
-        "--user", PRIV_USER, "--power-off-period", "1",
+        "--vendor",
+        "raritan-px2",
+        "--outlets",
+        "8",
+        "--community",
+        "public",
+        "--user",
+        PRIV_USER,
+        "--power-off-period",
+        "1",
     ]);
     let sec: Sec = alice().into();
     assert_eq!(sim.get_value(&sec, &state(2)), state_value(true));
     let t0 = Instant::now();
     let out = sim.set(&sec, &[&control(2), "i", "2"]);
     out.expect_clean();
-    assert_eq!(out.varbinds(), vec![(dotted(&control(2)), "INTEGER: 2".into())]);
-    assert_eq!(sim.get_value(&sec, &state(2)), state_value(false), "off right after a cycle");
+    assert_eq!(
+        out.varbinds(),
+        vec![(dotted(&control(2)), "INTEGER: 2".into())]
+    );
+    assert_eq!(
+        sim.get_value(&sec, &state(2)),
+        state_value(false),
+        "off right after a cycle"
+    );
     // other outlets unaffected
     assert_eq!(sim.get_value(&sec, &state(1)), state_value(true));
-    let back_on = wait_until(Duration::from_secs(6), || sim.get_value(&sec, &state(2)) == state_value(true));
+    let back_on = wait_until(Duration::from_secs(6), || {
+        sim.get_value(&sec, &state(2)) == state_value(true)
+    });
     let took = t0.elapsed();
-    assert!(back_on, "outlet 2 did not come back on within 6 s of a cycle with --power-off-period 1");
-    assert!(took >= Duration::from_millis(900), "came back on after {took:?}, before the 1 s off period");
+    assert!(
+        back_on,
+        "outlet 2 did not come back on within 6 s of a cycle with --power-off-period 1"
+    );
+    assert!(
+        took >= Duration::from_millis(900),
+        "came back on after {took:?}, before the 1 s off period"
+    );
     eprintln!("cycle: back on after {took:?}");
 
     // cycling an outlet that is off: it ends up on (Raritan: cycle = off, period, on)
@@ -600,7 +849,8 @@ fn cycle_turns_off_then_back_on() {
     assert_eq!(sim.get_value(&sec, &state(3)), state_value(false));
     sim.set(&sec, &[&control(3), "i", "2"]).expect_clean();
     assert!(
-        wait_until(Duration::from_secs(6), || sim.get_value(&sec, &state(3)) == state_value(true)),
+        wait_until(Duration::from_secs(6), || sim.get_value(&sec, &state(3))
+            == state_value(true)),
         "a cycled off outlet comes on after the period"
     );
 }
@@ -616,9 +866,15 @@ fn sys_group_and_outlet_name_writes() {
     let out = sim.set(
         &sec,
         &[
-            SYS_NAME, "s", "rack7-pdu",
-            SYS_CONTACT, "s", "ops@example.net",
-            SYS_LOCATION, "s", "Row 7, Rack 3",
+            SYS_NAME,
+            "s",
+            "rack7-pdu",
+            SYS_CONTACT,
+            "s",
+            "ops@example.net",
+            SYS_LOCATION,
+            "s",
+            "Row 7, Rack 3",
         ],
     );
     out.expect_clean();
@@ -643,10 +899,18 @@ fn sys_group_and_outlet_name_writes() {
         );
     }
     // outletName via v3 and via v2c rw
-    sim.set(&sec, &[&outlet_name(6), "s", "build-server"]).expect_clean();
-    assert_eq!(sim.get_value(&Sec::v2c("public"), &outlet_name(6)), "STRING: \"build-server\"");
-    sim.set(&Sec::v2c("private"), &[&outlet_name(7), "s", "test rig #2"]).expect_clean();
-    assert_eq!(sim.get_value(&sec, &outlet_name(7)), "STRING: \"test rig #2\"");
+    sim.set(&sec, &[&outlet_name(6), "s", "build-server"])
+        .expect_clean();
+    assert_eq!(
+        sim.get_value(&Sec::v2c("public"), &outlet_name(6)),
+        "STRING: \"build-server\""
+    );
+    sim.set(&Sec::v2c("private"), &[&outlet_name(7), "s", "test rig #2"])
+        .expect_clean();
+    assert_eq!(
+        sim.get_value(&sec, &outlet_name(7)),
+        "STRING: \"test rig #2\""
+    );
     // an empty name is allowed by the MIB (SIZE(0..64))
     sim.set(&sec, &[&outlet_name(7), "s", ""]).expect_clean();
     assert_eq!(sim.get_value(&sec, &outlet_name(7)), "\"\"");
@@ -662,7 +926,10 @@ fn sys_group_and_outlet_name_writes() {
     out.expect_clean();
     let vbs = out.varbinds();
     assert_eq!(vbs.len(), 8);
-    assert_eq!(vbs[5], (dotted(&outlet_name(6)), "STRING: \"build-server\"".into()));
+    assert_eq!(
+        vbs[5],
+        (dotted(&outlet_name(6)), "STRING: \"build-server\"".into())
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -674,46 +941,103 @@ fn getbulk_non_repeaters_and_repetitions() {
     let sim = error_sim();
     for sec in [Sec::v2c("public"), Sec::from(alice())] {
         // 1 non-repeater + 3 repetitions of the state column
-        let out = sim.tool("snmpbulkget", &sec, &["-Cn1", "-Cr3"], &["1.3.6.1.2.1.1.1", SWITCHING_STATE_COL]);
-        out.expect_clean();
-        let oids: Vec<String> = out.varbinds().into_iter().map(|v| v.0).collect();
-        assert_eq!(oids, vec![dotted(SYS_DESCR), dotted(&state(1)), dotted(&state(2)), dotted(&state(3))], "{}", out.describe());
-
-        // two repeaters interleave: name.1 state.1 name.2 state.2
-        let out = sim.tool("snmpbulkget", &sec, &["-Cn0", "-Cr2"], &[OUTLET_NAME_COL, SWITCHING_STATE_COL]);
+        let out = sim.tool(
+            "snmpbulkget",
+            &sec,
+            &["-Cn1", "-Cr3"],
+            &["1.3.6.1.2.1.1.1", SWITCHING_STATE_COL],
+        );
         out.expect_clean();
         let oids: Vec<String> = out.varbinds().into_iter().map(|v| v.0).collect();
         assert_eq!(
             oids,
-            vec![dotted(&outlet_name(1)), dotted(&state(1)), dotted(&outlet_name(2)), dotted(&state(2))],
+            vec![
+                dotted(SYS_DESCR),
+                dotted(&state(1)),
+                dotted(&state(2)),
+                dotted(&state(3))
+            ],
+            "{}",
+            out.describe()
+        );
+
+        // two repeaters interleave: name.1 state.1 name.2 state.2
+        let out = sim.tool(
+            "snmpbulkget",
+            &sec,
+            &["-Cn0", "-Cr2"],
+            &[OUTLET_NAME_COL, SWITCHING_STATE_COL],
+        );
+        out.expect_clean();
+        let oids: Vec<String> = out.varbinds().into_iter().map(|v| v.0).collect();
+        assert_eq!(
+            oids,
+            vec![
+                dotted(&outlet_name(1)),
+                dotted(&state(1)),
+                dotted(&outlet_name(2)),
+                dotted(&state(2))
+            ],
             "{}",
             out.describe()
         );
 
         // max-repetitions 0: only the non-repeaters come back
-        let out = sim.tool("snmpbulkget", &sec, &["-Cn1", "-Cr0"], &["1.3.6.1.2.1.1.1", SWITCHING_STATE_COL]);
+        let out = sim.tool(
+            "snmpbulkget",
+            &sec,
+            &["-Cn1", "-Cr0"],
+            &["1.3.6.1.2.1.1.1", SWITCHING_STATE_COL],
+        );
         out.expect_clean();
         let oids: Vec<String> = out.varbinds().into_iter().map(|v| v.0).collect();
         assert_eq!(oids, vec![dotted(SYS_DESCR)], "{}", out.describe());
 
         // non-repeaters 0, max-repetitions 0: an empty (but successful) response
-        let out = sim.tool("snmpbulkget", &sec, &["-Cn0", "-Cr0"], &[SWITCHING_STATE_COL]);
+        let out = sim.tool(
+            "snmpbulkget",
+            &sec,
+            &["-Cn0", "-Cr0"],
+            &[SWITCHING_STATE_COL],
+        );
         assert!(out.ok(), "{}", out.describe());
         assert!(out.varbinds().is_empty(), "{}", out.describe());
         assert!(!out.stderr.contains("Timeout"), "{}", out.describe());
 
         // non-repeaters equal to the varbind count: all are non-repeaters, repetitions unused
-        let out = sim.tool("snmpbulkget", &sec, &["-Cn2", "-Cr10"], &["1.3.6.1.2.1.1.1", SWITCHING_STATE_COL]);
+        let out = sim.tool(
+            "snmpbulkget",
+            &sec,
+            &["-Cn2", "-Cr10"],
+            &["1.3.6.1.2.1.1.1", SWITCHING_STATE_COL],
+        );
         out.expect_clean();
         let oids: Vec<String> = out.varbinds().into_iter().map(|v| v.0).collect();
-        assert_eq!(oids, vec![dotted(SYS_DESCR), dotted(&state(1))], "{}", out.describe());
+        assert_eq!(
+            oids,
+            vec![dotted(SYS_DESCR), dotted(&state(1))],
+            "{}",
+            out.describe()
+        );
 
         // running off the end of the MIB: endOfMibView
-        let out = sim.tool("snmpbulkget", &sec, &["-Cr3"], &[USM_STATS_DECRYPTION_ERRORS]);
+        let out = sim.tool(
+            "snmpbulkget",
+            &sec,
+            &["-Cr3"],
+            &[USM_STATS_DECRYPTION_ERRORS],
+        );
         out.expect_clean();
         let vbs = out.varbinds();
         assert!(!vbs.is_empty(), "{}", out.describe());
-        assert!(vbs.last().unwrap().1.starts_with("No more variables left in this MIB View"), "{}", out.describe());
+        assert!(
+            vbs.last()
+                .unwrap()
+                .1
+                .starts_with("No more variables left in this MIB View"),
+            "{}",
+            out.describe()
+        );
     }
 }
 
@@ -721,29 +1045,59 @@ fn getbulk_non_repeaters_and_repetitions() {
 fn getbulk_huge_max_repetitions_is_truncated_never_silent() {
     // 1024 outlets × 4 columns: far more than one 65507-octet datagram can carry.
     let sim = Sim::start(&[
-        "--vendor", "raritan-px2", "--outlets", "1024",
-        "--community", "public", "--user", PRIV_USER,
+        "--vendor",
+        "raritan-px2",
+        "--outlets",
+        "1024",
+        "--community",
+        "public",
+        "--user",
+        PRIV_USER,
     ]);
     for sec in [Sec::v2c("public"), Sec::from(alice())] {
         let out = sim.tool("snmpbulkget", &sec, &["-Cr5000"], &[".1"]);
-        assert!(!out.stderr.contains("Timeout"), "a huge GETBULK must get an answer\n{}", out.cmdline);
+        assert!(
+            !out.stderr.contains("Timeout"),
+            "a huge GETBULK must get an answer\n{}",
+            out.cmdline
+        );
         if out.ok() {
             let vbs = out.varbinds();
-            assert!(!vbs.is_empty() && vbs.len() < 5000, "truncated, not empty: {} varbinds", vbs.len());
+            assert!(
+                !vbs.is_empty() && vbs.len() < 5000,
+                "truncated, not empty: {} varbinds",
+                vbs.len()
+            );
             assert_eq!(vbs[0].0, dotted(SYS_DESCR));
             // the varbinds returned are the lexicographic successors in order
             let oids: Vec<String> = vbs.iter().map(|v| v.0.clone()).collect();
             let walked = sim.walk(&Sec::v2c("public"), ".1");
             let all: Vec<String> = walked.varbinds().into_iter().map(|v| v.0).collect();
-            assert_eq!(oids[..], all[..oids.len()], "GETBULK returns the walk order");
-            let version = if matches!(sec, Sec::V3(_)) { "v3" } else { "v2c" };
-            eprintln!("GETBULK -Cr5000 over .1 ({version}, 1024 outlets): {} varbinds", vbs.len());
+            assert_eq!(
+                oids[..],
+                all[..oids.len()],
+                "GETBULK returns the walk order"
+            );
+            let version = if matches!(sec, Sec::V3(_)) {
+                "v3"
+            } else {
+                "v2c"
+            };
+            eprintln!(
+                "GETBULK -Cr5000 over .1 ({version}, 1024 outlets): {} varbinds",
+                vbs.len()
+            );
         } else {
             expect_failure(&out, "tooBig");
         }
     }
     // A v3 client that can only take 484-octet messages: the answer must fit in 484 octets.
-    let out = sim.tool("snmpbulkget", &alice().into(), &["--sendMessageMaxSize=484", "-d", "-Cr5000"], &[".1"]);
+    let out = sim.tool(
+        "snmpbulkget",
+        &alice().into(),
+        &["--sendMessageMaxSize=484", "-d", "-Cr5000"],
+        &[".1"],
+    );
     assert!(out.ok(), "{}", out.describe());
     let received: Vec<usize> = out
         .all_output()
@@ -751,8 +1105,19 @@ fn getbulk_huge_max_repetitions_is_truncated_never_silent() {
         .filter_map(|l| l.strip_prefix("Received ")?.split(' ').next()?.parse().ok())
         .collect();
     assert!(!received.is_empty(), "{}", out.describe());
-    assert!(received.iter().all(|n| *n <= 484), "msgMaxSize 484 honoured: got packets of {received:?} octets");
+    assert!(
+        received.iter().all(|n| *n <= 484),
+        "msgMaxSize 484 honoured: got packets of {received:?} octets"
+    );
     let vbs = out.varbinds();
-    assert!(!vbs.is_empty() && vbs.len() < 60, "a truncated but non-empty response: {} varbinds", vbs.len());
-    eprintln!("GETBULK -Cr5000 with msgMaxSize 484: {} varbinds in {:?}-octet packets", vbs.len(), received);
+    assert!(
+        !vbs.is_empty() && vbs.len() < 60,
+        "a truncated but non-empty response: {} varbinds",
+        vbs.len()
+    );
+    eprintln!(
+        "GETBULK -Cr5000 with msgMaxSize 484: {} varbinds in {:?}-octet packets",
+        vbs.len(),
+        received
+    );
 }

@@ -11,7 +11,10 @@ use pdusim::clock::MonotonicClock;
 use pdusim::config::FileConfig;
 use pdusim::launch::Simulator;
 
-const AP8932: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../recordings/apc-8932.snmprec");
+const AP8932: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../recordings/apc-8932.snmprec"
+);
 
 const RPDU2_CONTROL: &str = "1.3.6.1.4.1.318.1.1.26.9.2.4.1.5";
 const RPDU2_STATE: &str = "1.3.6.1.4.1.318.1.1.26.9.2.3.1.5";
@@ -26,25 +29,54 @@ fn a_recorded_ap8932_answers_as_itself_and_its_outlets_switch() {
     // The real device's identity, from the recording.
     let descr = sim.get_value(&public, "1.3.6.1.2.1.1.1.0");
     assert!(descr.contains("MN:AP8932"), "{descr}");
-    assert_eq!(sim.get_value(&public, "1.3.6.1.2.1.1.2.0"), "OID: .1.3.6.1.4.1.318.1.3.4.6");
-    assert_eq!(sim.get_value(&public, "1.3.6.1.2.1.1.5.0"), "STRING: \"pwr-dc01-pdu-rack3-01\"");
+    assert_eq!(
+        sim.get_value(&public, "1.3.6.1.2.1.1.2.0"),
+        "OID: .1.3.6.1.4.1.318.1.3.4.6"
+    );
+    assert_eq!(
+        sim.get_value(&public, "1.3.6.1.2.1.1.5.0"),
+        "STRING: \"pwr-dc01-pdu-rack3-01\""
+    );
     // Objects no profile owns are served as recorded.
-    assert_eq!(sim.get_value(&public, "1.3.6.1.2.1.2.2.1.2.1"), "STRING: \"LOOPBACK\"");
+    assert_eq!(
+        sim.get_value(&public, "1.3.6.1.2.1.2.2.1.2.1"),
+        "STRING: \"LOOPBACK\""
+    );
     // The vendor was picked from sysObjectID (apc-rpdu2): 24 outlets, recorded names and states.
     assert_eq!(sim.get_number(&public, "1.3.6.1.4.1.318.1.1.26.9.1.0"), 24);
-    assert_eq!(sim.get_value(&public, "1.3.6.1.4.1.318.1.1.26.9.2.1.1.3.1"), "STRING: \"SW-DC01-WEST-01-B\"");
+    assert_eq!(
+        sim.get_value(&public, "1.3.6.1.4.1.318.1.1.26.9.2.1.1.3.1"),
+        "STRING: \"SW-DC01-WEST-01-B\""
+    );
     // Outlet 3 was recorded off (rPDU2 off = 1; rPDU off = 2).
     assert_eq!(sim.get_number(&public, &format!("{RPDU2_STATE}.3")), 1);
     assert_eq!(sim.get_number(&public, &format!("{RPDU_STATE}.3")), 2);
     // Switch it on through rPDU2 (immediateOn = 1): every table of the device agrees.
-    sim.set(&private, &[&format!("{RPDU2_CONTROL}.3"), "i", "1"]).expect_clean();
-    assert_eq!(sim.get_number(&public, &format!("{RPDU2_STATE}.3")), 2, "rPDU2: on(2)");
-    assert_eq!(sim.get_number(&public, &format!("{RPDU_STATE}.3")), 1, "rPDU: on(1)");
-    assert_eq!(sim.get_number(&public, &format!("{SPDU_CTL}.3")), 1, "sPDU: outletOn(1)");
+    sim.set(&private, &[&format!("{RPDU2_CONTROL}.3"), "i", "1"])
+        .expect_clean();
+    assert_eq!(
+        sim.get_number(&public, &format!("{RPDU2_STATE}.3")),
+        2,
+        "rPDU2: on(2)"
+    );
+    assert_eq!(
+        sim.get_number(&public, &format!("{RPDU_STATE}.3")),
+        1,
+        "rPDU: on(1)"
+    );
+    assert_eq!(
+        sim.get_number(&public, &format!("{SPDU_CTL}.3")),
+        1,
+        "sPDU: outletOn(1)"
+    );
     // The walk of the whole recorded tree ends cleanly.
     let walk = sim.bulkwalk(&public, ".1");
     walk.expect_clean();
-    assert!(walk.varbinds().len() > 3000, "{} varbinds", walk.varbinds().len());
+    assert!(
+        walk.varbinds().len() > 3000,
+        "{} varbinds",
+        walk.varbinds().len()
+    );
 }
 
 fn config(text: &str) -> Vec<(pdusim::device::DeviceSpec, Vec<std::net::SocketAddr>)> {
@@ -57,7 +89,13 @@ fn config(text: &str) -> Vec<(pdusim::device::DeviceSpec, Vec<std::net::SocketAd
 /// name), one on a port of its own.
 #[test]
 fn pdus_are_addressed_by_port_community_and_context() {
-    let free_port = || std::net::UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let free_port = || {
+        std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
     let (port, port_c) = (free_port(), free_port());
     let text = format!(
         r#"
@@ -98,33 +136,72 @@ access = "read-only"
 "#
     );
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let sim = runtime.block_on(async { Simulator::start(config(&text), Arc::new(MonotonicClock::new())) }).unwrap();
+    let sim = runtime
+        .block_on(async { Simulator::start(config(&text), Arc::new(MonotonicClock::new())) })
+        .unwrap();
     let target = format!("127.0.0.1:{port}");
     let name_of = |sec: &Sec| {
         let out = run_tool("snmpget", sec, &[], &target, &["1.3.6.1.2.1.1.5.0"]);
         out.expect_clean();
-        out.varbinds().first().map(|v| v.1.clone()).unwrap_or_default()
+        out.varbinds()
+            .first()
+            .map(|v| v.1.clone())
+            .unwrap_or_default()
     };
     assert_eq!(name_of(&Sec::v2c("a-rw")), "STRING: \"pdu-a\"");
     // The same community on another port is another PDU.
-    let on_c = run_tool("snmpget", &Sec::v2c("a-rw"), &[], &format!("127.0.0.1:{port_c}"), &["1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.2.0"]);
+    let on_c = run_tool(
+        "snmpget",
+        &Sec::v2c("a-rw"),
+        &[],
+        &format!("127.0.0.1:{port_c}"),
+        &["1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.2.0"],
+    );
     on_c.expect_clean();
     assert_eq!(on_c.varbinds()[0].1, "STRING: \"pdu-c\"");
     assert_eq!(on_c.varbinds()[1].1, "OID: .1.3.6.1.4.1.1718.3");
     assert_eq!(name_of(&Sec::v2c("b-rw")), "STRING: \"pdu-b\"");
     let ops = V3::auth_priv("ops", "SHA", "opsauth123", "AES", "opspriv123");
-    assert_eq!(name_of(&Sec::from(ops.clone())), "STRING: \"pdu-a\"", "the empty context is the first PDU");
-    let with_context = |ctx: &str| run_tool("snmpget", &Sec::from(ops.clone()), &["-n", ctx], &target, &["1.3.6.1.2.1.1.5.0"]);
+    assert_eq!(
+        name_of(&Sec::from(ops.clone())),
+        "STRING: \"pdu-a\"",
+        "the empty context is the first PDU"
+    );
+    let with_context = |ctx: &str| {
+        run_tool(
+            "snmpget",
+            &Sec::from(ops.clone()),
+            &["-n", ctx],
+            &target,
+            &["1.3.6.1.2.1.1.5.0"],
+        )
+    };
     let b = with_context("rack-b");
     b.expect_clean();
-    assert_eq!(b.varbinds().first().map(|v| v.1.as_str()), Some("STRING: \"pdu-b\""));
+    assert_eq!(
+        b.varbinds().first().map(|v| v.1.as_str()),
+        Some("STRING: \"pdu-b\"")
+    );
     let unknown = with_context("rack-z");
-    assert!(!unknown.ok() && unknown.all_output().contains("context"), "{}", unknown.describe());
+    assert!(
+        !unknown.ok() && unknown.all_output().contains("context"),
+        "{}",
+        unknown.describe()
+    );
     // Switching through one PDU leaves the other alone: Eaton off command for outlet 2 of rack-b.
-    run_tool("snmpset", &Sec::v2c("b-rw"), &[], &target, &["1.3.6.1.4.1.534.6.6.7.6.6.1.3.0.2", "i", "0"]).expect_clean();
+    run_tool(
+        "snmpset",
+        &Sec::v2c("b-rw"),
+        &[],
+        &target,
+        &["1.3.6.1.4.1.534.6.6.7.6.6.1.3.0.2", "i", "0"],
+    )
+    .expect_clean();
     let b_outlets = sim.control.outlets("rack-b").unwrap();
     let a_outlets = sim.control.outlets("rack-a").unwrap();
     assert_eq!(b_outlets[1].power, pdusim::outlet::Power::Off);
-    assert!(a_outlets.iter().all(|o| o.power == pdusim::outlet::Power::On));
+    assert!(a_outlets
+        .iter()
+        .all(|o| o.power == pdusim::outlet::Power::On));
     drop(sim);
 }

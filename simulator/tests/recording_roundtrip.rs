@@ -12,7 +12,9 @@ use pdusim::config::FileConfig;
 use pdusim::launch::Simulator;
 use pdusim::mib::MibTree;
 use pdusim::recording::Recording;
-use pdusim::wire::{decode_message, encode_community_message, Message, Oid, Pdu, PduType, Value, VarBind, Version};
+use pdusim::wire::{
+    decode_message, encode_community_message, Message, Oid, Pdu, PduType, Value, VarBind, Version,
+};
 
 fn recording_path(file: &str) -> String {
     format!("{}/../recordings/{file}", env!("CARGO_MANIFEST_DIR"))
@@ -28,18 +30,32 @@ impl Client {
     fn new(target: std::net::SocketAddr) -> Client {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
         socket.connect(target).unwrap();
-        socket.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
         Client { socket, next_id: 1 }
     }
 
-    fn request(&mut self, pdu_type: PduType, oids: &[Oid], non_repeaters: i32, max_repetitions: i32) -> Vec<VarBind<'static>> {
+    fn request(
+        &mut self,
+        pdu_type: PduType,
+        oids: &[Oid],
+        non_repeaters: i32,
+        max_repetitions: i32,
+    ) -> Vec<VarBind<'static>> {
         self.next_id += 1;
         let pdu = Pdu {
             pdu_type,
             request_id: self.next_id,
             error_status: non_repeaters,
             error_index: max_repetitions,
-            varbinds: oids.iter().map(|o| VarBind { oid: o.clone(), value: Value::Null }).collect(),
+            varbinds: oids
+                .iter()
+                .map(|o| VarBind {
+                    oid: o.clone(),
+                    value: Value::Null,
+                })
+                .collect(),
             trap_v1: None,
         };
         let mut out = Vec::new();
@@ -47,9 +63,18 @@ impl Client {
         self.socket.send(&out).unwrap();
         let mut buf = vec![0u8; 65536];
         let n = self.socket.recv(&mut buf).unwrap();
-        let Message::Community(m) = decode_message(&buf[..n]).unwrap() else { panic!("not a v2c answer") };
+        let Message::Community(m) = decode_message(&buf[..n]).unwrap() else {
+            panic!("not a v2c answer")
+        };
         assert_eq!((m.pdu.request_id, m.pdu.error_status), (self.next_id, 0));
-        m.pdu.varbinds.into_iter().map(|vb| VarBind { oid: vb.oid, value: vb.value.into_owned() }).collect()
+        m.pdu
+            .varbinds
+            .into_iter()
+            .map(|vb| VarBind {
+                oid: vb.oid,
+                value: vb.value.into_owned(),
+            })
+            .collect()
     }
 
     /// Every object from the start of the tree, in order, by GETBULK.
@@ -76,14 +101,24 @@ fn check(file: &str, vendor: &str, outlets: usize) {
     let mut cfg = FileConfig::parse(&text, "test").unwrap();
     cfg.state_dir = Some(tempfile::tempdir().unwrap().keep());
     let pdus = cfg.validate("test").unwrap();
-    assert_eq!(pdus[0].0.vendor.name(), vendor, "vendor picked from the recorded sysObjectID");
+    assert_eq!(
+        pdus[0].0.vendor.name(),
+        vendor,
+        "vendor picked from the recorded sysObjectID"
+    );
     assert_eq!(pdus[0].0.outlets as usize, outlets);
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let sim = runtime.block_on(async { Simulator::start(pdus, Arc::new(MonotonicClock::new())) }).unwrap();
+    let sim = runtime
+        .block_on(async { Simulator::start(pdus, Arc::new(MonotonicClock::new())) })
+        .unwrap();
     let device = sim.devices[0].clone();
     let tree: &MibTree = device.tree();
     let mut client = Client::new(sim.address("rec").unwrap());
-    let served: std::collections::HashMap<Oid, Value<'static>> = client.walk_all().into_iter().map(|vb| (vb.oid, vb.value)).collect();
+    let served: std::collections::HashMap<Oid, Value<'static>> = client
+        .walk_all()
+        .into_iter()
+        .map(|vb| (vb.oid, vb.value))
+        .collect();
 
     let mut compared = 0;
     let mut owned = 0;
@@ -92,16 +127,27 @@ fn check(file: &str, vendor: &str, outlets: usize) {
             owned += 1; // the agent's own (system, counters, engine) or the vendor's live columns
             continue;
         }
-        assert_eq!(served.get(oid), Some(recorded), "{file}: {oid} must read back as recorded");
+        assert_eq!(
+            served.get(oid),
+            Some(recorded),
+            "{file}: {oid} must read back as recorded"
+        );
         compared += 1;
     }
     eprintln!("{file}: {compared} recorded objects read back exactly; {owned} owned by the agent or the {vendor} profile");
-    assert!(compared > 1500, "only {compared} objects compared: the profile claims too much of the recording");
+    assert!(
+        compared > 1500,
+        "only {compared} objects compared: the profile claims too much of the recording"
+    );
 
     // The identity is the recorded one.
     for arc in [1u32, 2, 4, 5, 6] {
         let oid = Oid::new(&[1, 3, 6, 1, 2, 1, 1, arc, 0]);
-        assert_eq!(served.get(&oid), recording.get(oid.arcs()), "{file}: system.{arc}");
+        assert_eq!(
+            served.get(&oid),
+            recording.get(oid.arcs()),
+            "{file}: system.{arc}"
+        );
     }
     // The live state columns of all three APC tables start from the recorded states.
     let columns: [&[u32]; 3] = [
@@ -115,13 +161,24 @@ fn check(file: &str, vendor: &str, outlets: usize) {
             let oid = Oid::new(column).child(&[n]);
             // Values a simulator variation made up (`2:numeric|...`) are not the device's; the
             // device's own tables say what the outlet really was.
-            if let Some(recorded) = recording.get(oid.arcs()).filter(|_| !recording.is_synthetic(oid.arcs())) {
-                assert_eq!(served.get(&oid), Some(recorded), "{file}: live {oid} starts as recorded");
+            if let Some(recorded) = recording
+                .get(oid.arcs())
+                .filter(|_| !recording.is_synthetic(oid.arcs()))
+            {
+                assert_eq!(
+                    served.get(&oid),
+                    Some(recorded),
+                    "{file}: live {oid} starts as recorded"
+                );
                 live += 1;
             }
         }
     }
-    assert_eq!(live, 2 * outlets, "{file}: the rPDU and sPDU states of every outlet were recorded for real");
+    assert_eq!(
+        live,
+        2 * outlets,
+        "{file}: the rPDU and sPDU states of every outlet were recorded for real"
+    );
     drop(sim);
 }
 

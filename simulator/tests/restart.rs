@@ -9,13 +9,26 @@ use common::*;
 const USER: &str = "admin:sha512:restart-auth-pw:aes256:restart-priv-pw";
 
 fn admin() -> Sec {
-    V3::auth_priv("admin", "SHA-512", "restart-auth-pw", "AES-256", "restart-priv-pw").into()
+    V3::auth_priv(
+        "admin",
+        "SHA-512",
+        "restart-auth-pw",
+        "AES-256",
+        "restart-priv-pw",
+    )
+    .into()
 }
 
 fn start(dir: &std::path::Path, extra: &[&str]) -> Sim {
     let mut args = vec![
-        "--vendor", "raritan-px2", "--outlets", "8",
-        "--community", "public", "--user", USER,
+        "--vendor",
+        "raritan-px2",
+        "--outlets",
+        "8",
+        "--community",
+        "public",
+        "--user",
+        USER,
     ];
     args.extend_from_slice(extra);
     Sim::start_in(dir, &args)
@@ -37,30 +50,77 @@ fn restart_keeps_outlets_names_engine_id_and_counts_boots() {
     let sec = admin();
 
     let first = start(dir.path(), &[]);
-    assert_eq!(states(&first, &sec), vec![on(true); 8], "a first start powers every outlet on");
+    assert_eq!(
+        states(&first, &sec),
+        vec![on(true); 8],
+        "a first start powers every outlet on"
+    );
     let boots1 = first.get_number(&sec, SNMP_ENGINE_BOOTS);
-    assert!(boots1 >= 1, "snmpEngineBoots starts at 1 or more, got {boots1}");
+    assert!(
+        boots1 >= 1,
+        "snmpEngineBoots starts at 1 or more, got {boots1}"
+    );
     let engine_id = first.get_value(&sec, SNMP_ENGINE_ID);
     assert!(engine_id.starts_with("Hex-STRING: "), "{engine_id}");
 
-    first.set(&sec, &[&control(2), "i", "0", &control(5), "i", "0", &control(8), "i", "0"]).expect_clean();
-    first.set(&sec, &[&outlet_name(5), "s", "kept across restarts"]).expect_clean();
-    first.set(&sec, &[SYS_NAME, "s", "pdu-restart", SYS_LOCATION, "s", "Lab 9"]).expect_clean();
+    first
+        .set(
+            &sec,
+            &[
+                &control(2),
+                "i",
+                "0",
+                &control(5),
+                "i",
+                "0",
+                &control(8),
+                "i",
+                "0",
+            ],
+        )
+        .expect_clean();
+    first
+        .set(&sec, &[&outlet_name(5), "s", "kept across restarts"])
+        .expect_clean();
+    first
+        .set(
+            &sec,
+            &[SYS_NAME, "s", "pdu-restart", SYS_LOCATION, "s", "Lab 9"],
+        )
+        .expect_clean();
     let want_states: Vec<String> = (1..=8).map(|n| on(![2, 5, 8].contains(&n))).collect();
     assert_eq!(states(&first, &sec), want_states);
     let status = first.stop();
     eprintln!("pdusim exit status after SIGTERM: {status}");
 
     let second = start(dir.path(), &[]);
-    assert_eq!(states(&second, &sec), want_states, "outlet states survive a restart");
-    assert_eq!(second.get_value(&sec, &outlet_name(5)), "STRING: \"kept across restarts\"");
+    assert_eq!(
+        states(&second, &sec),
+        want_states,
+        "outlet states survive a restart"
+    );
+    assert_eq!(
+        second.get_value(&sec, &outlet_name(5)),
+        "STRING: \"kept across restarts\""
+    );
     assert_eq!(second.get_value(&sec, SYS_NAME), "STRING: \"pdu-restart\"");
     assert_eq!(second.get_value(&sec, SYS_LOCATION), "STRING: \"Lab 9\"");
-    assert_eq!(second.get_number(&sec, SNMP_ENGINE_BOOTS), boots1 + 1, "boots goes up by exactly one");
-    assert_eq!(second.get_value(&sec, SNMP_ENGINE_ID), engine_id, "the engine ID is kept");
+    assert_eq!(
+        second.get_number(&sec, SNMP_ENGINE_BOOTS),
+        boots1 + 1,
+        "boots goes up by exactly one"
+    );
+    assert_eq!(
+        second.get_value(&sec, SNMP_ENGINE_ID),
+        engine_id,
+        "the engine ID is kept"
+    );
     // snmpEngineTime restarts from zero with the new boots value (RFC 3414 §2.2.2)
     let time = second.get_number(&sec, "1.3.6.1.6.3.10.2.1.3.0");
-    assert!((0..60).contains(&time), "snmpEngineTime after a restart is small, got {time}");
+    assert!(
+        (0..60).contains(&time),
+        "snmpEngineTime after a restart is small, got {time}"
+    );
     // the same v2c view agrees
     assert_eq!(states(&second, &Sec::v2c("public")), want_states);
 
@@ -100,10 +160,18 @@ fn acknowledged_set_survives_sigkill() {
     let sec = admin();
     let first = start(dir.path(), &[]);
     let boots1 = first.get_number(&sec, SNMP_ENGINE_BOOTS);
-    first.set(&sec, &[&control(3), "i", "0", &outlet_name(3), "s", "killed"]).expect_clean();
+    first
+        .set(
+            &sec,
+            &[&control(3), "i", "0", &outlet_name(3), "s", "killed"],
+        )
+        .expect_clean();
     first.kill_hard();
     let second = start(dir.path(), &[]);
     assert_eq!(second.get_value(&sec, &state(3)), on(false));
-    assert_eq!(second.get_value(&sec, &outlet_name(3)), "STRING: \"killed\"");
+    assert_eq!(
+        second.get_value(&sec, &outlet_name(3)),
+        "STRING: \"killed\""
+    );
     assert_eq!(second.get_number(&sec, SNMP_ENGINE_BOOTS), boots1 + 1);
 }

@@ -365,9 +365,24 @@ pub const RARITAN_PX1: Profile = Profile {
     outlet_count: Some(&[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 1, 0]),
     // PDU-MIB outletEntry: outletCurrent (.4, mA), outletVoltage (.6, mV), outletActivePower (.7, W).
     meters: &[
-        Meter { quantity: Quantity::Current, column: &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 2, 1, 4], sub_index: None, scale: 0.001 },
-        Meter { quantity: Quantity::Voltage, column: &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 2, 1, 6], sub_index: None, scale: 0.001 },
-        Meter { quantity: Quantity::Power, column: &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 2, 1, 7], sub_index: None, scale: 1.0 },
+        Meter {
+            quantity: Quantity::Current,
+            column: &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 2, 1, 4],
+            sub_index: None,
+            scale: 0.001,
+        },
+        Meter {
+            quantity: Quantity::Voltage,
+            column: &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 2, 1, 6],
+            sub_index: None,
+            scale: 0.001,
+        },
+        Meter {
+            quantity: Quantity::Power,
+            column: &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 2, 1, 7],
+            sub_index: None,
+            scale: 1.0,
+        },
     ],
 };
 const RARITAN_PX1_OPSTATE: OidArcs = &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 2, 2, 1, 3];

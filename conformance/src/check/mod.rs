@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use pdu_driver::vendors::{self, oid_string, Profile};
-use pdu_driver::{AuthProtocol, Config, OutletRef, Pdu, PrivProtocol, SnmpVersion, Vendor, Verification};
+use pdu_driver::{
+    AuthProtocol, Config, OutletRef, Pdu, PrivProtocol, SnmpVersion, Vendor, Verification,
+};
 use pdusim::wire::{Oid, Value};
 
 use crate::load::session::{EngineView, Operation, RequestSpec, Security, UsmKeys};
@@ -42,7 +44,12 @@ pub struct CheckArgs {
     /// SNMP version: 1, 2c or 3.
     #[arg(long = "version", value_name = "1|2c|3", default_value = "2c")]
     pub snmp_version: String,
-    #[arg(long, default_value = "private", env = "PDU_CHECK_COMMUNITY", hide_env_values = true)]
+    #[arg(
+        long,
+        default_value = "private",
+        env = "PDU_CHECK_COMMUNITY",
+        hide_env_values = true
+    )]
     pub community: String,
     #[arg(long)]
     pub user: Option<String>,
@@ -96,14 +103,22 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { outlet: None, allow_switching: false, cycle_wait: Duration::from_secs(30) }
+        Options {
+            outlet: None,
+            allow_switching: false,
+            cycle_wait: Duration::from_secs(30),
+        }
     }
 }
 
 impl Options {
     /// Switch outlet `n` (off, on, cycle).
     pub fn switching(n: u32) -> Options {
-        Options { outlet: Some(n), allow_switching: true, ..Options::default() }
+        Options {
+            outlet: Some(n),
+            allow_switching: true,
+            ..Options::default()
+        }
     }
 }
 
@@ -172,26 +187,39 @@ const BAD_VALUE: i32 = 9999;
 fn config_of(args: &CheckArgs) -> Result<Config> {
     let mut c = Config::new(args.host.clone());
     c.port = args.port;
-    c.version = args.snmp_version.parse::<SnmpVersion>().map_err(|e| anyhow::anyhow!("{e}"))?;
+    c.version = args
+        .snmp_version
+        .parse::<SnmpVersion>()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     c.community = args.community.as_str().into();
     if let Some(u) = &args.user {
         c.user = u.clone();
     }
     if let Some(a) = &args.auth {
-        c.auth = a.parse::<AuthProtocol>().map_err(|e| anyhow::anyhow!("{e}"))?;
+        c.auth = a
+            .parse::<AuthProtocol>()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     if let Some(k) = &args.auth_key {
         c.auth_key = k.as_str().into();
     }
     if let Some(p) = &args.privacy {
-        c.privacy = p.parse::<PrivProtocol>().map_err(|e| anyhow::anyhow!("{e}"))?;
+        c.privacy = p
+            .parse::<PrivProtocol>()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     if let Some(k) = &args.priv_key {
         c.priv_key = k.as_str().into();
     }
     c.context = args.context.clone();
-    let vendor = if args.detect { "detect" } else { args.vendor.as_str() };
-    c.vendor = vendor.parse::<Vendor>().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let vendor = if args.detect {
+        "detect"
+    } else {
+        args.vendor.as_str()
+    };
+    c.vendor = vendor
+        .parse::<Vendor>()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     c.timeout = Duration::from_millis(args.timeout_ms.max(1));
     c.retries = args.retries;
     c.verify = Some(Duration::from_secs(args.switch_wait));
@@ -201,8 +229,15 @@ fn config_of(args: &CheckArgs) -> Result<Config> {
 
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let config = config_of(&args)?;
-    let options = Options { outlet: args.outlet, allow_switching: args.allow_switching, cycle_wait: Duration::from_secs(args.switch_wait) };
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
+    let options = Options {
+        outlet: args.outlet,
+        allow_switching: args.allow_switching,
+        cycle_wait: Duration::from_secs(args.switch_wait),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
     let report = runtime.block_on(check(config, &options));
     if args.json {
         println!("{}", report.to_json());
@@ -213,15 +248,26 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         let (md, json) = report.write(dir)?;
         eprintln!("report written to {} and {}", md.display(), json.display());
     }
-    Ok(if report.failed() { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if report.failed() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn oids_text(oids: &[&[u32]]) -> String {
-    oids.iter().map(|o| oid_string(o)).collect::<Vec<_>>().join(", ")
+    oids.iter()
+        .map(|o| oid_string(o))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn spec(operation: Operation, oids: &[&[u32]], set_value: Option<Value<'static>>) -> RequestSpec {
-    RequestSpec { operation, oids: oids.iter().map(|o| Oid::new(o)).collect(), set_value }
+    RequestSpec {
+        operation,
+        oids: oids.iter().map(|o| Oid::new(o)).collect(),
+        set_value,
+    }
 }
 
 /// What the protocol checks send with: the configured security (and, v3, the engine).
@@ -235,7 +281,8 @@ struct Speaker {
 impl Speaker {
     async fn ask(&self, link: &mut Link, spec: &RequestSpec, what: String) -> Exchange {
         let mut s = link.session(self.security.clone(), spec, self.engine.clone());
-        link.request(&mut s, spec, format!("{what} {}", self.who)).await
+        link.request(&mut s, spec, format!("{what} {}", self.who))
+            .await
     }
 }
 
@@ -251,10 +298,21 @@ pub async fn check(config: Config, options: &Options) -> Report {
         v => format!("v{v}"),
     };
     let mut report = Report::new(format!("{}:{}", config.host, config.port), security);
-    let target = match (config.host.as_str(), config.port).to_socket_addrs().ok().and_then(|mut a| a.next()) {
+    let target = match (config.host.as_str(), config.port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+    {
         Some(a) => a,
         None => {
-            report.push(Check::fail(if config.version == SnmpVersion::V3 { DISCOVERY } else { GET }, format!("cannot resolve {}", config.host)));
+            report.push(Check::fail(
+                if config.version == SnmpVersion::V3 {
+                    DISCOVERY
+                } else {
+                    GET
+                },
+                format!("cannot resolve {}", config.host),
+            ));
             skip_rest(&mut report, "the host cannot be resolved");
             return report;
         }
@@ -269,17 +327,50 @@ pub async fn check(config: Config, options: &Options) -> Report {
         }
     } else {
         let why = "not SNMPv3: give --version 3 and a user to check it";
-        for name in [DISCOVERY, LEVEL_NOAUTH, LEVEL_AUTH, LEVEL_PRIV, UNKNOWN_USER, WRONG_KEY, TIME_WINDOW] {
+        for name in [
+            DISCOVERY,
+            LEVEL_NOAUTH,
+            LEVEL_AUTH,
+            LEVEL_PRIV,
+            UNKNOWN_USER,
+            WRONG_KEY,
+            TIME_WINDOW,
+        ] {
             report.push(Check::na(name, why));
         }
-        Speaker { security: probe::community_security(&config), engine: None, who: format!("over v{}", config.version) }
+        Speaker {
+            security: probe::community_security(&config),
+            engine: None,
+            who: format!("over v{}", config.version),
+        }
     };
 
     // GET of the system group: the agent answers at all, with the right request-id.
-    let ex = speaker.ask(&mut link, &spec(Operation::Get, &[SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME], None), format!("GET {}", oids_text(&[SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME]))).await;
-    let get_ok = matches!(&ex.outcome, probe::Outcome::Answered { verdict: Ok(()), .. });
+    let ex = speaker
+        .ask(
+            &mut link,
+            &spec(
+                Operation::Get,
+                &[SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME],
+                None,
+            ),
+            format!("GET {}", oids_text(&[SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME])),
+        )
+        .await;
+    let get_ok = matches!(
+        &ex.outcome,
+        probe::Outcome::Answered {
+            verdict: Ok(()),
+            ..
+        }
+    );
     report.push(if get_ok {
-        judged(GET, &ex, Status::Pass, "sysDescr, sysObjectID and sysUpTime read in one GET")
+        judged(
+            GET,
+            &ex,
+            Status::Pass,
+            "sysDescr, sysObjectID and sysUpTime read in one GET",
+        )
     } else {
         judged(GET, &ex, Status::Fail, ex.trouble())
     });
@@ -292,7 +383,10 @@ pub async fn check(config: Config, options: &Options) -> Report {
     let mut pdu = match Pdu::new(config.clone()) {
         Ok(p) => p,
         Err(e) => {
-            report.push(Check::fail(DETECTION, format!("the driver refuses the configuration: {e}")));
+            report.push(Check::fail(
+                DETECTION,
+                format!("the driver refuses the configuration: {e}"),
+            ));
             skip_rest(&mut report, "the driver cannot be configured");
             return report;
         }
@@ -304,13 +398,20 @@ pub async fn check(config: Config, options: &Options) -> Report {
             detected = true;
             report.push(match d.profile {
                 Some(p) => Check::pass(DETECTION, format!("{evidence} -> profile {p}")),
-                None if !matches!(config.vendor, Vendor::Detect) => {
-                    Check::pass(DETECTION, format!("{evidence}: no profile claims it; using the one given"))
-                }
-                None => Check::fail(DETECTION, format!("{evidence}: no profile claims it; give --vendor")),
+                None if !matches!(config.vendor, Vendor::Detect) => Check::pass(
+                    DETECTION,
+                    format!("{evidence}: no profile claims it; using the one given"),
+                ),
+                None => Check::fail(
+                    DETECTION,
+                    format!("{evidence}: no profile claims it; give --vendor"),
+                ),
             });
         }
-        Err(e) => report.push(Check::fail(DETECTION, format!("the driver's detection failed: {e}"))),
+        Err(e) => report.push(Check::fail(
+            DETECTION,
+            format!("the driver's detection failed: {e}"),
+        )),
     }
     if detected || !matches!(config.vendor, Vendor::Detect) {
         report.profile = pdu.profile_name().await.ok().map(String::from);
@@ -320,36 +421,107 @@ pub async fn check(config: Config, options: &Options) -> Report {
     // The vendor's tables.
     let Some(profile) = profile else {
         let why = "no vendor profile, so no vendor table to ask for (give --vendor)";
-        for name in [GETNEXT, GETBULK, OUTLET_COUNT, OUTLET_STATES, OUTLET_NAMES, BAD_SET] {
+        for name in [
+            GETNEXT,
+            GETBULK,
+            OUTLET_COUNT,
+            OUTLET_STATES,
+            OUTLET_NAMES,
+            BAD_SET,
+        ] {
             report.push(Check::na(name, why));
         }
         switching(&mut report, &mut pdu, &config, options).await;
         return report;
     };
     let column = profile.state.column;
-    let ex = speaker.ask(&mut link, &spec(Operation::GetNext, &[column], None), format!("GETNEXT {} (the outlet state column)", oid_string(column))).await;
+    let ex = speaker
+        .ask(
+            &mut link,
+            &spec(Operation::GetNext, &[column], None),
+            format!("GETNEXT {} (the outlet state column)", oid_string(column)),
+        )
+        .await;
     report.push(match (&ex.outcome, ex.answer()) {
-        (probe::Outcome::Answered { verdict: Ok(()), .. }, Some(a)) if a.varbinds.first().is_some_and(|(o, _)| o.starts_with(column)) => {
-            judged(GETNEXT, &ex, Status::Pass, "the first row of the state column")
+        (
+            probe::Outcome::Answered {
+                verdict: Ok(()), ..
+            },
+            Some(a),
+        ) if a
+            .varbinds
+            .first()
+            .is_some_and(|(o, _)| o.starts_with(column)) =>
+        {
+            judged(
+                GETNEXT,
+                &ex,
+                Status::Pass,
+                "the first row of the state column",
+            )
         }
-        (probe::Outcome::Answered { verdict: Ok(()), .. }, Some(_)) => judged(GETNEXT, &ex, Status::Fail, "the answer is past the state column: the table is empty or missing"),
+        (
+            probe::Outcome::Answered {
+                verdict: Ok(()), ..
+            },
+            Some(_),
+        ) => judged(
+            GETNEXT,
+            &ex,
+            Status::Fail,
+            "the answer is past the state column: the table is empty or missing",
+        ),
         _ => judged(GETNEXT, &ex, Status::Fail, ex.trouble()),
     });
 
     if config.version == SnmpVersion::V1 {
         report.push(Check::na(GETBULK, "SNMPv1 has no GETBULK"));
     } else {
-        let ex = speaker.ask(&mut link, &spec(Operation::GetBulk { max_repetitions: 8 }, &[column], None), format!("GETBULK non-repeaters 0 max-repetitions 8 {}", oid_string(column))).await;
+        let ex = speaker
+            .ask(
+                &mut link,
+                &spec(Operation::GetBulk { max_repetitions: 8 }, &[column], None),
+                format!(
+                    "GETBULK non-repeaters 0 max-repetitions 8 {}",
+                    oid_string(column)
+                ),
+            )
+            .await;
         report.push(match (&ex.outcome, ex.answer()) {
-            (probe::Outcome::Answered { verdict: Ok(()), .. }, Some(a)) => {
-                let inside = a.varbinds.iter().filter(|(o, _)| o.starts_with(column)).count();
+            (
+                probe::Outcome::Answered {
+                    verdict: Ok(()), ..
+                },
+                Some(a),
+            ) => {
+                let inside = a
+                    .varbinds
+                    .iter()
+                    .filter(|(o, _)| o.starts_with(column))
+                    .count();
                 if inside > 0 {
-                    judged(GETBULK, &ex, Status::Pass, format!("{} varbinds, {inside} in the state column, in order", a.varbinds.len()))
+                    judged(
+                        GETBULK,
+                        &ex,
+                        Status::Pass,
+                        format!(
+                            "{} varbinds, {inside} in the state column, in order",
+                            a.varbinds.len()
+                        ),
+                    )
                 } else {
                     judged(GETBULK, &ex, Status::Fail, "no varbind in the state column")
                 }
             }
-            _ => judged(GETBULK, &ex, Status::Fail, format!("{}: drivers must fall back to GETNEXT (QUIRKS 29)", ex.trouble())),
+            _ => judged(
+                GETBULK,
+                &ex,
+                Status::Fail,
+                format!(
+                    "{}: drivers must fall back to GETNEXT (QUIRKS 29)",
+                    ex.trouble()
+                ),
+            ),
         });
     }
 
@@ -357,17 +529,48 @@ pub async fn check(config: Config, options: &Options) -> Report {
     let list = pdu.outlets().await;
     let rows = list.as_ref().map(|l| l.outlets.len()).unwrap_or(0);
     match profile.outlet_count {
-        None => report.push(Check::na(OUTLET_COUNT, format!("{} has no outlet-count object ({rows} rows in the state column)", profile.name))),
+        None => report.push(Check::na(
+            OUTLET_COUNT,
+            format!(
+                "{} has no outlet-count object ({rows} rows in the state column)",
+                profile.name
+            ),
+        )),
         Some(oid) => {
-            let ex = speaker.ask(&mut link, &spec(Operation::Get, &[oid], None), format!("GET {} (outlet count)", oid_string(oid))).await;
-            let count = ex.answer().and_then(|a| a.varbinds.first()).and_then(|(_, v)| v.rsplit(' ').next()?.parse::<usize>().ok());
+            let ex = speaker
+                .ask(
+                    &mut link,
+                    &spec(Operation::Get, &[oid], None),
+                    format!("GET {} (outlet count)", oid_string(oid)),
+                )
+                .await;
+            let count = ex
+                .answer()
+                .and_then(|a| a.varbinds.first())
+                .and_then(|(_, v)| v.rsplit(' ').next()?.parse::<usize>().ok());
             report.push(match (&ex.outcome, count) {
-                (probe::Outcome::Answered { verdict: Ok(()), .. }, Some(c)) if c == rows && c > 0 => {
-                    judged(OUTLET_COUNT, &ex, Status::Pass, format!("{c} outlets, as many as rows in the state column"))
-                }
-                (probe::Outcome::Answered { verdict: Ok(()), .. }, Some(c)) => {
-                    judged(OUTLET_COUNT, &ex, Status::Fail, format!("the count says {c}, the state column has {rows} rows"))
-                }
+                (
+                    probe::Outcome::Answered {
+                        verdict: Ok(()), ..
+                    },
+                    Some(c),
+                ) if c == rows && c > 0 => judged(
+                    OUTLET_COUNT,
+                    &ex,
+                    Status::Pass,
+                    format!("{c} outlets, as many as rows in the state column"),
+                ),
+                (
+                    probe::Outcome::Answered {
+                        verdict: Ok(()), ..
+                    },
+                    Some(c),
+                ) => judged(
+                    OUTLET_COUNT,
+                    &ex,
+                    Status::Fail,
+                    format!("the count says {c}, the state column has {rows} rows"),
+                ),
                 _ => judged(OUTLET_COUNT, &ex, Status::Fail, ex.trouble()),
             });
         }
@@ -375,28 +578,75 @@ pub async fn check(config: Config, options: &Options) -> Report {
     let mut first_outlet = None;
     match list {
         Ok(list) if list.outlets.is_empty() => {
-            report.push(Check::fail(OUTLET_STATES, format!("no outlets read: {}", list.notes.join("; "))));
+            report.push(Check::fail(
+                OUTLET_STATES,
+                format!("no outlets read: {}", list.notes.join("; ")),
+            ));
             report.push(Check::fail(OUTLET_NAMES, "no outlets read"));
         }
         Ok(list) => {
             first_outlet = list.outlets.first().map(|o| o.outlet);
-            let unreadable = list.outlets.iter().filter(|o| o.state == "unreadable" || o.state.starts_with("unknown")).count();
-            let summary = list.outlets.iter().map(|o| format!("{}={}", o.outlet, o.state)).collect::<Vec<_>>().join(" ");
+            let unreadable = list
+                .outlets
+                .iter()
+                .filter(|o| o.state == "unreadable" || o.state.starts_with("unknown"))
+                .count();
+            let summary = list
+                .outlets
+                .iter()
+                .map(|o| format!("{}={}", o.outlet, o.state))
+                .collect::<Vec<_>>()
+                .join(" ");
             report.push(if unreadable == 0 {
-                Check::pass(OUTLET_STATES, format!("{} outlets: {summary}", list.outlets.len()))
+                Check::pass(
+                    OUTLET_STATES,
+                    format!("{} outlets: {summary}", list.outlets.len()),
+                )
             } else {
-                Check::fail(OUTLET_STATES, format!("{unreadable} of {} outlets unreadable: {summary}", list.outlets.len()))
+                Check::fail(
+                    OUTLET_STATES,
+                    format!(
+                        "{unreadable} of {} outlets unreadable: {summary}",
+                        list.outlets.len()
+                    ),
+                )
             });
-            let names: Vec<String> = list.outlets.iter().filter_map(|o| o.name.as_deref().filter(|n| !n.is_empty()).map(|n| format!("{}={n:?}", o.outlet))).collect();
-            let notes = if list.notes.is_empty() { String::new() } else { format!(": {}", list.notes.join("; ")) };
+            let names: Vec<String> = list
+                .outlets
+                .iter()
+                .filter_map(|o| {
+                    o.name
+                        .as_deref()
+                        .filter(|n| !n.is_empty())
+                        .map(|n| format!("{}={n:?}", o.outlet))
+                })
+                .collect();
+            let notes = if list.notes.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", list.notes.join("; "))
+            };
             report.push(match (profile.name_column, names.len()) {
-                (None, _) => Check::na(OUTLET_NAMES, format!("{} has no outlet name column", profile.name)),
+                (None, _) => Check::na(
+                    OUTLET_NAMES,
+                    format!("{} has no outlet name column", profile.name),
+                ),
                 (Some(_), 0) => Check::fail(OUTLET_NAMES, format!("no outlet name read{notes}")),
-                (Some(_), n) => Check::pass(OUTLET_NAMES, format!("{n} of {} outlets named: {}", list.outlets.len(), names.join(" "))),
+                (Some(_), n) => Check::pass(
+                    OUTLET_NAMES,
+                    format!(
+                        "{n} of {} outlets named: {}",
+                        list.outlets.len(),
+                        names.join(" ")
+                    ),
+                ),
             });
         }
         Err(e) => {
-            report.push(Check::fail(OUTLET_STATES, format!("the driver could not list the outlets: {e}")));
+            report.push(Check::fail(
+                OUTLET_STATES,
+                format!("the driver could not list the outlets: {e}"),
+            ));
             report.push(Check::fail(OUTLET_NAMES, "no outlets read"));
         }
     }
@@ -423,9 +673,20 @@ fn skip_rest(report: &mut Report, why: &str) {
 /// The SNMPv3 checks. `None` when the agent cannot be spoken to (the rest is skipped).
 async fn usm_checks(config: &Config, link: &mut Link, report: &mut Report) -> Option<Speaker> {
     let context = config.context.as_bytes().to_vec();
-    let nobody = UsmKeys { user_name: Vec::new(), auth: None, privacy: None };
+    let nobody = UsmKeys {
+        user_name: Vec::new(),
+        auth: None,
+        privacy: None,
+    };
     let discovery_spec = spec(Operation::Get, &[], None);
-    let mut s = link.session(Security::Usm { keys: nobody, context: context.clone() }, &discovery_spec, None);
+    let mut s = link.session(
+        Security::Usm {
+            keys: nobody,
+            context: context.clone(),
+        },
+        &discovery_spec,
+        None,
+    );
     let ex = link.discover(&mut s).await;
     let engine = match (&s.engine, ex.answer().and_then(probe::Answer::report)) {
         (Some(e), _) if e.boots == i32::MAX => {
@@ -433,16 +694,45 @@ async fn usm_checks(config: &Config, link: &mut Link, report: &mut Report) -> Op
             e.clone()
         }
         (Some(e), Some("usmStatsUnknownEngineIDs")) => {
-            report.push(judged(DISCOVERY, &ex, Status::Pass, format!("engine ID {}, boots {}, time {} s", hex(&e.engine_id), e.boots, e.time)));
+            report.push(judged(
+                DISCOVERY,
+                &ex,
+                Status::Pass,
+                format!(
+                    "engine ID {}, boots {}, time {} s",
+                    hex(&e.engine_id),
+                    e.boots,
+                    e.time
+                ),
+            ));
             e.clone()
         }
         (Some(e), r) => {
-            let what = r.map_or_else(|| "not a Report".to_string(), |r| format!("a Report of {r}"));
-            report.push(judged(DISCOVERY, &ex, Status::Fail, format!("engine ID {} learned, but the answer is {what}, not usmStatsUnknownEngineIDs", hex(&e.engine_id))));
+            let what = r.map_or_else(
+                || "not a Report".to_string(),
+                |r| format!("a Report of {r}"),
+            );
+            report.push(judged(
+                DISCOVERY,
+                &ex,
+                Status::Fail,
+                format!(
+                    "engine ID {} learned, but the answer is {what}, not usmStatsUnknownEngineIDs",
+                    hex(&e.engine_id)
+                ),
+            ));
             e.clone()
         }
         (None, _) => {
-            report.push(judged(DISCOVERY, &ex, Status::Fail, format!("{}: no engine ID, so no SNMPv3 request can be made", ex.trouble())));
+            report.push(judged(
+                DISCOVERY,
+                &ex,
+                Status::Fail,
+                format!(
+                    "{}: no engine ID, so no SNMPv3 request can be made",
+                    ex.trouble()
+                ),
+            ));
             skip_rest(report, "SNMPv3 engine discovery failed");
             return None;
         }
@@ -456,7 +746,10 @@ async fn usm_checks(config: &Config, link: &mut Link, report: &mut Report) -> Op
     for level in [Level::NoAuthNoPriv, Level::AuthNoPriv, Level::AuthPriv] {
         let name = level_check(level);
         if level > configured {
-            report.push(Check::na(name, format!("the user was given at {} only", configured.name())));
+            report.push(Check::na(
+                name,
+                format!("the user was given at {} only", configured.name()),
+            ));
             continue;
         }
         let keys = match keys_for(config, &config.user, level, &engine.engine_id, None) {
@@ -466,18 +759,45 @@ async fn usm_checks(config: &Config, link: &mut Link, report: &mut Report) -> Op
                 continue;
             }
         };
-        let mut session = link.session(Security::Usm { keys: keys.clone(), context: context.clone() }, &get_spec, Some(synced.clone()));
-        let what = format!("GET {} as {:?} at {}", oid_string(SYS_DESCR), config.user, level.name());
+        let mut session = link.session(
+            Security::Usm {
+                keys: keys.clone(),
+                context: context.clone(),
+            },
+            &get_spec,
+            Some(synced.clone()),
+        );
+        let what = format!(
+            "GET {} as {:?} at {}",
+            oid_string(SYS_DESCR),
+            config.user,
+            level.name()
+        );
         let mut check = Check::new(name, Status::Fail, "");
         let mut ex = link.request(&mut session, &get_spec, what.clone()).await;
         // The discovery Report's time may be unauthenticated or stale: one resend after an
         // authentic notInTimeWindow Report (RFC 3414 §4 time synchronization).
-        if ex.answer().is_some_and(|a| a.report() == Some("usmStatsNotInTimeWindows") && a.authenticated()) {
+        if ex
+            .answer()
+            .is_some_and(|a| a.report() == Some("usmStatsNotInTimeWindows") && a.authenticated())
+        {
             check = check.with(ex.sent.clone(), ex.received());
-            ex = link.request(&mut session, &get_spec, format!("{what}, with the engine time of the Report")).await;
+            ex = link
+                .request(
+                    &mut session,
+                    &get_spec,
+                    format!("{what}, with the engine time of the Report"),
+                )
+                .await;
         }
         check = check.with(ex.sent.clone(), ex.received());
-        let accepted = matches!(&ex.outcome, probe::Outcome::Answered { verdict: Ok(()), .. });
+        let accepted = matches!(
+            &ex.outcome,
+            probe::Outcome::Answered {
+                verdict: Ok(()),
+                ..
+            }
+        );
         if accepted {
             if let Some(e) = &session.engine {
                 synced = e.clone();
@@ -502,22 +822,84 @@ async fn usm_checks(config: &Config, link: &mut Link, report: &mut Report) -> Op
     }
 
     // An unknown user: usmStatsUnknownUserNames (RFC 3414 §3.2 step 3).
-    let unknown = UsmKeys { user_name: NO_SUCH_USER.as_bytes().to_vec(), auth: None, privacy: None };
-    let mut s = link.session(Security::Usm { keys: unknown, context: context.clone() }, &get_spec, Some(synced.clone()));
-    let ex = link.request(&mut s, &get_spec, format!("GET {} as the unknown user {NO_SUCH_USER:?} at noAuthNoPriv", oid_string(SYS_DESCR))).await;
-    report.push(expect_report(UNKNOWN_USER, &ex, "usmStatsUnknownUserNames", "drivers can only time out and cannot say the user name is wrong"));
+    let unknown = UsmKeys {
+        user_name: NO_SUCH_USER.as_bytes().to_vec(),
+        auth: None,
+        privacy: None,
+    };
+    let mut s = link.session(
+        Security::Usm {
+            keys: unknown,
+            context: context.clone(),
+        },
+        &get_spec,
+        Some(synced.clone()),
+    );
+    let ex = link
+        .request(
+            &mut s,
+            &get_spec,
+            format!(
+                "GET {} as the unknown user {NO_SUCH_USER:?} at noAuthNoPriv",
+                oid_string(SYS_DESCR)
+            ),
+        )
+        .await;
+    report.push(expect_report(
+        UNKNOWN_USER,
+        &ex,
+        "usmStatsUnknownUserNames",
+        "drivers can only time out and cannot say the user name is wrong",
+    ));
 
     // A wrong authentication key: usmStatsWrongDigests (step 6).
     if configured == Level::NoAuthNoPriv {
-        report.push(Check::na(WRONG_KEY, "the user was given without authentication"));
-        report.push(Check::na(TIME_WINDOW, "needs an authenticated user (the time window applies to authenticated requests only)"));
+        report.push(Check::na(
+            WRONG_KEY,
+            "the user was given without authentication",
+        ));
+        report.push(Check::na(
+            TIME_WINDOW,
+            "needs an authenticated user (the time window applies to authenticated requests only)",
+        ));
     } else {
-        match keys_for(config, &config.user, Level::AuthNoPriv, &engine.engine_id, Some(WRONG_PASSWORD)) {
-            Err(e) => report.push(Check::fail(WRONG_KEY, format!("cannot derive the keys: {e}"))),
+        match keys_for(
+            config,
+            &config.user,
+            Level::AuthNoPriv,
+            &engine.engine_id,
+            Some(WRONG_PASSWORD),
+        ) {
+            Err(e) => report.push(Check::fail(
+                WRONG_KEY,
+                format!("cannot derive the keys: {e}"),
+            )),
             Ok(keys) => {
-                let mut s = link.session(Security::Usm { keys, context: context.clone() }, &get_spec, Some(synced.clone()));
-                let ex = link.request(&mut s, &get_spec, format!("GET {} as {:?} at authNoPriv, signed with a wrong key", oid_string(SYS_DESCR), config.user)).await;
-                report.push(expect_report(WRONG_KEY, &ex, "usmStatsWrongDigests", "drivers can only time out and cannot say the key is wrong"));
+                let mut s = link.session(
+                    Security::Usm {
+                        keys,
+                        context: context.clone(),
+                    },
+                    &get_spec,
+                    Some(synced.clone()),
+                );
+                let ex = link
+                    .request(
+                        &mut s,
+                        &get_spec,
+                        format!(
+                            "GET {} as {:?} at authNoPriv, signed with a wrong key",
+                            oid_string(SYS_DESCR),
+                            config.user
+                        ),
+                    )
+                    .await;
+                report.push(expect_report(
+                    WRONG_KEY,
+                    &ex,
+                    "usmStatsWrongDigests",
+                    "drivers can only time out and cannot say the key is wrong",
+                ));
             }
         }
         // The time window: engine time 200 s ahead gets usmStatsNotInTimeWindows (step 7).
@@ -525,14 +907,39 @@ async fn usm_checks(config: &Config, link: &mut Link, report: &mut Report) -> Op
             None => report.push(Check::fail(TIME_WINDOW, "no keys for the configured level")),
             Some(keys) => {
                 let ahead = probe::skewed(&synced, TIME_SKEW_SECS);
-                let mut s = link.session(Security::Usm { keys: keys.clone(), context: context.clone() }, &get_spec, Some(ahead));
-                let what = format!("GET {} as {:?} at {}, engine time {TIME_SKEW_SECS} s ahead of the agent's", oid_string(SYS_DESCR), config.user, configured.name());
+                let mut s = link.session(
+                    Security::Usm {
+                        keys: keys.clone(),
+                        context: context.clone(),
+                    },
+                    &get_spec,
+                    Some(ahead),
+                );
+                let what = format!(
+                    "GET {} as {:?} at {}, engine time {TIME_SKEW_SECS} s ahead of the agent's",
+                    oid_string(SYS_DESCR),
+                    config.user,
+                    configured.name()
+                );
                 let ex = link.request(&mut s, &get_spec, what).await;
-                let mut c = expect_report(TIME_WINDOW, &ex, "usmStatsNotInTimeWindows", "drivers cannot resynchronise their clock");
-                if c.status == Status::Pass && !ex.answer().is_some_and(probe::Answer::authenticated) {
+                let mut c = expect_report(
+                    TIME_WINDOW,
+                    &ex,
+                    "usmStatsNotInTimeWindows",
+                    "drivers cannot resynchronise their clock",
+                );
+                if c.status == Status::Pass
+                    && !ex.answer().is_some_and(probe::Answer::authenticated)
+                {
                     c.evidence.push_str(" (not authenticated: RFC 3414 §3.2 step 7 sends it authNoPriv, so drivers can trust its time)");
                 }
-                if matches!(&ex.outcome, probe::Outcome::Answered { verdict: Ok(()), .. }) {
+                if matches!(
+                    &ex.outcome,
+                    probe::Outcome::Answered {
+                        verdict: Ok(()),
+                        ..
+                    }
+                ) {
                     c.status = Status::Fail;
                     c.evidence = format!("accepted a request {TIME_SKEW_SECS} s outside the time window: no replay protection");
                 }
@@ -556,11 +963,36 @@ fn raw_status(status: i32) -> String {
 /// Pass when the answer is a Report of `counter`.
 fn expect_report(name: &str, ex: &Exchange, counter: &str, if_silent: &str) -> Check {
     match ex.answer().map(|a| (a.report(), a.error_status)) {
-        Some((Some(r), _)) if r == counter => judged(name, ex, Status::Pass, format!("Report {counter}")),
-        Some((Some(r), _)) => judged(name, ex, Status::Fail, format!("a Report of {r}, not {counter}")),
-        Some((None, 0)) => judged(name, ex, Status::Fail, format!("answered as if nothing were wrong, not with a Report of {counter}")),
-        Some((None, s)) => judged(name, ex, Status::Fail, format!("a Response with {}, not a Report of {counter}", raw_status(s))),
-        None if ex.silent() => judged(name, ex, Status::Fail, format!("no answer (the agent stays silent): {if_silent}")),
+        Some((Some(r), _)) if r == counter => {
+            judged(name, ex, Status::Pass, format!("Report {counter}"))
+        }
+        Some((Some(r), _)) => judged(
+            name,
+            ex,
+            Status::Fail,
+            format!("a Report of {r}, not {counter}"),
+        ),
+        Some((None, 0)) => judged(
+            name,
+            ex,
+            Status::Fail,
+            format!("answered as if nothing were wrong, not with a Report of {counter}"),
+        ),
+        Some((None, s)) => judged(
+            name,
+            ex,
+            Status::Fail,
+            format!(
+                "a Response with {}, not a Report of {counter}",
+                raw_status(s)
+            ),
+        ),
+        None if ex.silent() => judged(
+            name,
+            ex,
+            Status::Fail,
+            format!("no answer (the agent stays silent): {if_silent}"),
+        ),
         None => judged(name, ex, Status::Fail, ex.trouble()),
     }
 }
@@ -573,7 +1005,12 @@ async fn bad_set(speaker: &Speaker, link: &mut Link, profile: &Profile, n: u32) 
         return judged(BAD_SET, &ex, Status::Fail, ex.trouble());
     };
     if let Some(r) = a.report() {
-        return judged(BAD_SET, &ex, Status::Fail, format!("a Report of {r} instead of a Response"));
+        return judged(
+            BAD_SET,
+            &ex,
+            Status::Fail,
+            format!("a Report of {r} instead of a Response"),
+        );
     }
     match a.error_status {
         10 => judged(BAD_SET, &ex, Status::Pass, "refused with wrongValue"),
@@ -596,20 +1033,30 @@ async fn switching(report: &mut Report, pdu: &mut Pdu, config: &Config, options:
         (Some(n), true) => n,
         (Some(n), false) => {
             for name in [SWITCH_OFF, SWITCH_ON, SWITCH_CYCLE] {
-                report.push(Check::na(name, format!("not asked: give --allow-switching to switch outlet {n}")));
+                report.push(Check::na(
+                    name,
+                    format!("not asked: give --allow-switching to switch outlet {n}"),
+                ));
             }
             return;
         }
         (None, _) => {
             for name in [SWITCH_OFF, SWITCH_ON, SWITCH_CYCLE] {
-                report.push(Check::na(name, "not asked: give --outlet N --allow-switching to switch one outlet"));
+                report.push(Check::na(
+                    name,
+                    "not asked: give --outlet N --allow-switching to switch one outlet",
+                ));
             }
             return;
         }
     };
     let outlet = OutletRef::Number(n);
     for (name, on) in [(SWITCH_OFF, false), (SWITCH_ON, true)] {
-        let result = if on { pdu.on(&outlet).await } else { pdu.off(&outlet).await };
+        let result = if on {
+            pdu.on(&outlet).await
+        } else {
+            pdu.off(&outlet).await
+        };
         let word = if on { "on" } else { "off" };
         report.push(match result {
             Ok(r) => {
@@ -647,7 +1094,11 @@ async fn cycle(pdu: &mut Pdu, config: &Config, n: u32, wait: Duration) -> Check 
         Err(e) => return Check::fail(SWITCH_CYCLE, e.to_string()),
     };
     let sent = match quiet.cycle(&outlet).await {
-        Ok(r) => format!("outlet {n} was {}; cycled ({} command)", r.before.as_deref().unwrap_or("unread"), r.method),
+        Ok(r) => format!(
+            "outlet {n} was {}; cycled ({} command)",
+            r.before.as_deref().unwrap_or("unread"),
+            r.method
+        ),
         Err(e) => return Check::fail(SWITCH_CYCLE, format!("outlet {n}: {e}")),
     };
     let start = Instant::now();
@@ -665,7 +1116,13 @@ async fn cycle(pdu: &mut Pdu, config: &Config, n: u32, wait: Duration) -> Check 
         if last == "on" {
             match off_at {
                 Some(off) => {
-                    return Check::pass(SWITCH_CYCLE, format!("{sent}; read back off after {off} ms, on again after {} ms", elapsed.as_millis()));
+                    return Check::pass(
+                        SWITCH_CYCLE,
+                        format!(
+                            "{sent}; read back off after {off} ms, on again after {} ms",
+                            elapsed.as_millis()
+                        ),
+                    );
                 }
                 None if elapsed >= grace => {
                     return Check::pass(
@@ -677,9 +1134,11 @@ async fn cycle(pdu: &mut Pdu, config: &Config, n: u32, wait: Duration) -> Check 
             }
         }
         if elapsed >= wait {
-            return Check::fail(SWITCH_CYCLE, format!("{sent}; still {last} after {} ms", wait.as_millis()));
+            return Check::fail(
+                SWITCH_CYCLE,
+                format!("{sent}; still {last} after {} ms", wait.as_millis()),
+            );
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
-

@@ -10,10 +10,15 @@ use pdu_driver::{AuthProtocol, Config, PrivProtocol};
 use pdusim::usm::auth::AuthKey;
 use pdusim::usm::keys::AuthProtocol as SimAuth;
 use pdusim::usm::privacy::{PrivKey, PrivProtocol as SimPriv};
-use pdusim::wire::{decode_message, decode_scoped_pdu, Message, Oid, Pdu, PduType, ScopedPduData, Value, Version, FLAG_AUTH, FLAG_PRIV};
+use pdusim::wire::{
+    decode_message, decode_scoped_pdu, Message, Oid, Pdu, PduType, ScopedPduData, Value, Version,
+    FLAG_AUTH, FLAG_PRIV,
+};
 
 use crate::load::outcome::{report_name, ErrorKind};
-use crate::load::session::{EngineView, Operation, RequestSpec, Security, Session, UsmKeys, Verdict};
+use crate::load::session::{
+    EngineView, Operation, RequestSpec, Security, Session, UsmKeys, Verdict,
+};
 use crate::scenario::raw::{describe, status_name};
 
 /// A v3 security level.
@@ -67,17 +72,38 @@ fn sim_priv(p: PrivProtocol) -> Option<SimPriv> {
 
 /// The user's keys at `level`, localized to `engine_id`; `auth_password` replaces the
 /// configured one (the wrong-key check).
-pub fn keys_for(config: &Config, user: &str, level: Level, engine_id: &[u8], auth_password: Option<&str>) -> Result<UsmKeys, String> {
-    let mut keys = UsmKeys { user_name: user.as_bytes().to_vec(), auth: None, privacy: None };
+pub fn keys_for(
+    config: &Config,
+    user: &str,
+    level: Level,
+    engine_id: &[u8],
+    auth_password: Option<&str>,
+) -> Result<UsmKeys, String> {
+    let mut keys = UsmKeys {
+        user_name: user.as_bytes().to_vec(),
+        auth: None,
+        privacy: None,
+    };
     if level == Level::NoAuthNoPriv {
         return Ok(keys);
     }
     let auth = sim_auth(config.auth).ok_or("the user has no authentication protocol")?;
     let password = auth_password.unwrap_or(config.auth_key.expose());
-    keys.auth = Some(AuthKey::from_password(auth, password.as_bytes(), engine_id).map_err(|e| format!("authentication key: {e}"))?);
+    keys.auth = Some(
+        AuthKey::from_password(auth, password.as_bytes(), engine_id)
+            .map_err(|e| format!("authentication key: {e}"))?,
+    );
     if level == Level::AuthPriv {
         let privacy = sim_priv(config.privacy).ok_or("the user has no privacy protocol")?;
-        keys.privacy = Some(PrivKey::new(privacy, auth, config.priv_key.expose().as_bytes(), engine_id).map_err(|e| format!("privacy key: {e}"))?);
+        keys.privacy = Some(
+            PrivKey::new(
+                privacy,
+                auth,
+                config.priv_key.expose().as_bytes(),
+                engine_id,
+            )
+            .map_err(|e| format!("privacy key: {e}"))?,
+        );
     }
     Ok(keys)
 }
@@ -107,7 +133,11 @@ pub struct V3Info {
 impl Answer {
     /// The usmStats/snmp counter a Report carries.
     pub fn report(&self) -> Option<&'static str> {
-        (self.pdu_type == PduType::Report).then(|| self.varbinds.first().map_or("(empty Report)", |(o, _)| report_name(o)))
+        (self.pdu_type == PduType::Report).then(|| {
+            self.varbinds
+                .first()
+                .map_or("(empty Report)", |(o, _)| report_name(o))
+        })
     }
 
     pub fn authenticated(&self) -> bool {
@@ -128,10 +158,20 @@ impl Answer {
             if self.error_status == 0 {
                 out.push_str(" noError");
             } else {
-                out.push_str(&format!(" {} ({}) at index {}", status_name(self.error_status), self.error_status, self.error_index));
+                out.push_str(&format!(
+                    " {} ({}) at index {}",
+                    status_name(self.error_status),
+                    self.error_status,
+                    self.error_index
+                ));
             }
         }
-        let shown: Vec<String> = self.varbinds.iter().take(4).map(|(o, v)| format!(".{o} = {v}")).collect();
+        let shown: Vec<String> = self
+            .varbinds
+            .iter()
+            .take(4)
+            .map(|(o, v)| format!(".{o} = {v}"))
+            .collect();
         if !shown.is_empty() {
             out.push_str(&format!(": {}", shown.join(", ")));
         }
@@ -144,7 +184,12 @@ impl Answer {
                 (true, false) => "authNoPriv",
                 _ => "noAuthNoPriv",
             };
-            out.push_str(&format!(" [{level}; engine ID {}, boots {}, time {}]", hex(&v.engine_id), v.boots, v.time));
+            out.push_str(&format!(
+                " [{level}; engine ID {}, boots {}, time {}]",
+                hex(&v.engine_id),
+                v.boots,
+                v.time
+            ));
         }
         out.push_str(&format!(" (request-id {})", self.request_id));
         out
@@ -163,7 +208,10 @@ pub fn hex(bytes: &[u8]) -> String {
 #[derive(Clone, Debug)]
 pub enum Outcome {
     /// An answer to our request; `verdict` is the load generator's judgement of it.
-    Answered { answer: Answer, verdict: Result<(), ErrorKind> },
+    Answered {
+        answer: Answer,
+        verdict: Result<(), ErrorKind>,
+    },
     /// Something came back that cannot be read (bad BER, or encrypted with a key we lack).
     Unreadable { verdict: ErrorKind, detail: String },
     /// Nothing (of ours) came back.
@@ -193,15 +241,27 @@ impl Exchange {
 
     /// What came back, in a line per datagram.
     pub fn received(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.strays.iter().map(|s| format!("ignored: {s}")).collect();
+        let mut out: Vec<String> = self
+            .strays
+            .iter()
+            .map(|s| format!("ignored: {s}"))
+            .collect();
         out.push(match &self.outcome {
             Outcome::Answered { answer, verdict } => match verdict {
                 Ok(()) | Err(ErrorKind::Report(_) | ErrorKind::ErrorStatus(_)) => answer.describe(),
                 Err(kind) => format!("{} — {kind}", answer.describe()),
             },
-            Outcome::Unreadable { verdict, detail } => format!("an unreadable answer ({verdict}): {detail}"),
-            Outcome::Silence { waited_ms, attempts } => {
-                format!("no answer ({attempts} attempt{}, {waited_ms} ms each)", if *attempts == 1 { "" } else { "s" })
+            Outcome::Unreadable { verdict, detail } => {
+                format!("an unreadable answer ({verdict}): {detail}")
+            }
+            Outcome::Silence {
+                waited_ms,
+                attempts,
+            } => {
+                format!(
+                    "no answer ({attempts} attempt{}, {waited_ms} ms each)",
+                    if *attempts == 1 { "" } else { "s" }
+                )
             }
         });
         out
@@ -214,8 +274,13 @@ impl Exchange {
                 format!("no answer carried our request-id; {} other datagram(s) came back (see received)", self.strays.len())
             }
             Outcome::Silence { .. } => "no answer".into(),
-            Outcome::Unreadable { verdict, .. } => format!("the answer could not be read: {verdict}"),
-            Outcome::Answered { answer, verdict: Err(kind) } => format!("{}: {kind}", answer_kind(answer)),
+            Outcome::Unreadable { verdict, .. } => {
+                format!("the answer could not be read: {verdict}")
+            }
+            Outcome::Answered {
+                answer,
+                verdict: Err(kind),
+            } => format!("{}: {kind}", answer_kind(answer)),
             Outcome::Answered { answer, .. } => answer_kind(answer),
         }
     }
@@ -240,14 +305,30 @@ pub struct Link {
 
 impl Link {
     pub fn new(target: SocketAddr, config: &Config) -> Link {
-        let salt = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(7, |d| d.as_nanos() as u64);
-        Link { target, timeout: config.timeout, retries: config.retries, next_session: 0, salt }
+        let salt = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(7, |d| d.as_nanos() as u64);
+        Link {
+            target,
+            timeout: config.timeout,
+            retries: config.retries,
+            next_session: 0,
+            salt,
+        }
     }
 
     /// A session (its own request-id block) speaking `security`, asking `spec`.
-    pub fn session(&mut self, security: Security, spec: &RequestSpec, engine: Option<EngineView>) -> Session {
+    pub fn session(
+        &mut self,
+        security: Security,
+        spec: &RequestSpec,
+        engine: Option<EngineView>,
+    ) -> Session {
         self.next_session += 1;
-        self.salt = self.salt.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.salt = self
+            .salt
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let mut s = Session::new(security, spec, self.next_session, self.salt);
         s.engine = engine;
         s
@@ -255,43 +336,84 @@ impl Link {
 
     async fn socket(&self) -> Result<tokio::net::UdpSocket, String> {
         let local = if self.target.is_ipv4() {
-            if self.target.ip().is_loopback() { "127.0.0.1:0" } else { "0.0.0.0:0" }
+            if self.target.ip().is_loopback() {
+                "127.0.0.1:0"
+            } else {
+                "0.0.0.0:0"
+            }
         } else {
             "[::]:0"
         };
-        tokio::net::UdpSocket::bind(local).await.map_err(|e| format!("cannot open a UDP socket: {e}"))
+        tokio::net::UdpSocket::bind(local)
+            .await
+            .map_err(|e| format!("cannot open a UDP socket: {e}"))
     }
 
     /// Sends `spec` through `session`, resending (a new request-id each time) on silence.
-    pub async fn request(&mut self, session: &mut Session, spec: &RequestSpec, what: String) -> Exchange {
+    pub async fn request(
+        &mut self,
+        session: &mut Session,
+        spec: &RequestSpec,
+        what: String,
+    ) -> Exchange {
         self.run(session, spec, what, false).await
     }
 
     /// RFC 3414 §4 discovery. On success the session has learned the engine.
     pub async fn discover(&mut self, session: &mut Session) -> Exchange {
-        let spec = RequestSpec { operation: Operation::Get, oids: Vec::new(), set_value: None };
-        self.run(session, &spec, "GET with no varbinds, empty engine ID and user name, noAuthNoPriv, reportable".into(), true).await
+        let spec = RequestSpec {
+            operation: Operation::Get,
+            oids: Vec::new(),
+            set_value: None,
+        };
+        self.run(
+            session,
+            &spec,
+            "GET with no varbinds, empty engine ID and user name, noAuthNoPriv, reportable".into(),
+            true,
+        )
+        .await
     }
 
-    async fn run(&mut self, session: &mut Session, spec: &RequestSpec, what: String, discovery: bool) -> Exchange {
+    async fn run(
+        &mut self,
+        session: &mut Session,
+        spec: &RequestSpec,
+        what: String,
+        discovery: bool,
+    ) -> Exchange {
         let mut strays = Vec::new();
         let mut ids = Vec::new();
         let socket = match self.socket().await {
             Ok(s) => s,
             Err(e) => {
-                return Exchange { sent: what, outcome: Outcome::Unreadable { verdict: ErrorKind::Network, detail: e }, strays };
+                return Exchange {
+                    sent: what,
+                    outcome: Outcome::Unreadable {
+                        verdict: ErrorKind::Network,
+                        detail: e,
+                    },
+                    strays,
+                };
             }
         };
         let mut out = Vec::new();
         let mut buf = vec![0u8; 65536];
         let attempts = self.retries + 1;
         for _ in 0..attempts {
-            let pending = if discovery { session.encode_discovery(&mut out) } else { session.encode_request(&mut out) };
+            let pending = if discovery {
+                session.encode_discovery(&mut out)
+            } else {
+                session.encode_request(&mut out)
+            };
             ids.push(pending.request_id);
             if let Err(e) = socket.send_to(&out, self.target).await {
                 return Exchange {
                     sent: format!("{what} (request-id {})", pending.request_id),
-                    outcome: Outcome::Unreadable { verdict: ErrorKind::Network, detail: format!("cannot send: {e}") },
+                    outcome: Outcome::Unreadable {
+                        verdict: ErrorKind::Network,
+                        detail: format!("cannot send: {e}"),
+                    },
                     strays,
                 };
             }
@@ -311,9 +433,19 @@ impl Link {
                             continue;
                         }
                         Err(kind) => {
-                            return Exchange { sent, outcome: judged(datagram, None, Err(kind)), strays };
+                            return Exchange {
+                                sent,
+                                outcome: judged(datagram, None, Err(kind)),
+                                strays,
+                            };
                         }
-                        Ok(_) => return Exchange { sent, outcome: judged(datagram, None, Ok(())), strays },
+                        Ok(_) => {
+                            return Exchange {
+                                sent,
+                                outcome: judged(datagram, None, Ok(())),
+                                strays,
+                            }
+                        }
                     }
                 }
                 let keys = match &session.security {
@@ -321,17 +453,35 @@ impl Link {
                     Security::Community { .. } => None,
                 };
                 match session.check_reply(pending, spec, datagram) {
-                    Verdict::Late => strays.push(format!("a late answer to an earlier attempt: {}", summarize(datagram, keys.as_ref()))),
+                    Verdict::Late => strays.push(format!(
+                        "a late answer to an earlier attempt: {}",
+                        summarize(datagram, keys.as_ref())
+                    )),
                     Verdict::Stray(_) => strays.push(summarize(datagram, keys.as_ref())),
-                    Verdict::Ok => return Exchange { sent, outcome: judged(datagram, keys.as_ref(), Ok(())), strays },
-                    Verdict::Failed(kind) => return Exchange { sent, outcome: judged(datagram, keys.as_ref(), Err(kind)), strays },
+                    Verdict::Ok => {
+                        return Exchange {
+                            sent,
+                            outcome: judged(datagram, keys.as_ref(), Ok(())),
+                            strays,
+                        }
+                    }
+                    Verdict::Failed(kind) => {
+                        return Exchange {
+                            sent,
+                            outcome: judged(datagram, keys.as_ref(), Err(kind)),
+                            strays,
+                        }
+                    }
                 }
             }
         }
         let ids: Vec<String> = ids.iter().map(i32::to_string).collect();
         Exchange {
             sent: format!("{what} (request-id {})", ids.join(", ")),
-            outcome: Outcome::Silence { waited_ms: self.timeout.as_millis(), attempts },
+            outcome: Outcome::Silence {
+                waited_ms: self.timeout.as_millis(),
+                attempts,
+            },
             strays,
         }
     }
@@ -340,7 +490,10 @@ impl Link {
 fn judged(datagram: &[u8], keys: Option<&UsmKeys>, verdict: Result<(), ErrorKind>) -> Outcome {
     match open(datagram, keys) {
         Ok(answer) => Outcome::Answered { answer, verdict },
-        Err(detail) => Outcome::Unreadable { verdict: verdict.err().unwrap_or(ErrorKind::Decode), detail },
+        Err(detail) => Outcome::Unreadable {
+            verdict: verdict.err().unwrap_or(ErrorKind::Decode),
+            detail,
+        },
     }
 }
 
@@ -356,16 +509,26 @@ pub fn open(datagram: &[u8], keys: Option<&UsmKeys>) -> Result<Answer, String> {
     match decode_message(datagram).map_err(|e| format!("not SNMP: {e}"))? {
         Message::Community(m) => Ok(answer_of(&m.pdu, None)),
         Message::V3(m) => {
-            let info = V3Info { flags: m.msg_flags, engine_id: m.usm.engine_id.to_vec(), boots: m.usm.engine_boots, time: m.usm.engine_time };
+            let info = V3Info {
+                flags: m.msg_flags,
+                engine_id: m.usm.engine_id.to_vec(),
+                boots: m.usm.engine_boots,
+                time: m.usm.engine_time,
+            };
             let plain;
             let scoped = match &m.data {
                 ScopedPduData::Plaintext(s) => s.clone(),
                 ScopedPduData::Encrypted(ciphertext) => {
-                    let privacy = keys.and_then(|k| k.privacy.as_ref()).ok_or("encrypted, and we have no privacy key for it")?;
+                    let privacy = keys
+                        .and_then(|k| k.privacy.as_ref())
+                        .ok_or("encrypted, and we have no privacy key for it")?;
                     let boots = u32::try_from(m.usm.engine_boots).unwrap_or(0);
                     let time = u32::try_from(m.usm.engine_time).unwrap_or(0);
-                    plain = privacy.decrypt(boots, time, m.usm.priv_params, ciphertext).map_err(|e| format!("does not decrypt: {e:?}"))?;
-                    decode_scoped_pdu(&plain).map_err(|e| format!("does not decrypt into a ScopedPDU: {e}"))?
+                    plain = privacy
+                        .decrypt(boots, time, m.usm.priv_params, ciphertext)
+                        .map_err(|e| format!("does not decrypt: {e:?}"))?;
+                    decode_scoped_pdu(&plain)
+                        .map_err(|e| format!("does not decrypt into a ScopedPDU: {e}"))?
                 }
             };
             Ok(answer_of(&scoped.pdu, Some(info)))
@@ -379,14 +542,23 @@ fn answer_of(pdu: &Pdu<'_>, v3: Option<V3Info>) -> Answer {
     let exceptions = pdu
         .varbinds
         .iter()
-        .filter(|vb| matches!(vb.value, Value::NoSuchObject | Value::NoSuchInstance | Value::EndOfMibView))
+        .filter(|vb| {
+            matches!(
+                vb.value,
+                Value::NoSuchObject | Value::NoSuchInstance | Value::EndOfMibView
+            )
+        })
         .count();
     Answer {
         pdu_type: pdu.pdu_type,
         request_id: pdu.request_id,
         error_status: pdu.error_status,
         error_index: pdu.error_index,
-        varbinds: pdu.varbinds.iter().map(|vb| (vb.oid.clone(), describe(&vb.value))).collect(),
+        varbinds: pdu
+            .varbinds
+            .iter()
+            .map(|vb| (vb.oid.clone(), describe(&vb.value)))
+            .collect(),
         exceptions,
         v3,
     }
@@ -398,11 +570,21 @@ pub fn community_security(config: &Config) -> Security {
         pdu_driver::SnmpVersion::V1 => Version::V1,
         _ => Version::V2c,
     };
-    Security::Community { version, community: config.community.expose().as_bytes().to_vec() }
+    Security::Community {
+        version,
+        community: config.community.expose().as_bytes().to_vec(),
+    }
 }
 
 /// An engine view with its time moved by `skew` seconds (the time-window check).
 pub fn skewed(view: &EngineView, skew: i32) -> EngineView {
-    let now = view.time.saturating_add(i32::try_from(view.learned_at.elapsed().as_secs()).unwrap_or(0));
-    EngineView { engine_id: view.engine_id.clone(), boots: view.boots, time: now.saturating_add(skew).max(0), learned_at: Instant::now() }
+    let now = view
+        .time
+        .saturating_add(i32::try_from(view.learned_at.elapsed().as_secs()).unwrap_or(0));
+    EngineView {
+        engine_id: view.engine_id.clone(),
+        boots: view.boots,
+        time: now.saturating_add(skew).max(0),
+        learned_at: Instant::now(),
+    }
 }

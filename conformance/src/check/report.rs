@@ -40,7 +40,13 @@ pub struct Check {
 
 impl Check {
     pub fn new(check: &str, status: Status, evidence: impl Into<String>) -> Check {
-        Check { check: check.into(), status, evidence: evidence.into(), sent: Vec::new(), received: Vec::new() }
+        Check {
+            check: check.into(),
+            status,
+            evidence: evidence.into(),
+            sent: Vec::new(),
+            received: Vec::new(),
+        }
     }
     pub fn pass(check: &str, evidence: impl Into<String>) -> Check {
         Check::new(check, Status::Pass, evidence)
@@ -72,7 +78,15 @@ pub struct Report {
 
 impl Report {
     pub fn new(target: String, security: String) -> Report {
-        Report { target, security, profile: None, checks: Vec::new(), passed: 0, failed: 0, not_applicable: 0 }
+        Report {
+            target,
+            security,
+            profile: None,
+            checks: Vec::new(),
+            passed: 0,
+            failed: 0,
+            not_applicable: 0,
+        }
     }
 
     pub fn push(&mut self, check: Check) {
@@ -93,19 +107,38 @@ impl Report {
     }
 
     fn heading(&self) -> String {
-        format!("Compatibility check of {} ({}), profile {}", self.target, self.security, self.profile.as_deref().unwrap_or("none"))
+        format!(
+            "Compatibility check of {} ({}), profile {}",
+            self.target,
+            self.security,
+            self.profile.as_deref().unwrap_or("none")
+        )
     }
 
     fn totals(&self) -> String {
-        format!("{} passed, {} failed, {} not applicable", self.passed, self.failed, self.not_applicable)
+        format!(
+            "{} passed, {} failed, {} not applicable",
+            self.passed, self.failed, self.not_applicable
+        )
     }
 
     /// For the terminal: a table of results, then the evidence of each check.
     pub fn to_text(&self) -> String {
-        let width = self.checks.iter().map(|c| c.check.len()).max().unwrap_or(10).max(5);
+        let width = self
+            .checks
+            .iter()
+            .map(|c| c.check.len())
+            .max()
+            .unwrap_or(10)
+            .max(5);
         let mut out = format!("{}\n\n{:<width$}  result  why\n", self.heading(), "check");
         for c in &self.checks {
-            out.push_str(&format!("{:<width$}  {:<6}  {}\n", c.check, c.status.word(), c.evidence));
+            out.push_str(&format!(
+                "{:<width$}  {:<6}  {}\n",
+                c.check,
+                c.status.word(),
+                c.evidence
+            ));
         }
         out.push_str("\nEvidence (what was sent, what came back):\n");
         for c in self.checks.iter().filter(|c| !c.sent.is_empty()) {
@@ -123,18 +156,31 @@ impl Report {
 
     pub fn to_markdown(&self) -> String {
         let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
-        let mut out = format!("# {}\n\n{}\n\n| check | result | why |\n|---|---|---|\n", self.heading(), self.totals());
+        let mut out = format!(
+            "# {}\n\n{}\n\n| check | result | why |\n|---|---|---|\n",
+            self.heading(),
+            self.totals()
+        );
         for c in &self.checks {
             let word = match c.status {
                 Status::Pass => "pass",
                 Status::Fail => "**FAIL**",
                 Status::NotApplicable => "n/a",
             };
-            out.push_str(&format!("| {} | {word} | {} |\n", cell(&c.check), cell(&c.evidence)));
+            out.push_str(&format!(
+                "| {} | {word} | {} |\n",
+                cell(&c.check),
+                cell(&c.evidence)
+            ));
         }
         out.push_str("\n## Evidence\n");
         for c in self.checks.iter().filter(|c| !c.sent.is_empty()) {
-            out.push_str(&format!("\n### {} — {}\n\n{}\n\n```\n", c.check, c.status.word(), c.evidence));
+            out.push_str(&format!(
+                "\n### {} — {}\n\n{}\n\n```\n",
+                c.check,
+                c.status.word(),
+                c.evidence
+            ));
             for s in &c.sent {
                 out.push_str(&format!("sent      {s}\n"));
             }
@@ -147,7 +193,8 @@ impl Report {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
+        serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
     }
 
     /// Writes `check-report.md` and `check-report.json` into `dir` (created if missing).
@@ -155,8 +202,10 @@ impl Report {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let md = dir.join("check-report.md");
         let json = dir.join("check-report.json");
-        std::fs::write(&md, self.to_markdown()).with_context(|| format!("cannot write {}", md.display()))?;
-        std::fs::write(&json, self.to_json() + "\n").with_context(|| format!("cannot write {}", json.display()))?;
+        std::fs::write(&md, self.to_markdown())
+            .with_context(|| format!("cannot write {}", md.display()))?;
+        std::fs::write(&json, self.to_json() + "\n")
+            .with_context(|| format!("cannot write {}", json.display()))?;
         Ok((md, json))
     }
 }

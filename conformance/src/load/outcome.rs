@@ -44,7 +44,10 @@ pub fn error_status_name(status: i32) -> Option<&'static str> {
 pub fn report_name(oid: &Oid) -> &'static str {
     let arcs = oid.arcs();
     if let Some([n, 0]) = arcs.strip_prefix(&[1, 3, 6, 1, 6, 3, 15, 1, 1][..]) {
-        if let Some(failure) = pdusim::security::UsmFailure::ALL.into_iter().find(|f| *f as u32 == *n) {
+        if let Some(failure) = pdusim::security::UsmFailure::ALL
+            .into_iter()
+            .find(|f| *f as u32 == *n)
+        {
             return failure.name();
         }
     }

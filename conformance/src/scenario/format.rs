@@ -260,7 +260,10 @@ pub const ERROR_VARIANTS: &[&str] = &[
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset.min(text.len())).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
-    let column = before.rfind('\n').map_or(before.len(), |i| before.len() - i - 1) + 1;
+    let column = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
     (line, column)
 }
 
@@ -288,7 +291,9 @@ impl Located<'_> {
         let mut offset = within.start;
         for line in slice.split_inclusive('\n') {
             let t = line.trim_start();
-            if t.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('=')) {
+            if t.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+            {
                 let indent = line.len() - t.len();
                 return offset + indent..offset + line.trim_end().len();
             }
@@ -324,13 +329,19 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         ));
     }
     if raw.pdu.is_empty() {
-        return Err(loc.at(0..0, "no [[pdu]] table: add one (the format of `pdusim example-config`)"));
+        return Err(loc.at(
+            0..0,
+            "no [[pdu]] table: add one (the format of `pdusim example-config`)",
+        ));
     }
     // The PDUs, checked by pdusim's own validation; each on a free loopback port, state in memory.
     let spans: Vec<Range<usize>> = raw.pdu.iter().map(|p| p.span()).collect();
     let config = FileConfig {
         state_dir: None,
-        base_dir: Path::new(file).parent().map(Path::to_path_buf).unwrap_or_default(),
+        base_dir: Path::new(file)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
         pdu: raw
             .pdu
             .into_iter()
@@ -349,7 +360,13 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
                 .and_then(|r| r.split(']').next())
                 .and_then(|n| n.parse::<usize>().ok())
                 .unwrap_or(0);
-            let key = field.rsplit('.').next().unwrap_or("").split('[').next().unwrap_or("");
+            let key = field
+                .rsplit('.')
+                .next()
+                .unwrap_or("")
+                .split('[')
+                .next()
+                .unwrap_or("");
             let within = spans.get(index).cloned().unwrap_or(0..0);
             loc.at(loc.key_in(within, key), format!("{field}: {problem}"))
         }
@@ -436,7 +453,12 @@ fn driver_config(d: &DriverFile, loc: &Located<'_>) -> Result<pdu_driver::Config
     use pdu_driver::{AuthProtocol, PrivProtocol, SnmpVersion, Vendor};
     let bad = |s: &Spanned<String>, e: pdu_driver::Error| {
         let m = e.to_string();
-        loc.at(s.span(), m.strip_prefix("bad configuration: ").unwrap_or(&m).to_string())
+        loc.at(
+            s.span(),
+            m.strip_prefix("bad configuration: ")
+                .unwrap_or(&m)
+                .to_string(),
+        )
     };
     let mut c = pdu_driver::Config::new("127.0.0.1");
     if let Some(v) = &d.version {
@@ -484,7 +506,13 @@ fn allowed(kind: StepKind) -> &'static [&'static str] {
         StepKind::Readings => &["outlet"],
         StepKind::List | StepKind::Detect | StepKind::Check => &[],
         StepKind::Get | StepKind::Getnext => &["oids", "community", "version"],
-        StepKind::Bulk => &["oids", "non_repeaters", "max_repetitions", "community", "version"],
+        StepKind::Bulk => &[
+            "oids",
+            "non_repeaters",
+            "max_repetitions",
+            "community",
+            "version",
+        ],
         StepKind::Set => &["varbinds", "community", "version"],
         StepKind::Fault => &["fault", "schedule"],
         StepKind::ClearFaults => &[],
@@ -535,7 +563,11 @@ fn check_step(
                 key,
                 format!(
                     "`{key}` does not apply to this step; it takes {}",
-                    if ok.is_empty() { "no arguments".to_string() } else { ok.join(", ") }
+                    if ok.is_empty() {
+                        "no arguments".to_string()
+                    } else {
+                        ok.join(", ")
+                    }
                 ),
             ));
         }
@@ -559,34 +591,54 @@ fn check_step(
             needs("oids", f.oids.is_some(), "oids = [\"1.3.6.1.2.1.1.1.0\"]")?;
             for o in f.oids.iter().flatten() {
                 if pdu_vendors_parse(o).is_none() {
-                    return Err(err("oids", format!("{o:?} is not a dotted OID such as 1.3.6.1.2.1.1.1.0")));
+                    return Err(err(
+                        "oids",
+                        format!("{o:?} is not a dotted OID such as 1.3.6.1.2.1.1.1.0"),
+                    ));
                 }
             }
         }
         StepKind::Set => {
-            needs("varbinds", f.varbinds.is_some(), "varbinds = [[\"1.3.6.1.2.1.1.5.0\", \"s:lab\"]]")?;
+            needs(
+                "varbinds",
+                f.varbinds.is_some(),
+                "varbinds = [[\"1.3.6.1.2.1.1.5.0\", \"s:lab\"]]",
+            )?;
             for (o, v) in f.varbinds.iter().flatten() {
                 if pdu_vendors_parse(o).is_none() {
                     return Err(err("varbinds", format!("{o:?} is not a dotted OID")));
                 }
                 if let Err(e) = crate::load::args::parse_set_value(v) {
-                    return Err(err("varbinds", e.to_string().replace("--set-value ", "value ")));
+                    return Err(err(
+                        "varbinds",
+                        e.to_string().replace("--set-value ", "value "),
+                    ));
                 }
             }
         }
-        StepKind::Fault => needs("fault", f.fault.is_some(), "fault = { kind = \"drop-response\" }")?,
-        StepKind::Engine
-            if f.boots.is_none() && f.skew_secs.is_none() && f.engine_id.is_none() => {
-                return Err(err("do", "needs boots, skew_secs or engine_id".into()));
-            }
+        StepKind::Fault => needs(
+            "fault",
+            f.fault.is_some(),
+            "fault = { kind = \"drop-response\" }",
+        )?,
+        StepKind::Engine if f.boots.is_none() && f.skew_secs.is_none() && f.engine_id.is_none() => {
+            return Err(err("do", "needs boots, skew_secs or engine_id".into()));
+        }
         StepKind::Outlet => {
-            needs("outlet", matches!(f.outlet, Some(OutletArg::Number(_))), "outlet = 3 (a number)")?;
+            needs(
+                "outlet",
+                matches!(f.outlet, Some(OutletArg::Number(_))),
+                "outlet = 3 (a number)",
+            )?;
             if f.power.is_none() && f.command.is_none() && f.name.is_none() {
                 return Err(err("do", "needs power, command or name".into()));
             }
             if let Some(p) = &f.power {
                 if p != "on" && p != "off" {
-                    return Err(err("power", format!("{p:?}: use \"on\" or \"off\" (or command = \"reboot\")")));
+                    return Err(err(
+                        "power",
+                        format!("{p:?}: use \"on\" or \"off\" (or command = \"reboot\")"),
+                    ));
                 }
             }
         }
@@ -594,23 +646,35 @@ fn check_step(
     }
     if let Some(pdu) = &f.pdu {
         if !names.contains(pdu) {
-            return Err(err("pdu", format!("no [[pdu]] is named {pdu:?}; the PDUs are {names:?}")));
+            return Err(err(
+                "pdu",
+                format!("no [[pdu]] is named {pdu:?}; the PDUs are {names:?}"),
+            ));
         }
     }
     if let Some(v) = &f.expect_error {
         if !ERROR_VARIANTS.contains(&v.as_str()) {
             return Err(err(
                 "expect_error",
-                format!("{v:?} is not a driver error variant; use one of {}", ERROR_VARIANTS.join(", ")),
+                format!(
+                    "{v:?} is not a driver error variant; use one of {}",
+                    ERROR_VARIANTS.join(", ")
+                ),
             ));
         }
         if f.expect_ok == Some(true) {
-            return Err(err("expect_ok", "expect_ok = true and expect_error contradict each other".into()));
+            return Err(err(
+                "expect_ok",
+                "expect_ok = true and expect_error contradict each other".into(),
+            ));
         }
     }
     for (outlet, power) in f.expect_outlets.iter().flatten() {
         if outlet.parse::<u32>().map_or(true, |n| n == 0) {
-            return Err(err("expect_outlets", format!("{outlet:?} is not an outlet number: write {{ 3 = \"off\" }}")));
+            return Err(err(
+                "expect_outlets",
+                format!("{outlet:?} is not an outlet number: write {{ 3 = \"off\" }}"),
+            ));
         }
         if power != "on" && power != "off" {
             return Err(err(
@@ -623,7 +687,10 @@ fn check_step(
         if !COUNTERS.contains(&name.as_str()) {
             return Err(err(
                 "expect_counters",
-                format!("{name:?} is not a counter the runner reads; use one of {}", COUNTERS.join(", ")),
+                format!(
+                    "{name:?} is not a counter the runner reads; use one of {}",
+                    COUNTERS.join(", ")
+                ),
             ));
         }
     }
@@ -658,7 +725,13 @@ mod tests {
 
     #[test]
     fn a_minimal_scenario_parses() {
-        let s = parse(&format!("{PDU}[[step]]\ndo = \"off\"\noutlet = 3\nexpect_outlets = {{ 3 = \"off\" }}\n"), "t.toml").unwrap();
+        let s = parse(
+            &format!(
+                "{PDU}[[step]]\ndo = \"off\"\noutlet = 3\nexpect_outlets = {{ 3 = \"off\" }}\n"
+            ),
+            "t.toml",
+        )
+        .unwrap();
         assert_eq!(s.steps.len(), 1);
         assert_eq!(s.steps[0].kind, StepKind::Off);
         assert_eq!(s.steps[0].line, 7);
@@ -669,14 +742,20 @@ mod tests {
     fn unknown_step_names_line_and_choices() {
         let e = error_of(&format!("{PDU}[[step]]\ndo = \"explode\"\n"));
         assert_eq!((e.file.as_str(), e.line), ("t.toml", 8));
-        assert!(e.message.contains("explode") && e.message.contains("cycle"), "{e}");
+        assert!(
+            e.message.contains("explode") && e.message.contains("cycle"),
+            "{e}"
+        );
     }
 
     #[test]
     fn unknown_vendor_names_line() {
         let e = error_of("description = \"d\"\n[[pdu]]\nname = \"a\"\nvendor = \"acme\"\n");
         assert_eq!(e.line, 4, "{e}");
-        assert!(e.message.contains("acme") && e.message.contains("raritan-px2"), "{e}");
+        assert!(
+            e.message.contains("acme") && e.message.contains("raritan-px2"),
+            "{e}"
+        );
         let e = error_of(&format!("{PDU}[driver]\nvendor = \"acme\"\n"));
         assert_eq!(e.line, 8, "{e}");
         assert!(e.message.contains("apc-rpdu2"), "{e}");
@@ -686,8 +765,13 @@ mod tests {
     fn wrong_type_names_line_and_expectation() {
         let e = error_of(&format!("{PDU}[driver]\ntimeout_ms = \"fast\"\n"));
         assert_eq!(e.line, 8, "{e}");
-        assert!(e.message.contains("u64") || e.message.contains("integer"), "{e}");
-        let e = error_of(&format!("{PDU}[[step]]\ndo = \"off\"\noutlet = 3\nexpect_ok = \"yes\"\n"));
+        assert!(
+            e.message.contains("u64") || e.message.contains("integer"),
+            "{e}"
+        );
+        let e = error_of(&format!(
+            "{PDU}[[step]]\ndo = \"off\"\noutlet = 3\nexpect_ok = \"yes\"\n"
+        ));
         assert_eq!(e.line, 10, "{e}");
         assert!(e.message.contains("bool"), "{e}");
     }
@@ -699,12 +783,18 @@ mod tests {
         assert!(e.message.contains("`outlet` does not apply"), "{e}");
         let e = error_of(&format!("{PDU}[[step]]\ndo = \"off\"\n"));
         assert!(e.message.contains("needs `outlet`"), "{e}");
-        let e = error_of(&format!("{PDU}[[step]]\ndo = \"off\"\noutlet = 1\nexpect_error = \"Oops\"\n"));
+        let e = error_of(&format!(
+            "{PDU}[[step]]\ndo = \"off\"\noutlet = 1\nexpect_error = \"Oops\"\n"
+        ));
         assert!(e.message.contains("WrongDigest"), "{e}");
-        let e = error_of(&format!("{PDU}[[step]]\ndo = \"off\"\noutlet = 1\nexpct_ok = true\n"));
+        let e = error_of(&format!(
+            "{PDU}[[step]]\ndo = \"off\"\noutlet = 1\nexpct_ok = true\n"
+        ));
         assert_eq!(e.line, 10, "{e}");
         assert!(e.message.contains("expct_ok"), "{e}");
-        let e = error_of(&format!("{PDU}[[step]]\ndo = \"fault\"\nfault = {{ kind = \"explode\" }}\n"));
+        let e = error_of(&format!(
+            "{PDU}[[step]]\ndo = \"fault\"\nfault = {{ kind = \"explode\" }}\n"
+        ));
         assert!(e.message.contains("agent-down"), "{e}");
     }
 

@@ -26,7 +26,10 @@ pub fn default_corpus_dir() -> PathBuf {
 /// (`vendors/apc-rpdu2.toml`); the file name if it is not in one.
 pub fn scenario_name(path: &Path) -> String {
     let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let parts: Vec<String> = abs.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> = abs
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     match parts.iter().rposition(|p| p == "scenarios") {
         Some(i) => parts.get(i + 1..).unwrap_or_default().join("/"),
         None => parts.last().cloned().unwrap_or_default(),
@@ -35,7 +38,10 @@ pub fn scenario_name(path: &Path) -> String {
 
 /// The insta snapshot file of scenario `name` (as `insta::glob!` in tests/scenarios.rs names it).
 pub fn snapshot_file(dir: &Path, name: &str) -> PathBuf {
-    dir.join(format!("scenarios__corpus@{}.snap", name.replace('/', "__")))
+    dir.join(format!(
+        "scenarios__corpus@{}.snap",
+        name.replace('/', "__")
+    ))
 }
 
 /// The body of an insta snapshot file (what follows its `---` header).

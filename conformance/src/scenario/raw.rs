@@ -4,7 +4,6 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-
 use pdusim::wire::{
     decode_message, encode_community_message, ErrorStatus, Message, Oid, Pdu, PduType, Value,
     VarBind, Version,
@@ -25,7 +24,8 @@ impl RawResponse {
 }
 
 pub fn status_name(code: i32) -> String {
-    ErrorStatus::from_code(code).map_or_else(|| format!("error-status {code}"), |s| s.name().to_string())
+    ErrorStatus::from_code(code)
+        .map_or_else(|| format!("error-status {code}"), |s| s.name().to_string())
 }
 
 /// A value as snmpget would print it, roughly.
@@ -58,7 +58,11 @@ pub struct RawRequest {
 
 /// Sends one request and waits `timeout` for its answer (no retries: a raw step says exactly
 /// what was on the wire). `Err` says why nothing usable came back.
-pub async fn exchange(target: SocketAddr, req: &RawRequest, timeout: Duration) -> Result<RawResponse, String> {
+pub async fn exchange(
+    target: SocketAddr,
+    req: &RawRequest,
+    timeout: Duration,
+) -> Result<RawResponse, String> {
     let request_id = 0x1234_5678 ^ i32::try_from(req.varbinds.len()).unwrap_or(0);
     let (error_status, error_index) = match req.pdu_type {
         PduType::GetBulkRequest => (req.non_repeaters, req.max_repetitions),
@@ -99,7 +103,10 @@ pub async fn exchange(target: SocketAddr, req: &RawRequest, timeout: Duration) -
             continue; // a stray (duplicated or late) answer: keep waiting for ours
         }
         if m.pdu.pdu_type != PduType::Response {
-            return Err(format!("the answer is a {:?}, not a Response", m.pdu.pdu_type));
+            return Err(format!(
+                "the answer is a {:?}, not a Response",
+                m.pdu.pdu_type
+            ));
         }
         return Ok(RawResponse {
             error_status: m.pdu.error_status,

@@ -33,7 +33,8 @@ impl Node {
     }
 
     fn is_empty_container(&self) -> bool {
-        matches!(self, Node::List(v) if v.is_empty()) || matches!(self, Node::Map(v) if v.is_empty())
+        matches!(self, Node::List(v) if v.is_empty())
+            || matches!(self, Node::Map(v) if v.is_empty())
     }
 }
 
@@ -155,15 +156,18 @@ mod tests {
 
     #[test]
     fn yaml_shapes() {
-        let n = Node::map()
-            .with("description", "a \"quoted\" line")
-            .with(
-                "steps",
-                Node::List(vec![
-                    Node::map().with("step", 1u32).with("do", "off 3").with("outlets", Node::List(vec![])),
-                    Node::map().with("step", 2u32).with("result", Node::map().with("ok", true)),
-                ]),
-            );
+        let n = Node::map().with("description", "a \"quoted\" line").with(
+            "steps",
+            Node::List(vec![
+                Node::map()
+                    .with("step", 1u32)
+                    .with("do", "off 3")
+                    .with("outlets", Node::List(vec![])),
+                Node::map()
+                    .with("step", 2u32)
+                    .with("result", Node::map().with("ok", true)),
+            ]),
+        );
         assert_eq!(
             to_yaml(&n),
             "description: \"a \\\"quoted\\\" line\"\nsteps:\n  - step: 1\n    do: \"off 3\"\n    outlets: []\n  - step: 2\n    result:\n      ok: true\n"

@@ -29,14 +29,32 @@ pub struct Run {
 
 fn counters(stats: &AgentStats) -> [(&'static str, u32); 10] {
     [
-        ("usmStatsUnsupportedSecLevels", read(&stats.usm_unsupported_sec_levels)),
-        ("usmStatsNotInTimeWindows", read(&stats.usm_not_in_time_windows)),
-        ("usmStatsUnknownUserNames", read(&stats.usm_unknown_user_names)),
-        ("usmStatsUnknownEngineIDs", read(&stats.usm_unknown_engine_ids)),
+        (
+            "usmStatsUnsupportedSecLevels",
+            read(&stats.usm_unsupported_sec_levels),
+        ),
+        (
+            "usmStatsNotInTimeWindows",
+            read(&stats.usm_not_in_time_windows),
+        ),
+        (
+            "usmStatsUnknownUserNames",
+            read(&stats.usm_unknown_user_names),
+        ),
+        (
+            "usmStatsUnknownEngineIDs",
+            read(&stats.usm_unknown_engine_ids),
+        ),
         ("usmStatsWrongDigests", read(&stats.usm_wrong_digests)),
-        ("usmStatsDecryptionErrors", read(&stats.usm_decryption_errors)),
+        (
+            "usmStatsDecryptionErrors",
+            read(&stats.usm_decryption_errors),
+        ),
         ("snmpUnknownContexts", read(&stats.snmp_unknown_contexts)),
-        ("snmpInBadCommunityNames", read(&stats.snmp_in_bad_community_names)),
+        (
+            "snmpInBadCommunityNames",
+            read(&stats.snmp_in_bad_community_names),
+        ),
         ("snmpInBadVersions", read(&stats.snmp_in_bad_versions)),
         ("snmpInASNParseErrs", read(&stats.snmp_in_asn_parse_errs)),
     ]
@@ -97,7 +115,13 @@ pub async fn run(scenario: &Scenario) -> Result<Run, String> {
     let mut config = scenario.driver_config.clone();
     config.port = target.port();
     let driver = Pdu::new(config).map_err(|e| (variant_name(&e), e.to_string()));
-    let mut ctx = Ctx { scenario, sim, clock, driver, target };
+    let mut ctx = Ctx {
+        scenario,
+        sim,
+        clock,
+        driver,
+        target,
+    };
 
     let mut steps = Vec::new();
     let mut failures = Vec::new();
@@ -113,7 +137,9 @@ pub async fn run(scenario: &Scenario) -> Result<Run, String> {
         let before = ctx.all_counters();
         let outcome = ctx.act(step).await;
         let after = ctx.all_counters();
-        let mut rec = Node::map().with("step", number).with("do", describe_step(step));
+        let mut rec = Node::map()
+            .with("step", number)
+            .with("do", describe_step(step));
         if let Some(ms) = f.advance_ms {
             rec.push("advance_ms", i64::try_from(ms).unwrap_or(i64::MAX));
         }
@@ -124,7 +150,9 @@ pub async fn run(scenario: &Scenario) -> Result<Run, String> {
             Outcome::Ok(node) => rec.push("ok", node.clone()),
             Outcome::Err { variant, message } => rec.push(
                 "error",
-                Node::map().with("variant", variant).with("message", message),
+                Node::map()
+                    .with("variant", variant)
+                    .with("message", message),
             ),
         }
         rec.push("outlets", ctx.outlets_node());
@@ -211,7 +239,10 @@ fn describe_step(step: &Step) -> String {
         add(serde_json::to_string(fault).unwrap_or_default());
     }
     if let Some(sch) = &f.schedule {
-        add(format!("schedule {}", serde_json::to_string(sch).unwrap_or_default()));
+        add(format!(
+            "schedule {}",
+            serde_json::to_string(sch).unwrap_or_default()
+        ));
     }
     if let Some(k) = f.keep_outlets {
         add(format!("keep_outlets {k}"));
@@ -248,25 +279,36 @@ fn verification(v: &Verification) -> String {
     match v {
         Verification::NotRequested => "not requested".into(),
         Verification::Confirmed { state, .. } => format!("confirmed {state}"),
-        Verification::NotConfirmed { last_state, .. } => format!("not confirmed (read {last_state})"),
+        Verification::NotConfirmed { last_state, .. } => {
+            format!("not confirmed (read {last_state})")
+        }
         Verification::Unavailable { reason } => format!("unavailable: {reason}"),
     }
 }
 
 impl Ctx<'_> {
     fn all_counters(&self) -> Vec<(String, [(&'static str, u32); 10])> {
-        self.sim.devices.iter().map(|d| (d.name.clone(), counters(&d.stats))).collect()
+        self.sim
+            .devices
+            .iter()
+            .map(|d| (d.name.clone(), counters(&d.stats)))
+            .collect()
     }
 
     /// Outlet power of every PDU, as runs: `1-2 on, 3 off, 4-8 on`.
     fn outlets_node(&self) -> Node {
         let mut per_pdu = Vec::new();
         for info in self.sim.control.pdus() {
-            let Ok(outlets) = self.sim.control.outlets(&info.name) else { continue };
+            let Ok(outlets) = self.sim.control.outlets(&info.name) else {
+                continue;
+            };
             let labels: Vec<String> = outlets
                 .iter()
                 .map(|o| {
-                    let p = serde_json::to_value(o.power).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+                    let p = serde_json::to_value(o.power)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default();
                     match o.pending {
                         Some(pending) => format!("{p} (pending {pending})"),
                         None => p,
@@ -280,33 +322,59 @@ impl Ctx<'_> {
                 while j + 1 < labels.len() && labels[j + 1] == labels[i] {
                     j += 1;
                 }
-                runs.push(if i == j { format!("{} {}", i + 1, labels[i]) } else { format!("{}-{} {}", i + 1, j + 1, labels[i]) });
+                runs.push(if i == j {
+                    format!("{} {}", i + 1, labels[i])
+                } else {
+                    format!("{}-{} {}", i + 1, j + 1, labels[i])
+                });
                 i = j + 1;
             }
             per_pdu.push((info.name, Node::Str(runs.join(", "))));
         }
         match per_pdu.len() {
-            1 => per_pdu.into_iter().next().map(|(_, n)| n).unwrap_or(Node::map()),
+            1 => per_pdu
+                .into_iter()
+                .next()
+                .map(|(_, n)| n)
+                .unwrap_or(Node::map()),
             _ => Node::Map(per_pdu),
         }
     }
 
     fn pdu_of(&self, step: &Step) -> String {
-        step.file.pdu.clone().unwrap_or_else(|| self.scenario.driver_pdu.clone())
+        step.file
+            .pdu
+            .clone()
+            .unwrap_or_else(|| self.scenario.driver_pdu.clone())
     }
 
     async fn act(&mut self, step: &Step) -> Outcome {
         let f = &step.file;
         match step.kind {
             StepKind::Check => Outcome::Ok(Node::map()),
-            StepKind::On | StepKind::Off | StepKind::Cycle | StepKind::State | StepKind::List
-            | StepKind::Name | StepKind::Readings | StepKind::Detect => self.driver_step(step).await,
-            StepKind::Get | StepKind::Getnext | StepKind::Bulk | StepKind::Set => self.raw_step(step).await,
+            StepKind::On
+            | StepKind::Off
+            | StepKind::Cycle
+            | StepKind::State
+            | StepKind::List
+            | StepKind::Name
+            | StepKind::Readings
+            | StepKind::Detect => self.driver_step(step).await,
+            StepKind::Get | StepKind::Getnext | StepKind::Bulk | StepKind::Set => {
+                self.raw_step(step).await
+            }
             StepKind::Fault => {
-                let Some(fault) = f.fault.clone() else { return control_err("no fault given") };
-                let new = NewFault { fault, schedule: f.schedule.clone().unwrap_or_default() };
+                let Some(fault) = f.fault.clone() else {
+                    return control_err("no fault given");
+                };
+                let new = NewFault {
+                    fault,
+                    schedule: f.schedule.clone().unwrap_or_default(),
+                };
                 match self.sim.control.add_fault(&self.pdu_of(step), new) {
-                    Ok(id) => Outcome::Ok(Node::map().with("fault_id", i64::try_from(id).unwrap_or(0))),
+                    Ok(id) => {
+                        Outcome::Ok(Node::map().with("fault_id", i64::try_from(id).unwrap_or(0)))
+                    }
                     Err(e) => control_err(&e.to_string()),
                 }
             }
@@ -314,25 +382,45 @@ impl Ctx<'_> {
                 Ok(()) => Outcome::Ok(Node::map()),
                 Err(e) => control_err(&e.to_string()),
             },
-            StepKind::Restart => match self.sim.control.restart(&self.pdu_of(step), f.keep_outlets.unwrap_or(true)) {
+            StepKind::Restart => match self
+                .sim
+                .control
+                .restart(&self.pdu_of(step), f.keep_outlets.unwrap_or(true))
+            {
                 Ok(info) => Outcome::Ok(Node::map().with("engine_boots", info.engine_boots)),
                 Err(e) => control_err(&e.to_string()),
             },
             StepKind::Engine => {
-                let change = EngineChange { boots: f.boots, skew_secs: f.skew_secs, engine_id: f.engine_id.clone() };
+                let change = EngineChange {
+                    boots: f.boots,
+                    skew_secs: f.skew_secs,
+                    engine_id: f.engine_id.clone(),
+                };
                 match self.sim.control.change_engine(&self.pdu_of(step), &change) {
-                    Ok(info) => Outcome::Ok(Node::map().with("engine_boots", info.engine_boots).with("engine_id", info.engine_id)),
+                    Ok(info) => Outcome::Ok(
+                        Node::map()
+                            .with("engine_boots", info.engine_boots)
+                            .with("engine_id", info.engine_id),
+                    ),
                     Err(e) => control_err(&e.to_string()),
                 }
             }
             StepKind::Outlet => {
-                let Some(OutletArg::Number(n)) = f.outlet else { return control_err("outlet needs a number") };
+                let Some(OutletArg::Number(n)) = f.outlet else {
+                    return control_err("outlet needs a number");
+                };
                 let change = OutletChange {
-                    power: f.power.as_deref().and_then(|p| serde_json::from_value(serde_json::Value::String(p.into())).ok()),
+                    power: f.power.as_deref().and_then(|p| {
+                        serde_json::from_value(serde_json::Value::String(p.into())).ok()
+                    }),
                     command: f.command.clone(),
                     name: f.name.clone(),
                 };
-                match self.sim.control.change_outlet(&self.pdu_of(step), n, &change) {
+                match self
+                    .sim
+                    .control
+                    .change_outlet(&self.pdu_of(step), n, &change)
+                {
                     Ok(_) => Outcome::Ok(Node::map()),
                     Err(e) => control_err(&e.to_string()),
                 }
@@ -343,10 +431,19 @@ impl Ctx<'_> {
     async fn driver_step(&mut self, step: &Step) -> Outcome {
         let pdu = match &mut self.driver {
             Ok(p) => p,
-            Err((variant, message)) => return Outcome::Err { variant: variant.clone(), message: message.clone() },
+            Err((variant, message)) => {
+                return Outcome::Err {
+                    variant: variant.clone(),
+                    message: message.clone(),
+                }
+            }
         };
         let f = &step.file;
-        let outlet = f.outlet.as_ref().map(outlet_ref).unwrap_or(OutletRef::Number(0));
+        let outlet = f
+            .outlet
+            .as_ref()
+            .map(outlet_ref)
+            .unwrap_or(OutletRef::Number(0));
         let result: Result<Node, pdu_driver::Error> = match step.kind {
             StepKind::On | StepKind::Off | StepKind::Cycle => {
                 let r = match step.kind {
@@ -371,7 +468,10 @@ impl Ctx<'_> {
                     .with("outlet", s.outlet)
                     .with("name", s.name.unwrap_or_default())
                     .with("state", s.state)
-                    .with("raw", s.raw.map_or_else(|| "none".to_string(), |r| r.to_string()))
+                    .with(
+                        "raw",
+                        s.raw.map_or_else(|| "none".to_string(), |r| r.to_string()),
+                    )
             }),
             StepKind::List => pdu.outlets().await.map(|l| {
                 let rows: Vec<String> = l
@@ -403,7 +503,9 @@ impl Ctx<'_> {
                     let rows: Vec<String> = r
                         .readings
                         .iter()
-                        .map(|x| format!("outlet {} {} {} {}", x.outlet, x.quantity, x.value, x.unit))
+                        .map(|x| {
+                            format!("outlet {} {} {} {}", x.outlet, x.quantity, x.value, x.unit)
+                        })
                         .collect();
                     let mut n = Node::map().with("readings", rows);
                     if !r.notes.is_empty() {
@@ -422,7 +524,10 @@ impl Ctx<'_> {
         };
         match result {
             Ok(n) => Outcome::Ok(n),
-            Err(e) => Outcome::Err { variant: variant_name(&e), message: e.to_string() },
+            Err(e) => Outcome::Err {
+                variant: variant_name(&e),
+                message: e.to_string(),
+            },
         }
     }
 
@@ -438,12 +543,18 @@ impl Ctx<'_> {
             Ok(Version::V3) | Err(_) => Version::V2c,
             Ok(v) => v,
         };
-        let community = f.community.clone().or_else(|| d.community.clone()).unwrap_or_else(|| "private".into());
+        let community = f
+            .community
+            .clone()
+            .or_else(|| d.community.clone())
+            .unwrap_or_else(|| "private".into());
         let (pdu_type, varbinds) = match step.kind {
             StepKind::Set => {
                 let mut vbs = Vec::new();
                 for (oid, value) in f.varbinds.iter().flatten() {
-                    let (Some(oid), Ok(value)) = (raw::oid(oid), crate::load::args::parse_set_value(value)) else {
+                    let (Some(oid), Ok(value)) =
+                        (raw::oid(oid), crate::load::args::parse_set_value(value))
+                    else {
                         return control_err("bad varbind");
                     };
                     vbs.push(VarBind { oid, value });
@@ -461,7 +572,10 @@ impl Ctx<'_> {
                     .iter()
                     .flatten()
                     .filter_map(|o| raw::oid(o))
-                    .map(|oid| VarBind { oid, value: Value::Null })
+                    .map(|oid| VarBind {
+                        oid,
+                        value: Value::Null,
+                    })
                     .collect();
                 (t, vbs)
             }
@@ -477,7 +591,11 @@ impl Ctx<'_> {
         let timeout = self.scenario.driver_config.timeout;
         match raw::exchange(self.target, &req, timeout).await {
             Ok(r) => {
-                let rows: Vec<String> = r.varbinds.iter().map(|(o, v)| format!("{o} = {v}")).collect();
+                let rows: Vec<String> = r
+                    .varbinds
+                    .iter()
+                    .map(|(o, v)| format!("{o} = {v}"))
+                    .collect();
                 Outcome::Ok(
                     Node::map()
                         .with("status", r.status_name())
@@ -485,12 +603,20 @@ impl Ctx<'_> {
                         .with("varbinds", rows),
                 )
             }
-            Err(message) => Outcome::Err { variant: "NoAnswer".into(), message },
+            Err(message) => Outcome::Err {
+                variant: "NoAnswer".into(),
+                message,
+            },
         }
     }
 
     /// The expectations of `step` that did not hold.
-    fn check(&self, step: &Step, outcome: &Outcome, deltas: &BTreeMap<String, BTreeMap<&'static str, u32>>) -> Vec<String> {
+    fn check(
+        &self,
+        step: &Step,
+        outcome: &Outcome,
+        deltas: &BTreeMap<String, BTreeMap<&'static str, u32>>,
+    ) -> Vec<String> {
         let f = &step.file;
         let mut problems = Vec::new();
         let got = match outcome {
@@ -516,18 +642,27 @@ impl Ctx<'_> {
         }
         let field = |key: &str| -> Option<Node> {
             match outcome {
-                Outcome::Ok(Node::Map(entries)) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()),
+                Outcome::Ok(Node::Map(entries)) => entries
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.clone()),
                 _ => None,
             }
         };
         if let Some(want) = &f.expect_state {
             if field("state") != Some(Node::Str(want.clone())) {
-                problems.push(format!("expected state {want:?}, got {got} {:?}", field("state")));
+                problems.push(format!(
+                    "expected state {want:?}, got {got} {:?}",
+                    field("state")
+                ));
             }
         }
         if let Some(want) = &f.expect_status {
             if field("status") != Some(Node::Str(want.clone())) {
-                problems.push(format!("expected error-status {want}, got {:?}", field("status")));
+                problems.push(format!(
+                    "expected error-status {want}, got {:?}",
+                    field("status")
+                ));
             }
         }
         if let Some(want) = f.expect_varbinds {
@@ -554,7 +689,10 @@ impl Ctx<'_> {
                             .and_then(|o| serde_json::to_value(o.power).ok())
                             .and_then(|v| v.as_str().map(String::from));
                         if actual.as_deref() != Some(power.as_str()) {
-                            problems.push(format!("expected outlet {n} {power}, it is {}", actual.unwrap_or_else(|| "missing".into())));
+                            problems.push(format!(
+                                "expected outlet {n} {power}, it is {}",
+                                actual.unwrap_or_else(|| "missing".into())
+                            ));
                         }
                     }
                 }
@@ -564,9 +702,14 @@ impl Ctx<'_> {
         if let Some(want) = &f.expect_counters {
             let moved = deltas.get(&pdu);
             for (name, n) in want {
-                let actual = moved.and_then(|m| m.get(name.as_str())).copied().unwrap_or(0);
+                let actual = moved
+                    .and_then(|m| m.get(name.as_str()))
+                    .copied()
+                    .unwrap_or(0);
                 if actual != *n {
-                    problems.push(format!("expected {name} to move by {n}, it moved by {actual}"));
+                    problems.push(format!(
+                        "expected {name} to move by {n}, it moved by {actual}"
+                    ));
                 }
             }
         }
@@ -575,5 +718,8 @@ impl Ctx<'_> {
 }
 
 fn control_err(message: &str) -> Outcome {
-    Outcome::Err { variant: "ControlError".into(), message: message.to_string() }
+    Outcome::Err {
+        variant: "ControlError".into(),
+        message: message.to_string(),
+    }
 }

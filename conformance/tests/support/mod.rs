@@ -9,11 +9,19 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub fn free_tcp_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// The workspace's target directory binary `name` (built by cargo for this test run or before).
@@ -37,7 +45,11 @@ impl Agent {
     }
 
     fn log_file(dir: &Path) -> std::fs::File {
-        std::fs::OpenOptions::new().create(true).append(true).open(dir.join("agent.log")).unwrap()
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("agent.log"))
+            .unwrap()
     }
 
     /// `pdusim serve` with the embedded default's PDU (raritan-px2, users admin/authonly/noauth),
@@ -45,7 +57,10 @@ impl Agent {
     pub fn pdusim() -> Agent {
         let bin = workspace_bin("pdusim");
         if !bin.exists() {
-            let status = Command::new(env!("CARGO")).args(["build", "-p", "pdusim", "--bin", "pdusim"]).status().unwrap();
+            let status = Command::new(env!("CARGO"))
+                .args(["build", "-p", "pdusim", "--bin", "pdusim"])
+                .status()
+                .unwrap();
             assert!(status.success(), "cannot build pdusim");
         }
         let dir = tempfile::tempdir().unwrap();
@@ -53,7 +68,10 @@ impl Agent {
         let control = free_tcp_port();
         let config = pdusim::config::DEFAULT_CONFIG
             .replace("127.0.0.1:1161", &format!("127.0.0.1:{port}"))
-            .replace("# state_dir = \"/var/lib/pdusim\"", &format!("state_dir = {:?}", dir.path().join("state")));
+            .replace(
+                "# state_dir = \"/var/lib/pdusim\"",
+                &format!("state_dir = {:?}", dir.path().join("state")),
+            );
         let conf = dir.path().join("pdus.toml");
         std::fs::write(&conf, config).unwrap();
         let log = Self::log_file(dir.path());
@@ -66,11 +84,20 @@ impl Agent {
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
-        let mut agent = Agent { child, port, control_port: Some(control), dir };
+        let mut agent = Agent {
+            child,
+            port,
+            control_port: Some(control),
+            dir,
+        };
         agent.wait_ready();
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", control)).is_err() {
-            assert!(Instant::now() < deadline, "control API did not come up: {}", agent.log());
+            assert!(
+                Instant::now() < deadline,
+                "control API did not come up: {}",
+                agent.log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         agent
@@ -83,7 +110,11 @@ impl Agent {
         let dir = tempfile::tempdir().unwrap();
         let script = dir.path().join("pdu2_outlets.py");
         // The driver tests own the script; one copy serves both.
-        std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("../driver/tests/pdu2_outlets.py"), &script).unwrap();
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../driver/tests/pdu2_outlets.py"),
+            &script,
+        )
+        .unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -121,7 +152,12 @@ impl Agent {
             .stderr(log)
             .spawn()
             .unwrap();
-        let mut agent = Agent { child, port, control_port: None, dir };
+        let mut agent = Agent {
+            child,
+            port,
+            control_port: None,
+            dir,
+        };
         agent.wait_ready();
         agent
     }
@@ -129,11 +165,12 @@ impl Agent {
     /// Polls with a v2c GET of sysDescr (community public) until the agent answers.
     fn wait_ready(&mut self) {
         let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
-        sock.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+        sock.set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
         let get: &[u8] = &[
-            0x30, 0x26, 0x02, 0x01, 0x01, 0x04, 0x06, b'p', b'u', b'b', b'l', b'i', b'c', 0xa0, 0x19, 0x02, 0x01, 0x01,
-            0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x0e, 0x30, 0x0c, 0x06, 0x08, 0x2b, 6, 1, 2, 1, 1, 1, 0, 0x05,
-            0x00,
+            0x30, 0x26, 0x02, 0x01, 0x01, 0x04, 0x06, b'p', b'u', b'b', b'l', b'i', b'c', 0xa0,
+            0x19, 0x02, 0x01, 0x01, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x0e, 0x30, 0x0c,
+            0x06, 0x08, 0x2b, 6, 1, 2, 1, 1, 1, 0, 0x05, 0x00,
         ];
         let start = Instant::now();
         let mut buf = [0u8; 2048];
@@ -146,7 +183,11 @@ impl Agent {
                 return;
             }
         }
-        panic!("the agent did not answer on port {} within 10 s: {}", self.port, self.log());
+        panic!(
+            "the agent did not answer on port {} within 10 s: {}",
+            self.port,
+            self.log()
+        );
     }
 }
 

@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 
 use pdusim::clock::{Clock, MonotonicClock};
 use pdusim::config::{community_from_flag, user_from_flag, FileConfig, DEFAULT_CONFIG};
-use pdusim::device::{Device, DeviceSpec};
 use pdusim::control::Control;
+use pdusim::device::{Device, DeviceSpec};
 use pdusim::launch::launch;
 use pdusim::security::SaltSource;
 use pdusim::server::serve;
@@ -167,10 +167,19 @@ impl ServeArgs {
         }
         if self.count > 1 {
             let template = pdu.clone();
-            let base: std::net::SocketAddr = template.listen.first().and_then(|a| a.parse().ok()).context("--count needs --listen IP:PORT with a port to count up from")?;
+            let base: std::net::SocketAddr =
+                template
+                    .listen
+                    .first()
+                    .and_then(|a| a.parse().ok())
+                    .context("--count needs --listen IP:PORT with a port to count up from")?;
             let last = u32::from(base.port()) + self.count - 1;
             if last > 65535 {
-                bail!("--count {} from port {} would go past port 65535: start lower or run fewer", self.count, base.port());
+                bail!(
+                    "--count {} from port {} would go past port 65535: start lower or run fewer",
+                    self.count,
+                    base.port()
+                );
             }
             cfg.pdu = (0..self.count)
                 .map(|i| {
@@ -198,15 +207,45 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => run_serve(*args),
         Command::Vendors => {
-            let oid = |arcs: &[u32]| arcs.iter().map(u32::to_string).collect::<Vec<_>>().join(".");
+            let oid = |arcs: &[u32]| {
+                arcs.iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(".")
+            };
             let rows: Vec<[String; 4]> = vendor::PROFILES
                 .iter()
-                .map(|p| [p.name().to_string(), p.description().to_string(), oid(p.sys_object_id()), oid(p.control_oid())])
+                .map(|p| {
+                    [
+                        p.name().to_string(),
+                        p.description().to_string(),
+                        oid(p.sys_object_id()),
+                        oid(p.control_oid()),
+                    ]
+                })
                 .collect();
-            let header = ["vendor", "device", "sysObjectID", "control OID (outlet appended)"].map(String::from);
-            let widths: Vec<usize> = (0..4).map(|i| rows.iter().chain([&header]).map(|r| r[i].len()).max().unwrap_or(0)).collect();
+            let header = [
+                "vendor",
+                "device",
+                "sysObjectID",
+                "control OID (outlet appended)",
+            ]
+            .map(String::from);
+            let widths: Vec<usize> = (0..4)
+                .map(|i| {
+                    rows.iter()
+                        .chain([&header])
+                        .map(|r| r[i].len())
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
             for row in std::iter::once(&header).chain(&rows) {
-                let cells: Vec<String> = row.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+                let cells: Vec<String> = row
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c:<w$}"))
+                    .collect();
                 println!("{}", cells.join("  ").trim_end());
             }
             Ok(())
@@ -243,8 +282,16 @@ fn run_serve(args: ServeArgs) -> Result<()> {
             print_banner(device, spec, &addrs, default_credentials);
         }
     } else {
-        let first = launched.endpoints.first().map(|(e, _)| e.addr.to_string()).unwrap_or_default();
-        let last = launched.endpoints.last().map(|(e, _)| e.addr.to_string()).unwrap_or_default();
+        let first = launched
+            .endpoints
+            .first()
+            .map(|(e, _)| e.addr.to_string())
+            .unwrap_or_default();
+        let last = launched
+            .endpoints
+            .last()
+            .map(|(e, _)| e.addr.to_string())
+            .unwrap_or_default();
         println!(
             "pdusim: {} PDUs listening on {} addresses ({first} .. {last}), started in {:.2} s",
             launched.devices.len(),
@@ -252,7 +299,10 @@ fn run_serve(args: ServeArgs) -> Result<()> {
             started.elapsed().as_secs_f64()
         );
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
     let control = Control::new(launched.devices.clone());
     let control_addr = args.control;
     let served = runtime.block_on(async move {

@@ -144,14 +144,22 @@ impl fmt::Debug for MasterKeyCache {
 }
 
 impl MasterKeyCache {
-    pub fn master_key(&self, proto: AuthProtocol, password: &Password) -> Result<std::sync::Arc<keys::MasterKey>, KeyError> {
+    pub fn master_key(
+        &self,
+        proto: AuthProtocol,
+        password: &Password,
+    ) -> Result<std::sync::Arc<keys::MasterKey>, KeyError> {
         use sha2::Digest;
-        let key = (proto, <[u8; 32]>::from(sha2::Sha256::digest(password.expose().as_bytes())));
+        let key = (
+            proto,
+            <[u8; 32]>::from(sha2::Sha256::digest(password.expose().as_bytes())),
+        );
         let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(found) = keys.get(&key) {
             return Ok(found.clone());
         }
-        let master = std::sync::Arc::new(keys::password_to_key(proto, password.expose().as_bytes())?);
+        let master =
+            std::sync::Arc::new(keys::password_to_key(proto, password.expose().as_bytes())?);
         keys.insert(key, master.clone());
         Ok(master)
     }
@@ -167,25 +175,53 @@ pub struct UserTable {
 
 impl UserTable {
     /// Localizes every user's keys to `engine_id` once, at start.
-    pub fn new(specs: &[UserSpec], engine_id: &[u8], cache: &MasterKeyCache) -> Result<UserTable, UserError> {
+    pub fn new(
+        specs: &[UserSpec],
+        engine_id: &[u8],
+        cache: &MasterKeyCache,
+    ) -> Result<UserTable, UserError> {
         let mut users = HashMap::new();
         for spec in specs {
             let user = || spec.name.clone();
-            let auth = match &spec.auth {
-                Some((proto, password)) => {
-                    let master = cache.master_key(*proto, password).map_err(|source| UserError::AuthPassword { user: user(), source })?;
-                    Some(AuthKey::new(*proto, &master.localize(engine_id)).map_err(|source| UserError::AuthPassword { user: user(), source })?)
-                }
-                None => None,
-            };
+            let auth =
+                match &spec.auth {
+                    Some((proto, password)) => {
+                        let master = cache.master_key(*proto, password).map_err(|source| {
+                            UserError::AuthPassword {
+                                user: user(),
+                                source,
+                            }
+                        })?;
+                        Some(AuthKey::new(*proto, &master.localize(engine_id)).map_err(
+                            |source| UserError::AuthPassword {
+                                user: user(),
+                                source,
+                            },
+                        )?)
+                    }
+                    None => None,
+                };
             let privacy = match (&spec.privacy, &spec.auth) {
                 (Some(_), None) => return Err(UserError::PrivWithoutAuth { user: user() }),
                 (Some((proto, password)), Some((auth_proto, _))) => {
                     // The privacy key is derived with the authentication protocol's hash.
-                    let master = cache.master_key(*auth_proto, password).map_err(|source| UserError::PrivPassword { user: user(), source })?;
+                    let master = cache.master_key(*auth_proto, password).map_err(|source| {
+                        UserError::PrivPassword {
+                            user: user(),
+                            source,
+                        }
+                    })?;
                     Some(
-                        PrivKey::from_localized(*proto, *auth_proto, &master.localize(engine_id), engine_id)
-                            .map_err(|source| UserError::PrivPassword { user: user(), source })?,
+                        PrivKey::from_localized(
+                            *proto,
+                            *auth_proto,
+                            &master.localize(engine_id),
+                            engine_id,
+                        )
+                        .map_err(|source| UserError::PrivPassword {
+                            user: user(),
+                            source,
+                        })?,
                     )
                 }
                 (None, _) => None,
@@ -197,7 +233,10 @@ impl UserTable {
                 access: spec.access,
                 min_level: spec.min_level.unwrap_or_else(|| spec.key_level()),
             };
-            if users.insert(usm_user.name.clone(), std::sync::Arc::new(usm_user)).is_some() {
+            if users
+                .insert(usm_user.name.clone(), std::sync::Arc::new(usm_user))
+                .is_some()
+            {
                 return Err(UserError::Duplicate { user: user() });
             }
         }

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use pdu_vendors::RARITAN_PX1 as PX1;
 
+use super::metering::{outlet_reading, scaled};
 use super::{
     expect_display_string, expect_one_of, name_of, outlet_column, outlet_mut, outlet_position,
     scalar, set_name, VendorProfile,
 };
-use super::metering::{outlet_reading, scaled};
 use crate::device::DeviceState;
 use crate::mib::{Access, MibTree};
 use crate::outlet::{Command, PendingKind, Power};

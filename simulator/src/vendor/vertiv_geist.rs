@@ -97,7 +97,11 @@ impl VendorProfile for VertivGeist {
             (join(SWITCH_ENTRY, SWITCH_INDEX), ro, COL_INDEX),
             (join(SWITCH_ENTRY, SWITCH_NAME), ro, COL_NAME),
             (V5.name_column.unwrap_or_default().to_vec(), rw, COL_LABEL),
-            (join(SWITCH_ENTRY, SWITCH_REBOOT_DELAY), rw, COL_REBOOT_DELAY),
+            (
+                join(SWITCH_ENTRY, SWITCH_REBOOT_DELAY),
+                rw,
+                COL_REBOOT_DELAY,
+            ),
             (V5.state.column.to_vec(), ro, COL_STATE),
             (V5.switching.on.column.to_vec(), rw, COL_CONTROL),
             (
@@ -129,7 +133,9 @@ impl VendorProfile for VertivGeist {
     ) -> Value<'static> {
         if matches!(column, COL_METER_CURRENT | COL_METER_POWER) {
             return match super::metering::outlet_reading(state, index, now) {
-                Some(r) if column == COL_METER_CURRENT => Value::Gauge32(super::metering::scaled(r.amps, 0.01)),
+                Some(r) if column == COL_METER_CURRENT => {
+                    Value::Gauge32(super::metering::scaled(r.amps, 0.01))
+                }
                 Some(r) => Value::Gauge32(super::metering::scaled(r.watts, 1.0)),
                 None => Value::NoSuchInstance,
             };
@@ -204,11 +210,16 @@ impl VendorProfile for VertivGeist {
     ) {
         if column == COL_REBOOT_DELAY {
             if let Value::Integer(secs) = value {
-                state.vendor.settings.insert((COL_REBOOT_DELAY, index), *secs);
+                state
+                    .vendor
+                    .settings
+                    .insert((COL_REBOOT_DELAY, index), *secs);
             }
             return;
         }
-        let reboot_delay = Duration::from_secs(u64::try_from(reboot_delay_secs(&state.vendor, index)).unwrap_or(0));
+        let reboot_delay = Duration::from_secs(
+            u64::try_from(reboot_delay_secs(&state.vendor, index)).unwrap_or(0),
+        );
         let Some(outlet) = outlet_mut(index, state) else {
             return;
         };
@@ -244,7 +255,11 @@ impl VendorProfile for VertivGeist {
 }
 
 fn reboot_delay_secs(vendor: &super::VendorState, index: u32) -> i32 {
-    vendor.settings.get(&(COL_REBOOT_DELAY, index)).copied().unwrap_or(0)
+    vendor
+        .settings
+        .get(&(COL_REBOOT_DELAY, index))
+        .copied()
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -302,15 +317,26 @@ mod tests {
             crate::wire::ErrorStatus::WrongLength as i32
         );
         assert_eq!(
-            pdu.set(".1.3.6.1.4.1.21239.5.2.3.5.1.2.1", crate::vendor::text("nas")),
+            pdu.set(
+                ".1.3.6.1.4.1.21239.5.2.3.5.1.2.1",
+                crate::vendor::text("nas")
+            ),
             crate::wire::ErrorStatus::NotWritable as i32,
             "pduOutletSwitchName is read-only"
         );
         // rebootAfterDelay waits pduOutletSwitchRebootDelay (.10), then holds off.
         assert_eq!(pdu.set_int(".1.3.6.1.4.1.21239.5.2.3.5.1.10.2", 2), OK);
         assert_eq!(pdu.set_int(&format!("{ctl}.2"), 7), OK);
-        assert_eq!(pdu.get_int(&format!("{st}.2")), 5, "rebootOn while the delay runs");
+        assert_eq!(
+            pdu.get_int(&format!("{st}.2")),
+            5,
+            "rebootOn while the delay runs"
+        );
         pdu.advance(2);
-        assert_eq!(pdu.get_int(&format!("{st}.2")), 6, "rebootOff once it ran out");
+        assert_eq!(
+            pdu.get_int(&format!("{st}.2")),
+            6,
+            "rebootOff once it ran out"
+        );
     }
 }

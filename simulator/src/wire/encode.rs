@@ -197,14 +197,25 @@ pub fn encoded_len_of_scoped_pdu(scoped: &ScopedPdu<'_>) -> usize {
 
 /// Appends a ScopedPDU: SEQUENCE { contextEngineID, contextName, PDU }.
 pub fn encode_scoped_pdu(out: &mut Vec<u8>, scoped: &ScopedPdu<'_>) {
-    encode_scoped_pdu_parts(out, scoped.context_engine_id, scoped.context_name, &scoped.pdu);
+    encode_scoped_pdu_parts(
+        out,
+        scoped.context_engine_id,
+        scoped.context_name,
+        &scoped.pdu,
+    );
 }
 
 /// `encode_scoped_pdu` from its parts, so a caller holding a borrowed PDU need not clone it
 /// into a `ScopedPdu`.
-pub fn encode_scoped_pdu_parts(out: &mut Vec<u8>, context_engine_id: &[u8], context_name: &[u8], pdu: &Pdu<'_>) {
+pub fn encode_scoped_pdu_parts(
+    out: &mut Vec<u8>,
+    context_engine_id: &[u8],
+    context_name: &[u8],
+    pdu: &Pdu<'_>,
+) {
     let pdu_len = encoded_len_of_pdu(pdu);
-    let contents = ber::tlv_len(context_engine_id.len()) + ber::tlv_len(context_name.len()) + pdu_len;
+    let contents =
+        ber::tlv_len(context_engine_id.len()) + ber::tlv_len(context_name.len()) + pdu_len;
     ber::write_header(out, tag::SEQUENCE, contents);
     ber::write_octets(out, tag::OCTET_STRING, context_engine_id);
     ber::write_octets(out, tag::OCTET_STRING, context_name);
