@@ -169,7 +169,7 @@ fn seconds(v: f64, what: &str) -> Result<Duration> {
 }
 
 fn parse_oid(text: &str, what: &str) -> Result<Vec<u32>> {
-    pdu_vendors::parse_oid(text).ok_or_else(|| {
+    pdu_mibs::parse_oid(text).ok_or_else(|| {
         Error::BadConfig(format!(
             "{what} {text:?} is not a numeric OID like 1.3.6.1.4.1…"
         ))

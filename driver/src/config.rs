@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use pdu_vendors::Profile;
+use pdu_mibs::Profile;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -231,14 +231,12 @@ impl FromStr for Vendor {
         match s.trim().to_ascii_lowercase().as_str() {
             "detect" | "auto" => Ok(Vendor::Detect),
             "raw" | "jumpstarter" => Ok(Vendor::Raw(RawProfile::jumpstarter())),
-            name => pdu_vendors::by_name(name)
-                .map(Vendor::Profile)
-                .ok_or_else(|| {
-                    Error::BadConfig(format!(
-                        "unknown vendor profile {s:?}: use detect, raw or one of {}",
-                        pdu_vendors::names().join(", ")
-                    ))
-                }),
+            name => pdu_mibs::by_name(name).map(Vendor::Profile).ok_or_else(|| {
+                Error::BadConfig(format!(
+                    "unknown vendor profile {s:?}: use detect, raw or one of {}",
+                    pdu_mibs::names().join(", ")
+                ))
+            }),
         }
     }
 }

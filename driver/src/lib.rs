@@ -33,4 +33,4 @@ pub use pdu::{
     Action, Detected, OutletList, OutletRef, OutletStatus, Pdu, Reading, Readings, SwitchReport,
     Verification,
 };
-pub use pdu_vendors as vendors;
+pub use pdu_mibs as vendors;

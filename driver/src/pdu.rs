@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use pdu_vendors::{oid_string, OutletState, Profile, Quantity};
+use pdu_mibs::{oid_string, OutletState, Profile, Quantity};
 use serde::Serialize;
 
 use crate::config::{Config, RawProfile, Vendor};
@@ -256,32 +256,32 @@ impl Pdu {
         let vbs = self
             .transport
             .get(vec![
-                pdu_vendors::SYS_OBJECT_ID.to_vec(),
-                pdu_vendors::SYS_DESCR.to_vec(),
+                pdu_mibs::SYS_OBJECT_ID.to_vec(),
+                pdu_mibs::SYS_DESCR.to_vec(),
             ])
             .await?;
         let mut sys_object_id = None;
         let mut sys_descr = String::new();
         for (oid, v) in vbs {
-            if oid == pdu_vendors::SYS_OBJECT_ID {
+            if oid == pdu_mibs::SYS_OBJECT_ID {
                 if let Value::ObjectIdentifier(o) = v {
                     sys_object_id = Some(o);
                 }
-            } else if oid == pdu_vendors::SYS_DESCR {
+            } else if oid == pdu_mibs::SYS_DESCR {
                 sys_descr = v.as_text().unwrap_or_default();
             }
         }
         let Some(id) = sys_object_id else {
             return Err(Error::NotAvailable {
                 what: "sysObjectID".into(),
-                oid: oid_string(pdu_vendors::SYS_OBJECT_ID),
+                oid: oid_string(pdu_mibs::SYS_OBJECT_ID),
                 hint: "the agent does not identify itself; choose a profile with --vendor".into(),
             });
         };
         Ok(Detected {
             sys_object_id: oid_string(&id),
             sys_descr,
-            profile: pdu_vendors::by_sys_object_id(&id).map(|p| p.name),
+            profile: pdu_mibs::by_sys_object_id(&id).map(|p| p.name),
         })
     }
 
@@ -290,11 +290,11 @@ impl Pdu {
             let d = self.detect().await?;
             let profile =
                 d.profile
-                    .and_then(pdu_vendors::by_name)
+                    .and_then(pdu_mibs::by_name)
                     .ok_or_else(|| Error::UnknownDevice {
                         sys_object_id: d.sys_object_id.clone(),
                         sys_descr: d.sys_descr.clone(),
-                        known: pdu_vendors::names().join(", "),
+                        known: pdu_mibs::names().join(", "),
                     })?;
             tracing::info!(profile = profile.name, "detected");
             self.tables = Some(Tables::Vendor(profile));
@@ -771,7 +771,7 @@ mod tests {
 
     #[test]
     fn vendor_tables_use_the_profile() {
-        let t = Tables::Vendor(&pdu_vendors::APC_RPDU2);
+        let t = Tables::Vendor(&pdu_mibs::APC_RPDU2);
         assert_eq!(t.decode(1), OutletState::Off);
         let col = t.state_column().unwrap_or_default();
         let mut oid = col.clone();

@@ -311,7 +311,7 @@ fn classify_report(oid: &[u32], boots: i64) -> Diagnosis {
         Some([3, ..]) => Diagnosis::UnknownUser,
         Some([5, ..]) => Diagnosis::WrongDigest,
         Some([6, ..]) => Diagnosis::DecryptionError,
-        _ => Diagnosis::Other(format!("a Report naming {}", pdu_vendors::oid_string(oid))),
+        _ => Diagnosis::Other(format!("a Report naming {}", pdu_mibs::oid_string(oid))),
     }
 }
 

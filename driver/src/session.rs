@@ -10,7 +10,7 @@ use tokio::time::timeout;
 use crate::config::{AuthProtocol, Config, PrivProtocol, SnmpVersion};
 use crate::error::{error_status_hint, error_status_name, Error, Result};
 use crate::probe::{self, Diagnosis};
-use pdu_vendors::oid_string;
+use pdu_mibs::oid_string;
 
 const NOT_IN_TIME_WINDOW_ADVICE: &str = "the agent's engineBoots or engineTime keeps changing (rebooting in a loop, or a clock that jumps); check the PDU's uptime and clock, and retry once it is stable";
 

@@ -87,7 +87,7 @@ fn confirmed(v: &Verification, want: &str) -> bool {
 
 #[tokio::test]
 async fn the_simulator_has_the_vendors_we_test() {
-    let mut have = pdusim::vendor::names();
+    let mut have = pdusim::profiles::names();
     have.sort_unstable();
     let mut want = SIM_VENDORS.to_vec();
     want.sort_unstable();

@@ -20,11 +20,11 @@ use pdusim::device::Device;
 use pdusim::dispatch::{handle_datagram, Buffers};
 use pdusim::endpoint::Endpoint;
 use pdusim::security::SaltSource;
-use pdusim::usm::auth::AuthKey;
-use pdusim::usm::keys::AuthProtocol;
-use pdusim::usm::privacy::PrivKey;
-use pdusim::usm::PrivProtocol;
-use pdusim::wire::{
+use snmp_proto::usm::auth::AuthKey;
+use snmp_proto::usm::keys::AuthProtocol;
+use snmp_proto::usm::privacy::PrivKey;
+use snmp_proto::usm::PrivProtocol;
+use snmp_proto::{
     decode_message, encode_community_message, encode_scoped_pdu, encode_v3_message, Oid, Pdu,
     PduType, ScopedPdu, UsmSecurityParameters, V3Body, Value, VarBind, Version, FLAG_AUTH,
     FLAG_PRIV, FLAG_REPORTABLE,

@@ -2,20 +2,12 @@
 //! device's MIB tree. Knows nothing of bytes or security: it takes a decoded request PDU and
 //! returns the response PDU.
 
+use crate::access::Access;
 use crate::device::{Device, DeviceState};
 use crate::fault::FaultKind;
 use crate::mib::{Cell, Missing};
 use crate::stats::bump;
-use crate::wire::{
-    encoded_len_of_varbind, ErrorStatus, Oid, Pdu, PduType, Value, VarBind, Version,
-};
-
-/// What the requester may do, after community or USM/VACM checks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Permission {
-    ReadOnly,
-    ReadWrite,
-}
+use snmp_proto::{encoded_len_of_varbind, ErrorStatus, Oid, Pdu, PduType, Value, VarBind, Version};
 
 /// Answers one request. `varbind_budget` is how many bytes of encoded varbinds fit in the
 /// response message; GETBULK stops before exceeding it.
@@ -23,7 +15,7 @@ pub fn respond(
     device: &Device,
     version: Version,
     request: &Pdu<'_>,
-    permission: Permission,
+    permission: Access,
     varbind_budget: usize,
 ) -> Pdu<'static> {
     let (response, saving) = respond_saving(device, version, request, permission, varbind_budget);
@@ -39,7 +31,7 @@ pub fn respond_saving(
     device: &Device,
     version: Version,
     request: &Pdu<'_>,
-    permission: Permission,
+    permission: Access,
     varbind_budget: usize,
 ) -> (Pdu<'static>, Option<crate::persist::PendingWrite>) {
     let mut state = device.lock_state();
@@ -282,13 +274,13 @@ fn get_bulk(
 fn set(
     device: &Device,
     request: &Pdu<'_>,
-    permission: Permission,
+    permission: Access,
     state: &mut DeviceState,
     now: std::time::Duration,
     saving: &mut Option<crate::persist::PendingWrite>,
 ) -> Outcome {
     bump_by(&device.stats.snmp_in_total_set_vars, request.varbinds.len());
-    if permission == Permission::ReadOnly {
+    if permission == Access::ReadOnly {
         return Err((
             ErrorStatus::NoAccess,
             usize::from(!request.varbinds.is_empty()),
@@ -303,7 +295,7 @@ fn set(
                 // An instance that does not exist: noCreation where the object is writable
                 // (its rows cannot be created), notWritable where nothing could be written.
                 let status = match tree.object_of(vb.oid.arcs()) {
-                    Some((_, crate::mib::Access::ReadWrite)) => ErrorStatus::NoCreation,
+                    Some((_, crate::access::Access::ReadWrite)) => ErrorStatus::NoCreation,
                     _ => ErrorStatus::NotWritable,
                 };
                 return Err((status, i + 1));
@@ -311,7 +303,7 @@ fn set(
         };
         let access = tree
             .object_of(vb.oid.arcs())
-            .map_or(crate::mib::Access::ReadOnly, |(_, a)| a);
+            .map_or(crate::access::Access::ReadOnly, |(_, a)| a);
         device
             .check_write(cell, access, &vb.value, state)
             .map_err(|status| (status, i + 1))?;

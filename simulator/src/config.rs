@@ -7,18 +7,16 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::agent::Permission;
+use crate::access::{Access, Community, UserSpec};
 use crate::device::DeviceSpec;
 use crate::engine::parse_engine_id;
-use crate::mib::Access;
 use crate::outlet::{Delays, Power, StartupPower};
+use crate::profiles;
 use crate::recording::{Recording, Strictness};
-use crate::security::Community;
-use crate::usm::{
-    keys::MIN_PASSWORD_LEN, AuthProtocol, Password, PrivProtocol, SecurityLevel, UserSpec,
+use snmp_proto::usm::{
+    keys::MIN_PASSWORD_LEN, AuthProtocol, Password, PrivProtocol, SecurityLevel,
 };
-use crate::vendor;
-use crate::wire::{Oid, Value};
+use snmp_proto::{Oid, Value};
 use std::sync::Arc;
 
 /// The embedded default: one 8-outlet Raritan PX2 on 127.0.0.1:1161.
@@ -291,7 +289,7 @@ impl FileConfig {
                     .as_ref()
                     .and_then(|r| match r.get(&[1, 3, 6, 1, 2, 1, 1, 2, 0]) {
                         Some(Value::ObjectId(oid)) => {
-                            pdu_vendors::by_sys_object_id(oid.arcs()).map(|d| d.name.to_string())
+                            pdu_mibs::by_sys_object_id(oid.arcs()).map(|d| d.name.to_string())
                         }
                         _ => None,
                     });
@@ -300,16 +298,16 @@ impl FileConfig {
                 .clone()
                 .or(recorded_vendor)
                 .unwrap_or_else(|| DEFAULT_VENDOR.to_string());
-            let vendor = vendor::find(&vendor_name).ok_or_else(|| {
+            let vendor = profiles::find(&vendor_name).ok_or_else(|| {
                 field(
                     at("vendor"),
                     format!(
                         "unknown vendor {vendor_name:?}: choose one of {}",
-                        vendor::names().join(", ")
+                        profiles::names().join(", ")
                     ),
                 )
             })?;
-            let profile_data = pdu_vendors::by_name(vendor.name());
+            let profile_data = pdu_mibs::by_name(vendor.name());
             let recorded_outlets = recording
                 .as_ref()
                 .zip(profile_data.and_then(|d| d.outlet_count))
@@ -461,7 +459,7 @@ impl FileConfig {
             }
             let mut communities = Vec::new();
             for (j, c) in p.community.iter().enumerate() {
-                let permission = parse_permission(&c.access).ok_or_else(|| {
+                let access = parse_permission(&c.access).ok_or_else(|| {
                     field(
                         format!("pdu[{i}].community[{j}].access"),
                         format!("{:?}: use \"read-only\" or \"read-write\"", c.access),
@@ -475,7 +473,7 @@ impl FileConfig {
                 }
                 communities.push(Community {
                     name: c.name.clone(),
-                    permission,
+                    access,
                 });
             }
             let mut users = Vec::new();
@@ -532,8 +530,8 @@ impl FileConfig {
 
 /// Outlet `n`'s recorded power: from the vendor's own state column unless that value is a
 /// simulator variation, else from any other profile's state column recorded for real.
-fn recorded_power(r: &Recording, vendor: &pdu_vendors::Profile, n: u32) -> Option<Power> {
-    let read = |data: &pdu_vendors::Profile| -> Option<(Power, bool)> {
+fn recorded_power(r: &Recording, vendor: &pdu_mibs::Profile, n: u32) -> Option<Power> {
+    let read = |data: &pdu_mibs::Profile| -> Option<(Power, bool)> {
         let oid = data.state_oid(n);
         let Some(Value::Integer(v)) = r.get(&oid) else {
             return None;
@@ -549,20 +547,16 @@ fn recorded_power(r: &Recording, vendor: &pdu_vendors::Profile, n: u32) -> Optio
         return Some(power);
     }
     let same_family =
-        |d: &&&pdu_vendors::Profile| d.sys_object_id.get(..7) == vendor.sys_object_id.get(..7);
-    pdu_vendors::PROFILES
+        |d: &&&pdu_mibs::Profile| d.sys_object_id.get(..7) == vendor.sys_object_id.get(..7);
+    pdu_mibs::PROFILES
         .iter()
         .filter(same_family)
         .find_map(|d| read(d).filter(|(_, synthetic)| !synthetic).map(|(p, _)| p))
         .or(own.map(|(p, _)| p))
 }
 
-fn parse_permission(text: &str) -> Option<Permission> {
-    match text.to_ascii_lowercase().as_str() {
-        "read-only" | "ro" | "readonly" => Some(Permission::ReadOnly),
-        "read-write" | "rw" | "readwrite" => Some(Permission::ReadWrite),
-        _ => None,
-    }
+fn parse_permission(text: &str) -> Option<Access> {
+    Access::parse(&text.to_ascii_lowercase())
 }
 
 fn validate_user(u: &UserConfig, at: &str) -> Result<UserSpec, (String, String)> {
@@ -618,8 +612,7 @@ fn validate_user(u: &UserConfig, at: &str) -> Result<UserSpec, (String, String)>
         None => None,
     };
     let access = match parse_permission(&u.access) {
-        Some(Permission::ReadOnly) => Access::ReadOnly,
-        Some(Permission::ReadWrite) => Access::ReadWrite,
+        Some(access) => access,
         None => {
             return Err((
                 f("access"),

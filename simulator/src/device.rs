@@ -9,17 +9,18 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::Access;
+use crate::access::{Community, UserError, UserSpec, UserTable};
 use crate::clock::Clock;
 use crate::engine::{Engine, EngineError};
-use crate::mib::{Access, Cell, EngineObject, MibTree, SystemObject};
+use crate::mib::{Cell, EngineObject, MibTree, SystemObject};
 use crate::outlet::{Delays, Outlet, Power, StartupPower};
 use crate::persist::{replace_file_in_background, PendingWrite};
+use crate::profiles::{expect_display_string, VendorProfile};
 use crate::recording::Recording;
-use crate::security::{Community, SecurityError, UserSpec, UserTable};
 use crate::stats::{read, AgentStats};
-use crate::usm::MasterKeyCache;
-use crate::vendor::{expect_display_string, VendorProfile};
-use crate::wire::{ErrorStatus, Oid, Value};
+use snmp_proto::usm::MasterKeyCache;
+use snmp_proto::{ErrorStatus, Oid, Value};
 
 /// How many octets sysContact, sysName and sysLocation hold (SNMPv2-MIB: SIZE (0..255)).
 const SYSTEM_STRING_MAX: usize = 255;
@@ -75,7 +76,7 @@ pub enum StartError {
     #[error("PDU {pdu}: {source}")]
     Engine { pdu: String, source: EngineError },
     #[error("PDU {pdu}: {source}")]
-    Security { pdu: String, source: SecurityError },
+    Security { pdu: String, source: UserError },
     #[error("PDU {pdu}: cannot read outlet state {path}: {detail}; fix or delete the file to start afresh")]
     State {
         pdu: String,
@@ -121,7 +122,7 @@ pub struct DeviceState {
     /// Holds meter readings steady (no jitter) so tests can compare exact values.
     pub meters_frozen: bool,
     /// What a vendor profile keeps beyond the outlet model (queued actions, raw settings).
-    pub vendor: crate::vendor::VendorState,
+    pub vendor: crate::profiles::VendorState,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -487,7 +488,7 @@ fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<Devi
             })
             .collect(),
         meters_frozen: false,
-        vendor: crate::vendor::VendorState::default(),
+        vendor: crate::profiles::VendorState::default(),
     };
     let Some(path) = state_file.filter(|p| p.exists()) else {
         return Ok(state);

@@ -6,14 +6,15 @@ use std::time::Duration;
 
 use tracing::debug;
 
-use crate::agent::{error_response, respond_saving, Permission};
+use crate::access::Access;
+use crate::agent::{error_response, respond_saving};
 use crate::device::{Device, MAX_MESSAGE_SIZE};
 use crate::endpoint::Endpoint;
 use crate::fault::{parse_error_status, FaultKind, FaultPoint};
 use crate::security::{process_inbound, wrap_outbound, Inbound, Outbound, SaltSource, UsmFailure};
 use crate::stats::bump;
-use crate::usm::SecurityLevel;
-use crate::wire::{
+use snmp_proto::usm::SecurityLevel;
+use snmp_proto::{
     decode_message, decode_scoped_pdu, encode_community_message, CommunityMessage, ErrorStatus,
     Message, Oid, Pdu, PduType, ScopedPduData, V3Message, Value, VarBind, Version, FLAG_REPORTABLE,
 };
@@ -130,7 +131,7 @@ fn answer(
     device: &Device,
     version: Version,
     request: &Pdu<'_>,
-    permission: Permission,
+    permission: Access,
     budget: usize,
     saving: &mut Option<crate::persist::PendingWrite>,
 ) -> Answer {
@@ -199,7 +200,7 @@ fn handle_community<'e>(
         bump(&device.stats.snmp_silent_drops);
         return None;
     }
-    if m.pdu.pdu_type == PduType::SetRequest && permission == Permission::ReadOnly {
+    if m.pdu.pdu_type == PduType::SetRequest && permission == Access::ReadOnly {
         bump(&device.stats.snmp_in_bad_community_uses);
     }
     log_request(device, m.version, &m.pdu, "community");
@@ -279,7 +280,7 @@ fn handle_v3<'e>(
                     device,
                     salts,
                     &m,
-                    UsmFailure::DecryptionError.count(device),
+                    crate::security::count(UsmFailure::DecryptionError, device),
                     None,
                     buffers,
                 );
@@ -357,8 +358,8 @@ fn handle_v3<'e>(
         return Some(target);
     }
     let permission = match user.access {
-        crate::mib::Access::ReadWrite => Permission::ReadWrite,
-        crate::mib::Access::ReadOnly => Permission::ReadOnly,
+        crate::access::Access::ReadWrite => Access::ReadWrite,
+        crate::access::Access::ReadOnly => Access::ReadOnly,
     };
     let budget = max_size.saturating_sub(
         HEADER_ALLOWANCE + 2 * m.usm.user_name.len() + device.engine.id().len() * 2 + 64,
@@ -384,7 +385,10 @@ fn handle_v3<'e>(
             bump(&stats.snmp_out_get_responses);
         }
         Answer::Report(failure) => {
-            let report = report_pdu(scoped.pdu.request_id, failure.count(device));
+            let report = report_pdu(
+                scoped.pdu.request_id,
+                crate::security::count(failure, device),
+            );
             // A notInTimeWindow Report is authenticated, the others are not (as above).
             let level = if failure == UsmFailure::NotInTimeWindow {
                 SecurityLevel::AuthNoPriv
@@ -412,7 +416,7 @@ fn usm_report<'d>(
     salts: &SaltSource,
     m: &V3Message<'_>,
     varbind: VarBind<'static>,
-    signed_by: Option<&crate::usm::UsmUser>,
+    signed_by: Option<&crate::access::User>,
     buffers: &mut Buffers,
 ) -> Option<&'d Device> {
     if m.msg_flags & FLAG_REPORTABLE == 0 {
@@ -488,9 +492,9 @@ mod tests {
     use super::*;
     use crate::clock::ManualClock;
     use crate::config::FileConfig;
-    use crate::usm::auth::AuthKey;
-    use crate::usm::AuthProtocol;
-    use crate::wire::{
+    use snmp_proto::usm::auth::AuthKey;
+    use snmp_proto::usm::AuthProtocol;
+    use snmp_proto::{
         encode_scoped_pdu, encode_v3_message, ScopedPdu, UsmSecurityParameters, V3Body, V3Message,
     };
 

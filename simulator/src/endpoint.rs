@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use crate::agent::Permission;
+use crate::access::Access;
 use crate::device::Device;
 
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +41,7 @@ pub struct Endpoint {
     pub addr: SocketAddr,
     primary: Arc<Device>,
     devices: Vec<Arc<Device>>,
-    communities: HashMap<Vec<u8>, (usize, Permission)>,
+    communities: HashMap<Vec<u8>, (usize, Access)>,
     contexts: HashMap<Vec<u8>, usize>,
 }
 
@@ -52,7 +52,7 @@ impl Endpoint {
         let Some(primary) = devices.first() else {
             return Err(EndpointError::Empty { addr });
         };
-        let mut communities: HashMap<Vec<u8>, (usize, Permission)> = HashMap::new();
+        let mut communities: HashMap<Vec<u8>, (usize, Access)> = HashMap::new();
         let mut contexts: HashMap<Vec<u8>, usize> = HashMap::new();
         contexts.insert(Vec::new(), 0);
         for (i, device) in devices.iter().enumerate() {
@@ -65,7 +65,7 @@ impl Endpoint {
             }
             for c in &device.communities {
                 if let Some((other, _)) =
-                    communities.insert(c.name.as_bytes().to_vec(), (i, c.permission))
+                    communities.insert(c.name.as_bytes().to_vec(), (i, c.access))
                 {
                     return Err(EndpointError::SharedCommunity {
                         addr,
@@ -114,7 +114,7 @@ impl Endpoint {
         &self.devices
     }
 
-    pub fn by_community(&self, community: &[u8]) -> Option<(&Device, Permission)> {
+    pub fn by_community(&self, community: &[u8]) -> Option<(&Device, Access)> {
         let (i, permission) = self.communities.get(community)?;
         Some((self.devices.get(*i)?, *permission))
     }

@@ -228,8 +228,8 @@ impl FaultSet {
 }
 
 /// Parses an error-status name ("genErr", "notWritable", ...) or number.
-pub fn parse_error_status(text: &str) -> Option<crate::wire::ErrorStatus> {
-    use crate::wire::ErrorStatus;
+pub fn parse_error_status(text: &str) -> Option<snmp_proto::ErrorStatus> {
+    use snmp_proto::ErrorStatus;
     match text.parse::<i32>() {
         Ok(code) => ErrorStatus::from_code(code),
         Err(_) => ErrorStatus::ALL
@@ -310,11 +310,11 @@ mod tests {
         assert!(e.contains("explode") && e.contains("agent-down"), "{e}");
         assert_eq!(
             parse_error_status("genErr"),
-            Some(crate::wire::ErrorStatus::GenErr)
+            Some(snmp_proto::ErrorStatus::GenErr)
         );
         assert_eq!(
             parse_error_status("17"),
-            Some(crate::wire::ErrorStatus::NotWritable)
+            Some(snmp_proto::ErrorStatus::NotWritable)
         );
         assert_eq!(parse_error_status("oops"), None);
     }

@@ -7,6 +7,7 @@
 //! transport.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod agent;
 pub mod clock;
 pub mod config;
@@ -21,10 +22,8 @@ pub mod launch;
 pub mod mib;
 pub mod outlet;
 pub mod persist;
+pub mod profiles;
 pub mod recording;
 pub mod security;
 pub mod server;
 pub mod stats;
-pub mod usm;
-pub mod vendor;
-pub mod wire;

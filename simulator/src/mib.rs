@@ -4,18 +4,13 @@
 //! request arrives. Trees are immutable once built, so PDUs of the same vendor and outlet count
 //! can share one.
 
+use crate::access::Access;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::atomic::AtomicU32;
 
 use crate::stats::AgentStats;
-use crate::wire::Value;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    ReadOnly,
-    ReadWrite,
-}
+use snmp_proto::Value;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SystemObject {

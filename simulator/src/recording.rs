@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use crate::wire::{Oid, Value};
+use snmp_proto::{Oid, Value};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RecordingError {

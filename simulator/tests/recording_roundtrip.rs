@@ -12,7 +12,7 @@ use pdusim::config::FileConfig;
 use pdusim::launch::Simulator;
 use pdusim::mib::MibTree;
 use pdusim::recording::Recording;
-use pdusim::wire::{
+use snmp_proto::{
     decode_message, encode_community_message, Message, Oid, Pdu, PduType, Value, VarBind, Version,
 };
 

@@ -21,7 +21,7 @@ use pdu_driver::vendors::{self, oid_string, Profile};
 use pdu_driver::{
     AuthProtocol, Config, OutletRef, Pdu, PrivProtocol, SnmpVersion, Vendor, Verification,
 };
-use pdusim::wire::{Oid, Value};
+use snmp_proto::{Oid, Value};
 
 use crate::load::session::{EngineView, Operation, RequestSpec, Security, UsmKeys};
 use probe::{hex, keys_for, Exchange, Level, Link};

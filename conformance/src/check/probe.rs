@@ -7,10 +7,10 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use pdu_driver::{AuthProtocol, Config, PrivProtocol};
-use pdusim::usm::auth::AuthKey;
-use pdusim::usm::keys::AuthProtocol as SimAuth;
-use pdusim::usm::privacy::{PrivKey, PrivProtocol as SimPriv};
-use pdusim::wire::{
+use snmp_proto::usm::auth::AuthKey;
+use snmp_proto::usm::keys::AuthProtocol as SimAuth;
+use snmp_proto::usm::privacy::{PrivKey, PrivProtocol as SimPriv};
+use snmp_proto::{
     decode_message, decode_scoped_pdu, Message, Oid, Pdu, PduType, ScopedPduData, Value, Version,
     FLAG_AUTH, FLAG_PRIV,
 };

@@ -4,9 +4,9 @@ use std::borrow::Cow;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
-use pdusim::usm::keys::AuthProtocol;
-use pdusim::usm::{Password, PrivProtocol};
-use pdusim::wire::{Oid, Value, Version};
+use snmp_proto::usm::keys::AuthProtocol;
+use snmp_proto::usm::{Password, PrivProtocol};
+use snmp_proto::{Oid, Value, Version};
 
 use super::session::{Operation, RequestSpec};
 

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use pdusim::wire::Oid;
+use snmp_proto::Oid;
 
 use super::histogram::LatencyHistogram;
 
@@ -37,7 +37,7 @@ pub enum ErrorKind {
 
 /// error-status names (RFC 3416 §3).
 pub fn error_status_name(status: i32) -> Option<&'static str> {
-    pdusim::wire::ErrorStatus::from_code(status).map(pdusim::wire::ErrorStatus::name)
+    snmp_proto::ErrorStatus::from_code(status).map(snmp_proto::ErrorStatus::name)
 }
 
 /// The name of the counter a Report's first varbind carries.

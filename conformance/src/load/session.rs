@@ -8,9 +8,9 @@
 
 use std::time::Instant;
 
-use pdusim::usm::auth::AuthKey;
-use pdusim::usm::privacy::PrivKey;
-use pdusim::wire::{
+use snmp_proto::usm::auth::AuthKey;
+use snmp_proto::usm::privacy::PrivKey;
+use snmp_proto::{
     decode_message, decode_scoped_pdu, encode_community_message, encode_scoped_pdu,
     encode_v3_message, Message, Oid, Pdu, PduType, ScopedPdu, ScopedPduData, UsmSecurityParameters,
     V3Body, V3Message, Value, VarBind, Version, FLAG_AUTH, FLAG_PRIV, FLAG_REPORTABLE,
@@ -533,9 +533,9 @@ fn verify_mac(auth: &AuthKey, datagram: &[u8], m: &V3Message<'_>) -> bool {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use pdusim::usm::keys::AuthProtocol;
-    use pdusim::usm::PrivProtocol;
-    use pdusim::wire::ErrorStatus;
+    use snmp_proto::usm::keys::AuthProtocol;
+    use snmp_proto::usm::PrivProtocol;
+    use snmp_proto::ErrorStatus;
     use std::borrow::Cow;
 
     const ENGINE: &[u8] = b"\x80\x00\x1f\x88\x80test-engine";

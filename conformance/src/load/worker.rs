@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use pdusim::usm::auth::AuthKey;
-use pdusim::usm::keys::password_to_key;
-use pdusim::usm::privacy::PrivKey;
+use snmp_proto::usm::auth::AuthKey;
+use snmp_proto::usm::keys::password_to_key;
+use snmp_proto::usm::privacy::PrivKey;
 
 use super::args::{Plan, SecuritySpec, Stop};
 use super::outcome::{ErrorKind, Tally};

@@ -590,7 +590,7 @@ fn check_step(
         StepKind::Get | StepKind::Getnext | StepKind::Bulk => {
             needs("oids", f.oids.is_some(), "oids = [\"1.3.6.1.2.1.1.1.0\"]")?;
             for o in f.oids.iter().flatten() {
-                if pdu_vendors_parse(o).is_none() {
+                if pdu_mibs_parse(o).is_none() {
                     return Err(err(
                         "oids",
                         format!("{o:?} is not a dotted OID such as 1.3.6.1.2.1.1.1.0"),
@@ -605,7 +605,7 @@ fn check_step(
                 "varbinds = [[\"1.3.6.1.2.1.1.5.0\", \"s:lab\"]]",
             )?;
             for (o, v) in f.varbinds.iter().flatten() {
-                if pdu_vendors_parse(o).is_none() {
+                if pdu_mibs_parse(o).is_none() {
                     return Err(err("varbinds", format!("{o:?} is not a dotted OID")));
                 }
                 if let Err(e) = crate::load::args::parse_set_value(v) {
@@ -708,7 +708,7 @@ fn check_step(
     Ok(())
 }
 
-fn pdu_vendors_parse(text: &str) -> Option<Vec<u32>> {
+fn pdu_mibs_parse(text: &str) -> Option<Vec<u32>> {
     pdu_driver::vendors::parse_oid(text).filter(|o| o.len() >= 2)
 }
 

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use pdusim::wire::{
+use snmp_proto::{
     decode_message, encode_community_message, ErrorStatus, Message, Oid, Pdu, PduType, Value,
     VarBind, Version,
 };

@@ -12,7 +12,7 @@ use pdusim::clock::ManualClock;
 use pdusim::control::{EngineChange, NewFault, OutletChange};
 use pdusim::launch::Simulator;
 use pdusim::stats::{read, AgentStats};
-use pdusim::wire::{PduType, Value, VarBind, Version};
+use snmp_proto::{PduType, Value, VarBind, Version};
 
 use super::format::{OutletArg, Scenario, Step, StepKind};
 use super::raw::{self, RawRequest};

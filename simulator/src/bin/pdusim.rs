@@ -12,9 +12,9 @@ use pdusim::config::{community_from_flag, user_from_flag, FileConfig, DEFAULT_CO
 use pdusim::control::Control;
 use pdusim::device::{Device, DeviceSpec};
 use pdusim::launch::launch;
+use pdusim::profiles;
 use pdusim::security::SaltSource;
 use pdusim::server::serve;
-use pdusim::vendor;
 
 #[derive(Parser)]
 #[command(
@@ -213,7 +213,7 @@ fn main() -> ExitCode {
                     .collect::<Vec<_>>()
                     .join(".")
             };
-            let rows: Vec<[String; 4]> = vendor::PROFILES
+            let rows: Vec<[String; 4]> = profiles::PROFILES
                 .iter()
                 .map(|p| {
                     [

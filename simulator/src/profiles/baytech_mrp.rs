@@ -5,13 +5,14 @@
 
 use std::time::Duration;
 
-use pdu_vendors::BAYTECH_MRP as MRP;
+use pdu_mibs::BAYTECH_MRP as MRP;
 
 use super::{expect_one_of, join_const, outlet_column, outlet_mut, outlet_position, VendorProfile};
+use crate::access::Access;
 use crate::device::DeviceState;
-use crate::mib::{Access, MibTree};
+use crate::mib::MibTree;
 use crate::outlet::{Command, Power};
-use crate::wire::{ErrorStatus, Value};
+use snmp_proto::{ErrorStatus, Value};
 
 pub struct BaytechMrp;
 
@@ -124,7 +125,7 @@ impl VendorProfile for BaytechMrp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vendor::testing::*;
+    use crate::profiles::testing::*;
 
     #[test]
     fn oids_match_baytech_mib() {
@@ -155,7 +156,7 @@ mod tests {
         assert_eq!(pdu.get_int(&format!("{o}.2")), 4);
         assert_eq!(
             pdu.set_int(&format!("{o}.2"), 1),
-            crate::wire::ErrorStatus::InconsistentValue as i32
+            snmp_proto::ErrorStatus::InconsistentValue as i32
         );
         assert_eq!(pdu.set_int(&format!("{o}.2"), 5), OK);
         assert_eq!(pdu.get_int(&format!("{o}.2")), 0);

@@ -2,28 +2,29 @@
 //! pduId 1 on a unit that is not linked to others. Control and state are separate columns with
 //! separate enums: write switchingOperation off(0)/on(1)/cycle(2), read outletSwitchingState
 //! on(7)/off(8). Meters are measurementsOutletSensorValue `.<pdu>.<outlet>.<sensor type>`.
-//! OIDs and integers come from `pdu_vendors::RARITAN_PX2`; only what it lacks is written here.
+//! OIDs and integers come from `pdu_mibs::RARITAN_PX2`; only what it lacks is written here.
 
 use std::time::Duration;
 
-use pdu_vendors::RARITAN_PX2 as PX2;
+use pdu_mibs::RARITAN_PX2 as PX2;
 
 use super::metering::{outlet_reading, scaled};
 use super::{
     expect_display_string, expect_in, expect_one_of, join, join_const, outlet_column, outlet_mut,
     outlet_position, scalar, set_name, text, unit_cell, VendorProfile,
 };
+use crate::access::Access;
 use crate::device::DeviceState;
-use crate::mib::{Access, MibTree};
+use crate::mib::MibTree;
 use crate::outlet::{Command, Power, StartupPower};
-use crate::wire::{ErrorStatus, Value};
+use snmp_proto::{ErrorStatus, Value};
 
 pub struct RaritanPx2;
 
 const PDU2: &[u32] = PX2.sys_object_id;
 const PDU_ID: u32 = 1;
 
-// Objects pdu-vendors does not carry, as PDU2-MIB numbers them below PDU2.
+// Objects pdu-mibs does not carry, as PDU2-MIB numbers them below PDU2.
 const PDU_COUNT: &[u32] = &[3, 1];
 const OUTLET_LABEL: &[u32] = &[3, 5, 3, 1, 2];
 const OUTLET_POWER_OFF_PERIOD: &[u32] = &[3, 5, 3, 1, 12];
@@ -89,7 +90,7 @@ fn oid(suffix: &[u32]) -> Vec<u32> {
     join(PDU2, suffix)
 }
 
-/// The scale (SI units per step) of a sensor type, from pdu-vendors where it has one.
+/// The scale (SI units per step) of a sensor type, from pdu-mibs where it has one.
 fn sensor_scale(sensor: u32) -> f64 {
     PX2.meters
         .iter()
@@ -307,7 +308,7 @@ fn read_sensor(code: u16, index: u32, state: &mut DeviceState, now: Duration) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vendor::testing::*;
+    use crate::profiles::testing::*;
 
     /// The literal OIDs from PDU2-MIB (as quoted in VENDORS.md), so a typo here cannot hide.
     #[test]

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use pdu_vendors::{Quantity, APC_RPDU2 as RPDU2};
+use pdu_mibs::{Quantity, APC_RPDU2 as RPDU2};
 
 use super::apc_rpdu::{self, DELAY_RANGE, NAME_MAX, NO_PENDING, PENDING, REBOOT_RANGE};
 use super::metering::{outlet_reading, scaled_i32};
@@ -17,17 +17,18 @@ use super::{
     delay_secs, expect_display_string, expect_in, expect_one_of, integer, join, name_of, on_off,
     outlet_column, outlet_mut, outlet_position, scalar, set_delay, set_name, VendorProfile,
 };
+use crate::access::Access;
 use crate::device::DeviceState;
-use crate::mib::{Access, MibTree};
+use crate::mib::MibTree;
 use crate::outlet::Command;
-use crate::wire::{ErrorStatus, Value};
+use snmp_proto::{ErrorStatus, Value};
 
 pub struct ApcRpdu2;
 
 /// rPDU2Outlet.
 const RPDU2_OUTLET: &[u32] = &[1, 3, 6, 1, 4, 1, 318, 1, 1, 26, 9];
 
-// Objects pdu-vendors does not carry, below RPDU2_OUTLET.
+// Objects pdu-mibs does not carry, below RPDU2_OUTLET.
 const CONFIG_INDEX: &[u32] = &[2, 1, 1, 1];
 const CONFIG_MODULE: &[u32] = &[2, 1, 1, 2];
 const CONFIG_NUMBER: &[u32] = &[2, 1, 1, 4];
@@ -301,8 +302,8 @@ impl VendorProfile for ApcRpdu2 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vendor::testing::*;
-    use crate::vendor::text;
+    use crate::profiles::testing::*;
+    use crate::profiles::text;
 
     /// PowerNet-MIB rPDU2 literal OIDs, as VENDORS.md quotes them.
     #[test]
@@ -489,7 +490,7 @@ mod tests {
         assert_eq!(pdu.get_text(".1.3.6.1.4.1.318.1.1.26.9.2.4.1.3.2"), "db");
         assert_eq!(
             pdu.set(".1.3.6.1.4.1.318.1.1.26.9.2.1.1.3.2", text("x".repeat(24))),
-            crate::wire::ErrorStatus::WrongLength as i32
+            snmp_proto::ErrorStatus::WrongLength as i32
         );
     }
 

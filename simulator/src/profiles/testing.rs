@@ -4,11 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::agent::{respond, Permission};
+use crate::access::Access;
+use crate::agent::respond;
 use crate::clock::ManualClock;
 use crate::device::{Device, DeviceSpec};
 use crate::outlet::{Delays, Power, StartupPower};
-use crate::wire::{ErrorStatus, Oid, Pdu, PduType, Value, VarBind, Version};
+use snmp_proto::{ErrorStatus, Oid, Pdu, PduType, Value, VarBind, Version};
 
 pub struct TestPdu {
     pub device: Device,
@@ -93,7 +94,7 @@ impl TestPdu {
             &self.device,
             Version::V2c,
             &request,
-            Permission::ReadWrite,
+            Access::ReadWrite,
             65000,
         )
     }

@@ -11,9 +11,9 @@
 
 use std::borrow::Cow;
 
-pub use super::ber::DecodeError;
-use super::ber::{self, tag, Reader, Tlv};
-use super::types::*;
+pub use crate::ber::DecodeError;
+use crate::ber::{self, tag, Reader, Tlv};
+use crate::message::*;
 
 /// The most varbinds decoded from one PDU; one more is [`DecodeError::TooManyVarbinds`].
 pub const MAX_VARBINDS: usize = 1024;

@@ -6,22 +6,23 @@
 
 use std::time::Duration;
 
-use pdu_vendors::CYBERPOWER_EPDU as CPS;
+use pdu_mibs::CYBERPOWER_EPDU as CPS;
 
 use super::metering::{outlet_reading, scaled};
 use super::{
     delay_secs, expect_display_string, expect_in, expect_one_of, integer, join, name_of, on_off,
     outlet_column, outlet_mut, outlet_position, scalar, set_delay, set_name, VendorProfile,
 };
+use crate::access::Access;
 use crate::device::DeviceState;
-use crate::mib::{Access, MibTree};
+use crate::mib::MibTree;
 use crate::outlet::Command;
-use crate::wire::{ErrorStatus, Value};
+use snmp_proto::{ErrorStatus, Value};
 
 pub struct CyberPowerEpdu;
 
 const EPDU: &[u32] = CPS.sys_object_id;
-// Objects pdu-vendors does not carry, below EPDU.
+// Objects pdu-mibs does not carry, below EPDU.
 const CONTROL_INDEX: &[u32] = &[3, 3, 1, 1, 1];
 const CONFIG_INDEX: &[u32] = &[3, 4, 1, 1, 1];
 const CONFIG_NAME: &[u32] = &[3, 4, 1, 1, 2];
@@ -227,7 +228,7 @@ impl VendorProfile for CyberPowerEpdu {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vendor::testing::*;
+    use crate::profiles::testing::*;
 
     /// CPS-MIB literal OIDs, as VENDORS.md quotes them.
     #[test]
@@ -277,14 +278,14 @@ mod tests {
         assert_eq!(
             pdu.set(
                 ".1.3.6.1.4.1.3808.1.1.3.3.3.1.1.2.1",
-                crate::vendor::text("a")
+                crate::profiles::text("a")
             ),
             NOT_WRITABLE
         );
         assert_eq!(
             pdu.set(
                 ".1.3.6.1.4.1.3808.1.1.3.3.4.1.1.2.1",
-                crate::vendor::text("a")
+                crate::profiles::text("a")
             ),
             OK
         );

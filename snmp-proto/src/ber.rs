@@ -11,7 +11,7 @@
 //! `*_len` functions computing encoded sizes, so the encoder can write lengths before contents
 //! (forward, in one pass, no temporary buffers).
 
-use super::types::Oid;
+use crate::message::Oid;
 
 /// Universal and SNMP application / context tags, as the single byte found on the wire.
 pub mod tag {

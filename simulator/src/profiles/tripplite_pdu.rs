@@ -4,22 +4,23 @@
 
 use std::time::Duration;
 
-use pdu_vendors::TRIPPLITE_PDU as TL;
+use pdu_mibs::TRIPPLITE_PDU as TL;
 
 use super::metering::{outlet_reading, scaled_i32};
 use super::{
     expect_display_string, expect_one_of, join, join_const, name_of, on_off, outlet_column,
     outlet_mut, outlet_position, set_name, unit_cell, VendorProfile,
 };
+use crate::access::Access;
 use crate::device::DeviceState;
-use crate::mib::{Access, MibTree};
+use crate::mib::MibTree;
 use crate::outlet::Command;
-use crate::wire::{ErrorStatus, Value};
+use snmp_proto::{ErrorStatus, Value};
 
 pub struct TrippLitePdu;
 
 const DEVICE: u32 = 1;
-/// tlpPduOutletEntry, for the meter columns pdu-vendors does not carry.
+/// tlpPduOutletEntry, for the meter columns pdu-mibs does not carry.
 const OUTLET_ENTRY: &[u32] = &[1, 3, 6, 1, 4, 1, 850, 1, 1, 3, 2, 3, 3, 1, 1];
 const OUTLET_VOLTAGE: &[u32] = &[7];
 const OUTLET_CURRENT: &[u32] = &[8];
@@ -153,7 +154,7 @@ impl VendorProfile for TrippLitePdu {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vendor::testing::*;
+    use crate::profiles::testing::*;
 
     /// TRIPPLITE-PRODUCTS literal OIDs, as VENDORS.md quotes them.
     #[test]

@@ -6,8 +6,8 @@
 //! written (`encoded_len_of_*`), which lets the encoder write forward in one pass, and lets the
 //! agent check a GETBULK response against msgMaxSize as it grows it.
 
-use super::ber::{self, tag};
-use super::types::*;
+use crate::ber::{self, tag};
+use crate::message::*;
 
 /// msgData for [`encode_v3_message`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

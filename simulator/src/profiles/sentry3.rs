@@ -7,17 +7,18 @@
 
 use std::time::Duration;
 
-use pdu_vendors::SENTRY3 as S3;
+use pdu_mibs::SENTRY3 as S3;
 
 use super::metering::{outlet_reading, scaled_i32};
 use super::{
     expect_display_string, expect_one_of, join, join_const, name_of, outlet_column, outlet_mut,
     outlet_position, scalar, set_name, unit_cell, VendorProfile,
 };
+use crate::access::Access;
 use crate::device::DeviceState;
-use crate::mib::{Access, MibTree};
+use crate::mib::MibTree;
 use crate::outlet::{Command, PendingKind, Power};
-use crate::wire::{ErrorStatus, Value};
+use snmp_proto::{ErrorStatus, Value};
 
 pub struct Sentry3;
 
@@ -25,7 +26,7 @@ const TOWER: u32 = 1;
 const INFEED: u32 = 1;
 
 const SENTRY3: &[u32] = S3.sys_object_id;
-// Objects pdu-vendors does not carry, below SENTRY3.
+// Objects pdu-mibs does not carry, below SENTRY3.
 const SYSTEM_TOWER_COUNT: &[u32] = &[1, 4];
 const INFEED_OUTLET_COUNT: &[u32] = &[2, 2, 1, 9];
 const OUTLET_CONTROL_STATE: &[u32] = &[2, 3, 1, 10];
@@ -225,8 +226,8 @@ impl VendorProfile for Sentry3 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vendor::testing::*;
-    use crate::vendor::text;
+    use crate::profiles::testing::*;
+    use crate::profiles::text;
 
     /// Sentry3-MIB literal OIDs, as VENDORS.md quotes them.
     #[test]

@@ -6,10 +6,11 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::access::Access;
 use crate::device::DeviceState;
-use crate::mib::{Access, Cell, MibTree};
+use crate::mib::{Cell, MibTree};
 use crate::outlet::{Command, Delays, Outlet, Power};
-use crate::wire::{ErrorStatus, Value};
+use snmp_proto::{ErrorStatus, Value};
 
 pub mod apc_rpdu;
 pub mod apc_rpdu2;
@@ -205,7 +206,7 @@ pub fn outlet_column(
     }
 }
 
-/// Declares a scalar given with or without its `.0` (pdu-vendors writes counts with it).
+/// Declares a scalar given with or without its `.0` (pdu-mibs writes counts with it).
 pub fn scalar(tree: &mut MibTree, oid: &[u32], access: Access, column: u16) {
     let object = oid.strip_suffix(&[0]).unwrap_or(oid);
     tree.scalar(object, access, Cell::Vendor { column, index: 0 });

@@ -6,27 +6,28 @@
 
 use std::time::Duration;
 
-use pdu_vendors::VERTIV_GEIST as V5;
+use pdu_mibs::VERTIV_GEIST as V5;
 
 use super::{
     delay_secs, expect_display_string, expect_in, expect_one_of, join, name_of, outlet_column,
     outlet_mut, outlet_position, set_delay, set_name, VendorProfile,
 };
+use crate::access::Access;
 use crate::device::DeviceState;
-use crate::mib::{Access, MibTree};
+use crate::mib::MibTree;
 use crate::outlet::{Command, PendingKind, Power};
-use crate::wire::{ErrorStatus, Value};
+use snmp_proto::{ErrorStatus, Value};
 
 pub struct VertivGeist;
 
-/// pduOutletSwitchEntry, for the columns pdu-vendors does not carry.
+/// pduOutletSwitchEntry, for the columns pdu-mibs does not carry.
 const SWITCH_ENTRY: &[u32] = &[1, 3, 6, 1, 4, 1, 21239, 5, 2, 3, 5, 1];
 const SWITCH_INDEX: &[u32] = &[1];
 const SWITCH_TIME_TO_ACTION: &[u32] = &[7];
 const SWITCH_ON_DELAY: &[u32] = &[8];
 const SWITCH_OFF_DELAY: &[u32] = &[9];
 const SWITCH_REBOOT_HOLD_DELAY: &[u32] = &[11];
-/// pduOutletSwitchName (read-only); the writable name is pduOutletSwitchLabel (`pdu_vendors`).
+/// pduOutletSwitchName (read-only); the writable name is pduOutletSwitchLabel (`pdu_mibs`).
 const SWITCH_NAME: &[u32] = &[2];
 /// pduOutletSwitchRebootDelay: seconds before a rebootAfterDelay turns the outlet off.
 const SWITCH_REBOOT_DELAY: &[u32] = &[10];
@@ -265,7 +266,7 @@ fn reboot_delay_secs(vendor: &super::VendorState, index: u32) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vendor::testing::*;
+    use crate::profiles::testing::*;
 
     /// VERTIV-V5-MIB literal OIDs, as VENDORS.md quotes them.
     #[test]
@@ -313,15 +314,18 @@ mod tests {
         assert_eq!(pdu.set_int(&format!("{ctl}.1"), 9), WRONG_VALUE);
         assert_eq!(pdu.set_int(&format!("{ctl}.1"), 0), WRONG_VALUE);
         assert_eq!(
-            pdu.set(".1.3.6.1.4.1.21239.5.2.3.5.1.3.1", crate::vendor::text("")),
-            crate::wire::ErrorStatus::WrongLength as i32
+            pdu.set(
+                ".1.3.6.1.4.1.21239.5.2.3.5.1.3.1",
+                crate::profiles::text("")
+            ),
+            snmp_proto::ErrorStatus::WrongLength as i32
         );
         assert_eq!(
             pdu.set(
                 ".1.3.6.1.4.1.21239.5.2.3.5.1.2.1",
-                crate::vendor::text("nas")
+                crate::profiles::text("nas")
             ),
-            crate::wire::ErrorStatus::NotWritable as i32,
+            snmp_proto::ErrorStatus::NotWritable as i32,
             "pduOutletSwitchName is read-only"
         );
         // rebootAfterDelay waits pduOutletSwitchRebootDelay (.10), then holds off.

@@ -10,17 +10,18 @@
 
 use std::time::Duration;
 
-use pdu_vendors::SENTRY4 as S4;
+use pdu_mibs::SENTRY4 as S4;
 
 use super::metering::{outlet_reading, scaled_i32};
 use super::{
     expect_display_string, expect_one_of, join, join_const, name_of, on_off, outlet_column,
     outlet_mut, outlet_position, scalar, set_name, unit_cell, VendorProfile,
 };
+use crate::access::Access;
 use crate::device::DeviceState;
-use crate::mib::{Access, MibTree};
+use crate::mib::MibTree;
 use crate::outlet::{Command, PendingKind, Power};
-use crate::wire::{ErrorStatus, Value};
+use snmp_proto::{ErrorStatus, Value};
 
 pub struct Sentry4;
 
@@ -28,7 +29,7 @@ const UNIT: u32 = 1;
 const CORD: u32 = 1;
 
 const SENTRY4: &[u32] = S4.sys_object_id;
-// Objects pdu-vendors does not carry, below SENTRY4.
+// Objects pdu-mibs does not carry, below SENTRY4.
 const SYSTEM_UNIT_COUNT: &[u32] = &[1, 1, 1, 21];
 const INPUT_CORD_OUTLET_COUNT: &[u32] = &[1, 3, 2, 1, 24];
 const OUTLET_CURRENT: &[u32] = &[1, 8, 3, 1, 3];
@@ -268,8 +269,8 @@ impl VendorProfile for Sentry4 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vendor::testing::*;
-    use crate::vendor::text;
+    use crate::profiles::testing::*;
+    use crate::profiles::text;
 
     /// Sentry4-MIB literal OIDs, as VENDORS.md quotes them.
     #[test]

@@ -9,23 +9,24 @@
 
 use std::time::Duration;
 
-use pdu_vendors::{Quantity, EATON_EPDU as EATON};
+use pdu_mibs::{Quantity, EATON_EPDU as EATON};
 
 use super::metering::{outlet_reading, scaled_i32};
 use super::{
     expect_display_string, expect_in, expect_one_of, integer, join_const, name_of, outlet_column,
     outlet_mut, outlet_position, set_name, unit_cell, VendorProfile,
 };
+use crate::access::Access;
 use crate::device::DeviceState;
-use crate::mib::{Access, MibTree};
+use crate::mib::MibTree;
 use crate::outlet::{Command, Outlet, PendingKind, Power, StartupPower};
-use crate::wire::{ErrorStatus, Value};
+use snmp_proto::{ErrorStatus, Value};
 
 pub struct EatonEpdu;
 
 const STRAPPING_INDEX: u32 = 0;
 
-// Columns pdu-vendors does not carry (outletControlEntry 6 and 8).
+// Columns pdu-mibs does not carry (outletControlEntry 6 and 8).
 const OUTLET_CONTROL_POWER_ON_STATE: &[u32] = &[1, 3, 6, 1, 4, 1, 534, 6, 6, 7, 6, 6, 1, 6];
 const OUTLET_CONTROL_REBOOT_OFF_TIME: &[u32] = &[1, 3, 6, 1, 4, 1, 534, 6, 6, 7, 6, 6, 1, 8];
 
@@ -67,7 +68,7 @@ const REBOOT_CMD: &[u32] = match EATON.switching.cycle {
 const CONTROL_OID: [u32; 15] = join_const(ON_CMD, &[STRAPPING_INDEX]);
 const STATE_OID: [u32; 15] = join_const(EATON.state.column, &[STRAPPING_INDEX]);
 
-fn meter(quantity: Quantity) -> Option<&'static pdu_vendors::Meter> {
+fn meter(quantity: Quantity) -> Option<&'static pdu_mibs::Meter> {
     EATON.meters.iter().find(|m| m.quantity == quantity)
 }
 
@@ -271,8 +272,8 @@ impl VendorProfile for EatonEpdu {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vendor::testing::*;
-    use crate::vendor::text;
+    use crate::profiles::testing::*;
+    use crate::profiles::text;
 
     /// EATON-EPDU-MIB literal OIDs, as VENDORS.md quotes them.
     #[test]

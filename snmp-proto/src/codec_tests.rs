@@ -6,8 +6,8 @@ use std::borrow::Cow;
 
 use proptest::prelude::*;
 
-use super::ber::{self, tag};
 use super::*;
+use crate::ber::{self, tag};
 
 fn h(s: &str) -> Vec<u8> {
     hex::decode(s).unwrap()

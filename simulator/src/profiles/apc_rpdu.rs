@@ -13,7 +13,7 @@
 
 use std::time::Duration;
 
-use pdu_vendors::{APC_RPDU as RPDU, APC_SPDU as SPDU};
+use pdu_mibs::{APC_RPDU as RPDU, APC_SPDU as SPDU};
 
 use super::metering::{outlet_reading, scaled};
 use super::{
@@ -21,10 +21,11 @@ use super::{
     name_of, on_off, outlet_column, outlet_mut, outlet_position, scalar, set_delay, set_name, text,
     VendorProfile,
 };
+use crate::access::Access;
 use crate::device::DeviceState;
-use crate::mib::{Access, MibTree};
+use crate::mib::MibTree;
 use crate::outlet::{Command, Power};
-use crate::wire::{ErrorStatus, Value};
+use snmp_proto::{ErrorStatus, Value};
 
 pub struct ApcRpdu;
 
@@ -32,7 +33,7 @@ pub struct ApcRpdu;
 const SPDU_BASE: &[u32] = &[1, 3, 6, 1, 4, 1, 318, 1, 1, 4];
 const RPDU_BASE: &[u32] = &[1, 3, 6, 1, 4, 1, 318, 1, 1, 12];
 
-// sPDU objects pdu-vendors does not carry, below SPDU_BASE.
+// sPDU objects pdu-mibs does not carry, below SPDU_BASE.
 const SPDU_MASTER_CONTROL_SWITCH: &[u32] = &[2, 1];
 const SPDU_MASTER_STATE: &[u32] = &[2, 2];
 const SPDU_MASTER_PENDING: &[u32] = &[2, 3];
@@ -45,7 +46,7 @@ const SPDU_OUTLET_NAME: &[u32] = &[5, 2, 1, 3];
 const SPDU_OUTLET_POWER_OFF_TIME: &[u32] = &[5, 2, 1, 4];
 const SPDU_OUTLET_REBOOT_DURATION: &[u32] = &[5, 2, 1, 5];
 
-// rPDU objects pdu-vendors does not carry, below RPDU_BASE.
+// rPDU objects pdu-mibs does not carry, below RPDU_BASE.
 const RPDU_IDENT_MODEL_NUMBER: &[u32] = &[1, 5];
 const RPDU_OUTLET_DEV_COMMAND: &[u32] = &[3, 1, 1];
 const RPDU_OUTLET_DEV_NUM_CNTRL_OUTLETS: &[u32] = &[3, 1, 3];
@@ -494,7 +495,7 @@ impl VendorProfile for ApcRpdu {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vendor::testing::*;
+    use crate::profiles::testing::*;
 
     /// PowerNet-MIB literal OIDs, as VENDORS.md quotes them.
     #[test]

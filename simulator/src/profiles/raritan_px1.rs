@@ -4,17 +4,18 @@
 
 use std::time::Duration;
 
-use pdu_vendors::RARITAN_PX1 as PX1;
+use pdu_mibs::RARITAN_PX1 as PX1;
 
 use super::metering::{outlet_reading, scaled};
 use super::{
     expect_display_string, expect_one_of, name_of, outlet_column, outlet_mut, outlet_position,
     scalar, set_name, VendorProfile,
 };
+use crate::access::Access;
 use crate::device::DeviceState;
-use crate::mib::{Access, MibTree};
+use crate::mib::MibTree;
 use crate::outlet::{Command, PendingKind, Power};
-use crate::wire::{ErrorStatus, Value};
+use snmp_proto::{ErrorStatus, Value};
 
 pub struct RaritanPx1;
 
@@ -152,7 +153,7 @@ impl VendorProfile for RaritanPx1 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vendor::testing::*;
+    use crate::profiles::testing::*;
 
     /// PDU-MIB literal OIDs, as VENDORS.md quotes them.
     #[test]
@@ -191,7 +192,7 @@ mod tests {
         assert_eq!(
             pdu.set(
                 ".1.3.6.1.4.1.13742.4.1.2.2.1.2.3",
-                crate::vendor::text("r1")
+                crate::profiles::text("r1")
             ),
             OK
         );
