@@ -4,39 +4,33 @@
 
 use crate::access::Access;
 use crate::device::{Device, DeviceState};
-use crate::fault::FaultKind;
 use crate::mib::{Cell, Missing};
 use crate::stats::bump;
 use snmp_proto::{encoded_len_of_varbind, ErrorStatus, Oid, Pdu, PduType, Value, VarBind, Version};
 
-/// Answers one request. `varbind_budget` is how many bytes of encoded varbinds fit in the
-/// response message; GETBULK stops before exceeding it.
+/// What the command responder produced for one request.
+#[derive(Debug)]
+pub struct Answered {
+    /// The Response PDU (error-status and error-index set on failure, RFC 3416 §4.2).
+    pub response: Pdu<'static>,
+    /// A SET changed the PDU's state. The agent does not persist anything: the caller asks the
+    /// device to ([`Device::persist`]) and decides whether to wait for the write.
+    pub state_changed: bool,
+}
+
+/// Answers one request (RFC 3416 §4.2). `access` is what the requester may do (after community
+/// or USM checks); `varbind_budget` is how many bytes of encoded varbinds fit in the response
+/// message, so GETBULK stops before exceeding it.
 pub fn respond(
     device: &Device,
     version: Version,
     request: &Pdu<'_>,
-    permission: Access,
+    access: Access,
     varbind_budget: usize,
-) -> Pdu<'static> {
-    let (response, saving) = respond_saving(device, version, request, permission, varbind_budget);
-    if let Some(pending) = saving {
-        pending.wait(crate::device::SAVE_WAIT);
-    }
-    response
-}
-
-/// `respond`, handing back the state write a SET started instead of waiting for it, so an
-/// async caller can wait without blocking its runtime (see `server`).
-pub fn respond_saving(
-    device: &Device,
-    version: Version,
-    request: &Pdu<'_>,
-    permission: Access,
-    varbind_budget: usize,
-) -> (Pdu<'static>, Option<crate::persist::PendingWrite>) {
+) -> Answered {
     let mut state = device.lock_state();
     let now = device.now();
-    let mut saving = None;
+    let mut state_changed = false;
     let stats = &device.stats;
     let result = match request.pdu_type {
         PduType::GetRequest => {
@@ -50,7 +44,7 @@ pub fn respond_saving(
         PduType::GetBulkRequest => get_bulk(device, request, &mut state, now, varbind_budget),
         PduType::SetRequest => {
             bump(&stats.snmp_in_set_requests);
-            set(device, request, permission, &mut state, now, &mut saving)
+            set(device, request, access, &mut state, now, &mut state_changed)
         }
         _ => Err((ErrorStatus::GenErr, 0)),
     };
@@ -72,7 +66,10 @@ pub fn respond_saving(
             error_response(request, status, index)
         }
     };
-    (response, saving)
+    Answered {
+        response,
+        state_changed,
+    }
 }
 
 /// A Response carrying the request's own varbinds and an error, as RFC 3416 asks of errors.
@@ -268,19 +265,19 @@ fn get_bulk(
     Ok(out)
 }
 
-/// RFC 3416 §4.2.5: check every varbind first; only if all pass, apply them all.
-/// The state write a committed SET started goes to `saving`, for `respond` to wait on once the
-/// state lock is released.
+/// RFC 3416 §4.2.5: check every varbind first; only if all pass, commit them all (through
+/// [`Device::commit`], where the `Commit` faults act). `state_changed` is set when something
+/// was committed.
 fn set(
     device: &Device,
     request: &Pdu<'_>,
-    permission: Access,
+    access: Access,
     state: &mut DeviceState,
     now: std::time::Duration,
-    saving: &mut Option<crate::persist::PendingWrite>,
+    state_changed: &mut bool,
 ) -> Outcome {
     bump_by(&device.stats.snmp_in_total_set_vars, request.varbinds.len());
-    if permission == Access::ReadOnly {
+    if access == Access::ReadOnly {
         return Err((
             ErrorStatus::NoAccess,
             usize::from(!request.varbinds.is_empty()),
@@ -295,33 +292,28 @@ fn set(
                 // An instance that does not exist: noCreation where the object is writable
                 // (its rows cannot be created), notWritable where nothing could be written.
                 let status = match tree.object_of(vb.oid.arcs()) {
-                    Some((_, crate::access::Access::ReadWrite)) => ErrorStatus::NoCreation,
+                    Some((_, Access::ReadWrite)) => ErrorStatus::NoCreation,
                     _ => ErrorStatus::NotWritable,
                 };
                 return Err((status, i + 1));
             }
         };
-        let access = tree
+        let max_access = tree
             .object_of(vb.oid.arcs())
-            .map_or(crate::access::Access::ReadOnly, |(_, a)| a);
+            .map_or(Access::ReadOnly, |(_, a)| a);
         device
-            .check_write(cell, access, &vb.value, state)
+            .check_write(cell, max_access, &vb.value, state)
             .map_err(|status| (status, i + 1))?;
         cells.push(cell);
     }
-    // The `Commit` fault point: outlets that are stuck or slow are set back after the commit
-    // (and a slow one is given the new state later), whatever table the SET went through.
-    let outlet_faults = device.faults.outlet_faults(now);
-    let before = (!outlet_faults.is_empty()).then(|| state.outlets.clone());
-    for (cell, vb) in cells.into_iter().zip(&request.varbinds) {
-        device.write(cell, &vb.value, state, now);
-    }
-    if let Some(before) = before {
-        apply_outlet_faults(&outlet_faults, before, state, now);
-    }
-    if !request.varbinds.is_empty() {
-        *saving = device.save(state);
-    }
+    device.commit(
+        cells
+            .into_iter()
+            .zip(request.varbinds.iter().map(|vb| &vb.value)),
+        state,
+        now,
+    );
+    *state_changed = !request.varbinds.is_empty();
     Ok(request
         .varbinds
         .iter()
@@ -330,36 +322,6 @@ fn set(
             value: vb.value.clone().into_owned(),
         })
         .collect())
-}
-
-fn apply_outlet_faults(
-    faults: &[FaultKind],
-    before: Vec<crate::outlet::Outlet>,
-    state: &mut DeviceState,
-    now: std::time::Duration,
-) {
-    for fault in faults {
-        let (outlet, delay) = match fault {
-            FaultKind::StuckOutlet { outlet } => (*outlet, None),
-            FaultKind::SlowOutlet { outlet, ms } => {
-                (*outlet, Some(std::time::Duration::from_millis(*ms)))
-            }
-            _ => continue,
-        };
-        let Some(pos) = usize::try_from(outlet).ok().and_then(|n| n.checked_sub(1)) else {
-            continue;
-        };
-        let (Some(after), Some(was)) = (state.outlets.get_mut(pos), before.get(pos)) else {
-            continue;
-        };
-        let target = after.settled_power();
-        *after = was.clone();
-        if let Some(delay) = delay {
-            if target != after.settled_power() {
-                after.switch_after(target, delay, now);
-            }
-        }
-    }
 }
 
 fn bump_by(counter: &std::sync::atomic::AtomicU32, n: usize) {

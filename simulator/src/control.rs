@@ -165,7 +165,7 @@ impl Control {
             if let Some(new_name) = &change.name {
                 o.name = new_name.clone();
             }
-            device.save(&state)
+            device.queue_state_write(&state)
         };
         if let Some(p) = pending {
             p.wait(crate::device::SAVE_WAIT);

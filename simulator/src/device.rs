@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::access::Access;
-use crate::access::{Community, UserError, UserSpec, UserTable};
+use crate::access::{Access, Community, UserError, UserSpec, UserTable};
 use crate::clock::Clock;
 use crate::engine::{Engine, EngineError};
+use crate::fault::FaultKind;
 use crate::mib::{Cell, EngineObject, MibTree, SystemObject};
 use crate::outlet::{Delays, Outlet, Power, StartupPower};
 use crate::persist::{replace_file_in_background, PendingWrite};
@@ -20,7 +20,7 @@ use crate::profiles::{expect_display_string, VendorProfile};
 use crate::recording::Recording;
 use crate::stats::{read, AgentStats};
 use snmp_proto::usm::MasterKeyCache;
-use snmp_proto::{ErrorStatus, Oid, Value};
+use snmp_proto::{oids, ErrorStatus, Oid, Value};
 
 /// How many octets sysContact, sysName and sysLocation hold (SNMPv2-MIB: SIZE (0..255)).
 const SYSTEM_STRING_MAX: usize = 255;
@@ -88,7 +88,7 @@ pub enum StartError {
 /// What PDUs started in one process share: master keys derived from passwords, and MIB trees
 /// (which depend only on the vendor and the outlet count).
 #[derive(Default, Debug)]
-pub struct SharedStart {
+pub struct KeyAndTreeCache {
     pub keys: Arc<MasterKeyCache>,
     trees: Mutex<HashMap<TreeKey, Arc<MibTree>>>,
 }
@@ -96,7 +96,7 @@ pub struct SharedStart {
 /// A tree depends on the vendor, the outlet count and the recording (by its path).
 type TreeKey = (&'static str, u32, Option<String>);
 
-impl SharedStart {
+impl KeyAndTreeCache {
     pub fn tree(
         &self,
         vendor: &'static dyn VendorProfile,
@@ -189,14 +189,14 @@ pub struct Device {
 
 impl Device {
     pub fn start(spec: DeviceSpec, clock: Arc<dyn Clock>) -> Result<Device, StartError> {
-        Self::start_shared(spec, clock, &SharedStart::default())
+        Self::start_shared(spec, clock, &KeyAndTreeCache::default())
     }
 
     /// Starts a PDU, sharing key derivation and MIB trees with the other PDUs of the process.
     pub fn start_shared(
         spec: DeviceSpec,
         clock: Arc<dyn Clock>,
-        shared: &SharedStart,
+        shared: &KeyAndTreeCache,
     ) -> Result<Device, StartError> {
         let pdu = spec.name.clone();
         if let Some(dir) = &spec.state_dir {
@@ -252,11 +252,17 @@ impl Device {
             sys_descr: spec
                 .sys_descr
                 .clone()
-                .or_else(|| spec.recording.as_ref().and_then(|r| r.text(&SYS_DESCR)))
+                .or_else(|| {
+                    spec.recording
+                        .as_ref()
+                        .and_then(|r| r.text(oids::SYS_DESCR))
+                })
                 .unwrap_or_else(|| spec.vendor.sys_descr().to_string()),
             sys_object_id: match (
                 &spec.sys_object_id,
-                spec.recording.as_ref().and_then(|r| r.get(&SYS_OBJECT_ID)),
+                spec.recording
+                    .as_ref()
+                    .and_then(|r| r.get(oids::SYS_OBJECT_ID)),
             ) {
                 (Some(oid), _) => oid.clone(),
                 (None, Some(Value::ObjectId(oid))) => oid.clone(),
@@ -303,7 +309,7 @@ impl Device {
             let pending = {
                 let mut state = self.lock_state();
                 *state = fresh;
-                self.save(&state)
+                self.queue_state_write(&state)
             };
             if let Some(p) = pending {
                 p.wait(SAVE_WAIT);
@@ -354,7 +360,7 @@ impl Device {
                 EngineObject::Time => Value::Integer(self.engine.time()),
                 EngineObject::MaxMessageSize => Value::Integer(MAX_MESSAGE_SIZE as i32),
             },
-            Cell::Vendor { column, index } => self.vendor.read(*column, *index, state, now),
+            Cell::Profile { column, index } => self.vendor.read(*column, *index, state, now),
         }
     }
 
@@ -373,7 +379,7 @@ impl Device {
             Cell::System(SystemObject::Contact | SystemObject::Name | SystemObject::Location) => {
                 expect_display_string(value, SYSTEM_STRING_MAX).map(|_| ())
             }
-            Cell::Vendor { column, index } => {
+            Cell::Profile { column, index } => {
                 self.vendor.check_write(*column, *index, value, state)
             }
             _ => Err(ErrorStatus::NotWritable),
@@ -390,15 +396,43 @@ impl Device {
             Cell::System(SystemObject::Contact) => state.sys_contact = text(),
             Cell::System(SystemObject::Name) => state.sys_name = text(),
             Cell::System(SystemObject::Location) => state.sys_location = text(),
-            Cell::Vendor { column, index } => self.vendor.write(*column, *index, value, state, now),
+            Cell::Profile { column, index } => {
+                self.vendor.write(*column, *index, value, state, now)
+            }
             _ => {}
         }
     }
 
-    /// Queues the state file for writing (atomically, safe against a crash of this process; see
-    /// `persist`); wait on the result before answering. A failure is logged, not fatal: the PDU
-    /// keeps answering, as a real one with a worn flash would.
-    pub fn save(&self, state: &DeviceState) -> Option<PendingWrite> {
+    /// Phase two of a whole SET: writes every (cell, value) pair `check_write` accepted, then
+    /// applies the `Commit` fault point (stuck and slow outlets are set back after the commit,
+    /// a slow one given its new state later), whatever table the SET went through.
+    pub fn commit<'v>(
+        &self,
+        writes: impl Iterator<Item = (&'v Cell, &'v Value<'v>)>,
+        state: &mut DeviceState,
+        now: Duration,
+    ) {
+        let outlet_faults = self.faults.outlet_faults(now);
+        let before = (!outlet_faults.is_empty()).then(|| state.outlets.clone());
+        for (cell, value) in writes {
+            self.write(cell, value, state, now);
+        }
+        if let Some(before) = before {
+            apply_outlet_faults(&outlet_faults, before, state, now);
+        }
+    }
+
+    /// Persists the state after a change: locks it and queues the state file for writing
+    /// ([`Device::queue_state_write`]). `None` when the PDU has no state directory.
+    pub fn persist(&self) -> Option<PendingWrite> {
+        let state = self.lock_state();
+        self.queue_state_write(&state)
+    }
+
+    /// Queues the state file for writing on the background writer (atomically, safe against a
+    /// crash of this process; see `persist`); wait on the result before answering. A failure is
+    /// logged, not fatal: the PDU keeps answering, as a real one with a worn flash would.
+    pub fn queue_state_write(&self, state: &DeviceState) -> Option<PendingWrite> {
         let path = self.state_file.as_ref()?;
         let saved = SavedState {
             sys_name: state.sys_name.clone(),
@@ -534,21 +568,6 @@ fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<Devi
     Ok(state)
 }
 
-const SYSTEM: [u32; 7] = [1, 3, 6, 1, 2, 1, 1];
-const SNMP_GROUP: [u32; 7] = [1, 3, 6, 1, 2, 1, 11];
-const SNMP_ENGINE: [u32; 9] = [1, 3, 6, 1, 6, 3, 10, 2, 1];
-const MPD_STATS: [u32; 9] = [1, 3, 6, 1, 6, 3, 11, 2, 1];
-const TARGET_OBJECTS: [u32; 8] = [1, 3, 6, 1, 6, 3, 12, 1];
-const USM_STATS: [u32; 9] = [1, 3, 6, 1, 6, 3, 15, 1, 1];
-
-pub const USM_STATS_OID: [u32; 9] = USM_STATS;
-
-fn under(prefix: &[u32], arc: u32) -> Vec<u32> {
-    let mut o = prefix.to_vec();
-    o.push(arc);
-    o
-}
-
 /// The objects every PDU has (MIB-II system and snmp groups, the engine and USM counters)
 /// plus the vendor's.
 pub fn build_tree(
@@ -557,107 +576,7 @@ pub fn build_tree(
     recording: Option<&Recording>,
 ) -> MibTree {
     let mut t = MibTree::default();
-    let system = [
-        (1, Access::ReadOnly, SystemObject::Descr),
-        (2, Access::ReadOnly, SystemObject::ObjectId),
-        (3, Access::ReadOnly, SystemObject::UpTime),
-        (4, Access::ReadWrite, SystemObject::Contact),
-        (5, Access::ReadWrite, SystemObject::Name),
-        (6, Access::ReadWrite, SystemObject::Location),
-        (7, Access::ReadOnly, SystemObject::Services),
-    ];
-    for (arc, access, object) in system {
-        t.scalar(&under(&SYSTEM, arc), access, Cell::System(object));
-    }
-    type Counter = fn(&AgentStats) -> &std::sync::atomic::AtomicU32;
-    let snmp: [(u32, Counter); 18] = [
-        (1, |s| &s.snmp_in_pkts),
-        (2, |s| &s.snmp_out_pkts),
-        (3, |s| &s.snmp_in_bad_versions),
-        (4, |s| &s.snmp_in_bad_community_names),
-        (5, |s| &s.snmp_in_bad_community_uses),
-        (6, |s| &s.snmp_in_asn_parse_errs),
-        (8, |s| &s.snmp_in_too_bigs),
-        (13, |s| &s.snmp_in_total_req_vars),
-        (14, |s| &s.snmp_in_total_set_vars),
-        (15, |s| &s.snmp_in_get_requests),
-        (16, |s| &s.snmp_in_get_nexts),
-        (17, |s| &s.snmp_in_set_requests),
-        (20, |s| &s.snmp_out_too_bigs),
-        (21, |s| &s.snmp_out_no_such_names),
-        (22, |s| &s.snmp_out_bad_values),
-        (24, |s| &s.snmp_out_gen_errs),
-        (28, |s| &s.snmp_out_get_responses),
-        (31, |s| &s.snmp_silent_drops),
-    ];
-    for (arc, counter) in snmp {
-        t.scalar(
-            &under(&SNMP_GROUP, arc),
-            Access::ReadOnly,
-            Cell::Counter(counter),
-        );
-    }
-    // snmpEnableAuthenTraps: disabled(2); this agent sends no traps.
-    t.scalar(
-        &under(&SNMP_GROUP, 30),
-        Access::ReadOnly,
-        Cell::Static(Value::Integer(2)),
-    );
-    t.scalar(
-        &under(&SNMP_GROUP, 32),
-        Access::ReadOnly,
-        Cell::Counter(|s| &s.snmp_proxy_drops),
-    );
-    let engine = [
-        (1, EngineObject::Id),
-        (2, EngineObject::Boots),
-        (3, EngineObject::Time),
-        (4, EngineObject::MaxMessageSize),
-    ];
-    for (arc, object) in engine {
-        t.scalar(
-            &under(&SNMP_ENGINE, arc),
-            Access::ReadOnly,
-            Cell::Engine(object),
-        );
-    }
-    let mpd: [(u32, Counter); 3] = [
-        (1, |s| &s.snmp_unknown_security_models),
-        (2, |s| &s.snmp_invalid_msgs),
-        (3, |s| &s.snmp_unknown_pdu_handlers),
-    ];
-    for (arc, counter) in mpd {
-        t.scalar(
-            &under(&MPD_STATS, arc),
-            Access::ReadOnly,
-            Cell::Counter(counter),
-        );
-    }
-    t.scalar(
-        &under(&TARGET_OBJECTS, 4),
-        Access::ReadOnly,
-        Cell::Counter(|s| &s.snmp_unavailable_contexts),
-    );
-    t.scalar(
-        &under(&TARGET_OBJECTS, 5),
-        Access::ReadOnly,
-        Cell::Counter(|s| &s.snmp_unknown_contexts),
-    );
-    let usm: [(u32, Counter); 6] = [
-        (1, |s| &s.usm_unsupported_sec_levels),
-        (2, |s| &s.usm_not_in_time_windows),
-        (3, |s| &s.usm_unknown_user_names),
-        (4, |s| &s.usm_unknown_engine_ids),
-        (5, |s| &s.usm_wrong_digests),
-        (6, |s| &s.usm_decryption_errors),
-    ];
-    for (arc, counter) in usm {
-        t.scalar(
-            &under(&USM_STATS, arc),
-            Access::ReadOnly,
-            Cell::Counter(counter),
-        );
-    }
+    crate::standard_mib::register(&mut t);
     vendor.build(&mut t, outlets);
     // The recording fills in everything else the real device had. What this agent or the
     // vendor profile declares (the system group, counters, the live outlet columns) stays live.
@@ -669,8 +588,34 @@ pub fn build_tree(
     t
 }
 
-const SYS_DESCR: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 1, 0];
-const SYS_OBJECT_ID: [u32; 9] = [1, 3, 6, 1, 2, 1, 1, 2, 0];
+/// The `Commit` fault point: stuck outlets go back to what they were; slow ones switch later.
+fn apply_outlet_faults(
+    faults: &[FaultKind],
+    before: Vec<Outlet>,
+    state: &mut DeviceState,
+    now: Duration,
+) {
+    for fault in faults {
+        let (outlet, delay) = match fault {
+            FaultKind::StuckOutlet { outlet } => (*outlet, None),
+            FaultKind::SlowOutlet { outlet, ms } => (*outlet, Some(Duration::from_millis(*ms))),
+            _ => continue,
+        };
+        let Some(pos) = usize::try_from(outlet).ok().and_then(|n| n.checked_sub(1)) else {
+            continue;
+        };
+        let (Some(after), Some(was)) = (state.outlets.get_mut(pos), before.get(pos)) else {
+            continue;
+        };
+        let target = after.settled_power();
+        *after = was.clone();
+        if let Some(delay) = delay {
+            if target != after.settled_power() {
+                after.switch_after(target, delay, now);
+            }
+        }
+    }
+}
 
 #[cfg(test)]
 mod persistence_tests {
@@ -703,7 +648,10 @@ mod persistence_tests {
             o.delays.on_delay = Duration::from_secs(30);
             o.startup = StartupPower::LastKnown;
             state.vendor.settings.insert((7, 2), 3);
-            device.save(&state).unwrap().wait(Duration::from_secs(10));
+            device
+                .queue_state_write(&state)
+                .unwrap()
+                .wait(Duration::from_secs(10));
         }
         drop(device);
         let again = Device::start(spec(dir.path()), clock).unwrap();

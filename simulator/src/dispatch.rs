@@ -7,16 +7,17 @@ use std::time::Duration;
 use tracing::debug;
 
 use crate::access::Access;
-use crate::agent::{error_response, respond_saving};
+use crate::agent::{error_response, respond};
 use crate::device::{Device, MAX_MESSAGE_SIZE};
 use crate::endpoint::Endpoint;
 use crate::fault::{parse_error_status, FaultKind, FaultPoint};
 use crate::security::{process_inbound, wrap_outbound, Inbound, Outbound, SaltSource, UsmFailure};
 use crate::stats::bump;
+use snmp_proto::report::ReportReason;
 use snmp_proto::usm::SecurityLevel;
 use snmp_proto::{
     decode_message, decode_scoped_pdu, encode_community_message, CommunityMessage, ErrorStatus,
-    Message, Oid, Pdu, PduType, ScopedPduData, V3Message, Value, VarBind, Version, FLAG_REPORTABLE,
+    Message, Oid, Pdu, PduType, ScopedPduData, V3Message, VarBind, Version, FLAG_REPORTABLE,
 };
 
 /// Room kept for headers when turning a message size limit into a varbind budget: the
@@ -131,7 +132,7 @@ fn answer(
     device: &Device,
     version: Version,
     request: &Pdu<'_>,
-    permission: Access,
+    access: Access,
     budget: usize,
     saving: &mut Option<crate::persist::PendingWrite>,
 ) -> Answer {
@@ -169,8 +170,13 @@ fn answer(
             _ => {}
         }
     }
-    let (mut response, started) = respond_saving(device, version, request, permission, budget);
-    *saving = started;
+    let crate::agent::Answered {
+        mut response,
+        state_changed,
+    } = respond(device, version, request, access, budget);
+    if state_changed {
+        *saving = device.persist();
+    }
     if faults.contains(&FaultKind::WrongRequestId) {
         response.request_id = response.request_id.wrapping_add(1);
     }
@@ -182,7 +188,7 @@ fn handle_community<'e>(
     m: CommunityMessage<'_>,
     buffers: &mut Buffers,
 ) -> Option<&'e Device> {
-    let Some((device, permission)) = endpoint.by_community(m.community) else {
+    let Some((device, access)) = endpoint.by_community(m.community) else {
         let primary = endpoint.primary();
         bump(&primary.stats.snmp_in_bad_community_names);
         debug!(pdu = %primary.name, "dropped a request with an unknown community");
@@ -200,7 +206,7 @@ fn handle_community<'e>(
         bump(&device.stats.snmp_silent_drops);
         return None;
     }
-    if m.pdu.pdu_type == PduType::SetRequest && permission == Access::ReadOnly {
+    if m.pdu.pdu_type == PduType::SetRequest && access == Access::ReadOnly {
         bump(&device.stats.snmp_in_bad_community_uses);
     }
     log_request(device, m.version, &m.pdu, "community");
@@ -209,7 +215,7 @@ fn handle_community<'e>(
         device,
         m.version,
         &m.pdu,
-        permission,
+        access,
         budget,
         &mut buffers.saving,
     ) else {
@@ -314,29 +320,16 @@ fn handle_v3<'e>(
     };
     // RFC 3412 §7.2 step 10 / RFC 3413: a contextEngineID that is not ours, or a context no PDU
     // at this address has.
-    let counter_report = |oid: &[u32], value: u32| {
-        report_pdu(
-            scoped.pdu.request_id,
-            VarBind {
-                oid: Oid::new(oid),
-                value: Value::Counter32(value),
-            },
-        )
-    };
+    let counter_report =
+        |reason: ReportReason, value: u32| report_pdu(scoped.pdu.request_id, reason.varbind(value));
     if !scoped.context_engine_id.is_empty() && scoped.context_engine_id != &*device.engine.id() {
         let n = bump(&stats.snmp_unknown_pdu_handlers);
-        send(
-            &counter_report(&[1, 3, 6, 1, 6, 3, 11, 2, 1, 3, 0], n),
-            buffers,
-        );
+        send(&counter_report(ReportReason::UnknownPduHandler, n), buffers);
         return reportable.then_some(device);
     }
     let Some(target) = endpoint.by_context(scoped.context_name) else {
         let n = bump(&stats.snmp_unknown_contexts);
-        send(
-            &counter_report(&[1, 3, 6, 1, 6, 3, 12, 1, 5, 0], n),
-            buffers,
-        );
+        send(&counter_report(ReportReason::UnknownContext, n), buffers);
         return reportable.then_some(device);
     };
     if !std::ptr::eq(target, device) && lost_on_receive(target) {
@@ -357,10 +350,6 @@ fn handle_v3<'e>(
         send(&refused, buffers);
         return Some(target);
     }
-    let permission = match user.access {
-        crate::access::Access::ReadWrite => Access::ReadWrite,
-        crate::access::Access::ReadOnly => Access::ReadOnly,
-    };
     let budget = max_size.saturating_sub(
         HEADER_ALLOWANCE + 2 * m.usm.user_name.len() + device.engine.id().len() * 2 + 64,
     );
@@ -368,7 +357,7 @@ fn handle_v3<'e>(
         target,
         Version::V3,
         &scoped.pdu,
-        permission,
+        user.access,
         budget,
         &mut buffers.saving,
     ) {
@@ -494,6 +483,7 @@ mod tests {
     use crate::config::FileConfig;
     use snmp_proto::usm::auth::AuthKey;
     use snmp_proto::usm::AuthProtocol;
+    use snmp_proto::Value;
     use snmp_proto::{
         encode_scoped_pdu, encode_v3_message, ScopedPdu, UsmSecurityParameters, V3Body, V3Message,
     };

@@ -1,8 +1,6 @@
 //! The authoritative SNMP engine (RFC 3414 §2.2): snmpEngineID, snmpEngineBoots (persisted and
 //! bumped at every start) and snmpEngineTime (seconds since this start, from the `Clock`).
 
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -61,15 +59,15 @@ pub fn parse_engine_id(text: &str) -> Result<Vec<u8>, EngineError> {
 pub fn generate_engine_id(enterprise: u32) -> Vec<u8> {
     let mut id = (enterprise | 0x8000_0000).to_be_bytes().to_vec();
     id.push(5);
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
+    let mut random = [0u8; 8];
+    if getrandom::fill(&mut random).is_err() {
+        // No OS randomness (never seen on Linux): the clock still makes IDs differ per start.
+        let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    hasher.write_u32(std::process::id());
-    id.extend_from_slice(&hasher.finish().to_be_bytes());
+            .map_or(0, |d| d.as_nanos());
+        random = (nanos as u64 ^ u64::from(std::process::id())).to_be_bytes();
+    }
+    id.extend_from_slice(&random);
     id
 }
 

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::device::{Device, DeviceSpec, SharedStart, StartError};
+use crate::device::{Device, DeviceSpec, KeyAndTreeCache, StartError};
 use crate::endpoint::{Endpoint, EndpointError};
 use crate::server::{bind_group, BindError};
 
@@ -79,7 +79,7 @@ fn start_devices(
     specs: Vec<DeviceSpec>,
     clock: Arc<dyn Clock>,
 ) -> Result<Vec<Arc<Device>>, StartError> {
-    let shared = SharedStart::default();
+    let shared = KeyAndTreeCache::default();
     if specs.len() <= 1 {
         return specs
             .into_iter()

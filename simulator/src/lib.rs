@@ -26,4 +26,5 @@ pub mod profiles;
 pub mod recording;
 pub mod security;
 pub mod server;
+pub mod standard_mib;
 pub mod stats;

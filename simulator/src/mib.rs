@@ -38,9 +38,14 @@ pub enum Cell {
     System(SystemObject),
     Counter(fn(&AgentStats) -> &AtomicU32),
     Engine(EngineObject),
-    /// A vendor profile's object: the profile interprets `column` and `index`.
-    Vendor {
+    /// An object of the vendor profile's own MIB (outlet tables, unit settings): `column` is
+    /// the profile's number for one of its columns or scalars (each profile names them as
+    /// constants), `index` the row (outlet number, or 0 for a scalar). The profile reads and
+    /// writes it ([`crate::profiles::VendorProfile`]).
+    Profile {
+        /// The profile's own column number.
         column: u16,
+        /// The row: outlet (1-based), unit or 0.
         index: u32,
     },
 }

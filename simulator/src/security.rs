@@ -114,12 +114,18 @@ pub fn process_inbound(
 pub struct SaltSource(AtomicU64);
 
 impl SaltSource {
+    /// A counter starting at a random 64-bit value from the operating system.
     pub fn new() -> Self {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u32(std::process::id());
-        SaltSource(AtomicU64::new(h.finish()))
+        // Without OS randomness (never seen on Linux), the time still varies the start per run.
+        let start = getrandom::u64().unwrap_or_else(|_| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64)
+        });
+        SaltSource(AtomicU64::new(start))
     }
+
+    /// The next salt (RFC 3414 §8.1.1.1, RFC 3826 §3.1.2.1): never the same twice in a run.
     pub fn next(&self) -> u64 {
         self.0.fetch_add(1, Ordering::Relaxed)
     }

@@ -198,7 +198,7 @@ pub fn outlet_column(
         tree.instance(
             column_oid,
             &join(unit_index, &[outlet]),
-            Cell::Vendor {
+            Cell::Profile {
                 column,
                 index: outlet,
             },
@@ -209,13 +209,13 @@ pub fn outlet_column(
 /// Declares a scalar given with or without its `.0` (pdu-mibs writes counts with it).
 pub fn scalar(tree: &mut MibTree, oid: &[u32], access: Access, column: u16) {
     let object = oid.strip_suffix(&[0]).unwrap_or(oid);
-    tree.scalar(object, access, Cell::Vendor { column, index: 0 });
+    tree.scalar(object, access, Cell::Profile { column, index: 0 });
 }
 
 /// Declares a one-instance object `oid.<index>` (a count per unit, per cord).
 pub fn unit_cell(tree: &mut MibTree, oid: &[u32], index: &[u32], column: u16) {
     tree.object(oid, Access::ReadOnly);
-    tree.instance(oid, index, Cell::Vendor { column, index: 0 });
+    tree.instance(oid, index, Cell::Profile { column, index: 0 });
 }
 
 /// The outlet a cell's index names, if it exists.

@@ -167,7 +167,7 @@ impl VendorProfile for RaritanPx2 {
                     tree.instance(
                         column_oid,
                         &[PDU_ID, outlet, sensor],
-                        crate::mib::Cell::Vendor {
+                        crate::mib::Cell::Profile {
                             column: sensor_column(*object, sensor),
                             index: outlet,
                         },

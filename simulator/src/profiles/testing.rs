@@ -90,13 +90,19 @@ impl TestPdu {
                 .collect(),
             trap_v1: None,
         };
-        respond(
+        let answered = respond(
             &self.device,
             Version::V2c,
             &request,
             Access::ReadWrite,
             65000,
-        )
+        );
+        if answered.state_changed {
+            if let Some(write) = self.device.persist() {
+                write.wait(crate::device::SAVE_WAIT);
+            }
+        }
+        answered.response
     }
 
     /// GET of one OID given as text.
