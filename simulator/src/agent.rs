@@ -3,8 +3,9 @@
 //! returns the response PDU.
 
 use crate::access::Access;
-use crate::device::{Device, DeviceState};
+use crate::device::Device;
 use crate::mib::{Cell, Missing};
+use crate::state::DeviceState;
 use crate::stats::bump;
 use snmp_proto::{encoded_len_of_varbind, ErrorStatus, Oid, Pdu, PduType, Value, VarBind, Version};
 

@@ -18,6 +18,7 @@ use crate::outlet::{Delays, Outlet, Power, StartupPower};
 use crate::persist::{replace_file_in_background, PendingWrite};
 use crate::profiles::{expect_display_string, VendorProfile};
 use crate::recording::Recording;
+use crate::state::DeviceState;
 use crate::stats::{read, AgentStats};
 use snmp_proto::usm::MasterKeyCache;
 use snmp_proto::{oids, ErrorStatus, Oid, Value};
@@ -110,19 +111,6 @@ impl KeyAndTreeCache {
             .or_insert_with(|| Arc::new(build_tree(vendor, outlets, recording.map(|r| &**r))))
             .clone()
     }
-}
-
-/// The mutable part of a PDU: what SETs change and what survives a restart.
-#[derive(Clone, Debug)]
-pub struct DeviceState {
-    pub sys_name: String,
-    pub sys_contact: String,
-    pub sys_location: String,
-    pub outlets: Vec<Outlet>,
-    /// Holds meter readings steady (no jitter) so tests can compare exact values.
-    pub meters_frozen: bool,
-    /// What a vendor profile keeps beyond the outlet model (queued actions, raw settings).
-    pub vendor: crate::profiles::VendorState,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -522,7 +510,7 @@ fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<Devi
             })
             .collect(),
         meters_frozen: false,
-        vendor: crate::profiles::VendorState::default(),
+        vendor: crate::state::VendorState::default(),
     };
     let Some(path) = state_file.filter(|p| p.exists()) else {
         return Ok(state);

@@ -27,4 +27,5 @@ pub mod recording;
 pub mod security;
 pub mod server;
 pub mod standard_mib;
+pub mod state;
 pub mod stats;

@@ -22,9 +22,9 @@ use super::{
     VendorProfile,
 };
 use crate::access::Access;
-use crate::device::DeviceState;
 use crate::mib::MibTree;
 use crate::outlet::{Command, Power};
+use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
 pub struct ApcRpdu;

@@ -18,9 +18,9 @@ use super::{
     outlet_column, outlet_mut, outlet_position, scalar, set_delay, set_name, VendorProfile,
 };
 use crate::access::Access;
-use crate::device::DeviceState;
 use crate::mib::MibTree;
 use crate::outlet::Command;
+use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
 pub struct ApcRpdu2;

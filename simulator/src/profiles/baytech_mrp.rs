@@ -9,9 +9,9 @@ use pdu_mibs::BAYTECH_MRP as MRP;
 
 use super::{expect_one_of, join_const, outlet_column, outlet_mut, outlet_position, VendorProfile};
 use crate::access::Access;
-use crate::device::DeviceState;
 use crate::mib::MibTree;
 use crate::outlet::{Command, Power};
+use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
 pub struct BaytechMrp;

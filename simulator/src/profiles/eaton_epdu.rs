@@ -17,9 +17,9 @@ use super::{
     outlet_mut, outlet_position, set_name, unit_cell, VendorProfile,
 };
 use crate::access::Access;
-use crate::device::DeviceState;
 use crate::mib::MibTree;
 use crate::outlet::{Command, Outlet, PendingKind, Power, StartupPower};
+use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
 pub struct EatonEpdu;

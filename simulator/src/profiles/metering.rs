@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::device::DeviceState;
+use crate::state::DeviceState;
 
 /// The supply voltage the simulated PDU sees, in volts.
 pub const NOMINAL_VOLTS: f64 = 230.0;

@@ -3,13 +3,12 @@
 //! Adding a vendor is adding one file here and one line to `PROFILES`.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::access::Access;
-use crate::device::DeviceState;
 use crate::mib::{Cell, MibTree};
 use crate::outlet::{Command, Delays, Outlet, Power};
+use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
 pub mod apc_rpdu;
@@ -27,16 +26,6 @@ pub mod vertiv_geist;
 
 #[cfg(test)]
 pub(crate) mod testing;
-
-/// What a vendor profile keeps per PDU beyond the outlet model.
-#[derive(Clone, Debug, Default)]
-pub struct VendorState {
-    /// Sentry4 queued outlet actions (queueOn/queueOff/queueReboot), by outlet number, run
-    /// together on commit.
-    pub queued: BTreeMap<u32, Command>,
-    /// Raw values of writable objects the outlet model has no field for, by (column, index).
-    pub settings: BTreeMap<(u16, u32), i32>,
-}
 
 pub trait VendorProfile: Send + Sync + 'static {
     /// The name users pick it by (`--vendor`).

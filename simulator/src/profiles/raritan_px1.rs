@@ -12,9 +12,9 @@ use super::{
     scalar, set_name, VendorProfile,
 };
 use crate::access::Access;
-use crate::device::DeviceState;
 use crate::mib::MibTree;
 use crate::outlet::{Command, PendingKind, Power};
+use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
 pub struct RaritanPx1;

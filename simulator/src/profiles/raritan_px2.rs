@@ -14,9 +14,9 @@ use super::{
     outlet_position, scalar, set_name, text, unit_cell, VendorProfile,
 };
 use crate::access::Access;
-use crate::device::DeviceState;
 use crate::mib::MibTree;
 use crate::outlet::{Command, Power, StartupPower};
+use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
 pub struct RaritanPx2;

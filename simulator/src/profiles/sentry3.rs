@@ -15,9 +15,9 @@ use super::{
     outlet_position, scalar, set_name, unit_cell, VendorProfile,
 };
 use crate::access::Access;
-use crate::device::DeviceState;
 use crate::mib::MibTree;
 use crate::outlet::{Command, PendingKind, Power};
+use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
 pub struct Sentry3;

@@ -12,9 +12,9 @@ use super::{
     outlet_mut, outlet_position, set_name, unit_cell, VendorProfile,
 };
 use crate::access::Access;
-use crate::device::DeviceState;
 use crate::mib::MibTree;
 use crate::outlet::Command;
+use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
 pub struct TrippLitePdu;

@@ -13,9 +13,9 @@ use super::{
     outlet_mut, outlet_position, set_delay, set_name, VendorProfile,
 };
 use crate::access::Access;
-use crate::device::DeviceState;
 use crate::mib::MibTree;
 use crate::outlet::{Command, PendingKind, Power};
+use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
 pub struct VertivGeist;
@@ -255,7 +255,7 @@ impl VendorProfile for VertivGeist {
     }
 }
 
-fn reboot_delay_secs(vendor: &super::VendorState, index: u32) -> i32 {
+fn reboot_delay_secs(vendor: &crate::state::VendorState, index: u32) -> i32 {
     vendor
         .settings
         .get(&(COL_REBOOT_DELAY, index))
