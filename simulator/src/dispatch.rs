@@ -8,6 +8,7 @@ use tracing::debug;
 
 use crate::access::Access;
 use crate::agent::{error_response, respond};
+pub use crate::delivery::Delivery;
 use crate::device::{Device, MAX_MESSAGE_SIZE};
 use crate::endpoint::Endpoint;
 use crate::fault::{parse_error_status, FaultKind, FaultPoint};
@@ -32,18 +33,6 @@ pub struct Buffers {
     /// The state write the last SET started: the transport waits for it (briefly) before it
     /// sends the answer, so a SET is answered once its effect is on disk.
     pub saving: Option<crate::persist::PendingWrite>,
-}
-
-/// How the transport should send the answer in `Buffers::out`: normally, unless a fault at
-/// the `Send` point says otherwise.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Delivery {
-    pub delay: Option<Duration>,
-    pub duplicate: bool,
-    /// Hold this answer back and send it after the next one.
-    pub reorder: bool,
-    /// Send from another source port.
-    pub wrong_source_port: bool,
 }
 
 /// Handles one datagram for the PDUs at `endpoint`. Returns how to send the answer left in

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod control;
 pub mod control_http;
+pub mod delivery;
 pub mod device;
 pub mod dispatch;
 pub mod endpoint;

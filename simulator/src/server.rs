@@ -1,14 +1,15 @@
-//! UDP transport: binds each address and answers datagrams until told to stop, sending each
-//! answer the way the dispatcher's `Delivery` says (late, twice, out of order, from another
-//! port) when a fault asks for it.
+//! UDP transport: binds each address and answers datagrams until told to stop. Answers leave
+//! through [`crate::delivery`], which applies the `Send` faults (late, twice, out of order, from
+//! another port) to any transport's [`ResponseSink`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::UdpSocket;
-use tracing::{debug, warn};
+use tracing::debug;
 
-use crate::dispatch::{handle_datagram, Buffers, Delivery};
+use crate::delivery::{Deliverer, Delivery, ResponseSink};
+use crate::dispatch::{handle_datagram, Buffers};
 use crate::endpoint::Endpoint;
 use crate::security::SaltSource;
 
@@ -114,12 +115,10 @@ async fn worker(
     salts: Arc<SaltSource>,
 ) -> std::io::Result<()> {
     let mut buffers = Buffers::default();
-    let mut sender = Sender {
+    let mut deliverer = Deliverer::new(UdpSink {
         socket: socket.clone(),
-        held: None,
-        other_port: None,
         addr: endpoint.addr,
-    };
+    });
     loop {
         socket.readable().await?;
         // Answer everything that is ready before waiting again.
@@ -152,7 +151,7 @@ async fn worker(
                         let _ =
                             tokio::time::timeout(crate::device::SAVE_WAIT, saving.written()).await;
                     }
-                    sender.send(&buffers.out, peer, delivery).await
+                    deliverer.deliver(&buffers.out, peer, delivery).await
                 }
             }
         }
@@ -171,87 +170,33 @@ thread_local! {
     static INBOUND: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 65536]);
 }
 
-/// Sends answers, honouring what faults ask of the delivery.
-struct Sender {
+/// The UDP side of the transport boundary: one bound socket.
+#[derive(Clone)]
+struct UdpSink {
     socket: Arc<UdpSocket>,
-    /// An answer held back by a reorder fault, sent after the next one.
-    held: Option<(Vec<u8>, SocketAddr)>,
-    /// A second socket for answers "from another port", made on first use.
-    other_port: Option<Arc<UdpSocket>>,
     addr: SocketAddr,
 }
 
-impl Sender {
-    async fn send(&mut self, answer: &[u8], peer: SocketAddr, delivery: Delivery) {
-        if delivery == Delivery::default() {
-            self.send_now(&self.socket.clone(), answer, peer).await;
-            self.release_held().await;
-            return;
-        }
-        if delivery.reorder && self.held.is_none() {
-            self.held = Some((answer.to_vec(), peer));
-            return;
-        }
-        let socket = if delivery.wrong_source_port {
-            self.other_port().await
-        } else {
-            self.socket.clone()
-        };
-        let copies = if delivery.duplicate { 2 } else { 1 };
-        match delivery.delay {
-            Some(delay) => {
-                // Late answers must not hold up the ones behind them.
-                let answer = answer.to_vec();
-                tokio::spawn(async move {
-                    tokio::time::sleep(delay).await;
-                    for _ in 0..copies {
-                        let _ = socket.send_to(&answer, peer).await;
-                    }
-                });
-            }
-            None => {
-                for _ in 0..copies {
-                    self.send_now(&socket, answer, peer).await;
-                }
-            }
-        }
-        self.release_held().await;
-    }
-
-    async fn release_held(&mut self) {
-        if let Some((held, peer)) = self.held.take() {
-            self.send_now(&self.socket.clone(), &held, peer).await;
-        }
-    }
-
-    async fn send_now(&self, socket: &UdpSocket, answer: &[u8], peer: SocketAddr) {
-        let sent = match socket.try_send_to(answer, peer) {
+impl ResponseSink for UdpSink {
+    async fn send_to(&self, datagram: &[u8], peer: SocketAddr) -> std::io::Result<()> {
+        match self.socket.try_send_to(datagram, peer) {
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                socket.send_to(answer, peer).await
+                self.socket.send_to(datagram, peer).await
             }
             other => other,
-        };
-        if let Err(e) = sent {
-            warn!(addr = %self.addr, %peer, "cannot send the answer: {e}");
         }
+        .map(|_| ())
     }
 
-    async fn other_port(&mut self) -> Arc<UdpSocket> {
-        if let Some(s) = &self.other_port {
-            return s.clone();
-        }
-        let bound = UdpSocket::bind(SocketAddr::new(self.addr.ip(), 0))
-            .await
-            .map(Arc::new);
-        match bound {
-            Ok(s) => {
-                self.other_port = Some(s.clone());
-                s
-            }
-            Err(e) => {
-                warn!(addr = %self.addr, "cannot open a second port for a wrong-source-port fault: {e}");
-                self.socket.clone()
-            }
-        }
+    async fn with_other_port(&self) -> std::io::Result<Self> {
+        let socket = UdpSocket::bind(SocketAddr::new(self.addr.ip(), 0)).await?;
+        Ok(UdpSink {
+            socket: Arc::new(socket),
+            addr: self.addr,
+        })
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.addr
     }
 }
