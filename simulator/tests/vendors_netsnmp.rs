@@ -38,7 +38,9 @@ const ITEMS: [&str; 12] = [
     "metering",
     "consistency",
 ];
-/// How many tests report a row (11 vendor tests + 2 APC consistency tests).
+/// How many `#[test]` functions in this file report a row (one per vendor with a dedicated
+/// test, plus the two APC consistency tests). A profile without a dedicated test here is still
+/// switched through net-snmp by `tests/every_profile.rs`.
 const REPORTERS: usize = 13;
 /// How long a pending action may take to show its result, at most.
 const DEADLINE: Duration = Duration::from_secs(6);
@@ -370,19 +372,8 @@ fn print_table() {
         s.push_str(&format!(" {item:>11}"));
     }
     s.push('\n');
-    for vendor in [
-        "raritan-px2",
-        "raritan-px1",
-        "apc-rpdu2",
-        "apc-rpdu",
-        "eaton-epdu",
-        "sentry3",
-        "sentry4",
-        "cyberpower-epdu",
-        "tripplite-pdu",
-        "vertiv-geist",
-        "baytech-mrp",
-    ] {
+    // Rows in the order `pdusim vendors` lists the profiles.
+    for vendor in pdusim::profiles::PROFILES.iter().map(|p| p.name()) {
         let Some(row) = rows.get(vendor) else {
             continue;
         };
