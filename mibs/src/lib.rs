@@ -5,19 +5,15 @@
 //! tables to serve them. Nothing here talks to the network or allocates on use except
 //! [`Profile::outlet_oid`] and friends, which build full OIDs.
 //!
-//! Source of every number: `shared/VENDORS.md` (checked against the vendor MIBs with
-//! `snmptranslate`). The unit tests at the bottom quote the literal OIDs from that file.
+//! Source of every number: the vendors' MIB files (PDU2-MIB, PowerNet-MIB, EATON-EPDU-MIB, ...),
+//! checked with `snmptranslate`. The unit tests at the bottom quote the literal OIDs from them.
 #![forbid(unsafe_code)]
 
 /// A numeric OID as a list of arcs, e.g. `&[1, 3, 6, 1, 2, 1, 1, 2, 0]`.
 pub type OidArcs = &'static [u32];
 
-/// `sysObjectID.0`
-pub const SYS_OBJECT_ID: OidArcs = &[1, 3, 6, 1, 2, 1, 1, 2, 0];
-/// `sysDescr.0`
-pub const SYS_DESCR: OidArcs = &[1, 3, 6, 1, 2, 1, 1, 1, 0];
-/// `sysName.0`
-pub const SYS_NAME: OidArcs = &[1, 3, 6, 1, 2, 1, 1, 5, 0];
+/// The standard objects a profile is detected by, from the protocol crate (defined once).
+pub use snmp_proto::oids::{SYS_DESCR, SYS_NAME, SYS_OBJECT_ID};
 
 /// How outlet number N becomes the index suffix appended to a column OID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,21 +247,12 @@ impl Profile {
 
 /// Format arcs the way MIB documents do: `.1.3.6.1…`.
 pub fn oid_string(arcs: &[u32]) -> String {
-    let mut s = String::with_capacity(arcs.len() * 3);
-    for a in arcs {
-        s.push('.');
-        s.push_str(&a.to_string());
-    }
-    s
+    format!(".{}", snmp_proto::Oid::new(arcs))
 }
 
 /// Parse `1.3.6…` or `.1.3.6…`. Returns `None` on anything else.
 pub fn parse_oid(text: &str) -> Option<Vec<u32>> {
-    let t = text.trim().strip_prefix('.').unwrap_or(text.trim());
-    if t.is_empty() {
-        return None;
-    }
-    t.split('.').map(|p| p.parse::<u32>().ok()).collect()
+    snmp_proto::Oid::parse(text.trim()).map(|oid| oid.0)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -736,7 +723,7 @@ pub const VERTIV_GEIST: Profile = Profile {
         pending_off: &[3],
     },
     // VERTIV-V5-MIB: pduOutletSwitchName (.2) is read-only; the writable name is
-    // pduOutletSwitchLabel (.3). VENDORS.md lists .2; the MIB wins.
+    // pduOutletSwitchLabel (.3). An older vendor table lists .2; the MIB wins.
     name_column: Some(&[1, 3, 6, 1, 4, 1, 21239, 5, 2, 3, 5, 1, 3]),
     name_writable: true,
     outlet_count: None,
@@ -865,7 +852,7 @@ mod tests {
         );
     }
 
-    /// PDU2-MIB, quoted from VENDORS.md.
+    /// PDU2-MIB, quoted from the MIB.
     #[test]
     fn raritan_px2_literal_oids() {
         let p = &RARITAN_PX2;

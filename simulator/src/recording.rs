@@ -343,7 +343,7 @@ mod tests {
         );
     }
 
-    /// Both recordings of real APC PDUs shipped in shared/ load completely.
+    /// Both recordings of real APC PDUs shipped in recordings/ load completely.
     #[test]
     fn loads_the_real_apc_recordings() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../recordings");

@@ -1,9 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 //! Every vendor profile through net-snmp's own tools against a running `pdusim serve`, with the
-//! literal OIDs from VENDORS.md (never constants from the code under test): switch on and off,
+//! literal OIDs from the vendor MIBs (never constants from the code under test): switch on and off,
 //! cycle, delayed commands and their pending states, cancel, bad values, command read-back,
-//! names, counts, and metering that is zero when off. Objects VENDORS.md does not list are
-//! written from the vendor MIB, with a comment naming the MIB object.
+//! names, counts, and metering that is zero when off. Each object is
+//! written with a comment naming the MIB object.
 //!
 //! One `#[test]` per vendor (plus one APC consistency test per APC profile) so libtest runs them
 //! in parallel. Checks are soft: a vendor's test runs all its items, then fails listing every
@@ -544,7 +544,7 @@ const S_PENDING: &str = ".1.3.6.1.4.1.318.1.1.4.4.2.1.2"; // sPDUOutletPending 1
 const S_CTL_NAME: &str = ".1.3.6.1.4.1.318.1.1.4.4.2.1.4";
 const S_MASTER_SWITCH: &str = ".1.3.6.1.4.1.318.1.1.4.2.1.0";
 const S_MASTER_STATE: &str = ".1.3.6.1.4.1.318.1.1.4.2.2.0";
-/// sPDUMasterPending (PowerNet-MIB `.4.2.3.0`, "Yes "/"No  " per outlet; not in VENDORS.md,
+/// sPDUMasterPending (PowerNet-MIB `.4.2.3.0`, "Yes "/"No  " per outlet; a column the driver does not use,
 /// quoted by the apc-rpdu profile's own test).
 const S_MASTER_PENDING: &str = ".1.3.6.1.4.1.318.1.1.4.2.3.0";
 const R_DEV_COMMAND: &str = ".1.3.6.1.4.1.318.1.1.12.3.1.1.0";
@@ -1460,8 +1460,8 @@ fn cyberpower_epdu() {
     let cmd = ".1.3.6.1.4.1.3808.1.1.3.3.3.1.1.4"; // ePDUOutletControlOutletCommand
     let ctl_name = ".1.3.6.1.4.1.3808.1.1.3.3.3.1.1.2"; // ePDUOutletControlOutletName
     let state = ".1.3.6.1.4.1.3808.1.1.3.3.5.1.1.4"; // ePDUOutletStatusOutletState on(1) off(2)
-                                                     // CPS-MIB objects VENDORS.md does not list; CPS-MIB numbers them as PowerNet-MIB's rPDU
-                                                     // (whose OIDs VENDORS.md does list), and the cyberpower profile's test quotes .3.4.1.1.2,
+                                                     // CPS-MIB objects the driver does not use; CPS-MIB numbers them as PowerNet-MIB's rPDU
+                                                     // (whose OIDs the driver uses), and the cyberpower profile's test quotes .3.4.1.1.2,
                                                      // .3.5.1.1.5 and .3.5.1.1.8:
     let cfg_name = ".1.3.6.1.4.1.3808.1.1.3.3.4.1.1.2"; // ePDUOutletConfigOutletName (rw)
     let on_time = ".1.3.6.1.4.1.3808.1.1.3.3.4.1.1.4"; // ePDUOutletConfigPowerOnTime

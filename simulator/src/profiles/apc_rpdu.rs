@@ -497,7 +497,7 @@ mod tests {
     use super::*;
     use crate::profiles::testing::*;
 
-    /// PowerNet-MIB literal OIDs, as VENDORS.md quotes them.
+    /// PowerNet-MIB literal OIDs, as the vendor MIB writes them.
     #[test]
     fn oids_match_powernet_mib() {
         assert_eq!(

@@ -305,7 +305,7 @@ mod tests {
     use crate::profiles::testing::*;
     use crate::profiles::text;
 
-    /// PowerNet-MIB rPDU2 literal OIDs, as VENDORS.md quotes them.
+    /// PowerNet-MIB rPDU2 literal OIDs, as the vendor MIB writes them.
     #[test]
     fn oids_match_powernet_mib() {
         assert_eq!(

@@ -230,7 +230,7 @@ mod tests {
     use super::*;
     use crate::profiles::testing::*;
 
-    /// CPS-MIB literal OIDs, as VENDORS.md quotes them.
+    /// CPS-MIB literal OIDs, as the vendor MIB writes them.
     #[test]
     fn oids_match_cps_mib() {
         assert_eq!(

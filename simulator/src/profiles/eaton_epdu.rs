@@ -275,7 +275,7 @@ mod tests {
     use crate::profiles::testing::*;
     use crate::profiles::text;
 
-    /// EATON-EPDU-MIB literal OIDs, as VENDORS.md quotes them.
+    /// EATON-EPDU-MIB literal OIDs, as the vendor MIB writes them.
     #[test]
     fn oids_match_eaton_epdu_mib() {
         assert_eq!(

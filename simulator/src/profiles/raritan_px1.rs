@@ -155,7 +155,7 @@ mod tests {
     use super::*;
     use crate::profiles::testing::*;
 
-    /// PDU-MIB literal OIDs, as VENDORS.md quotes them.
+    /// PDU-MIB literal OIDs, as the vendor MIB writes them.
     #[test]
     fn oids_match_pdu_mib() {
         assert_eq!(PX1.state.column, lit(".1.3.6.1.4.1.13742.4.1.2.2.1.3"));

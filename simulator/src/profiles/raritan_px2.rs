@@ -310,7 +310,7 @@ mod tests {
     use super::*;
     use crate::profiles::testing::*;
 
-    /// The literal OIDs from PDU2-MIB (as quoted in VENDORS.md), so a typo here cannot hide.
+    /// The literal OIDs from PDU2-MIB (as the MIB writes them), so a typo here cannot hide.
     #[test]
     fn oids_match_pdu2_mib() {
         assert_eq!(

@@ -229,7 +229,7 @@ mod tests {
     use crate::profiles::testing::*;
     use crate::profiles::text;
 
-    /// Sentry3-MIB literal OIDs, as VENDORS.md quotes them.
+    /// Sentry3-MIB literal OIDs, as the vendor MIB writes them.
     #[test]
     fn oids_match_sentry3_mib() {
         assert_eq!(

@@ -272,7 +272,7 @@ mod tests {
     use crate::profiles::testing::*;
     use crate::profiles::text;
 
-    /// Sentry4-MIB literal OIDs, as VENDORS.md quotes them.
+    /// Sentry4-MIB literal OIDs, as the vendor MIB writes them.
     #[test]
     fn oids_match_sentry4_mib() {
         assert_eq!(

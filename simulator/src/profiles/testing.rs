@@ -16,7 +16,7 @@ pub struct TestPdu {
     pub clock: Arc<ManualClock>,
 }
 
-/// Parses a dotted OID as VENDORS.md writes it.
+/// Parses a dotted OID as the vendor MIBs write it.
 pub fn lit(text: &str) -> Vec<u32> {
     text.trim_start_matches('.')
         .split('.')

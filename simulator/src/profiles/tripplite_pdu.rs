@@ -156,7 +156,7 @@ mod tests {
     use super::*;
     use crate::profiles::testing::*;
 
-    /// TRIPPLITE-PRODUCTS literal OIDs, as VENDORS.md quotes them.
+    /// TRIPPLITE-PRODUCTS literal OIDs, as the vendor MIB writes them.
     #[test]
     fn oids_match_tripplite_products() {
         assert_eq!(

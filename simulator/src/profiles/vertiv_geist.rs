@@ -268,7 +268,7 @@ mod tests {
     use super::*;
     use crate::profiles::testing::*;
 
-    /// VERTIV-V5-MIB literal OIDs, as VENDORS.md quotes them.
+    /// VERTIV-V5-MIB literal OIDs, as the vendor MIB writes them.
     #[test]
     fn oids_match_vertiv_v5_mib() {
         assert_eq!(
@@ -276,7 +276,7 @@ mod tests {
             lit(".1.3.6.1.4.1.21239.5.2.3.5.1.6")
         );
         assert_eq!(V5.state.column, lit(".1.3.6.1.4.1.21239.5.2.3.5.1.4"));
-        // VENDORS.md quotes pduOutletSwitchName (.2); in the MIB it is read-only and the
+        // Older vendor tables quote pduOutletSwitchName (.2); in the MIB it is read-only and the
         // writable name is pduOutletSwitchLabel (.3): the MIB wins.
         assert_eq!(
             V5.name_column,
