@@ -20,7 +20,7 @@ use support::Agent;
 fn default_simulator() -> Simulator {
     let mut file = pdusim::config::FileConfig::embedded_default();
     for p in &mut file.pdu {
-        p.listen = vec!["127.0.0.1:0".into()];
+        p.listen = vec![std::net::SocketAddr::from(([127, 0, 0, 1], 0))];
     }
     let mut pdus = file.validate("embedded default").unwrap();
     for (spec, _) in &mut pdus {
@@ -179,14 +179,8 @@ async fn default_simulator_v2c_passes_and_switches_nothing_unasked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authonly_user_levels() {
     let sim = default_simulator();
-    let mut c = v2c(port_of(&sim)).v3(
-        "authonly",
-        AuthProtocol::Sha1,
-        "authpass123",
-        PrivProtocol::None,
-        "",
-    );
-    c.privacy = PrivProtocol::None;
+    let mut c = v2c(port_of(&sim)).v3("authonly", AuthProtocol::Sha1, "authpass123", None, "");
+    c.privacy = None;
     let report = check(c, &Options::default()).await;
     assert!(!report.failed(), "{}", report.to_text());
     assert_eq!(status_of(&report, check::LEVEL_AUTH), Status::Pass);

@@ -7,7 +7,10 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
-use crate::config::{Config, RawProfile, RawState, Secret, SnmpVersion, Vendor};
+use crate::config::{
+    parse_auth, parse_priv, AuthProtocol, Config, PrivProtocol, RawProfile, RawState, Secret,
+    SnmpVersion, Vendor,
+};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Parser)]
@@ -218,7 +221,7 @@ impl Connection {
         }
         c.user = user.unwrap_or_default();
         if let Some(a) = self.auth.clone().or(file.auth) {
-            c.auth = a.parse()?;
+            c.auth = parse_auth(&a)?;
         }
         let auth_key = match (
             &self.auth_key,
@@ -246,17 +249,17 @@ impl Connection {
         };
         if let Some(k) = auth_key {
             c.auth_key = Secret::new(k);
-            if self.auth.is_none() && c.auth == crate::AuthProtocol::None {
-                c.auth = crate::AuthProtocol::Sha1;
+            if self.auth.is_none() && c.auth.is_none() {
+                c.auth = Some(AuthProtocol::Sha1);
             }
         }
         if let Some(p) = self.privacy.clone().or(file.privacy) {
-            c.privacy = p.parse()?;
+            c.privacy = parse_priv(&p)?;
         }
         if let Some(k) = priv_key {
             c.priv_key = Secret::new(k);
-            if c.privacy == crate::PrivProtocol::None {
-                c.privacy = crate::PrivProtocol::Aes128;
+            if c.privacy.is_none() {
+                c.privacy = Some(PrivProtocol::Aes128);
             }
         }
         if let Some(ctx) = self.context.clone().or(file.context) {
@@ -344,6 +347,7 @@ mod tests {
         let c = cli.conn.to_config().expect("valid");
         assert_eq!(c.version, SnmpVersion::V3);
         assert_eq!(c.auth_key.expose(), "file-auth-key");
+        assert_eq!((c.auth, c.privacy), (Some(AuthProtocol::Sha256), None));
         assert!(!format!("{c:?}").contains("file-auth-key"));
     }
 
@@ -368,6 +372,10 @@ mod tests {
         let c = cli.conn.to_config().expect("valid");
         assert_eq!((c.host.as_str(), c.port), ("10.1.1.1", 2000));
         assert_eq!(c.timeout, Duration::from_millis(500));
+        assert_eq!(
+            (c.auth, c.privacy),
+            (Some(AuthProtocol::Sha1), Some(PrivProtocol::Aes128))
+        );
         assert!(matches!(c.vendor, Vendor::Profile(p) if p.name == "apc-rpdu2"));
         std::fs::write(&p, "hots = \"x\"\n").expect("write");
         let cli = Cli::try_parse_from(["pductl", "--profile", p.to_str().expect("utf8"), "list"])

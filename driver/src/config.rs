@@ -69,117 +69,80 @@ impl fmt::Display for SnmpVersion {
     }
 }
 
-/// USM authentication protocol. Names as `pdusim --user` spells them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthProtocol {
-    None,
-    Md5,
-    Sha1,
-    Sha224,
-    Sha256,
-    Sha384,
-    Sha512,
+pub use snmp_proto::usm::{AuthProtocol, PrivProtocol, SecurityLevel};
+
+/// The `--auth` names, as `pdusim --user` spells them.
+pub const AUTH_NAMES: &str = "none, md5, sha (sha1), sha224, sha256, sha384, sha512";
+
+/// The `--priv` names, as `pdusim --user` spells them (3DES is not offered: snmp2 has none).
+pub const PRIV_NAMES: &str = "none, des, aes (aes128), aes192, aes256, aes192-cisco, aes256-cisco";
+
+/// Parses `--auth` (and the profile file's `auth`): `none` (also `noauth` or empty) is `None`;
+/// `md5`, `sha` (`sha1`), `sha224`, `sha256`, `sha384`, `sha512`, in any case, with or without
+/// `-` or `_` (`SHA-256`).
+pub fn parse_auth(s: &str) -> Result<Option<AuthProtocol>> {
+    let norm = s.trim().to_ascii_lowercase().replace(['-', '_'], "");
+    if matches!(norm.as_str(), "none" | "noauth" | "") {
+        return Ok(None);
+    }
+    norm.parse::<AuthProtocol>().map(Some).map_err(|_| {
+        Error::BadConfig(format!(
+            "unknown authentication protocol {s:?}: use one of {AUTH_NAMES}"
+        ))
+    })
 }
 
-impl AuthProtocol {
-    pub const NAMES: &'static str = "none, md5, sha (sha1), sha224, sha256, sha384, sha512";
-
-    pub fn name(self) -> &'static str {
-        match self {
-            AuthProtocol::None => "none",
-            AuthProtocol::Md5 => "md5",
-            AuthProtocol::Sha1 => "sha",
-            AuthProtocol::Sha224 => "sha224",
-            AuthProtocol::Sha256 => "sha256",
-            AuthProtocol::Sha384 => "sha384",
-            AuthProtocol::Sha512 => "sha512",
-        }
+/// Parses `--priv` (and the profile file's `priv`): `none` (also `nopriv` or empty) is `None`;
+/// `des`, `aes` (`aes128`, `aes-128`), `aes192`, `aes256` (net-snmp's key extension, Blumenthal),
+/// `aes192-cisco`/`aes192c`, `aes256-cisco`/`aes256c` (Cisco's and pysnmp's, Reeder), in any
+/// case, `_` for `-`. `aes192`/`aes256` extend the key as net-snmp does. 3DES is refused: snmp2,
+/// the driver's SNMP stack, has none.
+pub fn parse_priv(s: &str) -> Result<Option<PrivProtocol>> {
+    let norm = s.trim().to_ascii_lowercase().replace('_', "-");
+    if matches!(norm.as_str(), "none" | "nopriv" | "") {
+        return Ok(None);
     }
-
-    /// Length of msgAuthenticationParameters (RFC 3414, RFC 7860).
-    pub fn digest_len(self) -> usize {
-        match self {
-            AuthProtocol::None => 0,
-            AuthProtocol::Md5 | AuthProtocol::Sha1 => 12,
-            AuthProtocol::Sha224 => 16,
-            AuthProtocol::Sha256 => 24,
-            AuthProtocol::Sha384 => 32,
-            AuthProtocol::Sha512 => 48,
-        }
-    }
-}
-
-impl FromStr for AuthProtocol {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        let norm = s.trim().to_ascii_lowercase().replace(['-', '_'], "");
-        Ok(match norm.as_str() {
-            "none" | "noauth" | "" => AuthProtocol::None,
-            "md5" => AuthProtocol::Md5,
-            "sha" | "sha1" => AuthProtocol::Sha1,
-            "sha224" => AuthProtocol::Sha224,
-            "sha256" => AuthProtocol::Sha256,
-            "sha384" => AuthProtocol::Sha384,
-            "sha512" => AuthProtocol::Sha512,
-            _ => {
-                return Err(Error::BadConfig(format!(
-                    "unknown authentication protocol {s:?}: use one of {}",
-                    Self::NAMES
-                )))
-            }
-        })
+    match norm.parse::<PrivProtocol>() {
+        Ok(PrivProtocol::TripleDes) => Err(triple_des_refused(s)),
+        Ok(p) => Ok(Some(p)),
+        Err(_) => Err(Error::BadConfig(format!(
+            "unknown privacy protocol {s:?}: use one of {PRIV_NAMES}"
+        ))),
     }
 }
 
-/// USM privacy protocol. `aes192`/`aes256` extend the key as net-snmp does (Blumenthal),
-/// `aes192-cisco`/`aes256-cisco` as Cisco and pysnmp do (Reeder).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PrivProtocol {
-    None,
-    Des,
-    Aes128,
-    Aes192,
-    Aes256,
-    Aes192Cisco,
-    Aes256Cisco,
+/// The error for 3DES, which snmp-proto knows and snmp2 does not.
+pub(crate) fn triple_des_refused(spelled: &str) -> Error {
+    Error::BadConfig(format!(
+        "privacy protocol {spelled:?} is not offered: snmp2, the driver's SNMP stack, has no 3DES; use one of {PRIV_NAMES}"
+    ))
 }
 
-impl PrivProtocol {
-    pub const NAMES: &'static str =
-        "none, des, aes (aes128), aes192, aes256, aes192-cisco, aes256-cisco";
-
-    pub fn name(self) -> &'static str {
-        match self {
-            PrivProtocol::None => "none",
-            PrivProtocol::Des => "des",
-            PrivProtocol::Aes128 => "aes",
-            PrivProtocol::Aes192 => "aes192",
-            PrivProtocol::Aes256 => "aes256",
-            PrivProtocol::Aes192Cisco => "aes192-cisco",
-            PrivProtocol::Aes256Cisco => "aes256-cisco",
-        }
+/// How `--auth` spells `auth`: `none`, `md5`, `sha`, `sha224`, `sha256`, `sha384`, `sha512`.
+pub fn auth_name(auth: Option<AuthProtocol>) -> &'static str {
+    match auth {
+        None => "none",
+        Some(AuthProtocol::Md5) => "md5",
+        Some(AuthProtocol::Sha1) => "sha",
+        Some(AuthProtocol::Sha224) => "sha224",
+        Some(AuthProtocol::Sha256) => "sha256",
+        Some(AuthProtocol::Sha384) => "sha384",
+        Some(AuthProtocol::Sha512) => "sha512",
     }
 }
 
-impl FromStr for PrivProtocol {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        let norm = s.trim().to_ascii_lowercase().replace('_', "-");
-        Ok(match norm.as_str() {
-            "none" | "nopriv" | "" => PrivProtocol::None,
-            "des" => PrivProtocol::Des,
-            "aes" | "aes128" | "aes-128" => PrivProtocol::Aes128,
-            "aes192" | "aes-192" => PrivProtocol::Aes192,
-            "aes256" | "aes-256" => PrivProtocol::Aes256,
-            "aes192-cisco" | "aes192c" => PrivProtocol::Aes192Cisco,
-            "aes256-cisco" | "aes256c" => PrivProtocol::Aes256Cisco,
-            _ => {
-                return Err(Error::BadConfig(format!(
-                    "unknown privacy protocol {s:?}: use one of {}",
-                    Self::NAMES
-                )))
-            }
-        })
+/// How `--priv` spells `privacy`: `none`, `des`, `aes`, `aes192`, `aes256`, `aes192-cisco`,
+/// `aes256-cisco` (and `3des`, which [`parse_priv`] refuses).
+pub fn priv_name(privacy: Option<PrivProtocol>) -> &'static str {
+    match privacy {
+        None => "none",
+        Some(PrivProtocol::Des) => "des",
+        Some(PrivProtocol::TripleDes) => "3des",
+        Some(PrivProtocol::Aes128) => "aes",
+        Some(PrivProtocol::Aes192) => "aes192",
+        Some(PrivProtocol::Aes256) => "aes256",
+        Some(PrivProtocol::Aes192Cisco) => "aes192-cisco",
+        Some(PrivProtocol::Aes256Cisco) => "aes256-cisco",
     }
 }
 
@@ -251,9 +214,11 @@ pub struct Config {
     pub community: Secret,
     /// v3 user name.
     pub user: String,
-    pub auth: AuthProtocol,
+    /// v3 authentication protocol; `None` for noAuthNoPriv.
+    pub auth: Option<AuthProtocol>,
     pub auth_key: Secret,
-    pub privacy: PrivProtocol,
+    /// v3 privacy protocol; `None` for no privacy.
+    pub privacy: Option<PrivProtocol>,
     pub priv_key: Secret,
     pub context: String,
     pub vendor: Vendor,
@@ -277,9 +242,9 @@ impl Config {
             version: SnmpVersion::V2c,
             community: Secret::new("private"),
             user: String::new(),
-            auth: AuthProtocol::None,
+            auth: None,
             auth_key: Secret::default(),
-            privacy: PrivProtocol::None,
+            privacy: None,
             priv_key: Secret::default(),
             context: String::new(),
             vendor: Vendor::Detect,
@@ -290,30 +255,31 @@ impl Config {
         }
     }
 
-    /// SNMPv3 with the given user and protocols.
+    /// SNMPv3 with the given user and protocols (a protocol, or `None`).
     pub fn v3(
         mut self,
         user: impl Into<String>,
-        auth: AuthProtocol,
+        auth: impl Into<Option<AuthProtocol>>,
         auth_key: impl Into<String>,
-        privacy: PrivProtocol,
+        privacy: impl Into<Option<PrivProtocol>>,
         priv_key: impl Into<String>,
     ) -> Self {
         self.version = SnmpVersion::V3;
         self.user = user.into();
-        self.auth = auth;
+        self.auth = auth.into();
         self.auth_key = Secret::new(auth_key);
-        self.privacy = privacy;
+        self.privacy = privacy.into();
         self.priv_key = Secret::new(priv_key);
         self
     }
 
-    /// "authPriv", "authNoPriv" or "noAuthNoPriv".
-    pub fn security_level(&self) -> &'static str {
+    /// The v3 security level the protocols give (displayed as `authPriv`, `authNoPriv` or
+    /// `noAuthNoPriv`).
+    pub fn security_level(&self) -> SecurityLevel {
         match (self.auth, self.privacy) {
-            (AuthProtocol::None, _) => "noAuthNoPriv",
-            (_, PrivProtocol::None) => "authNoPriv",
-            _ => "authPriv",
+            (None, _) => SecurityLevel::NoAuthNoPriv,
+            (Some(_), None) => SecurityLevel::AuthNoPriv,
+            (Some(_), Some(_)) => SecurityLevel::AuthPriv,
         }
     }
 
@@ -344,22 +310,25 @@ impl Config {
                 if self.user.is_empty() {
                     return bad("SNMPv3 needs a user name: set --user".into());
                 }
-                if self.auth == AuthProtocol::None && self.privacy != PrivProtocol::None {
+                if self.auth.is_none() && self.privacy.is_some() {
                     return bad(format!(
                         "privacy --priv {} needs authentication: set --auth (SNMPv3 has no privacy without authentication)",
-                        self.privacy.name()
+                        priv_name(self.privacy)
                     ));
                 }
-                if self.auth != AuthProtocol::None && self.auth_key.is_empty() {
+                if self.privacy == Some(PrivProtocol::TripleDes) {
+                    return Err(triple_des_refused(priv_name(self.privacy)));
+                }
+                if self.auth.is_some() && self.auth_key.is_empty() {
                     return bad(format!(
                         "--auth {} needs an authentication key: set --auth-key, --auth-key-file or PDUCTL_AUTH_KEY",
-                        self.auth.name()
+                        auth_name(self.auth)
                     ));
                 }
-                if self.privacy != PrivProtocol::None && self.priv_key.is_empty() {
+                if self.privacy.is_some() && self.priv_key.is_empty() {
                     return bad(format!(
                         "--priv {} needs a privacy key: set --priv-key, --priv-key-file or PDUCTL_PRIV_KEY",
-                        self.privacy.name()
+                        priv_name(self.privacy)
                     ));
                 }
             }
@@ -405,26 +374,43 @@ mod tests {
 
     #[test]
     fn protocol_names() {
-        assert_eq!("sha".parse::<AuthProtocol>().ok(), Some(AuthProtocol::Sha1));
+        assert_eq!(parse_auth("sha").ok(), Some(Some(AuthProtocol::Sha1)));
+        assert_eq!(parse_auth("SHA-256").ok(), Some(Some(AuthProtocol::Sha256)));
         assert_eq!(
-            "SHA-256".parse::<AuthProtocol>().ok(),
-            Some(AuthProtocol::Sha256)
+            parse_auth(" sha_512 ").ok(),
+            Some(Some(AuthProtocol::Sha512))
+        );
+        assert_eq!(parse_auth("noauth").ok(), Some(None));
+        assert_eq!(parse_auth("").ok(), Some(None));
+        assert!(matches!(parse_auth("sha3"), Err(Error::BadConfig(m)) if m.contains("sha224")));
+        assert_eq!(parse_priv("aes").ok(), Some(Some(PrivProtocol::Aes128)));
+        assert_eq!(parse_priv("AES_128").ok(), Some(Some(PrivProtocol::Aes128)));
+        assert_eq!(
+            parse_priv("aes256-cisco").ok(),
+            Some(Some(PrivProtocol::Aes256Cisco))
         );
         assert_eq!(
-            "aes".parse::<PrivProtocol>().ok(),
-            Some(PrivProtocol::Aes128)
+            parse_priv("aes192c").ok(),
+            Some(Some(PrivProtocol::Aes192Cisco))
         );
-        assert_eq!(
-            "aes256-cisco".parse::<PrivProtocol>().ok(),
-            Some(PrivProtocol::Aes256Cisco)
-        );
-        assert!("rot13".parse::<PrivProtocol>().is_err());
+        assert_eq!(parse_priv("nopriv").ok(), Some(None));
+        assert!(parse_priv("rot13").is_err());
+        assert!(matches!(parse_priv("3des"), Err(Error::BadConfig(m)) if m.contains("3DES")));
         assert_eq!("2c".parse::<SnmpVersion>().ok(), Some(SnmpVersion::V2c));
+        // Every name the flags print parses back to itself.
+        for a in AuthProtocol::ALL.map(Some).into_iter().chain([None]) {
+            assert_eq!(parse_auth(auth_name(a)).ok(), Some(a));
+        }
+        for p in PrivProtocol::ALL.map(Some).into_iter().chain([None]) {
+            if p != Some(PrivProtocol::TripleDes) {
+                assert_eq!(parse_priv(priv_name(p)).ok(), Some(p));
+            }
+        }
     }
 
     #[test]
     fn empty_keys_are_refused_before_snmp2_can_panic() {
-        let c = Config::new("pdu").v3("ops", AuthProtocol::Sha1, "", PrivProtocol::None, "");
+        let c = Config::new("pdu").v3("ops", AuthProtocol::Sha1, "", None, "");
         assert!(matches!(c.validate(), Err(Error::BadConfig(m)) if m.contains("--auth-key")));
         let c = Config::new("pdu").v3(
             "ops",
@@ -434,9 +420,17 @@ mod tests {
             "",
         );
         assert!(matches!(c.validate(), Err(Error::BadConfig(m)) if m.contains("--priv-key")));
-        let c = Config::new("pdu").v3("ops", AuthProtocol::None, "", PrivProtocol::Des, "k");
+        let c = Config::new("pdu").v3("ops", None, "", PrivProtocol::Des, "k");
         assert!(c.validate().is_err());
-        let c = Config::new("pdu").v3("", AuthProtocol::None, "", PrivProtocol::None, "");
+        let c = Config::new("pdu").v3(
+            "ops",
+            AuthProtocol::Sha1,
+            "x12345678",
+            PrivProtocol::TripleDes,
+            "y12345678",
+        );
+        assert!(matches!(c.validate(), Err(Error::BadConfig(m)) if m.contains("3DES")));
+        let c = Config::new("pdu").v3("", None, "", None, "");
         assert!(c.validate().is_err());
         let mut c = Config::new("pdu");
         c.community = Secret::new("");

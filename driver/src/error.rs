@@ -3,54 +3,45 @@
 
 use std::time::Duration;
 
-/// SNMP error-status values (RFC 3416 §3, RFC 1157 for 1–5).
+use snmp_proto::ErrorStatus;
+
+/// The RFC 3416 name of an error-status value (`genErr`, `notWritable`, …), as
+/// [`snmp_proto::ErrorStatus`] gives it; `unknown error-status` for a value outside 0–18.
 pub fn error_status_name(status: u32) -> &'static str {
-    match status {
-        0 => "noError",
-        1 => "tooBig",
-        2 => "noSuchName",
-        3 => "badValue",
-        4 => "readOnly",
-        5 => "genErr",
-        6 => "noAccess",
-        7 => "wrongType",
-        8 => "wrongLength",
-        9 => "wrongEncoding",
-        10 => "wrongValue",
-        11 => "noCreation",
-        12 => "inconsistentValue",
-        13 => "resourceUnavailable",
-        14 => "commitFailed",
-        15 => "undoFailed",
-        16 => "authorizationError",
-        17 => "notWritable",
-        18 => "inconsistentName",
-        _ => "unknown error-status",
-    }
+    i32::try_from(status)
+        .ok()
+        .and_then(ErrorStatus::from_code)
+        .map_or("unknown error-status", ErrorStatus::name)
 }
 
 /// What to check for a given error-status.
 pub fn error_status_hint(status: u32) -> &'static str {
+    use ErrorStatus as S;
+    let Some(status) = i32::try_from(status).ok().and_then(ErrorStatus::from_code) else {
+        return "see RFC 3416 for this error-status";
+    };
     match status {
-        1 => "the answer would not fit in one message; ask for fewer objects",
-        2 | 11 | 18 => {
+        S::TooBig => "the answer would not fit in one message; ask for fewer objects",
+        S::NoSuchName | S::NoCreation | S::InconsistentName => {
             "the object does not exist on this agent: check the vendor profile (--vendor) and the outlet number"
         }
-        8 => "the value is too long or too short for this object (outlet names are often limited to 32 characters)",
-        3 | 7 | 9 | 10 | 12 => {
+        S::WrongLength => "the value is too long or too short for this object (outlet names are often limited to 32 characters)",
+        S::BadValue | S::WrongType | S::WrongEncoding | S::WrongValue | S::InconsistentValue => {
             "the agent refused the value: the vendor profile (--vendor) probably encodes this command differently from the device, or the outlet does not support it"
         }
-        4 | 17 => {
+        S::ReadOnly | S::NotWritable => {
             "the object is read-only: check the vendor profile (--vendor), and that the community/user has write access"
         }
-        6 => {
+        S::NoAccess => {
             "access denied: use a read-write community (e.g. `private`) or a v3 user with write access (net-snmp: rwuser) for this context"
         }
-        16 => {
+        S::AuthorizationError => {
             "access denied for this user at this security level: use a v3 user with write access (net-snmp: rwuser), at the security level the PDU requires for it (--auth and --priv), and the right --context"
         }
-        5 | 13 | 14 | 15 => "the agent failed internally; retry, and check the device's own log",
-        _ => "see RFC 3416 for this error-status",
+        S::GenErr | S::ResourceUnavailable | S::CommitFailed | S::UndoFailed => {
+            "the agent failed internally; retry, and check the device's own log"
+        }
+        S::NoError => "see RFC 3416 for this error-status",
     }
 }
 
@@ -212,5 +203,9 @@ mod tests {
             assert_ne!(error_status_name(s), "unknown error-status");
         }
         assert_eq!(error_status_name(10), "wrongValue");
+        assert_eq!(error_status_name(19), "unknown error-status");
+        assert_eq!(error_status_name(u32::MAX), "unknown error-status");
+        assert!(error_status_hint(16).contains("security level"));
+        assert!(error_status_hint(u32::MAX).contains("RFC 3416"));
     }
 }

@@ -26,7 +26,8 @@ pub mod probe;
 pub mod session;
 
 pub use config::{
-    AuthProtocol, Config, PrivProtocol, RawProfile, RawState, Secret, SnmpVersion, Vendor,
+    auth_name, parse_auth, parse_priv, priv_name, AuthProtocol, Config, PrivProtocol, RawProfile,
+    RawState, Secret, SecurityLevel, SnmpVersion, Vendor,
 };
 pub use error::{Error, Result};
 pub use pdu::{
@@ -34,3 +35,7 @@ pub use pdu::{
     Verification,
 };
 pub use pdu_mibs as vendors;
+pub use probe::Diagnosis;
+/// The protocol crate the driver builds and reads its own messages with (the diagnosis probe),
+/// and whose USM types its configuration uses.
+pub use snmp_proto;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use pdu_mibs::{oid_string, OutletState, Profile, Quantity};
 use serde::Serialize;
+use snmp_proto::oids;
 
 use crate::config::{Config, RawProfile, Vendor};
 use crate::error::{Error, Result};
@@ -255,26 +256,23 @@ impl Pdu {
     pub async fn detect(&mut self) -> Result<Detected> {
         let vbs = self
             .transport
-            .get(vec![
-                pdu_mibs::SYS_OBJECT_ID.to_vec(),
-                pdu_mibs::SYS_DESCR.to_vec(),
-            ])
+            .get(vec![oids::SYS_OBJECT_ID.to_vec(), oids::SYS_DESCR.to_vec()])
             .await?;
         let mut sys_object_id = None;
         let mut sys_descr = String::new();
         for (oid, v) in vbs {
-            if oid == pdu_mibs::SYS_OBJECT_ID {
+            if oid == oids::SYS_OBJECT_ID {
                 if let Value::ObjectIdentifier(o) = v {
                     sys_object_id = Some(o);
                 }
-            } else if oid == pdu_mibs::SYS_DESCR {
+            } else if oid == oids::SYS_DESCR {
                 sys_descr = v.as_text().unwrap_or_default();
             }
         }
         let Some(id) = sys_object_id else {
             return Err(Error::NotAvailable {
                 what: "sysObjectID".into(),
-                oid: oid_string(pdu_mibs::SYS_OBJECT_ID),
+                oid: oid_string(oids::SYS_OBJECT_ID),
                 hint: "the agent does not identify itself; choose a profile with --vendor".into(),
             });
         };

@@ -2,9 +2,11 @@
 //!
 //! snmp2 hides Report PDUs and returns the same error for an unknown user, a wrong key, a
 //! wrong privacy key and an agent locked at the maximum engineBoots. When that happens the
-//! driver sends up to three hand-built messages with an empty varbind list and reads the
+//! driver sends up to three messages of its own with an empty varbind list and reads the
 //! usmStats OID in the agent's Report (RFC 3414 §3.2 checks, in this order: unknown user,
-//! unsupported security level, wrong digest, time window, decryption):
+//! unsupported security level, wrong digest, time window, decryption). Those messages are
+//! built, signed and read with `snmp_proto` (the protocol crate the agent uses too), while
+//! the session itself stays on snmp2, so the two implementations check each other:
 //! 1. discovery (engine ID, boots, time);
 //! 2. the user at noAuthNoPriv (unknown user? unknown context?);
 //! 3. the user at the configured level, signed with the configured authentication key (the
@@ -19,17 +21,19 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
+use snmp_proto::report::{ReportReason, UsmFailure};
+use snmp_proto::usm::protect::{authenticate, decrypt, protect, OutgoingMessage};
+use snmp_proto::usm::{MasterKeyCache, Password, SecurityLevel, UsmUser};
+use snmp_proto::{
+    decode_message, decode_scoped_pdu, Message, Pdu, PduType, ScopedPduData, SECURITY_MODEL_USM,
+};
 use tokio::net::UdpSocket;
 use tokio::time::timeout;
 
-use crate::config::{AuthProtocol, Config, PrivProtocol};
+use crate::config::Config;
 
-const USM_STATS: [u32; 9] = [1, 3, 6, 1, 6, 3, 15, 1, 1];
-const SNMP_UNKNOWN_CONTEXTS: [u32; 10] = [1, 3, 6, 1, 6, 3, 12, 1, 5, 0];
-
-const FLAG_AUTH: u8 = 0x01;
-const FLAG_PRIV: u8 = 0x02;
-const FLAG_REPORTABLE: u8 = 0x04;
+/// msgMaxSize of the probe's messages: the largest UDP payload over IPv4.
+const MSG_MAX_SIZE: i32 = 65507;
 
 /// What the probe learnt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,14 +59,19 @@ pub enum Diagnosis {
 
 impl Diagnosis {
     pub fn describe(&self) -> String {
+        let counter = |reason: ReportReason| reason.name().to_string();
         match self {
             Diagnosis::NoAnswer => "no answer to engine discovery".into(),
-            Diagnosis::UnknownUser => "usmStatsUnknownUserNames".into(),
-            Diagnosis::UnsupportedSecLevel => "usmStatsUnsupportedSecLevels".into(),
-            Diagnosis::WrongDigest => "usmStatsWrongDigests".into(),
-            Diagnosis::NotInTimeWindow { .. } => "usmStatsNotInTimeWindows".into(),
-            Diagnosis::DecryptionError => "usmStatsDecryptionErrors".into(),
-            Diagnosis::UnknownContext => "snmpUnknownContexts".into(),
+            Diagnosis::UnknownUser => counter(ReportReason::Usm(UsmFailure::UnknownUserName)),
+            Diagnosis::UnsupportedSecLevel => {
+                counter(ReportReason::Usm(UsmFailure::UnsupportedSecLevel))
+            }
+            Diagnosis::WrongDigest => counter(ReportReason::Usm(UsmFailure::WrongDigest)),
+            Diagnosis::NotInTimeWindow { .. } => {
+                counter(ReportReason::Usm(UsmFailure::NotInTimeWindow))
+            }
+            Diagnosis::DecryptionError => counter(ReportReason::Usm(UsmFailure::DecryptionError)),
+            Diagnosis::UnknownContext => counter(ReportReason::UnknownContext),
             Diagnosis::UserKnown => "the agent knows the user".into(),
             Diagnosis::Other(s) => s.clone(),
         }
@@ -70,250 +79,167 @@ impl Diagnosis {
 }
 
 // ------------------------------------------------------------------------------------------
-// Minimal BER: just what a v3 message with an empty varbind list needs.
+// The probe's messages, built and read by snmp-proto.
 // ------------------------------------------------------------------------------------------
 
-pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|&&b| b == 0).count();
-        let significant = &bytes[skip..];
-        out.push(0x80 | significant.len() as u8);
-        out.extend_from_slice(significant);
-    }
-    out.extend_from_slice(content);
+/// The authoritative engine a probe is addressed to: empty and zero for discovery, then what
+/// discovery learnt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Engine<'a> {
+    pub id: &'a [u8],
+    pub boots: i32,
+    pub time: i32,
+}
+
+impl Engine<'_> {
+    /// What a discovery request carries (RFC 3414 §4).
+    pub(crate) const UNKNOWN: Engine<'static> = Engine {
+        id: &[],
+        boots: 0,
+        time: 0,
+    };
+}
+
+/// A reportable GetRequest with an empty varbind list (request-id = `msg_id`) from `user_name`
+/// in `context`, protected at `level` with `keys` (`None`: noAuthNoPriv). The agent runs its
+/// USM checks on it and reports the first that fails; a GET of nothing changes nothing.
+pub(crate) fn probe_message(
+    msg_id: i32,
+    engine: Engine<'_>,
+    user_name: &[u8],
+    context: &[u8],
+    level: SecurityLevel,
+    keys: Option<&UsmUser>,
+) -> Vec<u8> {
+    let how = OutgoingMessage {
+        msg_id,
+        msg_max_size: MSG_MAX_SIZE,
+        reportable: true,
+        level,
+        user: keys,
+        user_name,
+        engine_id: engine.id,
+        engine_boots: engine.boots,
+        engine_time: engine.time,
+        context_engine_id: engine.id,
+        context_name: context,
+        // The probe encrypts nothing itself (authPriv is snmp2's job): the salt is unused.
+        salt: 0,
+    };
+    let get = Pdu {
+        pdu_type: PduType::GetRequest,
+        request_id: msg_id,
+        error_status: 0,
+        error_index: 0,
+        varbinds: Vec::new(),
+        trap_v1: None,
+    };
+    let (mut out, mut scratch) = (Vec::new(), Vec::new());
+    protect(&mut out, &mut scratch, &how, &get);
     out
 }
 
-pub(crate) fn integer(v: i64) -> Vec<u8> {
-    let bytes = v.to_be_bytes();
-    let mut start = 0;
-    while start < 7 {
-        let (b, next) = (bytes[start], bytes[start + 1]);
-        if (b == 0 && next & 0x80 == 0) || (b == 0xff && next & 0x80 != 0) {
-            start += 1;
-        } else {
-            break;
-        }
-    }
-    tlv(0x02, &bytes[start..])
+/// `cfg`'s user with its authentication key localized to `engine_id` (no privacy key: the
+/// probe signs, snmp2 encrypts). Only the HMAC made with it ever leaves this host.
+fn signing_keys(
+    cfg: &Config,
+    engine_id: &[u8],
+    cache: &MasterKeyCache,
+) -> Result<Option<UsmUser>, snmp_proto::usm::LocalizeError> {
+    let Some(proto) = cfg.auth else {
+        return Ok(None);
+    };
+    let password = Password::new(cfg.auth_key.expose());
+    UsmUser::localize(
+        cfg.user.as_bytes(),
+        Some((proto, &password)),
+        None,
+        engine_id,
+        cache,
+    )
+    .map(Some)
 }
 
-fn octets(b: &[u8]) -> Vec<u8> {
-    tlv(0x04, b)
-}
-
-fn sequence(parts: &[Vec<u8>]) -> Vec<u8> {
-    tlv(0x30, &parts.concat())
-}
-
-/// The USM fields a probe message carries.
-pub(crate) struct ProbeMessage<'a> {
-    pub msg_id: i32,
-    pub flags: u8,
-    pub engine_id: &'a [u8],
-    pub boots: i64,
-    pub time: i64,
-    pub user: &'a [u8],
-    pub auth_len: usize,
-    pub context: &'a [u8],
-}
-
-impl ProbeMessage<'_> {
-    pub(crate) fn encode(&self) -> Vec<u8> {
-        let header = sequence(&[
-            integer(self.msg_id.into()),
-            integer(65507),
-            octets(&[self.flags]),
-            integer(3),
-        ]);
-        let priv_params: &[u8] = if self.flags & FLAG_PRIV != 0 {
-            &[0; 8]
-        } else {
-            &[]
-        };
-        let usm = sequence(&[
-            octets(self.engine_id),
-            integer(self.boots),
-            integer(self.time),
-            octets(self.user),
-            octets(&vec![0; self.auth_len]),
-            octets(priv_params),
-        ]);
-        let pdu = tlv(
-            0xa0,
-            &[
-                integer(self.msg_id.into()),
-                integer(0),
-                integer(0),
-                sequence(&[]),
-            ]
-            .concat(),
-        );
-        let scoped = sequence(&[octets(self.engine_id), octets(self.context), pdu]);
-        let data = if self.flags & FLAG_PRIV != 0 {
-            // Never decrypted: the agent checks the digest first. 16 bytes of "ciphertext".
-            octets(&[0; 16])
-        } else {
-            scoped
-        };
-        sequence(&[integer(3), header, octets(&usm), data])
-    }
-}
-
-/// A BER reader over untrusted bytes: every access is checked, nothing panics.
-struct Reader<'a> {
-    data: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    fn new(data: &'a [u8]) -> Self {
-        Reader { data }
-    }
-
-    fn any(&mut self) -> Option<(u8, &'a [u8])> {
-        let (&tag, rest) = self.data.split_first()?;
-        let (&first, mut rest) = rest.split_first()?;
-        let len = if first < 0x80 {
-            usize::from(first)
-        } else {
-            let n = usize::from(first & 0x7f);
-            if n == 0 || n > 4 {
-                return None;
-            }
-            let (len_bytes, after) = (rest.get(..n)?, rest.get(n..)?);
-            rest = after;
-            len_bytes
-                .iter()
-                .fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
-        };
-        let content = rest.get(..len)?;
-        self.data = rest.get(len..)?;
-        Some((tag, content))
-    }
-
-    fn expect(&mut self, tag: u8) -> Option<&'a [u8]> {
-        match self.any()? {
-            (t, c) if t == tag => Some(c),
-            _ => None,
-        }
-    }
-
-    fn integer(&mut self) -> Option<i64> {
-        let c = self.expect(0x02)?;
-        if c.is_empty() || c.len() > 8 {
-            return None;
-        }
-        let init: i64 = if c.first()? & 0x80 != 0 { -1 } else { 0 };
-        Some(c.iter().fold(init, |acc, &b| (acc << 8) | i64::from(b)))
-    }
-}
-
-fn decode_oid(c: &[u8]) -> Option<Vec<u32>> {
-    let mut arcs = Vec::new();
-    let mut acc: u32 = 0;
-    for (i, &b) in c.iter().enumerate() {
-        acc = acc.checked_mul(128)?.checked_add(u32::from(b & 0x7f))?;
-        if b & 0x80 == 0 {
-            if arcs.is_empty() {
-                let first = (acc / 40).min(2);
-                arcs.push(first);
-                arcs.push(acc - first * 40);
-            } else {
-                arcs.push(acc);
-            }
-            acc = 0;
-        } else if i + 1 == c.len() {
-            return None;
-        }
-    }
-    Some(arcs)
-}
-
-/// The parts of an agent's answer the probe needs.
+/// The parts of an agent's answer the probe needs, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ProbeAnswer {
-    pub msg_id: i64,
+    pub msg_id: i32,
     pub engine_id: Vec<u8>,
-    pub boots: i64,
-    pub time: i64,
-    /// PDU tag: 0xa2 Response, 0xa8 Report; `None` if encrypted.
-    pub pdu_tag: Option<u8>,
+    pub boots: i32,
+    pub time: i32,
+    /// The PDU's type; `None` if the answer is encrypted.
+    pub pdu_type: Option<PduType>,
+    /// The first varbind's OID (a Report's counter).
     pub first_oid: Option<Vec<u32>>,
 }
 
+impl ProbeAnswer {
+    fn engine(&self) -> Engine<'_> {
+        Engine {
+            id: &self.engine_id,
+            boots: self.boots,
+            time: self.time,
+        }
+    }
+}
+
+/// An SNMPv3 USM message, read by snmp-proto's decoder; `None` for anything else.
 pub(crate) fn parse_answer(bytes: &[u8]) -> Option<ProbeAnswer> {
-    let mut top = Reader::new(Reader::new(bytes).expect(0x30)?);
-    if top.integer()? != 3 {
+    let Ok(Message::V3(msg)) = decode_message(bytes) else {
+        return None;
+    };
+    if msg.msg_security_model != SECURITY_MODEL_USM {
         return None;
     }
-    let mut header = Reader::new(top.expect(0x30)?);
-    let msg_id = header.integer()?;
-    let _max = header.integer()?;
-    let flags = *header.expect(0x04)?.first()?;
-    let mut usm = Reader::new(Reader::new(top.expect(0x04)?).expect(0x30)?);
-    let engine_id = usm.expect(0x04)?.to_vec();
-    let boots = usm.integer()?;
-    let time = usm.integer()?;
-    let mut answer = ProbeAnswer {
-        msg_id,
-        engine_id,
-        boots,
-        time,
-        pdu_tag: None,
-        first_oid: None,
+    let (pdu_type, first_oid) = match &msg.data {
+        ScopedPduData::Plaintext(scoped) => (
+            Some(scoped.pdu.pdu_type),
+            scoped.pdu.varbinds.first().map(|vb| vb.oid.0.clone()),
+        ),
+        ScopedPduData::Encrypted(_) => (None, None),
     };
-    if flags & FLAG_PRIV != 0 {
-        return Some(answer);
-    }
-    let mut scoped = Reader::new(top.expect(0x30)?);
-    let _ctx_engine = scoped.expect(0x04)?;
-    let _ctx_name = scoped.expect(0x04)?;
-    let (tag, pdu) = scoped.any()?;
-    answer.pdu_tag = Some(tag);
-    let mut pdu = Reader::new(pdu);
-    let _req = pdu.integer()?;
-    let _status = pdu.integer()?;
-    let _index = pdu.integer()?;
-    let mut vbs = Reader::new(pdu.expect(0x30)?);
-    if let Some(vb) = vbs.expect(0x30) {
-        answer.first_oid = Reader::new(vb).expect(0x06).and_then(decode_oid);
-    }
-    Some(answer)
+    Some(ProbeAnswer {
+        msg_id: msg.msg_id,
+        engine_id: msg.usm.engine_id.to_vec(),
+        boots: msg.usm.engine_boots,
+        time: msg.usm.engine_time,
+        pdu_type,
+        first_oid,
+    })
 }
 
 fn classify(answer: &ProbeAnswer) -> Diagnosis {
-    let Some(oid) = &answer.first_oid else {
-        return if answer.pdu_tag == Some(0xa8) {
-            Diagnosis::Other("a Report without varbinds".into())
-        } else {
-            Diagnosis::UserKnown
-        };
-    };
-    if answer.pdu_tag != Some(0xa8) {
+    if answer.pdu_type != Some(PduType::Report) {
         return Diagnosis::UserKnown;
     }
-    classify_report(oid, answer.boots)
+    match &answer.first_oid {
+        Some(oid) => classify_report(oid, answer.boots.into()),
+        None => Diagnosis::Other("a Report without varbinds".into()),
+    }
 }
 
 /// What a Report naming `oid` (and carrying the agent's engineBoots `boots`) says.
 fn classify_report(oid: &[u32], boots: i64) -> Diagnosis {
-    if oid == SNMP_UNKNOWN_CONTEXTS {
-        return Diagnosis::UnknownContext;
-    }
-    match oid.strip_prefix(&USM_STATS[..]) {
-        Some([1, ..]) => Diagnosis::UnsupportedSecLevel,
-        Some([2, ..]) => Diagnosis::NotInTimeWindow { boots },
-        Some([3, ..]) => Diagnosis::UnknownUser,
-        Some([5, ..]) => Diagnosis::WrongDigest,
-        Some([6, ..]) => Diagnosis::DecryptionError,
-        _ => Diagnosis::Other(format!("a Report naming {}", pdu_mibs::oid_string(oid))),
+    match ReportReason::from_oid(oid) {
+        Some(ReportReason::Usm(UsmFailure::UnsupportedSecLevel)) => Diagnosis::UnsupportedSecLevel,
+        Some(ReportReason::Usm(UsmFailure::NotInTimeWindow)) => {
+            Diagnosis::NotInTimeWindow { boots }
+        }
+        Some(ReportReason::Usm(UsmFailure::UnknownUserName)) => Diagnosis::UnknownUser,
+        Some(ReportReason::Usm(UsmFailure::WrongDigest)) => Diagnosis::WrongDigest,
+        Some(ReportReason::Usm(UsmFailure::DecryptionError)) => Diagnosis::DecryptionError,
+        Some(ReportReason::UnknownContext) => Diagnosis::UnknownContext,
+        Some(other) => Diagnosis::Other(format!(
+            "a Report naming {other} ({})",
+            pdu_mibs::oid_string(oid)
+        )),
+        None => Diagnosis::Other(format!("a Report naming {}", pdu_mibs::oid_string(oid))),
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// The exchange.
+// ------------------------------------------------------------------------------------------
 
 async fn exchange(
     socket: &UdpSocket,
@@ -343,7 +269,7 @@ async fn exchange_raw(
             let n = received.ok()?;
             let Some(bytes) = buf.get(..n) else { continue };
             if let Some(a) = parse_answer(bytes) {
-                if a.msg_id == i64::from(msg_id) {
+                if a.msg_id == msg_id {
                     return Some((a, bytes.to_vec()));
                 }
             }
@@ -352,8 +278,9 @@ async fn exchange_raw(
     None
 }
 
-/// Run the probe against `cfg`'s host and user.
-pub async fn diagnose(cfg: &Config) -> Diagnosis {
+/// Run the probe against `cfg`'s host and user. Master keys come from `keys`, so repeated
+/// diagnoses with the same credentials hash each password once.
+pub async fn diagnose(cfg: &Config, keys: &MasterKeyCache) -> Diagnosis {
     let run = async {
         let addr: SocketAddr = tokio::net::lookup_host((cfg.host.as_str(), cfg.port))
             .await
@@ -364,7 +291,7 @@ pub async fn diagnose(cfg: &Config) -> Diagnosis {
             SocketAddr::V6(_) => UdpSocket::bind((Ipv6Addr::UNSPECIFIED, 0)).await.ok()?,
         };
         socket.connect(addr).await.ok()?;
-        Some(probe_on(&socket, cfg).await)
+        Some(probe_on(&socket, cfg, keys).await)
     };
     let overall =
         cfg.timeout.saturating_mul(3 * (cfg.retries + 1)) + std::time::Duration::from_millis(100);
@@ -374,55 +301,57 @@ pub async fn diagnose(cfg: &Config) -> Diagnosis {
     }
 }
 
-async fn probe_on(socket: &UdpSocket, cfg: &Config) -> Diagnosis {
+async fn probe_on(socket: &UdpSocket, cfg: &Config, keys: &MasterKeyCache) -> Diagnosis {
     let base = i32::try_from(std::process::id() & 0xffff).unwrap_or(1) << 12;
-    let discovery = ProbeMessage {
-        msg_id: base + 1,
-        flags: FLAG_REPORTABLE,
-        engine_id: &[],
-        boots: 0,
-        time: 0,
-        user: &[],
-        auth_len: 0,
-        context: &[],
-    };
-    let Some(engine) = exchange(socket, &discovery.encode(), cfg, base + 1).await else {
+    let discovery = probe_message(
+        base + 1,
+        Engine::UNKNOWN,
+        b"",
+        b"",
+        SecurityLevel::NoAuthNoPriv,
+        None,
+    );
+    let Some(engine) = exchange(socket, &discovery, cfg, base + 1).await else {
         return Diagnosis::NoAnswer;
     };
-    let user_probe = ProbeMessage {
-        msg_id: base + 2,
-        flags: FLAG_REPORTABLE,
-        engine_id: &engine.engine_id,
-        boots: engine.boots,
-        time: engine.time,
-        user: cfg.user.as_bytes(),
-        auth_len: 0,
-        context: cfg.context.as_bytes(),
-    };
+    let user_probe = probe_message(
+        base + 2,
+        engine.engine(),
+        cfg.user.as_bytes(),
+        cfg.context.as_bytes(),
+        SecurityLevel::NoAuthNoPriv,
+        None,
+    );
     if let Some(d @ (Diagnosis::UnknownUser | Diagnosis::UnknownContext)) =
-        exchange(socket, &user_probe.encode(), cfg, base + 2)
+        exchange(socket, &user_probe, cfg, base + 2)
             .await
             .map(|a| classify(&a))
     {
         return d;
     }
-    if cfg.auth == AuthProtocol::None {
+    if cfg.auth.is_none() {
         return Diagnosis::UserKnown;
     }
-    if cfg.privacy != PrivProtocol::None {
-        return probe_auth_priv(socket, cfg, &engine, base + 3).await;
+    if cfg.privacy.is_some() {
+        return probe_auth_priv(socket, cfg, &engine, base + 3, keys).await;
     }
-    let level_probe = ProbeMessage {
-        msg_id: base + 3,
-        flags: FLAG_REPORTABLE | FLAG_AUTH,
-        engine_id: &engine.engine_id,
-        boots: engine.boots,
-        time: engine.time,
-        user: cfg.user.as_bytes(),
-        auth_len: cfg.auth.digest_len(),
-        context: cfg.context.as_bytes(),
+    let user = match signing_keys(cfg, &engine.engine_id, keys) {
+        Ok(Some(user)) => user,
+        Ok(None) => return Diagnosis::UserKnown,
+        Err(e) => {
+            return Diagnosis::Other(format!(
+                "cannot localize the authentication key to the agent's engine ID: {e}"
+            ))
+        }
     };
-    let signed = level_probe.encode_signed(cfg.auth, cfg.auth_key.expose().as_bytes());
+    let signed = probe_message(
+        base + 3,
+        engine.engine(),
+        cfg.user.as_bytes(),
+        cfg.context.as_bytes(),
+        SecurityLevel::AuthNoPriv,
+        Some(&user),
+    );
     match exchange(socket, &signed, cfg, base + 3).await {
         Some(a) => classify(&a),
         None => Diagnosis::Other("no answer to a correctly signed message".into()),
@@ -441,298 +370,401 @@ async fn probe_auth_priv(
     cfg: &Config,
     engine: &ProbeAnswer,
     msg_id: i32,
+    keys: &MasterKeyCache,
 ) -> Diagnosis {
-    let mut security = match crate::session::usm_security(cfg).with_engine_id(&engine.engine_id) {
-        Ok(s) => s.with_engine_boots_and_time(engine.boots, engine.time),
+    let security = match crate::session::usm_security(cfg) {
+        Ok(s) => s,
+        Err(e) => return Diagnosis::Other(format!("cannot build an encrypted probe: {e}")),
+    };
+    let security = match security.with_engine_id(&engine.engine_id) {
+        Ok(s) => s.with_engine_boots_and_time(i64::from(engine.boots), i64::from(engine.time)),
         Err(e) => {
             return Diagnosis::Other(format!(
                 "cannot localize the keys to the agent's engine ID: {e}"
             ))
         }
     };
-    let request = match encrypted_get(
-        cfg,
-        &engine.engine_id,
-        engine.boots,
-        engine.time,
-        msg_id,
-        &security,
-    ) {
+    let request = match encrypted_get(cfg, engine.engine(), msg_id, &security) {
         Ok(r) => r,
         Err(e) => return Diagnosis::Other(format!("cannot build an encrypted probe: {e}")),
     };
     match exchange_raw(socket, &request, cfg, msg_id).await {
         // In clear: a Report (wrong digest, time window, decryption error, …).
-        Some((a, _)) if a.pdu_tag.is_some() => classify(&a),
-        // Encrypted with our keys: the agent decrypted the probe; read what it answered.
-        Some((a, raw)) => match snmp2::Pdu::from_bytes_with_security(&raw, Some(&mut security)) {
-            Ok(pdu) if pdu.message_type == snmp2::MessageType::Report => {
-                let first = pdu.varbinds.clone().next().and_then(|(oid, _)| {
-                    oid.iter().and_then(|arcs| {
-                        arcs.map(|x| u32::try_from(x).ok())
-                            .collect::<Option<Vec<u32>>>()
-                    })
-                });
-                match first {
-                    Some(oid) => classify_report(&oid, a.boots),
-                    None => Diagnosis::Other("an encrypted Report without varbinds".into()),
-                }
-            }
-            _ => Diagnosis::UserKnown,
-        },
+        Some((a, _)) if a.pdu_type.is_some() => classify(&a),
+        // Encrypted: the agent decrypted the probe, so it knows the user with these keys;
+        // unless what it answered is a Report (an unknown context, …), that is all.
+        Some((a, raw)) => encrypted_report(cfg, &a, &raw, keys).unwrap_or(Diagnosis::UserKnown),
         // Signed right but not understood: net-snmp drops a message it cannot decrypt.
         None => Diagnosis::DecryptionError,
     }
 }
 
-/// An authPriv GET with no varbinds for `cfg`'s user, built by snmp2 with `security`.
+/// What an encrypted Report in `raw` (the datagram `answer` was read from) says, read with
+/// snmp-proto and `cfg`'s keys; `None` when the answer is no Report, or cannot be
+/// authenticated and decrypted with those keys.
 ///
-/// snmp2 encodes v3 messages only from a `Pdu` it parsed itself: parse the same GET at
-/// noAuthNoPriv first (no key is derived for that level), then encode it with the keys.
+/// (Not snmp2: its `Pdu::from_bytes_with_security` zeroes msgAuthenticationParameters in the
+/// caller's buffer, through a shared reference, when it checks an HMAC.)
+fn encrypted_report(
+    cfg: &Config,
+    answer: &ProbeAnswer,
+    raw: &[u8],
+    cache: &MasterKeyCache,
+) -> Option<Diagnosis> {
+    let auth_password = Password::new(cfg.auth_key.expose());
+    let priv_password = Password::new(cfg.priv_key.expose());
+    let user = UsmUser::localize(
+        cfg.user.as_bytes(),
+        Some((cfg.auth?, &auth_password)),
+        Some((cfg.privacy?, &priv_password)),
+        &answer.engine_id,
+        cache,
+    )
+    .ok()?;
+    let Ok(Message::V3(msg)) = decode_message(raw) else {
+        return None;
+    };
+    if !authenticate(&user, raw, &msg) {
+        return None;
+    }
+    let plaintext = decrypt(&user, &msg).ok()?;
+    let scoped = decode_scoped_pdu(&plaintext).ok()?;
+    if scoped.pdu.pdu_type != PduType::Report {
+        return None;
+    }
+    Some(match scoped.pdu.varbinds.first() {
+        Some(vb) => classify_report(vb.oid.arcs(), answer.boots.into()),
+        None => Diagnosis::Other("an encrypted Report without varbinds".into()),
+    })
+}
+
+/// An authPriv GET with no varbinds for `cfg`'s user, encrypted and signed by snmp2 with
+/// `security`.
+///
+/// snmp2 encodes v3 messages only from a `Pdu` it parsed itself: snmp-proto builds the same
+/// GET at noAuthNoPriv, snmp2 parses it (no key is derived for that level) and encodes it
+/// again with the keys.
 fn encrypted_get(
     cfg: &Config,
-    engine_id: &[u8],
-    boots: i64,
-    time: i64,
+    engine: Engine<'_>,
     msg_id: i32,
     security: &snmp2::v3::Security,
 ) -> Result<Vec<u8>, snmp2::Error> {
-    let plain = ProbeMessage {
+    let plain = probe_message(
         msg_id,
-        flags: FLAG_REPORTABLE,
-        engine_id,
-        boots,
-        time,
-        user: cfg.user.as_bytes(),
-        auth_len: 0,
-        context: cfg.context.as_bytes(),
-    }
-    .encode();
+        engine,
+        cfg.user.as_bytes(),
+        cfg.context.as_bytes(),
+        SecurityLevel::NoAuthNoPriv,
+        None,
+    );
     let mut reader = snmp2::v3::Security::new(cfg.user.as_bytes(), b"unused-noauth")
         .with_auth(snmp2::v3::Auth::NoAuthNoPriv)
-        .with_engine_id(engine_id)?
-        .with_engine_boots_and_time(boots, time);
+        .with_engine_id(engine.id)?
+        .with_engine_boots_and_time(i64::from(engine.boots), i64::from(engine.time));
     let pdu = snmp2::Pdu::from_bytes_with_security(&plain, Some(&mut reader))?;
     pdu.to_bytes_with_security(Some(security))
-}
-
-// ------------------------------------------------------------------------------------------
-// USM authentication (RFC 3414 §6-7 and A.2, RFC 7860), for the signed probe only.
-// ------------------------------------------------------------------------------------------
-
-/// RFC 3414 A.2: hash a megabyte of the repeated password, then localize to the engine.
-fn localized_key<D: hmac::digest::Digest>(password: &[u8], engine_id: &[u8]) -> Vec<u8> {
-    let mut h = D::new();
-    if !password.is_empty() {
-        let mut block = [0u8; 64];
-        let mut at = 0usize;
-        for _ in 0..(1_048_576 / 64) {
-            for b in &mut block {
-                *b = password[at % password.len()];
-                at += 1;
-            }
-            h.update(block);
-        }
-    }
-    let ku = h.finalize();
-    let mut h = D::new();
-    h.update(&ku);
-    h.update(engine_id);
-    h.update(&ku);
-    h.finalize().to_vec()
-}
-
-fn hmac_of<D>(password: &[u8], engine_id: &[u8], message: &[u8]) -> Vec<u8>
-where
-    D: hmac::digest::Digest + hmac::digest::core_api::BlockSizeUser,
-{
-    use hmac::Mac;
-    let key = localized_key::<D>(password, engine_id);
-    match <hmac::SimpleHmac<D> as Mac>::new_from_slice(&key) {
-        Ok(mut mac) => {
-            mac.update(message);
-            mac.finalize().into_bytes().to_vec()
-        }
-        Err(_) => Vec::new(),
-    }
-}
-
-/// msgAuthenticationParameters for `message` (with its own parameters zeroed).
-pub(crate) fn sign(
-    auth: AuthProtocol,
-    password: &[u8],
-    engine_id: &[u8],
-    message: &[u8],
-) -> Vec<u8> {
-    let mut mac = match auth {
-        AuthProtocol::None => return Vec::new(),
-        AuthProtocol::Md5 => hmac_of::<md5::Md5>(password, engine_id, message),
-        AuthProtocol::Sha1 => hmac_of::<sha1::Sha1>(password, engine_id, message),
-        AuthProtocol::Sha224 => hmac_of::<sha2::Sha224>(password, engine_id, message),
-        AuthProtocol::Sha256 => hmac_of::<sha2::Sha256>(password, engine_id, message),
-        AuthProtocol::Sha384 => hmac_of::<sha2::Sha384>(password, engine_id, message),
-        AuthProtocol::Sha512 => hmac_of::<sha2::Sha512>(password, engine_id, message),
-    };
-    mac.truncate(auth.digest_len());
-    mac
-}
-
-impl ProbeMessage<'_> {
-    /// The message, signed with `password` under `auth` when its flags ask for authentication.
-    pub(crate) fn encode_signed(&self, auth: AuthProtocol, password: &[u8]) -> Vec<u8> {
-        let mut msg = self.encode();
-        if self.flags & FLAG_AUTH == 0 || self.auth_len == 0 || auth == AuthProtocol::None {
-            return msg;
-        }
-        // The zeroed parameters sit right after the user name in the USM sequence.
-        let mut marker = octets(self.user);
-        marker.extend_from_slice(&octets(&vec![0; self.auth_len]));
-        let Some(at) = msg
-            .windows(marker.len())
-            .position(|w| w == marker.as_slice())
-            .map(|p| p + marker.len() - self.auth_len)
-        else {
-            return msg;
-        };
-        let mac = sign(auth, password, self.engine_id, &msg);
-        if let Some(slot) = msg.get_mut(at..at + mac.len()) {
-            slot.copy_from_slice(&mac);
-        }
-        msg
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{AuthProtocol, PrivProtocol};
+    use snmp_proto::usm::AuthKey;
+    use snmp_proto::{Oid, V3Message, Value, VarBind, FLAG_AUTH, FLAG_PRIV, FLAG_REPORTABLE};
 
-    /// RFC 3414 A.3.1 and A.3.2: "maplesyrup" localized to engine 00…02.
-    #[test]
-    fn key_localization_matches_rfc3414() {
-        let engine = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
-        let md5 = localized_key::<md5::Md5>(b"maplesyrup", &engine);
-        assert_eq!(
-            md5,
-            [
-                0x52, 0x6f, 0x5e, 0xed, 0x9f, 0xcc, 0xe2, 0x6f, 0x89, 0x64, 0xc2, 0x93, 0x07, 0x87,
-                0xd8, 0x2b
-            ]
-        );
-        let sha = localized_key::<sha1::Sha1>(b"maplesyrup", &engine);
-        assert_eq!(
-            sha,
-            [
-                0x66, 0x95, 0xfe, 0xbc, 0x92, 0x88, 0xe3, 0x62, 0x82, 0x23, 0x5f, 0xc7, 0x15, 0x1f,
-                0x12, 0x84, 0x97, 0xb3, 0x8f, 0x3f
-            ]
-        );
-        assert_eq!(
-            sign(AuthProtocol::Sha512, b"maplesyrup", &engine, b"m").len(),
-            48
-        );
+    const ENGINE: &[u8] = &[0x80, 0, 0x1f, 0x88, 4, 1, 2];
+
+    fn engine() -> Engine<'static> {
+        Engine {
+            id: ENGINE,
+            boots: 3,
+            time: 1000,
+        }
+    }
+
+    fn v3_config(auth: Option<AuthProtocol>, privacy: Option<PrivProtocol>) -> Config {
+        let mut c =
+            Config::new("127.0.0.1").v3("ops", auth, "ops-auth-key", privacy, "ops-priv-key");
+        c.context = "ctx".into();
+        c
+    }
+
+    fn v3(bytes: &[u8]) -> V3Message<'_> {
+        match decode_message(bytes).expect("decodes") {
+            Message::V3(m) => m,
+            other => panic!("not SNMPv3: {other:?}"),
+        }
+    }
+
+    /// A user whose key is derived by `AuthKey::from_password`, not through the probe's cache.
+    fn independent_user(proto: AuthProtocol, password: &[u8], engine_id: &[u8]) -> UsmUser {
+        UsmUser {
+            name: b"ops".to_vec(),
+            auth: Some(AuthKey::from_password(proto, password, engine_id).expect("localizes")),
+            privacy: None,
+        }
     }
 
     #[test]
-    fn signed_probe_carries_the_mac_where_the_zeros_were() {
-        let m = ProbeMessage {
-            msg_id: 9,
-            flags: FLAG_REPORTABLE | FLAG_AUTH,
-            engine_id: &[1, 2, 3, 4, 5],
-            boots: 2,
-            time: 300,
-            user: b"ops",
-            auth_len: 12,
-            context: b"",
+    fn discovery_is_an_empty_unauthenticated_get() {
+        let bytes = probe_message(
+            7,
+            Engine::UNKNOWN,
+            b"",
+            b"",
+            SecurityLevel::NoAuthNoPriv,
+            None,
+        );
+        let m = v3(&bytes);
+        assert_eq!(
+            (m.msg_id, m.msg_max_size, m.msg_flags, m.msg_security_model),
+            (7, MSG_MAX_SIZE, FLAG_REPORTABLE, SECURITY_MODEL_USM)
+        );
+        assert_eq!(m.usm, Default::default());
+        let ScopedPduData::Plaintext(scoped) = &m.data else {
+            panic!("encrypted discovery")
         };
-        let plain = m.encode();
-        let signed = m.encode_signed(AuthProtocol::Sha1, b"ops-auth-key");
-        assert_eq!(plain.len(), signed.len());
-        let mut marker = octets(b"ops");
-        marker.extend_from_slice(&octets(&[0; 12]));
-        let start = plain
-            .windows(marker.len())
-            .position(|w| w == marker.as_slice())
-            .expect("zeroed parameters")
-            + marker.len()
-            - 12;
-        assert_eq!(plain[..start], signed[..start]);
-        assert_eq!(plain[start + 12..], signed[start + 12..]);
-        assert_eq!(
-            signed[start..start + 12],
-            sign(
-                AuthProtocol::Sha1,
-                b"ops-auth-key",
-                &[1, 2, 3, 4, 5],
-                &plain
-            )[..]
-        );
+        assert_eq!(scoped.pdu.pdu_type, PduType::GetRequest);
+        assert_eq!(scoped.pdu.request_id, 7);
+        assert!(scoped.pdu.varbinds.is_empty());
+        assert!(scoped.context_engine_id.is_empty() && scoped.context_name.is_empty());
     }
 
     #[test]
-    fn integers_are_minimal() {
-        assert_eq!(integer(0), vec![2, 1, 0]);
-        assert_eq!(integer(127), vec![2, 1, 127]);
-        assert_eq!(integer(128), vec![2, 2, 0, 128]);
-        assert_eq!(integer(-1), vec![2, 1, 0xff]);
-        assert_eq!(integer(65507), vec![2, 3, 0, 0xff, 0xe3]);
+    fn signed_probe_verifies_with_independently_localized_keys() {
+        let cache = MasterKeyCache::default();
+        for proto in AuthProtocol::ALL {
+            let cfg = v3_config(Some(proto), None);
+            let keys = signing_keys(&cfg, ENGINE, &cache)
+                .expect("localizes")
+                .expect("an auth key");
+            let bytes = probe_message(
+                9,
+                engine(),
+                b"ops",
+                b"ctx",
+                SecurityLevel::AuthNoPriv,
+                Some(&keys),
+            );
+            let m = v3(&bytes);
+            assert_eq!(m.msg_flags, FLAG_AUTH | FLAG_REPORTABLE, "{proto}");
+            assert_eq!(
+                (m.usm.engine_id, m.usm.engine_boots, m.usm.engine_time),
+                (ENGINE, 3, 1000)
+            );
+            assert_eq!(m.usm.user_name, b"ops");
+            assert_eq!(m.usm.auth_params.len(), proto.mac_len(), "{proto}");
+            assert!(m.usm.priv_params.is_empty());
+            let right = independent_user(proto, b"ops-auth-key", ENGINE);
+            assert!(authenticate(&right, &bytes, &m), "{proto}");
+            let wrong_key = independent_user(proto, b"not-the-auth-key", ENGINE);
+            assert!(!authenticate(&wrong_key, &bytes, &m), "{proto}");
+            let other_engine = independent_user(proto, b"ops-auth-key", &[0x80, 0, 0, 0, 9]);
+            assert!(!authenticate(&other_engine, &bytes, &m), "{proto}");
+            let ScopedPduData::Plaintext(scoped) = &m.data else {
+                panic!("encrypted")
+            };
+            assert_eq!(
+                (scoped.context_engine_id, scoped.context_name),
+                (ENGINE, &b"ctx"[..])
+            );
+            assert!(scoped.pdu.varbinds.is_empty());
+        }
+    }
+
+    /// The session's own stack, given the same configured key, verifies the probe's HMAC:
+    /// snmp-proto and snmp2 agree on what the key signs.
+    #[test]
+    fn snmp2_verifies_the_signed_probe() {
+        for proto in [AuthProtocol::Md5, AuthProtocol::Sha1, AuthProtocol::Sha512] {
+            let cfg = v3_config(Some(proto), None);
+            let keys = signing_keys(&cfg, ENGINE, &MasterKeyCache::default())
+                .expect("localizes")
+                .expect("an auth key");
+            let bytes = probe_message(
+                9,
+                engine(),
+                b"ops",
+                b"ctx",
+                SecurityLevel::AuthNoPriv,
+                Some(&keys),
+            );
+            let security = |c: &Config| {
+                crate::session::usm_security(c)
+                    .expect("snmp2 settings")
+                    .with_engine_id(ENGINE)
+                    .expect("snmp2 localizes")
+                    .with_engine_boots_and_time(3, 1000)
+            };
+            // Copies: snmp2 zeroes the MAC in the buffer it is given.
+            let copy = bytes.clone();
+            let mut same = security(&cfg);
+            let pdu = snmp2::Pdu::from_bytes_with_security(&copy, Some(&mut same))
+                .expect("snmp2 verifies the HMAC");
+            assert_eq!(pdu.message_type, snmp2::MessageType::GetRequest);
+            assert_eq!(pdu.req_id, 9);
+            assert_eq!(pdu.varbinds.clone().count(), 0);
+            let mut wrong_cfg = cfg.clone();
+            wrong_cfg.auth_key = "not-the-auth-key".into();
+            let mut wrong = security(&wrong_cfg);
+            let copy = bytes.clone();
+            assert!(
+                matches!(
+                    snmp2::Pdu::from_bytes_with_security(&copy, Some(&mut wrong)),
+                    Err(snmp2::Error::AuthFailure(
+                        snmp2::v3::AuthErrorKind::SignatureMismatch
+                    ))
+                ),
+                "{proto}"
+            );
+        }
     }
 
     #[test]
-    fn long_lengths() {
-        let t = tlv(4, &[0; 200]);
-        assert_eq!(&t[..3], &[4, 0x81, 200]);
-        assert_eq!(Reader::new(&t).expect(4).map(<[u8]>::len), Some(200));
-    }
-
-    #[test]
-    fn oid_decoding() {
-        // 1.3.6.1.6.3.15.1.1.3.0
-        let c = [0x2b, 6, 1, 6, 3, 15, 1, 1, 3, 0];
-        assert_eq!(decode_oid(&c), Some(vec![1, 3, 6, 1, 6, 3, 15, 1, 1, 3, 0]));
-        assert_eq!(decode_oid(&[0x2b, 0x81]), None);
-        assert_eq!(
-            decode_oid(&[0x2b, 6, 1, 4, 1, 0xeb, 0x2e]),
-            Some(vec![1, 3, 6, 1, 4, 1, 13742])
+    fn a_short_password_is_a_described_failure_not_a_panic() {
+        let mut cfg = v3_config(Some(AuthProtocol::Sha1), None);
+        cfg.auth_key = "short".into();
+        let e = signing_keys(&cfg, ENGINE, &MasterKeyCache::default())
+            .expect_err("RFC 3414 §11.2 minimum");
+        let text = e.to_string();
+        assert!(text.contains("at least 8"), "{text}");
+        assert!(!text.contains("short"), "the password leaked: {text}");
+        assert!(
+            signing_keys(&v3_config(None, None), ENGINE, &MasterKeyCache::default())
+                .expect("no auth")
+                .is_none()
         );
     }
 
-    /// A Report as net-snmp sends it for an unknown user (built with our encoder).
-    fn report(oid_content: &[u8]) -> Vec<u8> {
-        let header = sequence(&[integer(77), integer(65507), octets(&[0]), integer(3)]);
-        let usm = sequence(&[
-            octets(&[0x80, 0, 0x1f, 0x88]),
-            integer(5),
-            integer(1234),
-            octets(b"ops"),
-            octets(&[]),
-            octets(&[]),
-        ]);
-        let vb = sequence(&[tlv(6, oid_content), tlv(0x41, &[1])]);
-        let pdu = tlv(
-            0xa8,
-            &[integer(77), integer(0), integer(0), sequence(&[vb])].concat(),
-        );
-        let scoped = sequence(&[octets(&[0x80, 0, 0x1f, 0x88]), octets(&[]), pdu]);
-        sequence(&[integer(3), header, octets(&usm), scoped])
+    /// An agent's answer, built with snmp-proto as pdusim builds its own.
+    fn answer(pdu_type: PduType, varbinds: Vec<VarBind<'static>>, boots: i32) -> Vec<u8> {
+        let how = OutgoingMessage {
+            msg_id: 77,
+            msg_max_size: 1500,
+            reportable: false,
+            level: SecurityLevel::NoAuthNoPriv,
+            user: None,
+            user_name: b"ops",
+            engine_id: ENGINE,
+            engine_boots: boots,
+            engine_time: 1234,
+            context_engine_id: ENGINE,
+            context_name: b"",
+            salt: 0,
+        };
+        let pdu = Pdu {
+            pdu_type,
+            request_id: 77,
+            error_status: 0,
+            error_index: 0,
+            varbinds,
+            trap_v1: None,
+        };
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        protect(&mut out, &mut scratch, &how, &pdu);
+        out
+    }
+
+    fn report(reason: ReportReason, boots: i32) -> Vec<u8> {
+        answer(PduType::Report, vec![reason.varbind(1)], boots)
     }
 
     #[test]
     fn reads_reports() {
-        let a = parse_answer(&report(&[0x2b, 6, 1, 6, 3, 15, 1, 1, 3, 0])).expect("parses");
-        assert_eq!((a.msg_id, a.boots, a.time), (77, 5, 1234));
-        assert_eq!(a.engine_id, vec![0x80, 0, 0x1f, 0x88]);
-        assert_eq!(classify(&a), Diagnosis::UnknownUser);
-        let a = parse_answer(&report(&[0x2b, 6, 1, 6, 3, 15, 1, 1, 5, 0])).expect("parses");
-        assert_eq!(classify(&a), Diagnosis::WrongDigest);
-        let a = parse_answer(&report(&[0x2b, 6, 1, 6, 3, 15, 1, 1, 1, 0])).expect("parses");
-        assert_eq!(classify(&a), Diagnosis::UnsupportedSecLevel);
-        let a = parse_answer(&report(&[0x2b, 6, 1, 6, 3, 12, 1, 5, 0])).expect("parses");
-        assert_eq!(classify(&a), Diagnosis::UnknownContext);
+        let cases = [
+            (
+                ReportReason::Usm(UsmFailure::UnknownUserName),
+                Diagnosis::UnknownUser,
+            ),
+            (
+                ReportReason::Usm(UsmFailure::WrongDigest),
+                Diagnosis::WrongDigest,
+            ),
+            (
+                ReportReason::Usm(UsmFailure::UnsupportedSecLevel),
+                Diagnosis::UnsupportedSecLevel,
+            ),
+            (
+                ReportReason::Usm(UsmFailure::NotInTimeWindow),
+                Diagnosis::NotInTimeWindow { boots: 5 },
+            ),
+            (
+                ReportReason::Usm(UsmFailure::DecryptionError),
+                Diagnosis::DecryptionError,
+            ),
+            (ReportReason::UnknownContext, Diagnosis::UnknownContext),
+        ];
+        for (reason, expected) in cases {
+            let a = parse_answer(&report(reason, 5)).expect("parses");
+            assert_eq!((a.msg_id, a.boots, a.time), (77, 5, 1234));
+            assert_eq!(a.engine_id, ENGINE);
+            assert_eq!(a.pdu_type, Some(PduType::Report));
+            assert_eq!(classify(&a), expected, "{reason}");
+            assert_eq!(expected.describe(), reason.name());
+        }
+        let locked = parse_answer(&report(
+            ReportReason::Usm(UsmFailure::NotInTimeWindow),
+            i32::MAX,
+        ))
+        .expect("parses");
+        assert_eq!(
+            classify(&locked),
+            Diagnosis::NotInTimeWindow {
+                boots: i64::from(i32::MAX)
+            }
+        );
+        // Counters the probe does not act on are named.
+        let a = parse_answer(&report(ReportReason::Usm(UsmFailure::UnknownEngineId), 5))
+            .expect("parses");
+        assert!(
+            matches!(classify(&a), Diagnosis::Other(ref m) if m.contains("usmStatsUnknownEngineIDs")),
+            "{:?}",
+            classify(&a)
+        );
+        // The counter without its instance is not a Report counter.
+        let subtree = VarBind {
+            oid: Oid::new(&[1, 3, 6, 1, 6, 3, 15, 1, 1, 3]),
+            value: Value::Counter32(1),
+        };
+        let a = parse_answer(&answer(PduType::Report, vec![subtree], 5)).expect("parses");
+        assert_eq!(
+            classify(&a),
+            Diagnosis::Other("a Report naming .1.3.6.1.6.3.15.1.1.3".into())
+        );
+        let a = parse_answer(&answer(PduType::Report, Vec::new(), 5)).expect("parses");
+        assert_eq!(
+            classify(&a),
+            Diagnosis::Other("a Report without varbinds".into())
+        );
+        let a = parse_answer(&answer(PduType::Response, Vec::new(), 5)).expect("parses");
+        assert_eq!(classify(&a), Diagnosis::UserKnown);
+    }
+
+    #[test]
+    fn only_usm_v3_answers_are_read() {
+        let mut v2c = Vec::new();
+        snmp_proto::encode_community_message(
+            &mut v2c,
+            snmp_proto::Version::V2c,
+            b"public",
+            &Pdu {
+                pdu_type: PduType::Response,
+                request_id: 77,
+                error_status: 0,
+                error_index: 0,
+                varbinds: Vec::new(),
+                trap_v1: None,
+            },
+        );
+        assert!(matches!(decode_message(&v2c), Ok(Message::Community(_))));
+        assert_eq!(parse_answer(&v2c), None);
+        assert_eq!(parse_answer(&[]), None);
     }
 
     #[test]
     fn garbage_never_panics() {
-        let good = report(&[0x2b, 6, 1, 6, 3, 15, 1, 1, 3, 0]);
+        let good = report(ReportReason::Usm(UsmFailure::UnknownUserName), 5);
         for cut in 0..good.len() {
             let _ = parse_answer(&good[..cut]);
         }
@@ -744,51 +776,214 @@ mod tests {
         assert_eq!(parse_answer(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]), None);
     }
 
+    /// snmp2 encrypts the probe (as the session would); snmp-proto, with keys localized on
+    /// its own, authenticates and decrypts it back into the GET.
     #[test]
-    fn encrypted_probe_is_a_get_that_snmp2_can_decrypt() {
-        use crate::config::SnmpVersion;
-        let mut cfg = Config::new("127.0.0.1");
-        cfg.version = SnmpVersion::V3;
-        cfg.user = "ops".into();
-        cfg.auth = AuthProtocol::Sha1;
-        cfg.auth_key = "ops-auth-key".into();
-        cfg.privacy = PrivProtocol::Aes128;
-        cfg.priv_key = "ops-priv-key".into();
-        let engine = [0x80, 0, 0x1f, 0x88, 4, 1, 2];
-        let security = crate::session::usm_security(&cfg)
-            .with_engine_id(&engine)
-            .expect("keys localize")
-            .with_engine_boots_and_time(3, 1000);
-        let msg = encrypted_get(&cfg, &engine, 3, 1000, 4242, &security).expect("builds");
-        let a = parse_answer(&msg).expect("well-formed v3");
-        assert_eq!(
-            (a.msg_id, a.boots, a.time, a.pdu_tag),
-            (4242, 3, 1000, None)
-        );
-        let mut reader = security.clone();
-        let pdu = snmp2::Pdu::from_bytes_with_security(&msg, Some(&mut reader)).expect("decrypts");
-        assert_eq!(pdu.message_type, snmp2::MessageType::GetRequest);
-        assert_eq!(pdu.req_id, 4242);
-        assert_eq!(pdu.varbinds.clone().count(), 0);
+    fn encrypted_probe_is_a_get_that_both_stacks_can_read() {
+        let snmp2_privs = [
+            PrivProtocol::Des,
+            PrivProtocol::Aes128,
+            PrivProtocol::Aes192,
+            PrivProtocol::Aes256,
+            PrivProtocol::Aes192Cisco,
+            PrivProtocol::Aes256Cisco,
+        ];
+        let cache = MasterKeyCache::default();
+        for privacy in snmp2_privs {
+            let cfg = v3_config(Some(AuthProtocol::Sha1), Some(privacy));
+            let security = crate::session::usm_security(&cfg)
+                .expect("snmp2 settings")
+                .with_engine_id(ENGINE)
+                .expect("keys localize")
+                .with_engine_boots_and_time(3, 1000);
+            let msg = encrypted_get(&cfg, engine(), 4242, &security).expect("builds");
+            let a = parse_answer(&msg).expect("well-formed v3");
+            assert_eq!(
+                (a.msg_id, a.boots, a.time, a.pdu_type),
+                (4242, 3, 1000, None)
+            );
+            let mut reader = security.clone();
+            // A copy: snmp2 zeroes the MAC in the buffer it is given.
+            let copy = msg.clone();
+            let pdu =
+                snmp2::Pdu::from_bytes_with_security(&copy, Some(&mut reader)).expect("decrypts");
+            assert_eq!(pdu.message_type, snmp2::MessageType::GetRequest);
+            assert_eq!(pdu.req_id, 4242);
+            assert_eq!(pdu.varbinds.clone().count(), 0);
+
+            let user = UsmUser::localize(
+                b"ops",
+                Some((AuthProtocol::Sha1, &Password::new("ops-auth-key"))),
+                Some((privacy, &Password::new("ops-priv-key"))),
+                ENGINE,
+                &cache,
+            )
+            .expect("localizes");
+            let m = v3(&msg);
+            assert_eq!(m.msg_flags & (FLAG_AUTH | FLAG_PRIV), FLAG_AUTH | FLAG_PRIV);
+            assert!(authenticate(&user, &msg, &m), "{privacy}");
+            let plain = decrypt(&user, &m).expect("decrypts");
+            let scoped = decode_scoped_pdu(&plain).expect("a ScopedPDU");
+            assert_eq!(scoped.pdu.pdu_type, PduType::GetRequest, "{privacy}");
+            assert_eq!(scoped.pdu.request_id, 4242);
+            assert!(scoped.pdu.varbinds.is_empty());
+            assert_eq!(scoped.context_engine_id, ENGINE);
+            assert_eq!(scoped.context_name, b"ctx");
+        }
+    }
+
+    /// An authPriv answer protected by snmp-proto with the user's keys, as an agent with
+    /// the same keys sends it.
+    fn encrypted_answer(
+        cfg: &Config,
+        pdu_type: PduType,
+        varbinds: Vec<VarBind<'static>>,
+    ) -> Vec<u8> {
+        let auth_password = Password::new(cfg.auth_key.expose());
+        let priv_password = Password::new(cfg.priv_key.expose());
+        let user = UsmUser::localize(
+            b"ops",
+            cfg.auth.map(|a| (a, &auth_password)),
+            cfg.privacy.map(|p| (p, &priv_password)),
+            ENGINE,
+            &MasterKeyCache::default(),
+        )
+        .expect("localizes");
+        let how = OutgoingMessage {
+            msg_id: 77,
+            msg_max_size: 1500,
+            reportable: false,
+            level: SecurityLevel::AuthPriv,
+            user: Some(&user),
+            user_name: b"ops",
+            engine_id: ENGINE,
+            engine_boots: 3,
+            engine_time: 1000,
+            context_engine_id: ENGINE,
+            context_name: b"ctx",
+            salt: 0x1234,
+        };
+        let pdu = Pdu {
+            pdu_type,
+            request_id: 77,
+            error_status: 0,
+            error_index: 0,
+            varbinds,
+            trap_v1: None,
+        };
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        protect(&mut out, &mut scratch, &how, &pdu);
+        out
     }
 
     #[test]
-    fn probe_message_round_trips_through_our_reader() {
-        let m = ProbeMessage {
-            msg_id: 9,
-            flags: FLAG_REPORTABLE | FLAG_AUTH,
-            engine_id: &[1, 2, 3],
-            boots: 2,
-            time: 300,
-            user: b"ops",
-            auth_len: 12,
-            context: b"",
-        }
-        .encode();
-        let a = parse_answer(&m).expect("well-formed");
+    fn encrypted_reports_are_read_with_the_configured_keys() {
+        let cfg = v3_config(Some(AuthProtocol::Sha256), Some(PrivProtocol::Aes256));
+        let cache = MasterKeyCache::default();
+        let unknown_context = vec![ReportReason::UnknownContext.varbind(1)];
+        let raw = encrypted_answer(&cfg, PduType::Report, unknown_context.clone());
+        let a = parse_answer(&raw).expect("parses");
+        assert_eq!(a.pdu_type, None, "encrypted");
         assert_eq!(
-            (a.msg_id, a.boots, a.time, a.pdu_tag),
-            (9, 2, 300, Some(0xa0))
+            encrypted_report(&cfg, &a, &raw, &cache),
+            Some(Diagnosis::UnknownContext)
         );
+        let raw = encrypted_answer(&cfg, PduType::Report, Vec::new());
+        assert_eq!(
+            encrypted_report(&cfg, &a, &raw, &cache),
+            Some(Diagnosis::Other(
+                "an encrypted Report without varbinds".into()
+            ))
+        );
+        // A Response is no Report: the caller concludes the user is known.
+        let raw = encrypted_answer(&cfg, PduType::Response, Vec::new());
+        assert_eq!(encrypted_report(&cfg, &a, &raw, &cache), None);
+        // Keys that do not match the answer's: not read (and nothing panics).
+        let raw = encrypted_answer(&cfg, PduType::Report, unknown_context);
+        let mut other = cfg.clone();
+        other.priv_key = "another-priv-key".into();
+        assert_eq!(encrypted_report(&other, &a, &raw, &cache), None);
+        other = cfg.clone();
+        other.auth_key = "another-auth-key".into();
+        assert_eq!(encrypted_report(&other, &a, &raw, &cache), None);
+    }
+
+    /// A minimal agent on loopback: discovery gets the engine, the unauthenticated probe an
+    /// unsupportedSecLevel Report, the signed probe a Response if its HMAC verifies under
+    /// `password`, else a wrongDigest Report.
+    async fn fake_agent(
+        password: &'static [u8],
+    ) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+        let socket = UdpSocket::bind("127.0.0.1:0").await.expect("bind");
+        let addr = socket.local_addr().expect("address");
+        let user = independent_user(AuthProtocol::Sha256, password, ENGINE);
+        let task = tokio::spawn(async move {
+            let mut buf = vec![0u8; 65536];
+            while let Ok((n, from)) = socket.recv_from(&mut buf).await {
+                let bytes = &buf[..n];
+                let Ok(Message::V3(m)) = decode_message(bytes) else {
+                    continue;
+                };
+                let ScopedPduData::Plaintext(scoped) = &m.data else {
+                    continue;
+                };
+                let (pdu_type, varbinds) = if m.usm.engine_id.is_empty() {
+                    let r = ReportReason::Usm(UsmFailure::UnknownEngineId);
+                    (PduType::Report, vec![r.varbind(1)])
+                } else if m.msg_flags & FLAG_AUTH == 0 {
+                    let r = ReportReason::Usm(UsmFailure::UnsupportedSecLevel);
+                    (PduType::Report, vec![r.varbind(1)])
+                } else if authenticate(&user, bytes, &m) {
+                    (PduType::Response, Vec::new())
+                } else {
+                    let r = ReportReason::Usm(UsmFailure::WrongDigest);
+                    (PduType::Report, vec![r.varbind(1)])
+                };
+                let how = OutgoingMessage {
+                    msg_id: m.msg_id,
+                    msg_max_size: 1500,
+                    reportable: false,
+                    level: SecurityLevel::NoAuthNoPriv,
+                    user: None,
+                    user_name: m.usm.user_name,
+                    engine_id: ENGINE,
+                    engine_boots: 3,
+                    engine_time: 1000,
+                    context_engine_id: ENGINE,
+                    context_name: scoped.context_name,
+                    salt: 0,
+                };
+                let pdu = Pdu {
+                    pdu_type,
+                    request_id: scoped.pdu.request_id,
+                    error_status: 0,
+                    error_index: 0,
+                    varbinds,
+                    trap_v1: None,
+                };
+                let (mut out, mut scratch) = (Vec::new(), Vec::new());
+                protect(&mut out, &mut scratch, &how, &pdu);
+                let _ = socket.send_to(&out, from).await;
+            }
+        });
+        (addr, task)
+    }
+
+    #[tokio::test]
+    async fn diagnose_tells_a_wrong_key_from_a_right_one() {
+        let (addr, agent) = fake_agent(b"the-right-key").await;
+        let mut cfg = v3_config(Some(AuthProtocol::Sha256), None);
+        cfg.port = addr.port();
+        cfg.timeout = std::time::Duration::from_millis(500);
+        cfg.retries = 0;
+        let keys = MasterKeyCache::default();
+        cfg.auth_key = "the-right-key".into();
+        assert_eq!(diagnose(&cfg, &keys).await, Diagnosis::UserKnown);
+        cfg.auth_key = "the-wrong-key".into();
+        assert_eq!(diagnose(&cfg, &keys).await, Diagnosis::WrongDigest);
+        agent.abort();
+        // Nobody there any more: no answer to discovery.
+        let _ = agent.await;
+        assert_eq!(diagnose(&cfg, &keys).await, Diagnosis::NoAnswer);
     }
 }

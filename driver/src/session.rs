@@ -5,9 +5,12 @@
 use std::time::Duration;
 
 use snmp2::{AsyncSession, Oid};
+use snmp_proto::usm::MasterKeyCache;
 use tokio::time::timeout;
 
-use crate::config::{AuthProtocol, Config, PrivProtocol, SnmpVersion};
+use crate::config::{
+    auth_name, priv_name, triple_des_refused, AuthProtocol, Config, PrivProtocol, SnmpVersion,
+};
 use crate::error::{error_status_hint, error_status_name, Error, Result};
 use crate::probe::{self, Diagnosis};
 use pdu_mibs::oid_string;
@@ -129,6 +132,8 @@ impl AgentRefusal {
 enum Failure {
     Snmp(snmp2::Error),
     Io(std::io::Error),
+    /// A setting snmp2 cannot honour (a config that skipped [`Config::validate`]).
+    Config(Error),
 }
 
 impl From<snmp2::Error> for Failure {
@@ -159,6 +164,8 @@ pub struct Transport {
     /// Set once a request got its answer: a later silence is the agent going away, not a
     /// wrong key or community.
     answered: bool,
+    /// Master keys for the diagnosis probe: each password is hashed once per transport.
+    keys: MasterKeyCache,
 }
 
 impl std::fmt::Debug for Transport {
@@ -211,19 +218,21 @@ fn own_pdu(pdu: &snmp2::Pdu<'_>) -> std::result::Result<(u32, u32, Varbinds), St
 }
 
 /// The snmp2 security settings for `c` (engine ID, boots and time still to be learnt).
-pub(crate) fn usm_security(c: &Config) -> snmp2::v3::Security {
+///
+/// Errors: 3DES, which snmp2 does not have ([`Config::validate`] refuses it first).
+pub(crate) fn usm_security(c: &Config) -> Result<snmp2::v3::Security> {
     use snmp2::v3::{Auth, AuthProtocol as A, Cipher, KeyExtension, Security};
     let proto = match c.auth {
-        AuthProtocol::None | AuthProtocol::Md5 => A::Md5,
-        AuthProtocol::Sha1 => A::Sha1,
-        AuthProtocol::Sha224 => A::Sha224,
-        AuthProtocol::Sha256 => A::Sha256,
-        AuthProtocol::Sha384 => A::Sha384,
-        AuthProtocol::Sha512 => A::Sha512,
+        None | Some(AuthProtocol::Md5) => A::Md5,
+        Some(AuthProtocol::Sha1) => A::Sha1,
+        Some(AuthProtocol::Sha224) => A::Sha224,
+        Some(AuthProtocol::Sha256) => A::Sha256,
+        Some(AuthProtocol::Sha384) => A::Sha384,
+        Some(AuthProtocol::Sha512) => A::Sha512,
     };
     // validate() guarantees non-empty keys wherever snmp2 would use them; snmp2 never
     // derives a key for noAuthNoPriv, so the placeholder is never hashed.
-    let auth_key = if c.auth == AuthProtocol::None {
+    let auth_key = if c.auth.is_none() {
         "unused-noauth"
     } else {
         c.auth_key.expose()
@@ -232,16 +241,17 @@ pub(crate) fn usm_security(c: &Config) -> snmp2::v3::Security {
         .with_auth_protocol(proto)
         .with_context_name(&c.context);
     let cipher = match c.privacy {
-        PrivProtocol::None => None,
-        PrivProtocol::Des => Some((Cipher::Des, None)),
-        PrivProtocol::Aes128 => Some((Cipher::Aes128, None)),
-        PrivProtocol::Aes192 => Some((Cipher::Aes192, Some(KeyExtension::Blumenthal))),
-        PrivProtocol::Aes256 => Some((Cipher::Aes256, Some(KeyExtension::Blumenthal))),
-        PrivProtocol::Aes192Cisco => Some((Cipher::Aes192, Some(KeyExtension::Reeder))),
-        PrivProtocol::Aes256Cisco => Some((Cipher::Aes256, Some(KeyExtension::Reeder))),
+        None => None,
+        Some(PrivProtocol::Des) => Some((Cipher::Des, None)),
+        Some(PrivProtocol::TripleDes) => return Err(triple_des_refused(priv_name(c.privacy))),
+        Some(PrivProtocol::Aes128) => Some((Cipher::Aes128, None)),
+        Some(PrivProtocol::Aes192) => Some((Cipher::Aes192, Some(KeyExtension::Blumenthal))),
+        Some(PrivProtocol::Aes256) => Some((Cipher::Aes256, Some(KeyExtension::Blumenthal))),
+        Some(PrivProtocol::Aes192Cisco) => Some((Cipher::Aes192, Some(KeyExtension::Reeder))),
+        Some(PrivProtocol::Aes256Cisco) => Some((Cipher::Aes256, Some(KeyExtension::Reeder))),
     };
     sec = match (c.auth, cipher) {
-        (AuthProtocol::None, _) => sec.with_auth(Auth::NoAuthNoPriv),
+        (None, _) => sec.with_auth(Auth::NoAuthNoPriv),
         (_, None) => sec.with_auth(Auth::AuthNoPriv),
         (_, Some((cipher, ext))) => {
             let s = sec.with_auth(Auth::AuthPriv {
@@ -254,7 +264,7 @@ pub(crate) fn usm_security(c: &Config) -> snmp2::v3::Security {
             }
         }
     };
-    sec
+    Ok(sec)
 }
 
 impl Transport {
@@ -270,6 +280,7 @@ impl Transport {
             next_request_id: i32::try_from(seed & 0x3fff_ffff).unwrap_or(1),
             discovery_answered: false,
             answered: false,
+            keys: MasterKeyCache::default(),
         }
     }
 
@@ -307,7 +318,10 @@ impl Transport {
         let made = match self.cfg.version {
             SnmpVersion::V1 => AsyncSession::new_v1(addr, &community, id).await,
             SnmpVersion::V2c => AsyncSession::new_v2c(addr, &community, id).await,
-            SnmpVersion::V3 => AsyncSession::new_v3(addr, id, usm_security(&self.cfg)).await,
+            SnmpVersion::V3 => {
+                let security = usm_security(&self.cfg).map_err(Failure::Config)?;
+                AsyncSession::new_v3(addr, id, security).await
+            }
         };
         let mut session = Box::new(made.map_err(Failure::Io)?);
         if self.cfg.version == SnmpVersion::V3 {
@@ -392,14 +406,14 @@ impl Transport {
                 "and the community string (--community) and --version {}: agents ignore requests with a wrong community",
                 c.version
             ),
-            SnmpVersion::V3 if self.discovery_answered && c.privacy != PrivProtocol::None => {
+            SnmpVersion::V3 if self.discovery_answered && c.privacy.is_some() => {
                 // Silence after discovery is how net-snmp answers a request it cannot
                 // decrypt; ask the agent before blaming the privacy key.
-                match probe::diagnose(c).await {
+                match probe::diagnose(c, &self.keys).await {
                     Diagnosis::DecryptionError => {
                         return Error::DecryptionError {
                             user: c.user.clone(),
-                            privacy: c.privacy.name().into(),
+                            privacy: priv_name(c.privacy).into(),
                             detail: format!(
                                 " (it answered engine discovery, then ignored {tries} encrypted requests; a probe signed with the authentication key was not refused for its digest, and got no answer or a decryption error)"
                             ),
@@ -433,9 +447,9 @@ impl Transport {
         let c = &self.cfg;
         match diagnosis {
             Diagnosis::UnknownUser => Error::UnknownUserName { user: c.user.clone() },
-            Diagnosis::WrongDigest => Error::WrongDigest { user: c.user.clone(), auth: c.auth.name().into() },
+            Diagnosis::WrongDigest => Error::WrongDigest { user: c.user.clone(), auth: auth_name(c.auth).into() },
             Diagnosis::UnsupportedSecLevel => {
-                Error::UnsupportedSecurityLevel { user: c.user.clone(), level: c.security_level().into() }
+                Error::UnsupportedSecurityLevel { user: c.user.clone(), level: c.security_level().to_string() }
             }
             Diagnosis::UnknownContext => Error::UnknownContext { context: c.context.clone() },
             Diagnosis::NotInTimeWindow { boots } if boots >= i64::from(i32::MAX) => Error::NotInTimeWindow {
@@ -448,7 +462,7 @@ impl Transport {
             },
             Diagnosis::DecryptionError => Error::DecryptionError {
                 user: c.user.clone(),
-                privacy: c.privacy.name().into(),
+                privacy: priv_name(c.privacy).into(),
                 detail: " (the authentication key is right: a probe signed with it passed the agent's digest check)".into(),
             },
             other => Error::AuthenticationFailed {
@@ -467,7 +481,7 @@ impl Transport {
     /// state (engine ID, boots or time): re-discover and send once more. `None` = try again.
     async fn after_report(&mut self, fallback: &str, at: &mut Attempts) -> Option<Error> {
         self.session = None;
-        let diagnosis = probe::diagnose(&self.cfg).await;
+        let diagnosis = probe::diagnose(&self.cfg, &self.keys).await;
         tracing::debug!(?diagnosis, "the agent refused the request with a Report");
         if diagnosis == Diagnosis::UserKnown && !at.report_retried {
             at.report_retried = true;
@@ -530,6 +544,7 @@ impl Transport {
                 }
                 Ok(Err(detail)) => return Err(self.protocol(detail)),
                 Err(Failure::Io(e)) => return Err(self.map_io(&e)),
+                Err(Failure::Config(e)) => return Err(e),
                 Err(Failure::Snmp(e)) => match self.classify(e, &mut at, max_tries).await {
                     Some(err) => return Err(err),
                     None => continue,
@@ -577,7 +592,7 @@ impl Transport {
                     tracing::debug!("authenticated Report in clear text: re-synchronising");
                     return None;
                 }
-                let diagnosis = probe::diagnose(c).await;
+                let diagnosis = probe::diagnose(c, &self.keys).await;
                 Some(self.diagnosis_error(
                     diagnosis,
                     "the agent answered an encrypted request with a Report in clear text, again after a re-synchronisation",
@@ -603,8 +618,8 @@ impl Transport {
             }
             E::AuthFailure(K::KeyExtensionRequired) => Some(Error::BadConfig(format!(
                 "--priv {} with --auth {} needs a key extension: use aes192/aes256 (net-snmp style) or aes192-cisco/aes256-cisco",
-                c.privacy.name(),
-                c.auth.name()
+                priv_name(c.privacy),
+                auth_name(c.auth)
             ))),
             E::AsnWrongType if c.version == SnmpVersion::V3 => {
                 // A Report instead of a Response (unknown context, …).
@@ -742,7 +757,7 @@ mod tests {
     #[test]
     fn refusal_names_status_and_oid() {
         let req = Request::Set(vec![(
-            vec![1, 3, 6, 1, 2, 1, 1, 1, 0],
+            snmp_proto::oids::SYS_DESCR.to_vec(),
             SetValue::Integer(1),
         )]);
         assert_eq!(req.oid_at(1).as_deref(), Some(".1.3.6.1.2.1.1.1.0"));
@@ -776,7 +791,7 @@ mod tests {
         cfg.port = port;
         cfg.retries = 0;
         let mut t = Transport::new(cfg);
-        let r = t.get(vec![vec![1, 3, 6, 1, 2, 1, 1, 1, 0]]).await;
+        let r = t.get(vec![snmp_proto::oids::SYS_DESCR.to_vec()]).await;
         assert!(
             matches!(
                 r,

@@ -33,16 +33,16 @@ const SIM_VENDORS: &[&str] = &[
 
 const ADMIN: TestUser = user(
     "admin",
-    AuthProtocol::Sha1,
+    Some(AuthProtocol::Sha1),
     "authpass123",
-    PrivProtocol::Aes128,
+    Some(PrivProtocol::Aes128),
     "privpass123",
 );
 const AUTHONLY: TestUser = user(
     "authonly",
-    AuthProtocol::Sha1,
+    Some(AuthProtocol::Sha1),
     "authonly-key",
-    PrivProtocol::None,
+    None,
     "",
 );
 
@@ -392,8 +392,8 @@ async fn every_auth_priv_combination() {
         let label = format!(
             "{:<24} {:>6} / {:<12}",
             u.name,
-            u.auth.name(),
-            u.privacy.name()
+            pdu_driver::auth_name(u.auth),
+            pdu_driver::priv_name(u.privacy)
         );
         let mut pdu = Pdu::new(v3(&sim, u)).unwrap();
         let r = async {
@@ -423,11 +423,7 @@ fn error_sim() -> Pdusim {
     Pdusim::start(
         "raritan-px2",
         4,
-        &[
-            ADMIN,
-            AUTHONLY,
-            user("noauth", AuthProtocol::None, "", PrivProtocol::None, ""),
-        ],
+        &[ADMIN, AUTHONLY, user("noauth", None, "", None, "")],
         "[[pdu.user]]\nname = \"reader\"\nauth = \"sha\"\nauth_password = \"reader-auth-key\"\n\
          priv = \"aes\"\npriv_password = \"reader-priv-key\"\naccess = \"read-only\"\n\
          [[pdu.user]]\nname = \"strict\"\nauth = \"sha\"\nauth_password = \"strict-auth-key\"\n\
@@ -449,7 +445,7 @@ async fn wrong_auth_key_is_wrong_digest() {
     assert!(matches!(e, Error::WrongDigest { .. }), "{e:?}");
     assert!(e.to_string().contains("--auth-key"), "{e}");
     let u = TestUser {
-        auth: AuthProtocol::Md5,
+        auth: Some(AuthProtocol::Md5),
         ..AUTHONLY
     };
     let e = expect_err(
@@ -491,7 +487,7 @@ async fn wrong_priv_key_is_a_decryption_error() {
     assert!(e.to_string().contains("--priv-key"), "{e}");
     assert_eq!(sim.power(1), "on");
     let u = TestUser {
-        privacy: PrivProtocol::Des,
+        privacy: Some(PrivProtocol::Des),
         ..ADMIN
     };
     let e = expect_err(
@@ -506,7 +502,7 @@ async fn unsupported_security_level() {
     let sim = error_sim();
     // authonly has no privacy key on the agent: asking for authPriv.
     let u = TestUser {
-        privacy: PrivProtocol::Aes128,
+        privacy: Some(PrivProtocol::Aes128),
         priv_key: "whatever-key",
         ..AUTHONLY
     };
@@ -530,9 +526,9 @@ async fn unsupported_security_level() {
     // access control, as net-snmp's `rwuser NAME priv` does: authorizationError.
     let u = user(
         "strict",
-        AuthProtocol::Sha1,
+        Some(AuthProtocol::Sha1),
         "strict-auth-key",
-        PrivProtocol::None,
+        None,
         "",
     );
     let e = expect_err(
@@ -630,9 +626,9 @@ async fn read_only_access_is_refused() {
     );
     let reader = user(
         "reader",
-        AuthProtocol::Sha1,
+        Some(AuthProtocol::Sha1),
         "reader-auth-key",
-        PrivProtocol::Aes128,
+        Some(PrivProtocol::Aes128),
         "reader-priv-key",
     );
     let mut pdu = Pdu::new(v3(&sim, &reader)).unwrap();

@@ -119,7 +119,12 @@ async fn v3_every_user_switches() {
     let agent = Snmpd::start(4);
     let mut failures = Vec::new();
     for u in USERS {
-        let label = format!("{} ({} / {})", u.name, u.auth.name(), u.privacy.name());
+        let label = format!(
+            "{} ({} / {})",
+            u.name,
+            pdu_driver::auth_name(u.auth),
+            pdu_driver::priv_name(u.privacy)
+        );
         let mut pdu = Pdu::new(config_for(&agent, u)).unwrap();
         let result = async {
             pdu.off(&outlet(2)).await?;
@@ -173,7 +178,7 @@ async fn wrong_auth_key_is_wrong_digest() {
 async fn wrong_auth_protocol_is_wrong_digest() {
     let agent = Snmpd::start(2);
     let u = TestUser {
-        auth: pdu_driver::AuthProtocol::Md5,
+        auth: Some(pdu_driver::AuthProtocol::Md5),
         ..find_user("shaonly")
     };
     let e = expect_err(
@@ -209,7 +214,7 @@ async fn too_high_security_level_is_unsupported() {
     let agent = Snmpd::start(2);
     // shaonly has no privacy key on the agent.
     let u = TestUser {
-        privacy: pdu_driver::PrivProtocol::Aes128,
+        privacy: Some(pdu_driver::PrivProtocol::Aes128),
         priv_key: "whatever-key",
         ..find_user("shaonly")
     };
@@ -302,9 +307,9 @@ async fn read_only_user_is_refused() {
     let agent = Snmpd::start(2);
     let reader = TestUser {
         name: "reader",
-        auth: pdu_driver::AuthProtocol::Sha1,
+        auth: Some(pdu_driver::AuthProtocol::Sha1),
         auth_key: "reader-auth-key",
-        privacy: pdu_driver::PrivProtocol::Aes128,
+        privacy: Some(pdu_driver::PrivProtocol::Aes128),
         priv_key: "reader-priv-key",
     };
     let mut pdu = Pdu::new(config_for(&agent, &reader)).unwrap();

@@ -12,11 +12,15 @@ use snmp_proto::usm::{
 };
 
 /// Read-only or read-write: what a community or user may do, and an object's MAX-ACCESS.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// In config files: `read-only` (or `ro`, `readonly`) and `read-write` (or `rw`, `readwrite`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Access {
     /// GET, GETNEXT, GETBULK; a SET is refused (noAccess, or noSuchName / readOnly under v1).
+    #[serde(alias = "ro", alias = "readonly")]
     ReadOnly,
     /// Reads and SETs.
+    #[serde(alias = "rw", alias = "readwrite")]
     ReadWrite,
 }
 

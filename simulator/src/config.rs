@@ -11,12 +11,11 @@ use crate::access::{Access, Community, UserSpec};
 use crate::device::DeviceSpec;
 use crate::engine::parse_engine_id;
 use crate::outlet::{Delays, Power, StartupPower};
-use crate::profiles;
+use crate::profiles::{self, VendorProfile};
 use crate::recording::{Recording, Strictness};
-use snmp_proto::usm::{
-    keys::MIN_PASSWORD_LEN, AuthProtocol, Password, PrivProtocol, SecurityLevel,
-};
-use snmp_proto::{Oid, Value};
+use snmp_proto::usm::keys::{ProtocolParseError, MIN_PASSWORD_LEN};
+use snmp_proto::usm::{AuthProtocol, Password, PrivProtocol, SecurityLevel};
+use snmp_proto::{oids, Oid, Value};
 use std::sync::Arc;
 
 /// The embedded default: one 8-outlet Raritan PX2 on 127.0.0.1:1161.
@@ -53,11 +52,15 @@ pub struct FileConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PduConfig {
-    pub name: String,
-    /// Default: what the recording's sysObjectID names, else raritan-px2.
-    pub vendor: Option<String>,
-    #[serde(default = "default_listen")]
-    pub listen: Vec<String>,
+    /// The PDU's name: also its state folder's name.
+    pub name: PduName,
+    /// The vendor profile (`pdusim vendors`). Default: what the recording's sysObjectID names,
+    /// else raritan-px2.
+    #[serde(default, deserialize_with = "vendor_profile")]
+    pub vendor: Option<&'static dyn VendorProfile>,
+    /// Addresses to answer on.
+    #[serde(default = "default_listen", deserialize_with = "listen_addrs")]
+    pub listen: Vec<SocketAddr>,
     /// Default: the recording's outlet count, else 8.
     pub outlets: Option<u32>,
     /// An snmpsim `.snmprec` recording of a real device to serve as this PDU's static base
@@ -68,8 +71,8 @@ pub struct PduConfig {
     pub recording_lenient: bool,
     #[serde(default)]
     pub outlet_names: Vec<String>,
-    /// "on" or "off" (default: on, or a recording's states).
-    pub initial_power: Option<String>,
+    /// Outlet power at the first start (default: on, or a recording's states).
+    pub initial_power: Option<Power>,
     #[serde(default = "default_power_off_period")]
     pub power_off_period: u64,
     #[serde(default)]
@@ -80,9 +83,12 @@ pub struct PduConfig {
     pub sys_contact: String,
     pub sys_descr: Option<String>,
     /// Overrides the vendor's sysObjectID (a device whose firmware reports one drivers do not
-    /// recognise, QUIRKS 13).
-    pub sys_object_id: Option<String>,
-    pub engine_id: Option<String>,
+    /// recognise).
+    #[serde(default, deserialize_with = "object_identifier")]
+    pub sys_object_id: Option<Oid>,
+    /// snmpEngineID in hex (5 to 32 octets); default: made once and kept in the state folder.
+    #[serde(default, deserialize_with = "engine_id")]
+    pub engine_id: Option<Vec<u8>>,
     #[serde(default)]
     pub contexts: Vec<String>,
     #[serde(default = "default_max_bulk")]
@@ -92,9 +98,9 @@ pub struct PduConfig {
     pub on_delay: u64,
     #[serde(default)]
     pub off_delay: u64,
-    /// "on", "off" or "last-known": outlet power when the PDU starts with saved state.
+    /// Outlet power when the PDU starts with saved state.
     #[serde(default = "default_startup")]
-    pub power_on_state: String,
+    pub power_on_state: StartupPower,
     /// Watts each outlet draws when on (outlets beyond the list draw default_load_watts).
     #[serde(default)]
     pub outlet_loads: Vec<f64>,
@@ -109,47 +115,162 @@ pub struct PduConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CommunityConfig {
-    pub name: String,
+    /// The community string (never printed).
+    #[serde(deserialize_with = "community_name")]
+    pub name: Password,
+    /// read-only (default) or read-write.
     #[serde(default = "default_community_access")]
-    pub access: String,
+    pub access: Access,
 }
 
-#[derive(Clone, Deserialize)]
+/// An SNMPv3 user as the file gives it. Passwords are never printed.
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserConfig {
+    /// usmUserName, 1 to 32 characters.
     pub name: String,
-    pub auth: Option<String>,
-    pub auth_password: Option<String>,
-    #[serde(rename = "priv")]
-    pub privacy: Option<String>,
-    pub priv_password: Option<String>,
+    /// md5, sha, sha224, sha256, sha384 or sha512.
+    #[serde(default, deserialize_with = "parsed")]
+    pub auth: Option<AuthProtocol>,
+    /// At least 8 characters.
+    #[serde(default, deserialize_with = "password")]
+    pub auth_password: Option<Password>,
+    /// des, 3des, aes, aes192, aes256, aes192-cisco or aes256-cisco.
+    #[serde(rename = "priv", default, deserialize_with = "parsed")]
+    pub privacy: Option<PrivProtocol>,
+    /// At least 8 characters.
+    #[serde(default, deserialize_with = "password")]
+    pub priv_password: Option<Password>,
+    /// read-write (default) or read-only.
     #[serde(default = "default_user_access")]
-    pub access: String,
-    pub min_level: Option<String>,
+    pub access: Access,
+    /// The lowest securityLevel accepted from this user (default: what its keys allow).
+    #[serde(default, deserialize_with = "parsed")]
+    pub min_level: Option<SecurityLevel>,
 }
 
-impl std::fmt::Debug for UserConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserConfig")
-            .field("name", &self.name)
-            .field("auth", &self.auth)
-            .field("priv", &self.privacy)
-            .field("access", &self.access)
-            .finish_non_exhaustive()
+/// A PDU's name: letters, digits, '-', '_' and '.', not starting with '.', so that it is
+/// usable as a folder name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
+pub struct PduName(String);
+
+impl PduName {
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
+impl std::fmt::Display for PduName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for PduName {
+    type Error = String;
+    fn try_from(name: String) -> Result<Self, String> {
+        let usable = !name.is_empty()
+            && !name.starts_with('.')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if usable {
+            Ok(PduName(name))
+        } else {
+            Err(format!("PDU name {name:?} is not usable as a folder name: use letters, digits, '-', '_' or '.'"))
+        }
+    }
+}
+
+/// `T` from its `FromStr` text (protocols, security levels), with `T`'s own error message.
+fn parsed<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let text = String::deserialize(d)?;
+    text.parse().map(Some).map_err(serde::de::Error::custom)
+}
+
+fn password<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Password>, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.chars().count() < MIN_PASSWORD_LEN {
+        return Err(serde::de::Error::custom(format!(
+            "this password is {} characters; SNMPv3 passwords must be at least {MIN_PASSWORD_LEN} (RFC 3414 §11.2)",
+            text.chars().count()
+        )));
+    }
+    Ok(Some(Password::new(text)))
+}
+
+fn community_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Password, D::Error> {
+    let text = String::deserialize(d)?;
+    if text.is_empty() {
+        return Err(serde::de::Error::custom(
+            "a community name must not be empty",
+        ));
+    }
+    Ok(Password::new(text))
+}
+
+fn vendor_profile<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<&'static dyn VendorProfile>, D::Error> {
+    let name = String::deserialize(d)?;
+    profiles::find(&name).map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "unknown vendor {name:?}: choose one of {}",
+            profiles::names().join(", ")
+        ))
+    })
+}
+
+fn listen_addrs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<SocketAddr>, D::Error> {
+    Vec::<String>::deserialize(d)?
+        .iter()
+        .map(|a| {
+            a.parse().map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "{a:?} is not an address: write IP:PORT, e.g. 127.0.0.1:1161"
+                ))
+            })
+        })
+        .collect()
+}
+
+fn object_identifier<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Oid>, D::Error> {
+    let text = String::deserialize(d)?;
+    Oid::parse(&text)
+        .filter(|o| o.arcs().len() >= 2)
+        .map(Some)
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "{text:?} is not an OID: write it dotted, e.g. \"1.3.6.1.4.1.318.1.3.4.6\""
+            ))
+        })
+}
+
+fn engine_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_engine_id(&text)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
 const DEFAULT_VENDOR: &str = "raritan-px2";
-fn default_listen() -> Vec<String> {
-    vec!["127.0.0.1:1161".into()]
+fn default_listen() -> Vec<SocketAddr> {
+    vec![SocketAddr::from(([127, 0, 0, 1], 1161))]
 }
 /// Outlets of a PDU when neither the file nor a recording says.
 const DEFAULT_OUTLETS: u32 = 8;
 fn default_power_off_period() -> u64 {
     5
 }
-fn default_startup() -> String {
-    "last-known".into()
+fn default_startup() -> StartupPower {
+    StartupPower::LastKnown
 }
 fn default_load() -> f64 {
     60.0
@@ -157,21 +278,46 @@ fn default_load() -> f64 {
 fn default_max_bulk() -> usize {
     1000
 }
-fn default_community_access() -> String {
-    "read-only".into()
+fn default_community_access() -> Access {
+    Access::ReadOnly
 }
-fn default_user_access() -> String {
-    "read-write".into()
+fn default_user_access() -> Access {
+    Access::ReadWrite
 }
 
 /// The most outlets a PDU may have (real ones stop at 48; leave room for odd set-ups).
 const MAX_OUTLETS: u32 = 1024;
 
 impl FileConfig {
+    /// Parses a config file's text; `origin` names it in errors.
+    ///
+    /// Errors give the line and column and what to write instead, but never the offending line
+    /// itself: it may hold a password or community string.
     pub fn parse(text: &str, origin: &str) -> Result<FileConfig, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            origin: origin.to_string(),
-            message: e.to_string().trim_end().to_string(),
+        toml::from_str(text).map_err(|e| {
+            let place = e.span().map(|span| {
+                let before = text.get(..span.start).unwrap_or_default();
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                // The key on that line (the text before `=`), never its value.
+                let line_text = text.lines().nth(line - 1).unwrap_or_default();
+                let key = line_text
+                    .split_once('=')
+                    .map(|(k, _)| k.trim())
+                    .filter(|k| {
+                        !k.is_empty()
+                            && k.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+                    });
+                match key {
+                    Some(key) => format!("line {line}, column {column}, `{key}`: "),
+                    None => format!("line {line}, column {column}: "),
+                }
+            });
+            ConfigError::Syntax {
+                origin: origin.to_string(),
+                message: format!("{}{}", place.unwrap_or_default(), e.message().trim_end()),
+            }
         })
     }
 
@@ -233,25 +379,13 @@ impl FileConfig {
         let mut out = Vec::new();
         for (i, p) in self.pdu.iter().enumerate() {
             let at = |name: &str| format!("pdu[{i}].{name}");
-            if p.name.is_empty()
-                || !p
-                    .name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-                || p.name.starts_with('.')
-            {
-                return Err(field(
-                    at("name"),
-                    format!(
-                        "{:?} is not usable as a folder name: use letters, digits, '-', '_' or '.'",
-                        p.name
-                    ),
-                ));
-            }
             if !seen_names.insert(p.name.clone()) {
                 return Err(field(
                     at("name"),
-                    format!("{:?} is used by two PDUs: names must be unique", p.name),
+                    format!(
+                        "{:?} is used by two PDUs: names must be unique",
+                        p.name.as_str()
+                    ),
                 ));
             }
             let recording = match &p.recording {
@@ -269,8 +403,12 @@ impl FileConfig {
                             } else {
                                 Strictness::Strict
                             };
-                            let (r, skipped) = Recording::load_with(&path, strictness)
-                                .map_err(|e| field(at("recording"), format!("{e} (set recording_lenient = true, or pass --lenient, to skip bad lines)")))?;
+                            let (r, skipped) = Recording::load_with(&path, strictness).map_err(|e| {
+                                field(
+                                    at("recording"),
+                                    format!("{e} (set recording_lenient = true, or pass --lenient, to skip bad lines)"),
+                                )
+                            })?;
                             for bad in &skipped {
                                 tracing::warn!("skipped a bad recording line: {bad}");
                             }
@@ -287,26 +425,21 @@ impl FileConfig {
             let recorded_vendor =
                 recording
                     .as_ref()
-                    .and_then(|r| match r.get(&[1, 3, 6, 1, 2, 1, 1, 2, 0]) {
-                        Some(Value::ObjectId(oid)) => {
-                            pdu_mibs::by_sys_object_id(oid.arcs()).map(|d| d.name.to_string())
-                        }
+                    .and_then(|r| match r.get(oids::SYS_OBJECT_ID) {
+                        Some(Value::ObjectId(oid)) => pdu_mibs::by_sys_object_id(oid.arcs())
+                            .and_then(|d| profiles::find(d.name)),
                         _ => None,
                     });
-            let vendor_name = p
+            let vendor = p
                 .vendor
-                .clone()
                 .or(recorded_vendor)
-                .unwrap_or_else(|| DEFAULT_VENDOR.to_string());
-            let vendor = profiles::find(&vendor_name).ok_or_else(|| {
-                field(
-                    at("vendor"),
-                    format!(
-                        "unknown vendor {vendor_name:?}: choose one of {}",
-                        profiles::names().join(", ")
-                    ),
-                )
-            })?;
+                .or_else(|| profiles::find(DEFAULT_VENDOR))
+                .ok_or_else(|| {
+                    field(
+                        at("vendor"),
+                        format!("no profile named {DEFAULT_VENDOR}: this build is broken"),
+                    )
+                })?;
             let profile_data = pdu_mibs::by_name(vendor.name());
             let recorded_outlets = recording
                 .as_ref()
@@ -316,11 +449,18 @@ impl FileConfig {
                     _ => None,
                 });
             let outlets = p.outlets.or(recorded_outlets).unwrap_or(DEFAULT_OUTLETS);
-            let mut p = p.clone();
-            if p.outlet_names.is_empty() {
+            if outlets == 0 || outlets > MAX_OUTLETS {
+                return Err(field(
+                    at("outlets"),
+                    format!("{outlets} outlets is out of range: give 1 to {MAX_OUTLETS}"),
+                ));
+            }
+            let outlet_count = usize::try_from(outlets).unwrap_or(usize::MAX);
+            let mut outlet_names = p.outlet_names.clone();
+            if outlet_names.is_empty() {
                 // The recorded device's own outlet names, where its profile says where they are.
                 if let (Some(r), Some(data)) = (&recording, profile_data) {
-                    p.outlet_names = (1..=outlets.min(MAX_OUTLETS))
+                    outlet_names = (1..=outlets)
                         .map(|n| {
                             data.name_oid(n)
                                 .and_then(|oid| r.text(&oid))
@@ -329,62 +469,29 @@ impl FileConfig {
                         .collect();
                 }
             }
-            if let Some(r) = &recording {
-                let system = [
-                    (&mut p.sys_name, [1, 3, 6, 1, 2, 1, 1, 5, 0]),
-                    (&mut p.sys_contact, [1, 3, 6, 1, 2, 1, 1, 4, 0]),
-                    (&mut p.sys_location, [1, 3, 6, 1, 2, 1, 1, 6, 0]),
-                ];
-                for (value, oid) in system {
-                    if value.is_empty() {
-                        *value = r.text(&oid).unwrap_or_default();
-                    }
-                }
-            }
-            // The recorded device's outlet states, as its state column says — or, where that
-            // value was made up by a simulator variation, as another of its tables really said.
-            let outlet_powers: Vec<Power> = match (&recording, profile_data) {
-                (Some(r), Some(data)) if p.initial_power.is_none() => (1..=outlets
-                    .min(MAX_OUTLETS))
-                    .map_while(|n| recorded_power(r, data, n))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            let p = &p;
-            if outlets == 0 || outlets > MAX_OUTLETS {
-                return Err(field(
-                    at("outlets"),
-                    format!(
-                        "{} outlets is out of range: give 1 to {MAX_OUTLETS}",
-                        outlets
-                    ),
-                ));
-            }
-            if p.outlet_names.len() > outlets as usize {
+            if outlet_names.len() > outlet_count {
                 return Err(field(
                     at("outlet_names"),
                     format!(
-                        "{} names for {} outlets: give at most one name per outlet",
-                        p.outlet_names.len(),
-                        outlets
+                        "{} names for {outlets} outlets: give at most one name per outlet",
+                        outlet_names.len()
                     ),
                 ));
             }
-            let initial_power = match p
-                .initial_power
-                .as_deref()
-                .unwrap_or("on")
-                .to_ascii_lowercase()
-                .as_str()
-            {
-                "on" => Power::On,
-                "off" => Power::Off,
-                other => {
-                    return Err(field(
-                        at("initial_power"),
-                        format!("{other:?} is not a power state: use \"on\" or \"off\""),
-                    ))
+            // The recorded system group, where the file leaves it empty.
+            let recorded_text = |value: &str, oid: &[u32]| -> String {
+                match (&recording, value.is_empty()) {
+                    (Some(r), true) => r.text(oid).unwrap_or_default(),
+                    _ => value.to_string(),
                 }
+            };
+            // The recorded device's outlet states, as its state column says — or, where that
+            // value was made up by a simulator variation, as another of its tables really said.
+            let outlet_powers: Vec<Power> = match (&recording, profile_data) {
+                (Some(r), Some(data)) if p.initial_power.is_none() => (1..=outlets)
+                    .map_while(|n| recorded_power(r, data, n))
+                    .collect(),
+                _ => Vec::new(),
             };
             if !(1..=3600).contains(&p.power_off_period) {
                 return Err(field(
@@ -395,21 +502,10 @@ impl FileConfig {
                     ),
                 ));
             }
-            let startup = match p.power_on_state.to_ascii_lowercase().as_str() {
-                "on" => StartupPower::On,
-                "off" => StartupPower::Off,
-                "last-known" | "lastknown" => StartupPower::LastKnown,
-                other => {
-                    return Err(field(
-                        at("power_on_state"),
-                        format!("{other:?}: use \"on\", \"off\" or \"last-known\""),
-                    ))
-                }
-            };
             if p.on_delay > 7200 || p.off_delay > 7200 {
                 return Err(field(at("on_delay"), "delays are 0 to 7200 seconds".into()));
             }
-            if p.outlet_loads.len() > outlets as usize
+            if p.outlet_loads.len() > outlet_count
                 || p.outlet_loads
                     .iter()
                     .chain([&p.default_load_watts])
@@ -423,106 +519,76 @@ impl FileConfig {
             if p.max_bulk_varbinds == 0 {
                 return Err(field(at("max_bulk_varbinds"), "must be at least 1".into()));
             }
-            let engine_id = match &p.engine_id {
-                Some(hex) => {
-                    Some(parse_engine_id(hex).map_err(|e| field(at("engine_id"), e.to_string()))?)
-                }
-                None => None,
-            };
             if p.listen.is_empty() {
                 return Err(field(
                     at("listen"),
                     "no address: give at least one, e.g. [\"127.0.0.1:1161\"]".into(),
                 ));
             }
-            let mut addrs = Vec::new();
-            for (j, a) in p.listen.iter().enumerate() {
-                let addr: SocketAddr = a.parse().map_err(|_| {
-                    field(
-                        format!("pdu[{i}].listen[{j}]"),
-                        format!("{a:?} is not an address: write IP:PORT, e.g. 127.0.0.1:1161"),
-                    )
-                })?;
+            for (j, addr) in p.listen.iter().enumerate() {
                 // Several PDUs may share an address (picked by community or context); the
                 // same PDU listing an address twice is a slip.
-                if seen_addrs.get(&addr) == Some(&i) {
+                if seen_addrs.insert(*addr, i) == Some(i) {
                     return Err(field(
                         format!("pdu[{i}].listen[{j}]"),
                         format!("{addr} is listed twice"),
                     ));
                 }
-                seen_addrs.insert(addr, i);
-                addrs.push(addr);
             }
             if p.community.is_empty() && p.user.is_empty() {
                 return Err(field(at("community"), "the PDU has no community and no user, so nobody could talk to it: add a [[pdu.community]] or [[pdu.user]]".into()));
             }
-            let mut communities = Vec::new();
-            for (j, c) in p.community.iter().enumerate() {
-                let access = parse_permission(&c.access).ok_or_else(|| {
-                    field(
-                        format!("pdu[{i}].community[{j}].access"),
-                        format!("{:?}: use \"read-only\" or \"read-write\"", c.access),
-                    )
-                })?;
-                if c.name.is_empty() {
-                    return Err(field(
-                        format!("pdu[{i}].community[{j}].name"),
-                        "must not be empty".into(),
-                    ));
-                }
-                communities.push(Community {
-                    name: c.name.clone(),
-                    access,
-                });
-            }
-            let mut users = Vec::new();
+            let communities = p
+                .community
+                .iter()
+                .map(|c| Community {
+                    name: c.name.expose().to_string(),
+                    access: c.access,
+                })
+                .collect();
+            let mut users: Vec<UserSpec> = Vec::new();
             for (j, u) in p.user.iter().enumerate() {
-                users.push(
-                    validate_user(u, &format!("pdu[{i}].user[{j}]"))
-                        .map_err(|(f, problem)| field(f, problem))?,
-                );
-            }
-            let mut names = std::collections::HashSet::new();
-            for (j, u) in users.iter().enumerate() {
-                if !names.insert(u.name.clone()) {
+                let user = user_spec(u).map_err(|(key, problem)| {
+                    field(format!("pdu[{i}].user[{j}].{key}"), problem)
+                })?;
+                if users.iter().any(|other| other.name == user.name) {
                     return Err(field(
                         format!("pdu[{i}].user[{j}].name"),
-                        format!("{:?} is defined twice for this PDU", u.name),
+                        format!("{:?} is defined twice for this PDU", user.name),
                     ));
                 }
+                users.push(user);
             }
             let spec = DeviceSpec {
-                name: p.name.clone(),
+                name: p.name.to_string(),
                 vendor,
                 outlets,
-                recording,
-                outlet_names: p.outlet_names.clone(),
-                initial_power,
+                outlet_names,
+                initial_power: p.initial_power.unwrap_or(Power::On),
                 power_off_period: Duration::from_secs(p.power_off_period),
-                delays: Delays { on_delay: Duration::from_secs(p.on_delay), off_delay: Duration::from_secs(p.off_delay), reboot: Duration::from_secs(p.power_off_period) },
-                startup,
+                delays: Delays {
+                    on_delay: Duration::from_secs(p.on_delay),
+                    off_delay: Duration::from_secs(p.off_delay),
+                    reboot: Duration::from_secs(p.power_off_period),
+                },
+                startup: p.power_on_state,
                 outlet_loads: p.outlet_loads.clone(),
                 outlet_powers,
                 default_load_watts: p.default_load_watts,
                 sys_descr: p.sys_descr.clone(),
-                sys_object_id: match &p.sys_object_id {
-                    Some(text) => Some(Oid::parse(text).filter(|o| o.arcs().len() >= 2).ok_or_else(|| {
-                        field(at("sys_object_id"), format!("{text:?} is not an OID: write it dotted, e.g. \"1.3.6.1.4.1.318.1.3.4.6\""))
-                    })?),
-                    None => None,
-                },
-                sys_name: p.sys_name.clone(),
-                sys_contact: p.sys_contact.clone(),
-                sys_location: p.sys_location.clone(),
-                state_dir: Some(root.join(&p.name)),
-                engine_id,
+                sys_object_id: p.sys_object_id.clone(),
+                sys_name: recorded_text(&p.sys_name, oids::SYS_NAME),
+                sys_contact: recorded_text(&p.sys_contact, oids::SYS_CONTACT),
+                sys_location: recorded_text(&p.sys_location, oids::SYS_LOCATION),
+                state_dir: Some(root.join(p.name.as_str())),
+                engine_id: p.engine_id.clone(),
                 communities,
                 users,
                 contexts: p.contexts.clone(),
                 max_bulk_varbinds: p.max_bulk_varbinds,
+                recording,
             };
-            out.push((spec, addrs));
+            out.push((spec, p.listen.clone()));
         }
         Ok(out)
     }
@@ -555,146 +621,146 @@ fn recorded_power(r: &Recording, vendor: &pdu_mibs::Profile, n: u32) -> Option<P
         .or(own.map(|(p, _)| p))
 }
 
-fn parse_permission(text: &str) -> Option<Access> {
-    Access::parse(&text.to_ascii_lowercase())
-}
-
-fn validate_user(u: &UserConfig, at: &str) -> Result<UserSpec, (String, String)> {
-    let f = |name: &str| format!("{at}.{name}");
+/// The cross-field checks of a user entry (each field is already parsed). Errors name the key.
+fn user_spec(u: &UserConfig) -> Result<UserSpec, (&'static str, String)> {
     if u.name.is_empty() || u.name.len() > 32 {
         return Err((
-            f("name"),
+            "name",
             "a user name is 1 to 32 characters (RFC 3414 usmUserName)".into(),
         ));
     }
-    let password = |field: &str, value: &Option<String>| -> Result<Password, (String, String)> {
-        let Some(pw) = value else {
+    let auth = match (u.auth, &u.auth_password) {
+        (Some(proto), Some(password)) => Some((proto, password.clone())),
+        (Some(_), None) => {
             return Err((
-                f(field),
+                "auth_password",
                 "missing: a protocol was given, so give its password too".into(),
-            ));
-        };
-        if pw.chars().count() < MIN_PASSWORD_LEN {
-            return Err((f(field), format!("is {} characters; SNMPv3 passwords must be at least {MIN_PASSWORD_LEN} (RFC 3414 §11.2)", pw.chars().count())));
+            ))
         }
-        Ok(Password::new(pw.clone()))
-    };
-    let auth = match &u.auth {
-        Some(name) => {
-            let proto: AuthProtocol = name.parse().map_err(|e| (f("auth"), format!("{e}")))?;
-            Some((proto, password("auth_password", &u.auth_password)?))
-        }
-        None if u.auth_password.is_some() => {
+        (None, Some(_)) => {
             return Err((
-                f("auth"),
+                "auth",
                 "missing: auth_password is set, so say which protocol (e.g. \"sha\")".into(),
             ))
         }
-        None => None,
+        (None, None) => None,
     };
-    let privacy = match &u.privacy {
-        Some(_) if auth.is_none() => {
+    let privacy = match (u.privacy, &u.priv_password) {
+        (Some(_), _) if auth.is_none() => {
             return Err((
-                f("priv"),
+                "priv",
                 "privacy needs authentication: set auth and auth_password too".into(),
             ))
         }
-        Some(name) => {
-            let proto: PrivProtocol = name.parse().map_err(|e| (f("priv"), format!("{e}")))?;
-            Some((proto, password("priv_password", &u.priv_password)?))
-        }
-        None if u.priv_password.is_some() => {
+        (Some(proto), Some(password)) => Some((proto, password.clone())),
+        (Some(_), None) => {
             return Err((
-                f("priv"),
+                "priv_password",
+                "missing: a protocol was given, so give its password too".into(),
+            ))
+        }
+        (None, Some(_)) => {
+            return Err((
+                "priv",
                 "missing: priv_password is set, so say which protocol (e.g. \"aes\")".into(),
             ))
         }
-        None => None,
-    };
-    let access = match parse_permission(&u.access) {
-        Some(access) => access,
-        None => {
-            return Err((
-                f("access"),
-                format!("{:?}: use \"read-only\" or \"read-write\"", u.access),
-            ))
-        }
-    };
-    let min_level = match u
-        .min_level
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None => None,
-        Some("noauthnopriv") => Some(SecurityLevel::NoAuthNoPriv),
-        Some("authnopriv") => Some(SecurityLevel::AuthNoPriv),
-        Some("authpriv") => Some(SecurityLevel::AuthPriv),
-        Some(other) => {
-            return Err((
-                f("min_level"),
-                format!("{other:?}: use noAuthNoPriv, authNoPriv or authPriv"),
-            ))
-        }
+        (None, None) => None,
     };
     let spec = UserSpec {
         name: u.name.clone(),
         auth,
         privacy,
-        access,
-        min_level,
+        access: u.access,
+        min_level: u.min_level,
     };
     if spec.min_level.is_some_and(|l| l > spec.key_level()) {
-        return Err((f("min_level"), "is higher than the user's keys allow: add the auth/priv protocol and password, or lower min_level".into()));
+        return Err(("min_level", "is higher than the user's keys allow: add the auth/priv protocol and password, or lower min_level".into()));
     }
     Ok(spec)
 }
 
-/// Parses `--user NAME[:AUTH:AUTHPASS[:PRIV:PRIVPASS]]` into a user entry (read-write).
-pub fn user_from_flag(text: &str) -> Result<UserConfig, String> {
+/// Why a `--user` flag could not be read. The flag's text is never repeated: it holds passwords.
+#[derive(Debug, thiserror::Error)]
+pub enum UserFlagError {
+    /// Not 1, 3 or 5 colon-separated parts.
+    #[error(
+        "--user for {user:?}: write NAME, NAME:AUTH:AUTHPASS or NAME:AUTH:AUTHPASS:PRIV:PRIVPASS"
+    )]
+    Shape {
+        /// The user name (the part before the first colon).
+        user: String,
+    },
+    /// An unknown protocol or a short password.
+    #[error("--user for {user:?}: {problem}")]
+    Part {
+        /// The user name.
+        user: String,
+        /// What is wrong, without the passwords.
+        problem: String,
+    },
+}
+
+/// Parses `--user NAME[:AUTH:AUTHPASS[:PRIV:PRIVPASS]]` into a read-write user entry.
+///
+/// Errors name the user and the part that is wrong, never the passwords.
+pub fn user_from_flag(text: &str) -> Result<UserConfig, UserFlagError> {
     let parts: Vec<&str> = text.splitn(5, ':').collect();
-    let (name, auth, auth_password, privacy, priv_password) = match parts.as_slice() {
-        [name] => (*name, None, None, None, None),
-        [name, auth, auth_pw] => (*name, Some(*auth), Some(*auth_pw), None, None),
-        [name, auth, auth_pw, privacy, priv_pw] => (
-            *name,
-            Some(*auth),
-            Some(*auth_pw),
-            Some(*privacy),
-            Some(*priv_pw),
-        ),
-        _ => {
-            return Err(format!(
-            "--user {text:?}: write NAME, NAME:AUTH:AUTHPASS or NAME:AUTH:AUTHPASS:PRIV:PRIVPASS"
-        ))
-        }
+    let user = parts.first().copied().unwrap_or_default().to_string();
+    let part = |problem: String| UserFlagError::Part {
+        user: user.clone(),
+        problem,
     };
-    Ok(UserConfig {
-        name: name.to_string(),
-        auth: auth.map(String::from),
-        auth_password: auth_password.map(String::from),
-        privacy: privacy.map(String::from),
-        priv_password: priv_password.map(String::from),
-        access: "read-write".into(),
+    let password = |text: &str| -> Result<Password, UserFlagError> {
+        if text.chars().count() < MIN_PASSWORD_LEN {
+            return Err(part(format!(
+                "a password is {} characters; SNMPv3 passwords must be at least {MIN_PASSWORD_LEN}",
+                text.chars().count()
+            )));
+        }
+        Ok(Password::new(text))
+    };
+    let mut config = UserConfig {
+        name: user.clone(),
+        auth: None,
+        auth_password: None,
+        privacy: None,
+        priv_password: None,
+        access: Access::ReadWrite,
         min_level: None,
-    })
+    };
+    match parts.as_slice() {
+        [_] => {}
+        [_, auth, auth_pw, rest @ ..] if rest.len() != 1 => {
+            config.auth = Some(
+                auth.parse()
+                    .map_err(|e: ProtocolParseError| part(e.to_string()))?,
+            );
+            config.auth_password = Some(password(auth_pw)?);
+            if let [privacy, priv_pw] = rest {
+                config.privacy = Some(
+                    privacy
+                        .parse()
+                        .map_err(|e: ProtocolParseError| part(e.to_string()))?,
+                );
+                config.priv_password = Some(password(priv_pw)?);
+            }
+        }
+        _ => return Err(UserFlagError::Shape { user }),
+    }
+    Ok(config)
 }
 
 /// Parses `--community NAME[:rw|:ro]` (read-only unless it ends in `:rw`).
 pub fn community_from_flag(text: &str) -> CommunityConfig {
-    match text.rsplit_once(':') {
-        Some((name, "rw")) => CommunityConfig {
-            name: name.into(),
-            access: "read-write".into(),
-        },
-        Some((name, "ro")) => CommunityConfig {
-            name: name.into(),
-            access: "read-only".into(),
-        },
-        _ => CommunityConfig {
-            name: text.into(),
-            access: "read-only".into(),
-        },
+    let (name, access) = match text.rsplit_once(':') {
+        Some((name, "rw")) => (name, Access::ReadWrite),
+        Some((name, "ro")) => (name, Access::ReadOnly),
+        _ => (text, Access::ReadOnly),
+    };
+    CommunityConfig {
+        name: Password::new(name),
+        access,
     }
 }
 
@@ -731,46 +797,125 @@ mod tests {
         let e =
             error_of("[[pdu]]\nname = \"a\"\nvendor = \"acme\"\n[[pdu.community]]\nname = \"p\"\n");
         assert!(
-            e.contains("pdu[0].vendor") && e.contains("raritan-px2"),
+            e.contains("line 3")
+                && e.contains("\"acme\"")
+                && e.contains("choose one of raritan-px2"),
             "{e}"
         );
         let e = error_of("[[pdu]]\nname = \"a\"\n[[pdu.user]]\nname = \"u\"\nauth = \"sha\"\nauth_password = \"short\"\n");
         assert!(
-            e.contains("pdu[0].user[0].auth_password") && e.contains("at least 8"),
+            e.contains("line 6") && e.contains("at least 8") && !e.contains("short\""),
             "{e}"
         );
         let e = error_of("[[pdu]]\nname = \"a\"\n[[pdu.user]]\nname = \"u\"\nauth = \"sha\"\nauth_password = \"longenough\"\npriv = \"rot13\"\npriv_password = \"longenough\"\n");
-        assert!(e.contains("pdu[0].user[0].priv"), "{e}");
+        assert!(
+            e.contains("line 7") && e.contains("rot13") && e.contains("aes"),
+            "{e}"
+        );
         let e = error_of("[[pdu]]\nname = \"a\"\noutlets = \"eight\"\n");
         assert!(e.contains("outlets") && e.contains("line 3"), "{e}");
         let e = error_of(
             "[[pdu]]\nname = \"a\"\nlisten = [\"localhost\"]\n[[pdu.community]]\nname = \"p\"\n",
         );
+        assert!(e.contains("line 3") && e.contains("IP:PORT"), "{e}");
+        let e = error_of("[[pdu]]\nname = \"../x\"\n[[pdu.community]]\nname = \"p\"\n");
+        assert!(e.contains("line 2") && e.contains("folder name"), "{e}");
+        let e = error_of(
+            "[[pdu]]\nname = \"a\"\ninitial_power = \"maybe\"\n[[pdu.community]]\nname = \"p\"\n",
+        );
+        assert!(e.contains("line 3") && e.contains("`on`"), "{e}");
+        let e = error_of(
+            "[[pdu]]\nname = \"a\"\n[[pdu.community]]\nname = \"p\"\naccess = \"write\"\n",
+        );
+        assert!(e.contains("line 5") && e.contains("read-write"), "{e}");
+        // Cross-field checks still name the field path.
+        let e = error_of("[[pdu]]\nname = \"a\"\n[[pdu.user]]\nname = \"u\"\nauth = \"sha\"\n");
         assert!(
-            e.contains("pdu[0].listen[0]") && e.contains("IP:PORT"),
+            e.contains("pdu[0].user[0].auth_password") && e.contains("missing"),
             "{e}"
         );
+        let e = error_of("[[pdu]]\nname = \"a\"\noutlets = 0\n[[pdu.community]]\nname = \"p\"\n");
+        assert!(
+            e.contains("pdu[0].outlets") && e.contains("1 to 1024"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn fields_parse_into_their_types() {
+        let text = "[[pdu]]\nname = \"a\"\nvendor = \"apc-rpdu2\"\nlisten = [\"127.0.0.1:1999\"]\ninitial_power = \"off\"\npower_on_state = \"on\"\nengine_id = \"800000000102030405\"\n[[pdu.community]]\nname = \"p\"\naccess = \"rw\"\n[[pdu.user]]\nname = \"u\"\nauth = \"sha256\"\nauth_password = \"longenough\"\nmin_level = \"authNoPriv\"\n";
+        let cfg = FileConfig::parse(text, "t.toml").unwrap();
+        let p = &cfg.pdu[0];
+        assert_eq!(p.vendor.map(|v| v.name()), Some("apc-rpdu2"));
+        assert_eq!(
+            p.listen,
+            vec!["127.0.0.1:1999".parse::<SocketAddr>().unwrap()]
+        );
+        assert_eq!(
+            (p.initial_power, p.power_on_state),
+            (Some(Power::Off), StartupPower::On)
+        );
+        assert_eq!(
+            p.engine_id.as_deref(),
+            Some(&[0x80, 0, 0, 0, 1, 2, 3, 4, 5][..])
+        );
+        assert_eq!(p.community[0].access, Access::ReadWrite);
+        assert_eq!(p.user[0].auth, Some(AuthProtocol::Sha256));
+        assert_eq!(p.user[0].min_level, Some(SecurityLevel::AuthNoPriv));
+        let (spec, addrs) = cfg.validate("t.toml").unwrap().remove(0);
+        assert_eq!((spec.initial_power, addrs.len()), (Power::Off, 1));
     }
 
     #[test]
     fn quick_flags_parse() {
         let u = user_from_flag("admin:sha:authpass123:aes:privpass123").unwrap();
         assert_eq!(
-            (u.name.as_str(), u.privacy.as_deref()),
-            ("admin", Some("aes"))
+            (u.name.as_str(), u.auth, u.privacy),
+            (
+                "admin",
+                Some(AuthProtocol::Sha1),
+                Some(PrivProtocol::Aes128)
+            )
         );
-        assert!(user_from_flag("admin:sha").is_err());
-        assert_eq!(community_from_flag("private:rw").access, "read-write");
-        assert_eq!(community_from_flag("public").access, "read-only");
+        assert!(matches!(
+            user_from_flag("admin:sha"),
+            Err(UserFlagError::Shape { .. })
+        ));
+        assert_eq!(community_from_flag("private:rw").access, Access::ReadWrite);
+        assert_eq!(community_from_flag("public").access, Access::ReadOnly);
+        assert_eq!(community_from_flag("public").name.expose(), "public");
     }
 
     #[test]
-    fn user_config_debug_hides_passwords() {
+    fn flags_and_debug_never_show_passwords() {
         let u = user_from_flag("admin:sha:topsecret99:aes:privsecret9").unwrap();
         let shown = format!("{u:?}");
         assert!(
             !shown.contains("topsecret99") && !shown.contains("privsecret9"),
             "{shown}"
         );
+        for bad in [
+            "admin:sha:topsecret99:aes",
+            "admin:shaX:topsecret99",
+            "admin:sha:topsecret99:rot13:privsecret9",
+            "admin:sha:short",
+        ] {
+            let e = user_from_flag(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("\"admin\"")
+                    && !e.contains("topsecret99")
+                    && !e.contains("privsecret9")
+                    && !e.contains("short"),
+                "{e}"
+            );
+        }
+        // A misspelt key next to a password: the error names the place, not the line's text.
+        let e = error_of("[[pdu]]\nname = \"a\"\n[[pdu.user]]\nname = \"u\"\nauth = \"sha\"\nauth_pasword = \"topsecret99\"\n");
+        assert!(
+            e.contains("line 6") && e.contains("auth_pasword") && !e.contains("topsecret99"),
+            "{e}"
+        );
+        let c = format!("{:?}", community_from_flag("s3cret:rw"));
+        assert!(!c.contains("s3cret"), "{c}");
     }
 }

@@ -347,7 +347,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
             .into_iter()
             .map(|p| {
                 let mut p = p.into_inner();
-                p.listen = vec!["127.0.0.1:0".into()];
+                p.listen = vec![std::net::SocketAddr::from(([127, 0, 0, 1], 0))];
                 p
             })
             .collect(),
@@ -450,7 +450,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
 }
 
 fn driver_config(d: &DriverFile, loc: &Located<'_>) -> Result<pdu_driver::Config, ScenarioError> {
-    use pdu_driver::{AuthProtocol, PrivProtocol, SnmpVersion, Vendor};
+    use pdu_driver::{parse_auth, parse_priv, SnmpVersion, Vendor};
     let bad = |s: &Spanned<String>, e: pdu_driver::Error| {
         let m = e.to_string();
         loc.at(
@@ -471,13 +471,13 @@ fn driver_config(d: &DriverFile, loc: &Located<'_>) -> Result<pdu_driver::Config
         c.user = user.clone();
     }
     if let Some(a) = &d.auth {
-        c.auth = a.get_ref().parse::<AuthProtocol>().map_err(|e| bad(a, e))?;
+        c.auth = parse_auth(a.get_ref()).map_err(|e| bad(a, e))?;
     }
     if let Some(k) = &d.auth_key {
         c.auth_key = k.as_str().into();
     }
     if let Some(p) = &d.privacy {
-        c.privacy = p.get_ref().parse::<PrivProtocol>().map_err(|e| bad(p, e))?;
+        c.privacy = parse_priv(p.get_ref()).map_err(|e| bad(p, e))?;
     }
     if let Some(k) = &d.priv_key {
         c.priv_key = k.as_str().into();

@@ -11,23 +11,23 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pdu_driver::{AuthProtocol, Config, PrivProtocol, SnmpVersion, Vendor};
+use pdu_driver::{auth_name, priv_name, AuthProtocol, Config, PrivProtocol, SnmpVersion, Vendor};
 
 /// One SNMPv3 user, the same for every test agent.
 #[derive(Debug, Clone, Copy)]
 pub struct TestUser {
     pub name: &'static str,
-    pub auth: AuthProtocol,
+    pub auth: Option<AuthProtocol>,
     pub auth_key: &'static str,
-    pub privacy: PrivProtocol,
+    pub privacy: Option<PrivProtocol>,
     pub priv_key: &'static str,
 }
 
 impl TestUser {
     pub fn level(&self) -> &'static str {
         match (self.auth, self.privacy) {
-            (AuthProtocol::None, _) => "noauth",
-            (_, PrivProtocol::None) => "auth",
+            (None, _) => "noauth",
+            (_, None) => "auth",
             _ => "priv",
         }
     }
@@ -35,9 +35,9 @@ impl TestUser {
 
 pub const fn user(
     name: &'static str,
-    auth: AuthProtocol,
+    auth: Option<AuthProtocol>,
     auth_key: &'static str,
-    privacy: PrivProtocol,
+    privacy: Option<PrivProtocol>,
     priv_key: &'static str,
 ) -> TestUser {
     TestUser {
@@ -53,89 +53,89 @@ pub const fn user(
 pub const USERS: &[TestUser] = &[
     user(
         "md5des",
-        AuthProtocol::Md5,
+        Some(AuthProtocol::Md5),
         "md5des-auth-key",
-        PrivProtocol::Des,
+        Some(PrivProtocol::Des),
         "md5des-priv-key",
     ),
     user(
         "md5aes",
-        AuthProtocol::Md5,
+        Some(AuthProtocol::Md5),
         "md5aes-auth-key",
-        PrivProtocol::Aes128,
+        Some(PrivProtocol::Aes128),
         "md5aes-priv-key",
     ),
     user(
         "shades",
-        AuthProtocol::Sha1,
+        Some(AuthProtocol::Sha1),
         "shades-auth-key",
-        PrivProtocol::Des,
+        Some(PrivProtocol::Des),
         "shades-priv-key",
     ),
     user(
         "shaaes",
-        AuthProtocol::Sha1,
+        Some(AuthProtocol::Sha1),
         "shaaes-auth-key",
-        PrivProtocol::Aes128,
+        Some(PrivProtocol::Aes128),
         "shaaes-priv-key",
     ),
     user(
         "sha224aes",
-        AuthProtocol::Sha224,
+        Some(AuthProtocol::Sha224),
         "sha224aes-auth-key",
-        PrivProtocol::Aes128,
+        Some(PrivProtocol::Aes128),
         "sha224aes-priv-key",
     ),
     user(
         "sha256aes",
-        AuthProtocol::Sha256,
+        Some(AuthProtocol::Sha256),
         "sha256aes-auth-key",
-        PrivProtocol::Aes128,
+        Some(PrivProtocol::Aes128),
         "sha256aes-priv-key",
     ),
     user(
         "sha256aes256",
-        AuthProtocol::Sha256,
+        Some(AuthProtocol::Sha256),
         "sha256aes256-auth",
-        PrivProtocol::Aes256,
+        Some(PrivProtocol::Aes256),
         "sha256aes256-priv",
     ),
     user(
         "sha384aes192",
-        AuthProtocol::Sha384,
+        Some(AuthProtocol::Sha384),
         "sha384aes192-auth",
-        PrivProtocol::Aes192,
+        Some(PrivProtocol::Aes192),
         "sha384aes192-priv",
     ),
     user(
         "sha512aes256",
-        AuthProtocol::Sha512,
+        Some(AuthProtocol::Sha512),
         "sha512aes256-auth",
-        PrivProtocol::Aes256,
+        Some(PrivProtocol::Aes256),
         "sha512aes256-priv",
     ),
     user(
         "shaaes256",
-        AuthProtocol::Sha1,
+        Some(AuthProtocol::Sha1),
         "shaaes256-auth-key",
-        PrivProtocol::Aes256,
+        Some(PrivProtocol::Aes256),
         "shaaes256-priv-key",
     ),
     user(
         "shaonly",
-        AuthProtocol::Sha1,
+        Some(AuthProtocol::Sha1),
         "shaonly-auth-key",
-        PrivProtocol::None,
+        None,
         "",
     ),
     user(
         "sha256only",
-        AuthProtocol::Sha256,
+        Some(AuthProtocol::Sha256),
         "sha256only-auth-key",
-        PrivProtocol::None,
+        None,
         "",
     ),
-    user("noauth", AuthProtocol::None, "", PrivProtocol::None, ""),
+    user("noauth", None, "", None, ""),
 ];
 
 pub fn find_user(name: &str) -> TestUser {
@@ -179,27 +179,28 @@ fn free_udp_port() -> u16 {
         .port()
 }
 
-fn net_snmp_auth(a: AuthProtocol) -> &'static str {
+fn net_snmp_auth(a: Option<AuthProtocol>) -> &'static str {
     match a {
-        AuthProtocol::None => "",
-        AuthProtocol::Md5 => "MD5",
-        AuthProtocol::Sha1 => "SHA",
-        AuthProtocol::Sha224 => "SHA-224",
-        AuthProtocol::Sha256 => "SHA-256",
-        AuthProtocol::Sha384 => "SHA-384",
-        AuthProtocol::Sha512 => "SHA-512",
+        None => "",
+        Some(AuthProtocol::Md5) => "MD5",
+        Some(AuthProtocol::Sha1) => "SHA",
+        Some(AuthProtocol::Sha224) => "SHA-224",
+        Some(AuthProtocol::Sha256) => "SHA-256",
+        Some(AuthProtocol::Sha384) => "SHA-384",
+        Some(AuthProtocol::Sha512) => "SHA-512",
     }
 }
 
-fn net_snmp_priv(p: PrivProtocol) -> &'static str {
+fn net_snmp_priv(p: Option<PrivProtocol>) -> &'static str {
     match p {
-        PrivProtocol::None => "",
-        PrivProtocol::Des => "DES",
-        PrivProtocol::Aes128 => "AES",
-        PrivProtocol::Aes192 => "AES-192",
-        PrivProtocol::Aes256 => "AES-256",
-        PrivProtocol::Aes192Cisco => "AES-192C",
-        PrivProtocol::Aes256Cisco => "AES-256C",
+        None => "",
+        Some(PrivProtocol::Des) => "DES",
+        Some(PrivProtocol::TripleDes) => "3DES",
+        Some(PrivProtocol::Aes128) => "AES",
+        Some(PrivProtocol::Aes192) => "AES-192",
+        Some(PrivProtocol::Aes256) => "AES-256",
+        Some(PrivProtocol::Aes192Cisco) => "AES-192C",
+        Some(PrivProtocol::Aes256Cisco) => "AES-256C",
     }
 }
 
@@ -422,35 +423,29 @@ impl Drop for Snmpd {
 /// Every auth × priv combination pdusim serves and snmp2 can speak (snmp2 0.5 has no 3DES),
 /// named `m-<auth>-<priv>`, plus the noAuthNoPriv user `noauth`.
 pub fn matrix_users() -> Vec<TestUser> {
-    const AUTHS: [AuthProtocol; 6] = [
-        AuthProtocol::Md5,
-        AuthProtocol::Sha1,
-        AuthProtocol::Sha224,
-        AuthProtocol::Sha256,
-        AuthProtocol::Sha384,
-        AuthProtocol::Sha512,
+    const AUTHS: [Option<AuthProtocol>; 6] = [
+        Some(AuthProtocol::Md5),
+        Some(AuthProtocol::Sha1),
+        Some(AuthProtocol::Sha224),
+        Some(AuthProtocol::Sha256),
+        Some(AuthProtocol::Sha384),
+        Some(AuthProtocol::Sha512),
     ];
-    const PRIVS: [PrivProtocol; 7] = [
-        PrivProtocol::None,
-        PrivProtocol::Des,
-        PrivProtocol::Aes128,
-        PrivProtocol::Aes192,
-        PrivProtocol::Aes256,
-        PrivProtocol::Aes192Cisco,
-        PrivProtocol::Aes256Cisco,
+    const PRIVS: [Option<PrivProtocol>; 7] = [
+        None,
+        Some(PrivProtocol::Des),
+        Some(PrivProtocol::Aes128),
+        Some(PrivProtocol::Aes192),
+        Some(PrivProtocol::Aes256),
+        Some(PrivProtocol::Aes192Cisco),
+        Some(PrivProtocol::Aes256Cisco),
     ];
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-    let mut users = vec![user(
-        "noauth",
-        AuthProtocol::None,
-        "",
-        PrivProtocol::None,
-        "",
-    )];
+    let mut users = vec![user("noauth", None, "", None, "")];
     for a in AUTHS {
         for p in PRIVS {
-            let name = leak(format!("m-{}-{}", a.name(), p.name()));
-            let priv_key = if p == PrivProtocol::None {
+            let name = leak(format!("m-{}-{}", auth_name(a), priv_name(p)));
+            let priv_key = if p.is_none() {
                 ""
             } else {
                 leak(format!("{name}-privkey"))
@@ -490,17 +485,17 @@ impl Pdusim {
                 "[[pdu.user]]\nname = {:?}\naccess = \"read-write\"\n",
                 u.name
             ));
-            if u.auth != AuthProtocol::None {
+            if u.auth.is_some() {
                 toml.push_str(&format!(
                     "auth = {:?}\nauth_password = {:?}\n",
-                    u.auth.name(),
+                    auth_name(u.auth),
                     u.auth_key
                 ));
             }
-            if u.privacy != PrivProtocol::None {
+            if u.privacy.is_some() {
                 toml.push_str(&format!(
                     "priv = {:?}\npriv_password = {:?}\n",
-                    u.privacy.name(),
+                    priv_name(u.privacy),
                     u.priv_key
                 ));
             }

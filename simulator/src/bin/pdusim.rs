@@ -8,10 +8,13 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
 use pdusim::clock::{Clock, MonotonicClock};
-use pdusim::config::{community_from_flag, user_from_flag, FileConfig, DEFAULT_CONFIG};
+use pdusim::config::{
+    community_from_flag, user_from_flag, CommunityConfig, FileConfig, PduName, DEFAULT_CONFIG,
+};
 use pdusim::control::Control;
 use pdusim::device::{Device, DeviceSpec};
 use pdusim::launch::launch;
+use pdusim::outlet::Power;
 use pdusim::profiles;
 use pdusim::security::SaltSource;
 use pdusim::server::serve;
@@ -43,17 +46,17 @@ struct ServeArgs {
     #[arg(long, short)]
     config: Option<PathBuf>,
     /// Address to listen on (IP:PORT); repeat for more.
-    #[arg(long)]
-    listen: Vec<String>,
+    #[arg(long, value_name = "IP:PORT")]
+    listen: Vec<std::net::SocketAddr>,
     /// Vendor profile (`pdusim vendors` lists them).
-    #[arg(long)]
-    vendor: Option<String>,
+    #[arg(long, value_parser = vendor_profile)]
+    vendor: Option<&'static dyn profiles::VendorProfile>,
     /// Number of outlets.
     #[arg(long)]
     outlets: Option<u32>,
     /// A v1/v2c community, read-only unless it ends in `:rw` (repeatable).
-    #[arg(long = "community", value_name = "NAME[:rw]")]
-    communities: Vec<String>,
+    #[arg(long = "community", value_name = "NAME[:rw]", value_parser = community)]
+    communities: Vec<CommunityConfig>,
     /// An SNMPv3 user with read-write access (repeatable). AUTH: md5 sha sha224 sha256 sha384
     /// sha512; PRIV: des 3des aes aes192 aes256 aes192-cisco aes256-cisco.
     #[arg(long = "user", value_name = "NAME[:AUTH:AUTHPASS[:PRIV:PRIVPASS]]")]
@@ -62,14 +65,14 @@ struct ServeArgs {
     #[arg(long)]
     state_dir: Option<PathBuf>,
     /// snmpEngineID as hex (5-32 bytes); default: made once and kept in the state directory.
-    #[arg(long)]
-    engine_id: Option<String>,
+    #[arg(long, value_parser = engine_id, value_name = "HEX")]
+    engine_id: Option<EngineIdFlag>,
     /// Seconds a power cycle keeps an outlet off.
     #[arg(long)]
     power_off_period: Option<u64>,
     /// Outlet power at first start: on or off.
-    #[arg(long)]
-    initial_power: Option<String>,
+    #[arg(long, value_parser = power)]
+    initial_power: Option<Power>,
     /// Serve an snmpsim `.snmprec` recording of a real device as the PDU's static base; the
     /// vendor profile owns the outlet columns, so outlets switch for real. Outlet count, names
     /// and the system group come from the recording unless given.
@@ -123,8 +126,8 @@ impl ServeArgs {
         if !self.listen.is_empty() {
             pdu.listen = self.listen.clone();
         }
-        if let Some(v) = &self.vendor {
-            pdu.vendor = Some(v.clone());
+        if let Some(v) = self.vendor {
+            pdu.vendor = Some(v);
         }
         if let Some(path) = &self.recording {
             // The recorded device's own identity, unless the flags say otherwise.
@@ -143,36 +146,34 @@ impl ServeArgs {
             pdu.outlet_names.truncate(n as usize);
         }
         if credentials_given {
-            pdu.community = self
-                .communities
-                .iter()
-                .map(|c| community_from_flag(c))
-                .collect();
+            pdu.community = self.communities.clone();
+            // Parsed here, not by clap: clap's errors repeat the flag's text, and it holds passwords.
             pdu.user = self
                 .users
                 .iter()
                 .map(|u| user_from_flag(u))
-                .collect::<Result<_, _>>()
-                .map_err(anyhow::Error::msg)?;
+                .collect::<Result<_, _>>()?;
         }
-        pdu.engine_id = self.engine_id.clone().or(pdu.engine_id.take());
+        pdu.engine_id = self
+            .engine_id
+            .clone()
+            .map(|id| id.0)
+            .or(pdu.engine_id.take());
         if let Some(p) = self.power_off_period {
             pdu.power_off_period = p;
         }
-        if let Some(p) = &self.initial_power {
-            pdu.initial_power = Some(p.clone());
+        if let Some(p) = self.initial_power {
+            pdu.initial_power = Some(p);
         }
         if self.count == 0 {
             bail!("--count must be at least 1");
         }
         if self.count > 1 {
             let template = pdu.clone();
-            let base: std::net::SocketAddr =
-                template
-                    .listen
-                    .first()
-                    .and_then(|a| a.parse().ok())
-                    .context("--count needs --listen IP:PORT with a port to count up from")?;
+            let base: std::net::SocketAddr = *template
+                .listen
+                .first()
+                .context("--count needs --listen IP:PORT with a port to count up from")?;
             let last = u32::from(base.port()) + self.count - 1;
             if last > 65535 {
                 bail!(
@@ -181,18 +182,57 @@ impl ServeArgs {
                     base.port()
                 );
             }
+            let prefix = template.vendor.map_or("pdu", |v| v.name());
             cfg.pdu = (0..self.count)
                 .map(|i| {
                     let mut p = template.clone();
-                    p.name = format!("{}-{}", template.vendor.as_deref().unwrap_or("pdu"), i + 1);
+                    p.name = PduName::try_from(format!("{prefix}-{}", i + 1))
+                        .map_err(anyhow::Error::msg)?;
                     let port = base.port() + i as u16;
-                    p.listen = vec![std::net::SocketAddr::new(base.ip(), port).to_string()];
+                    p.listen = vec![std::net::SocketAddr::new(base.ip(), port)];
                     p.engine_id = None;
-                    p
+                    Ok(p)
                 })
-                .collect();
+                .collect::<Result<_>>()?;
         }
         Ok((cfg, "command line".into(), !credentials_given))
+    }
+}
+
+/// `--vendor NAME`: a profile from the registry.
+fn vendor_profile(name: &str) -> std::result::Result<&'static dyn profiles::VendorProfile, String> {
+    profiles::find(name).ok_or_else(|| {
+        format!(
+            "unknown vendor {name:?}: choose one of {}",
+            profiles::names().join(", ")
+        )
+    })
+}
+
+/// `--community NAME[:rw|:ro]`.
+fn community(text: &str) -> std::result::Result<CommunityConfig, String> {
+    if text.is_empty() || text.starts_with(':') {
+        return Err("a community name must not be empty".into());
+    }
+    Ok(community_from_flag(text))
+}
+
+/// `--engine-id HEX`, parsed (a newtype: clap would take a bare `Vec<u8>` for many values).
+#[derive(Clone)]
+struct EngineIdFlag(Vec<u8>);
+
+fn engine_id(text: &str) -> std::result::Result<EngineIdFlag, String> {
+    pdusim::engine::parse_engine_id(text)
+        .map(EngineIdFlag)
+        .map_err(|e| e.to_string())
+}
+
+/// `--initial-power on|off`.
+fn power(text: &str) -> std::result::Result<Power, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "on" => Ok(Power::On),
+        "off" => Ok(Power::Off),
+        _ => Err("use on or off".into()),
     }
 }
 
