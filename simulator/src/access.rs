@@ -2,6 +2,12 @@
 //! users (with their localized keys and the lowest securityLevel they may use), each with one
 //! [`Access`]. The same type gives an object's MAX-ACCESS in the MIB tree, so "may this principal
 //! write this object" is one comparison.
+// Code on the path of every network datagram: no panic by overflow, indexing or truncation.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 use std::collections::HashMap;
 use std::fmt;
@@ -169,7 +175,13 @@ impl UserTable {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::type_complexity
+)]
 mod tests {
     use super::*;
 

@@ -1,6 +1,12 @@
 //! The command responder (RFC 3416 §4.2): GET, GETNEXT, GETBULK and two-phase SET against a
 //! device's MIB tree. Knows nothing of bytes or security: it takes a decoded request PDU and
 //! returns the response PDU.
+// Code on the path of every network datagram: no panic by overflow, indexing or truncation.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 use crate::access::Access;
 use crate::device::Device;
@@ -136,7 +142,7 @@ fn get(
                 Value::NoSuchObject | Value::NoSuchInstance | Value::Counter64(_)
             )
         {
-            return Err((ErrorStatus::NoSuchName, i + 1));
+            return Err((ErrorStatus::NoSuchName, i.saturating_add(1)));
         }
         out.push(VarBind {
             oid: vb.oid.clone(),
@@ -182,7 +188,9 @@ fn get_next(
     for (i, vb) in request.varbinds.iter().enumerate() {
         match next_after(device, version, vb.oid.arcs(), state, now) {
             Some(found) => out.push(found),
-            None if version == Version::V1 => return Err((ErrorStatus::NoSuchName, i + 1)),
+            None if version == Version::V1 => {
+                return Err((ErrorStatus::NoSuchName, i.saturating_add(1)))
+            }
             None => out.push(VarBind {
                 oid: vb.oid.clone(),
                 value: Value::EndOfMibView,
@@ -213,10 +221,10 @@ fn get_bulk(
     // Adds a varbind if it fits; false means the response is full.
     let mut push = |vb: VarBind<'static>, out: &mut Vec<VarBind<'static>>| -> bool {
         let len = encoded_len_of_varbind(&vb);
-        if out.len() >= cap || used + len > budget {
+        if out.len() >= cap || used.saturating_add(len) > budget {
             return false;
         }
-        used += len;
+        used = used.saturating_add(len);
         out.push(vb);
         true
     };
@@ -296,7 +304,7 @@ fn set(
                     Some((_, Access::ReadWrite)) => ErrorStatus::NoCreation,
                     _ => ErrorStatus::NotWritable,
                 };
-                return Err((status, i + 1));
+                return Err((status, i.saturating_add(1)));
             }
         };
         let max_access = tree
@@ -304,7 +312,7 @@ fn set(
             .map_or(Access::ReadOnly, |(_, a)| a);
         device
             .check_write(cell, max_access, &vb.value, state)
-            .map_err(|status| (status, i + 1))?;
+            .map_err(|status| (status, i.saturating_add(1)))?;
         cells.push(cell);
     }
     device.commit(

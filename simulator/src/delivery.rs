@@ -3,6 +3,12 @@
 //! through it the way the `Send` fault point's [`Delivery`] says: late, twice, held back behind
 //! the next answer, or from another source port. A new transport is a new sink, not a rewrite
 //! of the fault handling.
+// Code on the path of every network datagram: no panic by overflow, indexing or truncation.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 use std::future::Future;
 use std::io;
@@ -128,7 +134,13 @@ async fn send_logged<S: ResponseSink>(sink: &S, answer: &[u8], peer: SocketAddr)
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::type_complexity
+)]
 mod tests {
     use std::sync::{Arc, Mutex};
 

@@ -1,6 +1,12 @@
 //! One datagram in, at most one datagram out: decode, apply security, run the agent, protect
 //! and encode the answer. Every drop is counted where RFC 3412/3414/3584 say it is, and the
 //! PDU's faults act at their named points (`crate::fault`).
+// Code on the path of every network datagram: no panic by overflow, indexing or truncation.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 use std::time::Duration;
 
@@ -24,6 +30,10 @@ use snmp_proto::{
 /// Room kept for headers when turning a message size limit into a varbind budget: the
 /// message, PDU and varbind-list headers, and (v3) USM parameters, MAC and cipher padding.
 const HEADER_ALLOWANCE: usize = 64;
+
+/// msgMaxSize of every answer: [`MAX_MESSAGE_SIZE`] as the INTEGER it is sent as.
+const MAX_MSG_MAX_SIZE: i32 = 65507;
+const _: () = assert!(MAX_MSG_MAX_SIZE as usize == MAX_MESSAGE_SIZE);
 
 /// Per-socket reusable buffers, so answering does not allocate message-sized buffers.
 #[derive(Default)]
@@ -88,7 +98,9 @@ fn deliver(device: &Device, out: &mut Vec<u8>) -> Option<Delivery> {
             FaultKind::WrongSourcePort => delivery.wrong_source_port = true,
             FaultKind::Truncate { bytes } => out.truncate(bytes),
             FaultKind::Corrupt { offset_from_end } => {
-                let at = out.len().checked_sub(1 + offset_from_end);
+                let at = offset_from_end
+                    .checked_add(1)
+                    .and_then(|back| out.len().checked_sub(back));
                 if let Some(byte) = at.and_then(|i| out.get_mut(i)) {
                     *byte ^= 0xFF;
                 }
@@ -143,7 +155,7 @@ fn answer(
                         .iter()
                         .position(|vb| vb.oid.starts_with(p.arcs()))
                     {
-                        Some(i) => i + 1,
+                        Some(i) => i.saturating_add(1),
                         None => continue,
                     },
                     None => usize::from(!request.varbinds.is_empty()),
@@ -199,7 +211,8 @@ fn handle_community<'e>(
         bump(&device.stats.snmp_in_bad_community_uses);
     }
     log_request(device, m.version, &m.pdu, "community");
-    let budget = MAX_MESSAGE_SIZE.saturating_sub(HEADER_ALLOWANCE + m.community.len());
+    let budget =
+        MAX_MESSAGE_SIZE.saturating_sub(HEADER_ALLOWANCE.saturating_add(m.community.len()));
     let Answer::Response(response) = answer(
         device,
         m.version,
@@ -291,7 +304,7 @@ fn handle_v3<'e>(
     };
     let how = Outbound {
         msg_id: m.msg_id,
-        msg_max_size: MAX_MESSAGE_SIZE as i32,
+        msg_max_size: MAX_MSG_MAX_SIZE,
         level,
         user: Some(&user),
         user_name: m.usm.user_name,
@@ -340,7 +353,10 @@ fn handle_v3<'e>(
         return Some(target);
     }
     let budget = max_size.saturating_sub(
-        HEADER_ALLOWANCE + 2 * m.usm.user_name.len() + device.engine.id().len() * 2 + 64,
+        HEADER_ALLOWANCE
+            .saturating_add(m.usm.user_name.len().saturating_mul(2))
+            .saturating_add(device.engine.id().len().saturating_mul(2))
+            .saturating_add(64),
     );
     match answer(
         target,
@@ -415,7 +431,7 @@ fn usm_report<'d>(
     };
     let how = Outbound {
         msg_id: m.msg_id,
-        msg_max_size: MAX_MESSAGE_SIZE as i32,
+        msg_max_size: MAX_MSG_MAX_SIZE,
         level,
         user: signed_by,
         user_name: m.usm.user_name,
@@ -464,6 +480,12 @@ fn log_request(device: &Device, version: Version, pdu: &Pdu<'_>, security: &str)
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::type_complexity
+)]
 mod tests {
     use std::sync::Arc;
 

@@ -13,6 +13,12 @@
 //!
 //! A fault is scheduled: it becomes active after N more requests (default 0), stays active for
 //! a duration and/or a number of packets (default: until cleared).
+// Code on the path of every network datagram: no panic by overflow, indexing or truncation.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -141,8 +147,11 @@ pub struct FaultSet {
 
 impl FaultSet {
     pub fn add(&self, kind: FaultKind, schedule: Schedule) -> u64 {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let starts_at_request = self.requests.load(Ordering::Relaxed) + schedule.after_requests;
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        let starts_at_request = self
+            .requests
+            .load(Ordering::Relaxed)
+            .saturating_add(schedule.after_requests);
         let packets_left = schedule.packets;
         self.lock().push(Active {
             id,
@@ -199,10 +208,11 @@ impl FaultSet {
                 return true;
             }
             let started = *a.started_at.get_or_insert(now);
-            if a.schedule
-                .for_ms
-                .is_some_and(|ms| now >= started + Duration::from_millis(ms))
-            {
+            if a.schedule.for_ms.is_some_and(|ms| {
+                started
+                    .checked_add(Duration::from_millis(ms))
+                    .is_some_and(|end| now >= end)
+            }) {
                 return false;
             }
             acting.push(a.kind.clone());
@@ -239,6 +249,12 @@ pub fn parse_error_status(text: &str) -> Option<snmp_proto::ErrorStatus> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::type_complexity
+)]
 mod tests {
     use super::*;
 

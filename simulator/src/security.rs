@@ -1,6 +1,12 @@
 //! The security subsystem between the wire and the agent: v1/v2c communities, and USM
 //! incoming-message processing in the order RFC 3414 §3.2 prescribes, with the Report each
 //! failure earns. Outgoing v3 messages are encrypted and signed here too (§3.1).
+// Code on the path of every network datagram: no panic by overflow, indexing or truncation.
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -86,8 +92,8 @@ pub fn process_inbound(
     }
     // Step 7: the time window (§3.2 7a), and the lock-out at the maximum boots (§2.2.2).
     let boots = engine.boots();
-    let skew = (i64::from(usm.engine_time) - i64::from(engine.time())).abs();
-    if engine.locked_out() || usm.engine_boots != boots || skew > TIME_WINDOW_SECS {
+    let skew = i64::from(usm.engine_time).abs_diff(i64::from(engine.time()));
+    if engine.locked_out() || usm.engine_boots != boots || skew > TIME_WINDOW_SECS.unsigned_abs() {
         return refuse(UsmFailure::NotInTimeWindow, Some(user));
     }
     if level == SecurityLevel::AuthNoPriv {
@@ -120,7 +126,7 @@ impl SaltSource {
         let start = getrandom::u64().unwrap_or_else(|_| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64)
+                .map_or(0, |d| d.as_secs() ^ u64::from(d.subsec_nanos()))
         });
         SaltSource(AtomicU64::new(start))
     }
