@@ -13,36 +13,42 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
+/// How hard a write tries to survive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Durability {
+    /// fsync the file and its folder: survives a power loss (snmpEngineBoots).
     PowerLoss,
+    /// No fsync: survives a crash of this process (outlet state on the SET path).
     ProcessCrash,
 }
 
+/// Replaces `path` with `contents`, durable against power loss.
+///
+/// Errors: the folder cannot be created, or the temporary file cannot be written or renamed.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
     replace_file(path, contents, Durability::PowerLoss)
 }
 
+/// Replaces `path` with `contents` atomically: a temporary file in the same folder (from the
+/// `tempfile` crate, so concurrent writers never share one), written, optionally fsynced, then
+/// renamed over `path`. A crash leaves the old file or the new one, never a mix; a failed write
+/// leaves no temporary file behind.
+///
+/// Errors: the folder cannot be created, or the temporary file cannot be written or renamed.
 pub fn replace_file(path: &Path, contents: &[u8], durability: Durability) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
-    let file_name = path.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "state path has no file name")
-    })?;
-    let mut tmp_name = file_name.to_os_string();
-    tmp_name.push(format!(".tmp.{}", std::process::id()));
-    let tmp = dir.join(tmp_name);
-    {
-        let mut file = File::create(&tmp)?;
-        file.write_all(contents)?;
-        if durability == Durability::PowerLoss {
-            file.sync_all()?;
-        }
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "state path has no file name"))?;
+    let mut prefix = file_name.to_os_string();
+    prefix.push(".tmp");
+    let mut tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)?;
+    tmp.write_all(contents)?;
+    if durability == Durability::PowerLoss {
+        tmp.as_file().sync_all()?;
     }
-    fs::rename(&tmp, path)?;
+    tmp.persist(path).map_err(|e| e.error)?;
     if durability == Durability::PowerLoss {
         // Make the rename itself durable.
         if let Ok(d) = File::open(dir) {
