@@ -72,18 +72,59 @@ impl std::fmt::Debug for dyn VendorProfile {
     }
 }
 
+/// Why a PDU could not start (or restart).
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The engine's state (engine ID, boots) could not be read or written.
     #[error("PDU {pdu}: {source}")]
-    Engine { pdu: String, source: EngineError },
-    #[error("PDU {pdu}: {source}")]
-    Security { pdu: String, source: UserError },
-    #[error("PDU {pdu}: cannot read outlet state {path}: {detail}; fix or delete the file to start afresh")]
-    State {
+    Engine {
+        /// The PDU's name.
         pdu: String,
-        path: PathBuf,
-        detail: String,
+        /// What went wrong.
+        source: EngineError,
     },
+    /// A user's keys could not be made.
+    #[error("PDU {pdu}: {source}")]
+    Security {
+        /// The PDU's name.
+        pdu: String,
+        /// What went wrong.
+        source: UserError,
+    },
+    /// The state folder could not be created.
+    #[error("PDU {pdu}: cannot create the state folder {path}: {source}; check that it is writable, or pick another with --state-dir")]
+    StateDir {
+        /// The PDU's name.
+        pdu: String,
+        /// The folder.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// A start thread panicked (a bug): the PDUs it started are unknown.
+    #[error("a PDU start thread panicked: this is a bug, please report it with the log")]
+    Panicked,
+    /// The saved outlet state could not be read.
+    #[error("PDU {pdu}: cannot read outlet state {path}: {source}; fix or delete the file to start afresh")]
+    State {
+        /// The PDU's name.
+        pdu: String,
+        /// The state file.
+        path: PathBuf,
+        /// What went wrong.
+        source: StateFileError,
+    },
+}
+
+/// Why a saved state file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StateFileError {
+    /// The file exists but cannot be read.
+    #[error("{0}")]
+    Read(#[from] std::io::Error),
+    /// The file is not the TOML this program writes.
+    #[error("{0}")]
+    Parse(#[from] toml::de::Error),
 }
 
 /// What PDUs started in one process share: master keys derived from passwords, and MIB trees
@@ -188,10 +229,10 @@ impl Device {
     ) -> Result<Device, StartError> {
         let pdu = spec.name.clone();
         if let Some(dir) = &spec.state_dir {
-            std::fs::create_dir_all(dir).map_err(|e| StartError::State {
+            std::fs::create_dir_all(dir).map_err(|source| StartError::StateDir {
                 pdu: pdu.clone(),
                 path: dir.clone(),
-                detail: format!("{e}; check that the state directory is writable"),
+                source,
             })?;
         }
         let engine = Engine::start(
@@ -212,10 +253,10 @@ impl Device {
         })?;
         let state_file = spec.state_dir.as_ref().map(|d| d.join(STATE_FILE));
         let mut state =
-            initial_state(&spec, state_file.as_ref()).map_err(|detail| StartError::State {
+            initial_state(&spec, state_file.as_ref()).map_err(|source| StartError::State {
                 pdu: pdu.clone(),
                 path: state_file.clone().unwrap_or_default(),
-                detail,
+                source,
             })?;
         // Energy accrues from this start, not from the clock's epoch.
         let now = clock.now();
@@ -289,10 +330,10 @@ impl Device {
         self.started_nanos
             .store(nanos(self.now()), std::sync::atomic::Ordering::SeqCst);
         if !keep_outlets {
-            let fresh = initial_state(&self.spec, None).map_err(|detail| StartError::State {
+            let fresh = initial_state(&self.spec, None).map_err(|source| StartError::State {
                 pdu: self.name.clone(),
                 path: PathBuf::new(),
-                detail,
+                source,
             })?;
             let pending = {
                 let mut state = self.lock_state();
@@ -479,7 +520,10 @@ fn centiseconds(d: Duration) -> u32 {
     u32::try_from(d.as_millis() / 10).unwrap_or(u32::MAX)
 }
 
-fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<DeviceState, String> {
+fn initial_state(
+    spec: &DeviceSpec,
+    state_file: Option<&PathBuf>,
+) -> Result<DeviceState, StateFileError> {
     let delays = Delays {
         reboot: spec.power_off_period,
         ..spec.delays
@@ -515,8 +559,8 @@ fn initial_state(spec: &DeviceSpec, state_file: Option<&PathBuf>) -> Result<Devi
     let Some(path) = state_file.filter(|p| p.exists()) else {
         return Ok(state);
     };
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let saved: SavedState = toml::from_str(&text).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(path)?;
+    let saved: SavedState = toml::from_str(&text)?;
     state.sys_name = saved.sys_name;
     state.sys_contact = saved.sys_contact;
     state.sys_location = saved.sys_location;

@@ -116,11 +116,7 @@ fn start_devices(
         for h in handles {
             match h.join() {
                 Ok(part) => results.extend(part),
-                Err(_) => results.push(Err(StartError::State {
-                    pdu: String::new(),
-                    path: Default::default(),
-                    detail: "a start thread panicked".into(),
-                })),
+                Err(_) => results.push(Err(StartError::Panicked)),
             }
         }
     });
