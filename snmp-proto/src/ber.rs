@@ -3,9 +3,11 @@
 //! [`Reader`] walks a `&'a [u8]` without copying: every TLV it returns is a slice of the input, so
 //! octet strings, community and USM fields borrow from the datagram. It accepts only the strict
 //! subset of BER that SNMP peers actually send (DER-like): single-byte tags, definite and minimal
-//! lengths of at most 4 length octets, minimal INTEGERs, minimal OID arcs. Nothing is allocated
-//! from a length field before the bytes it announces are known to be present, and every error
-//! names the byte offset (within the whole datagram, see [`Reader::with_base`]) where it occurred.
+//! lengths of at most 4 length octets, minimal INTEGERs, minimal OID arcs. This is stricter than
+//! RFC 3417 §8, which forbids only the indefinite form and lets a sender use more length octets
+//! than needed. Nothing is allocated from a length field before the bytes it announces are known
+//! to be present, and every error names the byte offset (within the whole datagram, see
+//! [`Reader::with_base`]) where it occurred.
 //!
 //! The writer half is a set of free functions appending to a caller-owned `Vec<u8>`, plus
 //! `*_len` functions computing encoded sizes, so the encoder can write lengths before contents
@@ -14,20 +16,37 @@
 use crate::message::Oid;
 
 /// Universal and SNMP application / context tags, as the single byte found on the wire.
+///
+/// The application types are those of RFC 2578 §7.1 (SNMPv2-SMI), the exceptions those of
+/// RFC 3416 §3. PDU tags (0xA0..=0xA8) are in [`crate::message::PduType::tag`].
 pub mod tag {
+    /// `UNIVERSAL 2`, INTEGER (and Integer32, RFC 2578 §7.1.1).
     pub const INTEGER: u8 = 0x02;
+    /// `UNIVERSAL 4`, OCTET STRING.
     pub const OCTET_STRING: u8 = 0x04;
+    /// `UNIVERSAL 5`, NULL: the value of every varbind in a Get request.
     pub const NULL: u8 = 0x05;
+    /// `UNIVERSAL 6`, OBJECT IDENTIFIER.
     pub const OBJECT_IDENTIFIER: u8 = 0x06;
+    /// `UNIVERSAL 16`, SEQUENCE (constructed).
     pub const SEQUENCE: u8 = 0x30;
+    /// `[APPLICATION 0]` IpAddress: 4 octets, network byte order (RFC 2578 §7.1.5).
     pub const IP_ADDRESS: u8 = 0x40;
+    /// `[APPLICATION 1]` Counter32 (RFC 2578 §7.1.6).
     pub const COUNTER32: u8 = 0x41;
+    /// `[APPLICATION 2]` Gauge32, also Unsigned32 (RFC 2578 §7.1.7).
     pub const GAUGE32: u8 = 0x42;
+    /// `[APPLICATION 3]` TimeTicks: hundredths of a second (RFC 2578 §7.1.8).
     pub const TIME_TICKS: u8 = 0x43;
+    /// `[APPLICATION 4]` Opaque: arbitrary BER wrapped in an OCTET STRING (RFC 2578 §7.1.9).
     pub const OPAQUE: u8 = 0x44;
+    /// `[APPLICATION 6]` Counter64 (RFC 2578 §7.1.10).
     pub const COUNTER64: u8 = 0x46;
+    /// `[0] IMPLICIT NULL`, the noSuchObject exception (RFC 3416 §3).
     pub const NO_SUCH_OBJECT: u8 = 0x80;
+    /// `[1] IMPLICIT NULL`, the noSuchInstance exception (RFC 3416 §3).
     pub const NO_SUCH_INSTANCE: u8 = 0x81;
+    /// `[2] IMPLICIT NULL`, the endOfMibView exception (RFC 3416 §3).
     pub const END_OF_MIB_VIEW: u8 = 0x82;
 }
 
@@ -35,63 +54,139 @@ pub mod tag {
 pub const MAX_LENGTH_OCTETS: usize = 4;
 
 /// Why a datagram (or a decrypted ScopedPDU) could not be decoded. Offsets are byte indexes
-/// into the buffer given to the decoder.
+/// into the buffer given to the decoder (absolute, see [`Reader::with_base`]).
+///
+/// Decoding is syntax only: the caller decides what to count. A malformed datagram is
+/// snmpInASNParseErrs (RFC 3418; RFC 3412 §7.2 step 2), an unknown version snmpInBadVersions.
+/// None of these is ever a panic.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
+    /// The input ends inside a tag, a length field or an OID subidentifier.
     #[error("truncated: the data ends at byte {offset} inside a tag, length or value")]
-    Truncated { offset: usize },
+    Truncated {
+        /// Where the missing byte should have been (for an OID, the element's tag byte).
+        offset: usize,
+    },
+    /// A length field announces more contents bytes than the input holds.
     #[error(
         "length of the element at byte {offset} is {length} bytes but only {available} remain"
     )]
     LengthOverrun {
+        /// The element's tag byte.
         offset: usize,
+        /// The length announced, in bytes.
         length: usize,
+        /// The bytes actually left after the length field.
         available: usize,
     },
+    /// The indefinite length form (0x80), which RFC 3417 §8 forbids.
     #[error("indefinite length at byte {offset}: only definite lengths are allowed")]
-    IndefiniteLength { offset: usize },
+    IndefiniteLength {
+        /// The length field's first byte.
+        offset: usize,
+    },
+    /// A long-form length with more than [`MAX_LENGTH_OCTETS`] octets (including the reserved
+    /// 0xFF), or one that does not fit `usize`.
     #[error("length field at byte {offset} is longer than 4 octets (or uses the reserved 0xFF)")]
-    BadLength { offset: usize },
+    BadLength {
+        /// The length field's first byte.
+        offset: usize,
+    },
+    /// A length, INTEGER or OID subidentifier with redundant leading octets.
     #[error("non-minimal encoding at byte {offset}")]
-    NonMinimal { offset: usize },
+    NonMinimal {
+        /// The length field's first byte, or the element's tag byte.
+        offset: usize,
+    },
+    /// The element has another tag than the one the message structure requires here.
     #[error("unexpected tag 0x{found:02X} at byte {offset}: expected {expected}")]
     UnexpectedTag {
+        /// The tag byte.
         offset: usize,
+        /// What the structure expects here, for the message.
         expected: &'static str,
+        /// The tag byte found.
         found: u8,
     },
+    /// An INTEGER (or unsigned SMI type) with no contents octets.
     #[error("zero-length INTEGER at byte {offset}")]
-    EmptyInteger { offset: usize },
+    EmptyInteger {
+        /// The element's tag byte.
+        offset: usize,
+    },
+    /// An integer too large (or, for unsigned types, negative) for its type.
     #[error("INTEGER at byte {offset} does not fit {ty}")]
-    IntegerOverflow { offset: usize, ty: &'static str },
+    IntegerOverflow {
+        /// The element's tag byte.
+        offset: usize,
+        /// The type it had to fit (`Integer32`, `Counter64`, ...).
+        ty: &'static str,
+    },
+    /// An integer that fits its type but not the field's range (msgMaxSize below 484, ...).
     #[error("{field} at byte {offset} is {value}, outside its allowed range")]
     OutOfRange {
+        /// The element's tag byte.
         offset: usize,
+        /// The field's name.
         field: &'static str,
+        /// The value decoded.
         value: i64,
     },
+    /// A fixed-size element (IpAddress, NULL, msgFlags, ...) with the wrong contents length.
     #[error("{what} at byte {offset} has {length} content bytes, expected {expected}")]
     WrongLength {
+        /// The element's tag byte.
         offset: usize,
+        /// What the element is.
         what: &'static str,
+        /// Its contents length, in bytes.
         length: usize,
+        /// The contents length its type requires, in bytes.
         expected: usize,
     },
+    /// An OBJECT IDENTIFIER with no contents octets.
     #[error("empty OBJECT IDENTIFIER at byte {offset}")]
-    EmptyOid { offset: usize },
+    EmptyOid {
+        /// The element's tag byte.
+        offset: usize,
+    },
+    /// An OBJECT IDENTIFIER with more than [`Oid::MAX_ARCS`] arcs.
     #[error(
         "OBJECT IDENTIFIER at byte {offset} has more than {} arcs",
         Oid::MAX_ARCS
     )]
-    TooManyArcs { offset: usize },
+    TooManyArcs {
+        /// The element's tag byte.
+        offset: usize,
+    },
+    /// An OID arc above 4294967295 (RFC 2578 §7.1.3: arcs are 32-bit unsigned).
     #[error("OBJECT IDENTIFIER arc at byte {offset} exceeds 4294967295")]
-    ArcOverflow { offset: usize },
+    ArcOverflow {
+        /// The element's tag byte.
+        offset: usize,
+    },
+    /// A VarBindList with more than [`crate::decode::MAX_VARBINDS`] entries.
     #[error("more than {max} varbinds: the one at byte {offset} is one too many")]
-    TooManyVarbinds { offset: usize, max: usize },
+    TooManyVarbinds {
+        /// The first varbind past the limit.
+        offset: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// msgVersion is none of 0 (v1), 1 (v2c) or 3 (v3); the agent counts snmpInBadVersions.
     #[error("unsupported SNMP version {0} (only 0 = v1, 1 = v2c and 3 = v3 are known)")]
-    UnsupportedVersion(i64),
+    UnsupportedVersion(
+        /// The msgVersion value received.
+        i64,
+    ),
+    /// Bytes left over after a complete element that must end its container.
     #[error("{count} unexpected trailing bytes at byte {offset}")]
-    TrailingBytes { offset: usize, count: usize },
+    TrailingBytes {
+        /// The first unexpected byte.
+        offset: usize,
+        /// How many bytes are left over.
+        count: usize,
+    },
 }
 
 impl DecodeError {
@@ -119,16 +214,19 @@ impl DecodeError {
     }
 }
 
+/// The result of every decoding function in this module.
 pub type Result<T> = std::result::Result<T, DecodeError>;
 
 /// One element: its tag byte and its contents, borrowed from the input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Tlv<'a> {
+    /// The (single) tag byte, see [`tag`].
     pub tag: u8,
     /// Absolute offset of the tag byte.
     pub offset: usize,
     /// Absolute offset of the first contents byte.
     pub contents_offset: usize,
+    /// The contents octets (after tag and length), borrowed from the input.
     pub contents: &'a [u8],
 }
 
@@ -138,7 +236,8 @@ impl<'a> Tlv<'a> {
         Reader::with_base(self.contents, self.contents_offset)
     }
 
-    /// Fails unless the contents are exactly `expected` bytes long.
+    /// Fails with [`DecodeError::WrongLength`] (naming `what`) unless the contents are exactly
+    /// `expected` bytes long.
     pub fn expect_len(&self, what: &'static str, expected: usize) -> Result<()> {
         if self.contents.len() == expected {
             Ok(())
@@ -154,28 +253,38 @@ impl<'a> Tlv<'a> {
 }
 
 /// A forward cursor over BER elements in a byte slice.
+///
+/// Every read either consumes one whole element or fails and leaves the cursor where it was.
 #[derive(Clone, Debug)]
 pub struct Reader<'a> {
     buf: &'a [u8],
+    /// Invariant: `pos <= buf.len()`.
     pos: usize,
+    /// Invariant: `base + buf.len() <= usize::MAX`, so `base + pos` never wraps.
     base: usize,
 }
 
 impl<'a> Reader<'a> {
+    /// A reader over a whole datagram: offsets are indexes into `buf`.
     pub fn new(buf: &'a [u8]) -> Self {
         Self::with_base(buf, 0)
     }
 
     /// A reader whose reported offsets start at `base` (the slice's position in the datagram).
+    /// A `base` so large that offsets would pass `usize::MAX` is lowered until they do not.
     pub fn with_base(buf: &'a [u8], base: usize) -> Self {
+        // usize::MAX - buf.len() cannot wrap.
+        let base = base.min(usize::MAX.wrapping_sub(buf.len()));
         Reader { buf, pos: 0, base }
     }
 
     /// Absolute offset of the next unread byte.
     pub fn offset(&self) -> usize {
-        self.base + self.pos
+        // Cannot wrap: pos <= buf.len() and base + buf.len() <= usize::MAX (see `with_base`).
+        self.base.wrapping_add(self.pos)
     }
 
+    /// True when every byte has been read.
     pub fn is_empty(&self) -> bool {
         self.pos >= self.buf.len()
     }
@@ -204,14 +313,13 @@ impl<'a> Reader<'a> {
     }
 
     fn byte(&mut self) -> Result<u8> {
-        let b = self
-            .buf
-            .get(self.pos)
-            .copied()
-            .ok_or(DecodeError::Truncated {
+        let Some(&b) = self.buf.get(self.pos) else {
+            return Err(DecodeError::Truncated {
                 offset: self.offset(),
-            })?;
-        self.pos += 1;
+            });
+        };
+        // `pos < buf.len() <= isize::MAX` here: the increment cannot wrap.
+        self.pos = self.pos.wrapping_add(1);
         Ok(b)
     }
 
@@ -242,7 +350,12 @@ impl<'a> Reader<'a> {
         usize::try_from(length).map_err(|_| DecodeError::BadLength { offset: at })
     }
 
-    /// Reads one element of any tag.
+    /// Reads one element of any tag (single tag byte, definite minimal length of at most
+    /// [`MAX_LENGTH_OCTETS`] octets, contents borrowed).
+    ///
+    /// Errors: [`DecodeError::Truncated`], [`DecodeError::IndefiniteLength`],
+    /// [`DecodeError::BadLength`], [`DecodeError::NonMinimal`] (length) and
+    /// [`DecodeError::LengthOverrun`]. On error the reader does not move.
     pub fn read_tlv(&mut self) -> Result<Tlv<'a>> {
         let offset = self.offset();
         let start = self.pos;
@@ -255,8 +368,12 @@ impl<'a> Reader<'a> {
             }
         };
         let available = self.buf.len().saturating_sub(self.pos);
-        let contents = match self.buf.get(self.pos..).and_then(|rest| rest.get(..length)) {
-            Some(contents) => contents,
+        let within = self
+            .pos
+            .checked_add(length)
+            .and_then(|end| Some((self.buf.get(self.pos..end)?, end)));
+        let (contents, end) = match within {
+            Some(found) => found,
             None => {
                 self.pos = start;
                 return Err(DecodeError::LengthOverrun {
@@ -267,7 +384,7 @@ impl<'a> Reader<'a> {
             }
         };
         let contents_offset = self.offset();
-        self.pos += length;
+        self.pos = end;
         Ok(Tlv {
             tag,
             offset,
@@ -277,6 +394,9 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads one element, failing before touching its length if the tag is not `expected_tag`.
+    ///
+    /// Errors: [`DecodeError::UnexpectedTag`] (naming `expected`), [`DecodeError::Truncated`]
+    /// at the end of the input, and those of [`Reader::read_tlv`].
     pub fn read_expected(&mut self, expected_tag: u8, expected: &'static str) -> Result<Tlv<'a>> {
         let offset = self.offset();
         match self.peek_tag() {
@@ -290,18 +410,21 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads a SEQUENCE and returns a reader over its contents.
+    /// Reads a SEQUENCE and returns a reader over its contents. Errors: as
+    /// [`Reader::read_expected`].
     pub fn read_sequence(&mut self, expected: &'static str) -> Result<Reader<'a>> {
         Ok(self.read_expected(tag::SEQUENCE, expected)?.reader())
     }
 
-    /// Reads an INTEGER that must fit an `i32`.
+    /// Reads an INTEGER that must fit an `i32`. Errors: as [`Reader::read_expected`], then
+    /// [`DecodeError::EmptyInteger`], [`DecodeError::NonMinimal`], [`DecodeError::IntegerOverflow`].
     pub fn read_i32(&mut self, expected: &'static str) -> Result<i32> {
         let tlv = self.read_expected(tag::INTEGER, expected)?;
         decode_i32(&tlv)
     }
 
     /// Reads an INTEGER that must lie in `range` (`expected` names the field in the error).
+    /// Errors: as [`Reader::read_i32`], then [`DecodeError::OutOfRange`].
     pub fn read_i32_in(
         &mut self,
         expected: &'static str,
@@ -320,12 +443,13 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Reads an OCTET STRING's contents.
+    /// Reads an OCTET STRING's contents (borrowed). Errors: as [`Reader::read_expected`].
     pub fn read_octet_string(&mut self, expected: &'static str) -> Result<&'a [u8]> {
         Ok(self.read_expected(tag::OCTET_STRING, expected)?.contents)
     }
 
-    /// Reads an OBJECT IDENTIFIER.
+    /// Reads an OBJECT IDENTIFIER. Errors: as [`Reader::read_expected`], then those of
+    /// [`decode_oid`].
     pub fn read_oid(&mut self, expected: &'static str) -> Result<Oid> {
         let tlv = self.read_expected(tag::OBJECT_IDENTIFIER, expected)?;
         decode_oid(tlv.contents, tlv.offset)
@@ -343,6 +467,9 @@ fn check_minimal_integer(contents: &[u8], offset: usize) -> Result<()> {
 
 /// Decodes a signed (two's complement) INTEGER of at most `max_octets` (≤ 8) contents octets.
 /// `offset` is the element's offset, for errors.
+///
+/// Errors: [`DecodeError::EmptyInteger`], [`DecodeError::NonMinimal`] (a redundant leading
+/// 0x00 or 0xFF), [`DecodeError::IntegerOverflow`] (more than `max_octets` octets, naming `ty`).
 pub fn decode_signed(
     contents: &[u8],
     offset: usize,
@@ -361,7 +488,8 @@ pub fn decode_signed(
     Ok(value)
 }
 
-/// Decodes an INTEGER element that must fit an `i32`.
+/// Decodes an INTEGER element that must fit an `i32` (Integer32, RFC 2578 §7.1.1). Errors: as
+/// [`decode_signed`].
 pub fn decode_i32(tlv: &Tlv<'_>) -> Result<i32> {
     let value = decode_signed(tlv.contents, tlv.offset, 4, "Integer32")?;
     i32::try_from(value).map_err(|_| DecodeError::IntegerOverflow {
@@ -372,6 +500,9 @@ pub fn decode_i32(tlv: &Tlv<'_>) -> Result<i32> {
 
 /// Decodes a non-negative integer (Counter32, Gauge32, TimeTicks, Counter64) no greater than
 /// `max`: minimal two's complement, so a leading 0x00 appears exactly when the top bit is set.
+///
+/// Errors: [`DecodeError::EmptyInteger`], [`DecodeError::NonMinimal`], and
+/// [`DecodeError::IntegerOverflow`] (naming `ty`) for a negative value or one above `max`.
 pub fn decode_unsigned(contents: &[u8], offset: usize, max: u64, ty: &'static str) -> Result<u64> {
     check_minimal_integer(contents, offset)?;
     let digits = match contents.split_first() {
@@ -391,7 +522,8 @@ pub fn decode_unsigned(contents: &[u8], offset: usize, max: u64, ty: &'static st
     Ok(value)
 }
 
-/// Decodes the contents of a 32-bit unsigned SMI type.
+/// Decodes the contents of a 32-bit unsigned SMI type (Counter32, Gauge32, TimeTicks; `ty`
+/// names it in errors). Errors: as [`decode_unsigned`].
 pub fn decode_u32(tlv: &Tlv<'_>, ty: &'static str) -> Result<u32> {
     let value = decode_unsigned(tlv.contents, tlv.offset, u64::from(u32::MAX), ty)?;
     u32::try_from(value).map_err(|_| DecodeError::IntegerOverflow {
@@ -400,14 +532,22 @@ pub fn decode_u32(tlv: &Tlv<'_>, ty: &'static str) -> Result<u32> {
     })
 }
 
-/// Decodes OBJECT IDENTIFIER contents: at most [`Oid::MAX_ARCS`] arcs, each at most `u32::MAX`,
-/// each subidentifier minimal (no leading 0x80 octet). `offset` is the element's offset.
+/// The largest first subidentifier: `2.4294967295` packs to 80 + 4294967295 (X.690 §8.19.4).
+const MAX_FIRST_SUBIDENTIFIER: u64 = u32::MAX as u64 + 80;
+
+/// Decodes OBJECT IDENTIFIER contents (X.690 §8.19): at most [`Oid::MAX_ARCS`] arcs, each at
+/// most `u32::MAX`, each subidentifier minimal (no leading 0x80 octet). The first
+/// subidentifier gives two arcs. `offset` is the element's offset, used by every error.
+///
+/// Errors: [`DecodeError::EmptyOid`], [`DecodeError::NonMinimal`],
+/// [`DecodeError::ArcOverflow`], [`DecodeError::TooManyArcs`], and [`DecodeError::Truncated`]
+/// when the last octet still has its continuation bit set.
 pub fn decode_oid(contents: &[u8], offset: usize) -> Result<Oid> {
     if contents.is_empty() {
         return Err(DecodeError::EmptyOid { offset });
     }
     // Bounded by the bytes actually present, and by the arc limit.
-    let mut arcs = Vec::with_capacity((contents.len() + 1).min(Oid::MAX_ARCS));
+    let mut arcs = Vec::with_capacity(contents.len().saturating_add(1).min(Oid::MAX_ARCS));
     let mut value: u64 = 0;
     let mut at_start = true;
     let mut first = true;
@@ -421,7 +561,7 @@ pub fn decode_oid(contents: &[u8], offset: usize) -> Result<Oid> {
         value = (value << 7) | u64::from(b & 0x7F);
         // The first subidentifier packs two arcs (X*40 + Y, Y unbounded when X = 2).
         let limit = if first {
-            u64::from(u32::MAX) + 80
+            MAX_FIRST_SUBIDENTIFIER
         } else {
             u64::from(u32::MAX)
         };
@@ -432,8 +572,9 @@ pub fn decode_oid(contents: &[u8], offset: usize) -> Result<Oid> {
             if first {
                 let (x, y) = match value {
                     0..=39 => (0, value),
-                    40..=79 => (1, value - 40),
-                    _ => (2, value - 80),
+                    // Exact: the arms guarantee value >= 40 and value >= 80.
+                    40..=79 => (1, value.saturating_sub(40)),
+                    _ => (2, value.saturating_sub(80)),
                 };
                 let y = u32::try_from(y).map_err(|_| DecodeError::ArcOverflow { offset })?;
                 arcs.push(x);
@@ -460,72 +601,91 @@ pub fn decode_oid(contents: &[u8], offset: usize) -> Result<Oid> {
 // ---------------------------------------------------------------------------------------------
 // Writer
 
-/// Octets taken by a definite length field for `len` contents bytes (minimal form).
+/// Octets taken by a definite length field for `len` contents bytes (minimal form): 1 below
+/// 128, else 1 + the bytes of `len` (at most 9).
 pub fn length_len(len: usize) -> usize {
     if len < 0x80 {
         1
     } else {
-        1 + byte_count(len as u64)
+        // At most 8 + 1: cannot wrap.
+        byte_count(len as u64).wrapping_add(1)
     }
 }
 
-/// Total size of an element whose contents are `contents_len` bytes (single-byte tag).
+/// Total size in bytes of an element whose contents are `contents_len` bytes (single-byte tag).
+/// Saturates at `usize::MAX`, which no buffer can hold: callers comparing against a size limit
+/// (msgMaxSize) then see "too big".
 pub fn tlv_len(contents_len: usize) -> usize {
-    1 + length_len(contents_len) + contents_len
+    // Tag and length take at most 1 + 9 bytes (cannot wrap); the contents may be any size.
+    contents_len.saturating_add(length_len(contents_len).wrapping_add(1))
 }
 
+/// Significant bits of `v`: 0 for 0, at most 64.
+fn significant_bits(v: u64) -> usize {
+    // leading_zeros() <= 64: the subtraction never saturates.
+    (u64::BITS.saturating_sub(v.leading_zeros())) as usize
+}
+
+/// Bytes needed for `v` as an unsigned big-endian number (at least 1, at most 8).
 fn byte_count(v: u64) -> usize {
-    let bits = 64 - v.leading_zeros() as usize;
-    bits.div_ceil(8).max(1)
+    significant_bits(v).div_ceil(8).max(1)
 }
 
-/// Writes a tag and a minimal definite length.
+/// The last `n` bytes of a big-endian number (all 8 when `n >= 8`).
+fn low_bytes(bytes: &[u8; 8], n: usize) -> &[u8] {
+    bytes.get(bytes.len().saturating_sub(n)..).unwrap_or(bytes)
+}
+
+/// Writes a tag and a minimal definite length (X.690 §8.1.3: short form below 128, else
+/// 0x80 | count followed by `count` big-endian length octets).
 pub fn write_header(out: &mut Vec<u8>, tag: u8, len: usize) {
-    out.push(tag);
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let n = byte_count(len as u64);
-        out.push(0x80 | n as u8);
-        for i in (0..n).rev() {
-            out.push(((len as u64) >> (8 * i)) as u8);
+    match u8::try_from(len) {
+        Ok(short @ 0..=0x7F) => out.extend_from_slice(&[tag, short]),
+        _ => {
+            let len = len as u64;
+            let bytes = len.to_be_bytes();
+            let digits = low_bytes(&bytes, byte_count(len));
+            // At most 8 digits: the count always fits the 7 bits after 0x80.
+            let count = u8::try_from(digits.len()).unwrap_or(8);
+            out.extend_from_slice(&[tag, 0x80 | count]);
+            out.extend_from_slice(digits);
         }
     }
 }
 
-/// Contents octets of a minimal two's complement INTEGER.
+/// Contents octets of a minimal two's complement INTEGER (1 to 8).
 pub fn signed_len(v: i64) -> usize {
-    let mut n = 1;
-    let mut x = v;
-    while !(-128..=127).contains(&x) {
-        x >>= 8;
-        n += 1;
-    }
-    n
+    // The magnitude's bits plus a sign bit (for a negative v, !v has the bit length that
+    // matters). magnitude < 2^63, so the result is at most 8.
+    let magnitude = if v < 0 { !v } else { v };
+    unsigned_len(magnitude as u64)
 }
 
 /// Writes a minimal two's complement INTEGER element with the given tag.
 pub fn write_signed(out: &mut Vec<u8>, tag: u8, v: i64) {
     let n = signed_len(v);
     write_header(out, tag, n);
-    for i in (0..n).rev() {
-        out.push((v >> (8 * i)) as u8);
-    }
+    let bytes = v.to_be_bytes();
+    out.extend_from_slice(low_bytes(&bytes, n));
 }
 
-/// Contents octets of a non-negative integer: minimal, with a leading 0x00 when the top bit is set.
+/// Contents octets of a non-negative integer: minimal, with a leading 0x00 when the top bit is
+/// set (1 to 9).
 pub fn unsigned_len(v: u64) -> usize {
-    let bits = 64 - v.leading_zeros() as usize;
-    bits / 8 + 1
+    // At most 64 / 8 + 1 = 9: cannot wrap.
+    (significant_bits(v) / 8).wrapping_add(1)
 }
 
 /// Writes a non-negative integer element (Counter32, Gauge32, TimeTicks, Counter64).
 pub fn write_unsigned(out: &mut Vec<u8>, tag: u8, v: u64) {
     let n = unsigned_len(v);
     write_header(out, tag, n);
-    for i in (0..n).rev() {
-        out.push(v.checked_shr(8 * i as u32).unwrap_or(0) as u8);
+    if n > 8 {
+        // The top bit is set: a 0x00 keeps the value positive.
+        out.push(0);
     }
+    let bytes = v.to_be_bytes();
+    out.extend_from_slice(low_bytes(&bytes, n));
 }
 
 /// Writes an element whose contents are `bytes` (OCTET STRING, Opaque, IpAddress...).
@@ -534,37 +694,47 @@ pub fn write_octets(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
+/// Octets of `v` in base 128 (1 to 10).
 fn base128_len(v: u64) -> usize {
-    let bits = 64 - v.leading_zeros() as usize;
-    bits.div_ceil(7).max(1)
+    significant_bits(v).div_ceil(7).max(1)
 }
 
+/// Writes `v` in base 128, most significant group first, bit 8 set on all but the last octet
+/// (X.690 §8.19.2).
 fn write_base128(out: &mut Vec<u8>, v: u64) {
-    let n = base128_len(v);
-    for i in (0..n).rev() {
-        let more = if i > 0 { 0x80 } else { 0 };
-        out.push(((v >> (7 * i)) & 0x7F) as u8 | more);
+    if v < 0x80 {
+        out.push((v & 0x7F) as u8);
+        return;
+    }
+    let groups = base128_len(v);
+    for shift in (0..u64::BITS).step_by(7).take(groups).rev() {
+        let more = if shift > 0 { 0x80 } else { 0 };
+        out.push(((v >> shift) & 0x7F) as u8 | more);
     }
 }
 
 /// The first subidentifier (X*40 + Y) and the arcs after it, as net-snmp encodes them:
 /// an empty OID is written as `0.0`, a one-arc OID `X` as `X.0`.
 fn oid_subidentifiers(arcs: &[u32]) -> (u64, &[u32]) {
+    // X*40 + Y < 2^38 for 32-bit arcs: the wrapping operations cannot wrap.
     match arcs {
         [] => (0, &[]),
-        [x] => (u64::from(*x) * 40, &[]),
-        [x, y, rest @ ..] => (u64::from(*x) * 40 + u64::from(*y), rest),
+        [x] => (u64::from(*x).wrapping_mul(40), &[]),
+        [x, y, rest @ ..] => (
+            u64::from(*x).wrapping_mul(40).wrapping_add(u64::from(*y)),
+            rest,
+        ),
     }
 }
 
-/// Contents octets of an OBJECT IDENTIFIER.
+/// Contents octets of an OBJECT IDENTIFIER, as [`write_oid`] writes it.
 pub fn oid_len(oid: &Oid) -> usize {
     let (first, rest) = oid_subidentifiers(oid.arcs());
-    base128_len(first)
-        + rest
-            .iter()
-            .map(|&a| base128_len(u64::from(a)))
-            .sum::<usize>()
+    // A Vec<u32> holds at most isize::MAX / 4 arcs of at most 5 octets each (the first
+    // subidentifier at most 6): the total is below usize::MAX and the sum cannot wrap.
+    rest.iter().fold(base128_len(first), |len, &arc| {
+        len.wrapping_add(base128_len(u64::from(arc)))
+    })
 }
 
 /// Writes an OBJECT IDENTIFIER element. OIDs that BER cannot represent (a first arc above 2,
@@ -580,7 +750,11 @@ pub fn write_oid(out: &mut Vec<u8>, oid: &Oid) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 mod tests {
     use super::*;
 
@@ -663,6 +837,16 @@ mod tests {
         assert_eq!(inner.read_i32("x").unwrap(), 5);
         assert!(inner.is_empty());
         assert_eq!(inner.finish(), Ok(()));
+
+        // An absurd base is lowered so that offsets never wrap.
+        let mut far = Reader::with_base(&bytes, usize::MAX);
+        assert_eq!(far.offset(), usize::MAX - bytes.len());
+        far.read_tlv().unwrap();
+        assert_eq!(far.offset(), usize::MAX);
+        assert_eq!(
+            far.read_tlv(),
+            Err(DecodeError::Truncated { offset: usize::MAX })
+        );
     }
 
     #[test]
@@ -792,6 +976,68 @@ mod tests {
             let mut r = Reader::new(&out);
             r.pos = 1;
             assert_eq!(r.read_length(), Ok(len));
+        }
+    }
+
+    /// The writer's arithmetic at its extremes: lengths past what the reader accepts, the
+    /// widest integers, and sizes that saturate instead of wrapping.
+    #[test]
+    fn writer_extremes() {
+        let header = |len: usize| {
+            let mut out = Vec::new();
+            write_header(&mut out, 0x04, len);
+            out
+        };
+        assert_eq!(header(0x7F), [0x04, 0x7F]);
+        assert_eq!(header(0x80), [0x04, 0x81, 0x80]);
+        if let Ok(len) = usize::try_from(0x1_0000_0000u64) {
+            assert_eq!(header(len), [0x04, 0x85, 1, 0, 0, 0, 0]);
+            assert_eq!(length_len(len), 6);
+        }
+        let width = std::mem::size_of::<usize>();
+        let mut max = vec![0x04, 0x80 | u8::try_from(width).unwrap()];
+        max.resize(2 + width, 0xFF);
+        assert_eq!(header(usize::MAX), max);
+        assert_eq!(tlv_len(usize::MAX), usize::MAX);
+        assert_eq!(tlv_len(usize::MAX - 3), usize::MAX);
+
+        assert_eq!(signed_len(i64::MIN), 8);
+        assert_eq!(signed_len(i64::MAX), 8);
+        assert_eq!(signed_len(-1), 1);
+        assert_eq!(unsigned_len(u64::MAX), 9);
+        assert_eq!(unsigned_len(0), 1);
+        for v in [i64::MIN, i64::MAX, i64::MIN + 1, -(1 << 55), 1 << 55] {
+            let mut out = Vec::new();
+            write_signed(&mut out, tag::INTEGER, v);
+            assert_eq!(decode_signed(&out[2..], 0, 8, "t"), Ok(v), "{v}");
+        }
+        for v in [u64::MAX, 1 << 63, (1 << 63) - 1, 0x80, 0xFF, 0x100] {
+            let mut out = Vec::new();
+            write_unsigned(&mut out, tag::COUNTER64, v);
+            assert_eq!(out.len(), 2 + unsigned_len(v));
+            assert_eq!(decode_unsigned(&out[2..], 0, u64::MAX, "t"), Ok(v), "{v}");
+        }
+        for v in [
+            0u64,
+            0x7F,
+            0x80,
+            0x3FFF,
+            0x4000,
+            u64::from(u32::MAX) + 80,
+            u64::MAX,
+        ] {
+            let mut out = Vec::new();
+            write_base128(&mut out, v);
+            assert_eq!(out.len(), base128_len(v), "{v}");
+            let (last, groups) = out.split_last().unwrap();
+            assert!(
+                last & 0x80 == 0 && groups.iter().all(|b| b & 0x80 != 0),
+                "{v}"
+            );
+            let back = out
+                .iter()
+                .fold(0u128, |acc, b| acc << 7 | u128::from(b & 0x7F));
+            assert_eq!(back, u128::from(v));
         }
     }
 

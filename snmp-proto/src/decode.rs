@@ -21,14 +21,22 @@ pub const MAX_VARBINDS: usize = 1024;
 /// The smallest encoded varbind (`30 05 06 01 xx 05 00`), used to size the varbind `Vec`.
 const MIN_VARBIND_LEN: usize = 7;
 
-/// msgMaxSize range (RFC 3412 §6: INTEGER (484..2147483647)).
+/// The smallest msgMaxSize, in bytes (RFC 3412 §6: INTEGER (484..2147483647)); a smaller one is
+/// [`DecodeError::OutOfRange`].
 pub const MIN_MSG_MAX_SIZE: i32 = 484;
 
-/// The USM security model number (RFC 3411).
+/// The USM security model number, msgSecurityModel 3 (RFC 3411 §5, SnmpSecurityModel).
 pub const SECURITY_MODEL_USM: i32 = 3;
 
-/// Decodes a whole datagram: a v1/v2c community message or a v3 message. Bytes after the
-/// outer SEQUENCE are an error.
+/// Decodes a whole datagram: a v1/v2c community message (RFC 1157 §4, RFC 1901 §3) or a v3
+/// message (RFC 3412 §6, with RFC 3414 §2.4 UsmSecurityParameters when msgSecurityModel is 3).
+///
+/// The result borrows from `datagram`. Errors: any [`DecodeError`], with the offset of the
+/// offending byte; [`DecodeError::UnsupportedVersion`] for a msgVersion other than 0, 1 or 3;
+/// [`DecodeError::TrailingBytes`] for bytes after the outer SEQUENCE. v3 header fields outside
+/// their RFC 3412 ranges (msgID, msgMaxSize, msgSecurityModel, a msgFlags that is not one
+/// octet) and negative msgAuthoritativeEngineBoots/Time are errors too. Encrypted msgData is
+/// returned undecoded ([`ScopedPduData::Encrypted`]).
 pub fn decode_message(datagram: &[u8]) -> Result<Message<'_>, DecodeError> {
     let mut top = Reader::new(datagram);
     let message = top.read_expected(tag::SEQUENCE, "the message SEQUENCE (0x30)")?;
@@ -44,8 +52,12 @@ pub fn decode_message(datagram: &[u8]) -> Result<Message<'_>, DecodeError> {
     }
 }
 
-/// Decodes a decrypted ScopedPDU. Bytes after its SEQUENCE are allowed (and ignored): block
-/// ciphers pad the plaintext (DES-CBC to a multiple of 8 bytes).
+/// Decodes a decrypted ScopedPDU (RFC 3412 §6.8). Bytes after its SEQUENCE are allowed (and
+/// ignored): block ciphers pad the plaintext (DES-CBC to a multiple of 8 bytes).
+///
+/// Errors: any [`DecodeError`] inside the ScopedPDU, offsets relative to `plaintext`. A
+/// plaintext decrypted with the wrong key fails here, usually with an unexpected tag or a
+/// length overrun; see [`crate::usm::protect::decrypt`] for how that is counted.
 pub fn decode_scoped_pdu(plaintext: &[u8]) -> Result<ScopedPdu<'_>, DecodeError> {
     let mut r = Reader::new(plaintext);
     let scoped = r.read_expected(tag::SEQUENCE, "the ScopedPDU SEQUENCE (0x30)")?;
@@ -234,7 +246,11 @@ fn ip_address(tlv: &Tlv<'_>) -> Result<[u8; 4], DecodeError> {
     })
 }
 
-/// Decodes one varbind value from its element.
+/// Decodes one varbind value from its element (RFC 3416 §3 ObjectSyntax and the exceptions).
+///
+/// Errors: [`DecodeError::UnexpectedTag`] for a tag that is no SMI value, and the integer,
+/// OID and fixed-length errors of the value's type (a NULL or exception with contents, an
+/// IpAddress that is not 4 bytes, an integer too large for its type).
 pub fn decode_value(tlv: Tlv<'_>) -> Result<Value<'_>, DecodeError> {
     Ok(match tlv.tag {
         tag::INTEGER => Value::Integer(ber::decode_i32(&tlv)?),
@@ -278,7 +294,12 @@ pub fn decode_value(tlv: Tlv<'_>) -> Result<Value<'_>, DecodeError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 

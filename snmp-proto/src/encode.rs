@@ -5,6 +5,9 @@
 //! reuses one buffer and never allocates per varbind. Lengths are computed before contents are
 //! written (`encoded_len_of_*`), which lets the encoder write forward in one pass, and lets the
 //! agent check a GETBULK response against msgMaxSize as it grows it.
+//!
+//! Encoding cannot fail and never panics. Sizes are in bytes and saturate at `usize::MAX`
+//! rather than wrap, so a total too large for memory compares as too big against any limit.
 
 use crate::ber::{self, tag};
 use crate::message::*;
@@ -16,6 +19,11 @@ pub enum V3Body<'b> {
     Plaintext(&'b [u8]),
     /// The ciphertext of a ScopedPDU, written as the encryptedPDU OCTET STRING.
     Encrypted(&'b [u8]),
+}
+
+/// Adds byte counts, saturating (see the module docs).
+fn total<const N: usize>(lens: [usize; N]) -> usize {
+    lens.into_iter().fold(0, usize::saturating_add)
 }
 
 fn value_contents_len(value: &Value<'_>) -> usize {
@@ -32,7 +40,7 @@ fn value_contents_len(value: &Value<'_>) -> usize {
     }
 }
 
-/// Writes one varbind value element.
+/// Appends one varbind value element (tag, length, contents; RFC 3416 §3 ObjectSyntax).
 pub fn encode_value(out: &mut Vec<u8>, value: &Value<'_>) {
     match value {
         Value::Integer(v) => ber::write_signed(out, tag::INTEGER, i64::from(*v)),
@@ -52,37 +60,46 @@ pub fn encode_value(out: &mut Vec<u8>, value: &Value<'_>) {
 }
 
 fn varbind_contents_len(vb: &VarBind<'_>) -> usize {
-    ber::tlv_len(ber::oid_len(&vb.oid)) + ber::tlv_len(value_contents_len(&vb.value))
+    total([
+        ber::tlv_len(ber::oid_len(&vb.oid)),
+        ber::tlv_len(value_contents_len(&vb.value)),
+    ])
 }
 
-/// The encoded size of one varbind SEQUENCE (its share of a VarBindList's contents).
+/// The encoded size of one varbind SEQUENCE in bytes (its share of a VarBindList's contents):
+/// what [`encode_varbind`] appends.
 pub fn encoded_len_of_varbind(vb: &VarBind<'_>) -> usize {
     ber::tlv_len(varbind_contents_len(vb))
 }
 
 fn varbind_list_contents_len(varbinds: &[VarBind<'_>]) -> usize {
-    varbinds.iter().map(encoded_len_of_varbind).sum()
+    varbinds
+        .iter()
+        .map(encoded_len_of_varbind)
+        .fold(0, usize::saturating_add)
 }
 
 fn trap_v1_header_len(h: &TrapV1Header) -> usize {
-    ber::tlv_len(ber::oid_len(&h.enterprise))
-        + ber::tlv_len(4)
-        + ber::tlv_len(ber::signed_len(i64::from(h.generic_trap)))
-        + ber::tlv_len(ber::signed_len(i64::from(h.specific_trap)))
-        + ber::tlv_len(ber::unsigned_len(u64::from(h.time_stamp)))
+    total([
+        ber::tlv_len(ber::oid_len(&h.enterprise)),
+        ber::tlv_len(4),
+        ber::tlv_len(ber::signed_len(i64::from(h.generic_trap))),
+        ber::tlv_len(ber::signed_len(i64::from(h.specific_trap))),
+        ber::tlv_len(ber::unsigned_len(u64::from(h.time_stamp))),
+    ])
 }
 
 fn pdu_contents_len(pdu: &Pdu<'_>, varbind_list_len: usize) -> usize {
     let fields = match (pdu.pdu_type, &pdu.trap_v1) {
         (PduType::TrapV1, Some(h)) => trap_v1_header_len(h),
         (PduType::TrapV1, None) => trap_v1_header_len(&empty_trap_header()),
-        _ => {
-            ber::tlv_len(ber::signed_len(i64::from(pdu.request_id)))
-                + ber::tlv_len(ber::signed_len(i64::from(pdu.error_status)))
-                + ber::tlv_len(ber::signed_len(i64::from(pdu.error_index)))
-        }
+        _ => total([
+            ber::tlv_len(ber::signed_len(i64::from(pdu.request_id))),
+            ber::tlv_len(ber::signed_len(i64::from(pdu.error_status))),
+            ber::tlv_len(ber::signed_len(i64::from(pdu.error_index))),
+        ]),
     };
-    fields + ber::tlv_len(varbind_list_len)
+    fields.saturating_add(ber::tlv_len(varbind_list_len))
 }
 
 fn empty_trap_header() -> TrapV1Header {
@@ -95,7 +112,7 @@ fn empty_trap_header() -> TrapV1Header {
     }
 }
 
-/// The encoded size of a PDU element.
+/// The encoded size of a PDU element in bytes: what [`encode_pdu`] appends.
 pub fn encoded_len_of_pdu(pdu: &Pdu<'_>) -> usize {
     ber::tlv_len(pdu_contents_len(
         pdu,
@@ -150,10 +167,15 @@ fn version_number(version: Version) -> i64 {
 }
 
 fn community_contents_len(version: Version, community: &[u8], pdu_len: usize) -> usize {
-    ber::tlv_len(ber::signed_len(version_number(version))) + ber::tlv_len(community.len()) + pdu_len
+    total([
+        ber::tlv_len(ber::signed_len(version_number(version))),
+        ber::tlv_len(community.len()),
+        pdu_len,
+    ])
 }
 
-/// The encoded size of a whole community message.
+/// The encoded size of a whole community message in bytes: what [`encode_community_message`]
+/// appends.
 pub fn encoded_len_of_community_message(
     version: Version,
     community: &[u8],
@@ -166,7 +188,7 @@ pub fn encoded_len_of_community_message(
     ))
 }
 
-/// Appends a v1/v2c message: SEQUENCE { version, community, PDU }.
+/// Appends a v1/v2c message: SEQUENCE { version, community, PDU } (RFC 1157 §4, RFC 1901 §3).
 pub fn encode_community_message(
     out: &mut Vec<u8>,
     version: Version,
@@ -185,17 +207,20 @@ pub fn encode_community_message(
 }
 
 fn scoped_pdu_contents_len(scoped: &ScopedPdu<'_>) -> usize {
-    ber::tlv_len(scoped.context_engine_id.len())
-        + ber::tlv_len(scoped.context_name.len())
-        + encoded_len_of_pdu(&scoped.pdu)
+    total([
+        ber::tlv_len(scoped.context_engine_id.len()),
+        ber::tlv_len(scoped.context_name.len()),
+        encoded_len_of_pdu(&scoped.pdu),
+    ])
 }
 
-/// The encoded size of a ScopedPDU (before any privacy padding).
+/// The encoded size of a ScopedPDU in bytes (before any privacy padding): what
+/// [`encode_scoped_pdu`] appends.
 pub fn encoded_len_of_scoped_pdu(scoped: &ScopedPdu<'_>) -> usize {
     ber::tlv_len(scoped_pdu_contents_len(scoped))
 }
 
-/// Appends a ScopedPDU: SEQUENCE { contextEngineID, contextName, PDU }.
+/// Appends a ScopedPDU: SEQUENCE { contextEngineID, contextName, PDU } (RFC 3412 §6.8).
 pub fn encode_scoped_pdu(out: &mut Vec<u8>, scoped: &ScopedPdu<'_>) {
     encode_scoped_pdu_parts(
         out,
@@ -214,16 +239,20 @@ pub fn encode_scoped_pdu_parts(
     pdu: &Pdu<'_>,
 ) {
     let pdu_len = encoded_len_of_pdu(pdu);
-    let contents =
-        ber::tlv_len(context_engine_id.len()) + ber::tlv_len(context_name.len()) + pdu_len;
+    let contents = total([
+        ber::tlv_len(context_engine_id.len()),
+        ber::tlv_len(context_name.len()),
+        pdu_len,
+    ]);
     ber::write_header(out, tag::SEQUENCE, contents);
     ber::write_octets(out, tag::OCTET_STRING, context_engine_id);
     ber::write_octets(out, tag::OCTET_STRING, context_name);
     encode_pdu(out, pdu);
 }
 
-/// The encoded size of a v3 message with these parameters and a body of `body_len` bytes
-/// (an encoded ScopedPDU, or a ciphertext when `encrypted`).
+/// The encoded size in bytes of a v3 message with these parameters and a body of `body_len`
+/// bytes (an encoded ScopedPDU, or a ciphertext when `encrypted`): what [`encode_v3_message`]
+/// appends.
 pub fn encoded_len_of_v3_message(
     msg_id: i32,
     msg_max_size: i32,
@@ -240,19 +269,23 @@ pub fn encoded_len_of_v3_message(
 }
 
 fn global_data_contents_len(msg_id: i32, msg_max_size: i32) -> usize {
-    ber::tlv_len(ber::signed_len(i64::from(msg_id)))
-        + ber::tlv_len(ber::signed_len(i64::from(msg_max_size)))
-        + ber::tlv_len(1)
-        + ber::tlv_len(ber::signed_len(3))
+    total([
+        ber::tlv_len(ber::signed_len(i64::from(msg_id))),
+        ber::tlv_len(ber::signed_len(i64::from(msg_max_size))),
+        ber::tlv_len(1),
+        ber::tlv_len(ber::signed_len(3)),
+    ])
 }
 
 fn usm_contents_len(usm: &UsmSecurityParameters<'_>) -> usize {
-    ber::tlv_len(usm.engine_id.len())
-        + ber::tlv_len(ber::signed_len(i64::from(usm.engine_boots)))
-        + ber::tlv_len(ber::signed_len(i64::from(usm.engine_time)))
-        + ber::tlv_len(usm.user_name.len())
-        + ber::tlv_len(usm.auth_params.len())
-        + ber::tlv_len(usm.priv_params.len())
+    total([
+        ber::tlv_len(usm.engine_id.len()),
+        ber::tlv_len(ber::signed_len(i64::from(usm.engine_boots))),
+        ber::tlv_len(ber::signed_len(i64::from(usm.engine_time))),
+        ber::tlv_len(usm.user_name.len()),
+        ber::tlv_len(usm.auth_params.len()),
+        ber::tlv_len(usm.priv_params.len()),
+    ])
 }
 
 fn v3_contents_len(
@@ -261,15 +294,19 @@ fn v3_contents_len(
     usm: &UsmSecurityParameters<'_>,
     body_len: usize,
 ) -> usize {
-    ber::tlv_len(ber::signed_len(3))
-        + ber::tlv_len(global_data_contents_len(msg_id, msg_max_size))
-        + ber::tlv_len(ber::tlv_len(usm_contents_len(usm)))
-        + body_len
+    total([
+        ber::tlv_len(ber::signed_len(3)),
+        ber::tlv_len(global_data_contents_len(msg_id, msg_max_size)),
+        ber::tlv_len(ber::tlv_len(usm_contents_len(usm))),
+        body_len,
+    ])
 }
 
-/// Appends an SNMPv3 message with msgSecurityModel 3 (USM) and returns the offset in `out` of
-/// msgAuthenticationParameters' contents. `usm.auth_params` is written as given: to sign, pass
-/// N zero bytes, compute the HMAC over the finished message, and write it at that offset.
+/// Appends an SNMPv3 message (RFC 3412 §6) with msgSecurityModel 3 (USM, RFC 3414 §2.4) and
+/// returns the offset in `out` of msgAuthenticationParameters' contents. `usm.auth_params` is
+/// written as given: to sign, pass N zero bytes, compute the HMAC over the finished message,
+/// and write it at that offset (RFC 3414 §6.3.1; [`crate::usm::protect::protect`] does all of
+/// this). msgVersion is 3; `msg_flags` is written as given.
 pub fn encode_v3_message(
     out: &mut Vec<u8>,
     msg_id: i32,
@@ -319,7 +356,11 @@ pub fn encode_v3_message(
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 mod tests {
     use super::*;
     use std::borrow::Cow;

@@ -16,8 +16,26 @@
 //!   messages from either end (authoritative agent or non-authoritative manager).
 //! - [`oids`]: the standard OIDs (system, snmp group, snmpEngine, snmpMPDStats, usmStats, ...).
 //! - [`report`]: the counters a Report PDU carries, by OID and name.
+//!
+//! # No panic from the network
+//!
+//! Everything here handles bytes from untrusted peers, so the crate denies the lints that
+//! could hide a panic or a silent wrap: arithmetic (`arithmetic_side_effects`), indexing and
+//! slicing, truncating `as` casts, `unwrap`/`expect` and `panic!`. Lengths read from the wire
+//! use checked arithmetic that fails with a [`DecodeError`]; computed sizes saturate, where a
+//! saturated size can only mean "too big"; `wrapping_*` appears only where a bound, stated next
+//! to it, proves it cannot wrap. Slices are taken with `.get()`. No non-test code allows these
+//! lints; test modules opt out with `#[allow]`.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
+#![deny(
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 pub mod ber;
 pub mod decode;

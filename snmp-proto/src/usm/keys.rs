@@ -13,13 +13,13 @@ use sha1::{Digest, Sha1};
 use sha2::{Sha224, Sha256, Sha384, Sha512};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-/// RFC 3414 §11.2: passwords shorter than 8 octets are refused.
+/// The shortest password accepted, in bytes: RFC 3414 §11.2 asks for at least 8 octets.
 pub const MIN_PASSWORD_LEN: usize = 8;
 
 /// RFC 3414 A.2: the password is repeated to fill one megabyte before hashing.
 const EXPANDED_PASSWORD_LEN: usize = 1024 * 1024;
 
-/// usmUserAuthProtocol values that this agent implements.
+/// usmUserAuthProtocol values that this crate implements (RFC 3414 §6, §7; RFC 7860 §4).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum AuthProtocol {
     /// usmHMACMD5AuthProtocol (RFC 3414).
@@ -47,7 +47,8 @@ impl AuthProtocol {
         AuthProtocol::Sha512,
     ];
 
-    /// Output length of the hash, which is also the localized key length.
+    /// Output length of the hash in bytes (16 to 64), which is also the localized key length
+    /// (RFC 3414 §2.6, RFC 7860 §4.1).
     pub const fn digest_len(self) -> usize {
         match self {
             AuthProtocol::Md5 => 16,
@@ -59,7 +60,7 @@ impl AuthProtocol {
         }
     }
 
-    /// Length of msgAuthenticationParameters: the HMAC truncated per
+    /// Length of msgAuthenticationParameters in bytes (12 to 48): the HMAC truncated per
     /// RFC 3414 §6.3.1 / §7.3.1 and RFC 7860 §4.2.1.
     pub const fn mac_len(self) -> usize {
         match self {
@@ -71,7 +72,7 @@ impl AuthProtocol {
         }
     }
 
-    /// The name net-snmp uses on its command line (`-a`).
+    /// The name net-snmp uses on its command line (`-a`); [`FromStr`] accepts it back.
     pub const fn name(self) -> &'static str {
         match self {
             AuthProtocol::Md5 => "MD5",
@@ -103,6 +104,9 @@ impl fmt::Display for AuthProtocol {
     }
 }
 
+/// Case-insensitive: `md5`, `sha` (`sha1`, `sha-1`), `sha224` (`sha-224`), `sha256`
+/// (`sha-256`), `sha384` (`sha-384`), `sha512` (`sha-512`). Anything else is
+/// [`ProtocolParseError::Auth`].
 impl FromStr for AuthProtocol {
     type Err = ProtocolParseError;
 
@@ -123,11 +127,13 @@ impl FromStr for AuthProtocol {
 /// A protocol name in a config file or on a command line was not recognised.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolParseError {
+    /// Not an authentication protocol name; holds the text given.
     #[error(
         "unknown authentication protocol {0:?}: use one of md5, sha (also sha1, sha-1), \
          sha224 (sha-224), sha256 (sha-256), sha384 (sha-384), sha512 (sha-512)"
     )]
     Auth(String),
+    /// Not a privacy protocol name; holds the text given.
     #[error(
         "unknown privacy protocol {0:?}: use one of des, 3des, aes (also aes128, aes-128), \
          aes192 (aes-192), aes256 (aes-256), aes192-cisco (aes192c), aes256-cisco (aes256c)"
@@ -138,23 +144,40 @@ pub enum ProtocolParseError {
 /// Why a key could not be derived.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
+    /// The password is shorter than [`MIN_PASSWORD_LEN`] (RFC 3414 §11.2).
     #[error(
         "password is {len} characters long; SNMPv3 passwords must be at least \
          {MIN_PASSWORD_LEN} characters (RFC 3414 section 11.2): choose a longer one"
     )]
-    PasswordTooShort { len: usize },
+    PasswordTooShort {
+        /// The password's length in bytes.
+        len: usize,
+    },
+    /// A localized authentication key whose length is not the protocol's digest length.
     #[error(
         "a localized {proto} key must be {expected} bytes, this one is {got}: \
          check that the key was localized with {proto}"
     )]
     WrongKeyLength {
+        /// The protocol the key was given for.
         proto: AuthProtocol,
+        /// Its digest length in bytes.
         expected: usize,
+        /// The key's length in bytes.
         got: usize,
     },
-    /// Only reachable through a bug in key extension; reported rather than panicking.
+    /// The localized privacy key is too short for the cipher and its protocol does not extend
+    /// keys (DES or AES-128 with a key under 16 bytes, which only a hand-made
+    /// [`LocalizedKey::from_bytes`] key can be); otherwise only reachable through a bug in key
+    /// extension. Reported rather than panicking.
     #[error("derived key material is {got} bytes, the cipher needs {needed}")]
-    KeyMaterialTooShort { needed: usize, got: usize },
+    KeyMaterialTooShort {
+        /// Bytes needed up to the end of the part that is missing: the key, or the 8-byte
+        /// pre-IV after it for DES and 3DES.
+        needed: usize,
+        /// Bytes available.
+        got: usize,
+    },
 }
 
 /// Owned secret bytes: zeroized on drop, redacted in `Debug`.
@@ -178,8 +201,8 @@ impl SecretBytes {
     /// Appends without reallocating when the capacity was reserved up front,
     /// so no unzeroized copy of the key is left behind by a move.
     pub(crate) fn extend_from_slice(&mut self, bytes: &[u8]) {
-        if self.0.capacity() < self.0.len() + bytes.len() {
-            let mut bigger = Vec::with_capacity(self.0.len() + bytes.len());
+        if self.0.spare_capacity_mut().len() < bytes.len() {
+            let mut bigger = Vec::with_capacity(self.0.len().saturating_add(bytes.len()));
             bigger.extend_from_slice(&self.0);
             self.0.zeroize();
             self.0 = bigger;
@@ -233,15 +256,17 @@ pub struct MasterKey {
 }
 
 impl MasterKey {
+    /// The protocol whose hash derived the key.
     pub fn protocol(&self) -> AuthProtocol {
         self.proto
     }
 
+    /// The key bytes (`protocol().digest_len()` of them). Secret: never log them.
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.as_bytes()
     }
 
-    /// Kul for the given authoritative engine.
+    /// Kul for the given authoritative snmpEngineID (RFC 3414 §2.6, see [`localize_key`]).
     pub fn localize(&self, engine_id: &[u8]) -> LocalizedKey {
         localize_key(self.proto, self.as_bytes(), engine_id)
     }
@@ -276,7 +301,9 @@ impl LocalizedKey {
         LocalizedKey { bytes: secret }
     }
 
-    /// password -> Ku -> Kul in one step.
+    /// password -> Ku -> Kul in one step (RFC 3414 A.2, then §2.6). Hashes a megabyte.
+    ///
+    /// Errors: [`KeyError::PasswordTooShort`] under [`MIN_PASSWORD_LEN`] bytes.
     pub fn from_password(
         proto: AuthProtocol,
         password: &[u8],
@@ -285,14 +312,17 @@ impl LocalizedKey {
         Ok(password_to_key(proto, password)?.localize(engine_id))
     }
 
+    /// The key bytes. Secret: never log them.
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.as_bytes()
     }
 
+    /// The key length in bytes (the digest length of the protocol that localized it).
     pub fn len(&self) -> usize {
         self.bytes.len()
     }
 
+    /// True for a zero-length key (never produced by localisation).
     pub fn is_empty(&self) -> bool {
         self.bytes.len() == 0
     }
@@ -306,8 +336,11 @@ impl fmt::Debug for LocalizedKey {
     }
 }
 
-/// RFC 3414 A.2 password-to-key: hash one megabyte of the password repeated,
-/// with the authentication protocol's hash (RFC 7860 §9.3 for SHA-2).
+/// RFC 3414 A.2 password-to-key: hash one megabyte (1048576 bytes) of the password repeated,
+/// with the authentication protocol's hash (RFC 7860 §9.3 for SHA-2). The result is Ku, not yet
+/// bound to an engine.
+///
+/// Errors: [`KeyError::PasswordTooShort`] under [`MIN_PASSWORD_LEN`] bytes.
 pub fn password_to_key(proto: AuthProtocol, password: &[u8]) -> Result<MasterKey, KeyError> {
     if password.len() < MIN_PASSWORD_LEN {
         return Err(KeyError::PasswordTooShort {
@@ -338,18 +371,22 @@ fn expand_and_hash_with<D: Digest>(password: &[u8]) -> SecretBytes {
     // Feed the repeated password 64 bytes at a time, as the RFC's reference code does, instead
     // of materialising the whole megabyte: block i is the window of the endless repetition that
     // starts at (64 * i) mod len, so one buffer of len + 64 bytes holds every block.
+    // An empty password (callers never pass one) hashes nothing rather than looping forever.
     const BLOCK: usize = 64;
-    let mut pattern = SecretBytes::with_capacity(password.len() + BLOCK);
-    while pattern.len() < password.len() + BLOCK {
-        let take = (password.len() + BLOCK - pattern.len()).min(password.len());
+    let window = password.len().saturating_add(BLOCK);
+    let mut pattern = SecretBytes::with_capacity(window);
+    while pattern.len() < window && !password.is_empty() {
+        let take = window.saturating_sub(pattern.len()).min(password.len());
         pattern.extend_from_slice(password.get(..take).unwrap_or_default());
     }
-    let mut offset = 0;
+    let mut offset: usize = 0;
     for _ in 0..EXPANDED_PASSWORD_LEN / BLOCK {
-        if let Some(block) = pattern.as_bytes().get(offset..offset + BLOCK) {
+        // offset < password.len(), so offset + BLOCK <= window: the block is always there.
+        let end = offset.saturating_add(BLOCK);
+        if let Some(block) = pattern.as_bytes().get(offset..end) {
             hasher.update(block);
         }
-        offset = (offset + BLOCK) % password.len().max(1);
+        offset = end.checked_rem(password.len()).unwrap_or(0);
     }
     let mut out = hasher.finalize();
     let bytes = SecretBytes(out.to_vec());
@@ -357,7 +394,8 @@ fn expand_and_hash_with<D: Digest>(password: &[u8]) -> SecretBytes {
     bytes
 }
 
-/// RFC 3414 §2.6 key localisation: Kul = H(Ku || snmpEngineID || Ku).
+/// RFC 3414 §2.6 key localisation: Kul = H(Ku || snmpEngineID || Ku), with `proto`'s hash
+/// (RFC 7860 §9.3 for SHA-2). `key` is Ku (any length is hashed as given).
 pub fn localize_key(proto: AuthProtocol, key: &[u8], engine_id: &[u8]) -> LocalizedKey {
     LocalizedKey {
         bytes: proto.hash(&[key, engine_id, key]),
@@ -365,6 +403,13 @@ pub fn localize_key(proto: AuthProtocol, key: &[u8], engine_id: &[u8]) -> Locali
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::panic
+)]
 mod tests {
     use super::*;
 

@@ -28,7 +28,8 @@ use super::keys::{
     expand_and_hash, AuthProtocol, KeyError, LocalizedKey, ProtocolParseError, SecretBytes,
 };
 
-/// usmUserPrivProtocol values that this agent implements.
+/// usmUserPrivProtocol values that this crate implements. Every one needs an authentication
+/// protocol too: its hash localizes (and, where needed, extends) the privacy key.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PrivProtocol {
     /// usmDESPrivProtocol (RFC 3414 §8).
@@ -57,6 +58,7 @@ enum Extension {
 }
 
 impl PrivProtocol {
+    /// Every protocol, in the order net-snmp lists them (DES first, the Cisco variants last).
     pub const ALL: [PrivProtocol; 7] = [
         PrivProtocol::Des,
         PrivProtocol::TripleDes,
@@ -81,7 +83,7 @@ impl PrivProtocol {
         }
     }
 
-    /// Cipher key length in bytes.
+    /// Cipher key length in bytes: 8 (DES), 16 (AES-128), 24 (3DES, AES-192), 32 (AES-256).
     pub const fn key_len(self) -> usize {
         match self {
             PrivProtocol::Des => 8,
@@ -95,7 +97,8 @@ impl PrivProtocol {
     /// for the CBC protocols.
     const fn material_len(self) -> usize {
         match self {
-            PrivProtocol::Des | PrivProtocol::TripleDes => self.key_len() + 8,
+            PrivProtocol::Des => 8 + 8,
+            PrivProtocol::TripleDes => 24 + 8,
             _ => self.key_len(),
         }
     }
@@ -117,6 +120,10 @@ impl fmt::Display for PrivProtocol {
     }
 }
 
+/// Case-insensitive: `des`; `3des` (`3des-ede`, `3desede`); `aes` (`aes128`, `aes-128`);
+/// `aes192` (`aes-192`); `aes256` (`aes-256`); `aes192-cisco` (`aes-192-cisco`, `aes192c`,
+/// `aes-192c`); `aes256-cisco` (`aes-256-cisco`, `aes256c`, `aes-256c`). Anything else is
+/// [`ProtocolParseError::Priv`].
 impl FromStr for PrivProtocol {
     type Err = ProtocolParseError;
 
@@ -139,10 +146,21 @@ impl FromStr for PrivProtocol {
 /// usmStatsDecryptionErrors and answers with a Report (RFC 3414 §3.2 step 8).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecryptError {
+    /// msgPrivacyParameters is not exactly 8 bytes (RFC 3414 §8.3.2 step 1, RFC 3826 §3.3.2
+    /// step 1).
     #[error("msgPrivacyParameters is {len} bytes long; it must be 8")]
-    PrivParamsLength { len: usize },
+    PrivParamsLength {
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// A DES or 3DES encryptedPDU that is not whole 8-byte blocks (RFC 3414 §8.1.1.3).
     #[error("encryptedPDU is {len} bytes long, not a multiple of the 8-byte {proto} block")]
-    NotBlockAligned { proto: PrivProtocol, len: usize },
+    NotBlockAligned {
+        /// The user's privacy protocol.
+        proto: PrivProtocol,
+        /// The encryptedPDU's length in bytes.
+        len: usize,
+    },
 }
 
 /// The cipher key (and CBC pre-IV), as fixed-size arrays so that no length
@@ -175,7 +193,8 @@ impl Drop for CipherKey {
 }
 
 /// A user's privacy key, localized to the authoritative engine and extended
-/// to the cipher's length.
+/// to the cipher's length (RFC 3414 §8.1.1.1, RFC 3826 §3.1.2.1, and the
+/// drafts in the module docs). Zeroed on drop; `Debug` names only the protocol.
 #[derive(Clone)]
 pub struct PrivKey {
     proto: PrivProtocol,
@@ -184,7 +203,10 @@ pub struct PrivKey {
 
 impl PrivKey {
     /// privacy password -> Ku -> Kul (with the auth protocol's hash, RFC 3414
-    /// §2.6 / RFC 3826 §1.2) -> extended to the cipher's needs.
+    /// §2.6 / RFC 3826 §1.2) -> extended to the cipher's needs. Hashes a
+    /// megabyte, and another for each Reeder extension step.
+    ///
+    /// Errors: [`KeyError::PasswordTooShort`] under 8 bytes.
     pub fn new(
         proto: PrivProtocol,
         auth: AuthProtocol,
@@ -196,7 +218,12 @@ impl PrivKey {
     }
 
     /// From an already localized key (e.g. configured in hex). `engine_id` is
-    /// needed by the Reeder extension, which localizes again.
+    /// needed by the Reeder extension, which localizes again. The first
+    /// `key_len` bytes (then 8 bytes of pre-IV for DES/3DES, RFC 3414
+    /// §8.1.1.1) of the extended key are used.
+    ///
+    /// Errors: [`KeyError::KeyMaterialTooShort`] when `kul` is too short for a
+    /// protocol that does not extend keys (DES and AES-128 need 16 bytes).
     pub fn from_localized(
         proto: PrivProtocol,
         auth: AuthProtocol,
@@ -206,7 +233,8 @@ impl PrivKey {
         let needed = proto.material_len();
         // Room for the longest overshoot (one SHA-512 digest), so the buffer
         // never reallocates and leaves a key copy behind.
-        let mut material = SecretBytes::with_capacity(kul.len() + needed + 64);
+        let mut material =
+            SecretBytes::with_capacity(kul.len().saturating_add(needed).saturating_add(64));
         material.extend_from_slice(kul.as_bytes());
         while material.len() < needed {
             let before = material.len();
@@ -244,12 +272,15 @@ impl PrivKey {
         Ok(PrivKey { proto, key })
     }
 
+    /// The privacy protocol the key is for.
     pub fn protocol(&self) -> PrivProtocol {
         self.proto
     }
 
     /// Encrypts a serialized ScopedPDU; returns the encryptedPDU and the
-    /// msgPrivacyParameters to send with it.
+    /// msgPrivacyParameters to send with it (RFC 3414 §8.3.1, RFC 3826
+    /// §3.3.1). The ciphertext is the plaintext's length for AES (CFB128),
+    /// rounded up to a multiple of 8 for DES/3DES (CBC). Cannot fail.
     ///
     /// `salt` must change with every message: for DES/3DES only its low 32
     /// bits are used, after `engine_boots` (RFC 3414 §8.1.1.1); for AES it is
@@ -264,7 +295,15 @@ impl PrivKey {
         salt: u64,
         plaintext: &[u8],
     ) -> (Vec<u8>, [u8; 8]) {
-        let mut buf = plaintext.to_vec();
+        let mut buf = match &self.key {
+            // One allocation, already big enough for the padding.
+            CipherKey::Des { .. } | CipherKey::TripleDes { .. } => {
+                let mut buf = Vec::with_capacity(padded_len(plaintext.len()));
+                buf.extend_from_slice(plaintext);
+                buf
+            }
+            _ => plaintext.to_vec(),
+        };
         match &self.key {
             CipherKey::Des { key, pre_iv } => {
                 let params = des_salt(engine_boots, salt);
@@ -301,9 +340,15 @@ impl PrivKey {
         }
     }
 
-    /// Decrypts an encryptedPDU. `engine_boots` and `engine_time` are the
-    /// message's msgAuthoritativeEngineBoots/Time (used by AES only). For
-    /// DES/3DES the result may end with padding after the ScopedPDU.
+    /// Decrypts an encryptedPDU (RFC 3414 §8.3.2, RFC 3826 §3.3.2).
+    /// `engine_boots` and `engine_time` are the message's
+    /// msgAuthoritativeEngineBoots/Time (used by AES only). The result is the
+    /// ciphertext's length: for DES/3DES it may end with padding after the
+    /// ScopedPDU.
+    ///
+    /// Errors: [`DecryptError::PrivParamsLength`] unless `priv_params` is 8
+    /// bytes; [`DecryptError::NotBlockAligned`] for a DES/3DES ciphertext that
+    /// is not whole 8-byte blocks.
     ///
     /// A wrong key is not detected here: it yields garbage that fails to
     /// parse as a ScopedPDU, which RFC 3414 §3.2 step 8 also treats as a
@@ -387,16 +432,18 @@ impl fmt::Debug for PrivKey {
 
 /// `N` bytes of key material starting at `at`.
 fn take<const N: usize>(material: &[u8], at: usize) -> Result<[u8; N], KeyError> {
+    let end = at.saturating_add(N);
     material
-        .get(at..at + N)
+        .get(at..end)
         .and_then(|s| <[u8; N]>::try_from(s).ok())
         .ok_or(KeyError::KeyMaterialTooShort {
-            needed: at + N,
+            needed: end,
             got: material.len(),
         })
 }
 
-/// DES/3DES msgPrivacyParameters: snmpEngineBoots || 32-bit local counter.
+/// DES/3DES msgPrivacyParameters (RFC 3414 §8.1.1.1): snmpEngineBoots || the low 32 bits of
+/// `salt`, both big-endian.
 fn des_salt(engine_boots: u32, salt: u64) -> [u8; 8] {
     ((u64::from(engine_boots) << 32) | (salt & 0xffff_ffff)).to_be_bytes()
 }
@@ -415,8 +462,16 @@ fn xor8(a: &[u8; 8], b: &[u8; 8]) -> [u8; 8] {
     out
 }
 
+/// `len` rounded up to whole 8-byte DES blocks.
+fn padded_len(len: usize) -> usize {
+    // A Vec holds at most isize::MAX bytes, so rounding a real length up cannot overflow: the
+    // fallback is unreachable.
+    len.checked_next_multiple_of(8).unwrap_or(len)
+}
+
+/// Zero-pads to whole 8-byte DES blocks (RFC 3414 §8.1.1.2).
 fn pad_to_block(buf: &mut Vec<u8>) {
-    buf.resize(buf.len().div_ceil(8) * 8, 0);
+    buf.resize(padded_len(buf.len()), 0);
 }
 
 /// CBC over whole 8-byte blocks (the caller guarantees there is no tail).
@@ -454,6 +509,14 @@ where
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::cast_possible_truncation,
+    clippy::panic
+)]
 mod tests {
     use super::*;
     use crate::usm::auth::AuthKey;
@@ -1209,6 +1272,29 @@ mod tests {
             from_kul.material(),
             material(PrivProtocol::Aes192, AuthProtocol::Sha1)
         );
+    }
+
+    /// A hand-made localized key can be of any length. Too short for a protocol without key
+    /// extension is an error; an empty one used to make the Reeder extension loop forever
+    /// (repeating an empty password never fills a block) and must now simply finish.
+    #[test]
+    fn short_localized_keys_are_errors_or_extended() {
+        let engine_id = unhex(ENGINE_ID);
+        let empty = LocalizedKey::from_bytes(&[]);
+        for privacy in PrivProtocol::ALL {
+            let got = PrivKey::from_localized(privacy, AuthProtocol::Md5, &empty, &engine_id);
+            match privacy {
+                PrivProtocol::Des | PrivProtocol::Aes128 => assert_eq!(
+                    got.map(|k| k.protocol()).expect_err("too short"),
+                    KeyError::KeyMaterialTooShort {
+                        needed: privacy.key_len(),
+                        got: 0
+                    },
+                    "{privacy}"
+                ),
+                _ => assert_eq!(got.expect("extended").protocol(), privacy),
+            }
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 
 use std::cell::RefCell;
 
+use super::auth::MAX_DIGEST_LEN;
 use super::privacy::DecryptError;
 use super::{PrivKey, SecurityLevel, UsmUser};
 use crate::encode::{encode_scoped_pdu_parts, encode_v3_message, V3Body};
@@ -64,6 +65,10 @@ impl OutgoingMessage<'_> {
 
 /// Encodes, encrypts and signs one SNMPv3 message into `out` (cleared first). `scratch` is a
 /// reused buffer for the plaintext ScopedPDU. Implements RFC 3414 §3.1 steps 1–9 for USM.
+///
+/// The level is [`OutgoingMessage::effective_level`]; msgFlags carries it and the reportable
+/// bit. Negative engine boots/time are written as given but encrypt as 0. Cannot fail; it
+/// allocates only the ciphertext when encrypting (and grows `out`/`scratch` if too small).
 pub fn protect(out: &mut Vec<u8>, scratch: &mut Vec<u8>, how: &OutgoingMessage<'_>, pdu: &Pdu<'_>) {
     scratch.clear();
     encode_scoped_pdu_parts(scratch, how.context_engine_id, how.context_name, pdu);
@@ -102,12 +107,13 @@ pub fn protect(out: &mut Vec<u8>, scratch: &mut Vec<u8>, how: &OutgoingMessage<'
     out.clear();
     let offset = encode_v3_message(out, how.msg_id, how.msg_max_size, flags, &usm, body);
     if let Some(a) = auth {
-        let mac = a.sign(out);
+        let mut full = [0; MAX_DIGEST_LEN];
+        let mac = a.mac(out, &mut full);
         if let Some(slot) = offset
             .checked_add(mac.len())
             .and_then(|end| out.get_mut(offset..end))
         {
-            slot.copy_from_slice(&mac);
+            slot.copy_from_slice(mac);
         }
     }
 }
@@ -171,7 +177,12 @@ pub fn decrypt(user: &UsmUser, msg: &V3Message<'_>) -> Result<Vec<u8>, PrivacyEr
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::panic
+)]
 mod tests {
     use super::*;
     use crate::decode::{decode_message, decode_scoped_pdu};
