@@ -353,7 +353,9 @@ fn run_serve(args: ServeArgs) -> Result<()> {
             if !addr.ip().is_loopback() {
                 tracing::warn!(%addr, "the control API is reachable from other hosts: anyone there can switch outlets and inject faults");
             }
-            println!("  control API: http://{addr}/pdus");
+            // The bound address: with port 0 the system picked one.
+            let bound = listener.local_addr().unwrap_or(addr);
+            println!("  control API: http://{bound}/pdus");
             tasks.spawn(pdusim::control_http::serve(listener, control));
         }
         for (endpoint, sockets) in launched.endpoints {
