@@ -339,3 +339,564 @@ fn bump_by(counter: &std::sync::atomic::AtomicU32, n: usize) {
         std::sync::atomic::Ordering::Relaxed,
     );
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::type_complexity
+)]
+mod tests {
+    use std::sync::atomic::Ordering;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::config::FileConfig;
+    use crate::recording::Recording;
+    use snmp_proto::oids;
+
+    const CONFIG: &str = r#"
+[[pdu]]
+name = "a"
+vendor = "raritan-px2"
+outlets = 4
+sys_name = "lab"
+[[pdu.community]]
+name = "c"
+"#;
+
+    /// PDU2-MIB switchingOperation of PDU 1 (read-write: off 0, on 1, cycle 2); outlet appended.
+    const OPERATION: &str = "1.3.6.1.4.1.13742.6.4.1.2.1.2.1";
+    /// PDU2-MIB outletSwitchingState of PDU 1 (read-only: on 7, off 8); outlet appended.
+    const STATE: &str = "1.3.6.1.4.1.13742.6.4.1.2.1.3.1";
+    /// usmStatsDecryptionErrors.0: the last instance in every PDU's tree.
+    const LAST: &[u32] = &[1, 3, 6, 1, 6, 3, 15, 1, 1, 6, 0];
+    /// Under mib-2 but declared by nobody.
+    const UNKNOWN: &str = "1.3.6.1.2.1.99.0";
+    /// A budget no test response comes near.
+    const ROOMY: usize = 65000;
+
+    fn device_with(config: &str, recording: Option<&str>) -> Device {
+        let mut spec = FileConfig::parse(config, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        spec.state_dir = None;
+        spec.recording = recording.map(|text| Arc::new(Recording::parse(text, "t").unwrap()));
+        Device::start(spec, Arc::new(ManualClock::default())).unwrap()
+    }
+
+    fn device() -> Device {
+        device_with(CONFIG, None)
+    }
+
+    fn oid(text: &str) -> Oid {
+        Oid::parse(text).unwrap()
+    }
+
+    fn outlet(column: &str, n: u32) -> Oid {
+        oid(column).child(&[n])
+    }
+
+    fn pdu(pdu_type: PduType, varbinds: Vec<(Oid, Value<'static>)>) -> Pdu<'static> {
+        Pdu {
+            pdu_type,
+            request_id: 42,
+            error_status: 0,
+            error_index: 0,
+            varbinds: varbinds
+                .into_iter()
+                .map(|(oid, value)| VarBind { oid, value })
+                .collect(),
+            trap_v1: None,
+        }
+    }
+
+    fn nulls(oids: &[Oid]) -> Vec<(Oid, Value<'static>)> {
+        oids.iter().map(|o| (o.clone(), Value::Null)).collect()
+    }
+
+    fn bulk(non_repeaters: i32, max_repetitions: i32, oids: &[Oid]) -> Pdu<'static> {
+        Pdu {
+            error_status: non_repeaters,
+            error_index: max_repetitions,
+            ..pdu(PduType::GetBulkRequest, nulls(oids))
+        }
+    }
+
+    fn pairs(p: &Pdu<'_>) -> Vec<(Oid, Value<'static>)> {
+        p.varbinds
+            .iter()
+            .map(|vb| (vb.oid.clone(), vb.value.clone().into_owned()))
+            .collect()
+    }
+
+    /// (error-status, error-index) of a response.
+    fn error(p: &Pdu<'_>) -> (i32, i32) {
+        (p.error_status, p.error_index)
+    }
+
+    fn code(status: ErrorStatus) -> i32 {
+        status as i32
+    }
+
+    /// A v2c GET of one instance, with read-only access.
+    fn read(device: &Device, o: &Oid) -> Value<'static> {
+        let request = pdu(PduType::GetRequest, nulls(std::slice::from_ref(o)));
+        let answered = respond(device, Version::V2c, &request, Access::ReadOnly, ROOMY);
+        assert_eq!(error(&answered.response), (0, 0), "GET {o}");
+        answered.response.varbinds[0].value.clone()
+    }
+
+    fn outlet_states(device: &Device) -> Vec<Value<'static>> {
+        (1..=4).map(|n| read(device, &outlet(STATE, n))).collect()
+    }
+
+    fn all_on() -> Vec<Value<'static>> {
+        vec![Value::Integer(7); 4]
+    }
+
+    #[test]
+    fn get_answers_each_varbind_and_tells_no_such_object_from_no_such_instance() {
+        let d = device();
+        let request = pdu(
+            PduType::GetRequest,
+            nulls(&[
+                Oid::new(oids::SYS_NAME),
+                oid("1.3.6.1.2.1.1.5.1"),
+                oid(UNKNOWN),
+                outlet(STATE, 5),
+                outlet(STATE, 2),
+            ]),
+        );
+        let answered = respond(&d, Version::V2c, &request, Access::ReadOnly, ROOMY);
+        let r = &answered.response;
+        assert_eq!(
+            (r.pdu_type, r.request_id, error(r)),
+            (PduType::Response, 42, (0, 0))
+        );
+        assert_eq!(
+            pairs(r),
+            vec![
+                (Oid::new(oids::SYS_NAME), Value::octets("lab")),
+                // sysName exists, its instance .1 does not.
+                (oid("1.3.6.1.2.1.1.5.1"), Value::NoSuchInstance),
+                (oid(UNKNOWN), Value::NoSuchObject),
+                // The column exists; this PDU has 4 outlets.
+                (outlet(STATE, 5), Value::NoSuchInstance),
+                (outlet(STATE, 2), Value::Integer(7)),
+            ]
+        );
+        assert!(!answered.state_changed);
+        assert_eq!(d.stats.snmp_in_get_requests.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn v1_get_of_a_missing_object_or_instance_is_no_such_name_at_its_index() {
+        let d = device();
+        for (missing, index) in [(oid(UNKNOWN), 2), (oid("1.3.6.1.2.1.1.5.1"), 2)] {
+            let request = pdu(
+                PduType::GetRequest,
+                nulls(&[Oid::new(oids::SYS_NAME), missing, Oid::new(oids::SYS_DESCR)]),
+            );
+            let r = respond(&d, Version::V1, &request, Access::ReadOnly, ROOMY).response;
+            assert_eq!(error(&r), (code(ErrorStatus::NoSuchName), index));
+            assert_eq!(r.varbinds, request.varbinds, "the request's varbinds");
+        }
+        assert_eq!(d.stats.snmp_out_no_such_names.load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn v1_managers_never_see_counter64() {
+        // Recorded ifHCInOctets (Counter64) of two interfaces.
+        let d = device_with(
+            CONFIG,
+            Some("1.3.6.1.2.1.31.1.1.1.6.1|70|5\n1.3.6.1.2.1.31.1.1.1.6.2|70|6\n"),
+        );
+        let first = oid("1.3.6.1.2.1.31.1.1.1.6.1");
+        let second = oid("1.3.6.1.2.1.31.1.1.1.6.2");
+        assert_eq!(read(&d, &first), Value::Counter64(5));
+        let get = pdu(PduType::GetRequest, nulls(std::slice::from_ref(&first)));
+        let r = respond(&d, Version::V1, &get, Access::ReadOnly, ROOMY).response;
+        assert_eq!(error(&r), (code(ErrorStatus::NoSuchName), 1));
+        // GETNEXT: v2c lands on the counter, v1 skips both to whatever follows them.
+        let next = pdu(PduType::GetNextRequest, nulls(&[oid("1.3.6.1.2.1.31")]));
+        let v2 = respond(&d, Version::V2c, &next, Access::ReadOnly, ROOMY).response;
+        assert_eq!(pairs(&v2), vec![(first, Value::Counter64(5))]);
+        let after = pdu(PduType::GetNextRequest, nulls(&[second]));
+        let after = respond(&d, Version::V2c, &after, Access::ReadOnly, ROOMY).response;
+        let v1 = respond(&d, Version::V1, &next, Access::ReadOnly, ROOMY).response;
+        assert_eq!(error(&v1), (0, 0));
+        assert_eq!(pairs(&v1), pairs(&after));
+        assert!(!v1.varbinds[0].oid.starts_with(&[1, 3, 6, 1, 2, 1, 31]));
+    }
+
+    #[test]
+    fn get_next_walks_in_oid_order_and_ends_with_end_of_mib_view() {
+        let d = device();
+        let request = pdu(
+            PduType::GetNextRequest,
+            nulls(&[
+                Oid::new(oids::SYSTEM),
+                Oid::new(oids::SYS_DESCR),
+                outlet(STATE, 1),
+                Oid::new(LAST),
+            ]),
+        );
+        let r = respond(&d, Version::V2c, &request, Access::ReadOnly, ROOMY).response;
+        assert_eq!(error(&r), (0, 0));
+        assert_eq!(
+            pairs(&r),
+            vec![
+                (Oid::new(oids::SYS_DESCR), Value::octets("PX2 030004")),
+                (
+                    Oid::new(oids::SYS_OBJECT_ID),
+                    Value::ObjectId(oid("1.3.6.1.4.1.13742.6"))
+                ),
+                (outlet(STATE, 2), Value::Integer(7)),
+                // Past the end: the request's own name.
+                (Oid::new(LAST), Value::EndOfMibView),
+            ]
+        );
+        // A walk of the state column visits the outlets in order, then leaves the column.
+        let mut cursor = oid(STATE);
+        let mut walked = Vec::new();
+        loop {
+            let step = pdu(
+                PduType::GetNextRequest,
+                nulls(std::slice::from_ref(&cursor)),
+            );
+            let r = respond(&d, Version::V2c, &step, Access::ReadOnly, ROOMY).response;
+            cursor = r.varbinds[0].oid.clone();
+            if !cursor.starts_with(oid(STATE).arcs()) {
+                break;
+            }
+            walked.push(cursor.clone());
+        }
+        assert_eq!(
+            walked,
+            (1..=4).map(|n| outlet(STATE, n)).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn v1_get_next_past_the_end_is_no_such_name() {
+        let d = device();
+        let request = pdu(
+            PduType::GetNextRequest,
+            nulls(&[Oid::new(oids::SYSTEM), Oid::new(LAST)]),
+        );
+        let r = respond(&d, Version::V1, &request, Access::ReadOnly, ROOMY).response;
+        assert_eq!(error(&r), (code(ErrorStatus::NoSuchName), 2));
+        assert_eq!(r.varbinds, request.varbinds);
+        assert_eq!(d.stats.snmp_in_get_nexts.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn get_bulk_puts_non_repeaters_first_then_repeats_the_repeaters_in_turn() {
+        let d = device();
+        let usm5 = oid("1.3.6.1.6.3.15.1.1.5.0");
+        let request = bulk(
+            1,
+            3,
+            &[Oid::new(oids::SYS_DESCR), Oid::new(oids::SYS_UP_TIME), usm5],
+        );
+        let r = respond(&d, Version::V2c, &request, Access::ReadOnly, ROOMY).response;
+        assert_eq!(error(&r), (0, 0));
+        let last = Oid::new(LAST);
+        assert_eq!(
+            pairs(&r),
+            vec![
+                (
+                    Oid::new(oids::SYS_OBJECT_ID),
+                    Value::ObjectId(oid("1.3.6.1.4.1.13742.6"))
+                ),
+                (Oid::new(oids::SYS_CONTACT), Value::octets("")),
+                (last.clone(), Value::Counter32(0)),
+                (Oid::new(oids::SYS_NAME), Value::octets("lab")),
+                // A repeater past the end keeps the last name it reached.
+                (last.clone(), Value::EndOfMibView),
+                (Oid::new(oids::SYS_LOCATION), Value::octets("")),
+                (last, Value::EndOfMibView),
+            ]
+        );
+    }
+
+    #[test]
+    fn get_bulk_takes_its_counts_as_rfc_3416_says_and_stops_early() {
+        let d = device();
+        let ask = |request: Pdu<'static>| {
+            let r = respond(&d, Version::V2c, &request, Access::ReadOnly, ROOMY).response;
+            assert_eq!(error(&r), (0, 0));
+            r.varbinds.into_iter().map(|vb| vb.oid).collect::<Vec<_>>()
+        };
+        let descr = Oid::new(oids::SYS_DESCR);
+        let object_id = Oid::new(oids::SYS_OBJECT_ID);
+        let up_time = Oid::new(oids::SYS_UP_TIME);
+        // max-repetitions 0: the non-repeaters only.
+        assert_eq!(
+            ask(bulk(1, 0, &[descr.clone(), up_time.clone()])),
+            vec![object_id.clone()]
+        );
+        // More non-repeaters than varbinds: every varbind is one.
+        assert_eq!(
+            ask(bulk(5, 10, &[descr.clone(), object_id.clone()])),
+            vec![object_id.clone(), up_time.clone()]
+        );
+        // Negative counts count as 0 (RFC 3416 §4.2.3: N = max(min(n, L), 0), M = max(m, 0)).
+        assert_eq!(
+            ask(bulk(-3, 2, std::slice::from_ref(&descr))),
+            vec![object_id.clone(), up_time.clone()]
+        );
+        assert!(ask(bulk(0, -1, std::slice::from_ref(&descr))).is_empty());
+        // Every repeater at the end: one endOfMibView, not max-repetitions of them.
+        assert_eq!(ask(bulk(0, 50, &[Oid::new(LAST)])), vec![Oid::new(LAST)]);
+        // The PDU's own cap on varbinds per GETBULK.
+        let capped = device_with(
+            &CONFIG.replace("outlets = 4\n", "outlets = 4\nmax_bulk_varbinds = 3\n"),
+            None,
+        );
+        let request = bulk(0, 50, &[Oid::new(oids::SYSTEM)]);
+        let r = respond(&capped, Version::V2c, &request, Access::ReadOnly, ROOMY).response;
+        assert_eq!(
+            r.varbinds.into_iter().map(|vb| vb.oid).collect::<Vec<_>>(),
+            vec![descr, object_id, up_time]
+        );
+    }
+
+    #[test]
+    fn get_bulk_stops_before_the_varbind_that_would_not_fit() {
+        let d = device();
+        let request = bulk(0, 10, &[Oid::new(oids::SYSTEM)]);
+        let full = respond(&d, Version::V2c, &request, Access::ReadOnly, ROOMY).response;
+        assert_eq!(full.varbinds.len(), 10);
+        let three: usize = full.varbinds[..3].iter().map(encoded_len_of_varbind).sum();
+        for (budget, expected) in [(three, 3), (three - 1, 2)] {
+            let r = respond(&d, Version::V2c, &request, Access::ReadOnly, budget).response;
+            assert_eq!(error(&r), (0, 0), "budget {budget}");
+            assert_eq!(r.varbinds, full.varbinds[..expected], "budget {budget}");
+        }
+    }
+
+    #[test]
+    fn set_applies_every_varbind_or_none() {
+        let d = device();
+        let mut varbinds = vec![
+            (Oid::new(oids::SYS_NAME), Value::octets("renamed")),
+            (outlet(OPERATION, 1), Value::Integer(0)),
+            (outlet(OPERATION, 2), Value::Integer(9)),
+        ];
+        let request = pdu(PduType::SetRequest, varbinds.clone());
+        let answered = respond(&d, Version::V2c, &request, Access::ReadWrite, ROOMY);
+        assert_eq!(
+            error(&answered.response),
+            (code(ErrorStatus::WrongValue), 3)
+        );
+        assert_eq!(answered.response.varbinds, request.varbinds);
+        assert!(!answered.state_changed);
+        assert_eq!(read(&d, &Oid::new(oids::SYS_NAME)), Value::octets("lab"));
+        assert_eq!(
+            outlet_states(&d),
+            all_on(),
+            "the valid varbinds were not applied"
+        );
+        // The same request with the bad value fixed is applied whole.
+        varbinds[2].1 = Value::Integer(0);
+        let request = pdu(PduType::SetRequest, varbinds);
+        let answered = respond(&d, Version::V2c, &request, Access::ReadWrite, ROOMY);
+        assert_eq!(error(&answered.response), (0, 0));
+        assert_eq!(answered.response.varbinds, request.varbinds);
+        assert!(answered.state_changed);
+        assert_eq!(
+            read(&d, &Oid::new(oids::SYS_NAME)),
+            Value::octets("renamed")
+        );
+        assert_eq!(outlet_states(&d), [8, 8, 7, 7].map(Value::Integer).to_vec());
+        assert_eq!(d.stats.snmp_in_set_requests.load(Ordering::Relaxed), 2);
+        assert_eq!(d.stats.snmp_in_total_set_vars.load(Ordering::Relaxed), 6);
+    }
+
+    #[test]
+    fn set_errors_name_the_first_failing_varbind_and_change_nothing() {
+        let d = device();
+        let name = || (Oid::new(oids::SYS_NAME), Value::octets("renamed"));
+        let off = |n| (outlet(OPERATION, n), Value::Integer(0));
+        let cases: Vec<(Vec<(Oid, Value<'static>)>, ErrorStatus, i32)> = vec![
+            // A read-only object's instance.
+            (
+                vec![name(), (Oid::new(oids::SYS_DESCR), Value::octets("x"))],
+                ErrorStatus::NotWritable,
+                2,
+            ),
+            (
+                vec![off(1), (outlet(STATE, 2), Value::Integer(8))],
+                ErrorStatus::NotWritable,
+                2,
+            ),
+            // A writable column's row that does not exist and cannot be created.
+            (vec![name(), off(9)], ErrorStatus::NoCreation, 2),
+            // Read-only column, missing row; and no object at all.
+            (
+                vec![(outlet(STATE, 9), Value::Integer(8))],
+                ErrorStatus::NotWritable,
+                1,
+            ),
+            (
+                vec![off(1), (oid(UNKNOWN), Value::Integer(1))],
+                ErrorStatus::NotWritable,
+                2,
+            ),
+            (
+                vec![(Oid::new(oids::SYS_NAME), Value::Integer(1))],
+                ErrorStatus::WrongType,
+                1,
+            ),
+            (
+                vec![off(1), (outlet(OPERATION, 2), Value::octets("off"))],
+                ErrorStatus::WrongType,
+                2,
+            ),
+            // Two failures: the first is reported.
+            (
+                vec![
+                    off(1),
+                    (Oid::new(oids::SYS_DESCR), Value::octets("x")),
+                    off(9),
+                ],
+                ErrorStatus::NotWritable,
+                2,
+            ),
+        ];
+        for (varbinds, status, index) in cases {
+            let request = pdu(PduType::SetRequest, varbinds);
+            let answered = respond(&d, Version::V2c, &request, Access::ReadWrite, ROOMY);
+            assert_eq!(
+                error(&answered.response),
+                (code(status), index),
+                "{:?}",
+                request.varbinds
+            );
+            assert_eq!(answered.response.varbinds, request.varbinds);
+            assert!(!answered.state_changed);
+        }
+        assert_eq!(read(&d, &Oid::new(oids::SYS_NAME)), Value::octets("lab"));
+        assert_eq!(outlet_states(&d), all_on());
+    }
+
+    #[test]
+    fn v1_set_errors_are_mapped_to_v1_codes() {
+        let d = device();
+        let cases = [
+            (
+                outlet(OPERATION, 1),
+                Value::Integer(9),
+                ErrorStatus::BadValue,
+            ),
+            (
+                outlet(OPERATION, 1),
+                Value::octets("off"),
+                ErrorStatus::BadValue,
+            ),
+            (
+                Oid::new(oids::SYS_DESCR),
+                Value::octets("x"),
+                ErrorStatus::NoSuchName,
+            ),
+            (
+                outlet(OPERATION, 9),
+                Value::Integer(0),
+                ErrorStatus::NoSuchName,
+            ),
+        ];
+        for (o, value, status) in cases {
+            let request = pdu(PduType::SetRequest, vec![(o, value)]);
+            let r = respond(&d, Version::V1, &request, Access::ReadWrite, ROOMY).response;
+            assert_eq!(error(&r), (code(status), 1), "{:?}", request.varbinds);
+            assert_eq!(r.varbinds, request.varbinds);
+        }
+        assert_eq!(d.stats.snmp_out_bad_values.load(Ordering::Relaxed), 2);
+        assert_eq!(d.stats.snmp_out_no_such_names.load(Ordering::Relaxed), 2);
+        assert_eq!(outlet_states(&d), all_on());
+    }
+
+    #[test]
+    fn read_only_access_gets_no_access_and_changes_nothing() {
+        let d = device();
+        let request = pdu(
+            PduType::SetRequest,
+            vec![
+                (Oid::new(oids::SYS_NAME), Value::octets("renamed")),
+                (outlet(OPERATION, 1), Value::Integer(0)),
+            ],
+        );
+        let answered = respond(&d, Version::V2c, &request, Access::ReadOnly, ROOMY);
+        assert_eq!(error(&answered.response), (code(ErrorStatus::NoAccess), 1));
+        assert_eq!(answered.response.varbinds, request.varbinds);
+        assert!(!answered.state_changed);
+        // SNMPv1 has no noAccess: noSuchName (RFC 3584 §4.4).
+        let v1 = respond(&d, Version::V1, &request, Access::ReadOnly, ROOMY).response;
+        assert_eq!(error(&v1), (code(ErrorStatus::NoSuchName), 1));
+        assert_eq!(read(&d, &Oid::new(oids::SYS_NAME)), Value::octets("lab"));
+        assert_eq!(outlet_states(&d), all_on());
+        // No varbind to point at.
+        let empty = pdu(PduType::SetRequest, Vec::new());
+        let r = respond(&d, Version::V2c, &empty, Access::ReadOnly, ROOMY).response;
+        assert_eq!(error(&r), (code(ErrorStatus::NoAccess), 0));
+    }
+
+    #[test]
+    fn an_empty_set_succeeds_without_changing_state() {
+        let d = device();
+        let request = pdu(PduType::SetRequest, Vec::new());
+        let answered = respond(&d, Version::V2c, &request, Access::ReadWrite, ROOMY);
+        assert_eq!(error(&answered.response), (0, 0));
+        assert!(answered.response.varbinds.is_empty());
+        assert!(!answered.state_changed);
+    }
+
+    #[test]
+    fn a_pdu_that_is_not_a_request_gets_gen_err() {
+        let d = device();
+        for pdu_type in [PduType::Response, PduType::Report, PduType::SnmpV2Trap] {
+            let request = pdu(pdu_type, nulls(&[Oid::new(oids::SYS_NAME)]));
+            let r = respond(&d, Version::V2c, &request, Access::ReadWrite, ROOMY).response;
+            assert_eq!(error(&r), (code(ErrorStatus::GenErr), 0), "{pdu_type:?}");
+            assert_eq!(r.varbinds, request.varbinds);
+        }
+        assert_eq!(d.stats.snmp_out_gen_errs.load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    fn v1_error_maps_every_status_onto_an_snmpv1_one() {
+        use ErrorStatus::*;
+        let v1_codes = [NoError, TooBig, NoSuchName, BadValue, ReadOnly, GenErr];
+        for status in v1_codes {
+            assert_eq!(v1_error(status), status);
+        }
+        // RFC 3584 §4.4.
+        let mapped = [
+            (NoAccess, NoSuchName),
+            (NotWritable, NoSuchName),
+            (NoCreation, NoSuchName),
+            (InconsistentName, NoSuchName),
+            (AuthorizationError, NoSuchName),
+            (WrongValue, BadValue),
+            (WrongEncoding, BadValue),
+            (WrongType, BadValue),
+            (WrongLength, BadValue),
+            (InconsistentValue, BadValue),
+            (ResourceUnavailable, GenErr),
+            (CommitFailed, GenErr),
+            (UndoFailed, GenErr),
+        ];
+        for (v2, v1) in mapped {
+            assert_eq!(v1_error(v2), v1, "{v2:?}");
+        }
+        assert_eq!(v1_codes.len() + mapped.len(), ErrorStatus::ALL.len());
+    }
+}

@@ -266,3 +266,489 @@ fn parse_command(text: &str) -> Option<Command> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::type_complexity
+)]
+mod tests {
+    use super::*;
+    use crate::access::Access;
+    use crate::agent::respond;
+    use crate::clock::ManualClock;
+    use crate::config::FileConfig;
+    use crate::engine::MAX_ENGINE_BOOTS;
+    use crate::security::{process_inbound, Inbound};
+    use snmp_proto::usm::protect::{protect, OutgoingMessage};
+    use snmp_proto::usm::{AuthProtocol, MasterKeyCache, Password, SecurityLevel, UsmUser};
+    use snmp_proto::{decode_message, Message, Oid, Pdu, PduType, Value, VarBind, Version};
+
+    const CONFIG: &str = r#"
+[[pdu]]
+name = "a"
+vendor = "raritan-px2"
+listen = ["127.0.0.1:1161"]
+outlets = 4
+outlet_names = ["web-1", "web-2", "db-1", "db-2"]
+power_off_period = 5
+on_delay = 3
+off_delay = 2
+engine_id = "8000000001020304"
+[[pdu.community]]
+name = "c"
+[[pdu.user]]
+name = "ops"
+auth = "sha"
+auth_password = "authpass123"
+
+[[pdu]]
+name = "b"
+vendor = "apc-rpdu2"
+listen = ["127.0.0.1:1162"]
+outlets = 2
+engine_id = "8000000001020305"
+[[pdu.community]]
+name = "c"
+"#;
+
+    /// PDU2-MIB outletSwitchingState (on 7, off 8), switchingOperation and outletName of
+    /// PDU 1; the outlet is appended.
+    const STATE: &str = "1.3.6.1.4.1.13742.6.4.1.2.1.3.1";
+    const OPERATION: &str = "1.3.6.1.4.1.13742.6.4.1.2.1.2.1";
+    const NAME: &str = "1.3.6.1.4.1.13742.6.3.5.3.1.3.1";
+
+    fn control() -> (Control, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock::default());
+        let devices = FileConfig::parse(CONFIG, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .into_iter()
+            .map(|(mut spec, _)| {
+                spec.state_dir = None;
+                Arc::new(Device::start(spec, clock.clone()).unwrap())
+            })
+            .collect();
+        (Control::new(devices), clock)
+    }
+
+    fn at(column: &str, outlet: u32) -> Oid {
+        Oid::parse(column).unwrap().child(&[outlet])
+    }
+
+    /// One varbind through the agent, as a manager with a read-write community would send it.
+    fn snmp(c: &Control, pdu_type: PduType, oid: Oid, value: Value<'static>) -> Pdu<'static> {
+        let request = Pdu {
+            pdu_type,
+            request_id: 1,
+            error_status: 0,
+            error_index: 0,
+            varbinds: vec![VarBind { oid, value }],
+            trap_v1: None,
+        };
+        respond(
+            c.device("a").unwrap(),
+            Version::V2c,
+            &request,
+            Access::ReadWrite,
+            65000,
+        )
+        .response
+    }
+
+    fn snmp_get(c: &Control, oid: Oid) -> Value<'static> {
+        let r = snmp(c, PduType::GetRequest, oid, Value::Null);
+        assert_eq!(r.error_status, 0);
+        r.varbinds[0].value.clone()
+    }
+
+    /// outletSwitchingState of every outlet of "a", as SNMP reads it.
+    fn snmp_states(c: &Control) -> Vec<i32> {
+        (1..=4)
+            .map(|n| match snmp_get(c, at(STATE, n)) {
+                Value::Integer(v) => v,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    }
+
+    fn powers(c: &Control, pdu: &str) -> Vec<(Power, Option<&'static str>)> {
+        c.outlets(pdu)
+            .unwrap()
+            .into_iter()
+            .map(|o| (o.power, o.pending))
+            .collect()
+    }
+
+    fn power(p: Power) -> OutletChange {
+        OutletChange {
+            power: Some(p),
+            ..Default::default()
+        }
+    }
+
+    fn command(text: &str) -> OutletChange {
+        OutletChange {
+            command: Some(text.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn lists_the_pdus_and_their_outlets() {
+        let (c, clock) = control();
+        clock.advance(Duration::from_secs(7));
+        assert_eq!(
+            c.pdus(),
+            vec![
+                PduInfo {
+                    name: "a".into(),
+                    vendor: "raritan-px2".into(),
+                    outlets: 4,
+                    engine_id: "8000000001020304".into(),
+                    engine_boots: 1,
+                    engine_time: 7,
+                },
+                PduInfo {
+                    name: "b".into(),
+                    vendor: "apc-rpdu2".into(),
+                    outlets: 2,
+                    engine_id: "8000000001020305".into(),
+                    engine_boots: 1,
+                    engine_time: 7,
+                },
+            ]
+        );
+        assert_eq!(c.pdu("b").unwrap(), c.pdus()[1]);
+        assert_eq!(
+            c.outlets("a").unwrap(),
+            ["web-1", "web-2", "db-1", "db-2"]
+                .into_iter()
+                .zip(1..)
+                .map(|(name, outlet)| OutletInfo {
+                    outlet,
+                    name: name.into(),
+                    power: Power::On,
+                    pending: None,
+                })
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn an_outlet_switched_here_is_switched_for_snmp_too() {
+        let (c, _) = control();
+        let info = c.change_outlet("a", 2, &power(Power::Off)).unwrap();
+        assert_eq!(
+            info,
+            OutletInfo {
+                outlet: 2,
+                name: "web-2".into(),
+                power: Power::Off,
+                pending: None,
+            }
+        );
+        assert_eq!(snmp_states(&c), [7, 8, 7, 7]);
+        assert_eq!(powers(&c, "b"), vec![(Power::On, None); 2], "another PDU");
+        let renamed = OutletChange {
+            name: Some("db-9".into()),
+            ..Default::default()
+        };
+        assert_eq!(c.change_outlet("a", 2, &renamed).unwrap().name, "db-9");
+        assert_eq!(snmp_get(&c, at(NAME, 2)), Value::octets("db-9"));
+        c.change_outlet("a", 2, &command("on")).unwrap();
+        assert_eq!(snmp_states(&c), [7; 4]);
+        // And what SNMP switches, the control API shows.
+        let r = snmp(&c, PduType::SetRequest, at(OPERATION, 3), Value::Integer(0));
+        assert_eq!(r.error_status, 0);
+        assert_eq!(c.outlets("a").unwrap()[2].power, Power::Off);
+    }
+
+    #[test]
+    fn commands_run_on_the_pdus_clock() {
+        let (c, clock) = control();
+        let tick = |secs| clock.advance(Duration::from_secs(secs));
+        // Reboot: off for power_off_period (5 s), then on.
+        let info = c.change_outlet("a", 1, &command("reboot")).unwrap();
+        assert_eq!((info.power, info.pending), (Power::Off, Some("reboot")));
+        tick(4);
+        assert_eq!(powers(&c, "a")[0], (Power::Off, Some("reboot")));
+        tick(1);
+        assert_eq!(powers(&c, "a")[0], (Power::On, None));
+        // Delayed off: on for off_delay (2 s), then off.
+        let info = c.change_outlet("a", 2, &command("Delayed-Off")).unwrap();
+        assert_eq!((info.power, info.pending), (Power::On, Some("off")));
+        tick(2);
+        assert_eq!(powers(&c, "a")[1], (Power::Off, None));
+        assert_eq!(snmp_states(&c), [7, 8, 7, 7]);
+        // Cancel drops a pending delayed on.
+        let info = c.change_outlet("a", 2, &command("delayed-on")).unwrap();
+        assert_eq!((info.power, info.pending), (Power::Off, Some("on")));
+        let info = c.change_outlet("a", 2, &command("cancel")).unwrap();
+        assert_eq!((info.power, info.pending), (Power::Off, None));
+        tick(60);
+        assert_eq!(powers(&c, "a")[1], (Power::Off, None));
+    }
+
+    #[test]
+    fn unknown_pdus_outlets_and_commands_are_refused_and_change_nothing() {
+        let (c, _) = control();
+        for n in [0, 5, u32::MAX] {
+            let error = c.change_outlet("a", n, &power(Power::Off)).unwrap_err();
+            assert!(
+                matches!(&error, ControlError::NoSuchOutlet { pdu, outlet, count: 4 } if pdu == "a" && *outlet == n),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains("outlets 1 to 4"), "{error}");
+        }
+        let error = c.change_outlet("a", 1, &command("explode")).unwrap_err();
+        assert!(matches!(error, ControlError::BadRequest(_)), "{error:?}");
+        assert!(error.to_string().contains("\"explode\""), "{error}");
+        assert_eq!(snmp_states(&c), [7; 4]);
+        let no_pdu = |r: Result<(), ControlError>| {
+            let error = r.unwrap_err();
+            assert!(
+                matches!(&error, ControlError::NoSuchPdu(name) if name == "z"),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains("\"z\""), "{error}");
+        };
+        no_pdu(c.pdu("z").map(drop));
+        no_pdu(c.outlets("z").map(drop));
+        no_pdu(c.change_outlet("z", 1, &power(Power::Off)).map(drop));
+        no_pdu(c.faults("z").map(drop));
+        no_pdu(c.clear_faults("z"));
+        no_pdu(c.remove_fault("z", 1).map(drop));
+        no_pdu(
+            c.add_fault(
+                "z",
+                NewFault {
+                    fault: FaultKind::Duplicate,
+                    schedule: Schedule::default(),
+                },
+            )
+            .map(drop),
+        );
+        no_pdu(c.restart("z", true).map(drop));
+        no_pdu(c.change_engine("z", &EngineChange::default()).map(drop));
+    }
+
+    #[test]
+    fn faults_are_added_listed_removed_and_cleared_per_pdu() {
+        let (c, _) = control();
+        let once = Schedule {
+            packets: Some(2),
+            ..Default::default()
+        };
+        let drop_id = c
+            .add_fault(
+                "a",
+                NewFault {
+                    fault: FaultKind::DropResponse,
+                    schedule: once.clone(),
+                },
+            )
+            .unwrap();
+        let stuck = FaultKind::StuckOutlet { outlet: 1 };
+        let stuck_id = c
+            .add_fault(
+                "a",
+                NewFault {
+                    fault: stuck.clone(),
+                    schedule: Schedule::default(),
+                },
+            )
+            .unwrap();
+        assert_ne!(drop_id, stuck_id);
+        assert_eq!(
+            c.faults("a").unwrap(),
+            vec![
+                FaultInfo {
+                    id: drop_id,
+                    kind: FaultKind::DropResponse,
+                    schedule: once,
+                },
+                FaultInfo {
+                    id: stuck_id,
+                    kind: stuck.clone(),
+                    schedule: Schedule::default(),
+                },
+            ]
+        );
+        assert!(c.faults("b").unwrap().is_empty());
+        // The stuck outlet takes SETs without switching.
+        let r = snmp(&c, PduType::SetRequest, at(OPERATION, 1), Value::Integer(0));
+        assert_eq!(r.error_status, 0);
+        assert_eq!(snmp_states(&c)[0], 7);
+        assert!(c.remove_fault("a", drop_id).unwrap());
+        assert!(!c.remove_fault("a", drop_id).unwrap(), "already removed");
+        assert_eq!(
+            c.faults("a")
+                .unwrap()
+                .into_iter()
+                .map(|f| f.id)
+                .collect::<Vec<_>>(),
+            [stuck_id]
+        );
+        c.clear_faults("a").unwrap();
+        assert!(c.faults("a").unwrap().is_empty());
+        snmp(&c, PduType::SetRequest, at(OPERATION, 1), Value::Integer(0));
+        assert_eq!(snmp_states(&c)[0], 8, "no longer stuck");
+    }
+
+    #[test]
+    fn engine_boots_and_time_change_and_bad_values_are_refused() {
+        let (c, clock) = control();
+        let change = |e: EngineChange| c.change_engine("a", &e);
+        let info = change(EngineChange {
+            boots: Some(5),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(info.engine_boots, 5);
+        for bad in [0, -3] {
+            let error = change(EngineChange {
+                boots: Some(bad),
+                ..Default::default()
+            })
+            .unwrap_err();
+            assert!(matches!(error, ControlError::BadRequest(_)), "{error:?}");
+            assert!(error.to_string().contains("1 to 2147483647"), "{error}");
+        }
+        assert_eq!(c.pdu("a").unwrap().engine_boots, 5);
+        let info = change(EngineChange {
+            skew_secs: Some(400),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(info.engine_time, 400);
+        clock.advance(Duration::from_secs(10));
+        assert_eq!(c.pdu("a").unwrap().engine_time, 410);
+        assert_eq!(c.pdu("b").unwrap().engine_time, 10, "another PDU");
+        // Boots at the maximum lock the engine out (RFC 3414 §2.2.2).
+        change(EngineChange {
+            boots: Some(MAX_ENGINE_BOOTS),
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(c.device("a").unwrap().engine.locked_out());
+    }
+
+    /// An authNoPriv GET from user "ops" to `engine_id`, keys localized to it.
+    fn ops_request(engine_id: &[u8]) -> Vec<u8> {
+        let password = Password::new("authpass123");
+        let user = UsmUser::localize(
+            b"ops",
+            Some((AuthProtocol::Sha1, &password)),
+            None,
+            engine_id,
+            &MasterKeyCache::default(),
+        )
+        .unwrap();
+        let pdu = Pdu {
+            pdu_type: PduType::GetRequest,
+            request_id: 1,
+            error_status: 0,
+            error_index: 0,
+            varbinds: Vec::new(),
+            trap_v1: None,
+        };
+        let how = OutgoingMessage {
+            msg_id: 1,
+            msg_max_size: 65507,
+            reportable: true,
+            level: SecurityLevel::AuthNoPriv,
+            user: Some(&user),
+            user_name: b"ops",
+            engine_id,
+            engine_boots: 1,
+            engine_time: 0,
+            context_engine_id: engine_id,
+            context_name: b"",
+            salt: 0,
+        };
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        protect(&mut out, &mut scratch, &how, &pdu);
+        out
+    }
+
+    #[test]
+    fn a_new_engine_id_restarts_boots_and_relocalizes_the_users_keys() {
+        let (c, _) = control();
+        c.change_engine(
+            "a",
+            &EngineChange {
+                boots: Some(9),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let info = c
+            .change_engine(
+                "a",
+                &EngineChange {
+                    engine_id: Some("8000000001020399".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            (info.engine_id.as_str(), info.engine_boots),
+            ("8000000001020399", 1)
+        );
+        let device = c.device("a").unwrap();
+        let accepted = |datagram: &[u8]| {
+            let Message::V3(m) = decode_message(datagram).unwrap() else {
+                panic!("not v3")
+            };
+            matches!(
+                process_inbound(device, datagram, &m, SecurityLevel::AuthNoPriv),
+                Inbound::Accepted { .. }
+            )
+        };
+        assert!(accepted(&ops_request(&[0x80, 0, 0, 0, 1, 2, 3, 0x99])));
+        assert!(!accepted(&ops_request(&[0x80, 0, 0, 0, 1, 2, 3, 4])));
+        // Not hex: refused, the ID kept.
+        let error = c
+            .change_engine(
+                "a",
+                &EngineChange {
+                    engine_id: Some("not-hex".into()),
+                    ..Default::default()
+                },
+            )
+            .unwrap_err();
+        assert!(matches!(error, ControlError::BadRequest(_)), "{error:?}");
+        assert_eq!(c.pdu("a").unwrap().engine_id, "8000000001020399");
+    }
+
+    #[test]
+    fn a_restart_bumps_boots_and_keeps_or_resets_the_outlets() {
+        let (c, clock) = control();
+        c.change_outlet(
+            "a",
+            1,
+            &OutletChange {
+                power: Some(Power::Off),
+                name: Some("renamed".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        clock.advance(Duration::from_secs(100));
+        let info = c.restart("a", true).unwrap();
+        assert_eq!((info.engine_boots, info.engine_time), (2, 0));
+        let first = &c.outlets("a").unwrap()[0];
+        assert_eq!((first.name.as_str(), first.power), ("renamed", Power::Off));
+        let info = c.restart("a", false).unwrap();
+        assert_eq!(info.engine_boots, 3);
+        let first = &c.outlets("a").unwrap()[0];
+        assert_eq!((first.name.as_str(), first.power), ("web-1", Power::On));
+        assert_eq!(snmp_states(&c), [7; 4]);
+        assert_eq!(c.pdu("b").unwrap().engine_boots, 1, "another PDU");
+    }
+}

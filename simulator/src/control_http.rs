@@ -99,3 +99,372 @@ pub fn router(control: Control) -> Router {
 pub async fn serve(listener: tokio::net::TcpListener, control: Control) -> std::io::Result<()> {
     axum::serve(listener, router(control)).await
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::type_complexity
+)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::config::FileConfig;
+    use crate::device::Device;
+    use crate::outlet::Power;
+    use axum::body::Body;
+    use axum::http::Request;
+    use serde_json::Value;
+    use tower::ServiceExt;
+
+    const CONFIG: &str = r#"
+[[pdu]]
+name = "a"
+vendor = "raritan-px2"
+outlets = 4
+outlet_names = ["web-1", "web-2", "db-1", "db-2"]
+engine_id = "8000000001020304"
+[[pdu.community]]
+name = "c"
+"#;
+
+    fn app() -> (Router, Control) {
+        let mut spec = FileConfig::parse(CONFIG, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        spec.state_dir = None;
+        let device = Device::start(spec, Arc::new(ManualClock::default())).unwrap();
+        let control = Control::new(vec![Arc::new(device)]);
+        (router(control.clone()), control)
+    }
+
+    /// One request through the router, in-process; the status and the body as text.
+    async fn call(
+        app: &Router,
+        method: &str,
+        uri: &str,
+        body: Option<&str>,
+    ) -> (StatusCode, String) {
+        let request = Request::builder().method(method).uri(uri);
+        let request = match body {
+            Some(json) => request
+                .header("content-type", "application/json")
+                .body(Body::from(json.to_string())),
+            None => request.body(Body::empty()),
+        }
+        .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    /// A call whose answer is JSON.
+    async fn call_json(
+        app: &Router,
+        method: &str,
+        uri: &str,
+        body: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let (status, text) = call(app, method, uri, body).await;
+        let json = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{method} {uri}: {status}, not JSON ({e}): {text}"));
+        (status, json)
+    }
+
+    fn powers(control: &Control) -> Vec<Power> {
+        control.device("a").unwrap().outlet_powers()
+    }
+
+    #[tokio::test]
+    async fn get_routes_show_pdus_outlets_and_faults() {
+        let (app, _) = app();
+        let pdu = serde_json::json!({
+            "name": "a",
+            "vendor": "raritan-px2",
+            "outlets": 4,
+            "engine_id": "8000000001020304",
+            "engine_boots": 1,
+            "engine_time": 0,
+        });
+        assert_eq!(
+            call_json(&app, "GET", "/pdus", None).await,
+            (StatusCode::OK, Value::Array(vec![pdu.clone()]))
+        );
+        assert_eq!(
+            call_json(&app, "GET", "/pdus/a", None).await,
+            (StatusCode::OK, pdu)
+        );
+        let (status, outlets) = call_json(&app, "GET", "/pdus/a/outlets", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(outlets.as_array().unwrap().len(), 4);
+        assert_eq!(
+            outlets[2],
+            serde_json::json!({"outlet": 3, "name": "db-1", "power": "on", "pending": null})
+        );
+        assert_eq!(
+            call_json(&app, "GET", "/pdus/a/faults", None).await,
+            (StatusCode::OK, serde_json::json!([]))
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_pdus_and_outlets_are_404_with_a_json_error() {
+        let (app, control) = app();
+        for (method, uri) in [
+            ("GET", "/pdus/z"),
+            ("GET", "/pdus/z/outlets"),
+            ("GET", "/pdus/z/faults"),
+            ("DELETE", "/pdus/z/faults"),
+        ] {
+            let (status, body) = call_json(&app, method, uri, None).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method} {uri}");
+            assert_eq!(
+                body,
+                serde_json::json!({"error": "no PDU named \"z\": GET /pdus lists them"})
+            );
+        }
+        let (status, body) =
+            call_json(&app, "PUT", "/pdus/a/outlets/9", Some(r#"{"power":"off"}"#)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let message = body["error"].as_str().unwrap();
+        assert!(message.contains("outlets 1 to 4"), "{message}");
+        assert_eq!(powers(&control), vec![Power::On; 4]);
+    }
+
+    #[tokio::test]
+    async fn put_outlet_switches_renames_and_commands() {
+        let (app, control) = app();
+        let (status, body) =
+            call_json(&app, "PUT", "/pdus/a/outlets/2", Some(r#"{"power":"off"}"#)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            body,
+            serde_json::json!({"outlet": 2, "name": "web-2", "power": "off", "pending": null})
+        );
+        assert_eq!(
+            powers(&control),
+            [Power::On, Power::Off, Power::On, Power::On]
+        );
+        let (status, body) = call_json(
+            &app,
+            "PUT",
+            "/pdus/a/outlets/1",
+            Some(r#"{"command":"reboot","name":"db-9"}"#),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            (&body["name"], &body["power"], &body["pending"]),
+            (
+                &Value::from("db-9"),
+                &Value::from("off"),
+                &Value::from("reboot")
+            )
+        );
+        let (status, body) = call_json(
+            &app,
+            "PUT",
+            "/pdus/a/outlets/3",
+            Some(r#"{"command":"explode"}"#),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            body["error"].as_str().unwrap().contains("explode"),
+            "{body}"
+        );
+        assert_eq!(powers(&control)[2], Power::On);
+    }
+
+    #[tokio::test]
+    async fn a_bad_body_is_a_client_error_that_names_the_field() {
+        let (app, control) = app();
+        for (method, uri, body, field) in [
+            (
+                "PUT",
+                "/pdus/a/outlets/1",
+                r#"{"power":"sideways"}"#,
+                "power",
+            ),
+            ("PUT", "/pdus/a/outlets/1", r#"{"powr":"off"}"#, "powr"),
+            ("PUT", "/pdus/a/outlets/1", r#"{"name":7}"#, "name"),
+            ("POST", "/pdus/a/engine", r#"{"boots":"many"}"#, "boots"),
+            // Inside a tagged fault, serde names the fault, not the field within it.
+            (
+                "POST",
+                "/pdus/a/faults",
+                r#"{"fault":{"kind":"delay","ms":"soon"}}"#,
+                "fault",
+            ),
+            (
+                "POST",
+                "/pdus/a/faults",
+                r#"{"fault":{"kind":"meteor"}}"#,
+                "fault.kind",
+            ),
+            (
+                "POST",
+                "/pdus/a/faults",
+                r#"{"fault":{"kind":"duplicate"},"schedule":{"packets":-1}}"#,
+                "schedule.packets",
+            ),
+            (
+                "POST",
+                "/pdus/a/restart",
+                r#"{"keep_outlets":"yes"}"#,
+                "keep_outlets",
+            ),
+        ] {
+            let (status, text) = call(&app, method, uri, Some(body)).await;
+            assert!(status.is_client_error(), "{method} {uri} {body}: {status}");
+            assert!(text.contains(field), "{method} {uri} {body}: {text}");
+        }
+        let (status, _) = call(
+            &app,
+            "PUT",
+            "/pdus/a/outlets/first",
+            Some(r#"{"power":"off"}"#),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(powers(&control), vec![Power::On; 4]);
+        assert_eq!(control.pdu("a").unwrap().engine_boots, 1);
+        assert!(control.faults("a").unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn faults_are_added_listed_and_deleted() {
+        let (app, _) = app();
+        let (status, body) = call_json(
+            &app,
+            "POST",
+            "/pdus/a/faults",
+            Some(r#"{"fault":{"kind":"drop-response"},"schedule":{"packets":2}}"#),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let id = body["id"].as_u64().unwrap();
+        assert_eq!(
+            call_json(&app, "GET", "/pdus/a/faults", None).await,
+            (
+                StatusCode::OK,
+                serde_json::json!([{
+                    "id": id,
+                    "kind": "drop-response",
+                    "schedule": {"after_requests": 0, "for_ms": null, "packets": 2},
+                }])
+            )
+        );
+        let uri = format!("/pdus/a/faults/{id}");
+        assert_eq!(
+            call(&app, "DELETE", &uri, None).await,
+            (StatusCode::NO_CONTENT, String::new())
+        );
+        let (status, body) = call_json(&app, "DELETE", &uri, None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            body,
+            serde_json::json!({"error": format!("PDU \"a\" has no fault {id}")})
+        );
+        for kind in [
+            r#"{"fault":{"kind":"duplicate"}}"#,
+            r#"{"fault":{"kind":"stuck-outlet","outlet":1}}"#,
+        ] {
+            let (status, _) = call(&app, "POST", "/pdus/a/faults", Some(kind)).await;
+            assert_eq!(status, StatusCode::CREATED);
+        }
+        let (_, listed) = call_json(&app, "GET", "/pdus/a/faults", None).await;
+        assert_eq!(listed.as_array().unwrap().len(), 2);
+        assert_eq!(
+            call(&app, "DELETE", "/pdus/a/faults", None).await,
+            (StatusCode::NO_CONTENT, String::new())
+        );
+        assert_eq!(
+            call_json(&app, "GET", "/pdus/a/faults", None).await,
+            (StatusCode::OK, serde_json::json!([]))
+        );
+    }
+
+    #[tokio::test]
+    async fn restart_keeps_outlets_unless_told_not_to() {
+        let (app, control) = app();
+        call(&app, "PUT", "/pdus/a/outlets/1", Some(r#"{"power":"off"}"#)).await;
+        // No body: outlets kept.
+        let (status, body) = call_json(&app, "POST", "/pdus/a/restart", None).await;
+        assert_eq!(
+            (status, &body["engine_boots"]),
+            (StatusCode::OK, &Value::from(2))
+        );
+        assert_eq!(powers(&control)[0], Power::Off);
+        let (status, body) = call_json(&app, "POST", "/pdus/a/restart", Some("{}")).await;
+        assert_eq!(
+            (status, &body["engine_boots"]),
+            (StatusCode::OK, &Value::from(3))
+        );
+        assert_eq!(powers(&control)[0], Power::Off);
+        let (status, body) = call_json(
+            &app,
+            "POST",
+            "/pdus/a/restart",
+            Some(r#"{"keep_outlets":false}"#),
+        )
+        .await;
+        assert_eq!(
+            (status, &body["engine_boots"]),
+            (StatusCode::OK, &Value::from(4))
+        );
+        assert_eq!(powers(&control), vec![Power::On; 4]);
+    }
+
+    #[tokio::test]
+    async fn engine_changes_answer_the_pdu_or_a_json_error() {
+        let (app, control) = app();
+        let (status, body) =
+            call_json(&app, "POST", "/pdus/a/engine", Some(r#"{"skew_secs":400}"#)).await;
+        assert_eq!(
+            (status, &body["engine_time"]),
+            (StatusCode::OK, &Value::from(400))
+        );
+        let (status, body) = call_json(
+            &app,
+            "POST",
+            "/pdus/a/engine",
+            Some(r#"{"boots":2147483647}"#),
+        )
+        .await;
+        assert_eq!(
+            (status, &body["engine_boots"]),
+            (StatusCode::OK, &Value::from(2_147_483_647))
+        );
+        assert!(control.device("a").unwrap().engine.locked_out());
+        let (status, body) =
+            call_json(&app, "POST", "/pdus/a/engine", Some(r#"{"boots":0}"#)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            body["error"].as_str().unwrap().contains("snmpEngineBoots"),
+            "{body}"
+        );
+        let (status, body) = call_json(
+            &app,
+            "POST",
+            "/pdus/a/engine",
+            Some(r#"{"engine_id":"8000000001020399"}"#),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            (&body["engine_id"], &body["engine_boots"]),
+            (&Value::from("8000000001020399"), &Value::from(1))
+        );
+    }
+}

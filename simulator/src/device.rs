@@ -122,9 +122,9 @@ pub enum StateFileError {
     /// The file exists but cannot be read.
     #[error("{0}")]
     Read(#[from] std::io::Error),
-    /// The file is not the TOML this program writes.
+    /// The file is not the TOML this program writes (boxed: the parser's error is large).
     #[error("{0}")]
-    Parse(#[from] toml::de::Error),
+    Parse(Box<toml::de::Error>),
 }
 
 /// What PDUs started in one process share: master keys derived from passwords, and MIB trees
@@ -560,7 +560,7 @@ fn initial_state(
         return Ok(state);
     };
     let text = std::fs::read_to_string(path)?;
-    let saved: SavedState = toml::from_str(&text)?;
+    let saved: SavedState = toml::from_str(&text).map_err(|e| StateFileError::Parse(Box::new(e)))?;
     state.sys_name = saved.sys_name;
     state.sys_contact = saved.sys_contact;
     state.sys_location = saved.sys_location;

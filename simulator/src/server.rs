@@ -200,3 +200,141 @@ impl ResponseSink for UdpSink {
         self.addr
     }
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::arithmetic_side_effects,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation,
+    clippy::type_complexity
+)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::config::FileConfig;
+    use crate::device::Device;
+    use snmp_proto::{
+        decode_message, encode_community_message, oids, Message, Oid, Pdu, PduType, Value, VarBind,
+        Version,
+    };
+
+    fn any_port() -> SocketAddr {
+        "127.0.0.1:0".parse().unwrap()
+    }
+
+    #[test]
+    fn a_busy_address_is_in_use_and_the_error_names_it() {
+        let holder = std::net::UdpSocket::bind(any_port()).unwrap();
+        let addr = holder.local_addr().unwrap();
+        for result in [bind(addr).map(|_| ()), bind_group(addr, 3).map(|_| ())] {
+            let error = result.unwrap_err();
+            assert!(
+                matches!(error, BindError::InUse { addr: a } if a == addr),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains(&addr.to_string()), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_group_is_count_sockets_on_one_port_that_nobody_else_can_take() {
+        let sockets = bind_group(any_port(), 3).unwrap();
+        assert_eq!(sockets.len(), 3);
+        let addr = sockets[0].local_addr().unwrap();
+        assert_ne!(addr.port(), 0);
+        for s in &sockets {
+            assert_eq!(s.local_addr().unwrap(), addr);
+        }
+        assert!(matches!(bind(addr), Err(BindError::InUse { .. })));
+        assert_eq!(bind_group(any_port(), 1).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_socket_per_core_for_few_addresses_one_for_many() {
+        let cores = std::thread::available_parallelism().unwrap().get();
+        assert_eq!(sockets_per_address(1), cores);
+        assert_eq!(sockets_per_address(64), cores);
+        assert_eq!(sockets_per_address(65), 1);
+        assert_eq!(sockets_per_address(10_000), 1);
+    }
+
+    fn get_sys_name(community: &[u8], request_id: i32) -> Vec<u8> {
+        let pdu = Pdu {
+            pdu_type: PduType::GetRequest,
+            request_id,
+            error_status: 0,
+            error_index: 0,
+            varbinds: vec![VarBind {
+                oid: Oid::new(oids::SYS_NAME),
+                value: Value::Null,
+            }],
+            trap_v1: None,
+        };
+        let mut out = Vec::new();
+        encode_community_message(&mut out, Version::V2c, community, &pdu);
+        out
+    }
+
+    #[tokio::test]
+    async fn serve_answers_datagrams_over_loopback() {
+        let config =
+            "[[pdu]]\nname = \"a\"\nsys_name = \"lab\"\n[[pdu.community]]\nname = \"public\"\n";
+        let mut spec = FileConfig::parse(config, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        spec.state_dir = None;
+        let device = Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap());
+        let sockets = bind_group(any_port(), 2).unwrap();
+        let addr = sockets[0].local_addr().unwrap();
+        let endpoint = Arc::new(Endpoint::new(addr, vec![device.clone()]).unwrap());
+        let server = tokio::spawn(serve(endpoint, sockets, Arc::new(SaltSource::new())));
+
+        let client = UdpSocket::bind(any_port()).await.unwrap();
+        // One client reaches one socket of the group, in order: the first request (an
+        // unknown community) is dropped, the second answered.
+        client
+            .send_to(&get_sys_name(b"wrong", 1), addr)
+            .await
+            .unwrap();
+        client
+            .send_to(&get_sys_name(b"public", 2), addr)
+            .await
+            .unwrap();
+        let mut buf = vec![0u8; 65536];
+        // Only a guard against hanging: nothing here depends on how long an answer takes.
+        let (len, from) = tokio::time::timeout(Duration::from_secs(60), client.recv_from(&mut buf))
+            .await
+            .expect("an answer")
+            .unwrap();
+        assert_eq!(from, addr);
+        let Message::Community(m) = decode_message(&buf[..len]).unwrap() else {
+            panic!("not a community message")
+        };
+        assert_eq!((m.version, m.community), (Version::V2c, &b"public"[..]));
+        assert_eq!(
+            (m.pdu.pdu_type, m.pdu.request_id, m.pdu.error_status),
+            (PduType::Response, 2, 0)
+        );
+        assert_eq!(
+            m.pdu.varbinds,
+            vec![VarBind {
+                oid: Oid::new(oids::SYS_NAME),
+                value: Value::octets("lab"),
+            }]
+        );
+        let stats = &device.stats;
+        assert_eq!(
+            crate::stats::read(&stats.snmp_in_bad_community_names),
+            1,
+            "the first request was dropped as an unknown community"
+        );
+        assert_eq!(crate::stats::read(&stats.snmp_in_pkts), 2);
+        server.abort();
+    }
+}

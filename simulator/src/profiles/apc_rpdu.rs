@@ -570,6 +570,25 @@ mod tests {
     const STATE: &str = ".1.3.6.1.4.1.318.1.1.12.3.5.1.1.4";
     const MASTER: &str = ".1.3.6.1.4.1.318.1.1.4.2.2.0";
 
+    /// PowerNet-MIB delayedReboot: "perform a delayedOff command, wait the RebootDuration OID
+    /// time, and then perform a delayedOn command". With PowerOffTime 2 s, RebootDuration 5 s
+    /// and PowerOnTime 3 s, the outlet is off from 2 s to 10 s, exactly, on the manual clock.
+    #[test]
+    fn delayed_reboot_is_delayed_off_then_reboot_duration_then_delayed_on() {
+        let pdu = TestPdu::start("apc-rpdu", 3);
+        let pending = ".1.3.6.1.4.1.318.1.1.12.3.5.1.1.5.2";
+        assert_eq!(pdu.set_int(&format!("{CMD}.2"), 6), OK);
+        let mut seen = Vec::new();
+        for second in 0..=11 {
+            seen.push((second, pdu.get_int(&format!("{STATE}.2")), pdu.get_int(pending)));
+            pdu.advance(1);
+        }
+        // (second, rPDUOutletStatusOutletState on(1)/off(2), rPDUOutletStatusCommandPending yes(1)/no(2))
+        let want: Vec<(i32, i32, i32)> =
+            (0..=11).map(|s| (s, if (2..10).contains(&s) { 2 } else { 1 }, if s < 10 { 1 } else { 2 })).collect();
+        assert_eq!(seen, want);
+    }
+
     #[test]
     fn spdu_and_rpdu_are_one_outlet() {
         let pdu = TestPdu::start("apc-rpdu", 3);
