@@ -13,11 +13,12 @@
 //! POST   /pdus/{pdu}/engine             {"boots":2147483647} | {"skew_secs":400} | {"engine_id":"8000..."}
 //! ```
 
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
+use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -31,6 +32,26 @@ impl IntoResponse for ControlError {
             ControlError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         (status, Json(json!({ "error": self.to_string() }))).into_response()
+    }
+}
+
+/// A JSON request body whose rejection is JSON too (`{"error": "..."}`, 400 for malformed JSON,
+/// 415 without a JSON content type, 422 for a body of the wrong shape), like every other error
+/// of this API, so a client always parses one format.
+struct JsonBody<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(JsonBody(value)),
+            Err(rejection) => Err((
+                rejection.status(),
+                Json(json!({ "error": rejection.body_text() })),
+            )
+                .into_response()),
+        }
     }
 }
 
@@ -55,14 +76,14 @@ pub fn router(control: Control) -> Router {
         )
         .route(
             "/pdus/{pdu}/outlets/{n}",
-            put(|State(c): State<Control>, Path((pdu, n)): Path<(String, u32)>, Json(change): Json<OutletChange>| async move {
+            put(|State(c): State<Control>, Path((pdu, n)): Path<(String, u32)>, JsonBody(change): JsonBody<OutletChange>| async move {
                 c.change_outlet(&pdu, n, &change).map(Json)
             }),
         )
         .route(
             "/pdus/{pdu}/faults",
             get(|State(c): State<Control>, Path(pdu): Path<String>| async move { c.faults(&pdu).map(Json) })
-                .post(|State(c): State<Control>, Path(pdu): Path<String>, Json(fault): Json<NewFault>| async move {
+                .post(|State(c): State<Control>, Path(pdu): Path<String>, JsonBody(fault): JsonBody<NewFault>| async move {
                     c.add_fault(&pdu, fault).map(|id| (StatusCode::CREATED, Json(json!({ "id": id }))))
                 })
                 .delete(|State(c): State<Control>, Path(pdu): Path<String>| async move {
@@ -81,14 +102,25 @@ pub fn router(control: Control) -> Router {
         )
         .route(
             "/pdus/{pdu}/restart",
-            post(|State(c): State<Control>, Path(pdu): Path<String>, body: Option<Json<RestartBody>>| async move {
-                let keep = body.map_or(true, |Json(b)| b.keep_outlets);
-                c.restart(&pdu, keep).map(Json)
+            post(|State(c): State<Control>, Path(pdu): Path<String>, body: axum::body::Bytes| async move {
+                // The body is optional: none (or only whitespace) restarts keeping the outlets.
+                let keep = if body.iter().all(u8::is_ascii_whitespace) {
+                    true
+                } else {
+                    match Json::<RestartBody>::from_bytes(&body) {
+                        Ok(Json(b)) => b.keep_outlets,
+                        Err(rejection) => {
+                            let error = Json(json!({ "error": rejection.body_text() }));
+                            return Err((rejection.status(), error).into_response());
+                        }
+                    }
+                };
+                c.restart(&pdu, keep).map(Json).map_err(IntoResponse::into_response)
             }),
         )
         .route(
             "/pdus/{pdu}/engine",
-            post(|State(c): State<Control>, Path(pdu): Path<String>, Json(change): Json<EngineChange>| async move {
+            post(|State(c): State<Control>, Path(pdu): Path<String>, JsonBody(change): JsonBody<EngineChange>| async move {
                 c.change_engine(&pdu, &change).map(Json)
             }),
         )
@@ -327,7 +359,11 @@ name = "c"
         ] {
             let (status, text) = call(&app, method, uri, Some(body)).await;
             assert!(status.is_client_error(), "{method} {uri} {body}: {status}");
-            assert!(text.contains(field), "{method} {uri} {body}: {text}");
+            // Every error of the API is JSON, bad bodies included.
+            let error: serde_json::Value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            let message = error["error"].as_str().unwrap_or_default();
+            assert!(message.contains(field), "{method} {uri} {body}: {text}");
         }
         let (status, _) = call(
             &app,
