@@ -538,14 +538,23 @@ impl FileConfig {
             if p.community.is_empty() && p.user.is_empty() {
                 return Err(field(at("community"), "the PDU has no community and no user, so nobody could talk to it: add a [[pdu.community]] or [[pdu.user]]".into()));
             }
-            let communities = p
-                .community
-                .iter()
-                .map(|c| Community {
+            let mut communities: Vec<Community> = Vec::new();
+            for (j, c) in p.community.iter().enumerate() {
+                // Named by position: a community string is a secret and never printed.
+                if let Some(first) = communities
+                    .iter()
+                    .position(|other| other.name == c.name.expose())
+                {
+                    return Err(field(
+                        format!("pdu[{i}].community[{j}].name"),
+                        format!("the same community as pdu[{i}].community[{first}]: list each community once"),
+                    ));
+                }
+                communities.push(Community {
                     name: c.name.expose().to_string(),
                     access: c.access,
-                })
-                .collect();
+                });
+            }
             let mut users: Vec<UserSpec> = Vec::new();
             for (j, u) in p.user.iter().enumerate() {
                 let user = user_spec(u).map_err(|(key, problem)| {
@@ -828,6 +837,13 @@ mod tests {
             "[[pdu]]\nname = \"a\"\n[[pdu.community]]\nname = \"p\"\naccess = \"write\"\n",
         );
         assert!(e.contains("line 5") && e.contains("read-write"), "{e}");
+        let e = error_of("[[pdu]]\nname = \"a\"\n[[pdu.community]]\nname = \"s3cret\"\n[[pdu.community]]\nname = \"s3cret\"\naccess = \"rw\"\n");
+        assert!(
+            e.contains("pdu[0].community[1].name")
+                && e.contains("community[0]")
+                && !e.contains("s3cret"),
+            "{e}"
+        );
         // Cross-field checks still name the field path.
         let e = error_of("[[pdu]]\nname = \"a\"\n[[pdu.user]]\nname = \"u\"\nauth = \"sha\"\n");
         assert!(
