@@ -85,13 +85,12 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "toml") {
-            out.push(path);
+/// Every `.toml` file below `dir`, at any depth.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), walkdir::Error> {
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry?;
+        if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "toml") {
+            out.push(entry.into_path());
         }
     }
     Ok(())
@@ -210,7 +209,18 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         .snapshots
         .clone()
         .unwrap_or_else(scenario::default_snapshot_dir);
-    let terminal = std::io::stderr().is_terminal();
+    // A progress bar on a terminal; one line per scenario otherwise (CI logs).
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(files.len() as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{pos:>3}/{len} [{bar:30}] {elapsed} {msg}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        Some(bar)
+    } else {
+        None
+    };
     let started = Instant::now();
     let outcomes = run_all(files, jobs, &snapshots, |o, n, total| {
         let word = match o.verdict {
@@ -218,20 +228,23 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
             Verdict::Changed { .. } => "CHANGED",
             Verdict::Failed { .. } => "FAILED",
         };
-        let line = format!("[{n:>3}/{total}] {word:<7} {}", o.name);
-        let mut err = std::io::stderr().lock();
-        let _ = if terminal && o.verdict == Verdict::Passed {
-            write!(err, "\r{line}\x1b[K")
-        } else if terminal {
-            writeln!(err, "\r{line}\x1b[K")
-        } else {
-            writeln!(err, "{line}")
-        };
-        let _ = err.flush();
+        match &bar {
+            Some(bar) => {
+                if o.verdict != Verdict::Passed {
+                    bar.println(format!("{word:<7} {}", o.name));
+                }
+                bar.set_message(o.name.clone());
+                bar.inc(1);
+            }
+            None => {
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(err, "[{n:>3}/{total}] {word:<7} {}", o.name);
+            }
+        }
     });
     let elapsed = started.elapsed();
-    if terminal {
-        eprintln!();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
     let (mut passed, mut failed, mut changed) = (0, 0, 0);
     for o in &outcomes {

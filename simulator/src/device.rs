@@ -560,7 +560,8 @@ fn initial_state(
         return Ok(state);
     };
     let text = std::fs::read_to_string(path)?;
-    let saved: SavedState = toml::from_str(&text).map_err(|e| StateFileError::Parse(Box::new(e)))?;
+    let saved: SavedState =
+        toml::from_str(&text).map_err(|e| StateFileError::Parse(Box::new(e)))?;
     state.sys_name = saved.sys_name;
     state.sys_contact = saved.sys_contact;
     state.sys_location = saved.sys_location;

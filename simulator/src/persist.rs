@@ -36,11 +36,14 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
 ///
 /// Errors: the folder cannot be created, or the temporary file cannot be written or renamed.
 pub fn replace_file(path: &Path, contents: &[u8], durability: Durability) -> io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "state path has no file name"))?;
+    let file_name = path.file_name().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "state path has no file name")
+    })?;
     let mut prefix = file_name.to_os_string();
     prefix.push(".tmp");
     let mut tmp = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir)?;

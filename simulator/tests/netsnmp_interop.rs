@@ -469,8 +469,10 @@ fn v3_security_errors() {
         &[SYS_DESCR],
     );
     assert!(
-        !out.ok() && !out.stdout.contains("STRING"),
-        "{}",
+        !out.ok()
+            && out.stdout.trim().is_empty()
+            && out.stderr.contains("Timeout: No Response from"),
+        "a request to another engine ID times out\n{}",
         out.describe()
     );
     assert_eq!(
@@ -499,11 +501,7 @@ fn v3_security_errors() {
         &[SYS_DESCR],
     );
     expect_failure(&out, "authorizationError");
-    assert!(
-        out.stdout.trim().is_empty() || !out.stdout.contains("STRING"),
-        "{}",
-        out.describe()
-    );
+    assert!(out.stdout.trim().is_empty(), "{}", out.describe());
     // ... and noAuthNoPriv
     let out = sim.tool(
         "snmpget",
@@ -556,11 +554,8 @@ fn set_errors_v3_and_v2c() {
         let out = sim.set(&sec, &[SYS_DESCR, "s", "hacked"]);
         expect_failure(&out, "Reason: notWritable");
         assert!(
-            out.stdout
-                .contains(&format!("Failed object: {}", dotted(SYS_DESCR)))
-                || out
-                    .stderr
-                    .contains(&format!("Failed object: {}", dotted(SYS_DESCR))),
+            out.stderr
+                .contains(&format!("Failed object: {}", dotted(SYS_DESCR))),
             "{}",
             out.describe()
         );
@@ -695,9 +690,14 @@ fn walk_of_whole_tree_ends_cleanly() {
     assert_eq!(names(&v2), names(&v2b));
     assert_eq!(names(&v2), names(&v3));
     assert_eq!(names(&v2), names(&v3b));
-    // v1 has no Counter64 objects; everything else is the same.
-    assert!(v1.len() <= v2.len() && !v1.is_empty());
+    // v1 has no Counter64 objects (RFC 3584); everything else is the same.
     assert!(!v1.iter().any(|(_, v)| v.starts_with("Counter64")));
+    let without_counter64: Vec<(String, String)> = v2
+        .iter()
+        .filter(|(_, v)| !v.starts_with("Counter64"))
+        .cloned()
+        .collect();
+    assert_eq!(names(&v1), names(&without_counter64));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -709,21 +709,27 @@ fn multi_varbind_set_is_all_or_nothing() {
     let sim = error_sim();
     let ro = Sec::v2c("public");
     for sec in [Sec::from(alice()), Sec::v2c("private"), Sec::v1("private")] {
+        // The error net-snmp prints: v2c/v3's, or v1's as RFC 3584 maps it.
+        let v1 = matches!(sec, Sec::V1(_));
+        let reason = |v2c_v3: &'static str, v1_name: &'static str| {
+            if v1 {
+                v1_name
+            } else {
+                v2c_v3
+            }
+        };
+        let failed = |out: &Out, oid: &str| {
+            assert!(
+                out.stderr
+                    .contains(&format!("Failed object: {}", dotted(oid))),
+                "{}",
+                out.describe()
+            );
+        };
         // valid switch-off of outlet 3 + invalid value for outlet 4
         let out = sim.set(&sec, &[&control(3), "i", "0", &control(4), "i", "5"]);
-        assert!(!out.ok(), "{}", out.describe());
-        let want = if matches!(sec, Sec::V1(_)) {
-            "(badValue)"
-        } else {
-            "Reason: wrongValue"
-        };
-        expect_failure(&out, want);
-        assert!(
-            out.all_output()
-                .contains(&format!("Failed object: {}", dotted(&control(4)))),
-            "{}",
-            out.describe()
-        );
+        expect_failure(&out, reason("Reason: wrongValue", "(badValue)"));
+        failed(&out, &control(4));
         assert_eq!(
             sim.get_value(&ro, &state(3)),
             state_value(true),
@@ -732,7 +738,8 @@ fn multi_varbind_set_is_all_or_nothing() {
 
         // invalid first, valid second
         let out = sim.set(&sec, &[&control(4), "s", "off", &control(3), "i", "0"]);
-        assert!(!out.ok(), "{}", out.describe());
+        expect_failure(&out, reason("Reason: wrongType", "(badValue)"));
+        failed(&out, &control(4));
         assert_eq!(
             sim.get_value(&ro, &state(3)),
             state_value(true),
@@ -754,7 +761,8 @@ fn multi_varbind_set_is_all_or_nothing() {
                 "x",
             ],
         );
-        assert!(!out.ok(), "{}", out.describe());
+        expect_failure(&out, reason("Reason: notWritable", "(noSuchName)"));
+        failed(&out, SYS_DESCR);
         assert_eq!(
             sim.get_value(&ro, &state(3)),
             state_value(true),
@@ -768,7 +776,8 @@ fn multi_varbind_set_is_all_or_nothing() {
 
         // valid switch + a nonexistent outlet
         let out = sim.set(&sec, &[&control(3), "i", "0", &control(99), "i", "0"]);
-        assert!(!out.ok(), "{}", out.describe());
+        expect_failure(&out, reason("Reason: noCreation", "(noSuchName)"));
+        failed(&out, &control(99));
         assert_eq!(
             sim.get_value(&ro, &state(3)),
             state_value(true),
@@ -800,8 +809,18 @@ fn multi_varbind_set_is_all_or_nothing() {
 // 5. Power cycle
 // ---------------------------------------------------------------------------------------------
 
+/// `--power-off-period` of the cycle test, in seconds: how long a cycle keeps an outlet off.
+const CYCLE_PERIOD: u64 = 4;
+/// How soon after the cycle's SET "off" must be read to count: well inside CYCLE_PERIOD, so only
+/// a badly stalled machine answers later, and then the test fails rather than pass unchecked.
+const CYCLE_WINDOW: Duration = Duration::from_millis(2500);
+/// How long a cycled outlet may take to come back on before the test fails; a passing run waits
+/// about CYCLE_PERIOD.
+const CYCLE_DEADLINE: Duration = Duration::from_secs(20);
+
 #[test]
 fn cycle_turns_off_then_back_on() {
+    let period = CYCLE_PERIOD.to_string();
     let sim = Sim::start(&[
         "--vendor",
         "raritan-px2",
@@ -812,10 +831,14 @@ fn cycle_turns_off_then_back_on() {
         "--user",
         PRIV_USER,
         "--power-off-period",
-        "1",
+        &period,
     ]);
     let sec: Sec = alice().into();
     assert_eq!(sim.get_value(&sec, &state(2)), state_value(true));
+    // Outlet 3 is off before its cycle: it ends up on (Raritan: cycle = off, period, on).
+    sim.set(&sec, &[&control(3), "i", "0"]).expect_clean();
+    assert_eq!(sim.get_value(&sec, &state(3)), state_value(false));
+
     let t0 = Instant::now();
     let out = sim.set(&sec, &[&control(2), "i", "2"]);
     out.expect_clean();
@@ -823,36 +846,37 @@ fn cycle_turns_off_then_back_on() {
         out.varbinds(),
         vec![(dotted(&control(2)), "INTEGER: 2".into())]
     );
+    sim.set(&sec, &[&control(3), "i", "2"]).expect_clean();
+    // Both are off for CYCLE_PERIOD after their SETs; only an answer inside the window shows it.
+    let out = sim.get(&sec, &[&state(2), &state(3), &state(1)]);
+    out.expect_clean();
+    let answered = t0.elapsed();
+    assert!(
+        answered < CYCLE_WINDOW,
+        "could not check in time that cycled outlets are off: the answer came {answered:?} after \
+         the cycle, past the {CYCLE_WINDOW:?} in which they are sure to be off"
+    );
     assert_eq!(
-        sim.get_value(&sec, &state(2)),
-        state_value(false),
+        out.varbinds(),
+        vec![
+            (dotted(&state(2)), state_value(false)),
+            (dotted(&state(3)), state_value(false)),
+            // other outlets unaffected
+            (dotted(&state(1)), state_value(true)),
+        ],
         "off right after a cycle"
     );
-    // other outlets unaffected
-    assert_eq!(sim.get_value(&sec, &state(1)), state_value(true));
-    let back_on = wait_until(Duration::from_secs(6), || {
-        sim.get_value(&sec, &state(2)) == state_value(true)
-    });
-    let took = t0.elapsed();
-    assert!(
-        back_on,
-        "outlet 2 did not come back on within 6 s of a cycle with --power-off-period 1"
-    );
-    assert!(
-        took >= Duration::from_millis(900),
-        "came back on after {took:?}, before the 1 s off period"
-    );
-    eprintln!("cycle: back on after {took:?}");
-
-    // cycling an outlet that is off: it ends up on (Raritan: cycle = off, period, on)
-    sim.set(&sec, &[&control(3), "i", "0"]).expect_clean();
-    assert_eq!(sim.get_value(&sec, &state(3)), state_value(false));
-    sim.set(&sec, &[&control(3), "i", "2"]).expect_clean();
-    assert!(
-        wait_until(Duration::from_secs(6), || sim.get_value(&sec, &state(3))
-            == state_value(true)),
-        "a cycled off outlet comes on after the period"
-    );
+    // ... then on again. Only the order is checked here: that the outlet is off for exactly the
+    // period, then on, is pinned on a manual clock by `reboot_is_off_for_the_period_then_on`
+    // (simulator/src/outlet.rs).
+    for outlet in [2, 3] {
+        assert!(
+            wait_until(CYCLE_DEADLINE, || sim.get_value(&sec, &state(outlet))
+                == state_value(true)),
+            "outlet {outlet} did not come back on within {CYCLE_DEADLINE:?} of a cycle with \
+             --power-off-period {CYCLE_PERIOD}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1061,35 +1085,33 @@ fn getbulk_huge_max_repetitions_is_truncated_never_silent() {
             "a huge GETBULK must get an answer\n{}",
             out.cmdline
         );
-        if out.ok() {
-            let vbs = out.varbinds();
-            assert!(
-                !vbs.is_empty() && vbs.len() < 5000,
-                "truncated, not empty: {} varbinds",
-                vbs.len()
-            );
-            assert_eq!(vbs[0].0, dotted(SYS_DESCR));
-            // the varbinds returned are the lexicographic successors in order
-            let oids: Vec<String> = vbs.iter().map(|v| v.0.clone()).collect();
-            let walked = sim.walk(&Sec::v2c("public"), ".1");
-            let all: Vec<String> = walked.varbinds().into_iter().map(|v| v.0).collect();
-            assert_eq!(
-                oids[..],
-                all[..oids.len()],
-                "GETBULK returns the walk order"
-            );
-            let version = if matches!(sec, Sec::V3(_)) {
-                "v3"
-            } else {
-                "v2c"
-            };
-            eprintln!(
-                "GETBULK -Cr5000 over .1 ({version}, 1024 outlets): {} varbinds",
-                vbs.len()
-            );
+        // RFC 3416 §4.2.3: a GETBULK answer too big for one message is truncated, never tooBig.
+        out.expect_clean();
+        let vbs = out.varbinds();
+        assert!(
+            !vbs.is_empty() && vbs.len() < 5000,
+            "truncated, not empty: {} varbinds",
+            vbs.len()
+        );
+        assert_eq!(vbs[0].0, dotted(SYS_DESCR));
+        // the varbinds returned are the lexicographic successors in order
+        let oids: Vec<String> = vbs.iter().map(|v| v.0.clone()).collect();
+        let walked = sim.walk(&Sec::v2c("public"), ".1");
+        let all: Vec<String> = walked.varbinds().into_iter().map(|v| v.0).collect();
+        assert_eq!(
+            oids[..],
+            all[..oids.len()],
+            "GETBULK returns the walk order"
+        );
+        let version = if matches!(sec, Sec::V3(_)) {
+            "v3"
         } else {
-            expect_failure(&out, "tooBig");
-        }
+            "v2c"
+        };
+        eprintln!(
+            "GETBULK -Cr5000 over .1 ({version}, 1024 outlets): {} varbinds",
+            vbs.len()
+        );
     }
     // A v3 client that can only take 484-octet messages: the answer must fit in 484 octets.
     let out = sim.tool(

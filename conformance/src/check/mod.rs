@@ -14,16 +14,17 @@ pub mod report;
 use std::net::ToSocketAddrs;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use pdu_driver::vendors::{self, oid_string, Profile};
-use pdu_driver::{
-    AuthProtocol, Config, OutletRef, Pdu, PrivProtocol, SnmpVersion, Vendor, Verification,
-};
+use pdu_driver::{Config, OutletRef, Pdu, SnmpVersion, Vendor, Verification};
+use snmp_proto::oids::{SYS_DESCR, SYS_OBJECT_ID, SYS_UP_TIME};
+use snmp_proto::usm::UsmUser;
 use snmp_proto::{Oid, Value};
 
-use crate::load::session::{EngineView, Operation, RequestSpec, Security, UsmKeys};
+use crate::load::session::{EngineView, Operation, RequestSpec, Security};
 use probe::{hex, keys_for, Exchange, Level, Link};
 pub use report::{Check, Report, Status};
 
@@ -178,9 +179,6 @@ const WRONG_PASSWORD: &str = "pdu-conformance-wrong-key";
 /// How far the time-window check moves the engine time (RFC 3414 §3.2 step 7: 150 s window).
 pub const TIME_SKEW_SECS: i32 = 200;
 
-const SYS_DESCR: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 1, 0];
-const SYS_OBJECT_ID: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 2, 0];
-const SYS_UPTIME: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 3, 0];
 /// The bad value written to a control cell: no vendor's command uses it.
 const BAD_VALUE: i32 = 9999;
 
@@ -196,17 +194,13 @@ fn config_of(args: &CheckArgs) -> Result<Config> {
         c.user = u.clone();
     }
     if let Some(a) = &args.auth {
-        c.auth = a
-            .parse::<AuthProtocol>()
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        c.auth = pdu_driver::parse_auth(a).map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     if let Some(k) = &args.auth_key {
         c.auth_key = k.as_str().into();
     }
     if let Some(p) = &args.privacy {
-        c.privacy = p
-            .parse::<PrivProtocol>()
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        c.privacy = pdu_driver::parse_priv(p).map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     if let Some(k) = &args.priv_key {
         c.priv_key = k.as_str().into();
@@ -351,10 +345,13 @@ pub async fn check(config: Config, options: &Options) -> Report {
             &mut link,
             &spec(
                 Operation::Get,
-                &[SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME],
+                &[SYS_DESCR, SYS_OBJECT_ID, SYS_UP_TIME],
                 None,
             ),
-            format!("GET {}", oids_text(&[SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME])),
+            format!(
+                "GET {}",
+                oids_text(&[SYS_DESCR, SYS_OBJECT_ID, SYS_UP_TIME])
+            ),
         )
         .await;
     let get_ok = matches!(
@@ -673,11 +670,11 @@ fn skip_rest(report: &mut Report, why: &str) {
 /// The SNMPv3 checks. `None` when the agent cannot be spoken to (the rest is skipped).
 async fn usm_checks(config: &Config, link: &mut Link, report: &mut Report) -> Option<Speaker> {
     let context = config.context.as_bytes().to_vec();
-    let nobody = UsmKeys {
-        user_name: Vec::new(),
+    let nobody = Arc::new(UsmUser {
+        name: Vec::new(),
         auth: None,
         privacy: None,
-    };
+    });
     let discovery_spec = spec(Operation::Get, &[], None);
     let mut s = link.session(
         Security::Usm {
@@ -822,11 +819,11 @@ async fn usm_checks(config: &Config, link: &mut Link, report: &mut Report) -> Op
     }
 
     // An unknown user: usmStatsUnknownUserNames (RFC 3414 §3.2 step 3).
-    let unknown = UsmKeys {
-        user_name: NO_SUCH_USER.as_bytes().to_vec(),
+    let unknown = Arc::new(UsmUser {
+        name: NO_SUCH_USER.as_bytes().to_vec(),
         auth: None,
         privacy: None,
-    };
+    });
     let mut s = link.session(
         Security::Usm {
             keys: unknown,

@@ -4,21 +4,19 @@
 //! socket, retries, and a readable account of what was sent and what came back.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pdu_driver::{AuthProtocol, Config, PrivProtocol};
-use snmp_proto::usm::auth::AuthKey;
-use snmp_proto::usm::keys::AuthProtocol as SimAuth;
-use snmp_proto::usm::privacy::{PrivKey, PrivProtocol as SimPriv};
+use pdu_driver::Config;
+use snmp_proto::usm::protect::{decrypt, PrivacyError};
+use snmp_proto::usm::{LocalizeError, MasterKeyCache, Password, UsmUser};
 use snmp_proto::{
     decode_message, decode_scoped_pdu, Message, Oid, Pdu, PduType, ScopedPduData, Value, Version,
     FLAG_AUTH, FLAG_PRIV,
 };
 
 use crate::load::outcome::{report_name, ErrorKind};
-use crate::load::session::{
-    EngineView, Operation, RequestSpec, Security, Session, UsmKeys, Verdict,
-};
+use crate::load::session::{EngineView, Operation, RequestSpec, Security, Session, Verdict};
 use crate::scenario::raw::{describe, status_name};
 
 /// A v3 security level.
@@ -39,35 +37,11 @@ impl Level {
     }
     pub fn of(config: &Config) -> Level {
         match (config.auth, config.privacy) {
-            (AuthProtocol::None, _) => Level::NoAuthNoPriv,
-            (_, PrivProtocol::None) => Level::AuthNoPriv,
+            (None, _) => Level::NoAuthNoPriv,
+            (_, None) => Level::AuthNoPriv,
             _ => Level::AuthPriv,
         }
     }
-}
-
-fn sim_auth(a: AuthProtocol) -> Option<SimAuth> {
-    Some(match a {
-        AuthProtocol::None => return None,
-        AuthProtocol::Md5 => SimAuth::Md5,
-        AuthProtocol::Sha1 => SimAuth::Sha1,
-        AuthProtocol::Sha224 => SimAuth::Sha224,
-        AuthProtocol::Sha256 => SimAuth::Sha256,
-        AuthProtocol::Sha384 => SimAuth::Sha384,
-        AuthProtocol::Sha512 => SimAuth::Sha512,
-    })
-}
-
-fn sim_priv(p: PrivProtocol) -> Option<SimPriv> {
-    Some(match p {
-        PrivProtocol::None => return None,
-        PrivProtocol::Des => SimPriv::Des,
-        PrivProtocol::Aes128 => SimPriv::Aes128,
-        PrivProtocol::Aes192 => SimPriv::Aes192,
-        PrivProtocol::Aes256 => SimPriv::Aes256,
-        PrivProtocol::Aes192Cisco => SimPriv::Aes192Cisco,
-        PrivProtocol::Aes256Cisco => SimPriv::Aes256Cisco,
-    })
 }
 
 /// The user's keys at `level`, localized to `engine_id`; `auth_password` replaces the
@@ -78,34 +52,37 @@ pub fn keys_for(
     level: Level,
     engine_id: &[u8],
     auth_password: Option<&str>,
-) -> Result<UsmKeys, String> {
-    let mut keys = UsmKeys {
-        user_name: user.as_bytes().to_vec(),
-        auth: None,
-        privacy: None,
+) -> Result<Arc<UsmUser>, String> {
+    let auth = match level {
+        Level::NoAuthNoPriv => None,
+        _ => {
+            let proto = config
+                .auth
+                .ok_or("the user has no authentication protocol")?;
+            let password = auth_password.unwrap_or(config.auth_key.expose());
+            Some((proto, Password::new(password)))
+        }
     };
-    if level == Level::NoAuthNoPriv {
-        return Ok(keys);
-    }
-    let auth = sim_auth(config.auth).ok_or("the user has no authentication protocol")?;
-    let password = auth_password.unwrap_or(config.auth_key.expose());
-    keys.auth = Some(
-        AuthKey::from_password(auth, password.as_bytes(), engine_id)
-            .map_err(|e| format!("authentication key: {e}"))?,
-    );
-    if level == Level::AuthPriv {
-        let privacy = sim_priv(config.privacy).ok_or("the user has no privacy protocol")?;
-        keys.privacy = Some(
-            PrivKey::new(
-                privacy,
-                auth,
-                config.priv_key.expose().as_bytes(),
-                engine_id,
-            )
-            .map_err(|e| format!("privacy key: {e}"))?,
-        );
-    }
-    Ok(keys)
+    let privacy = match level {
+        Level::AuthPriv => {
+            let proto = config.privacy.ok_or("the user has no privacy protocol")?;
+            Some((proto, Password::new(config.priv_key.expose())))
+        }
+        _ => None,
+    };
+    UsmUser::localize(
+        user.as_bytes(),
+        auth.as_ref().map(|(proto, password)| (*proto, password)),
+        privacy.as_ref().map(|(proto, password)| (*proto, password)),
+        engine_id,
+        &MasterKeyCache::default(),
+    )
+    .map(Arc::new)
+    .map_err(|e| match e {
+        LocalizeError::AuthPassword(e) => format!("authentication key: {e}"),
+        LocalizeError::PrivPassword(e) => format!("privacy key: {e}"),
+        LocalizeError::PrivWithoutAuth => e.to_string(),
+    })
 }
 
 /// A decoded answer, owned, with what a report needs of it.
@@ -455,20 +432,20 @@ impl Link {
                 match session.check_reply(pending, spec, datagram) {
                     Verdict::Late => strays.push(format!(
                         "a late answer to an earlier attempt: {}",
-                        summarize(datagram, keys.as_ref())
+                        summarize(datagram, keys.as_deref())
                     )),
-                    Verdict::Stray(_) => strays.push(summarize(datagram, keys.as_ref())),
+                    Verdict::Stray(_) => strays.push(summarize(datagram, keys.as_deref())),
                     Verdict::Ok => {
                         return Exchange {
                             sent,
-                            outcome: judged(datagram, keys.as_ref(), Ok(())),
+                            outcome: judged(datagram, keys.as_deref(), Ok(())),
                             strays,
                         }
                     }
                     Verdict::Failed(kind) => {
                         return Exchange {
                             sent,
-                            outcome: judged(datagram, keys.as_ref(), Err(kind)),
+                            outcome: judged(datagram, keys.as_deref(), Err(kind)),
                             strays,
                         }
                     }
@@ -487,7 +464,7 @@ impl Link {
     }
 }
 
-fn judged(datagram: &[u8], keys: Option<&UsmKeys>, verdict: Result<(), ErrorKind>) -> Outcome {
+fn judged(datagram: &[u8], keys: Option<&UsmUser>, verdict: Result<(), ErrorKind>) -> Outcome {
     match open(datagram, keys) {
         Ok(answer) => Outcome::Answered { answer, verdict },
         Err(detail) => Outcome::Unreadable {
@@ -497,7 +474,7 @@ fn judged(datagram: &[u8], keys: Option<&UsmKeys>, verdict: Result<(), ErrorKind
     }
 }
 
-fn summarize(datagram: &[u8], keys: Option<&UsmKeys>) -> String {
+fn summarize(datagram: &[u8], keys: Option<&UsmUser>) -> String {
     match open(datagram, keys) {
         Ok(a) => a.describe(),
         Err(e) => format!("an unreadable datagram of {} bytes ({e})", datagram.len()),
@@ -505,7 +482,7 @@ fn summarize(datagram: &[u8], keys: Option<&UsmKeys>) -> String {
 }
 
 /// Decodes (and, with the keys, decrypts) a datagram into an [`Answer`].
-pub fn open(datagram: &[u8], keys: Option<&UsmKeys>) -> Result<Answer, String> {
+pub fn open(datagram: &[u8], keys: Option<&UsmUser>) -> Result<Answer, String> {
     match decode_message(datagram).map_err(|e| format!("not SNMP: {e}"))? {
         Message::Community(m) => Ok(answer_of(&m.pdu, None)),
         Message::V3(m) => {
@@ -518,15 +495,12 @@ pub fn open(datagram: &[u8], keys: Option<&UsmKeys>) -> Result<Answer, String> {
             let plain;
             let scoped = match &m.data {
                 ScopedPduData::Plaintext(s) => s.clone(),
-                ScopedPduData::Encrypted(ciphertext) => {
-                    let privacy = keys
-                        .and_then(|k| k.privacy.as_ref())
-                        .ok_or("encrypted, and we have no privacy key for it")?;
-                    let boots = u32::try_from(m.usm.engine_boots).unwrap_or(0);
-                    let time = u32::try_from(m.usm.engine_time).unwrap_or(0);
-                    plain = privacy
-                        .decrypt(boots, time, m.usm.priv_params, ciphertext)
-                        .map_err(|e| format!("does not decrypt: {e:?}"))?;
+                ScopedPduData::Encrypted(_) => {
+                    let no_key = "encrypted, and we have no privacy key for it";
+                    plain = decrypt(keys.ok_or(no_key)?, &m).map_err(|e| match e {
+                        PrivacyError::Decrypt(e) => format!("does not decrypt: {e:?}"),
+                        PrivacyError::NoPrivacyKey | PrivacyError::NotEncrypted => no_key.into(),
+                    })?;
                     decode_scoped_pdu(&plain)
                         .map_err(|e| format!("does not decrypt into a ScopedPDU: {e}"))?
                 }

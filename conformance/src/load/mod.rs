@@ -38,7 +38,7 @@ pub fn run(args: LoadArgs) -> Result<ExitCode> {
     let plan = args.plan()?;
     let summary = drive(&plan)?;
     if plan.json {
-        println!("{}", summary.to_json());
+        println!("{}", summary.to_json()?);
     } else {
         print!("{}", summary.to_text());
     }

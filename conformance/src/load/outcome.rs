@@ -2,8 +2,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::OnceLock;
 
-use snmp_proto::Oid;
+use serde::{Serialize, Serializer};
+use snmp_proto::report::ReportReason;
+use snmp_proto::{ErrorStatus, Oid};
 
 use super::histogram::LatencyHistogram;
 
@@ -37,27 +40,38 @@ pub enum ErrorKind {
 
 /// error-status names (RFC 3416 §3).
 pub fn error_status_name(status: i32) -> Option<&'static str> {
-    snmp_proto::ErrorStatus::from_code(status).map(snmp_proto::ErrorStatus::name)
+    ErrorStatus::from_code(status).map(ErrorStatus::name)
 }
 
-/// The name of the counter a Report's first varbind carries.
+/// What [`report_name`] calls a counter that is none of [`ReportReason::ALL`].
+pub const UNKNOWN_COUNTER: &str = "an unknown counter";
+
+/// Which counter a Report's first varbind carries ([`ReportReason::from_oid`], without its
+/// allocations: Reports can come once per request, so the OIDs are built once).
+pub fn report_reason(oid: &Oid) -> Option<ReportReason> {
+    static COUNTERS: OnceLock<Vec<(Oid, ReportReason)>> = OnceLock::new();
+    COUNTERS
+        .get_or_init(|| {
+            ReportReason::ALL
+                .into_iter()
+                .map(|r| (r.oid(), r))
+                .collect()
+        })
+        .iter()
+        .find(|(counter, _)| counter == oid)
+        .map(|(_, reason)| *reason)
+}
+
+/// The name of the counter a Report's first varbind carries (`usmStatsNotInTimeWindows`,
+/// `snmpUnknownContexts`, ..., or [`UNKNOWN_COUNTER`]).
 pub fn report_name(oid: &Oid) -> &'static str {
-    let arcs = oid.arcs();
-    if let Some([n, 0]) = arcs.strip_prefix(&[1, 3, 6, 1, 6, 3, 15, 1, 1][..]) {
-        if let Some(failure) = pdusim::security::UsmFailure::ALL
-            .into_iter()
-            .find(|f| *f as u32 == *n)
-        {
-            return failure.name();
-        }
-    }
-    match arcs {
-        [1, 3, 6, 1, 6, 3, 11, 2, 1, 1, 0] => "snmpUnknownSecurityModels",
-        [1, 3, 6, 1, 6, 3, 11, 2, 1, 2, 0] => "snmpInvalidMsgs",
-        [1, 3, 6, 1, 6, 3, 11, 2, 1, 3, 0] => "snmpUnknownPDUHandlers",
-        [1, 3, 6, 1, 6, 3, 12, 1, 4, 0] => "snmpUnavailableContexts",
-        [1, 3, 6, 1, 6, 3, 12, 1, 5, 0] => "snmpUnknownContexts",
-        _ => "an unknown counter",
+    report_reason(oid).map_or(UNKNOWN_COUNTER, ReportReason::name)
+}
+
+/// Tallies and JSON summaries name error kinds as they print.
+impl Serialize for ErrorKind {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
@@ -159,6 +173,14 @@ mod tests {
             report_name(&o("1.3.6.1.6.3.15.1.1.0.0")),
             "an unknown counter"
         );
+        assert_eq!(
+            report_name(&o("1.3.6.1.6.3.15.1.1.2")),
+            "an unknown counter"
+        );
+        for reason in ReportReason::ALL {
+            assert_eq!(report_reason(&reason.oid()), Some(reason));
+            assert_eq!(report_name(&reason.oid()), reason.name());
+        }
     }
 
     #[test]

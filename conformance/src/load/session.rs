@@ -6,17 +6,18 @@
 //! SNMPv3 sessions learn the agent's engine (ID, boots, time) once, by discovery, then derive
 //! engine time locally from the elapsed time.
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use snmp_proto::usm::auth::AuthKey;
-use snmp_proto::usm::privacy::PrivKey;
+use snmp_proto::report::{ReportReason, UsmFailure};
+use snmp_proto::usm::protect::{authenticate, decrypt, protect, OutgoingMessage};
+use snmp_proto::usm::{SecurityLevel, UsmUser};
 use snmp_proto::{
-    decode_message, decode_scoped_pdu, encode_community_message, encode_scoped_pdu,
-    encode_v3_message, Message, Oid, Pdu, PduType, ScopedPdu, ScopedPduData, UsmSecurityParameters,
-    V3Body, V3Message, Value, VarBind, Version, FLAG_AUTH, FLAG_PRIV, FLAG_REPORTABLE,
+    decode_message, decode_scoped_pdu, encode_community_message, Message, Oid, Pdu, PduType,
+    ScopedPduData, V3Message, Value, VarBind, Version, FLAG_AUTH, FLAG_PRIV,
 };
 
-use super::outcome::{report_name, ErrorKind};
+use super::outcome::{report_name, report_reason, ErrorKind};
 
 /// msgMaxSize sent in every request: the largest UDP payload over IPv4, as net-snmp sends.
 const MSG_MAX_SIZE: i32 = 65507;
@@ -144,24 +145,6 @@ fn check_value(value: &Value<'_>) -> Result<(), ErrorKind> {
     }
 }
 
-/// SNMPv3 user keys, localized to the agent's engine.
-#[derive(Clone)]
-pub struct UsmKeys {
-    pub user_name: Vec<u8>,
-    pub auth: Option<AuthKey>,
-    pub privacy: Option<PrivKey>,
-}
-
-impl UsmKeys {
-    fn flags(&self) -> u8 {
-        match (&self.auth, &self.privacy) {
-            (Some(_), Some(_)) => FLAG_AUTH | FLAG_PRIV,
-            (Some(_), None) => FLAG_AUTH,
-            _ => 0,
-        }
-    }
-}
-
 /// The agent's engine as last learned: its ID, and boots/time at a moment of ours.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EngineView {
@@ -179,16 +162,16 @@ impl EngineView {
     }
 }
 
-/// How a session speaks. One per worker, so the size of the USM variant does not matter.
+/// How a session speaks.
 #[derive(Clone)]
-#[allow(clippy::large_enum_variant)]
 pub enum Security {
     Community {
         version: Version,
         community: Vec<u8>,
     },
     Usm {
-        keys: UsmKeys,
+        /// The user's keys, localized to the agent's engine (shared: localizing is costly).
+        keys: Arc<UsmUser>,
         context: Vec<u8>,
     },
 }
@@ -267,53 +250,26 @@ impl Session {
                 encode_community_message(out, *version, community, &self.pdu);
             }
             Security::Usm { keys, context } => {
-                let engine = self.engine.as_ref();
-                let (engine_id, boots, time) = match engine {
+                let (engine_id, boots, time) = match &self.engine {
                     Some(e) => (&e.engine_id[..], e.boots, e.time_now()),
                     None => (&[][..], 0, 0),
                 };
-                self.scratch.clear();
-                encode_scoped_pdu(
-                    &mut self.scratch,
-                    &ScopedPdu {
-                        context_engine_id: engine_id,
-                        context_name: context,
-                        pdu: self.pdu.clone(),
-                    },
-                );
-                let auth = keys.auth.as_ref();
-                let zeros = [0u8; 48];
-                let auth_placeholder = auth.and_then(|a| zeros.get(..a.mac_len())).unwrap_or(&[]);
                 self.salt = self.salt.wrapping_add(1);
-                let encrypted = keys.privacy.as_ref().map(|p| {
-                    p.encrypt(
-                        u32::try_from(boots).unwrap_or(0),
-                        u32::try_from(time).unwrap_or(0),
-                        self.salt,
-                        &self.scratch,
-                    )
-                });
-                let priv_params = encrypted.as_ref().map_or(&[][..], |(_, p)| &p[..]);
-                let usm = UsmSecurityParameters {
+                let how = OutgoingMessage {
+                    msg_id: id,
+                    msg_max_size: MSG_MAX_SIZE,
+                    reportable: true,
+                    level: keys.key_level(),
+                    user: Some(keys),
+                    user_name: &keys.name,
                     engine_id,
                     engine_boots: boots,
                     engine_time: time,
-                    user_name: &keys.user_name,
-                    auth_params: auth_placeholder,
-                    priv_params,
+                    context_engine_id: engine_id,
+                    context_name: context,
+                    salt: self.salt,
                 };
-                let body = match &encrypted {
-                    Some((c, _)) => V3Body::Encrypted(c),
-                    None => V3Body::Plaintext(&self.scratch),
-                };
-                let flags = keys.flags() | FLAG_REPORTABLE;
-                let offset = encode_v3_message(out, id, MSG_MAX_SIZE, flags, &usm, body);
-                if let Some(a) = auth {
-                    let mac = a.sign(out);
-                    if let Some(slot) = out.get_mut(offset..offset + mac.len()) {
-                        slot.copy_from_slice(&mac);
-                    }
-                }
+                protect(out, &mut self.scratch, &how, &self.pdu);
             }
         }
         Pending { request_id: id }
@@ -331,24 +287,21 @@ impl Session {
             varbinds: Vec::new(),
             trap_v1: None,
         };
-        self.scratch.clear();
-        encode_scoped_pdu(
-            &mut self.scratch,
-            &ScopedPdu {
-                context_engine_id: &[],
-                context_name: &[],
-                pdu,
-            },
-        );
-        out.clear();
-        encode_v3_message(
-            out,
-            id,
-            MSG_MAX_SIZE,
-            FLAG_REPORTABLE,
-            &UsmSecurityParameters::default(),
-            V3Body::Plaintext(&self.scratch),
-        );
+        let how = OutgoingMessage {
+            msg_id: id,
+            msg_max_size: MSG_MAX_SIZE,
+            reportable: true,
+            level: SecurityLevel::NoAuthNoPriv,
+            user: None,
+            user_name: &[],
+            engine_id: &[],
+            engine_boots: 0,
+            engine_time: 0,
+            context_engine_id: &[],
+            context_name: &[],
+            salt: 0,
+        };
+        protect(out, &mut self.scratch, &how, &pdu);
         Pending { request_id: id }
     }
 
@@ -452,30 +405,24 @@ impl Session {
         // A Report may come at a lower level (RFC 3412 §7.1 step 3): read it, and trust the
         // engine boots/time it carries only when it is authentic.
         if authenticated {
-            let Some(auth) = &keys.auth else {
+            if keys.auth.is_none() {
                 return Verdict::Failed(ErrorKind::Mismatched);
-            };
-            if !verify_mac(auth, datagram, &m) {
+            }
+            if !authenticate(keys, datagram, &m) {
                 return Verdict::Failed(ErrorKind::BadDigest);
             }
         }
-        if m.usm.user_name != &keys.user_name[..] {
+        if m.usm.user_name != &keys.name[..] {
             return Verdict::Failed(ErrorKind::Mismatched);
         }
         let plain;
         let scoped = match &m.data {
             ScopedPduData::Plaintext(s) => s.clone(),
-            ScopedPduData::Encrypted(ciphertext) => {
-                let Some(privacy) = keys
-                    .privacy
-                    .as_ref()
-                    .filter(|_| m.msg_flags & FLAG_PRIV != 0)
-                else {
+            ScopedPduData::Encrypted(_) => {
+                if keys.privacy.is_none() || m.msg_flags & FLAG_PRIV == 0 {
                     return Verdict::Failed(ErrorKind::Mismatched);
-                };
-                let boots = u32::try_from(m.usm.engine_boots).unwrap_or(0);
-                let time = u32::try_from(m.usm.engine_time).unwrap_or(0);
-                plain = match privacy.decrypt(boots, time, m.usm.priv_params, ciphertext) {
+                }
+                plain = match decrypt(keys, &m) {
                     Ok(p) => p,
                     Err(_) => return Verdict::Failed(ErrorKind::Decryption),
                 };
@@ -486,23 +433,24 @@ impl Session {
             }
         };
         if scoped.pdu.pdu_type == PduType::Report {
-            let name = scoped
-                .pdu
-                .varbinds
-                .first()
-                .map_or("(empty Report)", |vb| report_name(&vb.oid));
+            let counter = scoped.pdu.varbinds.first().map(|vb| &vb.oid);
             // notInTimeWindow, authentic: the agent's clock is in its USM parameters.
-            if authenticated && name == "usmStatsNotInTimeWindows" {
+            if authenticated
+                && counter.and_then(report_reason)
+                    == Some(ReportReason::Usm(UsmFailure::NotInTimeWindow))
+            {
                 if let Some(engine) = &mut self.engine {
                     engine.boots = m.usm.engine_boots;
                     engine.time = m.usm.engine_time;
                     engine.learned_at = Instant::now();
                 }
             }
-            return Verdict::Failed(ErrorKind::Report(name));
+            return Verdict::Failed(ErrorKind::Report(
+                counter.map_or("(empty Report)", report_name),
+            ));
         }
         // A Response must come at the level of the request, from the engine we talk to.
-        if m.msg_flags & (FLAG_AUTH | FLAG_PRIV) != keys.flags() {
+        if m.msg_flags & (FLAG_AUTH | FLAG_PRIV) != keys.key_level().flags() {
             return Verdict::Failed(ErrorKind::Mismatched);
         }
         if let Some(engine) = &self.engine {
@@ -514,28 +462,12 @@ impl Session {
     }
 }
 
-/// Checks msgAuthenticationParameters over the message with them zeroed (RFC 3414 §6.3.2).
-fn verify_mac(auth: &AuthKey, datagram: &[u8], m: &V3Message<'_>) -> bool {
-    let start = m.auth_params_offset;
-    let end = start + m.usm.auth_params.len();
-    if m.usm.auth_params.len() != auth.mac_len() || end > datagram.len() {
-        return false;
-    }
-    let mut zeroed = datagram.to_vec();
-    match zeroed.get_mut(start..end) {
-        Some(p) => p.fill(0),
-        None => return false,
-    }
-    auth.verify(&zeroed, m.usm.auth_params)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use snmp_proto::usm::keys::AuthProtocol;
-    use snmp_proto::usm::PrivProtocol;
-    use snmp_proto::ErrorStatus;
+    use snmp_proto::usm::{AuthProtocol, MasterKeyCache, Password, PrivProtocol};
+    use snmp_proto::{ErrorStatus, FLAG_REPORTABLE};
     use std::borrow::Cow;
 
     const ENGINE: &[u8] = b"\x80\x00\x1f\x88\x80test-engine";
@@ -564,20 +496,19 @@ mod tests {
         )
     }
 
-    fn keys() -> UsmKeys {
-        UsmKeys {
-            user_name: b"bench".to_vec(),
-            auth: Some(AuthKey::from_password(AuthProtocol::Sha1, b"authpass123", ENGINE).unwrap()),
-            privacy: Some(
-                PrivKey::new(
-                    PrivProtocol::Aes128,
-                    AuthProtocol::Sha1,
-                    b"privpass123",
-                    ENGINE,
-                )
-                .unwrap(),
-            ),
-        }
+    fn user(auth_password: &str, priv_password: &str) -> UsmUser {
+        UsmUser::localize(
+            b"bench",
+            Some((AuthProtocol::Sha1, &Password::new(auth_password))),
+            Some((PrivProtocol::Aes128, &Password::new(priv_password))),
+            ENGINE,
+            &MasterKeyCache::default(),
+        )
+        .unwrap()
+    }
+
+    fn keys() -> Arc<UsmUser> {
+        Arc::new(user("authpass123", "privpass123"))
     }
 
     fn v3_session(spec: &RequestSpec) -> Session {
@@ -614,47 +545,43 @@ mod tests {
         VarBind { oid: oid(o), value }
     }
 
-    /// What an agent would send: the request's PDU answered, protected with the same keys.
-    fn agent_reply(keys: &UsmKeys, msg_id: i32, flags: u8, pdu: &Pdu<'_>, mac_ok: bool) -> Vec<u8> {
-        let mut scoped = Vec::new();
-        encode_scoped_pdu(
-            &mut scoped,
-            &ScopedPdu {
-                context_engine_id: ENGINE,
-                context_name: b"",
-                pdu: pdu.clone(),
-            },
-        );
-        let encrypted = (flags & FLAG_PRIV != 0).then(|| {
-            keys.privacy
-                .as_ref()
-                .unwrap()
-                .encrypt(4, 1000, 0xabcdef, &scoped)
-        });
-        let usm = UsmSecurityParameters {
+    /// What an agent would send: the request's PDU answered, protected with `keys` at `level`
+    /// (with its engine's boots 4 and time 1000); `mac_ok: false` spoils the MAC.
+    fn agent_reply(
+        keys: &UsmUser,
+        msg_id: i32,
+        level: SecurityLevel,
+        pdu: &Pdu<'_>,
+        mac_ok: bool,
+    ) -> Vec<u8> {
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        let how = OutgoingMessage {
+            msg_id,
+            msg_max_size: 65507,
+            reportable: false,
+            level,
+            user: Some(keys),
+            user_name: &keys.name,
             engine_id: ENGINE,
             engine_boots: 4,
             engine_time: 1000,
-            user_name: &keys.user_name,
-            auth_params: if flags & FLAG_AUTH != 0 {
-                &[0; 12]
-            } else {
-                &[]
-            },
-            priv_params: encrypted.as_ref().map_or(&[][..], |(_, p)| &p[..]),
+            context_engine_id: ENGINE,
+            context_name: b"",
+            salt: 0xabcdef,
         };
-        let body = match &encrypted {
-            Some((c, _)) => V3Body::Encrypted(c),
-            None => V3Body::Plaintext(&scoped),
-        };
-        let mut out = Vec::new();
-        let offset = encode_v3_message(&mut out, msg_id, 65507, flags, &usm, body);
-        if flags & FLAG_AUTH != 0 {
-            let mut mac = keys.auth.as_ref().unwrap().sign(&out);
-            if !mac_ok {
-                mac[0] ^= 1;
-            }
-            out[offset..offset + 12].copy_from_slice(&mac);
+        assert_eq!(
+            how.effective_level(),
+            level,
+            "the keys do not allow {level}"
+        );
+        protect(&mut out, &mut scratch, &how, pdu);
+        if !mac_ok {
+            let Message::V3(m) = decode_message(&out).unwrap() else {
+                panic!("not v3")
+            };
+            assert!(!m.usm.auth_params.is_empty(), "no MAC to spoil");
+            let at = m.auth_params_offset;
+            out[at] ^= 1;
         }
         out
     }
@@ -755,16 +682,14 @@ mod tests {
         assert_eq!(m.usm.engine_id, ENGINE);
         assert_eq!(m.usm.engine_boots, 4);
         let k = keys();
-        assert!(verify_mac(k.auth.as_ref().unwrap(), &out, &m));
-        let ScopedPduData::Encrypted(c) = m.data else {
-            panic!("not encrypted")
-        };
-        let plain = k
-            .privacy
-            .as_ref()
-            .unwrap()
-            .decrypt(4, m.usm.engine_time as u32, m.usm.priv_params, c)
-            .unwrap();
+        assert!(authenticate(&k, &out, &m));
+        assert!(!authenticate(
+            &user("another-pass", "privpass123"),
+            &out,
+            &m
+        ));
+        assert!(matches!(m.data, ScopedPduData::Encrypted(_)));
+        let plain = decrypt(&k, &m).unwrap();
         let scoped = decode_scoped_pdu(&plain).unwrap();
         assert_eq!(scoped.pdu.request_id, pending.request_id);
         assert_eq!(scoped.pdu.varbinds.len(), 1);
@@ -785,7 +710,7 @@ mod tests {
                 Value::OctetString(Cow::Borrowed(b"pdu")),
             )],
         );
-        let authpriv = FLAG_AUTH | FLAG_PRIV;
+        let authpriv = SecurityLevel::AuthPriv;
         let id = pending.request_id;
 
         let ok = agent_reply(&k, id, authpriv, &good, true);
@@ -798,7 +723,7 @@ mod tests {
         );
 
         // A response at a lower level than asked is not accepted.
-        let downgraded = agent_reply(&k, id, FLAG_AUTH, &good, true);
+        let downgraded = agent_reply(&k, id, SecurityLevel::AuthNoPriv, &good, true);
         assert_eq!(
             s.check_reply(pending, &spec, &downgraded),
             Verdict::Failed(ErrorKind::Mismatched)
@@ -827,6 +752,29 @@ mod tests {
         garbled[n - 3] ^= 0xff;
         let verdict = s.check_reply(pending, &spec, &garbled);
         assert_eq!(verdict, Verdict::Failed(ErrorKind::BadDigest));
+
+        // Authentic, but encrypted with another privacy key.
+        let other_priv = user("authpass123", "another-priv");
+        let undecryptable = agent_reply(&other_priv, id, authpriv, &good, true);
+        assert_eq!(
+            s.check_reply(pending, &spec, &undecryptable),
+            Verdict::Failed(ErrorKind::Decryption)
+        );
+
+        // Authentic, but from a user without privacy: not the level asked for.
+        let auth_only = UsmUser::localize(
+            b"bench",
+            Some((AuthProtocol::Sha1, &Password::new("authpass123"))),
+            None,
+            ENGINE,
+            &MasterKeyCache::default(),
+        )
+        .unwrap();
+        let reply = agent_reply(&auth_only, id, SecurityLevel::AuthNoPriv, &good, true);
+        assert_eq!(
+            s.check_reply(pending, &spec, &reply),
+            Verdict::Failed(ErrorKind::Mismatched)
+        );
     }
 
     #[test]
@@ -844,12 +792,38 @@ mod tests {
                 vec![vb("1.3.6.1.6.3.15.1.1.2.0", Value::Counter32(1))],
             )
         };
-        let reply = agent_reply(&k, pending.request_id, FLAG_AUTH, &report, true);
+        // Unauthenticated, its clock is not trusted.
+        let unauthentic = agent_reply(
+            &k,
+            pending.request_id,
+            SecurityLevel::NoAuthNoPriv,
+            &report,
+            true,
+        );
+        assert_eq!(
+            s.check_reply(pending, &spec, &unauthentic),
+            Verdict::Failed(ErrorKind::Report("usmStatsNotInTimeWindows"))
+        );
+        assert_eq!(s.engine.as_ref().unwrap().boots, 1);
+        let reply = agent_reply(
+            &k,
+            pending.request_id,
+            SecurityLevel::AuthNoPriv,
+            &report,
+            true,
+        );
         assert_eq!(
             s.check_reply(pending, &spec, &reply),
             Verdict::Failed(ErrorKind::Report("usmStatsNotInTimeWindows"))
         );
         assert_eq!(s.engine.as_ref().unwrap().boots, 4);
+        // The next request carries the agent's clock.
+        let pending = s.encode_request(&mut out);
+        let Message::V3(m) = decode_message(&out).unwrap() else {
+            panic!("not v3")
+        };
+        assert_eq!(m.msg_id, pending.request_id);
+        assert_eq!((m.usm.engine_boots, m.usm.engine_time), (4, 1000));
     }
 
     #[test]
@@ -876,12 +850,18 @@ mod tests {
             pdu_type: PduType::Report,
             ..response(0, vec![vb("1.3.6.1.6.3.15.1.1.4.0", Value::Counter32(1))])
         };
-        let noauth = UsmKeys {
-            user_name: Vec::new(),
+        let noauth = UsmUser {
+            name: Vec::new(),
             auth: None,
             privacy: None,
         };
-        let reply = agent_reply(&noauth, pending.request_id, 0, &report, true);
+        let reply = agent_reply(
+            &noauth,
+            pending.request_id,
+            SecurityLevel::NoAuthNoPriv,
+            &report,
+            true,
+        );
         let view = s.learn_engine(pending, &reply).unwrap();
         assert_eq!(view.engine_id, ENGINE);
         assert_eq!((view.boots, view.time), (4, 1000));

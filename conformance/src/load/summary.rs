@@ -1,9 +1,12 @@
 //! The end-of-run report, for people (text) and scripts (one JSON object).
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::time::Duration;
 
-use super::outcome::Tally;
+use serde::Serialize;
+
+use super::outcome::{ErrorKind, Tally};
 use super::session::Operation;
 
 pub struct Summary {
@@ -34,32 +37,33 @@ pub fn format_nanos(nanos: u64) -> String {
     }
 }
 
-/// A JSON string literal.
-fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+/// A number for JSON, to the thousandth (NaN and infinities become null).
+fn json_number(v: f64) -> Option<f64> {
+    v.is_finite().then(|| (v * 1000.0).round() / 1000.0)
 }
 
-/// A finite number for JSON (NaN and infinities become null).
-fn json_number(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v:.3}")
-    } else {
-        "null".into()
-    }
+/// The JSON summary: one flat object, fields in this order. `errors_by_kind` maps each
+/// [`ErrorKind`](super::outcome::ErrorKind), as it prints, to its count.
+#[derive(Serialize)]
+struct JsonSummary<'a> {
+    target: &'a str,
+    security: &'a str,
+    op: &'static str,
+    oids: usize,
+    concurrency: u32,
+    seconds: Option<f64>,
+    requests: u64,
+    ok: u64,
+    errors: u64,
+    late: u64,
+    requests_per_second: Option<f64>,
+    p50_us: Option<f64>,
+    p90_us: Option<f64>,
+    p99_us: Option<f64>,
+    max_us: Option<f64>,
+    client_cpu_us_per_request: Option<f64>,
+    server_cpu_us_per_request: Option<f64>,
+    errors_by_kind: &'a BTreeMap<ErrorKind, u64>,
 }
 
 impl Summary {
@@ -157,49 +161,35 @@ impl Summary {
         s
     }
 
-    pub fn to_json(&self) -> String {
+    /// One JSON object on one line (see [`JsonSummary`] for the fields).
+    pub fn to_json(&self) -> serde_json::Result<String> {
         let t = &self.tally;
-        let opt = |v: Option<f64>| v.map_or("null".to_string(), json_number);
-        let errors = t
-            .errors
-            .iter()
-            .map(|(k, n)| format!("{}:{n}", json_string(&k.to_string())))
-            .collect::<Vec<_>>()
-            .join(",");
         let us = |nanos: u64| json_number(nanos as f64 / 1e3);
-        format!(
-            concat!(
-                "{{\"target\":{},\"security\":{},\"op\":{},\"oids\":{},\"concurrency\":{},",
-                "\"seconds\":{},\"requests\":{},\"ok\":{},\"errors\":{},\"late\":{},",
-                "\"requests_per_second\":{},\"p50_us\":{},\"p90_us\":{},\"p99_us\":{},",
-                "\"max_us\":{},\"client_cpu_us_per_request\":{},",
-                "\"server_cpu_us_per_request\":{},\"errors_by_kind\":{{{}}}}}"
-            ),
-            json_string(&self.target),
-            json_string(&self.security),
-            json_string(self.operation.name()),
-            self.oids,
-            self.concurrency,
-            json_number(self.elapsed.as_secs_f64()),
-            self.requests(),
-            t.ok,
-            t.error_count(),
-            t.late,
-            json_number(self.per_second()),
-            us(self.percentile(0.50)),
-            us(self.percentile(0.90)),
-            us(self.percentile(0.99)),
-            us(t.latency.max_nanos()),
-            opt(self.client_cpu_us_per_request()),
-            opt(self.server_cpu_us_per_request()),
-            errors
-        )
+        serde_json::to_string(&JsonSummary {
+            target: &self.target,
+            security: &self.security,
+            op: self.operation.name(),
+            oids: self.oids,
+            concurrency: self.concurrency,
+            seconds: json_number(self.elapsed.as_secs_f64()),
+            requests: self.requests(),
+            ok: t.ok,
+            errors: t.error_count(),
+            late: t.late,
+            requests_per_second: json_number(self.per_second()),
+            p50_us: us(self.percentile(0.50)),
+            p90_us: us(self.percentile(0.90)),
+            p99_us: us(self.percentile(0.99)),
+            max_us: us(t.latency.max_nanos()),
+            client_cpu_us_per_request: self.client_cpu_us_per_request().and_then(json_number),
+            server_cpu_us_per_request: self.server_cpu_us_per_request().and_then(json_number),
+            errors_by_kind: &t.errors,
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::outcome::ErrorKind;
     use super::*;
 
     fn summary() -> Summary {
@@ -235,22 +225,71 @@ mod tests {
 
     #[test]
     fn json_is_one_flat_object_with_escaped_strings() {
-        let j = summary().to_json();
-        assert!(j.starts_with('{') && j.ends_with('}'));
+        let j = summary().to_json().unwrap();
         assert!(
-            j.contains(r#""security":"v3 authPriv (a \"b\", SHA/AES)""#),
-            "{j}"
-        );
-        assert!(j.contains(r#""requests":102,"ok":100,"errors":2,"#), "{j}");
-        assert!(j.contains(r#""server_cpu_us_per_request":null"#), "{j}");
-        assert!(
-            j.contains(r#""errors_by_kind":{"timeout":1,"report usmStatsNotInTimeWindows":1}"#),
+            j.starts_with('{') && j.ends_with('}') && !j.contains('\n'),
             "{j}"
         );
         assert!(
-            j.contains(r#""p50_us":500.000"#) || j.contains(r#""p50_us":50"#),
+            j.starts_with(concat!(
+                r#"{"target":"127.0.0.1:1161","security":"v3 authPriv (a \"b\", SHA/AES)","#,
+                r#""op":"get","oids":1,"concurrency":2,"seconds":2.0,"#,
+                r#""requests":102,"ok":100,"errors":2,"late":0,"requests_per_second":51.0,"#,
+                r#""p50_us":"#,
+            )),
             "{j}"
         );
+        let order = [
+            "p50_us",
+            "p90_us",
+            "p99_us",
+            "max_us",
+            "client_cpu_us_per_request",
+            "server_cpu_us_per_request",
+            "errors_by_kind",
+        ]
+        .map(|key| j.find(&format!(",\"{key}\":")).unwrap());
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{j}");
+        assert!(j.contains(r#""client_cpu_us_per_request":1000.0,"#), "{j}");
+        assert!(j.contains(r#""server_cpu_us_per_request":null,"#), "{j}");
+        assert!(
+            j.ends_with(r#""errors_by_kind":{"timeout":1,"report usmStatsNotInTimeWindows":1}}"#),
+            "{j}"
+        );
+        // What bench/compare.sh reads, the way it reads it.
+        let jget = |key: &str| {
+            let at = j.rfind(&format!("\"{key}\":")).unwrap() + key.len() + 3;
+            j[at..].split([',', '}']).next().unwrap().to_string()
+        };
+        assert_eq!(jget("requests"), "102");
+        assert_eq!(jget("errors"), "2");
+        assert_eq!(jget("seconds"), "2.0");
+        assert_eq!(jget("requests_per_second"), "51.0");
+        assert_eq!(jget("client_cpu_us_per_request"), "1000.0");
+        let p50: f64 = jget("p50_us").parse().unwrap();
+        let p99: f64 = jget("p99_us").parse().unwrap();
+        assert!((490.0..=510.0).contains(&p50), "{j}");
+        assert!(p50 < p99 && p99 <= 1010.0, "{j}");
+        let parsed: serde_json::Value = serde_json::from_str(&j).unwrap();
+        assert_eq!(parsed["security"], "v3 authPriv (a \"b\", SHA/AES)");
+    }
+
+    #[test]
+    fn json_numbers_are_rounded_and_non_finite_is_null() {
+        assert_eq!(json_number(2.0), Some(2.0));
+        assert_eq!(json_number(153.4567), Some(153.457));
+        assert_eq!(json_number(f64::NAN), None);
+        assert_eq!(json_number(f64::INFINITY), None);
+        let mut s = summary();
+        s.elapsed = Duration::from_micros(1_234_567);
+        s.tally = Tally::default();
+        s.client_cpu = None;
+        let j = s.to_json().unwrap();
+        assert!(j.contains(r#""seconds":1.235,"#), "{j}");
+        assert!(j.contains(r#""requests":0,"#), "{j}");
+        assert!(j.contains(r#""requests_per_second":0.0,"#), "{j}");
+        assert!(j.contains(r#""client_cpu_us_per_request":null,"#), "{j}");
+        assert!(j.ends_with(r#""errors_by_kind":{}}"#), "{j}");
     }
 
     #[test]

@@ -6,16 +6,14 @@ use std::collections::HashMap;
 use std::io::ErrorKind as IoErrorKind;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use snmp_proto::usm::auth::AuthKey;
-use snmp_proto::usm::keys::password_to_key;
-use snmp_proto::usm::privacy::PrivKey;
+use snmp_proto::usm::{LocalizeError, MasterKeyCache, UsmUser};
 
 use super::args::{Plan, SecuritySpec, Stop};
 use super::outcome::{ErrorKind, Tally};
-use super::session::{Security, Session, UsmKeys, Verdict};
+use super::session::{Security, Session, Verdict};
 
 /// Counters the progress line reads while workers run.
 #[derive(Default)]
@@ -34,9 +32,11 @@ pub struct Shared {
     /// The start gate: `None` until every worker is ready, then whether to go.
     gate: Mutex<Option<bool>>,
     gate_open: Condvar,
-    /// USM keys by engine ID: localizing costs a megabyte of hashing per password, so it is
-    /// done once per engine, not per worker.
-    keys: Mutex<HashMap<Vec<u8>, UsmKeys>>,
+    /// USM keys by engine ID: turning a password into a key costs a megabyte of hashing, so
+    /// it is done once per run ([`MasterKeyCache`]) and localized once per engine, not per
+    /// worker.
+    keys: Mutex<HashMap<Vec<u8>, Arc<UsmUser>>>,
+    master_keys: MasterKeyCache,
 }
 
 impl Shared {
@@ -48,6 +48,7 @@ impl Shared {
             gate: Mutex::new(None),
             gate_open: Condvar::new(),
             keys: Mutex::new(HashMap::new()),
+            master_keys: MasterKeyCache::default(),
         }
     }
 
@@ -74,7 +75,7 @@ impl Shared {
         }
     }
 
-    fn keys_for(&self, engine_id: &[u8], security: &SecuritySpec) -> Result<UsmKeys, String> {
+    fn keys_for(&self, engine_id: &[u8], security: &SecuritySpec) -> Result<Arc<UsmUser>, String> {
         let mut cache = self
             .keys
             .lock()
@@ -82,13 +83,17 @@ impl Shared {
         if let Some(k) = cache.get(engine_id) {
             return Ok(k.clone());
         }
-        let keys = derive_keys(engine_id, security)?;
+        let keys = Arc::new(derive_keys(engine_id, security, &self.master_keys)?);
         cache.insert(engine_id.to_vec(), keys.clone());
         Ok(keys)
     }
 }
 
-fn derive_keys(engine_id: &[u8], security: &SecuritySpec) -> Result<UsmKeys, String> {
+fn derive_keys(
+    engine_id: &[u8],
+    security: &SecuritySpec,
+    master_keys: &MasterKeyCache,
+) -> Result<UsmUser, String> {
     let SecuritySpec::Usm {
         user,
         auth,
@@ -98,27 +103,18 @@ fn derive_keys(engine_id: &[u8], security: &SecuritySpec) -> Result<UsmKeys, Str
     else {
         return Err("not an SNMPv3 run".into());
     };
-    let mut keys = UsmKeys {
-        user_name: user.as_bytes().to_vec(),
-        auth: None,
-        privacy: None,
-    };
-    if let Some((proto, password)) = auth {
-        let kul = password_to_key(*proto, password.expose().as_bytes())
-            .map_err(|e| format!("--auth-key: {e}"))?
-            .localize(engine_id);
-        keys.auth = Some(AuthKey::new(*proto, &kul).map_err(|e| format!("--auth-key: {e}"))?);
-        if let Some((pproto, ppassword)) = privacy {
-            let pkul = password_to_key(*proto, ppassword.expose().as_bytes())
-                .map_err(|e| format!("--priv-key: {e}"))?
-                .localize(engine_id);
-            keys.privacy = Some(
-                PrivKey::from_localized(*pproto, *proto, &pkul, engine_id)
-                    .map_err(|e| format!("--priv-key: {e}"))?,
-            );
-        }
-    }
-    Ok(keys)
+    UsmUser::localize(
+        user.as_bytes(),
+        auth.as_ref().map(|(proto, password)| (*proto, password)),
+        privacy.as_ref().map(|(proto, password)| (*proto, password)),
+        engine_id,
+        master_keys,
+    )
+    .map_err(|e| match e {
+        LocalizeError::AuthPassword(e) => format!("--auth-key: {e}"),
+        LocalizeError::PrivPassword(e) => format!("--priv-key: {e}"),
+        LocalizeError::PrivWithoutAuth => super::args::ArgError::PrivWithoutAuth.to_string(),
+    })
 }
 
 /// A worker that could not get going, and why (shown to the user as is).
@@ -159,11 +155,11 @@ impl<'p> Worker<'p> {
             },
             SecuritySpec::Usm { user, context, .. } => Security::Usm {
                 // Filled in after discovery.
-                keys: UsmKeys {
-                    user_name: user.as_bytes().to_vec(),
+                keys: Arc::new(UsmUser {
+                    name: user.as_bytes().to_vec(),
                     auth: None,
                     privacy: None,
-                },
+                }),
                 context: context.clone(),
             },
         };

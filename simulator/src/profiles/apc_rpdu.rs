@@ -438,26 +438,17 @@ pub(super) fn write(
 }
 
 impl VendorProfile for ApcRpdu {
-    fn name(&self) -> &'static str {
-        RPDU.name
+    fn mib(&self) -> &'static pdu_mibs::Profile {
+        &RPDU
     }
     fn description(&self) -> &'static str {
         "APC AP79xx (PowerNet-MIB sPDU+rPDU)"
-    }
-    fn sys_object_id(&self) -> &'static [u32] {
-        RPDU.sys_object_id
     }
     fn sys_descr(&self) -> &'static str {
         "APC Web/SNMP Management Card (MB:v3.9.2 PF:v3.9.2 PN:apc_hw02_aos_392.bin AF1:v3.9.2 AN1:apc_hw02_rpdu_392.bin MN:AP7921 HR:B2 SN: ZA1234012345 MD:06/14/2012)"
     }
     fn enterprise(&self) -> u32 {
         318
-    }
-    fn control_oid(&self) -> &'static [u32] {
-        RPDU.switching.on.column
-    }
-    fn state_oid(&self) -> &'static [u32] {
-        RPDU.state.column
     }
     fn build(&self, tree: &mut MibTree, outlets: u32) {
         build(tree, outlets);
@@ -580,12 +571,23 @@ mod tests {
         assert_eq!(pdu.set_int(&format!("{CMD}.2"), 6), OK);
         let mut seen = Vec::new();
         for second in 0..=11 {
-            seen.push((second, pdu.get_int(&format!("{STATE}.2")), pdu.get_int(pending)));
+            seen.push((
+                second,
+                pdu.get_int(&format!("{STATE}.2")),
+                pdu.get_int(pending),
+            ));
             pdu.advance(1);
         }
         // (second, rPDUOutletStatusOutletState on(1)/off(2), rPDUOutletStatusCommandPending yes(1)/no(2))
-        let want: Vec<(i32, i32, i32)> =
-            (0..=11).map(|s| (s, if (2..10).contains(&s) { 2 } else { 1 }, if s < 10 { 1 } else { 2 })).collect();
+        let want: Vec<(i32, i32, i32)> = (0..=11)
+            .map(|s| {
+                (
+                    s,
+                    if (2..10).contains(&s) { 2 } else { 1 },
+                    if s < 10 { 1 } else { 2 },
+                )
+            })
+            .collect();
         assert_eq!(seen, want);
     }
 

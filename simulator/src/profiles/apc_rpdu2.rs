@@ -107,26 +107,17 @@ fn meter_column(quantity: Quantity) -> Vec<u32> {
 }
 
 impl VendorProfile for ApcRpdu2 {
-    fn name(&self) -> &'static str {
-        RPDU2.name
+    fn mib(&self) -> &'static pdu_mibs::Profile {
+        &RPDU2
     }
     fn description(&self) -> &'static str {
         "APC AP89xx (PowerNet-MIB sPDU+rPDU+rPDU2)"
-    }
-    fn sys_object_id(&self) -> &'static [u32] {
-        RPDU2.sys_object_id
     }
     fn sys_descr(&self) -> &'static str {
         "APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.7.2 PN:apc_hw05_aos_672.bin AF1:v6.7.2 AN1:apc_hw05_rpdu2g_672.bin MN:AP8932 HR:02 SN: 3F1234567890 MD:01/23/2019)"
     }
     fn enterprise(&self) -> u32 {
         318
-    }
-    fn control_oid(&self) -> &'static [u32] {
-        RPDU2.switching.on.column
-    }
-    fn state_oid(&self) -> &'static [u32] {
-        RPDU2.state.column
     }
 
     fn build(&self, tree: &mut MibTree, outlets: u32) {

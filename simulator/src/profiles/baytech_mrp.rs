@@ -29,14 +29,8 @@ const UNLOCK: i32 = 5;
 const CONTROL_OID: [u32; 14] = join_const(MRP.switching.on.column, &[MODULE]);
 
 impl VendorProfile for BaytechMrp {
-    fn name(&self) -> &'static str {
-        MRP.name
-    }
-    fn description(&self) -> &'static str {
-        MRP.description
-    }
-    fn sys_object_id(&self) -> &'static [u32] {
-        MRP.sys_object_id
+    fn mib(&self) -> &'static pdu_mibs::Profile {
+        &MRP
     }
     fn sys_descr(&self) -> &'static str {
         "Baytech MRP27 Remote Power Controller, F.W. V1.20"

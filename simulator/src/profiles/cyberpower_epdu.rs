@@ -71,26 +71,14 @@ fn cps(suffix: &[u32]) -> Vec<u32> {
 }
 
 impl VendorProfile for CyberPowerEpdu {
-    fn name(&self) -> &'static str {
-        CPS.name
-    }
-    fn description(&self) -> &'static str {
-        CPS.description
-    }
-    fn sys_object_id(&self) -> &'static [u32] {
-        CPS.sys_object_id
+    fn mib(&self) -> &'static pdu_mibs::Profile {
+        &CPS
     }
     fn sys_descr(&self) -> &'static str {
         "CyberPower PDU41001 Switched ePDU, firmware 1.2.3"
     }
     fn enterprise(&self) -> u32 {
         3808
-    }
-    fn control_oid(&self) -> &'static [u32] {
-        CPS.switching.on.column
-    }
-    fn state_oid(&self) -> &'static [u32] {
-        CPS.state.column
     }
     fn build(&self, tree: &mut MibTree, outlets: u32) {
         if let Some(count) = CPS.outlet_count {

@@ -85,14 +85,8 @@ fn countdown(outlet: &mut Outlet, kind: PendingKind, now: Duration) -> i32 {
 }
 
 impl VendorProfile for EatonEpdu {
-    fn name(&self) -> &'static str {
-        EATON.name
-    }
-    fn description(&self) -> &'static str {
-        EATON.description
-    }
-    fn sys_object_id(&self) -> &'static [u32] {
-        EATON.sys_object_id
+    fn mib(&self) -> &'static pdu_mibs::Profile {
+        &EATON
     }
     fn sys_descr(&self) -> &'static str {
         "Eaton ePDU Switched EMAB04 (1P, 16A, 24 outlets), firmware 04.01.0003"

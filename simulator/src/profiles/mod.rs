@@ -27,18 +27,37 @@ pub mod vertiv_geist;
 #[cfg(test)]
 pub(crate) mod testing;
 
+/// One vendor's PDU: its MIB tables as views of the outlet model. The identity (name,
+/// description, sysObjectID, control and state columns) comes from the vendor's MIB data entry
+/// in `pdu-mibs`, which the driver uses too; a profile overrides a method only where the
+/// simulator serves something the data entry does not say.
 pub trait VendorProfile: Send + Sync + 'static {
+    /// The vendor's MIB data entry (OIDs, index shape, integer encodings).
+    fn mib(&self) -> &'static pdu_mibs::Profile;
     /// The name users pick it by (`--vendor`).
-    fn name(&self) -> &'static str;
-    fn description(&self) -> &'static str;
-    fn sys_object_id(&self) -> &'static [u32];
+    fn name(&self) -> &'static str {
+        self.mib().name
+    }
+    /// Vendor, model family and MIB, for people.
+    fn description(&self) -> &'static str {
+        self.mib().description
+    }
+    /// sysObjectID.0 as this device reports it.
+    fn sys_object_id(&self) -> &'static [u32] {
+        self.mib().sys_object_id
+    }
+    /// sysDescr.0, as the real device's firmware writes it.
     fn sys_descr(&self) -> &'static str;
     /// The IANA enterprise number, used when deriving an engine ID.
     fn enterprise(&self) -> u32;
     /// The OID prefix a driver writes to switch outlet N (the instance suffix is appended).
-    fn control_oid(&self) -> &'static [u32];
+    fn control_oid(&self) -> &'static [u32] {
+        self.mib().switching.on.column
+    }
     /// The OID prefix a driver reads outlet N's state from (the instance suffix is appended).
-    fn state_oid(&self) -> &'static [u32];
+    fn state_oid(&self) -> &'static [u32] {
+        self.mib().state.column
+    }
     /// Adds this vendor's objects for a PDU with `outlets` outlets.
     fn build(&self, tree: &mut MibTree, outlets: u32);
     fn read(

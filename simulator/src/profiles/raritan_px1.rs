@@ -37,26 +37,14 @@ const CYCLING: i32 = PX1.state.pending_on[0] as i32;
 const NAME_MAX: usize = 32;
 
 impl VendorProfile for RaritanPx1 {
-    fn name(&self) -> &'static str {
-        PX1.name
-    }
-    fn description(&self) -> &'static str {
-        PX1.description
-    }
-    fn sys_object_id(&self) -> &'static [u32] {
-        PX1.sys_object_id
+    fn mib(&self) -> &'static pdu_mibs::Profile {
+        &PX1
     }
     fn sys_descr(&self) -> &'static str {
         "Raritan Dominion PX - Firmware Version 01.05.08"
     }
     fn enterprise(&self) -> u32 {
         13742
-    }
-    fn control_oid(&self) -> &'static [u32] {
-        PX1.switching.on.column
-    }
-    fn state_oid(&self) -> &'static [u32] {
-        PX1.state.column
     }
     fn build(&self, tree: &mut MibTree, outlets: u32) {
         if let Some(count) = PX1.outlet_count {

@@ -103,14 +103,8 @@ fn sensor_column(object: u16, sensor: u32) -> u16 {
 }
 
 impl VendorProfile for RaritanPx2 {
-    fn name(&self) -> &'static str {
-        PX2.name
-    }
-    fn description(&self) -> &'static str {
-        PX2.description
-    }
-    fn sys_object_id(&self) -> &'static [u32] {
-        PX2.sys_object_id
+    fn mib(&self) -> &'static pdu_mibs::Profile {
+        &PX2
     }
     fn sys_descr(&self) -> &'static str {
         "PX2 030004"

@@ -72,14 +72,8 @@ fn s3(suffix: &[u32]) -> Vec<u32> {
 }
 
 impl VendorProfile for Sentry3 {
-    fn name(&self) -> &'static str {
-        S3.name
-    }
-    fn description(&self) -> &'static str {
-        S3.description
-    }
-    fn sys_object_id(&self) -> &'static [u32] {
-        S3.sys_object_id
+    fn mib(&self) -> &'static pdu_mibs::Profile {
+        &S3
     }
     fn sys_descr(&self) -> &'static str {
         "Sentry Switched CDU Version 7.1c"

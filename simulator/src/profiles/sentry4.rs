@@ -82,14 +82,8 @@ fn s4(suffix: &[u32]) -> Vec<u32> {
 }
 
 impl VendorProfile for Sentry4 {
-    fn name(&self) -> &'static str {
-        S4.name
-    }
-    fn description(&self) -> &'static str {
-        S4.description
-    }
-    fn sys_object_id(&self) -> &'static [u32] {
-        S4.sys_object_id
+    fn mib(&self) -> &'static pdu_mibs::Profile {
+        &S4
     }
     fn sys_descr(&self) -> &'static str {
         "Sentry Switched PDU Version 8.0k"

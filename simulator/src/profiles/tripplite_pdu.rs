@@ -46,14 +46,8 @@ const CONTROL_OID: [u32; 17] = join_const(TL.switching.on.column, &[DEVICE]);
 const STATE_OID: [u32; 17] = join_const(TL.state.column, &[DEVICE]);
 
 impl VendorProfile for TrippLitePdu {
-    fn name(&self) -> &'static str {
-        TL.name
-    }
-    fn description(&self) -> &'static str {
-        TL.description
-    }
-    fn sys_object_id(&self) -> &'static [u32] {
-        TL.sys_object_id
+    fn mib(&self) -> &'static pdu_mibs::Profile {
+        &TL
     }
     fn sys_descr(&self) -> &'static str {
         "Tripp Lite PDUMH20HVNET 12.06.0068"

@@ -70,26 +70,14 @@ const NAME_MAX: usize = 25;
 const DELAY_RANGE: std::ops::RangeInclusive<i32> = 0..=600;
 
 impl VendorProfile for VertivGeist {
-    fn name(&self) -> &'static str {
-        V5.name
-    }
-    fn description(&self) -> &'static str {
-        V5.description
-    }
-    fn sys_object_id(&self) -> &'static [u32] {
-        V5.sys_object_id
+    fn mib(&self) -> &'static pdu_mibs::Profile {
+        &V5
     }
     fn sys_descr(&self) -> &'static str {
         "Vertiv Geist rPDU, firmware 5.10.3"
     }
     fn enterprise(&self) -> u32 {
         21239
-    }
-    fn control_oid(&self) -> &'static [u32] {
-        V5.switching.on.column
-    }
-    fn state_oid(&self) -> &'static [u32] {
-        V5.state.column
     }
     fn build(&self, tree: &mut MibTree, outlets: u32) {
         let rw = Access::ReadWrite;
