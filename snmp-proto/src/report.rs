@@ -125,11 +125,21 @@ impl ReportReason {
     }
 
     /// Which counter a Report's first varbind names. The instance `.0` is required; the
-    /// subtree alone or another instance is not a Report counter.
+    /// subtree alone or another instance is not a Report counter. Allocates nothing.
     pub fn from_oid(arcs: &[u32]) -> Option<ReportReason> {
-        Self::ALL
-            .into_iter()
-            .find(|reason| reason.oid().arcs() == arcs)
+        if let Some([arc, 0]) = arcs.strip_prefix(oids::USM_STATS) {
+            return UsmFailure::ALL.into_iter().find(|f| f.arc() == *arc).map(ReportReason::Usm);
+        }
+        [
+            (oids::SNMP_UNKNOWN_SECURITY_MODELS, ReportReason::UnknownSecurityModel),
+            (oids::SNMP_INVALID_MSGS, ReportReason::InvalidMsg),
+            (oids::SNMP_UNKNOWN_PDU_HANDLERS, ReportReason::UnknownPduHandler),
+            (oids::SNMP_UNAVAILABLE_CONTEXTS, ReportReason::UnavailableContext),
+            (oids::SNMP_UNKNOWN_CONTEXTS, ReportReason::UnknownContext),
+        ]
+        .into_iter()
+        .find(|(oid, _)| *oid == arcs)
+        .map(|(_, reason)| reason)
     }
 
     /// The varbind a Report carries: this counter's OID and its value after the increment.

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::OnceLock;
 
 use serde::{Serialize, Serializer};
 use snmp_proto::report::ReportReason;
@@ -49,17 +48,7 @@ pub const UNKNOWN_COUNTER: &str = "an unknown counter";
 /// Which counter a Report's first varbind carries ([`ReportReason::from_oid`], without its
 /// allocations: Reports can come once per request, so the OIDs are built once).
 pub fn report_reason(oid: &Oid) -> Option<ReportReason> {
-    static COUNTERS: OnceLock<Vec<(Oid, ReportReason)>> = OnceLock::new();
-    COUNTERS
-        .get_or_init(|| {
-            ReportReason::ALL
-                .into_iter()
-                .map(|r| (r.oid(), r))
-                .collect()
-        })
-        .iter()
-        .find(|(counter, _)| counter == oid)
-        .map(|(_, reason)| *reason)
+    ReportReason::from_oid(oid.arcs())
 }
 
 /// The name of the counter a Report's first varbind carries (`usmStatsNotInTimeWindows`,
