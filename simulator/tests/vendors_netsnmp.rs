@@ -42,8 +42,19 @@ const ITEMS: [&str; 12] = [
 /// test, plus the two APC consistency tests). A profile without a dedicated test here is still
 /// switched through net-snmp by `tests/every_profile.rs`.
 const REPORTERS: usize = 13;
-/// How long a pending action may take to show its result, at most.
-const DEADLINE: Duration = Duration::from_secs(6);
+/// `--power-off-period`, in seconds: how long a cycle keeps an outlet off. Every delay these
+/// tests write (PowerOnTime, PowerOffTime, OnCmd = n, pduOutletSwitchRebootDelay, ...) is this
+/// long too, so each transitional state they check (off during a cycle, pending or still on
+/// before a delayed command acts) holds for at least PERIOD after the SET that starts it.
+const PERIOD: i64 = 4;
+/// How soon after its SET a transitional state must be read for `Run::during` to count it: well
+/// inside PERIOD, so that only a badly stalled machine answers later, and a later answer fails.
+const WINDOW: Duration = Duration::from_millis(2500);
+const _: () = assert!(WINDOW.as_millis() < PERIOD as u128 * 1000);
+/// How long `wait` polls for a pending action's result before it fails: far beyond the longest
+/// action here (an APC delayed reboot, PowerOffTime + RebootDuration + PowerOnTime = 3 × PERIOD);
+/// a passing run never waits this long.
+const DEADLINE: Duration = Duration::from_secs(30);
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Mark {
@@ -62,7 +73,7 @@ fn ro() -> Sec {
     Sec::v2c("public")
 }
 
-fn start(vendor: &str) -> Sim {
+fn start(vendor: &str, power_off_period: i64) -> Sim {
     Sim::start(&[
         "--vendor",
         vendor,
@@ -73,7 +84,7 @@ fn start(vendor: &str) -> Sim {
         "--community",
         "public",
         "--power-off-period",
-        "1",
+        &power_off_period.to_string(),
     ])
 }
 
@@ -84,20 +95,23 @@ struct Run {
     item: &'static str,
     marks: BTreeMap<&'static str, Mark>,
     failures: Vec<String>,
-    notes: Vec<String>,
     /// Set by `finish`, whose own panic is not an unexpected one.
     finished: bool,
 }
 
 impl Run {
     fn new(vendor: &'static str) -> Run {
+        Run::with_period(vendor, PERIOD)
+    }
+
+    /// A run whose simulator cycles outlets for `power_off_period` seconds.
+    fn with_period(vendor: &'static str, power_off_period: i64) -> Run {
         Run {
-            sim: start(vendor),
+            sim: start(vendor, power_off_period),
             vendor,
             item: "count",
             marks: BTreeMap::new(),
             failures: Vec::new(),
-            notes: Vec::new(),
             finished: false,
         }
     }
@@ -257,30 +271,36 @@ impl Run {
         self.refused_typed(oid, "i", &value.to_string(), reason)
     }
 
-    /// Reads `oid` and expects `want`, but only if the answer came back within `within` of
-    /// `since` (a state that holds for a known time); otherwise the check is inconclusive and
-    /// only noted.
+    /// Reads `oid` and expects one of `wants`: a state that the SET made just after `since`
+    /// started and that holds until at least `within` after `since`. Only an answer that came
+    /// back inside that window shows the state; a later one fails the item (the check could not
+    /// be made in time), so a wrong value can never pass for a late one.
     #[track_caller]
     fn during(&mut self, since: Instant, within: Duration, oid: &str, wants: &[i64], why: &str) {
         let got = self.num(oid);
-        if since.elapsed() >= within {
-            self.notes.push(format!(
-                "[{} / {}] inconclusive (answer took too long): {why}",
-                self.vendor, self.item
+        let took = since.elapsed();
+        let at = std::panic::Location::caller().line();
+        if took >= within {
+            let got = got.map_or_else(|| "nothing".to_string(), |n| n.to_string());
+            self.fail(format!(
+                "{why}: could not be checked in time: {oid} read {got} {:.2} s after the \
+                 command, but the state is only sure to hold for {:.2} s (line {at})",
+                took.as_secs_f64(),
+                within.as_secs_f64()
             ));
             return;
         }
         if let Some(n) = got {
             if !wants.contains(&n) {
-                let at = std::panic::Location::caller().line();
                 self.fail(format!("{why}: {oid} = {n}, want {wants:?} (line {at})"));
             }
         }
     }
 
-    /// Polls until `oid` reads one of `wants` (deadline: DEADLINE); returns when it did.
+    /// Polls until `oid` reads one of `wants` (deadline: DEADLINE); false (and a failure) if it
+    /// never did.
     #[track_caller]
-    fn wait(&mut self, oid: &str, wants: &[i64], why: &str) -> Option<Instant> {
+    fn wait(&mut self, oid: &str, wants: &[i64], why: &str) -> bool {
         let end = Instant::now() + DEADLINE;
         let mut last = None;
         loop {
@@ -288,7 +308,7 @@ impl Run {
             let n = out.varbinds().first().and_then(|(_, v)| parse_number(v));
             if let Some(n) = n {
                 if wants.contains(&n) {
-                    return Some(Instant::now());
+                    return true;
                 }
             }
             last = n.or(last);
@@ -297,7 +317,7 @@ impl Run {
                 self.fail(format!(
                     "{why}: {oid} never read {wants:?} within {DEADLINE:?}; last {last:?} (line {at})"
                 ));
-                return None;
+                return false;
             }
             thread::sleep(Duration::from_millis(100));
         }
@@ -328,9 +348,6 @@ impl Run {
     /// Fails the test with every mismatch found.
     fn finish(mut self) {
         self.finished = true;
-        for note in &self.notes {
-            eprintln!("note: {note}");
-        }
         if !self.failures.is_empty() {
             panic!(
                 "{} check(s) failed for {}:\n{}",
@@ -396,8 +413,6 @@ fn o(column: &str, outlet: u32) -> String {
     format!("{column}.{outlet}")
 }
 
-const SHORT: Duration = Duration::from_millis(900);
-
 // ---------------------------------------------------------------------------------------------
 // Raritan PX2/PX3 — PDU2-MIB, index <pduId>.<outlet>, pduId 1
 // ---------------------------------------------------------------------------------------------
@@ -420,12 +435,12 @@ fn raritan_px2() {
     r.item("cycle");
     r.is(
         ".1.3.6.1.4.1.13742.6.3.5.3.1.12.1.3",
-        1,
-        "outletPowerCyclingPowerOffPeriod",
+        PERIOD,
+        "outletPowerCyclingPowerOffPeriod from --power-off-period",
     );
     let t = Instant::now();
     r.set(&o(op, 3), 2);
-    r.during(t, SHORT, &o(st, 3), &[8], "off during the cycle");
+    r.during(t, WINDOW, &o(st, 3), &[8], "off during the cycle");
 
     r.item("off");
     r.is(&o(st, 1), 7, "starts on");
@@ -464,7 +479,7 @@ fn raritan_px2() {
     );
 
     r.item("cycle");
-    r.wait(&o(st, 3), &[7], "on again after the 1 s period");
+    r.wait(&o(st, 3), &[7], "on again after the period");
     r.finish();
 }
 
@@ -489,7 +504,7 @@ fn raritan_px1() {
     r.item("pending");
     r.during(
         t,
-        SHORT,
+        WINDOW,
         &o(op, 3),
         &[2],
         "cycling(2) while the cycle keeps it off",
@@ -531,7 +546,7 @@ fn raritan_px1() {
     r.text_is(".1.3.6.1.4.1.13742.4.1.2.2.1.2.4", "r1", "outletLabel");
 
     r.item("cycle");
-    r.wait(&o(op, 3), &[1], "on(1) after the 1 s period");
+    r.wait(&o(op, 3), &[1], "on(1) after the period");
     r.finish();
 }
 
@@ -562,53 +577,69 @@ const R2_STATE: &str = ".1.3.6.1.4.1.318.1.1.26.9.2.3.1.5"; // off(1) on(2)
 const R2_PENDING: &str = ".1.3.6.1.4.1.318.1.1.26.9.2.3.1.6";
 const R2_CMD: &str = ".1.3.6.1.4.1.318.1.1.26.9.2.4.1.5";
 
-/// Checks an APC delayed reboot: PowerNet-MIB says delayedReboot "will cause the Switched Rack
-/// PDU to perform a delayedOff command, wait the RebootDuration OID time, and then perform a
-/// delayedOn command" — so the outlet is back on no sooner than PowerOffTime + RebootDuration
-/// + PowerOnTime (here 1 + 1 + 1 s) after the SET.
-fn apc_delayed_reboot(r: &mut Run, command: &str, value: i64, outlet: u32) {
+/// Starts an APC delayed reboot of `outlet` (`command` = `value`) and checks that the outlet is
+/// still on, with the command pending, before PowerOffTime. PowerNet-MIB says delayedReboot "will
+/// cause the Switched Rack PDU to perform a delayedOff command, wait the RebootDuration OID time,
+/// and then perform a delayedOn command": 3 × PERIOD here, so the test checks other things while
+/// it runs and `apc_delayed_reboot_ends` watches the rest. Returns the time just before the SET.
+fn apc_delayed_reboot_starts(r: &mut Run, command: &str, value: i64, outlet: u32) -> Instant {
     r.item("delayed");
-    r.set(&o(R_OFF_TIME, outlet), 1);
-    r.set(&o(R_ON_TIME, outlet), 1);
+    r.set(&o(R_OFF_TIME, outlet), PERIOD);
+    r.set(&o(R_ON_TIME, outlet), PERIOD);
     r.is(
         &o(R_REBOOT_DURATION, outlet),
-        1,
+        PERIOD,
         "RebootDuration from --power-off-period",
     );
     let t = Instant::now();
     r.set(&o(command, outlet), value);
     r.during(
         t,
-        SHORT,
+        WINDOW,
         &o(R_STATE, outlet),
         &[1],
         "still on before PowerOffTime",
     );
     r.during(
         t,
-        SHORT,
+        WINDOW,
         &o(R_PENDING, outlet),
         &[1],
         "pending while the delayed reboot runs",
     );
-    if r.wait(
+    t
+}
+
+/// The rest of the delayed reboot that `apc_delayed_reboot_starts` started at `since`, in order:
+/// off (after PowerOffTime), still pending while off (RebootDuration and PowerOnTime to go), then
+/// on again with nothing pending. Only the order is checked here; the times themselves (off from
+/// PowerOffTime to PowerOffTime + RebootDuration + PowerOnTime) are pinned on a manual clock by
+/// `delayed_reboot_is_delayed_off_then_reboot_duration_then_delayed_on` in
+/// simulator/src/profiles/apc_rpdu.rs and `delayed_reboot_goes_off_then_on` in
+/// simulator/src/outlet.rs.
+fn apc_delayed_reboot_ends(r: &mut Run, since: Instant, outlet: u32) {
+    r.item("delayed");
+    if !r.wait(
         &o(R_STATE, outlet),
         &[2],
         "delayed reboot: off after PowerOffTime",
-    )
-    .is_some()
-    {
-        if let Some(back_on) = r.wait(&o(R_STATE, outlet), &[1], "delayed reboot: on again") {
-            let took = back_on.duration_since(t);
-            // PowerNet-MIB: delayedOff, RebootDuration, then delayedOn (PowerOnTime).
-            if took < Duration::from_millis(2900) {
-                r.fail(format!(
-                    "delayedReboot ({command}.{outlet} = {value}): on again after {:.1} s; \
-                     PowerNet-MIB: delayedOff, wait RebootDuration, then delayedOn = 1+1+1 s",
-                    took.as_secs_f64()
-                ));
-            }
-        }
+    ) {
+        return;
+    }
+    // Pending until PowerOffTime + RebootDuration + PowerOnTime (3 × PERIOD) after the SET.
+    r.during(
+        since,
+        2 * Duration::from_secs(PERIOD as u64) + WINDOW,
+        &o(R_PENDING, outlet),
+        &[1],
+        "delayed reboot: still pending once off (RebootDuration, then delayedOn)",
+    );
+    if r.wait(&o(R_STATE, outlet), &[1], "delayed reboot: on again") {
+        r.is(
+            &o(R_PENDING, outlet),
+            2,
+            "delayed reboot: nothing pending once on again",
+        );
     }
 }
 
@@ -628,47 +659,53 @@ fn apc_rpdu_items(r: &mut Run, outlets_via_rpdu2: bool) {
     r.rows(R_STATE, 8, "rPDUOutletStatusOutletState rows");
     r.rows(S_CTL, 8, "sPDUOutletCtl rows");
 
-    // Cycle through rPDU: off now, pending, on after RebootDuration (1 s).
+    // Cycle through rPDU: off now, pending, on after RebootDuration (PERIOD).
     r.item("cycle");
     let t = Instant::now();
     r.set(&o(R_CMD, 3), 3);
-    r.during(t, SHORT, &o(R_STATE, 3), &[2], "off during immediateReboot");
+    r.during(
+        t,
+        WINDOW,
+        &o(R_STATE, 3),
+        &[2],
+        "off during immediateReboot",
+    );
     r.item("pending");
     r.during(
         t,
-        SHORT,
+        WINDOW,
         &o(R_PENDING, 3),
         &[1],
         "rPDU pending during the reboot",
     );
     r.during(
         t,
-        SHORT,
+        WINDOW,
         &o(S_PENDING, 3),
         &[1],
         "sPDU pending during the reboot",
     );
 
-    // Delayed on / off through rPDU, with 1 s PowerOnTime / PowerOffTime.
+    // Delayed on / off through rPDU, with PowerOnTime / PowerOffTime = PERIOD.
     r.item("delayed");
     r.set(&o(R_CMD, 4), 2);
-    r.set(&o(R_ON_TIME, 4), 1);
-    r.is(&o(R_ON_TIME, 4), 1, "PowerOnTime reads back");
+    r.set(&o(R_ON_TIME, 4), PERIOD);
+    r.is(&o(R_ON_TIME, 4), PERIOD, "PowerOnTime reads back");
     let t4 = Instant::now();
     r.set(&o(R_CMD, 4), 4); // delayedOn
     r.during(
         t4,
-        SHORT,
+        WINDOW,
         &o(R_STATE, 4),
         &[2],
         "still off before PowerOnTime",
     );
-    r.set(&o(R_OFF_TIME, 5), 1);
+    r.set(&o(R_OFF_TIME, 5), PERIOD);
     let t5 = Instant::now();
     r.set(&o(R_CMD, 5), 5); // delayedOff
     r.during(
         t5,
-        SHORT,
+        WINDOW,
         &o(R_STATE, 5),
         &[1],
         "still on before PowerOffTime",
@@ -777,8 +814,10 @@ fn apc_rpdu() {
     let mut r = Run::new("apc-rpdu");
     r.item("count");
     r.sys_object_id(".1.3.6.1.4.1.318.1.3.4.5");
+    // Outlet 6's delayed reboot runs while everything else is checked.
+    let rebooting = apc_delayed_reboot_starts(&mut r, R_CMD, 6, 6);
     apc_rpdu_items(&mut r, false);
-    apc_delayed_reboot(&mut r, R_CMD, 6, 6);
+    apc_delayed_reboot_ends(&mut r, rebooting, 6);
     r.finish();
 }
 
@@ -795,6 +834,8 @@ fn apc_rpdu2() {
         "rPDU2OutletSwitchedTableSize",
     );
     r.rows(R2_STATE, 8, "rPDU2 SwitchedStatusState rows");
+    // Outlet 6's delayed reboot through rPDU2 runs while everything else is checked.
+    let rebooting = apc_delayed_reboot_starts(&mut r, R2_CMD, 7, 6);
     apc_rpdu_items(&mut r, true);
 
     // rPDU2's own encodings: state off(1)/on(2), command immediateOn(1) immediateOff(2)
@@ -835,19 +876,31 @@ fn apc_rpdu2() {
     r.set(&o(R2_CMD, 8), 3);
     r.during(
         t,
-        SHORT,
+        WINDOW,
         &o(R2_STATE, 8),
         &[1],
         "rPDU2 off during immediateReboot",
     );
     r.during(
         t,
-        SHORT,
+        WINDOW,
         &o(R2_PENDING, 8),
         &[1],
         "rPDU2 commandPending(1) during the reboot",
     );
-    r.wait(&o(R2_STATE, 8), &[2], "rPDU2 on again after RebootDuration");
+
+    r.item("delayed");
+    r.set(&o(r2_on_time, 5), PERIOD);
+    r.set(&o(R2_CMD, 5), 2);
+    let t5 = Instant::now();
+    r.set(&o(R2_CMD, 5), 5);
+    r.during(
+        t5,
+        WINDOW,
+        &o(R2_PENDING, 5),
+        &[1],
+        "rPDU2 pending during delayedOn",
+    );
 
     r.item("pending");
     r.set(&o(r2_on_time, 7), 60);
@@ -871,25 +924,6 @@ fn apc_rpdu2() {
     r.is(&o(R2_STATE, 7), 1, "still off after cancel");
     r.set(&o(R2_CMD, 7), 1);
 
-    r.item("delayed");
-    r.set(&o(r2_on_time, 5), 1);
-    r.set(&o(R2_CMD, 5), 2);
-    let t5 = Instant::now();
-    r.set(&o(R2_CMD, 5), 5);
-    r.during(
-        t5,
-        SHORT,
-        &o(R2_PENDING, 5),
-        &[1],
-        "rPDU2 pending during delayedOn",
-    );
-    r.wait(
-        &o(R2_STATE, 5),
-        &[2],
-        "rPDU2 delayedOn: on after PowerOnTime",
-    );
-    r.is(&o(R2_PENDING, 5), 2, "rPDU2 no pending once on");
-
     r.item("badValue");
     r.refused(&o(R2_CMD, 8), 4, "wrongValue"); // outletUnknown(4)
     r.refused(&o(R2_CMD, 8), 9, "wrongValue");
@@ -907,7 +941,17 @@ fn apc_rpdu2() {
     r.text_is(&o(S_CTL_NAME, 4), "db-01", "sPDU name after an rPDU2 write");
     r.refused_typed(&o(R2_CFG_NAME, 4), "s", &"x".repeat(24), "wrongLength");
 
-    apc_delayed_reboot(&mut r, R2_CMD, 7, 6);
+    r.item("cycle");
+    r.wait(&o(R2_STATE, 8), &[2], "rPDU2 on again after RebootDuration");
+    r.item("delayed");
+    if r.wait(
+        &o(R2_STATE, 5),
+        &[2],
+        "rPDU2 delayedOn: on after PowerOnTime",
+    ) {
+        r.is(&o(R2_PENDING, 5), 2, "rPDU2 no pending once on");
+    }
+    apc_delayed_reboot_ends(&mut r, rebooting, 6);
     r.finish();
 }
 
@@ -1028,7 +1072,9 @@ fn apc_wait_settled(r: &mut Run, after: &str) {
 }
 
 fn apc_consistency(vendor: &'static str, rpdu2: bool) {
-    let mut r = Run::new(vendor);
+    // Every check here reads all the views in one GET, and they must agree at any moment, so
+    // nothing depends on when an answer comes: a short period keeps the three reboot waits short.
+    let mut r = Run::with_period(vendor, 1);
     r.item("consistency");
     apc_views_agree(&mut r, rpdu2, "start");
     // (table, outlet, value, what): each command through each table, checked right after.
@@ -1160,7 +1206,7 @@ fn eaton_epdu() {
     // outletControlRebootOffTime (EATON-EPDU-MIB outletControlEntry 8), from --power-off-period.
     r.is(
         ".1.3.6.1.4.1.534.6.6.7.6.6.1.8.0.3",
-        1,
+        PERIOD,
         "outletControlRebootOffTime",
     );
     let t = Instant::now();
@@ -1168,33 +1214,54 @@ fn eaton_epdu() {
     r.item("pending");
     r.during(
         t,
-        SHORT,
+        WINDOW,
         &o(status, 3),
         &[3],
         "pendingOn(3) while the reboot keeps it off",
     );
 
-    // labgrid's on: 1 (one second): pendingOn(3) with a countdown, then on(1).
+    // labgrid's on: n (in n seconds; here n = PERIOD): pendingOn(3) with a countdown, then on(1).
     r.item("delayed");
+    // A countdown read within WINDOW of its SET: more than PERIOD - WINDOW seconds are left, and
+    // the count is in whole seconds rounded up (never 0 while pending), so it reads one of these.
+    let countdown: Vec<i64> = (PERIOD - WINDOW.as_secs() as i64..=PERIOD).collect();
     r.set(&o(off, 4), 0);
     let t4 = Instant::now();
-    r.set(&o(on, 4), 1);
+    r.set(&o(on, 4), PERIOD);
     r.during(
         t4,
-        SHORT,
+        WINDOW,
         &o(status, 4),
         &[3],
-        "pendingOn(3) during OnCmd = 1",
+        "pendingOn(3) during OnCmd = n",
     );
-    r.during(t4, SHORT, &o(on, 4), &[0, 1], "OnCmd counts down");
+    r.during(t4, WINDOW, &o(on, 4), &countdown, "OnCmd counts down");
     let t5 = Instant::now();
-    r.set(&o(off, 5), 1);
+    r.set(&o(off, 5), PERIOD);
     r.during(
         t5,
-        SHORT,
+        WINDOW,
         &o(status, 5),
         &[2],
-        "pendingOff(2) during OffCmd = 1",
+        "pendingOff(2) during OffCmd = n",
+    );
+    // A delayed reboot, watched as it runs while the rest is checked: pendingOff, then off
+    // (pendingOn) for outletControlRebootOffTime, then on.
+    let t6 = Instant::now();
+    r.set(&o(reboot, 6), PERIOD);
+    r.during(
+        t6,
+        WINDOW,
+        &o(status, 6),
+        &[2],
+        "pendingOff(2) before RebootCmd = n acts",
+    );
+    r.during(
+        t6,
+        WINDOW,
+        &o(reboot, 6),
+        &countdown,
+        "RebootCmd counts down",
     );
 
     r.item("pending");
@@ -1253,22 +1320,16 @@ fn eaton_epdu() {
     );
     r.is(&o(reboot, 3), -1, "RebootCmd reads -1 once done");
     r.item("delayed");
-    r.wait(&o(status, 4), &[1], "OnCmd = 1: on after a second");
+    r.wait(&o(status, 4), &[1], "OnCmd = n: on after n seconds");
     r.is(&o(on, 4), -1, "OnCmd reads -1 once done");
-    r.wait(&o(status, 5), &[0], "OffCmd = 1: off after a second");
-    // A delayed reboot, watched as it runs: pendingOff, then off (pendingOn), then on.
-    let t6 = Instant::now();
-    r.set(&o(reboot, 6), 1);
-    r.during(
-        t6,
-        SHORT,
+    r.wait(&o(status, 5), &[0], "OffCmd = n: off after n seconds");
+    r.wait(
         &o(status, 6),
-        &[2],
-        "pendingOff(2) before RebootCmd = 1 acts",
+        &[3],
+        "RebootCmd = n: off after n seconds, pendingOn(3) for outletControlRebootOffTime",
     );
-    r.during(t6, SHORT, &o(reboot, 6), &[0, 1], "RebootCmd counts down");
-    r.wait(&o(status, 6), &[0, 3], "RebootCmd = 1: off after a second");
-    r.wait(&o(status, 6), &[1], "RebootCmd = 1: on again");
+    r.wait(&o(status, 6), &[1], "RebootCmd = n: on again");
+    r.is(&o(reboot, 6), -1, "RebootCmd reads -1 once done");
     r.finish();
 }
 
@@ -1298,15 +1359,15 @@ fn sentry3() {
     r.set(&o(&action, 3), 3);
     r.during(
         t,
-        SHORT,
+        WINDOW,
         &o(&status, 3),
-        &[0, 3],
-        "not on during the reboot",
+        &[3],
+        "onWait(3) during the reboot: off, on again after the period",
     );
     r.item("pending");
     r.during(
         t,
-        SHORT,
+        WINDOW,
         &o(&control_state, 3),
         &[8],
         "outletControlState reboot(8)",
@@ -1381,11 +1442,11 @@ fn sentry4() {
     r.item("cycle");
     let t = Instant::now();
     r.set(&o(action, 3), 3);
-    r.during(t, SHORT, &o(state, 3), &[2], "off during the reboot");
+    r.during(t, WINDOW, &o(state, 3), &[2], "off during the reboot");
     r.item("pending");
     r.during(
         t,
-        SHORT,
+        WINDOW,
         &o(control_state, 3),
         &[12],
         "st4OutletControlState reboot(12)",
@@ -1483,11 +1544,11 @@ fn cyberpower_epdu() {
     r.item("cycle");
     let t = Instant::now();
     r.set(&o(cmd, 3), 3);
-    r.during(t, SHORT, &o(state, 3), &[2], "off during immediateReboot");
+    r.during(t, WINDOW, &o(state, 3), &[2], "off during immediateReboot");
     r.item("pending");
     r.during(
         t,
-        SHORT,
+        WINDOW,
         &o(pending, 3),
         &[1],
         "pending(1) during the reboot",
@@ -1495,25 +1556,37 @@ fn cyberpower_epdu() {
 
     r.item("delayed");
     r.set(&o(cmd, 4), 2);
-    r.set(&o(on_time, 4), 1);
+    r.set(&o(on_time, 4), PERIOD);
     let t4 = Instant::now();
     r.set(&o(cmd, 4), 4); // delayedOn
     r.during(
         t4,
-        SHORT,
+        WINDOW,
         &o(state, 4),
         &[2],
         "still off before PowerOnTime",
     );
-    r.set(&o(off_time, 5), 1);
+    r.set(&o(off_time, 5), PERIOD);
     let t5 = Instant::now();
     r.set(&o(cmd, 5), 5); // delayedOff
     r.during(
         t5,
-        SHORT,
+        WINDOW,
         &o(state, 5),
         &[1],
         "still on before PowerOffTime",
+    );
+    // A delayed reboot, watched as it runs while the rest is checked.
+    r.set(&o(off_time, 6), PERIOD);
+    let t6 = Instant::now();
+    r.set(&o(cmd, 6), 6); // delayedReboot
+    r.during(t6, WINDOW, &o(state, 6), &[1], "on before PowerOffTime");
+    r.during(
+        t6,
+        WINDOW,
+        &o(pending, 6),
+        &[1],
+        "pending(1) during delayedReboot",
     );
 
     r.item("pending");
@@ -1561,20 +1634,9 @@ fn cyberpower_epdu() {
     r.item("delayed");
     r.wait(&o(state, 4), &[1], "delayedOn: on after PowerOnTime");
     r.wait(&o(state, 5), &[2], "delayedOff: off after PowerOffTime");
-    // A delayed reboot, watched as it runs.
-    r.set(&o(off_time, 6), 1);
-    let t6 = Instant::now();
-    r.set(&o(cmd, 6), 6); // delayedReboot
-    r.during(t6, SHORT, &o(state, 6), &[1], "on before PowerOffTime");
-    r.during(
-        t6,
-        SHORT,
-        &o(pending, 6),
-        &[1],
-        "pending(1) during delayedReboot",
-    );
     r.wait(&o(state, 6), &[2], "delayedReboot: off after PowerOffTime");
     r.wait(&o(state, 6), &[1], "delayedReboot: on again");
+    r.is(&o(pending, 6), 2, "no pending after the delayed reboot");
     r.finish();
 }
 
@@ -1607,7 +1669,7 @@ fn tripplite_pdu() {
     r.item("cycle");
     let t = Instant::now();
     r.set(&o(&cmd, 3), 3);
-    r.during(t, SHORT, &o(&state, 3), &[1], "off(1) during the cycle");
+    r.during(t, WINDOW, &o(&state, 3), &[1], "off(1) during the cycle");
 
     r.item("off");
     r.is(&o(&state, 1), 2, "starts on(2)");
@@ -1676,7 +1738,7 @@ fn vertiv_geist() {
     r.item("cycle");
     r.is(
         &o(&hold, 3),
-        1,
+        PERIOD,
         "pduOutletSwitchRebootHoldDelay from --power-off-period",
     );
     let t = Instant::now();
@@ -1684,7 +1746,7 @@ fn vertiv_geist() {
     r.item("pending");
     r.during(
         t,
-        SHORT,
+        WINDOW,
         &o(&state, 3),
         &[6],
         "rebootOff(6) during the reboot",
@@ -1692,29 +1754,49 @@ fn vertiv_geist() {
 
     r.item("delayed");
     r.set(&o(&ctl, 4), 4);
-    r.set(&o(&on_delay, 4), 1);
-    r.is(&o(&on_delay, 4), 1, "pduOutletSwitchOnDelay reads back");
+    r.set(&o(&on_delay, 4), PERIOD);
+    r.is(
+        &o(&on_delay, 4),
+        PERIOD,
+        "pduOutletSwitchOnDelay reads back",
+    );
     let t4 = Instant::now();
     r.set(&o(&ctl, 4), 3); // onAfterDelay
     r.item("pending");
     r.during(
         t4,
-        SHORT,
+        WINDOW,
         &o(&state, 4),
         &[4],
         "off2on(4) during onAfterDelay",
     );
     r.item("delayed");
-    r.set(&o(&off_delay, 5), 1);
+    r.set(&o(&off_delay, 5), PERIOD);
     let t5 = Instant::now();
     r.set(&o(&ctl, 5), 5); // offAfterDelay
     r.item("pending");
     r.during(
         t5,
-        SHORT,
+        WINDOW,
         &o(&state, 5),
         &[3],
         "on2off(3) during offAfterDelay",
+    );
+    // rebootAfterDelay waits pduOutletSwitchRebootDelay (.10), then holds the outlet off for
+    // pduOutletSwitchRebootHoldDelay (.11); it runs while the rest is checked.
+    // pduOutletSwitchOffDelay, set short here, is not a delay rebootAfterDelay waits.
+    r.item("delayed");
+    r.set(&o(&reboot_delay, 6), PERIOD);
+    r.set(&o(&off_delay, 6), 1);
+    let t6 = Instant::now();
+    r.set(&o(&ctl, 6), 7); // rebootAfterDelay
+    r.item("pending");
+    r.during(
+        t6,
+        WINDOW,
+        &o(&state, 6),
+        &[5],
+        "rebootOn(5) before the reboot starts",
     );
 
     r.item("pending");
@@ -1781,25 +1863,10 @@ fn vertiv_geist() {
         &[2],
         "offAfterDelay: off(2) after pduOutletSwitchOffDelay",
     );
-    // rebootAfterDelay waits pduOutletSwitchRebootDelay (.10), then holds the outlet off for
-    // pduOutletSwitchRebootHoldDelay (.11).
-    r.set(&o(&reboot_delay, 6), 1);
-    r.set(&o(&off_delay, 6), 1);
-    let t6 = Instant::now();
-    r.set(&o(&ctl, 6), 7); // rebootAfterDelay
-    r.item("pending");
-    r.during(
-        t6,
-        SHORT,
-        &o(&state, 6),
-        &[5],
-        "rebootOn(5) before the reboot starts",
-    );
-    r.item("delayed");
     r.wait(
         &o(&state, 6),
-        &[6, 2],
-        "rebootAfterDelay: off after the delay",
+        &[6],
+        "rebootAfterDelay: rebootOff(6) after the delay, for the hold delay",
     );
     r.wait(
         &o(&state, 6),
@@ -1833,7 +1900,7 @@ fn baytech_mrp() {
     r.item("cycle");
     let t = Instant::now();
     r.set(&o(col, 3), 2);
-    r.during(t, SHORT, &o(col, 3), &[0], "off(0) during the reboot");
+    r.during(t, WINDOW, &o(col, 3), &[0], "off(0) during the reboot");
 
     r.item("off");
     r.is(&o(col, 1), 1, "starts on");

@@ -45,8 +45,7 @@ pub fn error_status_name(status: i32) -> Option<&'static str> {
 /// What [`report_name`] calls a counter that is none of [`ReportReason::ALL`].
 pub const UNKNOWN_COUNTER: &str = "an unknown counter";
 
-/// Which counter a Report's first varbind carries ([`ReportReason::from_oid`], without its
-/// allocations: Reports can come once per request, so the OIDs are built once).
+/// Which counter a Report's first varbind carries ([`ReportReason::from_oid`]).
 pub fn report_reason(oid: &Oid) -> Option<ReportReason> {
     ReportReason::from_oid(oid.arcs())
 }
