@@ -1,6 +1,7 @@
 //! `pductl` command line: flags, an optional TOML profile file, keys from env or files.
 //! Precedence: command-line flag > environment variable > profile file > default.
 
+use snmp_proto::usm::ExposeSecret;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -216,7 +217,7 @@ impl Connection {
             None if user.is_some() => SnmpVersion::V3,
             None => SnmpVersion::V2c,
         };
-        if let Some(cm) = self.community.clone().or(file.community.map(Secret::new)) {
+        if let Some(cm) = self.community.clone().or(file.community.map(Secret::from)) {
             c.community = cm;
         }
         c.user = user.unwrap_or_default();
@@ -229,7 +230,7 @@ impl Connection {
             &file.auth_key,
             &file.auth_key_file,
         ) {
-            (Some(k), _, _, _) => Some(k.expose().to_string()),
+            (Some(k), _, _, _) => Some(k.expose_secret().to_string()),
             (None, Some(p), _, _) => Some(read_key_file(p)?),
             (None, None, Some(k), _) => Some(k.clone()),
             (None, None, None, Some(p)) => Some(read_key_file(p)?),
@@ -241,14 +242,14 @@ impl Connection {
             &file.priv_key,
             &file.priv_key_file,
         ) {
-            (Some(k), _, _, _) => Some(k.expose().to_string()),
+            (Some(k), _, _, _) => Some(k.expose_secret().to_string()),
             (None, Some(p), _, _) => Some(read_key_file(p)?),
             (None, None, Some(k), _) => Some(k.clone()),
             (None, None, None, Some(p)) => Some(read_key_file(p)?),
             _ => None,
         };
         if let Some(k) = auth_key {
-            c.auth_key = Secret::new(k);
+            c.auth_key = Secret::from(k);
             if self.auth.is_none() && c.auth.is_none() {
                 c.auth = Some(AuthProtocol::Sha1);
             }
@@ -257,7 +258,7 @@ impl Connection {
             c.privacy = parse_priv(&p)?;
         }
         if let Some(k) = priv_key {
-            c.priv_key = Secret::new(k);
+            c.priv_key = Secret::from(k);
             if c.privacy.is_none() {
                 c.privacy = Some(PrivProtocol::Aes128);
             }
@@ -346,7 +347,7 @@ mod tests {
         .expect("parses");
         let c = cli.conn.to_config().expect("valid");
         assert_eq!(c.version, SnmpVersion::V3);
-        assert_eq!(c.auth_key.expose(), "file-auth-key");
+        assert_eq!(c.auth_key.expose_secret(), "file-auth-key");
         assert_eq!((c.auth, c.privacy), (Some(AuthProtocol::Sha256), None));
         assert!(!format!("{c:?}").contains("file-auth-key"));
     }

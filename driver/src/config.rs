@@ -6,37 +6,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use pdu_mibs::Profile;
-use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
-/// A password, key or community string. Never shown by `Debug` or `Display`.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(Zeroizing<String>);
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Self {
-        Secret(Zeroizing::new(s.into()))
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-impl From<&str> for Secret {
-    fn from(s: &str) -> Self {
-        Secret::new(s)
-    }
-}
+/// A password, key or community string: the workspace's one secret type
+/// ([`snmp_proto::usm::Password`], secrecy's `SecretString`). Never shown by `Debug`; read with
+/// [`ExposeSecret::expose_secret`].
+pub type Secret = snmp_proto::usm::Password;
+pub use snmp_proto::usm::ExposeSecret;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SnmpVersion {
@@ -240,12 +217,12 @@ impl Config {
             host: host.into(),
             port: 161,
             version: SnmpVersion::V2c,
-            community: Secret::new("private"),
+            community: Secret::from("private"),
             user: String::new(),
             auth: None,
-            auth_key: Secret::default(),
+            auth_key: Secret::from(""),
             privacy: None,
-            priv_key: Secret::default(),
+            priv_key: Secret::from(""),
             context: String::new(),
             vendor: Vendor::Detect,
             timeout: Duration::from_secs(1),
@@ -267,9 +244,9 @@ impl Config {
         self.version = SnmpVersion::V3;
         self.user = user.into();
         self.auth = auth.into();
-        self.auth_key = Secret::new(auth_key);
+        self.auth_key = Secret::from(auth_key.into());
         self.privacy = privacy.into();
-        self.priv_key = Secret::new(priv_key);
+        self.priv_key = Secret::from(priv_key.into());
         self
     }
 
@@ -299,7 +276,7 @@ impl Config {
         }
         match self.version {
             SnmpVersion::V1 | SnmpVersion::V2c => {
-                if self.community.is_empty() {
+                if self.community.expose_secret().is_empty() {
                     return bad(format!(
                         "SNMPv{} needs a community string: set --community (or PDUCTL_COMMUNITY)",
                         self.version
@@ -319,13 +296,13 @@ impl Config {
                 if self.privacy == Some(PrivProtocol::TripleDes) {
                     return Err(triple_des_refused(priv_name(self.privacy)));
                 }
-                if self.auth.is_some() && self.auth_key.is_empty() {
+                if self.auth.is_some() && self.auth_key.expose_secret().is_empty() {
                     return bad(format!(
                         "--auth {} needs an authentication key: set --auth-key, --auth-key-file or PDUCTL_AUTH_KEY",
                         auth_name(self.auth)
                     ));
                 }
-                if self.privacy.is_some() && self.priv_key.is_empty() {
+                if self.privacy.is_some() && self.priv_key.expose_secret().is_empty() {
                     return bad(format!(
                         "--priv {} needs a privacy key: set --priv-key, --priv-key-file or PDUCTL_PRIV_KEY",
                         priv_name(self.privacy)
@@ -369,7 +346,7 @@ mod tests {
             !d.contains("authpass-123") && !d.contains("privpass-456") && !d.contains("private"),
             "{d}"
         );
-        assert!(d.contains("<redacted>"));
+        assert!(d.contains("[REDACTED]"), "{d}");
     }
 
     #[test]
@@ -433,7 +410,7 @@ mod tests {
         let c = Config::new("pdu").v3("", None, "", None, "");
         assert!(c.validate().is_err());
         let mut c = Config::new("pdu");
-        c.community = Secret::new("");
+        c.community = Secret::from("");
         assert!(c.validate().is_err());
         assert!(Config::new("pdu").validate().is_ok());
     }

@@ -19,6 +19,7 @@
 //!    Because the encryption is a real one, the probe moves no usmStatsDecryptionErrors
 //!    counter on an agent whose keys match.
 
+use snmp_proto::usm::ExposeSecret;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use snmp_proto::report::{ReportReason, UsmFailure};
@@ -149,7 +150,7 @@ fn signing_keys(
     let Some(proto) = cfg.auth else {
         return Ok(None);
     };
-    let password = Password::new(cfg.auth_key.expose());
+    let password = Password::from(cfg.auth_key.expose_secret());
     UsmUser::localize(
         cfg.user.as_bytes(),
         Some((proto, &password)),
@@ -411,8 +412,8 @@ fn encrypted_report(
     raw: &[u8],
     cache: &MasterKeyCache,
 ) -> Option<Diagnosis> {
-    let auth_password = Password::new(cfg.auth_key.expose());
-    let priv_password = Password::new(cfg.priv_key.expose());
+    let auth_password = Password::from(cfg.auth_key.expose_secret());
+    let priv_password = Password::from(cfg.priv_key.expose_secret());
     let user = UsmUser::localize(
         cfg.user.as_bytes(),
         Some((cfg.auth?, &auth_password)),
@@ -813,8 +814,8 @@ mod tests {
 
             let user = UsmUser::localize(
                 b"ops",
-                Some((AuthProtocol::Sha1, &Password::new("ops-auth-key"))),
-                Some((privacy, &Password::new("ops-priv-key"))),
+                Some((AuthProtocol::Sha1, &Password::from("ops-auth-key"))),
+                Some((privacy, &Password::from("ops-priv-key"))),
                 ENGINE,
                 &cache,
             )
@@ -839,8 +840,8 @@ mod tests {
         pdu_type: PduType,
         varbinds: Vec<VarBind<'static>>,
     ) -> Vec<u8> {
-        let auth_password = Password::new(cfg.auth_key.expose());
-        let priv_password = Password::new(cfg.priv_key.expose());
+        let auth_password = Password::from(cfg.auth_key.expose_secret());
+        let priv_password = Password::from(cfg.priv_key.expose_secret());
         let user = UsmUser::localize(
             b"ops",
             cfg.auth.map(|a| (a, &auth_password)),

@@ -2,6 +2,7 @@
 //! around every call, re-synchronisation on `AuthUpdated`, error-status checks, owned
 //! results — and the mapping of its errors to ours (with the diagnosis probe for v3).
 
+use snmp_proto::usm::ExposeSecret;
 use std::time::Duration;
 
 use snmp2::{AsyncSession, Oid};
@@ -235,7 +236,7 @@ pub(crate) fn usm_security(c: &Config) -> Result<snmp2::v3::Security> {
     let auth_key = if c.auth.is_none() {
         "unused-noauth"
     } else {
-        c.auth_key.expose()
+        c.auth_key.expose_secret()
     };
     let mut sec = Security::new(c.user.as_bytes(), auth_key.as_bytes())
         .with_auth_protocol(proto)
@@ -256,7 +257,7 @@ pub(crate) fn usm_security(c: &Config) -> Result<snmp2::v3::Security> {
         (_, Some((cipher, ext))) => {
             let s = sec.with_auth(Auth::AuthPriv {
                 cipher,
-                privacy_password: c.priv_key.expose().as_bytes().to_vec(),
+                privacy_password: c.priv_key.expose_secret().as_bytes().to_vec(),
             });
             match ext {
                 Some(e) => s.with_key_extension_method(e),
@@ -314,7 +315,7 @@ impl Transport {
     async fn open(&mut self) -> std::result::Result<Box<AsyncSession>, Failure> {
         let id = self.take_request_id();
         let addr = (self.cfg.host.as_str(), self.cfg.port);
-        let community = self.cfg.community.expose().as_bytes().to_vec();
+        let community = self.cfg.community.expose_secret().as_bytes().to_vec();
         let made = match self.cfg.version {
             SnmpVersion::V1 => AsyncSession::new_v1(addr, &community, id).await,
             SnmpVersion::V2c => AsyncSession::new_v2c(addr, &community, id).await,

@@ -10,7 +10,6 @@
 )]
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
 
 use snmp_proto::usm::{
@@ -42,21 +41,13 @@ impl Access {
 }
 
 /// A v1/v2c community string and what it may do.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Community {
-    /// The community string: a password in all but name, never printed.
-    pub name: String,
+    /// The community string: a password in all but name, so the workspace's secret type
+    /// (never printed).
+    pub name: Password,
     /// What requests under this community may do.
     pub access: Access,
-}
-
-impl fmt::Debug for Community {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Community")
-            .field("name", &"<redacted>")
-            .field("access", &self.access)
-            .finish()
-    }
 }
 
 /// An SNMPv3 user as configured: protocols and passwords, before localisation to an engine.
@@ -188,8 +179,8 @@ mod tests {
     fn spec(name: &str, auth: Option<&str>, privacy: Option<&str>) -> UserSpec {
         UserSpec {
             name: name.into(),
-            auth: auth.map(|p| (AuthProtocol::Sha1, Password::new(p))),
-            privacy: privacy.map(|p| (PrivProtocol::Aes128, Password::new(p))),
+            auth: auth.map(|p| (AuthProtocol::Sha1, Password::from(p))),
+            privacy: privacy.map(|p| (PrivProtocol::Aes128, Password::from(p))),
             access: Access::ReadWrite,
             min_level: None,
         }

@@ -1,6 +1,7 @@
 //! The configuration file (TOML) and its validation. Every mistake names the field and says what
 //! would be right. The command line's quick flags build the same `FileConfig`.
 
+use snmp_proto::usm::ExposeSecret;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -203,7 +204,7 @@ fn password<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Password>, 
             text.chars().count()
         )));
     }
-    Ok(Some(Password::new(text)))
+    Ok(Some(Password::from(text)))
 }
 
 fn community_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Password, D::Error> {
@@ -213,7 +214,7 @@ fn community_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Password, D:
             "a community name must not be empty",
         ));
     }
-    Ok(Password::new(text))
+    Ok(Password::from(text))
 }
 
 fn vendor_profile<'de, D: serde::Deserializer<'de>>(
@@ -543,7 +544,7 @@ impl FileConfig {
                 // Named by position: a community string is a secret and never printed.
                 if let Some(first) = communities
                     .iter()
-                    .position(|other| other.name == c.name.expose())
+                    .position(|other| other.name.expose_secret() == c.name.expose_secret())
                 {
                     return Err(field(
                         format!("pdu[{i}].community[{j}].name"),
@@ -551,7 +552,7 @@ impl FileConfig {
                     ));
                 }
                 communities.push(Community {
-                    name: c.name.expose().to_string(),
+                    name: c.name.clone(),
                     access: c.access,
                 });
             }
@@ -727,7 +728,7 @@ pub fn user_from_flag(text: &str) -> Result<UserConfig, UserFlagError> {
                 text.chars().count()
             )));
         }
-        Ok(Password::new(text))
+        Ok(Password::from(text))
     };
     let mut config = UserConfig {
         name: user.clone(),
@@ -768,7 +769,7 @@ pub fn community_from_flag(text: &str) -> CommunityConfig {
         _ => (text, Access::ReadOnly),
     };
     CommunityConfig {
-        name: Password::new(name),
+        name: Password::from(name),
         access,
     }
 }
@@ -899,7 +900,7 @@ mod tests {
         ));
         assert_eq!(community_from_flag("private:rw").access, Access::ReadWrite);
         assert_eq!(community_from_flag("public").access, Access::ReadOnly);
-        assert_eq!(community_from_flag("public").name.expose(), "public");
+        assert_eq!(community_from_flag("public").name.expose_secret(), "public");
     }
 
     #[test]

@@ -640,7 +640,7 @@ name = "c"
 
     /// An authNoPriv GET from user "ops" to `engine_id`, keys localized to it.
     fn ops_request(engine_id: &[u8]) -> Vec<u8> {
-        let password = Password::new("authpass123");
+        let password = Password::from("authpass123");
         let user = UsmUser::localize(
             b"ops",
             Some((AuthProtocol::Sha1, &password)),

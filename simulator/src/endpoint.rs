@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::access::Access;
 use crate::device::Device;
+use snmp_proto::usm::ExposeSecret;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointError {
@@ -68,7 +69,7 @@ impl Endpoint {
             }
             for (number, c) in (1..).zip(&device.communities) {
                 if let Some((other, _)) =
-                    communities.insert(c.name.as_bytes().to_vec(), (i, c.access))
+                    communities.insert(c.name.expose_secret().as_bytes().to_vec(), (i, c.access))
                 {
                     return Err(EndpointError::SharedCommunity {
                         addr,

@@ -248,8 +248,8 @@ priv_password = "privpass123"
 
     /// A manager's copy of a user: SHA-1 and AES-128 keys localized to `engine`.
     fn manager(name: &str, auth: Option<&str>, privacy: Option<&str>, engine: &[u8]) -> UsmUser {
-        let auth = auth.map(Password::new);
-        let privacy = privacy.map(Password::new);
+        let auth = auth.map(Password::from);
+        let privacy = privacy.map(Password::from);
         UsmUser::localize(
             name.as_bytes(),
             auth.as_ref().map(|p| (AuthProtocol::Sha1, p)),

@@ -128,13 +128,25 @@ impl ReportReason {
     /// subtree alone or another instance is not a Report counter. Allocates nothing.
     pub fn from_oid(arcs: &[u32]) -> Option<ReportReason> {
         if let Some([arc, 0]) = arcs.strip_prefix(oids::USM_STATS) {
-            return UsmFailure::ALL.into_iter().find(|f| f.arc() == *arc).map(ReportReason::Usm);
+            return UsmFailure::ALL
+                .into_iter()
+                .find(|f| f.arc() == *arc)
+                .map(ReportReason::Usm);
         }
         [
-            (oids::SNMP_UNKNOWN_SECURITY_MODELS, ReportReason::UnknownSecurityModel),
+            (
+                oids::SNMP_UNKNOWN_SECURITY_MODELS,
+                ReportReason::UnknownSecurityModel,
+            ),
             (oids::SNMP_INVALID_MSGS, ReportReason::InvalidMsg),
-            (oids::SNMP_UNKNOWN_PDU_HANDLERS, ReportReason::UnknownPduHandler),
-            (oids::SNMP_UNAVAILABLE_CONTEXTS, ReportReason::UnavailableContext),
+            (
+                oids::SNMP_UNKNOWN_PDU_HANDLERS,
+                ReportReason::UnknownPduHandler,
+            ),
+            (
+                oids::SNMP_UNAVAILABLE_CONTEXTS,
+                ReportReason::UnavailableContext,
+            ),
             (oids::SNMP_UNKNOWN_CONTEXTS, ReportReason::UnknownContext),
         ]
         .into_iter()

@@ -3,6 +3,7 @@
 //! are encoded and replies validated by the load generator's [`Session`]; this module adds the
 //! socket, retries, and a readable account of what was sent and what came back.
 
+use snmp_proto::usm::ExposeSecret;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -59,14 +60,14 @@ pub fn keys_for(
             let proto = config
                 .auth
                 .ok_or("the user has no authentication protocol")?;
-            let password = auth_password.unwrap_or(config.auth_key.expose());
-            Some((proto, Password::new(password)))
+            let password = auth_password.unwrap_or(config.auth_key.expose_secret());
+            Some((proto, Password::from(password)))
         }
     };
     let privacy = match level {
         Level::AuthPriv => {
             let proto = config.privacy.ok_or("the user has no privacy protocol")?;
-            Some((proto, Password::new(config.priv_key.expose())))
+            Some((proto, Password::from(config.priv_key.expose_secret())))
         }
         _ => None,
     };
@@ -546,7 +547,7 @@ pub fn community_security(config: &Config) -> Security {
     };
     Security::Community {
         version,
-        community: config.community.expose().as_bytes().to_vec(),
+        community: config.community.expose_secret().as_bytes().to_vec(),
     }
 }
 

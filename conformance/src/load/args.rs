@@ -310,7 +310,7 @@ impl LoadArgs {
                 (Some(a), Some(k)) => Some((
                     a.parse::<AuthProtocol>()
                         .map_err(|e| ArgError::Protocol(e.to_string()))?,
-                    Password::new(k.clone()),
+                    Password::from(k.clone()),
                 )),
                 (Some(_), None) => return Err(ArgError::Missing("auth", "auth-key")),
                 (None, Some(_)) => return Err(ArgError::Missing("auth-key", "auth")),
@@ -320,7 +320,7 @@ impl LoadArgs {
                 (Some(p), Some(k)) => Some((
                     p.parse::<PrivProtocol>()
                         .map_err(|e| ArgError::Protocol(e.to_string()))?,
-                    Password::new(k.clone()),
+                    Password::from(k.clone()),
                 )),
                 (Some(_), None) => return Err(ArgError::Missing("priv", "priv-key")),
                 (None, Some(_)) => return Err(ArgError::Missing("priv-key", "priv")),

@@ -499,8 +499,8 @@ mod tests {
     fn user(auth_password: &str, priv_password: &str) -> UsmUser {
         UsmUser::localize(
             b"bench",
-            Some((AuthProtocol::Sha1, &Password::new(auth_password))),
-            Some((PrivProtocol::Aes128, &Password::new(priv_password))),
+            Some((AuthProtocol::Sha1, &Password::from(auth_password))),
+            Some((PrivProtocol::Aes128, &Password::from(priv_password))),
             ENGINE,
             &MasterKeyCache::default(),
         )
@@ -764,7 +764,7 @@ mod tests {
         // Authentic, but from a user without privacy: not the level asked for.
         let auth_only = UsmUser::localize(
             b"bench",
-            Some((AuthProtocol::Sha1, &Password::new("authpass123"))),
+            Some((AuthProtocol::Sha1, &Password::from("authpass123"))),
             None,
             ENGINE,
             &MasterKeyCache::default(),

@@ -1,5 +1,6 @@
 //! `pdusim`: run simulated PDUs. `pdusim serve` runs the embedded default.
 
+use snmp_proto::usm::ExposeSecret;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -444,7 +445,7 @@ fn print_banner(
     println!("  try:");
     if let Some(c) = spec.communities.first() {
         let shown = if default_credentials {
-            c.name.as_str()
+            c.name.expose_secret()
         } else {
             "<community>"
         };
@@ -460,7 +461,7 @@ fn print_banner(
         match (&u.auth, &u.privacy) {
             (Some((a, apw)), Some((p, ppw))) => {
                 let (apw, ppw) = if default_credentials {
-                    (apw.expose(), ppw.expose())
+                    (apw.expose_secret(), ppw.expose_secret())
                 } else {
                     ("<auth-pass>", "<priv-pass>")
                 };
@@ -473,7 +474,7 @@ fn print_banner(
             }
             (Some((a, apw)), None) => {
                 let apw = if default_credentials {
-                    apw.expose()
+                    apw.expose_secret()
                 } else {
                     "<auth-pass>"
                 };

@@ -11,8 +11,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
-use zeroize::Zeroizing;
-
 pub use auth::AuthKey;
 pub use keys::{AuthProtocol, KeyError};
 pub use privacy::{PrivKey, PrivProtocol};
@@ -88,27 +86,12 @@ impl FromStr for SecurityLevel {
     }
 }
 
-/// A password held in memory: zeroed on drop, never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Password(Zeroizing<String>);
-
-impl Password {
-    /// Wraps a password; the text is zeroed when the last copy drops.
-    pub fn new(text: impl Into<String>) -> Self {
-        Password(Zeroizing::new(text.into()))
-    }
-    /// The password's text, for key derivation only: never log or format it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(<redacted>)")
-    }
-}
-
+/// The one secret type of this workspace: passwords, localized-key sources and community
+/// strings, from the `secrecy` crate. Zeroed on drop, printed as `[REDACTED]` by `Debug`, no
+/// `Display`; read it only through [`ExposeSecret::expose_secret`] where the text is needed
+/// (key derivation, the community field of a message).
+pub type Password = SecretString;
+pub use secrecy::{ExposeSecret, SecretString};
 /// A user's keys localized to one authoritative engine: what USM needs to protect and check the
 /// messages of one usmUserEntry (RFC 3414 §2.1, §5). Used by both sides: an agent holds one per
 /// configured user for its own engine ID; a manager makes one for each agent it talks to, after
@@ -235,14 +218,16 @@ impl MasterKeyCache {
         use sha2::Digest;
         let key = (
             proto,
-            <[u8; 32]>::from(sha2::Sha256::digest(password.expose().as_bytes())),
+            <[u8; 32]>::from(sha2::Sha256::digest(password.expose_secret().as_bytes())),
         );
         let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(found) = keys.get(&key) {
             return Ok(found.clone());
         }
-        let master =
-            std::sync::Arc::new(keys::password_to_key(proto, password.expose().as_bytes())?);
+        let master = std::sync::Arc::new(keys::password_to_key(
+            proto,
+            password.expose_secret().as_bytes(),
+        )?);
         keys.insert(key, master.clone());
         Ok(master)
     }

@@ -192,8 +192,8 @@ mod tests {
     const ENGINE: &[u8] = &[0x80, 0, 0x1f, 0x88, 0x80, 1, 2, 3, 4];
 
     fn user(auth: Option<AuthProtocol>, privacy: Option<PrivProtocol>) -> UsmUser {
-        let a = Password::new("authpass123");
-        let p = Password::new("privpass123");
+        let a = Password::from("authpass123");
+        let p = Password::from("privpass123");
         UsmUser::localize(
             b"ops",
             auth.map(|x| (x, &a)),
@@ -279,7 +279,7 @@ mod tests {
         };
         assert!(authenticate(&u, &out, &m));
         let other = {
-            let a = Password::new("another-pass");
+            let a = Password::from("another-pass");
             UsmUser::localize(
                 b"ops",
                 Some((AuthProtocol::Sha256, &a)),
