@@ -25,8 +25,9 @@ use snmp_proto::usm::UsmUser;
 use snmp_proto::{Oid, Value};
 
 use crate::load::session::{EngineView, Operation, RequestSpec, Security};
-use probe::{hex, keys_for, Exchange, Level, Link};
+use probe::{hex, keys_for, Exchange, Link};
 pub use report::{Check, Report, Status};
+use snmp_proto::usm::SecurityLevel;
 
 #[derive(clap::Args, Debug, Clone)]
 #[command(after_help = "\
@@ -164,11 +165,11 @@ pub const ALL: [&str; 18] = [
     SWITCH_CYCLE,
 ];
 
-fn level_check(l: Level) -> &'static str {
+fn level_check(l: SecurityLevel) -> &'static str {
     match l {
-        Level::NoAuthNoPriv => LEVEL_NOAUTH,
-        Level::AuthNoPriv => LEVEL_AUTH,
-        Level::AuthPriv => LEVEL_PRIV,
+        SecurityLevel::NoAuthNoPriv => LEVEL_NOAUTH,
+        SecurityLevel::AuthNoPriv => LEVEL_AUTH,
+        SecurityLevel::AuthPriv => LEVEL_PRIV,
     }
 }
 
@@ -736,11 +737,15 @@ async fn usm_checks(config: &Config, link: &mut Link, report: &mut Report) -> Op
     };
 
     // Each level up to the configured one: accepted, or refused with an answer.
-    let configured = Level::of(config);
+    let configured = config.security_level();
     let get_spec = spec(Operation::Get, &[SYS_DESCR], None);
     let mut synced = engine.clone();
     let mut configured_keys = None;
-    for level in [Level::NoAuthNoPriv, Level::AuthNoPriv, Level::AuthPriv] {
+    for level in [
+        SecurityLevel::NoAuthNoPriv,
+        SecurityLevel::AuthNoPriv,
+        SecurityLevel::AuthPriv,
+    ] {
         let name = level_check(level);
         if level > configured {
             report.push(Check::na(
@@ -850,7 +855,7 @@ async fn usm_checks(config: &Config, link: &mut Link, report: &mut Report) -> Op
     ));
 
     // A wrong authentication key: usmStatsWrongDigests (step 6).
-    if configured == Level::NoAuthNoPriv {
+    if configured == SecurityLevel::NoAuthNoPriv {
         report.push(Check::na(
             WRONG_KEY,
             "the user was given without authentication",
@@ -863,7 +868,7 @@ async fn usm_checks(config: &Config, link: &mut Link, report: &mut Report) -> Op
         match keys_for(
             config,
             &config.user,
-            Level::AuthNoPriv,
+            SecurityLevel::AuthNoPriv,
             &engine.engine_id,
             Some(WRONG_PASSWORD),
         ) {

@@ -19,43 +19,19 @@ use snmp_proto::{
 use crate::load::outcome::{report_name, ErrorKind};
 use crate::load::session::{EngineView, Operation, RequestSpec, Security, Session, Verdict};
 use crate::scenario::raw::{describe, status_name};
-
-/// A v3 security level.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Level {
-    NoAuthNoPriv,
-    AuthNoPriv,
-    AuthPriv,
-}
-
-impl Level {
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::NoAuthNoPriv => "noAuthNoPriv",
-            Level::AuthNoPriv => "authNoPriv",
-            Level::AuthPriv => "authPriv",
-        }
-    }
-    pub fn of(config: &Config) -> Level {
-        match (config.auth, config.privacy) {
-            (None, _) => Level::NoAuthNoPriv,
-            (_, None) => Level::AuthNoPriv,
-            _ => Level::AuthPriv,
-        }
-    }
-}
+use snmp_proto::usm::SecurityLevel;
 
 /// The user's keys at `level`, localized to `engine_id`; `auth_password` replaces the
 /// configured one (the wrong-key check).
 pub fn keys_for(
     config: &Config,
     user: &str,
-    level: Level,
+    level: SecurityLevel,
     engine_id: &[u8],
     auth_password: Option<&str>,
 ) -> Result<Arc<UsmUser>, String> {
     let auth = match level {
-        Level::NoAuthNoPriv => None,
+        SecurityLevel::NoAuthNoPriv => None,
         _ => {
             let proto = config
                 .auth
@@ -65,7 +41,7 @@ pub fn keys_for(
         }
     };
     let privacy = match level {
-        Level::AuthPriv => {
+        SecurityLevel::AuthPriv => {
             let proto = config.privacy.ok_or("the user has no privacy protocol")?;
             Some((proto, Password::from(config.priv_key.expose_secret())))
         }

@@ -20,7 +20,7 @@ pub mod session;
 pub mod summary;
 pub mod worker;
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -52,12 +52,8 @@ pub fn run(args: LoadArgs) -> Result<ExitCode> {
 /// Sets the workers up, runs them, and adds up what they saw.
 pub fn drive(plan: &Plan) -> Result<Summary> {
     let shared = Shared::new(plan.concurrency);
-    let seed = {
-        use std::hash::{BuildHasher, Hasher};
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u32(std::process::id());
-        h.finish()
-    };
+    // Where the sessions' salt counters start: random, so two runs never reuse IVs.
+    let seed = getrandom::u64().unwrap_or_else(|_| u64::from(std::process::id()));
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..plan.concurrency)
@@ -136,18 +132,31 @@ pub fn drive(plan: &Plan) -> Result<Summary> {
     })
 }
 
-/// Prints progress about once a second and says when to stop, until every worker is done.
+/// Shows progress about once a second (a bar on a terminal, a line a second otherwise) and
+/// says when to stop, until every worker is done.
 fn watch<T>(
     plan: &Plan,
     shared: &Shared,
     started: Instant,
     handles: &[std::thread::ScopedJoinHandle<'_, T>],
 ) {
-    let terminal = std::io::stderr().is_terminal();
     let deadline = match plan.stop {
         Stop::After(d) => Some(started + d),
         Stop::Requests(_) => None,
     };
+    let bar = (!plan.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = match (plan.stop, deadline) {
+            (Stop::Requests(n), _) => indicatif::ProgressBar::new(n),
+            (_, Some(d)) => indicatif::ProgressBar::new(d.duration_since(started).as_secs()),
+            _ => indicatif::ProgressBar::no_length(),
+        };
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("[{elapsed_precise}] {bar:30} {msg}")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar
+    });
     let mut next_report = started + Duration::from_secs(1);
     let mut last_done = 0u64;
     let mut last_at = started;
@@ -173,18 +182,22 @@ fn watch<T>(
                 .map(|p| p.errors.load(Ordering::Relaxed))
                 .sum();
             let done = ok + errors;
-            let rate = (done - last_done) as f64 / now.duration_since(last_at).as_secs_f64();
-            let line = format!(
-                "[{:>5.1}s] {done} requests, {rate:.0}/s now, ok {ok}, errors {errors}",
-                now.duration_since(started).as_secs_f64()
-            );
-            let mut err = std::io::stderr().lock();
-            let _ = if terminal {
-                write!(err, "\r{line}\x1b[K")
-            } else {
-                writeln!(err, "{line}")
-            };
-            let _ = err.flush();
+            let rate =
+                done.saturating_sub(last_done) as f64 / now.duration_since(last_at).as_secs_f64();
+            let line = format!("{done} requests, {rate:.0}/s now, ok {ok}, errors {errors}");
+            match &bar {
+                Some(bar) => {
+                    match plan.stop {
+                        Stop::Requests(_) => bar.set_position(done),
+                        Stop::After(_) => bar.set_position(now.duration_since(started).as_secs()),
+                    }
+                    bar.set_message(line);
+                }
+                None => eprintln!(
+                    "[{:>5.1}s] {line}",
+                    now.duration_since(started).as_secs_f64()
+                ),
+            }
             last_done = done;
             last_at = now;
             next_report += Duration::from_secs(1);
@@ -200,7 +213,7 @@ fn watch<T>(
             .min(Duration::from_millis(50));
         std::thread::sleep(nap.max(Duration::from_millis(1)));
     }
-    if terminal && !plan.quiet {
-        eprintln!();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
     }
 }
