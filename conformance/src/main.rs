@@ -31,9 +31,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Load(args) => load::run(args),
-        Command::Run(args) => run::run(args),
-        Command::Check(args) => check::run(args),
+        Command::Load(args) => load::run(args).map_err(anyhow::Error::from),
+        Command::Run(args) => run::run(args).map_err(anyhow::Error::from),
+        Command::Check(args) => check::run(args).map_err(anyhow::Error::from),
     };
     match result {
         Ok(code) => code,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use thiserror::Error;
 
 use crate::scenario::{self, snapshot_body, snapshot_file};
 
@@ -65,19 +65,49 @@ pub struct Outcome {
     pub run: Result<scenario::Run, String>,
 }
 
+/// Why `run` could not replay the corpus (a scenario that fails is a verdict, not an error).
+#[derive(Debug, Error)]
+pub enum RunError {
+    /// A folder of scenarios could not be read.
+    #[error("cannot read the folder {path}: {source}")]
+    Folder {
+        /// The folder given.
+        path: PathBuf,
+        /// What went wrong.
+        source: walkdir::Error,
+    },
+    /// A path that is neither a file nor a folder.
+    #[error("{0} does not exist: give scenario files or folders")]
+    Missing(PathBuf),
+    /// Paths and filter left nothing to run.
+    #[error("no scenario files matched: check the paths and --filter")]
+    NoneMatched,
+    /// The JUnit report could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The report's path.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// The JUnit report could not be rendered.
+    #[error("cannot render the JUnit report: {0}")]
+    Junit(#[from] quick_junit::SerializeError),
+}
+
 /// Every `.toml` below the given paths, sorted.
-pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<PathBuf>, RunError> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            walk(p, &mut out).with_context(|| format!("cannot read the folder {}", p.display()))?;
+            walk(p, &mut out).map_err(|source| RunError::Folder {
+                path: p.clone(),
+                source,
+            })?;
         } else if p.is_file() {
             out.push(p.clone());
         } else {
-            anyhow::bail!(
-                "{} does not exist: give scenario files or folders",
-                p.display()
-            );
+            return Err(RunError::Missing(p.clone()));
         }
     }
     out.sort();
@@ -188,7 +218,7 @@ pub fn run_one(path: &Path, snapshots: &Path) -> Outcome {
     }
 }
 
-pub fn run(args: RunArgs) -> Result<ExitCode> {
+pub fn run(args: RunArgs) -> Result<ExitCode, RunError> {
     let paths = if args.paths.is_empty() {
         vec![scenario::default_corpus_dir()]
     } else {
@@ -199,7 +229,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         files.retain(|p| scenario::scenario_name(p).contains(f.as_str()));
     }
     if files.is_empty() {
-        anyhow::bail!("no scenario files matched: check the paths and --filter");
+        return Err(RunError::NoneMatched);
     }
     let jobs = args
         .jobs
@@ -286,8 +316,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
         elapsed.as_secs_f64()
     );
     if let Some(path) = &args.junit {
-        std::fs::write(path, junit(&outcomes)?)
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, junit(&outcomes)?).map_err(|source| RunError::Write {
+            path: path.clone(),
+            source,
+        })?;
         println!("JUnit report: {}", path.display());
     }
     Ok(if failed + changed == 0 {
@@ -298,7 +330,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode> {
 }
 
 /// The outcomes as JUnit XML: one test case per scenario, in a suite per folder.
-pub fn junit(outcomes: &[Outcome]) -> Result<String> {
+pub fn junit(outcomes: &[Outcome]) -> Result<String, RunError> {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
     let mut report = Report::new("pdu-conformance");
     let mut suites: std::collections::BTreeMap<String, Vec<TestCase>> = Default::default();
@@ -331,5 +363,5 @@ pub fn junit(outcomes: &[Outcome]) -> Result<String> {
         suite.add_test_cases(cases);
         report.add_test_suite(suite);
     }
-    report.to_string().context("cannot render the JUnit report")
+    Ok(report.to_string()?)
 }

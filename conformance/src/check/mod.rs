@@ -17,7 +17,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
 use pdu_driver::vendors::{self, oid_string, Profile};
 use pdu_driver::{Config, OutletRef, Pdu, SnmpVersion, Vendor, Verification};
 use snmp_proto::oids::{SYS_DESCR, SYS_OBJECT_ID, SYS_UP_TIME};
@@ -183,25 +182,36 @@ pub const TIME_SKEW_SECS: i32 = 200;
 /// The bad value written to a control cell: no vendor's command uses it.
 const BAD_VALUE: i32 = 9999;
 
-fn config_of(args: &CheckArgs) -> Result<Config> {
+/// Why `check` could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// The connection flags do not make a valid driver configuration.
+    #[error(transparent)]
+    Config(#[from] pdu_driver::Error),
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// The report files could not be written.
+    #[error(transparent)]
+    Report(#[from] report::WriteError),
+}
+
+fn config_of(args: &CheckArgs) -> Result<Config, CheckError> {
     let mut c = Config::new(args.host.clone());
     c.port = args.port;
-    c.version = args
-        .snmp_version
-        .parse::<SnmpVersion>()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    c.version = args.snmp_version.parse::<SnmpVersion>()?;
     c.community = args.community.as_str().into();
     if let Some(u) = &args.user {
         c.user = u.clone();
     }
     if let Some(a) = &args.auth {
-        c.auth = pdu_driver::parse_auth(a).map_err(|e| anyhow::anyhow!("{e}"))?;
+        c.auth = pdu_driver::parse_auth(a)?;
     }
     if let Some(k) = &args.auth_key {
         c.auth_key = k.as_str().into();
     }
     if let Some(p) = &args.privacy {
-        c.privacy = pdu_driver::parse_priv(p).map_err(|e| anyhow::anyhow!("{e}"))?;
+        c.privacy = pdu_driver::parse_priv(p)?;
     }
     if let Some(k) = &args.priv_key {
         c.priv_key = k.as_str().into();
@@ -212,17 +222,15 @@ fn config_of(args: &CheckArgs) -> Result<Config> {
     } else {
         args.vendor.as_str()
     };
-    c.vendor = vendor
-        .parse::<Vendor>()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    c.vendor = vendor.parse::<Vendor>()?;
     c.timeout = Duration::from_millis(args.timeout_ms.max(1));
     c.retries = args.retries;
     c.verify = Some(Duration::from_secs(args.switch_wait));
-    c.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+    c.validate()?;
     Ok(c)
 }
 
-pub fn run(args: CheckArgs) -> Result<ExitCode> {
+pub fn run(args: CheckArgs) -> Result<ExitCode, CheckError> {
     let config = config_of(&args)?;
     let options = Options {
         outlet: args.outlet,
@@ -232,7 +240,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
+        .map_err(CheckError::Runtime)?;
     let report = runtime.block_on(check(config, &options));
     if args.json {
         println!("{}", report.to_json());

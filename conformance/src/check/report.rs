@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -198,14 +197,28 @@ impl Report {
     }
 
     /// Writes `check-report.md` and `check-report.json` into `dir` (created if missing).
-    pub fn write(&self, dir: &Path) -> Result<(PathBuf, PathBuf)> {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    ///
+    /// Errors: the folder cannot be created or a file cannot be written; the error names it.
+    pub fn write(&self, dir: &Path) -> Result<(PathBuf, PathBuf), WriteError> {
+        let failed = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| WriteError { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(failed(dir))?;
         let md = dir.join("check-report.md");
         let json = dir.join("check-report.json");
-        std::fs::write(&md, self.to_markdown())
-            .with_context(|| format!("cannot write {}", md.display()))?;
-        std::fs::write(&json, self.to_json() + "\n")
-            .with_context(|| format!("cannot write {}", json.display()))?;
+        std::fs::write(&md, self.to_markdown()).map_err(failed(&md))?;
+        std::fs::write(&json, self.to_json() + "\n").map_err(failed(&json))?;
         Ok((md, json))
     }
+}
+
+/// A report file or folder that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct WriteError {
+    /// The file or folder.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub source: std::io::Error,
 }

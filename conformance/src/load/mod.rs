@@ -25,7 +25,7 @@ use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, Result};
+use thiserror::Error;
 
 pub use args::LoadArgs;
 use args::{Plan, Stop};
@@ -33,8 +33,32 @@ use outcome::Tally;
 use summary::Summary;
 use worker::Shared;
 
+/// Why a load run could not be made (a run that was made but saw errors is not an error: its
+/// summary says so).
+#[derive(Debug, Error)]
+pub enum LoadError {
+    /// The command line does not describe a run.
+    #[error(transparent)]
+    Args(#[from] args::ArgError),
+    /// A worker could not get going (socket, keys, discovery, the first request).
+    #[error(transparent)]
+    Setup(#[from] worker::SetupError),
+    /// The system refused another thread.
+    #[error("cannot start a worker thread: {0}")]
+    Spawn(std::io::Error),
+    /// A worker ended before it said whether it was ready (a bug).
+    #[error("a worker stopped during set-up")]
+    StoppedDuringSetup,
+    /// A worker panicked (a bug).
+    #[error("a worker thread panicked")]
+    Panicked,
+    /// The summary could not be written as JSON.
+    #[error("cannot write the JSON summary: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
 /// Runs `load`: 0 when every request was answered correctly, 2 when some were not.
-pub fn run(args: LoadArgs) -> Result<ExitCode> {
+pub fn run(args: LoadArgs) -> Result<ExitCode, LoadError> {
     let plan = args.plan()?;
     let summary = drive(&plan)?;
     if plan.json {
@@ -50,7 +74,7 @@ pub fn run(args: LoadArgs) -> Result<ExitCode> {
 }
 
 /// Sets the workers up, runs them, and adds up what they saw.
-pub fn drive(plan: &Plan) -> Result<Summary> {
+pub fn drive(plan: &Plan) -> Result<Summary, LoadError> {
     let shared = Shared::new(plan.concurrency);
     // Where the sessions' salt counters start: random, so two runs never reuse IVs.
     let seed = getrandom::u64().unwrap_or_else(|_| u64::from(std::process::id()));
@@ -72,7 +96,7 @@ pub fn drive(plan: &Plan) -> Result<Summary> {
         for h in handles {
             match h {
                 Ok(h) => handles_ok.push(h),
-                Err(e) => spawn_error = Some(anyhow!("cannot start a worker thread: {e}")),
+                Err(e) => spawn_error = Some(LoadError::Spawn(e)),
             }
         }
         // Every worker says whether it is ready; one failure stops them all.
@@ -81,10 +105,10 @@ pub fn drive(plan: &Plan) -> Result<Summary> {
             match ready_rx.recv() {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
-                    setup_error.get_or_insert_with(|| anyhow!(e));
+                    setup_error.get_or_insert(LoadError::Setup(e));
                 }
                 Err(_) => {
-                    setup_error.get_or_insert_with(|| anyhow!("a worker stopped during set-up"));
+                    setup_error.get_or_insert(LoadError::StoppedDuringSetup);
                     break;
                 }
             }
@@ -105,7 +129,7 @@ pub fn drive(plan: &Plan) -> Result<Summary> {
         for h in handles_ok {
             match h.join() {
                 Ok(t) => tally.merge(&t),
-                Err(_) => return Err(anyhow!("a worker thread panicked")),
+                Err(_) => return Err(LoadError::Panicked),
             }
         }
         let elapsed = started.elapsed();

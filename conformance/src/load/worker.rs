@@ -75,11 +75,16 @@ impl Shared {
         }
     }
 
-    fn keys_for(&self, engine_id: &[u8], security: &SecuritySpec) -> Result<Arc<UsmUser>, String> {
+    fn keys_for(
+        &self,
+        engine_id: &[u8],
+        security: &SecuritySpec,
+    ) -> Result<Arc<UsmUser>, SetupError> {
+        // A worker that panicked while holding the cache left nothing half-written in it.
         let mut cache = self
             .keys
             .lock()
-            .map_err(|_| "a worker failed while deriving keys".to_string())?;
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(k) = cache.get(engine_id) {
             return Ok(k.clone());
         }
@@ -93,7 +98,7 @@ fn derive_keys(
     engine_id: &[u8],
     security: &SecuritySpec,
     master_keys: &MasterKeyCache,
-) -> Result<UsmUser, String> {
+) -> Result<UsmUser, SetupError> {
     let SecuritySpec::Usm {
         user,
         auth,
@@ -101,7 +106,7 @@ fn derive_keys(
         ..
     } = security
     else {
-        return Err("not an SNMPv3 run".into());
+        return Err(SetupError::NotV3);
     };
     UsmUser::localize(
         user.as_bytes(),
@@ -111,14 +116,62 @@ fn derive_keys(
         master_keys,
     )
     .map_err(|e| match e {
-        LocalizeError::AuthPassword(e) => format!("--auth-key: {e}"),
-        LocalizeError::PrivPassword(e) => format!("--priv-key: {e}"),
-        LocalizeError::PrivWithoutAuth => super::args::ArgError::PrivWithoutAuth.to_string(),
+        LocalizeError::AuthPassword(source) => SetupError::Key {
+            flag: "--auth-key",
+            source,
+        },
+        LocalizeError::PrivPassword(source) => SetupError::Key {
+            flag: "--priv-key",
+            source,
+        },
+        LocalizeError::PrivWithoutAuth => SetupError::Args(super::args::ArgError::PrivWithoutAuth),
     })
 }
 
 /// A worker that could not get going, and why (shown to the user as is).
-pub type SetupError = String;
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// A password too short for SNMPv3 keys.
+    #[error("{flag}: {source}")]
+    Key {
+        /// The flag that gave the password.
+        flag: &'static str,
+        /// What is wrong with it.
+        source: snmp_proto::usm::KeyError,
+    },
+    /// A combination of flags that cannot work.
+    #[error(transparent)]
+    Args(super::args::ArgError),
+    /// Keys were asked for on a v1/v2c run (a bug).
+    #[error("not an SNMPv3 run")]
+    NotV3,
+    /// The UDP socket could not be opened, connected or configured.
+    #[error("{what}: {source}")]
+    Socket {
+        /// What was being done.
+        what: String,
+        /// The system's error.
+        source: std::io::Error,
+    },
+    /// No usable discovery answer.
+    #[error("engine discovery with {target} failed ({last}): is an SNMPv3 agent listening there?")]
+    Discovery {
+        /// The agent's address as given.
+        target: String,
+        /// The last failure seen.
+        last: ErrorKind,
+    },
+    /// The request made before the run failed.
+    #[error("the first request to {target} failed with {kind}: {hint}")]
+    FirstRequest {
+        /// The agent's address as given.
+        target: String,
+        /// How it failed.
+        kind: ErrorKind,
+        /// What to check.
+        hint: &'static str,
+    },
+}
 
 struct Worker<'p> {
     plan: &'p Plan,
@@ -140,14 +193,22 @@ impl<'p> Worker<'p> {
             SocketAddr::V4(_) => ([0, 0, 0, 0], 0).into(),
             SocketAddr::V6(_) => (std::net::Ipv6Addr::UNSPECIFIED, 0).into(),
         };
-        let socket =
-            UdpSocket::bind(local).map_err(|e| format!("cannot open a UDP socket: {e}"))?;
+        let socket = UdpSocket::bind(local).map_err(|source| SetupError::Socket {
+            what: "cannot open a UDP socket".into(),
+            source,
+        })?;
         socket
             .connect(plan.target)
-            .map_err(|e| format!("cannot reach {}: {e}", plan.target_text))?;
+            .map_err(|source| SetupError::Socket {
+                what: format!("cannot reach {}", plan.target_text),
+                source,
+            })?;
         socket
             .set_read_timeout(Some(plan.timeout))
-            .map_err(|e| format!("cannot set a socket timeout: {e}"))?;
+            .map_err(|source| SetupError::Socket {
+                what: "cannot set a socket timeout".into(),
+                source,
+            })?;
         let security = match &plan.security {
             SecuritySpec::Community { version, community } => Security::Community {
                 version: *version,
@@ -247,10 +308,10 @@ impl<'p> Worker<'p> {
                 (None, Outcome::Ok(_)) => {}
             }
         }
-        Err(format!(
-            "engine discovery with {} failed ({last}): is an SNMPv3 agent listening there?",
-            self.plan.target_text
-        ))
+        Err(SetupError::Discovery {
+            target: self.plan.target_text.clone(),
+            last,
+        })
     }
 
     /// One request before the run, so a wrong port, community or password stops the run with
@@ -269,7 +330,7 @@ impl<'p> Worker<'p> {
         Err(self.explain(ErrorKind::Report("usmStatsNotInTimeWindows")))
     }
 
-    fn explain(&self, kind: ErrorKind) -> String {
+    fn explain(&self, kind: ErrorKind) -> SetupError {
         let target = &self.plan.target_text;
         let hint = match (kind, &self.plan.security) {
             (ErrorKind::Timeout, SecuritySpec::Community { .. }) => {
@@ -292,7 +353,11 @@ impl<'p> Worker<'p> {
             (ErrorKind::Network, _) => "nothing listens on that port?",
             _ => "the agent's answer does not match the request",
         };
-        format!("the first request to {target} failed with {kind}: {hint}")
+        SetupError::FirstRequest {
+            target: target.clone(),
+            kind,
+            hint,
+        }
     }
 
     fn one_request(&mut self, tally: &mut Tally) -> Outcome {
