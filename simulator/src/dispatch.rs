@@ -23,8 +23,9 @@ use crate::stats::bump;
 use snmp_proto::report::ReportReason;
 use snmp_proto::usm::SecurityLevel;
 use snmp_proto::{
-    decode_message, decode_scoped_pdu, encode_community_message, CommunityMessage, ErrorStatus,
-    Message, Oid, Pdu, PduType, ScopedPduData, V3Message, VarBind, Version, FLAG_REPORTABLE,
+    decode_message, decode_scoped_pdu, encode_community_message, CommunityMessage, DecodeError,
+    ErrorStatus, Message, Oid, Pdu, PduType, ScopedPduData, V3Message, VarBind, Version,
+    FLAG_REPORTABLE,
 };
 
 /// Room kept for headers when turning a message size limit into a varbind budget: the
@@ -63,6 +64,13 @@ pub fn handle_datagram(
     }
     let message = match decode_message(datagram) {
         Ok(m) => m,
+        // RFC 3412 §7.2 step 2 and RFC 3418 snmpInBadVersions: a well-formed message of a
+        // version this engine does not speak is a bad version, not a parse error.
+        Err(DecodeError::UnsupportedVersion(version)) => {
+            bump(&primary.stats.snmp_in_bad_versions);
+            debug!(pdu = %primary.name, "dropped a message of unsupported msgVersion {version}");
+            return None;
+        }
         Err(e) => {
             bump(&primary.stats.snmp_in_asn_parse_errs);
             debug!(pdu = %primary.name, "dropped a malformed message: {e}");
@@ -627,6 +635,62 @@ auth_password = "opsauth123"
             assert_eq!(m.usm.engine_id, [0x80, 0, 0, 0, 1, 2, 3, 4]);
             assert_eq!(m.usm.engine_boots, 1);
         }
+    }
+
+    /// RFC 3417 §8 lets a sender write lengths with more octets than needed (puresnmp writes
+    /// `81 7f`): such a message is answered like its minimal twin, not counted as malformed.
+    #[test]
+    fn longer_length_fields_are_accepted() {
+        let endpoint = endpoint();
+        let minimal = v3(
+            FLAG_REPORTABLE,
+            b"",
+            0,
+            0,
+            b"",
+            None,
+            request(PduType::GetRequest, Vec::new()),
+        );
+        assert!(
+            minimal[1] < 0x80,
+            "a short message: its outer length is one octet"
+        );
+        let mut longer = vec![0x30, 0x82, 0x00];
+        longer.extend_from_slice(&minimal[1..]);
+        let m = answer_to(&endpoint, &longer).expect("a Report");
+        assert_eq!(report_oid(&m).1, "1.3.6.1.6.3.15.1.1.4.0");
+        assert_eq!(
+            crate::stats::read(&endpoint.primary().stats.snmp_in_asn_parse_errs),
+            0
+        );
+    }
+
+    /// RFC 3412 §7.2 step 2 / RFC 3418: a message of an unknown msgVersion is counted in
+    /// snmpInBadVersions and dropped; a truly malformed one in snmpInASNParseErrs.
+    #[test]
+    fn unknown_versions_are_bad_versions_not_parse_errors() {
+        let endpoint = endpoint();
+        let stats = &endpoint.primary().stats;
+        let mut buffers = Buffers::default();
+        for version in [2u8, 4] {
+            // A well-formed v2c-shaped GET with msgVersion 2 or 4.
+            let mut get = vec![0x30, 0x1a, 0x02, 0x01, version, 0x04, 0x06];
+            get.extend_from_slice(b"public");
+            get.extend_from_slice(&[
+                0xa0, 0x0d, 0x02, 0x01, 0x01, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00, 0x30, 0x00,
+            ]);
+            get[1] = u8::try_from(get.len() - 2).unwrap();
+            assert!(handle_datagram(&endpoint, &SaltSource::new(), &get, &mut buffers).is_none());
+        }
+        assert!(handle_datagram(
+            &endpoint,
+            &SaltSource::new(),
+            &[0x30, 0x03, 0x02],
+            &mut buffers
+        )
+        .is_none());
+        assert_eq!(crate::stats::read(&stats.snmp_in_bad_versions), 2);
+        assert_eq!(crate::stats::read(&stats.snmp_in_asn_parse_errs), 1);
     }
 
     #[test]

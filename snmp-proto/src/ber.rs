@@ -1,11 +1,11 @@
 //! The BER layer: tags, definite lengths, INTEGER / OCTET STRING / OBJECT IDENTIFIER contents.
 //!
 //! [`Reader`] walks a `&'a [u8]` without copying: every TLV it returns is a slice of the input, so
-//! octet strings, community and USM fields borrow from the datagram. It accepts only the strict
-//! subset of BER that SNMP peers actually send (DER-like): single-byte tags, definite and minimal
-//! lengths of at most 4 length octets, minimal INTEGERs, minimal OID arcs. This is stricter than
-//! RFC 3417 §8, which forbids only the indefinite form and lets a sender use more length octets
-//! than needed. Nothing is allocated from a length field before the bytes it announces are known
+//! octet strings, community and USM fields borrow from the datagram. It accepts the BER of
+//! RFC 3417 §8: single-byte tags; definite lengths only, where the long form may use more length
+//! octets than needed (`81 26` for 38, as puresnmp writes every length of 127, `82 00 26`), up to
+//! [`MAX_LENGTH_OCTETS`] of them, for a value below 4 GiB; minimal INTEGERs (X.690 §8.3.2) and
+//! minimal OID arcs. What this crate writes is always minimal. Nothing is allocated from a length field before the bytes it announces are known
 //! to be present, and every error names the byte offset (within the whole datagram, see
 //! [`Reader::with_base`]) where it occurred.
 //!
@@ -50,8 +50,10 @@ pub mod tag {
     pub const END_OF_MIB_VIEW: u8 = 0x82;
 }
 
-/// The most length octets accepted after a long-form length byte (4 → lengths below 4 GiB).
-pub const MAX_LENGTH_OCTETS: usize = 4;
+/// The most length octets accepted after a long-form length byte. RFC 3417 §8 lets a sender use
+/// more octets than the value needs (leading zeros); net-snmp's agent accepts up to the size of
+/// a C `long`, and so does this reader, for values that fit 32 bits.
+pub const MAX_LENGTH_OCTETS: usize = 8;
 
 /// Why a datagram (or a decrypted ScopedPDU) could not be decoded. Offsets are byte indexes
 /// into the buffer given to the decoder (absolute, see [`Reader::with_base`]).
@@ -86,8 +88,8 @@ pub enum DecodeError {
         offset: usize,
     },
     /// A long-form length with more than [`MAX_LENGTH_OCTETS`] octets (including the reserved
-    /// 0xFF), or one that does not fit `usize`.
-    #[error("length field at byte {offset} is longer than 4 octets (or uses the reserved 0xFF)")]
+    /// 0xFF), or a value of 4 GiB or more.
+    #[error("length field at byte {offset} has more than 8 octets, uses the reserved 0xFF, or says 4 GiB or more")]
     BadLength {
         /// The length field's first byte.
         offset: usize,
@@ -336,16 +338,14 @@ impl<'a> Reader<'a> {
         if count > MAX_LENGTH_OCTETS {
             return Err(DecodeError::BadLength { offset: at });
         }
+        // RFC 3417 §8: leading zero octets (more octets than needed) are allowed.
         let mut length: u32 = 0;
-        for i in 0..count {
+        for _ in 0..count {
             let b = self.byte()?;
-            if i == 0 && b == 0 {
-                return Err(DecodeError::NonMinimal { offset: at });
+            if length > 0x00FF_FFFF {
+                return Err(DecodeError::BadLength { offset: at });
             }
             length = (length << 8) | u32::from(b);
-        }
-        if length < 0x80 {
-            return Err(DecodeError::NonMinimal { offset: at });
         }
         usize::try_from(length).map_err(|_| DecodeError::BadLength { offset: at })
     }
@@ -787,13 +787,22 @@ mod tests {
             tlv(&[0x30, 0x80, 0, 0]),
             Err(DecodeError::IndefiniteLength { offset: 1 })
         );
+        // RFC 3417 §8 allows more length octets than needed: these are fine.
         assert_eq!(
-            tlv(&[0x04, 0x81, 0x05, 1, 2, 3, 4, 5]),
-            Err(DecodeError::NonMinimal { offset: 1 })
+            tlv(&[0x04, 0x81, 0x05, 1, 2, 3, 4, 5]).map(|t| t.contents),
+            Ok(&[1, 2, 3, 4, 5][..])
+        );
+        assert_eq!(
+            tlv(&[0x04, 0x82, 0x00, 0x01, 9]).map(|t| t.contents),
+            Ok(&[9][..])
         );
         assert_eq!(
             tlv(&[0x04, 0x82, 0x00, 0x85]),
-            Err(DecodeError::NonMinimal { offset: 1 })
+            Err(DecodeError::LengthOverrun {
+                offset: 0,
+                length: 0x85,
+                available: 0
+            })
         );
         assert_eq!(
             tlv(&[0x04, 0x85, 1, 0, 0, 0, 0]),

@@ -546,21 +546,42 @@ fn rejects_oids_with_too_many_arcs() {
 }
 
 #[test]
-fn rejects_non_minimal_lengths_and_integers() {
-    // Outer length 0x29 written as 81 29.
-    let mut bytes = vec![0x30, 0x81];
-    bytes.extend_from_slice(&h(GET_V2C)[1..]);
+fn accepts_longer_lengths_as_rfc_3417_allows_but_not_non_minimal_integers() {
+    let plain = h(GET_V2C);
+    let minimal = decode_message(&plain).unwrap();
+    // RFC 3417 §8: the long form may use more length octets than needed. Outer length 0x29
+    // written as 81 29, as 82 00 29, and as 88 00 00 00 00 00 00 00 29: the same message.
+    for prefix in [
+        &[0x30, 0x81][..],
+        &[0x30, 0x82, 0x00],
+        &[0x30, 0x88, 0, 0, 0, 0, 0, 0, 0],
+    ] {
+        let mut bytes = prefix.to_vec();
+        bytes.extend_from_slice(&h(GET_V2C)[1..]);
+        assert_eq!(decode_message(&bytes).unwrap(), minimal, "{prefix:02x?}");
+    }
+    // puresnmp writes a length of 38 as 81 26 (issue report): the whole GET decodes.
+    let puresnmp =
+        h("30812602010104067075626c6963a01902014d020100020100300e300c06082b060102010105000500");
+    let Message::Community(m) = decode_message(&puresnmp).unwrap() else {
+        panic!("not v2c")
+    };
+    assert_eq!(m.pdu.varbinds[0].oid, oid("1.3.6.1.2.1.1.5.0"));
+    // Nine length octets, and a length of 4 GiB or more, are refused.
+    let mut nine = vec![0x30, 0x89, 0, 0, 0, 0, 0, 0, 0, 0];
+    nine.extend_from_slice(&h(GET_V2C)[1..]);
     assert_eq!(
-        decode_message(&bytes),
-        Err(DecodeError::NonMinimal { offset: 1 })
+        decode_message(&nine),
+        Err(DecodeError::BadLength { offset: 1 })
     );
-    // Outer length with a leading zero octet: 82 00 29.
-    let mut bytes = vec![0x30, 0x82, 0x00];
-    bytes.extend_from_slice(&h(GET_V2C)[1..]);
     assert_eq!(
-        decode_message(&bytes),
-        Err(DecodeError::NonMinimal { offset: 1 })
+        decode_message(&[0x30, 0x85, 0x01, 0x00, 0x00, 0x00, 0x00]),
+        Err(DecodeError::BadLength { offset: 1 })
     );
+    // What this crate writes stays minimal.
+    let mut out = Vec::new();
+    encode_community_message(&mut out, m.version, m.community, &m.pdu);
+    assert_eq!(out[1], 0x26);
     // version 1 written as 02 02 00 01.
     let mut bytes = h(
         "302a0202000104067075626c6963a01c020409d3164a020100020100300e300c06082b060102010101000500",
