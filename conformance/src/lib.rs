@@ -1,5 +1,6 @@
 //! Conformance kit: scenario replay (`run`), device checks (`check`), and a load generator (`load`).
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod check;
 pub mod load;

@@ -11,6 +11,8 @@ use thiserror::Error;
 
 use crate::scenario::{self, snapshot_body, snapshot_file};
 
+/// The flags of `pdu-conformance run`: which scenarios, how many at once, where the
+/// snapshots and the JUnit report are.
 #[derive(clap::Args, Debug, Clone)]
 #[command(after_help = "\
 Examples:
@@ -45,23 +47,32 @@ pub struct RunArgs {
 /// How one scenario ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
+    /// Every expectation held and the record equals the committed snapshot.
     Passed,
     /// The record differs from the snapshot (or there is none yet).
     Changed {
+        /// A unified diff, snapshot to this run (or a note that there is no snapshot).
         diff: String,
     },
     /// An expectation failed, or the file could not run.
     Failed {
+        /// One line per failed expectation, or why the file could not run.
         reasons: Vec<String>,
     },
 }
 
+/// One scenario's result, as [`run_one`] returns it.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// The scenario's name: its path below `scenarios/` (`usm/wrong-digest.toml`).
     pub name: String,
+    /// The file run.
     pub path: PathBuf,
+    /// How it ended.
     pub verdict: Verdict,
+    /// Wall-clock time of loading, running and judging it.
     pub elapsed: Duration,
+    /// The run's record and failures, or why the file could not be loaded or run.
     pub run: Result<scenario::Run, String>,
 }
 
@@ -218,6 +229,13 @@ pub fn run_one(path: &Path, snapshots: &Path) -> Outcome {
     }
 }
 
+/// `pdu-conformance run`: collects the scenario files (default: the workspace's `scenarios/`),
+/// runs them on `--jobs` threads, prints failures, diffs and a summary, and writes the JUnit
+/// report if asked.
+///
+/// Returns exit status 0 when every scenario passed, 1 when one failed or changed. Errors:
+/// [`RunError::Folder`] and [`RunError::Missing`] for paths that cannot be read,
+/// [`RunError::NoneMatched`], and [`RunError::Write`] / [`RunError::Junit`] for the JUnit report.
 pub fn run(args: RunArgs) -> Result<ExitCode, RunError> {
     let paths = if args.paths.is_empty() {
         vec![scenario::default_corpus_dir()]

@@ -14,6 +14,7 @@ use crate::config::{
 };
 use crate::error::{Error, Result};
 
+/// The `pductl` command line: connection flags and one subcommand.
 #[derive(Debug, Parser)]
 #[command(
     name = "pductl",
@@ -21,33 +22,56 @@ use crate::error::{Error, Result};
     about = "Switch, cycle and read outlets on switched PDUs over SNMP"
 )]
 pub struct Cli {
+    /// Where the PDU is and how to talk to it.
     #[command(flatten)]
     pub conn: Connection,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// A `pductl` subcommand.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Switch an outlet on (number or name).
-    On { outlet: String },
+    On {
+        /// Outlet number (from 1) or name.
+        outlet: String,
+    },
     /// Switch an outlet off.
-    Off { outlet: String },
+    Off {
+        /// Outlet number (from 1) or name.
+        outlet: String,
+    },
     /// Power-cycle an outlet (the PDU's own reboot command, else off, wait, on).
-    Cycle { outlet: String },
+    Cycle {
+        /// Outlet number (from 1) or name.
+        outlet: String,
+    },
     /// Show one outlet's state, or every outlet's.
-    Status { outlet: Option<String> },
+    Status {
+        /// Outlet number (from 1) or name; every outlet if omitted.
+        outlet: Option<String>,
+    },
     /// List every outlet: number, name, state.
     List,
     /// Rename an outlet.
-    Name { outlet: String, new_name: String },
+    Name {
+        /// Outlet number (from 1) or current name.
+        outlet: String,
+        /// The name to give it.
+        new_name: String,
+    },
     /// Read sysObjectID and tell which vendor profile fits.
     Detect,
     /// Per-outlet metering (current, power, energy) where the vendor has it.
-    Readings { outlet: Option<String> },
+    Readings {
+        /// Outlet number (from 1) or name; every outlet if omitted.
+        outlet: Option<String>,
+    },
 }
 
 /// Connection flags; all may be given before or after the subcommand.
@@ -108,8 +132,10 @@ pub struct Connection {
     /// Raw mode: state OID prefix to read back, with `--raw-state-on`/`--raw-state-off`.
     #[arg(long, global = true)]
     pub raw_state_oid: Option<String>,
+    /// Raw mode: the state integer that means on (default: the --raw-on value).
     #[arg(long, global = true, allow_hyphen_values = true)]
     pub raw_state_on: Option<i64>,
+    /// Raw mode: the state integer that means off (default: the --raw-off value).
     #[arg(long, global = true, allow_hyphen_values = true)]
     pub raw_state_off: Option<i64>,
     /// Seconds to wait for each answer (1).

@@ -15,10 +15,15 @@ use crate::error::{Error, Result};
 pub type Secret = snmp_proto::usm::Password;
 pub use snmp_proto::usm::ExposeSecret;
 
+/// The SNMP message version to speak. Parsed from `1`, `2c` or `3` (also `v1`, `2`, `v2c`,
+/// `v3`); shown as `1`, `2c`, `3`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SnmpVersion {
+    /// SNMPv1 (RFC 1157), community-based.
     V1,
+    /// SNMPv2c (RFC 1901, PDUs of RFC 3416), community-based.
     V2c,
+    /// SNMPv3 with USM (RFC 3412, RFC 3414).
     V3,
 }
 
@@ -127,8 +132,11 @@ pub fn priv_name(privacy: Option<PrivProtocol>) -> &'static str {
 /// (jumpstarter's SNMP driver is exactly [`RawProfile::jumpstarter`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawProfile {
+    /// The control column's OID; the outlet number is appended as the only index arc.
     pub control_prefix: Vec<u32>,
+    /// The INTEGER to SET for on.
     pub on: i64,
+    /// The INTEGER to SET for off.
     pub off: i64,
     /// A native cycle value written to the same column; `None` = off, wait, on.
     pub cycle: Option<i64>,
@@ -136,10 +144,15 @@ pub struct RawProfile {
     pub state: Option<RawState>,
 }
 
+/// Raw mode's state column: where to read an outlet's state back and which integers mean
+/// on and off (any other reads as unknown).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawState {
+    /// The state column's OID; the outlet number is appended as the only index arc.
     pub prefix: Vec<u32>,
+    /// The value that reads as on.
     pub on: i64,
+    /// The value that reads as off.
     pub off: i64,
 }
 
@@ -161,7 +174,9 @@ impl RawProfile {
 pub enum Vendor {
     /// Read sysObjectID and pick the profile.
     Detect,
+    /// A vendor profile of [`pdu_mibs`], by name (`raritan-px2`, `apc-rpdu2`, ...).
     Profile(&'static Profile),
+    /// No profile: the OIDs and integers given (`raw`/`jumpstarter`: [`RawProfile::jumpstarter`]).
     Raw(RawProfile),
 }
 
@@ -184,8 +199,11 @@ impl FromStr for Vendor {
 /// Everything needed to talk to one PDU.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// The PDU's host name or address.
     pub host: String,
+    /// The agent's UDP port (161).
     pub port: u16,
+    /// The SNMP version to speak.
     pub version: SnmpVersion,
     /// v1/v2c community.
     pub community: Secret,
@@ -193,11 +211,16 @@ pub struct Config {
     pub user: String,
     /// v3 authentication protocol; `None` for noAuthNoPriv.
     pub auth: Option<AuthProtocol>,
+    /// v3 authentication password (a passphrase hashed to a key, RFC 3414 A.2 and §2.6), not a
+    /// key; unused when `auth` is `None`.
     pub auth_key: Secret,
     /// v3 privacy protocol; `None` for no privacy.
     pub privacy: Option<PrivProtocol>,
+    /// v3 privacy password (hashed like `auth_key`); unused when `privacy` is `None`.
     pub priv_key: Secret,
+    /// v3 contextName (empty: the default context).
     pub context: String,
+    /// Which vendor tables to use, or detection.
     pub vendor: Vendor,
     /// How long to wait for each answer.
     pub timeout: Duration,

@@ -45,120 +45,216 @@ pub fn error_status_hint(status: u32) -> &'static str {
     }
 }
 
+/// Every failure of the driver. The message (`Display`) says what failed and what to check;
+/// no variant carries a key or community string.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A setting is missing, malformed or contradictory (flags, profile file,
+    /// [`crate::Config::validate`]), or the profile lacks what was asked (a name column, a
+    /// writable name). The text says which.
     #[error("bad configuration: {0}")]
     BadConfig(String),
 
     #[error(
         "no answer from {host}:{port} after {tries} tries ({timeout:?} each): check that the PDU is reachable, that its SNMP agent is enabled on that port, {hint}"
     )]
+    /// No answer to any try of a request.
     Timeout {
+        /// The PDU's host, as configured.
         host: String,
+        /// The PDU's UDP port.
         port: u16,
+        /// Requests sent, the first included (`retries + 1`).
         tries: u32,
+        /// The wait for each try.
         timeout: Duration,
+        /// What else to check, chosen by SNMP version and by what the agent answered before
+        /// (starts with "and ...").
         hint: String,
     },
 
     #[error(
         "nothing is listening on {host}:{port} (the host answered \"port unreachable\"): check --host and --port, and that SNMP is enabled on the PDU"
     )]
-    Unreachable { host: String, port: u16 },
+    /// Receiving failed, normally because the host answered ICMP "port unreachable".
+    Unreachable {
+        /// The PDU's host, as configured.
+        host: String,
+        /// The PDU's UDP port.
+        port: u16,
+    },
 
     #[error(
         "cannot reach {host}:{port}: {detail}: check --host (name or address) and the network"
     )]
+    /// The socket could not be opened or the request not sent (name resolution, no route).
     Network {
+        /// The PDU's host, as configured.
         host: String,
+        /// The PDU's UDP port.
         port: u16,
+        /// The operating system's error, or what could not be done.
         detail: String,
     },
 
     #[error(
         "SNMPv3 engine discovery with {host}:{port} failed ({detail}): the agent did not tell its engine ID; check that it speaks SNMPv3 (or use --version 2c)"
     )]
+    /// SNMPv3 engine discovery (RFC 3414 §4) was answered without an engine ID.
     DiscoveryFailed {
+        /// The PDU's host, as configured.
         host: String,
+        /// The PDU's UDP port.
         port: u16,
+        /// What was wrong with the answer.
         detail: String,
     },
 
     #[error(
         "the agent does not know the SNMPv3 user {user:?} (it reported usmStatsUnknownUserNames): check --user, and that this user exists on the PDU"
     )]
-    UnknownUserName { user: String },
+    /// The diagnosis probe got usmStatsUnknownUserNames (RFC 3414 §3.2 step 4).
+    UnknownUserName {
+        /// The msgUserName sent (`--user`).
+        user: String,
+    },
 
     #[error(
         "the agent rejected the authentication of user {user:?} (usmStatsWrongDigests): the authentication key (--auth-key) or the protocol (--auth {auth}) does not match the PDU's setting for this user"
     )]
-    WrongDigest { user: String, auth: String },
+    /// The diagnosis probe got usmStatsWrongDigests (RFC 3414 §3.2 step 6): the authentication
+    /// key or protocol differs from the agent's.
+    WrongDigest {
+        /// The msgUserName sent (`--user`).
+        user: String,
+        /// The configured authentication protocol, as `--auth` spells it.
+        auth: String,
+    },
 
     #[error(
         "the agent could not decrypt the requests of user {user:?}{detail}: the privacy key (--priv-key) or the privacy protocol (--priv {privacy}) does not match the PDU's setting for this user"
     )]
+    /// The agent reported usmStatsDecryptionErrors (RFC 3414 §3.2 step 8), or answered a
+    /// correctly signed probe but never an encrypted request: the privacy key or protocol
+    /// differs from the agent's.
     DecryptionError {
+        /// The msgUserName sent (`--user`).
         user: String,
+        /// The configured privacy protocol, as `--priv` spells it.
         privacy: String,
+        /// How it was found, as a parenthesised clause with a leading space (or empty).
         detail: String,
     },
 
     #[error(
         "the agent does not allow security level {level} for user {user:?} (usmStatsUnsupportedSecLevels): the user is set up on the PDU with a different level; check --auth/--priv (none, or a protocol) against the PDU"
     )]
-    UnsupportedSecurityLevel { user: String, level: String },
+    /// The diagnosis probe got usmStatsUnsupportedSecLevels (RFC 3414 §3.2 step 5).
+    UnsupportedSecurityLevel {
+        /// The msgUserName sent (`--user`).
+        user: String,
+        /// The securityLevel asked for: `noAuthNoPriv`, `authNoPriv` or `authPriv`.
+        level: String,
+    },
 
     #[error(
         "the agent keeps rejecting our engine time even after a re-synchronisation (usmStatsNotInTimeWindows, engineBoots {boots_hint}): {advice}"
     )]
-    NotInTimeWindow { boots_hint: String, advice: String },
+    /// usmStatsNotInTimeWindows (RFC 3414 §3.2 step 7) again after re-synchronising, or the
+    /// agent's engineBoots/engineTime changed between every request.
+    NotInTimeWindow {
+        /// The agent's engineBoots as its Report gave it (noting when it is the maximum,
+        /// 2147483647), or how it behaved.
+        boots_hint: String,
+        /// What to do about it.
+        advice: String,
+    },
 
     #[error("the agent does not know the SNMPv3 context {context:?} (snmpUnknownContexts): check --context")]
-    UnknownContext { context: String },
+    /// The diagnosis probe got snmpUnknownContexts (RFC 3413 §3.2).
+    UnknownContext {
+        /// The contextName sent (`--context`).
+        context: String,
+    },
 
     #[error("authentication of user {user:?} failed: {detail}")]
-    AuthenticationFailed { user: String, detail: String },
+    /// An SNMPv3 refusal that the diagnosis probe could not put down to one usmStats counter.
+    AuthenticationFailed {
+        /// The msgUserName sent (`--user`).
+        user: String,
+        /// What snmp2 reported and what the probe found.
+        detail: String,
+    },
 
     #[error("the agent answered {status} ({code}) for {oid}: {hint}")]
+    /// The agent answered with an error-status other than noError (RFC 3416 §3).
     AgentError {
+        /// The error-status's RFC 3416 name ([`error_status_name`]).
         status: &'static str,
+        /// The error-status number, as received.
         code: u32,
+        /// The OID error-index points at, dotted (the request's first if it points nowhere).
         oid: String,
+        /// What to check ([`error_status_hint`]).
         hint: &'static str,
     },
 
     #[error("no such outlet {outlet}: {detail}")]
-    NoSuchOutlet { outlet: String, detail: String },
+    /// The outlet does not exist on the PDU (or no outlet has that name).
+    NoSuchOutlet {
+        /// The outlet as the user gave it: a number, or a quoted name.
+        outlet: String,
+        /// Why, and which outlets or names there are.
+        detail: String,
+    },
 
     #[error("unexpected value at {oid}: got {got}, expected {expected}: check the vendor profile (--vendor)")]
+    /// The agent answered with a value of the wrong type (e.g. a string in a state column).
     UnexpectedValue {
+        /// The object read, dotted.
         oid: String,
+        /// The value received, as [`crate::session::Value::describe`] shows it.
         got: String,
+        /// What the profile expects there.
         expected: String,
     },
 
     #[error("the PDU has no {what} (at {oid}): {hint}")]
+    /// The PDU lacks an object the operation needs (sysObjectID for detection, a state column).
     NotAvailable {
+        /// The object, in words.
         what: String,
+        /// Where it was looked for, dotted, or `(none configured)`.
         oid: String,
+        /// What to do instead.
         hint: String,
     },
 
     #[error("could not detect the PDU type: sysObjectID is {sys_object_id} ({sys_descr:?}), which no profile knows; pick one with --vendor ({known}) or use --raw-oid")]
+    /// Vendor detection found no profile for the PDU's sysObjectID.
     UnknownDevice {
+        /// The sysObjectID the PDU reported, dotted.
         sys_object_id: String,
+        /// The sysDescr the PDU reported.
         sys_descr: String,
+        /// The profile names to choose from, comma-separated.
         known: String,
     },
 
     #[error("the agent's answer could not be understood ({detail}); check that {host}:{port} is an SNMP agent and the --version matches")]
+    /// Answers came that could not be used: malformed, failing the HMAC check, not matching
+    /// the request, engineBoots 0, or a GETNEXT that did not advance.
     Protocol {
+        /// The PDU's host, as configured.
         host: String,
+        /// The PDU's UDP port.
         port: u16,
+        /// What was wrong, and how many answers were.
         detail: String,
     },
 }
 
+/// The driver's result type: [`Error`] for every failure.
 pub type Result<T> = std::result::Result<T, Error>;
 
 #[cfg(test)]

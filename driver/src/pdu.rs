@@ -15,7 +15,10 @@ use crate::session::{SetValue, Transport, Value};
 /// An outlet as the user names it: by number (`3`) or by name (`web-server`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutletRef {
+    /// The outlet number, from 1 (the last index arc in the vendor's tables).
     Number(u32),
+    /// The outlet's name as the name column holds it (exact match first, then ignoring ASCII
+    /// case if that is unambiguous).
     Name(String),
 }
 
@@ -44,15 +47,20 @@ impl fmt::Display for OutletRef {
     }
 }
 
+/// What to do to an outlet. Serialized as `on`, `off`, `cycle`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
+    /// Switch on.
     On,
+    /// Switch off.
     Off,
+    /// Power-cycle: the vendor's reboot command, else off, `cycle_delay`, on.
     Cycle,
 }
 
 impl Action {
+    /// `on`, `off` or `cycle`, as in JSON output.
     pub fn as_str(self) -> &'static str {
         match self {
             Action::On => "on",
@@ -65,7 +73,9 @@ impl Action {
 /// The state of one outlet, as read.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutletStatus {
+    /// The outlet number.
     pub outlet: u32,
+    /// The outlet's name, if the profile has a name column and it could be read.
     pub name: Option<String>,
     /// `on`, `off`, `pending-on`, `pending-off`, `unknown`, or `unreadable`.
     pub state: String,
@@ -74,59 +84,90 @@ pub struct OutletStatus {
 }
 
 /// How a verify-after-set ended.
+///
+/// Serialized with a `result` tag: `not-requested`, `confirmed`, `not-confirmed`, `unavailable`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "result", rename_all = "kebab-case")]
 pub enum Verification {
+    /// Verification was off ([`Config::verify`] `None`).
     NotRequested,
+    /// The state column reported the wanted settled state.
     Confirmed {
+        /// The state read: `on` or `off`.
         state: String,
+        /// Milliseconds from the end of the SET(s) to the read that confirmed it.
         after_ms: u128,
     },
+    /// The deadline passed without the wanted state (still pending, or refused silently).
     NotConfirmed {
+        /// The last state read (`unread` if none could be read).
         last_state: String,
+        /// The deadline, [`Config::verify`], in milliseconds.
         deadline_ms: u128,
     },
+    /// The state cannot be read back (no state column, or the state before could not be read).
     Unavailable {
+        /// Why.
         reason: String,
     },
 }
 
+/// The result of switching or cycling one outlet.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SwitchReport {
+    /// The outlet number (resolved from a name if one was given).
     pub outlet: u32,
+    /// What was done.
     pub action: Action,
     /// `native` (the vendor's own reboot/on/off command) or `off-wait-on`.
     pub method: &'static str,
+    /// The state read before switching (as [`OutletStatus::state`]); `None` if unreadable.
     pub before: Option<String>,
+    /// Whether the new state was read back, and when.
     pub verification: Verification,
     /// Things the driver could not read (it still switched).
     pub notes: Vec<String>,
 }
 
+/// Every outlet the PDU lists, from [`Pdu::outlets`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutletList {
+    /// One entry per outlet number found in the state or name column, in ascending order.
     pub outlets: Vec<OutletStatus>,
+    /// Columns that were missing or empty.
     pub notes: Vec<String>,
 }
 
+/// What [`Pdu::detect`] found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Detected {
+    /// sysObjectID.0, dotted (`.1.3.6.1.4.1.13742.6`).
     pub sys_object_id: String,
+    /// sysDescr.0 (empty if absent).
     pub sys_descr: String,
+    /// The name of the profile whose sysObjectID matches, if any.
     pub profile: Option<&'static str>,
 }
 
+/// One metering value of one outlet.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reading {
+    /// The outlet number.
     pub outlet: u32,
+    /// `current`, `voltage`, `power` or `energy` ([`pdu_mibs::Quantity::as_str`]).
     pub quantity: &'static str,
+    /// The raw INTEGER times the profile's scale, in `unit`.
     pub value: f64,
+    /// `A`, `V`, `W` or `Wh`.
     pub unit: &'static str,
 }
 
+/// What [`Pdu::readings`] read.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Readings {
+    /// The values read, by outlet then by the profile's meter order.
     pub readings: Vec<Reading>,
+    /// Meters that could not be read, or why there are none.
     pub notes: Vec<String>,
 }
 
@@ -243,6 +284,7 @@ impl Pdu {
         })
     }
 
+    /// The configuration the handle was made with.
     pub fn config(&self) -> &Config {
         self.transport.config()
     }
@@ -431,10 +473,18 @@ impl Pdu {
         self.transport.get_one(&oid).await.ok()?.as_text()
     }
 
+    /// Switch `outlet` on and, if [`Config::verify`] is set, read the state until it is on.
+    ///
+    /// Errors: [`Error::NoSuchOutlet`] (unknown number or name, or the agent refuses the control
+    /// OID with noSuchName, noCreation or inconsistentName), [`Error::UnknownDevice`] when
+    /// detection finds no profile, [`Error::AgentError`] for other refusals,
+    /// [`Error::UnexpectedValue`] for a state that is not an INTEGER, and the transport's errors
+    /// ([`crate::session::Transport::request_raw`]).
     pub async fn on(&mut self, outlet: &OutletRef) -> Result<SwitchReport> {
         self.switch(outlet, Action::On).await
     }
 
+    /// Switch `outlet` off; as [`Pdu::on`], with the same errors.
     pub async fn off(&mut self, outlet: &OutletRef) -> Result<SwitchReport> {
         self.switch(outlet, Action::Off).await
     }

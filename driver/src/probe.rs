@@ -41,16 +41,23 @@ const MSG_MAX_SIZE: i32 = 65507;
 pub enum Diagnosis {
     /// Discovery got no answer.
     NoAnswer,
+    /// A usmStatsUnknownUserNames Report (RFC 3414 §3.2 step 4).
     UnknownUser,
+    /// A usmStatsUnsupportedSecLevels Report (RFC 3414 §3.2 step 5): the user exists at
+    /// another securityLevel.
     UnsupportedSecLevel,
+    /// A usmStatsWrongDigests Report (RFC 3414 §3.2 step 6): wrong authentication key or protocol.
     WrongDigest,
-    /// With the agent's engineBoots, as its Report gave it.
+    /// A usmStatsNotInTimeWindows Report (RFC 3414 §3.2 step 7), with the agent's engineBoots,
+    /// as its Report gave it.
     NotInTimeWindow {
+        /// msgAuthoritativeEngineBoots of the Report (2147483647 is the locked maximum).
         boots: i64,
     },
     /// The agent reported usmStatsDecryptionErrors, or (for authPriv) did not answer a
     /// correctly signed message: authentication is right, privacy is not.
     DecryptionError,
+    /// An snmpUnknownContexts Report (RFC 3413 §3.2): no such contextName.
     UnknownContext,
     /// The agent knows the user and did not complain about the security level.
     UserKnown,
@@ -59,6 +66,7 @@ pub enum Diagnosis {
 }
 
 impl Diagnosis {
+    /// For messages: the Report's counter name (`usmStatsWrongDigests`, ...) or what happened.
     pub fn describe(&self) -> String {
         let counter = |reason: ReportReason| reason.name().to_string();
         match self {

@@ -18,21 +18,34 @@ use pdu_mibs::oid_string;
 
 const NOT_IN_TIME_WINDOW_ADVICE: &str = "the agent's engineBoots or engineTime keeps changing (rebooting in a loop, or a clock that jumps); check the PDU's uptime and clock, and retry once it is stable";
 
-/// A value read from the agent, owned.
+/// A value read from the agent, owned (the SMI types of RFC 3416 §3, as snmp2 decodes them).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// INTEGER / Integer32, e.g. an outlet state.
     Integer(i64),
+    /// OCTET STRING: raw bytes (outlet names, sysDescr), not necessarily UTF-8.
     OctetString(Vec<u8>),
+    /// OBJECT IDENTIFIER, as arcs (sysObjectID).
     ObjectIdentifier(Vec<u32>),
+    /// Counter32.
     Counter32(u32),
+    /// Gauge32 / Unsigned32 (one encoding, application tag 2).
     Unsigned32(u32),
+    /// TimeTicks, in hundredths of a second.
     Timeticks(u32),
+    /// Counter64 (SNMPv2c and v3 only).
     Counter64(u64),
+    /// IpAddress: four octets in network order.
     IpAddress([u8; 4]),
+    /// NULL.
     Null,
+    /// The noSuchObject exception (RFC 3416 §4.2.1): the agent has no such object.
     NoSuchObject,
+    /// The noSuchInstance exception: the object exists, that instance does not.
     NoSuchInstance,
+    /// The endOfMibView exception: a GETNEXT ran past the last object.
     EndOfMibView,
+    /// Anything else (Opaque, an OID with an arc above 2^32, ...), as snmp2 shows it.
     Other(String),
 }
 
@@ -55,6 +68,7 @@ impl Value {
         }
     }
 
+    /// An OCTET STRING as text (invalid UTF-8 replaced by U+FFFD); `None` for any other type.
     pub fn as_text(&self) -> Option<String> {
         match self {
             Value::OctetString(b) => Some(String::from_utf8_lossy(b).into_owned()),
@@ -62,6 +76,8 @@ impl Value {
         }
     }
 
+    /// The type and value for messages, as net-snmp prints them: `INTEGER 7`,
+    /// `STRING "web"`, `OID .1.3.6…`, `noSuchInstance`.
     pub fn describe(&self) -> String {
         match self {
             Value::Integer(v) => format!("INTEGER {v}"),
@@ -84,14 +100,20 @@ impl Value {
 /// A value to SET.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SetValue {
+    /// INTEGER: a switching command.
     Integer(i64),
+    /// OCTET STRING: an outlet name.
     OctetString(Vec<u8>),
 }
 
+/// One request the transport sends, as OID arcs.
 #[derive(Debug, Clone)]
 pub enum Request {
+    /// GetRequest for every OID, in one PDU.
     Get(Vec<Vec<u32>>),
+    /// GetNextRequest for one OID.
     GetNext(Vec<u32>),
+    /// SetRequest with every varbind, in one PDU (the agent applies all or none, RFC 3416 §4.2.5).
     Set(Vec<(Vec<u32>, SetValue)>),
 }
 
@@ -109,16 +131,21 @@ impl Request {
     }
 }
 
+/// The varbinds of a Response, in the agent's order: (OID arcs, value).
 pub type Varbinds = Vec<(Vec<u32>, Value)>;
 
 /// The answer to a request whose error-status was not noError.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentRefusal {
+    /// The error-status (RFC 3416 §3): 2 noSuchName, 17 notWritable, ...
     pub status: u32,
+    /// The OID the error-index points at, dotted (`.1.3.6…`); the request's first OID when
+    /// error-index is 0 or out of range.
     pub oid: String,
 }
 
 impl AgentRefusal {
+    /// As an [`Error::AgentError`], with the error-status's RFC 3416 name and what to check.
     pub fn into_error(self) -> Error {
         Error::AgentError {
             status: error_status_name(self.status),
@@ -156,6 +183,10 @@ struct Attempts {
     malformed: Option<String>,
 }
 
+/// The SNMP session with one PDU. The snmp2 session is opened (with engine discovery for v3)
+/// on the first request and opened again after a timeout or an unreadable answer; every
+/// request gets the config's timeout and retries. `Debug` shows host, port and whether a
+/// session is open, never a key.
 pub struct Transport {
     cfg: Config,
     session: Option<Box<AsyncSession>>,
@@ -269,6 +300,9 @@ pub(crate) fn usm_security(c: &Config) -> Result<snmp2::v3::Security> {
 }
 
 impl Transport {
+    /// A transport for `cfg`; nothing is sent before the first request. `cfg` is not checked
+    /// here: call [`Config::validate`] first (as [`crate::Pdu::new`] does), since snmp2
+    /// panics on an empty password.
     pub fn new(cfg: Config) -> Self {
         // Start request IDs somewhere not obviously shared with another client.
         let seed = std::time::SystemTime::now()
@@ -285,6 +319,7 @@ impl Transport {
         }
     }
 
+    /// The configuration the transport was made with.
     pub fn config(&self) -> &Config {
         &self.cfg
     }
@@ -493,6 +528,13 @@ impl Transport {
     }
 
     /// Send `req`, with timeout and retries; Ok(Err(refusal)) when the agent answered with an error-status.
+    ///
+    /// Errors: [`Error::Timeout`] (no answer after `retries + 1` tries of `timeout` each; a try
+    /// that must first open a v3 session gets twice that, for discovery), [`Error::Unreachable`],
+    /// [`Error::Network`], [`Error::Protocol`] (answers that cannot be read or matched),
+    /// [`Error::DiscoveryFailed`], [`Error::BadConfig`] (settings snmp2 cannot honour) and, for
+    /// v3, the errors of what the diagnosis probe found ([`Error::UnknownUserName`],
+    /// [`Error::WrongDigest`], [`Error::DecryptionError`], [`Error::NotInTimeWindow`], ...).
     pub async fn request_raw(
         &mut self,
         req: &Request,
@@ -692,6 +734,8 @@ impl Transport {
             .map_err(AgentRefusal::into_error)
     }
 
+    /// GET `oids` in one request; an error-status becomes [`Error::AgentError`], and the other
+    /// errors are those of [`Transport::request_raw`].
     pub async fn get(&mut self, oids: Vec<Vec<u32>>) -> Result<Varbinds> {
         self.request(&Request::Get(oids)).await
     }
@@ -735,6 +779,9 @@ impl Transport {
         Ok(out)
     }
 
+    /// SET every varbind in one request. An error-status comes back as `Ok(Err(refusal))` so
+    /// that the caller can tell a missing outlet (noSuchName, noCreation) from other refusals;
+    /// the errors are those of [`Transport::request_raw`].
     pub async fn set(
         &mut self,
         vbs: Vec<(Vec<u32>, SetValue)>,

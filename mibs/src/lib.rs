@@ -8,6 +8,7 @@
 //! Source of every number: the vendors' MIB files (PDU2-MIB, PowerNet-MIB, EATON-EPDU-MIB, ...),
 //! checked with `snmptranslate`. The unit tests at the bottom quote the literal OIDs from them.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 /// A numeric OID as a list of arcs, e.g. `&[1, 3, 6, 1, 2, 1, 1, 2, 0]`.
 pub type OidArcs = &'static [u32];
@@ -21,9 +22,17 @@ pub enum IndexShape {
     /// `N` (APC, CyberPower, Vertiv, Raritan PX1).
     Outlet,
     /// `unit.N`: Raritan pduId (1), Eaton strappingIndex (0), Tripp Lite device (1), Baytech module (1).
-    UnitOutlet { unit: u32 },
+    UnitOutlet {
+        /// The unit (PDU, strapping, device or module) index written before the outlet.
+        unit: u32,
+    },
     /// `unit.cord.N`: Sentry3 tower.infeed.N, Sentry4 unit.cord.N.
-    UnitCordOutlet { unit: u32, cord: u32 },
+    UnitCordOutlet {
+        /// The unit (Sentry3 tower, Sentry4 unit) index, first.
+        unit: u32,
+        /// The cord (Sentry3 infeed, Sentry4 cord) index, between unit and outlet.
+        cord: u32,
+    },
 }
 
 impl IndexShape {
@@ -62,7 +71,9 @@ impl IndexShape {
 /// One switching command: write the integer `value` to `column.<index>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Command {
+    /// The control column, without the outlet index (the profile's [`IndexShape`] adds it).
     pub column: OidArcs,
+    /// The INTEGER to SET, e.g. PDU2-MIB switchingOperation on(1).
     pub value: i64,
 }
 
@@ -70,7 +81,9 @@ pub struct Command {
 /// per command; Eaton uses one column per command (write 0 = now).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Switching {
+    /// The command that switches the outlet on.
     pub on: Command,
+    /// The command that switches the outlet off.
     pub off: Command,
     /// The vendor's native reboot (power cycle) command, if it has one.
     pub cycle: Option<Command>,
@@ -79,7 +92,9 @@ pub struct Switching {
 /// What a value read from the state column means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OutletState {
+    /// The outlet is on (powered).
     On,
+    /// The outlet is off (not powered).
     Off,
     /// The device accepted an "on" and has not finished (Eaton pendingOn, Sentry3 onWait, …).
     PendingOn,
@@ -99,6 +114,8 @@ impl OutletState {
         }
     }
 
+    /// The state as shown to people and in JSON: `on`, `off`, `pending-on`, `pending-off` or
+    /// `unknown` (the raw value of [`OutletState::Unknown`] is not included).
     pub fn as_str(self) -> &'static str {
         match self {
             OutletState::On => "on",
@@ -113,14 +130,22 @@ impl OutletState {
 /// The state (status) column and the integers it reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StateColumn {
+    /// The status column, without the outlet index. For some vendors (Raritan PX1, APC sPDU,
+    /// Baytech) it is the same column as the control one.
     pub column: OidArcs,
+    /// The values that mean on; the first is what [`StateColumn::encode`] reports.
     pub on: &'static [i64],
+    /// The values that mean off; the first is what [`StateColumn::encode`] reports.
     pub off: &'static [i64],
+    /// The values that mean an "on" is under way (empty if the vendor reports none).
     pub pending_on: &'static [i64],
+    /// The values that mean an "off" is under way (empty if the vendor reports none).
     pub pending_off: &'static [i64],
 }
 
 impl StateColumn {
+    /// What `value`, read from [`StateColumn::column`], means; a value in none of the lists is
+    /// [`OutletState::Unknown`].
     pub fn decode(&self, value: i64) -> OutletState {
         if self.on.contains(&value) {
             OutletState::On
@@ -159,6 +184,7 @@ pub enum Quantity {
 }
 
 impl Quantity {
+    /// The SI unit symbol a [`Meter`]'s scaled value is in: `A`, `V`, `W` or `Wh`.
     pub fn unit(self) -> &'static str {
         match self {
             Quantity::Current => "A",
@@ -167,6 +193,8 @@ impl Quantity {
             Quantity::Energy => "Wh",
         }
     }
+
+    /// The quantity's name in output: `current`, `voltage`, `power` or `energy`.
     pub fn as_str(self) -> &'static str {
         match self {
             Quantity::Current => "current",
@@ -180,10 +208,14 @@ impl Quantity {
 /// A per-outlet metering object: `column.<index>[.sub_index]`, raw value × `scale` = SI unit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Meter {
+    /// What the column measures (and so the unit of the scaled value).
     pub quantity: Quantity,
+    /// The metering column, without the outlet index.
     pub column: OidArcs,
     /// Appended after the outlet index (Raritan's sensor type), if any.
     pub sub_index: Option<u32>,
+    /// The factor from the raw INTEGER to the [`Quantity::unit`], e.g. 0.001 for milliamperes,
+    /// 0.1 for tenths of an ampere, 100.0 for tenths of a kWh.
     pub scale: f64,
 }
 
@@ -196,14 +228,19 @@ pub struct Profile {
     pub description: &'static str,
     /// The sysObjectID the device reports (detection compares by prefix).
     pub sys_object_id: OidArcs,
+    /// How an outlet number becomes the index of every outlet column.
     pub index: IndexShape,
+    /// The control column(s) and the integers that switch an outlet.
     pub switching: Switching,
+    /// The status column and what its integers mean.
     pub state: StateColumn,
     /// Outlet name column; `name_writable` says whether SET on it renames the outlet.
     pub name_column: Option<OidArcs>,
+    /// Whether a SET on [`Profile::name_column`] renames the outlet (false: read-only names).
     pub name_writable: bool,
     /// A scalar holding the number of outlets (full OID, instance included).
     pub outlet_count: Option<OidArcs>,
+    /// The per-outlet metering columns (empty when the MIB has none per outlet).
     pub meters: &'static [Meter],
 }
 
@@ -221,14 +258,17 @@ impl Profile {
         Self::join(column, &self.index.suffix(n), None)
     }
 
+    /// Full OID of the status column for outlet `n`.
     pub fn state_oid(&self, n: u32) -> Vec<u32> {
         self.outlet_oid(self.state.column, n)
     }
 
+    /// Full OID of the name column for outlet `n`; `None` if the profile has no name column.
     pub fn name_oid(&self, n: u32) -> Option<Vec<u32>> {
         self.name_column.map(|c| self.outlet_oid(c, n))
     }
 
+    /// Full OID of `meter` for outlet `n`: `column.<index>[.sub_index]`.
     pub fn meter_oid(&self, meter: &Meter, n: u32) -> Vec<u32> {
         Self::join(meter.column, &self.index.suffix(n), meter.sub_index)
     }

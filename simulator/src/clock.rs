@@ -4,6 +4,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// A source of monotonic time for one or more PDUs: [`MonotonicClock`] when serving,
+/// [`ManualClock`] in tests and scenarios.
 pub trait Clock: Send + Sync + 'static {
     /// Time elapsed since this clock's own epoch (monotonic, never goes back).
     fn now(&self) -> Duration;
@@ -16,6 +18,7 @@ pub struct MonotonicClock {
 }
 
 impl MonotonicClock {
+    /// A clock reading zero now.
     pub fn new() -> Self {
         MonotonicClock {
             epoch: Instant::now(),
@@ -42,6 +45,7 @@ pub struct ManualClock {
 }
 
 impl ManualClock {
+    /// Moves the clock forward by `by`; every PDU reading it sees the new time at once.
     pub fn advance(&self, by: Duration) {
         let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
         self.nanos.fetch_add(by, Ordering::SeqCst);

@@ -22,34 +22,53 @@ use std::sync::Arc;
 /// The embedded default: one 8-outlet Raritan PX2 on 127.0.0.1:1161.
 pub const DEFAULT_CONFIG: &str = include_str!("default.toml");
 
+/// A configuration that cannot be used. No variant shows a password or community string.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// What went wrong.
         source: std::io::Error,
     },
+    /// The text is not TOML of this shape (an unknown key, a wrong type).
     #[error("{origin}: {message}")]
-    Syntax { origin: String, message: String },
+    Syntax {
+        /// The file's path, or what the text came from (`embedded default`, `command line`).
+        origin: String,
+        /// Line, column and key, then toml's message (never the line's value).
+        message: String,
+    },
+    /// A value that parses but cannot be used.
     #[error("{origin}: {field}: {problem}")]
     Field {
+        /// The file's path, or what the text came from.
         origin: String,
+        /// Where, e.g. `pdu[1].user[0].auth_password`.
         field: String,
+        /// What is wrong and what would be right.
         problem: String,
     },
 }
 
+/// A whole configuration file: where state is kept and the `[[pdu]]` tables.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
+    /// Where each PDU keeps its state folder; default: see [`FileConfig::state_root`].
     pub state_dir: Option<PathBuf>,
     /// The folder relative paths in the file are taken from.
     #[serde(skip)]
     pub base_dir: PathBuf,
+    /// The PDUs, one per `[[pdu]]` table (at least one is needed).
     #[serde(default)]
     pub pdu: Vec<PduConfig>,
 }
 
+/// One `[[pdu]]` table: a simulated PDU as the file gives it. [`FileConfig::validate`] checks
+/// it and fills the defaults in.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PduConfig {
@@ -70,18 +89,25 @@ pub struct PduConfig {
     /// Skip (and log) bad lines in the recording instead of refusing the file.
     #[serde(default)]
     pub recording_lenient: bool,
+    /// Outlet names, outlet 1 first (at most one per outlet; default: the recording's, else
+    /// empty).
     #[serde(default)]
     pub outlet_names: Vec<String>,
     /// Outlet power at the first start (default: on, or a recording's states).
     pub initial_power: Option<Power>,
+    /// Seconds a cycle (reboot) keeps an outlet off, 1 to 3600 (default 5).
     #[serde(default = "default_power_off_period")]
     pub power_off_period: u64,
+    /// sysName.0 (default: the recording's, else empty).
     #[serde(default)]
     pub sys_name: String,
+    /// sysLocation.0 (default: the recording's, else empty).
     #[serde(default)]
     pub sys_location: String,
+    /// sysContact.0 (default: the recording's, else empty).
     #[serde(default)]
     pub sys_contact: String,
+    /// sysDescr.0 (default: the vendor profile's).
     pub sys_descr: Option<String>,
     /// Overrides the vendor's sysObjectID (a device whose firmware reports one drivers do not
     /// recognise).
@@ -90,13 +116,17 @@ pub struct PduConfig {
     /// snmpEngineID in hex (5 to 32 octets); default: made once and kept in the state folder.
     #[serde(default, deserialize_with = "engine_id")]
     pub engine_id: Option<Vec<u8>>,
+    /// More SNMPv3 contextNames that pick this PDU at a shared address, besides its own name
+    /// (the default context `""` picks the address's first PDU).
     #[serde(default)]
     pub contexts: Vec<String>,
+    /// The most varbinds one GETBULK Response carries, at least 1 (default 1000).
     #[serde(default = "default_max_bulk")]
     pub max_bulk_varbinds: usize,
-    /// Seconds a delayed-on / delayed-off command waits.
+    /// Seconds a delayed-on command waits, 0 to 7200 (default 0).
     #[serde(default)]
     pub on_delay: u64,
+    /// Seconds a delayed-off command waits, 0 to 7200 (default 0).
     #[serde(default)]
     pub off_delay: u64,
     /// Outlet power when the PDU starts with saved state.
@@ -105,14 +135,18 @@ pub struct PduConfig {
     /// Watts each outlet draws when on (outlets beyond the list draw default_load_watts).
     #[serde(default)]
     pub outlet_loads: Vec<f64>,
+    /// Watts an outlet draws when on, 0 to 100000 (default 60).
     #[serde(default = "default_load")]
     pub default_load_watts: f64,
+    /// The v1/v2c communities, `[[pdu.community]]`.
     #[serde(default)]
     pub community: Vec<CommunityConfig>,
+    /// The SNMPv3 users, `[[pdu.user]]`. A PDU needs a community or a user.
     #[serde(default)]
     pub user: Vec<UserConfig>,
 }
 
+/// A v1/v2c community as the file gives it, `[[pdu.community]]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CommunityConfig {
@@ -322,6 +356,10 @@ impl FileConfig {
         })
     }
 
+    /// Reads and parses the file at `path`; relative paths in it are taken from its folder.
+    /// Nothing is checked beyond the syntax: see [`FileConfig::validate`].
+    ///
+    /// Errors: [`ConfigError::Read`], [`ConfigError::Syntax`].
     pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
@@ -332,6 +370,7 @@ impl FileConfig {
         Ok(cfg)
     }
 
+    /// [`DEFAULT_CONFIG`], parsed: what `pdusim serve` runs without a config or flags.
     pub fn embedded_default() -> FileConfig {
         // The embedded file is checked by a unit test, so this cannot fail in a release.
         Self::parse(DEFAULT_CONFIG, "embedded default").unwrap_or(FileConfig {

@@ -13,18 +13,27 @@ use crate::engine::parse_engine_id;
 use crate::fault::{FaultInfo, FaultKind, Schedule};
 use crate::outlet::{Command, PendingKind, Power};
 
+/// Why a control call was refused. Over HTTP: 404 for the first two, 400 for `BadRequest`,
+/// 500 for `Failed`, with `{"error": message}`.
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
+    /// No running PDU has this name.
     #[error("no PDU named {0:?}: GET /pdus lists them")]
     NoSuchPdu(String),
+    /// The PDU has no such outlet.
     #[error("PDU {pdu:?} has no outlet {outlet}: it has outlets 1 to {count}")]
     NoSuchOutlet {
+        /// The PDU's name.
         pdu: String,
+        /// The outlet number asked for.
         outlet: u32,
+        /// How many outlets the PDU has (numbered from 1).
         count: usize,
     },
+    /// The request cannot be carried out as given (an unknown command, bad hex, boots below 1).
     #[error("{0}")]
     BadRequest(String),
+    /// The PDU could not do it (its state or engine boots could not be written).
     #[error("{0}")]
     Failed(String),
 }
@@ -32,18 +41,28 @@ pub enum ControlError {
 /// A PDU as the control API shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PduInfo {
+    /// The PDU's name (its state folder's, and a contextName that picks it).
     pub name: String,
+    /// The vendor profile's name, e.g. `raritan-px2`.
     pub vendor: String,
+    /// How many outlets it has.
     pub outlets: usize,
+    /// snmpEngineID in lower-case hex.
     pub engine_id: String,
+    /// snmpEngineBoots.
     pub engine_boots: i32,
+    /// snmpEngineTime, in seconds.
     pub engine_time: i32,
 }
 
+/// An outlet as the control API shows it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct OutletInfo {
+    /// The outlet number, from 1.
     pub outlet: u32,
+    /// The outlet's name (empty if it has none).
     pub name: String,
+    /// Whether it is powered now (during a reboot: off until the off period ends).
     pub power: Power,
     /// "reboot", "on" or "off" while a delayed command or reboot is running.
     pub pending: Option<&'static str>,
@@ -53,9 +72,11 @@ pub struct OutletInfo {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutletChange {
+    /// Switch at once, cancelling anything pending.
     pub power: Option<Power>,
     /// "on", "off", "reboot", "delayed-on", "delayed-off", "delayed-reboot" or "cancel".
     pub command: Option<String>,
+    /// A new outlet name.
     pub name: Option<String>,
 }
 
@@ -71,10 +92,13 @@ pub struct EngineChange {
     pub engine_id: Option<String>,
 }
 
+/// A fault to add: what it does and when (`POST /pdus/{pdu}/faults`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewFault {
+    /// What the fault does, e.g. `{"kind": "drop-response"}`.
     pub fault: FaultKind,
+    /// When it acts (default: from now until cleared).
     #[serde(default)]
     pub schedule: Schedule,
 }
@@ -86,12 +110,14 @@ pub struct Control {
 }
 
 impl Control {
+    /// A handle on `devices` (their names should be unique: lookups take the first).
     pub fn new(devices: Vec<Arc<Device>>) -> Control {
         Control {
             devices: Arc::new(devices),
         }
     }
 
+    /// The PDU named `name`. Errors: [`ControlError::NoSuchPdu`].
     pub fn device(&self, name: &str) -> Result<&Arc<Device>, ControlError> {
         self.devices
             .iter()
@@ -99,14 +125,18 @@ impl Control {
             .ok_or_else(|| ControlError::NoSuchPdu(name.to_string()))
     }
 
+    /// Every PDU, in the order started.
     pub fn pdus(&self) -> Vec<PduInfo> {
         self.devices.iter().map(|d| pdu_info(d)).collect()
     }
 
+    /// One PDU. Errors: [`ControlError::NoSuchPdu`].
     pub fn pdu(&self, name: &str) -> Result<PduInfo, ControlError> {
         self.device(name).map(|d| pdu_info(d))
     }
 
+    /// Every outlet of the PDU, outlet 1 first, as of the PDU's clock now (settling what is
+    /// due). Errors: [`ControlError::NoSuchPdu`].
     pub fn outlets(&self, name: &str) -> Result<Vec<OutletInfo>, ControlError> {
         let device = self.device(name)?;
         let now = device.now();
@@ -128,6 +158,11 @@ impl Control {
             .collect())
     }
 
+    /// Applies `change` to one outlet: power first, then the command, then the name. The new
+    /// state is saved (waiting briefly for the write) before the outlet is returned.
+    ///
+    /// Errors: [`ControlError::NoSuchPdu`], [`ControlError::NoSuchOutlet`],
+    /// [`ControlError::BadRequest`] for an unknown command.
     pub fn change_outlet(
         &self,
         name: &str,
@@ -176,19 +211,26 @@ impl Control {
             .ok_or_else(|| ControlError::Failed("the outlet vanished".into()))
     }
 
+    /// Adds a fault to the PDU; returns its ID (for [`Control::remove_fault`]).
+    /// Errors: [`ControlError::NoSuchPdu`].
     pub fn add_fault(&self, name: &str, fault: NewFault) -> Result<u64, ControlError> {
         Ok(self.device(name)?.faults.add(fault.fault, fault.schedule))
     }
 
+    /// The PDU's faults, as [`crate::fault::FaultSet::list`] gives them.
+    /// Errors: [`ControlError::NoSuchPdu`].
     pub fn faults(&self, name: &str) -> Result<Vec<FaultInfo>, ControlError> {
         Ok(self.device(name)?.faults.list())
     }
 
+    /// Removes every fault of the PDU. Errors: [`ControlError::NoSuchPdu`].
     pub fn clear_faults(&self, name: &str) -> Result<(), ControlError> {
         self.device(name)?.faults.clear();
         Ok(())
     }
 
+    /// Removes fault `id`; false if the PDU has no such fault (or it ran out).
+    /// Errors: [`ControlError::NoSuchPdu`].
     pub fn remove_fault(&self, name: &str, id: u64) -> Result<bool, ControlError> {
         Ok(self.device(name)?.faults.remove(id))
     }
@@ -202,6 +244,11 @@ impl Control {
         Ok(pdu_info(device))
     }
 
+    /// Applies `change` to the PDU's SNMP engine, in order: new engine ID, boots, time skew.
+    ///
+    /// Errors: [`ControlError::NoSuchPdu`], [`ControlError::BadRequest`] for an engine ID that
+    /// is not 5 to 32 octets of hex or boots below 1 (RFC 3411 §5), [`ControlError::Failed`]
+    /// when the new engine ID or boots cannot be saved.
     pub fn change_engine(
         &self,
         name: &str,
@@ -237,7 +284,8 @@ impl Control {
         Ok(())
     }
 
-    /// Waits (by the PDU's clock) — a convenience for callers polling pending states.
+    /// The PDU's clock now (time since its epoch), for callers polling pending states.
+    /// Errors: [`ControlError::NoSuchPdu`].
     pub fn now(&self, name: &str) -> Result<Duration, ControlError> {
         Ok(self.device(name)?.now())
     }

@@ -66,6 +66,8 @@ fn yes() -> bool {
     true
 }
 
+/// The routes listed above, over `control`. Errors are JSON `{"error": message}` with the
+/// status [`ControlError`] maps to; removing a fault that does not exist is a 400.
 pub fn router(control: Control) -> Router {
     Router::new()
         .route("/pdus", get(|State(c): State<Control>| async move { Json(c.pdus()) }))

@@ -31,11 +31,17 @@ pub const MAX_MESSAGE_SIZE: usize = 65507;
 /// Everything needed to start one PDU, as a config file or the command line describes it.
 #[derive(Clone, Debug)]
 pub struct DeviceSpec {
+    /// The PDU's name: its state folder's, and a contextName that picks it.
     pub name: String,
+    /// The vendor profile it serves.
     pub vendor: &'static dyn VendorProfile,
+    /// How many outlets, 1 to 1024.
     pub outlets: u32,
+    /// Outlet names, outlet 1 first; outlets beyond the list have none.
     pub outlet_names: Vec<String>,
+    /// Outlet power at the first start (no saved state).
     pub initial_power: Power,
+    /// How long a cycle (reboot) keeps an outlet off.
     pub power_off_period: Duration,
     /// On/off delays for delayed commands (the reboot period is `power_off_period`).
     pub delays: Delays,
@@ -46,19 +52,29 @@ pub struct DeviceSpec {
     /// Per-outlet power at first start (a recording's states); outlets beyond the list start
     /// with `initial_power`.
     pub outlet_powers: Vec<Power>,
+    /// Watts an outlet beyond `outlet_loads` draws when on.
     pub default_load_watts: f64,
+    /// sysDescr.0; default: the recording's, else the vendor profile's.
     pub sys_descr: Option<String>,
     /// Overrides the vendor's (and a recording's) sysObjectID.
     pub sys_object_id: Option<Oid>,
     /// A recording of a real device: its objects are served as recorded, except those the
     /// vendor profile owns; its system group is the default for this PDU's.
     pub recording: Option<Arc<Recording>>,
+    /// sysName.0 at the first start (later: as saved).
     pub sys_name: String,
+    /// sysContact.0 at the first start (later: as saved).
     pub sys_contact: String,
+    /// sysLocation.0 at the first start (later: as saved).
     pub sys_location: String,
+    /// Where engine boots and outlet state are kept; `None`: nothing is saved (tests,
+    /// scenarios).
     pub state_dir: Option<PathBuf>,
+    /// snmpEngineID (5 to 32 octets); `None`: the saved one, else a new one.
     pub engine_id: Option<Vec<u8>>,
+    /// The v1/v2c communities and what each may do.
     pub communities: Vec<Community>,
+    /// The SNMPv3 users (usmUserTable).
     pub users: Vec<UserSpec>,
     /// SNMPv3 context names this PDU answers to, besides the default empty context.
     pub contexts: Vec<String>,
@@ -131,6 +147,7 @@ pub enum StateFileError {
 /// (which depend only on the vendor and the outlet count).
 #[derive(Default, Debug)]
 pub struct KeyAndTreeCache {
+    /// Master keys (Ku, RFC 3414 A.2) by password and protocol.
     pub keys: Arc<MasterKeyCache>,
     trees: Mutex<HashMap<TreeKey, Arc<MibTree>>>,
 }
@@ -139,6 +156,8 @@ pub struct KeyAndTreeCache {
 type TreeKey = (&'static str, u32, Option<String>);
 
 impl KeyAndTreeCache {
+    /// The MIB tree for `vendor` with `outlets` outlets over `recording`, built once and
+    /// shared (recordings are told apart by their origin path).
     pub fn tree(
         &self,
         vendor: &'static dyn VendorProfile,
@@ -192,11 +211,18 @@ const STATE_FILE: &str = "outlets.toml";
 /// How long a request waits for its state write before answering anyway (see `persist`).
 pub const SAVE_WAIT: Duration = Duration::from_millis(50);
 
+/// One running PDU: engine, counters, faults, users and communities, MIB tree and state.
+/// Shared between the transport's tasks (`Arc<Device>`); the state is behind a lock.
 pub struct Device {
+    /// The PDU's name: its state folder's, and a contextName that picks it.
     pub name: String,
+    /// The vendor profile it serves.
     pub vendor: &'static dyn VendorProfile,
+    /// Its SNMP engine: snmpEngineID, snmpEngineBoots, snmpEngineTime.
     pub engine: Engine,
+    /// Its snmp group, MPD, target and usmStats counters.
     pub stats: AgentStats,
+    /// The faults it is told to commit.
     pub faults: crate::fault::FaultSet,
     /// Behind a lock only because an engine ID change re-localizes every key.
     users: RwLock<Arc<UserTable>>,
@@ -204,8 +230,11 @@ pub struct Device {
     keys: Arc<MasterKeyCache>,
     /// The spec this PDU started from, for restarts that lose outlet state.
     spec: DeviceSpec,
+    /// The v1/v2c communities and what each may do.
     pub communities: Vec<Community>,
+    /// More contextNames that pick this PDU at a shared address, besides its name.
     pub contexts: Vec<String>,
+    /// The most varbinds one GETBULK Response carries.
     pub max_bulk_varbinds: usize,
     tree: Arc<MibTree>,
     sys_descr: String,
@@ -217,6 +246,12 @@ pub struct Device {
 }
 
 impl Device {
+    /// Starts a PDU on its own: creates the state folder, starts the engine (boots + 1,
+    /// saved before anything is answered), localizes the users' keys, and loads the saved
+    /// state or makes the first-start one.
+    ///
+    /// Errors: [`StartError::StateDir`], [`StartError::Engine`], [`StartError::Security`],
+    /// [`StartError::State`].
     pub fn start(spec: DeviceSpec, clock: Arc<dyn Clock>) -> Result<Device, StartError> {
         Self::start_shared(spec, clock, &KeyAndTreeCache::default())
     }
@@ -347,10 +382,12 @@ impl Device {
         Ok(())
     }
 
+    /// The objects this PDU serves, in OID order.
     pub fn tree(&self) -> &MibTree {
         &self.tree
     }
 
+    /// The PDU's clock: time since the clock's epoch (not since this agent started).
     pub fn now(&self) -> Duration {
         self.engine.now()
     }
@@ -364,6 +401,9 @@ impl Device {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The value of `cell` at `now`, from `state` (a locked [`Device::lock_state`]), the
+    /// engine or the counters. sysUpTime is in hundredths of a second since the agent
+    /// (re)started; snmpEngineTime in seconds. Settles pending outlet steps due by `now`.
     pub fn read(&self, cell: &Cell, state: &mut DeviceState, now: Duration) -> Value<'static> {
         match cell {
             Cell::Static(v) => v.clone(),

@@ -39,6 +39,7 @@ const _: () = assert!(MAX_MSG_MAX_SIZE as usize == MAX_MESSAGE_SIZE);
 /// Per-socket reusable buffers, so answering does not allocate message-sized buffers.
 #[derive(Default)]
 pub struct Buffers {
+    /// The encoded answer [`handle_datagram`] leaves for the transport to send.
     pub out: Vec<u8>,
     scratch: Vec<u8>,
     /// The state write the last SET started: the transport waits for it (briefly) before it

@@ -12,36 +12,55 @@ use crate::access::Access;
 use crate::device::Device;
 use snmp_proto::usm::ExposeSecret;
 
+/// PDUs that cannot share an address as configured.
 #[derive(Debug, thiserror::Error)]
 pub enum EndpointError {
+    /// No PDU was given for the address.
     #[error("{addr}: no PDU")]
-    Empty { addr: SocketAddr },
+    Empty {
+        /// The listening address.
+        addr: SocketAddr,
+    },
     /// Names the PDUs and the community's position, never the string itself: a community is
     /// a secret.
     #[error("{addr}: community number {number} of PDU {second:?} is also a community of PDU {first:?}, which shares this address: give each PDU its own community strings so requests can pick the PDU")]
     SharedCommunity {
+        /// The listening address.
         addr: SocketAddr,
         /// 1-based position in `second`'s list of communities.
         number: usize,
+        /// The PDU that has the community already.
         first: String,
+        /// The PDU that lists it again.
         second: String,
     },
+    /// Two PDUs at the address answer the same contextName (a PDU's name counts as one).
     #[error("{addr}: context {context:?} names PDUs {first:?} and {second:?}, which share this address: context names must be unique per address")]
     SharedContext {
+        /// The listening address.
         addr: SocketAddr,
+        /// The contextName.
         context: String,
+        /// The PDU that answers it already.
         first: String,
+        /// The PDU that claims it too.
         second: String,
     },
+    /// A PDU other than the first at the address has SNMPv3 users (USM is the first's).
     #[error("{addr}: PDU {pdu:?} shares this address with {primary:?} but defines SNMPv3 users; users of PDUs sharing an address belong on the first PDU ({primary:?})")]
     UsersOnSecondary {
+        /// The listening address.
         addr: SocketAddr,
+        /// The PDU with users.
         pdu: String,
+        /// The address's first PDU, where the users belong.
         primary: String,
     },
 }
 
+/// One listening address and its PDUs: which one a community or a contextName picks.
 pub struct Endpoint {
+    /// The address the PDUs answer on.
     pub addr: SocketAddr,
     primary: Arc<Device>,
     devices: Vec<Arc<Device>>,
@@ -114,15 +133,20 @@ impl Endpoint {
         &self.primary
     }
 
+    /// Every PDU at the address, the primary first.
     pub fn devices(&self) -> &[Arc<Device>] {
         &self.devices
     }
 
+    /// The PDU a v1/v2c community picks, with what the community may do; `None` for a
+    /// community no PDU here has (snmpInBadCommunityNames).
     pub fn by_community(&self, community: &[u8]) -> Option<(&Device, Access)> {
         let (i, permission) = self.communities.get(community)?;
         Some((self.devices.get(*i)?, *permission))
     }
 
+    /// The PDU an SNMPv3 contextName picks (empty: the primary); `None` for an unknown
+    /// context (snmpUnknownContexts, RFC 3413 §3.2).
     pub fn by_context(&self, context: &[u8]) -> Option<&Device> {
         self.devices.get(*self.contexts.get(context)?).map(|d| &**d)
     }

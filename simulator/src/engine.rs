@@ -16,24 +16,39 @@ pub const MAX_ENGINE_BOOTS: i32 = 2_147_483_647;
 /// RFC 3414 §2.2.3: the time window is 150 seconds.
 pub const TIME_WINDOW_SECS: i64 = 150;
 
+/// Why the engine's ID or saved state (`engine.toml`: engine ID and boots) cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// An engine ID that is not 5 to 32 octets of hex (RFC 3411 SnmpEngineID); the text given.
     #[error(
         "engine ID {0:?} is not valid: give 5 to 32 bytes as hex digits, e.g. 80001f8880c0ffee0001"
     )]
     BadEngineId(String),
+    /// The state file exists but cannot be read.
     #[error("cannot read engine state {path}: {source}; fix or delete the file to start afresh")]
     ReadState {
+        /// The state file.
         path: PathBuf,
+        /// What went wrong.
         source: std::io::Error,
     },
+    /// The state file is not what this program writes, or holds a bad engine ID.
     #[error("engine state {path} is corrupt ({detail}); fix or delete the file to start afresh")]
-    CorruptState { path: PathBuf, detail: String },
+    CorruptState {
+        /// The state file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The state file cannot be written (at a start this stops the PDU: its boots could
+    /// otherwise go back at the next start).
     #[error(
         "cannot write engine state {path}: {source}; check that the state directory is writable"
     )]
     WriteState {
+        /// The state file.
         path: PathBuf,
+        /// What went wrong.
         source: std::io::Error,
     },
 }
@@ -143,6 +158,7 @@ impl Engine {
         Ok(engine)
     }
 
+    /// snmpEngineID, as it is now (an engine ID change replaces it).
     pub fn id(&self) -> Arc<[u8]> {
         self.id.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -162,6 +178,7 @@ impl Engine {
         self.skew_secs.store(secs, Ordering::SeqCst);
     }
 
+    /// snmpEngineBoots: 1 to 2147483647 ([`MAX_ENGINE_BOOTS`]).
     pub fn boots(&self) -> i32 {
         self.boots.load(Ordering::SeqCst)
     }
@@ -195,6 +212,8 @@ impl Engine {
         self.persist()
     }
 
+    /// Sets snmpEngineBoots, clamped to 1..=2147483647 (RFC 3411 §5), and saves it; engine
+    /// time is not reset. Errors: [`EngineError::WriteState`] (the new value stays in force).
     pub fn set_boots(&self, boots: i32) -> Result<(), EngineError> {
         // RFC 3411 §5: snmpEngineBoots is 1..2147483647.
         self.boots
@@ -207,6 +226,7 @@ impl Engine {
         &self.clock
     }
 
+    /// The clock's reading: time since its epoch, not since this engine started.
     pub fn now(&self) -> Duration {
         self.clock.now()
     }

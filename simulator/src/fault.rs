@@ -29,9 +29,13 @@ use serde::{Deserialize, Serialize};
 /// Where in the flow a fault acts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultPoint {
+    /// A datagram has arrived, before it is decoded.
     Receive,
+    /// The request passed the security checks; the agent is about to answer.
     Respond,
+    /// A SET is being applied to the outlets.
     Commit,
+    /// The answer is encoded and about to leave.
     Send,
 }
 
@@ -46,15 +50,22 @@ pub enum FaultKind {
     /// The answer is lost.
     DropResponse,
     /// The answer leaves `ms` milliseconds late.
-    Delay { ms: u64 },
+    Delay {
+        /// The delay, in milliseconds.
+        ms: u64,
+    },
     /// The answer is sent twice.
     Duplicate,
     /// The answer is held back and sent after the next one.
     Reorder,
     /// Only the first `bytes` bytes of the answer are sent.
-    Truncate { bytes: usize },
+    Truncate {
+        /// How many bytes of the answer are kept.
+        bytes: usize,
+    },
     /// One byte of the answer (at `offset` from the end, default the last) is flipped.
     Corrupt {
+        /// Which byte, counted back from the last (0, the default, is the last).
         #[serde(default)]
         offset_from_end: usize,
     },
@@ -64,24 +75,40 @@ pub enum FaultKind {
     /// pointing at the first varbind, or only for requests naming `oid` (a prefix), or only
     /// for SETs.
     ForceError {
+        /// The error-status, by RFC 3416 name or number (an unknown one gives genErr).
         status: String,
+        /// Only requests with a varbind under this dotted OID; error-index then points at the
+        /// first such varbind.
         #[serde(default)]
         oid: Option<String>,
+        /// Only SetRequests.
         #[serde(default)]
         set_only: bool,
     },
     /// The Response's request-id is off by one.
     WrongRequestId,
     /// A Report with this usmStats counter (e.g. "usmStatsNotInTimeWindows") instead of the
-    /// Response.
-    ReportInstead { counter: String },
+    /// Response. SNMPv3 only; a name that is not a usmStats counter is ignored.
+    ReportInstead {
+        /// The usmStats counter's name, case-insensitive.
+        counter: String,
+    },
     /// SETs to this outlet are accepted but change nothing.
-    StuckOutlet { outlet: u32 },
+    StuckOutlet {
+        /// The outlet number, from 1.
+        outlet: u32,
+    },
     /// SETs to this outlet take effect `ms` milliseconds later (by the PDU's clock).
-    SlowOutlet { outlet: u32, ms: u64 },
+    SlowOutlet {
+        /// The outlet number, from 1.
+        outlet: u32,
+        /// The delay, in milliseconds.
+        ms: u64,
+    },
 }
 
 impl FaultKind {
+    /// The one point of the flow where this kind acts.
     pub fn point(&self) -> FaultPoint {
         use FaultKind::*;
         match self {
@@ -117,9 +144,12 @@ pub struct Schedule {
 /// A fault as listed by the control API.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FaultInfo {
+    /// Its ID within the PDU, from 1, for removing it.
     pub id: u64,
+    /// What it does (flattened into the JSON object: `"kind": ...` and its fields).
     #[serde(flatten)]
     pub kind: FaultKind,
+    /// When it acts, as added (not what is left of it).
     pub schedule: Schedule,
 }
 
@@ -146,6 +176,8 @@ pub struct FaultSet {
 }
 
 impl FaultSet {
+    /// Adds a fault; `after_requests` counts from now. Returns its ID (from 1, never reused
+    /// within the PDU).
     pub fn add(&self, kind: FaultKind, schedule: Schedule) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
         let starts_at_request = self
@@ -165,6 +197,8 @@ impl FaultSet {
         id
     }
 
+    /// Removes fault `id`; false if there is none (never added, removed, or dropped because
+    /// its time or packets ran out).
     pub fn remove(&self, id: u64) -> bool {
         let mut active = self.lock();
         let before = active.len();
@@ -172,10 +206,13 @@ impl FaultSet {
         before != active.len()
     }
 
+    /// Removes every fault.
     pub fn clear(&self) {
         self.lock().clear();
     }
 
+    /// Every fault not yet removed, in the order added. A fault whose time or packets ran out
+    /// stays listed until its point is next reached.
     pub fn list(&self) -> Vec<FaultInfo> {
         self.lock()
             .iter()

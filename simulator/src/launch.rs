@@ -11,18 +11,23 @@ use crate::device::{Device, DeviceSpec, KeyAndTreeCache, StartError};
 use crate::endpoint::{Endpoint, EndpointError};
 use crate::server::{bind_group, BindError};
 
+/// Why a configuration could not start; the message is the cause's.
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
+    /// An address could not be bound (nothing was started).
     #[error(transparent)]
     Bind(#[from] BindError),
+    /// A PDU could not start.
     #[error(transparent)]
     Start(#[from] StartError),
+    /// PDUs that share an address clash (communities, contexts, users).
     #[error(transparent)]
     Endpoint(#[from] EndpointError),
 }
 
 /// Everything started, ready to serve.
 pub struct Launched {
+    /// Every PDU, in the order of the specs.
     pub devices: Vec<Arc<Device>>,
     /// Each endpoint with its bound sockets (several with SO_REUSEPORT, see `server::bind_group`).
     pub endpoints: Vec<(Arc<Endpoint>, Vec<std::net::UdpSocket>)>,
@@ -31,6 +36,11 @@ pub struct Launched {
 /// How many PDUs start at once: enough to overlap the fsyncs of their state files.
 const START_THREADS: usize = 128;
 
+/// Starts every PDU of `pdus` (each with its listen addresses) on `clock`: binds every address
+/// first, then starts the PDUs, then groups them by address (the first PDU listing an address
+/// is its primary; port 0 is never shared). Nothing is served yet.
+///
+/// Errors: [`LaunchError::Bind`], [`LaunchError::Start`], [`LaunchError::Endpoint`].
 pub fn launch(
     pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>,
     clock: Arc<dyn Clock>,
@@ -126,9 +136,11 @@ fn start_devices(
 /// A simulator running inside the caller's tokio runtime (tests, the conformance runner):
 /// started from specs, stopped when dropped.
 pub struct Simulator {
+    /// The control API over its PDUs (outlets, faults, engine events).
     pub control: crate::control::Control,
     /// Each PDU's name with the addresses it answers on.
     pub addresses: Vec<(String, SocketAddr)>,
+    /// Every PDU, in the order of the specs.
     pub devices: Vec<Arc<Device>>,
     tasks: tokio::task::JoinSet<std::io::Result<()>>,
 }
@@ -166,6 +178,8 @@ impl Simulator {
             .map(|(_, a)| *a)
     }
 
+    /// Stops serving: aborts every socket task (as dropping it does). State already written
+    /// stays.
     pub fn stop(mut self) {
         self.tasks.abort_all();
     }

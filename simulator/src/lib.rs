@@ -6,6 +6,7 @@
 //! through `security` and `wire`. `dispatch` strings the steps together; `server` is the UDP
 //! transport.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 pub mod access;
 pub mod agent;

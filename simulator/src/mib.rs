@@ -12,31 +12,48 @@ use std::sync::atomic::AtomicU32;
 use crate::stats::AgentStats;
 use snmp_proto::Value;
 
+/// The scalars of the SNMPv2-MIB system group (RFC 3418) a PDU serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SystemObject {
+    /// sysDescr (system.1): the configured, recorded or vendor text.
     Descr,
+    /// sysObjectID (system.2): the vendor's, unless overridden.
     ObjectId,
+    /// sysUpTime (system.3): TimeTicks, hundredths of a second since the agent (re)started.
     UpTime,
+    /// sysContact (system.4), writable, up to 255 octets.
     Contact,
+    /// sysName (system.5), writable, up to 255 octets.
     Name,
+    /// sysLocation (system.6), writable, up to 255 octets.
     Location,
+    /// sysServices (system.7): 72, application and end-to-end layers.
     Services,
 }
 
+/// The scalars of snmpEngine (SNMP-FRAMEWORK-MIB, RFC 3411 §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EngineObject {
+    /// snmpEngineID (snmpEngine.1).
     Id,
+    /// snmpEngineBoots (snmpEngine.2).
     Boots,
+    /// snmpEngineTime (snmpEngine.3), in seconds.
     Time,
+    /// snmpEngineMaxMessageSize (snmpEngine.4): 65507 bytes.
     MaxMessageSize,
 }
 
 /// What an object instance is, and so where its value comes from.
 #[derive(Clone, Debug)]
 pub enum Cell {
+    /// A fixed value (a recording's objects, snmpEnableAuthenTraps).
     Static(Value<'static>),
+    /// A system group scalar, from the device and its state.
     System(SystemObject),
+    /// A Counter32: the function picks the counter out of the device's [`AgentStats`].
     Counter(fn(&AgentStats) -> &AtomicU32),
+    /// An snmpEngine scalar, from the device's engine.
     Engine(EngineObject),
     /// An object of the vendor profile's own MIB (outlet tables, unit settings): `column` is
     /// the profile's number for one of its columns or scalars (each profile names them as
@@ -53,10 +70,13 @@ pub enum Cell {
 /// Why a GET found nothing (RFC 3416 §4.2.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Missing {
+    /// No declared object has this OID as an instance (noSuchObject).
     NoSuchObject,
+    /// The object is declared but has no such instance (noSuchInstance).
     NoSuchInstance,
 }
 
+/// The object instances a PDU serves, in OID order, with the object types they belong to.
 #[derive(Default, Debug)]
 pub struct MibTree {
     instances: BTreeMap<Vec<u32>, Cell>,
@@ -84,6 +104,8 @@ impl MibTree {
         self.instance(object, &[0], cell);
     }
 
+    /// The instance at exactly `oid`. Errors: [`Missing::NoSuchInstance`] when `oid` is under
+    /// a declared object, else [`Missing::NoSuchObject`].
     pub fn get(&self, oid: &[u32]) -> Result<&Cell, Missing> {
         match self.instances.get(oid) {
             Some(cell) => Ok(cell),
@@ -110,10 +132,12 @@ impl MibTree {
         })
     }
 
+    /// How many instances the tree holds.
     pub fn len(&self) -> usize {
         self.instances.len()
     }
 
+    /// True when the tree holds no instance.
     pub fn is_empty(&self) -> bool {
         self.instances.is_empty()
     }

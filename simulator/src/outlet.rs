@@ -9,10 +9,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+/// Whether an outlet is powered. Written `on` / `off` in files and JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Power {
+    /// Powered.
     On,
+    /// Not powered.
     Off,
 }
 
@@ -21,15 +24,20 @@ pub enum Power {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum StartupPower {
+    /// The outlet comes up off (`off`).
     Off,
+    /// The outlet comes up on (`on`).
     On,
+    /// The outlet comes up as it was saved (`last-known`).
     LastKnown,
 }
 
 /// A command as every vendor table expresses it, in the model's own words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Command {
+    /// On now, cancelling anything pending.
     On,
+    /// Off now, cancelling anything pending.
     Off,
     /// Off now, on again after the reboot duration.
     Reboot,
@@ -47,7 +55,9 @@ pub enum Command {
 /// One scheduled change: at clock reading `at`, the outlet's power becomes `power`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Step {
+    /// When, as a reading of the PDU's clock (time since its epoch).
     pub at: Duration,
+    /// The power from then on.
     pub power: Power,
 }
 
@@ -65,7 +75,10 @@ pub enum PendingKind {
 /// Per-outlet timings, in the units vendor MIBs use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Delays {
+    /// How long a delayed-on waits (APC PowerOnTime, Vertiv hold times); [`Delays::NEVER`]
+    /// for never.
     pub on_delay: Duration,
+    /// How long a delayed-off waits (APC PowerOffTime); [`Delays::NEVER`] for never.
     pub off_delay: Duration,
     /// How long a reboot keeps the outlet off (Raritan outletPowerCyclingPowerOffPeriod,
     /// APC RebootDuration).
@@ -88,15 +101,19 @@ impl Default for Delays {
     }
 }
 
+/// One outlet: its power, at most two pending steps, its delays and its metering.
 #[derive(Clone, Debug)]
 pub struct Outlet {
+    /// The outlet's name (empty if none), as vendor name columns show it.
     pub name: String,
     power: Power,
     /// At most two steps: a delayed reboot is "off at t1, on at t2".
     pending: [Option<Step>; 2],
+    /// The timings its delayed commands and reboots use.
     pub delays: Delays,
     /// True while the pending steps are a reboot (so "on later" reads as rebooting).
     rebooting: bool,
+    /// What the outlet does when the PDU restarts with saved state.
     pub startup: StartupPower,
     /// The load this outlet draws when on, in watts.
     pub load_watts: f64,
@@ -106,6 +123,8 @@ pub struct Outlet {
 }
 
 impl Outlet {
+    /// An outlet at `power` with nothing pending, coming up as it was at a restart
+    /// ([`StartupPower::LastKnown`]), drawing 0 W, with no energy delivered yet.
     pub fn new(name: String, power: Power, delays: Delays) -> Self {
         Outlet {
             name,

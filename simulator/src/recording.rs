@@ -10,17 +10,25 @@ use std::path::Path;
 
 use snmp_proto::{Oid, Value};
 
+/// A recording that cannot be read, or one of its lines.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordingError {
+    /// The file could not be read.
     #[error("cannot read recording {path}: {source}")]
     Read {
+        /// The file, as given.
         path: String,
+        /// What went wrong.
         source: std::io::Error,
     },
+    /// A line that is not `OID|TAG|VALUE` with a known tag and a value of that type.
     #[error("{origin}:{line}: {problem}")]
     Line {
+        /// The file's path, or what the text came from.
         origin: String,
+        /// The line number, from 1.
         line: usize,
+        /// What is wrong with it.
         problem: String,
     },
 }
@@ -28,7 +36,10 @@ pub enum RecordingError {
 /// A recorded device: every object it answered, in OID order.
 #[derive(Debug, Clone, Default)]
 pub struct Recording {
+    /// Where it came from (the file's path); also what tells recordings apart for sharing MIB
+    /// trees.
     pub origin: String,
+    /// Every recorded object, sorted by OID; of two lines for one OID the first is kept.
     pub entries: Vec<(Oid, Value<'static>)>,
     /// Objects whose value came from a simulator variation (`:numeric`, `:writecache`, ...),
     /// not from the device: sorted, for `is_synthetic`.
@@ -36,6 +47,9 @@ pub struct Recording {
 }
 
 impl Recording {
+    /// Loads a recording, refusing it at the first bad line.
+    ///
+    /// Errors: [`RecordingError::Read`], [`RecordingError::Line`].
     pub fn load(path: &Path) -> Result<Recording, RecordingError> {
         Self::load_with(path, Strictness::Strict).map(|(r, _)| r)
     }
@@ -53,10 +67,16 @@ impl Recording {
         Self::parse_with(&text, &path.display().to_string(), strictness)
     }
 
+    /// Parses recording text (`origin` names it in errors), refusing it at the first bad line.
+    /// Blank lines and lines starting with `#` are skipped.
+    ///
+    /// Errors: [`RecordingError::Line`].
     pub fn parse(text: &str, origin: &str) -> Result<Recording, RecordingError> {
         Self::parse_with(text, origin, Strictness::Strict).map(|(r, _)| r)
     }
 
+    /// As [`Recording::parse`]; with [`Strictness::Lenient`], bad lines are skipped and
+    /// returned beside the recording instead of failing it.
     pub fn parse_with(
         text: &str,
         origin: &str,
@@ -110,6 +130,7 @@ impl Recording {
             .is_ok()
     }
 
+    /// The recorded value of the instance `oid`, if recorded.
     pub fn get(&self, oid: &[u32]) -> Option<&Value<'static>> {
         let i = self
             .entries
@@ -130,7 +151,9 @@ impl Recording {
 /// What to do with a bad line: fail the file (the default), or skip the line and say so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strictness {
+    /// A bad line fails the whole recording.
     Strict,
+    /// A bad line is skipped and reported as a warning.
     Lenient,
 }
 

@@ -40,14 +40,22 @@ pub fn count(failure: UsmFailure, device: &Device) -> VarBind<'static> {
 pub enum Inbound {
     /// Authentic, in time and decrypted: hand the ScopedPDU bytes (or the plaintext one) on.
     Accepted {
+        /// The user named by msgUserName, with its localized keys and access.
         user: Arc<User>,
+        /// The message's securityLevel (from msgFlags).
         level: SecurityLevel,
+        /// The decrypted ScopedPDU bytes at authPriv (not yet decoded); `None` below it.
         decrypted: Option<Vec<u8>>,
     },
     /// Refused: answer with a Report carrying this varbind, if the sender asked for reports.
     Refused {
+        /// Which RFC 3414 §3.2 check failed.
         failure: UsmFailure,
+        /// The usmStats counter's varbind, already incremented.
         report: VarBind<'static>,
+        /// The user whose key authenticated the message, for a notInTimeWindow Report, which
+        /// is sent authenticated (§3.2 step 7b); `None` for every other failure (sent at
+        /// noAuthNoPriv).
         signed_by: Option<Arc<User>>,
     },
 }

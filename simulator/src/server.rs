@@ -13,15 +13,27 @@ use crate::dispatch::{handle_datagram, Buffers};
 use crate::endpoint::Endpoint;
 use crate::security::SaltSource;
 
+/// Why an address could not be bound; the message says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum BindError {
+    /// Another socket holds the address.
     #[error("{addr} is already in use (another pdusim or snmpd?): stop it, or pick another address with --listen")]
-    InUse { addr: SocketAddr },
+    InUse {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
+    /// The operating system refused (a port below 1024 without privileges).
     #[error("cannot listen on {addr}: permission denied (ports below 1024 need root): pick a port above 1024, e.g. 127.0.0.1:1161")]
-    Denied { addr: SocketAddr },
+    Denied {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
+    /// Any other failure to bind or set up the socket.
     #[error("cannot listen on {addr}: {source}")]
     Other {
+        /// The address asked for.
         addr: SocketAddr,
+        /// What went wrong.
         source: std::io::Error,
     },
 }

@@ -4,48 +4,85 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 macro_rules! counters {
-    ($(#[$meta:meta])* $name:ident { $($field:ident),* $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$field_meta:meta])* $field:ident),* $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Default)]
-        pub struct $name { $(pub $field: AtomicU32,)* }
+        pub struct $name { $($(#[$field_meta])* pub $field: AtomicU32,)* }
     };
 }
 
 counters!(
     /// Counters that apply to the whole agent process.
     AgentStats {
+        /// snmpInPkts (snmp.1, RFC 3418): datagrams received, readable or not.
         snmp_in_pkts,
+        /// snmpOutPkts (snmp.2): messages answered (counted before Send-point faults act).
         snmp_out_pkts,
+        /// snmpInBadVersions (snmp.3): well-formed messages of a msgVersion not served.
         snmp_in_bad_versions,
+        /// snmpInBadCommunityNames (snmp.4): v1/v2c messages whose community no PDU at the
+        /// address knows (dropped).
         snmp_in_bad_community_names,
+        /// snmpInBadCommunityUses (snmp.5): SETs with a read-only community.
         snmp_in_bad_community_uses,
+        /// snmpInASNParseErrs (snmp.6): messages that do not decode (also a v1 GetBulk,
+        /// RFC 3584 §4.1).
         snmp_in_asn_parse_errs,
+        /// snmpSilentDrops (snmp.31): v1/v2c PDUs that are not requests (a Response or trap
+        /// sent to the agent), dropped unanswered.
         snmp_silent_drops,
+        /// snmpProxyDrops (snmp.32): always 0, the agent proxies nothing.
         snmp_proxy_drops,
+        /// snmpInTooBigs (snmp.8, obsolete in RFC 3418): never counted.
         snmp_in_too_bigs,
+        /// snmpInGetRequests (snmp.15): GetRequest PDUs processed.
         snmp_in_get_requests,
+        /// snmpInGetNexts (snmp.16): GetNextRequest PDUs processed.
         snmp_in_get_nexts,
+        /// snmpInSetRequests (snmp.17): SetRequest PDUs processed.
         snmp_in_set_requests,
+        /// snmpOutGetResponses (snmp.28): Response PDUs sent.
         snmp_out_get_responses,
+        /// snmpOutTooBigs (snmp.20): Responses with error-status tooBig.
         snmp_out_too_bigs,
+        /// snmpOutNoSuchNames (snmp.21): Responses with error-status noSuchName.
         snmp_out_no_such_names,
+        /// snmpOutBadValues (snmp.22): Responses with error-status badValue.
         snmp_out_bad_values,
+        /// snmpOutGenErrs (snmp.24): Responses with error-status genErr.
         snmp_out_gen_errs,
+        /// snmpInTotalReqVars (snmp.13): objects read by GET, GETNEXT and GETBULK.
         snmp_in_total_req_vars,
+        /// snmpInTotalSetVars (snmp.14): objects in SET requests.
         snmp_in_total_set_vars,
         // RFC 3412 snmpMPDStats
+        /// snmpUnknownSecurityModels (RFC 3412 §7.2 step 4): v3 messages of a security model
+        /// other than USM.
         snmp_unknown_security_models,
+        /// snmpInvalidMsgs (RFC 3412 §7.2 step 5): v3 messages with inconsistent msgFlags
+        /// (privacy without authentication).
         snmp_invalid_msgs,
+        /// snmpUnknownPDUHandlers (RFC 3412 §4.2.2.1): v3 PDUs no application here handles: a
+        /// contextEngineID that is not this engine's, or a PDU that is not a request.
         snmp_unknown_pdu_handlers,
         // RFC 3413 snmpTargetObjects
+        /// snmpUnavailableContexts (RFC 3413 §3.2): never counted, every known context is
+        /// available.
         snmp_unavailable_contexts,
+        /// snmpUnknownContexts (RFC 3413 §3.2): v3 requests for a contextName no PDU serves.
         snmp_unknown_contexts,
         // RFC 3414 usmStats
+        /// usmStatsUnsupportedSecLevels (RFC 3414 §3.2 step 5).
         usm_unsupported_sec_levels,
+        /// usmStatsNotInTimeWindows (RFC 3414 §3.2 step 7).
         usm_not_in_time_windows,
+        /// usmStatsUnknownUserNames (RFC 3414 §3.2 step 4).
         usm_unknown_user_names,
+        /// usmStatsUnknownEngineIDs (RFC 3414 §3.2 step 3), discovery included.
         usm_unknown_engine_ids,
+        /// usmStatsWrongDigests (RFC 3414 §3.2 step 6).
         usm_wrong_digests,
+        /// usmStatsDecryptionErrors (RFC 3414 §3.2 step 8).
         usm_decryption_errors,
     }
 );
@@ -55,6 +92,7 @@ pub fn bump(counter: &AtomicU32) -> u32 {
     counter.fetch_add(1, Ordering::Relaxed).wrapping_add(1)
 }
 
+/// The counter's current value (a Counter32: it wraps at 2^32).
 pub fn read(counter: &AtomicU32) -> u32 {
     counter.load(Ordering::Relaxed)
 }

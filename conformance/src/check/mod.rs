@@ -28,6 +28,8 @@ use probe::{hex, keys_for, Exchange, Link};
 pub use report::{Check, Report, Status};
 use snmp_proto::usm::SecurityLevel;
 
+/// The flags of `pdu-conformance check`: the device, the SNMP security to speak, and what the
+/// check may switch.
 #[derive(clap::Args, Debug, Clone)]
 #[command(after_help = "\
 Examples:
@@ -38,13 +40,16 @@ Examples:
 Nothing is switched unless both --outlet and --allow-switching are given.
 Exit status: 0 when no check failed, 2 when one did, 1 when the check could not run.")]
 pub struct CheckArgs {
+    /// The device's host name or address.
     #[arg(long)]
     pub host: String,
+    /// The agent's UDP port.
     #[arg(long, default_value_t = 161)]
     pub port: u16,
     /// SNMP version: 1, 2c or 3.
     #[arg(long = "version", value_name = "1|2c|3", default_value = "2c")]
     pub snmp_version: String,
+    /// SNMPv1/v2c community.
     #[arg(
         long,
         default_value = "private",
@@ -52,16 +57,22 @@ pub struct CheckArgs {
         hide_env_values = true
     )]
     pub community: String,
+    /// SNMPv3 user name.
     #[arg(long)]
     pub user: Option<String>,
+    /// SNMPv3 authentication protocol: none, md5, sha, sha224, sha256, sha384, sha512.
     #[arg(long)]
     pub auth: Option<String>,
+    /// SNMPv3 authentication password.
     #[arg(long, env = "PDU_CHECK_AUTH_KEY", hide_env_values = true)]
     pub auth_key: Option<String>,
+    /// SNMPv3 privacy protocol: none, des, aes, aes192, aes256, aes192-cisco, aes256-cisco.
     #[arg(long = "priv")]
     pub privacy: Option<String>,
+    /// SNMPv3 privacy password.
     #[arg(long, env = "PDU_CHECK_PRIV_KEY", hide_env_values = true)]
     pub priv_key: Option<String>,
+    /// SNMPv3 context name (empty: the default context).
     #[arg(long, default_value = "")]
     pub context: String,
     /// A vendor profile (`pdu vendors` lists them), or `detect` (read sysObjectID).
@@ -79,8 +90,10 @@ pub struct CheckArgs {
     /// How long a switch may take to read back (and, at least, a cycle to come back on).
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub switch_wait: u64,
+    /// Milliseconds to wait for each answer.
     #[arg(long, default_value_t = 1000)]
     pub timeout_ms: u64,
+    /// Times to send a request again after a timeout.
     #[arg(long, default_value_t = 1)]
     pub retries: u32,
     /// Print the report as JSON instead of text.
@@ -124,25 +137,49 @@ impl Options {
 }
 
 // The checks, in report order.
+/// SNMPv3 engine discovery (RFC 3414 §4) is answered with a usmStatsUnknownEngineIDs Report
+/// carrying the engine ID, boots and time; fails when engineBoots is at its maximum.
 pub const DISCOVERY: &str = "engine discovery";
+/// A GET as the user at noAuthNoPriv is accepted at the configured level, and below it either
+/// accepted or refused with an answer (not silence).
 pub const LEVEL_NOAUTH: &str = "security level noAuthNoPriv";
+/// As [`LEVEL_NOAUTH`], at authNoPriv.
 pub const LEVEL_AUTH: &str = "security level authNoPriv";
+/// As [`LEVEL_NOAUTH`], at authPriv.
 pub const LEVEL_PRIV: &str = "security level authPriv";
+/// A GET as [`NO_SUCH_USER`] gets a usmStatsUnknownUserNames Report (RFC 3414 §3.2 step 4).
 pub const UNKNOWN_USER: &str = "unknown user Report";
+/// A GET signed with a wrong authentication key gets a usmStatsWrongDigests Report
+/// (RFC 3414 §3.2 step 6).
 pub const WRONG_KEY: &str = "wrong key Report";
+/// A GET whose engine time is [`TIME_SKEW_SECS`] seconds ahead gets a usmStatsNotInTimeWindows
+/// Report (RFC 3414 §3.2 step 7), not an answer.
 pub const TIME_WINDOW: &str = "time window";
+/// One GET of sysDescr, sysObjectID and sysUpTime is answered without error.
 pub const GET: &str = "GET";
+/// The driver's detection: a vendor profile claims the sysObjectID (or one was given).
 pub const DETECTION: &str = "detection";
+/// A GETNEXT on the profile's outlet state column returns the column's first row.
 pub const GETNEXT: &str = "GETNEXT";
+/// A GETBULK (max-repetitions 8) on the state column returns rows of it; not applicable to SNMPv1.
 pub const GETBULK: &str = "GETBULK";
+/// The profile's outlet-count object equals the number of outlets the driver lists.
 pub const OUTLET_COUNT: &str = "outlet count";
+/// Every outlet the driver lists has a readable, known state.
 pub const OUTLET_STATES: &str = "outlet states";
+/// The driver reads at least one outlet name (not applicable without a name column).
 pub const OUTLET_NAMES: &str = "outlet names";
+/// A SET of a value no command uses (9999) on an outlet's control cell is refused with
+/// wrongValue (badValue in SNMPv1, or inconsistentValue).
 pub const BAD_SET: &str = "bad SET";
+/// With `--outlet N --allow-switching`: the driver switches outlet N off and reads it back off.
 pub const SWITCH_OFF: &str = "switch off";
+/// With `--outlet N --allow-switching`: the driver switches outlet N on and reads it back on.
 pub const SWITCH_ON: &str = "switch on";
+/// With `--outlet N --allow-switching`: outlet N, cycled, reads on again within `--switch-wait`.
 pub const SWITCH_CYCLE: &str = "switch cycle";
 
+/// Every check name, in report order.
 pub const ALL: [&str; 18] = [
     DISCOVERY,
     LEVEL_NOAUTH,
@@ -230,6 +267,12 @@ fn config_of(args: &CheckArgs) -> Result<Config, CheckError> {
     Ok(c)
 }
 
+/// `pdu-conformance check`: runs [`check`] against the device `args` names, prints the report
+/// (text, or JSON with `--json`) and, with `--report DIR`, writes it there too.
+///
+/// Returns exit status 0 when no check failed and 2 when one did. Errors:
+/// [`CheckError::Config`] when the flags do not make a valid driver configuration,
+/// [`CheckError::Runtime`], and [`CheckError::Report`] when the report files cannot be written.
 pub fn run(args: CheckArgs) -> Result<ExitCode, CheckError> {
     let config = config_of(&args)?;
     let options = Options {

@@ -65,10 +65,15 @@ pub fn keys_for(
 /// A decoded answer, owned, with what a report needs of it.
 #[derive(Clone, Debug)]
 pub struct Answer {
+    /// The PDU's type: a Response or a Report, normally.
     pub pdu_type: PduType,
+    /// The PDU's request-id.
     pub request_id: i32,
+    /// The error-status (RFC 3416 §3; 0 is noError).
     pub error_status: i32,
+    /// The error-index: the failing varbind, from 1 (0: none).
     pub error_index: i32,
+    /// Each varbind's OID and its value as text (`INTEGER 1`, `STRING "x"`, `noSuchInstance`).
     pub varbinds: Vec<(Oid, String)>,
     /// Varbinds whose value is noSuchObject / noSuchInstance / endOfMibView.
     pub exceptions: usize,
@@ -76,11 +81,16 @@ pub struct Answer {
     pub v3: Option<V3Info>,
 }
 
+/// The SNMPv3 header fields of an answer (RFC 3412 §6, RFC 3414 §2.4).
 #[derive(Clone, Debug)]
 pub struct V3Info {
+    /// msgFlags: the auth (0x01), priv (0x02) and reportable (0x04) bits.
     pub flags: u8,
+    /// msgAuthoritativeEngineID.
     pub engine_id: Vec<u8>,
+    /// msgAuthoritativeEngineBoots.
     pub boots: i32,
+    /// msgAuthoritativeEngineTime, in seconds.
     pub time: i32,
 }
 
@@ -94,10 +104,14 @@ impl Answer {
         })
     }
 
+    /// Whether the answer's msgFlags has the auth bit (SNMPv3 only; v1/v2c answers are not).
+    /// Says what the agent claims: the MAC is not verified here.
     pub fn authenticated(&self) -> bool {
         self.v3.as_ref().is_some_and(|v| v.flags & FLAG_AUTH != 0)
     }
 
+    /// One line for a report: the PDU type, the Report counter or error-status, the first four
+    /// varbinds, the v3 securityLevel, engine ID, boots and time, and the request-id.
     pub fn describe(&self) -> String {
         let kind = match self.pdu_type {
             PduType::Response => "Response",
@@ -150,6 +164,7 @@ impl Answer {
     }
 }
 
+/// `bytes` as `0x` and two lower-case hex digits per byte (`0x80001f88...`); `0x` when empty.
 pub fn hex(bytes: &[u8]) -> String {
     let mut s = String::from("0x");
     for b in bytes {
@@ -163,25 +178,41 @@ pub fn hex(bytes: &[u8]) -> String {
 pub enum Outcome {
     /// An answer to our request; `verdict` is the load generator's judgement of it.
     Answered {
+        /// The answer, decoded (and decrypted).
         answer: Answer,
+        /// `Ok` for a usable answer; else why not (a Report, an error-status, a wrong value).
         verdict: Result<(), ErrorKind>,
     },
-    /// Something came back that cannot be read (bad BER, or encrypted with a key we lack).
-    Unreadable { verdict: ErrorKind, detail: String },
+    /// Something came back that cannot be read (bad BER, or encrypted with a key we lack);
+    /// also a socket that could not be opened or a request that could not be sent.
+    Unreadable {
+        /// The load generator's error class (`Decode`, `Network`, ...).
+        verdict: ErrorKind,
+        /// What was wrong.
+        detail: String,
+    },
     /// Nothing (of ours) came back.
-    Silence { waited_ms: u128, attempts: u32 },
+    Silence {
+        /// The wait for each attempt, in milliseconds.
+        waited_ms: u128,
+        /// How many times the request was sent.
+        attempts: u32,
+    },
 }
 
 /// One request and what came of it.
 #[derive(Clone, Debug)]
 pub struct Exchange {
+    /// What was sent, in words, with the request-id of every attempt.
     pub sent: String,
+    /// How it ended.
     pub outcome: Outcome,
     /// Datagrams that were not an answer to this request (wrong request-id, other user…).
     pub strays: Vec<String>,
 }
 
 impl Exchange {
+    /// The answer, if one to this request could be read (whatever its verdict).
     pub fn answer(&self) -> Option<&Answer> {
         match &self.outcome {
             Outcome::Answered { answer, .. } => Some(answer),
@@ -189,6 +220,7 @@ impl Exchange {
         }
     }
 
+    /// True when no answer to this request came back (strays do not count).
     pub fn silent(&self) -> bool {
         matches!(self.outcome, Outcome::Silence { .. })
     }
@@ -250,14 +282,18 @@ fn answer_kind(a: &Answer) -> String {
 
 /// Where requests go, and how patiently.
 pub struct Link {
+    /// The agent's address.
     pub target: SocketAddr,
+    /// The wait for each attempt's answer.
     pub timeout: Duration,
+    /// Attempts after the first, each with a new request-id.
     pub retries: u32,
     next_session: u32,
     salt: u64,
 }
 
 impl Link {
+    /// A link to `target` with `config`'s timeout and retries; salts start from the clock.
     pub fn new(target: SocketAddr, config: &Config) -> Link {
         let salt = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

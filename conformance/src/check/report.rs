@@ -5,15 +5,20 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+/// A check's result. Serialized as `pass`, `fail`, `not-applicable`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// The device behaves as drivers need.
     Pass,
+    /// It does not; the evidence says how.
     Fail,
+    /// The check does not apply (another SNMP version, no such table, switching not allowed).
     NotApplicable,
 }
 
 impl Status {
+    /// The result column's word: `pass`, `FAIL` (loud on purpose) or `n/a`.
     pub fn word(self) -> &'static str {
         match self {
             Status::Pass => "pass",
@@ -26,8 +31,11 @@ impl Status {
 /// One check: its result, why (`evidence`), and the requests behind it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
+    /// The check's name, one of [`super::ALL`].
     pub check: String,
+    /// Its result.
     pub status: Status,
+    /// Why, in one line.
     pub evidence: String,
     /// What was sent, one line per request.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -38,6 +46,7 @@ pub struct Check {
 }
 
 impl Check {
+    /// A result with no requests behind it yet (see [`Check::with`]).
     pub fn new(check: &str, status: Status, evidence: impl Into<String>) -> Check {
         Check {
             check: check.into(),
@@ -47,12 +56,15 @@ impl Check {
             received: Vec::new(),
         }
     }
+    /// A [`Status::Pass`].
     pub fn pass(check: &str, evidence: impl Into<String>) -> Check {
         Check::new(check, Status::Pass, evidence)
     }
+    /// A [`Status::Fail`].
     pub fn fail(check: &str, evidence: impl Into<String>) -> Check {
         Check::new(check, Status::Fail, evidence)
     }
+    /// A [`Status::NotApplicable`].
     pub fn na(check: &str, evidence: impl Into<String>) -> Check {
         Check::new(check, Status::NotApplicable, evidence)
     }
@@ -64,18 +76,27 @@ impl Check {
     }
 }
 
+/// Every check of one device, in the order run, with the totals.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The device, as `host:port`.
     pub target: String,
+    /// How it was spoken to: `v2c`, or `v3 authPriv as "ops"`.
     pub security: String,
+    /// The vendor profile used, if one was detected or given.
     pub profile: Option<String>,
+    /// The results, in the order [`Report::push`] added them.
     pub checks: Vec<Check>,
+    /// How many checks passed.
     pub passed: usize,
+    /// How many checks failed.
     pub failed: usize,
+    /// How many checks did not apply.
     pub not_applicable: usize,
 }
 
 impl Report {
+    /// An empty report on `target` (`host:port`) spoken to with `security`.
     pub fn new(target: String, security: String) -> Report {
         Report {
             target,
@@ -88,6 +109,7 @@ impl Report {
         }
     }
 
+    /// Adds a result and counts it in the totals.
     pub fn push(&mut self, check: Check) {
         match check.status {
             Status::Pass => self.passed += 1,
@@ -97,10 +119,12 @@ impl Report {
         self.checks.push(check);
     }
 
+    /// True if any check failed (the command then exits with status 2).
     pub fn failed(&self) -> bool {
         self.failed > 0
     }
 
+    /// The first result of the check named `name`.
     pub fn get(&self, name: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.check == name)
     }
@@ -153,6 +177,8 @@ impl Report {
         out
     }
 
+    /// For `check-report.md`: the totals, a table of results, then each check's evidence in a
+    /// code block.
     pub fn to_markdown(&self) -> String {
         let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
         let mut out = format!(
@@ -191,6 +217,7 @@ impl Report {
         out
     }
 
+    /// For `--json` and `check-report.json`: the report, pretty-printed (no trailing newline).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self)
             .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))

@@ -10,6 +10,7 @@ use snmp_proto::{Oid, Value, Version};
 
 use super::session::{Operation, RequestSpec};
 
+/// The flags of `pdu-conformance load`, as typed; [`LoadArgs::plan`] checks them.
 #[derive(clap::Args, Debug, Clone)]
 #[command(after_help = "\
 Examples:
@@ -117,14 +118,22 @@ pub struct LoadArgs {
 /// How requests are protected.
 #[derive(Clone, Debug)]
 pub enum SecuritySpec {
+    /// SNMPv1 or v2c with a community string.
     Community {
+        /// `V1` or `V2c`.
         version: Version,
+        /// The community, as bytes.
         community: Vec<u8>,
     },
+    /// SNMPv3 with USM (RFC 3414); keys are localized once the engine ID is discovered.
     Usm {
+        /// msgUserName (securityName).
         user: String,
+        /// The authentication protocol and password; `None` for noAuthNoPriv.
         auth: Option<(AuthProtocol, Password)>,
+        /// The privacy protocol and password; `None` for no privacy (needs `auth` when set).
         privacy: Option<(PrivProtocol, Password)>,
+        /// contextName of every ScopedPDU (empty: the default context).
         context: Vec<u8>,
     },
 }
@@ -154,63 +163,95 @@ impl SecuritySpec {
 /// When a run ends.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Stop {
+    /// After this long (`--duration`, 10 s by default).
     After(Duration),
+    /// After this many requests in all, over every worker (`--requests`).
     Requests(u64),
 }
 
 /// A checked `load` command line.
 #[derive(Clone, Debug)]
 pub struct Plan {
+    /// The agent's address, resolved (the first address the name gives).
     pub target: SocketAddr,
+    /// The agent as given, `host:port` (`[v6]:port` for an IPv6 literal), for the summary.
     pub target_text: String,
+    /// How requests are protected.
     pub security: SecuritySpec,
+    /// What every request asks.
     pub spec: RequestSpec,
+    /// Workers, each with its own socket and one request in flight (at least 1).
     pub concurrency: u32,
+    /// When the run ends.
     pub stop: Stop,
+    /// At most this many requests per second over all workers; `None`: as fast as answered.
     pub rate: Option<f64>,
+    /// How long a request waits for its answer before it counts as a timeout.
     pub timeout: Duration,
+    /// Print the summary as one JSON object.
     pub json: bool,
+    /// No progress line on stderr.
     pub quiet: bool,
+    /// The agent's process ID, for its CPU time per request (from /proc/PID/stat).
     pub server_pid: Option<u32>,
 }
 
 /// A command line that cannot run, and what to do instead.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ArgError {
+    /// `--version` is not 1, 2c or 3 (the text given).
     #[error("--version {0:?} is not an SNMP version: use 1, 2c or 3")]
     Version(String),
+    /// An `--oid` that is not a dotted OID of at least two arcs (the text given).
     #[error("{0:?} is not an OID: write it dotted, e.g. 1.3.6.1.2.1.1.1.0")]
     Oid(String),
+    /// SNMPv3 without `--user`.
     #[error("--version 3 needs --user NAME")]
     NoUser,
+    /// An unknown `--auth` or `--priv` protocol, with snmp-proto's message.
     #[error("{0}")]
     Protocol(String),
+    /// A flag given without its partner (flag, partner), e.g. `--auth` without `--auth-key`.
     #[error("--{0} needs --{1} too")]
     Missing(&'static str, &'static str),
+    /// `--priv` without `--auth` (SNMPv3 has no privacy without authentication).
     #[error("--priv needs authentication: give --auth and --auth-key too")]
     PrivWithoutAuth,
+    /// `--op getbulk` with `--version 1`.
     #[error("--op getbulk does not exist in SNMPv1: use --version 2c or 3, or --op getnext")]
     BulkInV1,
+    /// `--op set` without `--set-value`.
     #[error("--op set needs --set-value TYPE:VALUE, e.g. --set-value i:1")]
     NoSetValue,
+    /// A `--set-value` that cannot be read (the text given, why).
     #[error("--set-value {0:?}: {1}")]
     SetValue(String, String),
+    /// A negative `--max-repetitions`.
     #[error("--max-repetitions must be 0 or more")]
     MaxRepetitions,
+    /// `--concurrency 0`.
     #[error("--concurrency must be at least 1")]
     Concurrency,
+    /// A `--duration` that is not a positive, finite number of seconds.
     #[error("--duration must be a positive number of seconds")]
     Duration,
+    /// `--requests 0`.
     #[error("--requests must be at least 1")]
     Requests,
+    /// A `--rate` that is not a positive, finite number of requests per second.
     #[error("--rate must be a positive number of requests per second")]
     Rate,
+    /// `--timeout-ms 0`.
     #[error("--timeout-ms must be at least 1")]
     Timeout,
+    /// `--host` does not resolve (the host, the resolver's error).
     #[error("cannot resolve {0}: {1}; give an IP address or a name this machine resolves")]
     Resolve(String, String),
 }
 
+/// `--version`: `1`/`v1`, `2c`/`v2c`/`2` or `3`/`v3`, in any case.
+///
+/// Errors: [`ArgError::Version`] for anything else.
 pub fn parse_version(text: &str) -> Result<Version, ArgError> {
     match text.to_ascii_lowercase().as_str() {
         "1" | "v1" => Ok(Version::V1),
@@ -220,6 +261,9 @@ pub fn parse_version(text: &str) -> Result<Version, ArgError> {
     }
 }
 
+/// A dotted OID (`1.3.6…` or `.1.3.6…`) of at least two arcs.
+///
+/// Errors: [`ArgError::Oid`] otherwise.
 pub fn parse_oid(text: &str) -> Result<Oid, ArgError> {
     Oid::parse(text)
         .filter(|o| o.arcs().len() >= 2)

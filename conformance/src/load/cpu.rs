@@ -25,6 +25,8 @@ impl CpuTime {
         ))
     }
 
+    /// The CPU time as a `Duration` (microsecond resolution from getrusage, 10 ms from
+    /// `/proc`).
     pub fn as_duration(self) -> Duration {
         self.0
     }

@@ -63,10 +63,12 @@ fn highest_in(bucket: usize) -> u64 {
 }
 
 impl LatencyHistogram {
+    /// Records one latency (saturating at `u64::MAX` nanoseconds, some 584 years).
     pub fn record(&mut self, latency: Duration) {
         self.record_nanos(u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX));
     }
 
+    /// Records one latency given in nanoseconds.
     pub fn record_nanos(&mut self, nanos: u64) {
         if let Some(c) = self.counts.get_mut(bucket_of(nanos)) {
             *c += 1;
@@ -76,6 +78,7 @@ impl LatencyHistogram {
         self.max = self.max.max(nanos);
     }
 
+    /// Adds every value `other` recorded (bucket counts, total, min and max).
     pub fn merge(&mut self, other: &LatencyHistogram) {
         for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
             *mine += theirs;
@@ -85,14 +88,17 @@ impl LatencyHistogram {
         self.max = self.max.max(other.max);
     }
 
+    /// How many latencies were recorded.
     pub fn count(&self) -> u64 {
         self.total
     }
 
+    /// The largest latency recorded, exact, in nanoseconds; 0 when nothing was recorded.
     pub fn max_nanos(&self) -> u64 {
         self.max
     }
 
+    /// The smallest latency recorded, exact, in nanoseconds; 0 when nothing was recorded.
     pub fn min_nanos(&self) -> u64 {
         if self.total == 0 {
             0

@@ -30,8 +30,11 @@ pub enum ErrorKind {
     UnexpectedPdu,
     /// Varbinds that do not answer the request (count, names, order).
     WrongVarbinds,
+    /// A GET or SET answered with the noSuchObject exception for a varbind (RFC 3416 §4.2.1).
     NoSuchObject,
+    /// A GET or SET answered with the noSuchInstance exception for a varbind.
     NoSuchInstance,
+    /// A GET or SET answered with the endOfMibView exception for a varbind.
     EndOfMibView,
     /// The datagram could not be sent, or the port answered ICMP unreachable.
     Network,
@@ -95,14 +98,17 @@ pub struct Tally {
     pub errors: BTreeMap<ErrorKind, u64>,
     /// Replies to requests already given up on (their timeout is counted).
     pub late: u64,
+    /// Round-trip times of the requests answered correctly (`ok` of them).
     pub latency: LatencyHistogram,
 }
 
 impl Tally {
+    /// Counts one failed request or stray reply of `kind`.
     pub fn error(&mut self, kind: ErrorKind) {
         *self.errors.entry(kind).or_insert(0) += 1;
     }
 
+    /// Failed requests and stray replies, every kind together.
     pub fn error_count(&self) -> u64 {
         self.errors.values().sum()
     }
@@ -119,6 +125,7 @@ impl Tally {
         self.ok + self.error_count() - strays.min(self.error_count())
     }
 
+    /// Adds `other`'s counts and latencies (one worker's tally into the run's).
     pub fn merge(&mut self, other: &Tally) {
         self.ok += other.ok;
         self.late += other.late;

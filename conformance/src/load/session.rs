@@ -25,13 +25,21 @@ const MSG_MAX_SIZE: i32 = 65507;
 /// Which request to send.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Operation {
+    /// GetRequest (RFC 3416 §4.2.1).
     Get,
+    /// GetNextRequest (RFC 3416 §4.2.2).
     GetNext,
-    GetBulk { max_repetitions: i32 },
+    /// GetBulkRequest (RFC 3416 §4.2.3), with non-repeaters 0.
+    GetBulk {
+        /// max-repetitions: rows asked for after each OID (0 or more).
+        max_repetitions: i32,
+    },
+    /// SetRequest (RFC 3416 §4.2.5) of [`RequestSpec::set_value`] to every OID.
     Set,
 }
 
 impl Operation {
+    /// As `--op` spells it: `get`, `getnext`, `getbulk`, `set`.
     pub fn name(self) -> &'static str {
         match self {
             Operation::Get => "get",
@@ -45,7 +53,9 @@ impl Operation {
 /// What every request of a run asks for.
 #[derive(Clone, Debug)]
 pub struct RequestSpec {
+    /// The PDU type.
     pub operation: Operation,
+    /// The varbind names, in order (empty for discovery).
     pub oids: Vec<Oid>,
     /// The value written to every OID (SET only).
     pub set_value: Option<Value<'static>>,
@@ -148,9 +158,13 @@ fn check_value(value: &Value<'_>) -> Result<(), ErrorKind> {
 /// The agent's engine as last learned: its ID, and boots/time at a moment of ours.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EngineView {
+    /// The agent's snmpEngineID (msgAuthoritativeEngineID).
     pub engine_id: Vec<u8>,
+    /// snmpEngineBoots, as last learned.
     pub boots: i32,
+    /// snmpEngineTime in seconds, as it was at `learned_at`.
     pub time: i32,
+    /// When `boots` and `time` were learned, by our monotonic clock.
     pub learned_at: Instant,
 }
 
@@ -165,13 +179,18 @@ impl EngineView {
 /// How a session speaks.
 #[derive(Clone)]
 pub enum Security {
+    /// SNMPv1 or v2c with a community string.
     Community {
+        /// `V1` or `V2c`.
         version: Version,
+        /// The community, as bytes.
         community: Vec<u8>,
     },
+    /// SNMPv3 with USM; requests go out at the level the keys allow.
     Usm {
         /// The user's keys, localized to the agent's engine (shared: localizing is costly).
         keys: Arc<UsmUser>,
+        /// contextName of every ScopedPDU.
         context: Vec<u8>,
     },
 }
@@ -179,6 +198,7 @@ pub enum Security {
 /// What a sent request expects back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pending {
+    /// The request-id sent (also the msgID, for SNMPv3).
     pub request_id: i32,
 }
 
@@ -197,7 +217,10 @@ pub enum Verdict {
 
 /// One client: its security, its id space and (v3) what it knows of the agent's engine.
 pub struct Session {
+    /// How requests are protected.
     pub security: Security,
+    /// The agent's engine (SNMPv3): set by discovery, by the caller, or refreshed by an
+    /// authentic usmStatsNotInTimeWindows Report; `None` before discovery.
     pub engine: Option<EngineView>,
     /// The first request-id/msgID this session uses.
     first_id: i32,

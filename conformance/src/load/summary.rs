@@ -9,18 +9,27 @@ use serde::Serialize;
 use super::outcome::{ErrorKind, Tally};
 use super::session::Operation;
 
+/// What a load run did: the plan in brief, the merged tally and the CPU it cost.
 pub struct Summary {
+    /// The agent as given, `host:port`.
     pub target: String,
+    /// How requests were protected, e.g. `v3 authPriv (admin, SHA/AES)` or `v2c`.
     pub security: String,
+    /// The request type.
     pub operation: Operation,
+    /// How many OIDs each request named.
     pub oids: usize,
+    /// How many workers ran.
     pub concurrency: u32,
+    /// Wall-clock time from the start gate to the last worker's end.
     pub elapsed: Duration,
+    /// Every worker's tally, merged.
     pub tally: Tally,
     /// The generator's own CPU time during the run (all threads).
     pub client_cpu: Option<Duration>,
     /// The agent's CPU time during the run, when its PID was given.
     pub server_cpu: Option<Duration>,
+    /// The agent's process ID, if given (`--server-pid`).
     pub server_pid: Option<u32>,
 }
 
@@ -67,10 +76,12 @@ struct JsonSummary<'a> {
 }
 
 impl Summary {
+    /// Requests that ended, answered or not ([`Tally::requests`]).
     pub fn requests(&self) -> u64 {
         self.tally.requests()
     }
 
+    /// Requests that ended per second of `elapsed`; 0 for a run of no time.
     pub fn per_second(&self) -> f64 {
         let secs = self.elapsed.as_secs_f64();
         if secs > 0.0 {
@@ -87,10 +98,14 @@ impl Summary {
             .map(|c| c.as_secs_f64() * 1e6 / n as f64)
     }
 
+    /// The generator's CPU time per request that ended, in microseconds; `None` when it
+    /// could not be read or no request ended.
     pub fn client_cpu_us_per_request(&self) -> Option<f64> {
         self.per_request_us(self.client_cpu)
     }
 
+    /// The agent's CPU time per request that ended, in microseconds; `None` without
+    /// `--server-pid`, when `/proc/PID/stat` could not be read, or when no request ended.
     pub fn server_cpu_us_per_request(&self) -> Option<f64> {
         self.per_request_us(self.server_cpu)
     }
@@ -99,6 +114,8 @@ impl Summary {
         self.tally.latency.quantile_nanos(q)
     }
 
+    /// For people: a header line, request counts and rate, latency percentiles (p50, p90, p99,
+    /// max) of answered requests, CPU per request, and errors by kind.
     pub fn to_text(&self) -> String {
         let t = &self.tally;
         let mut s = String::new();
@@ -161,7 +178,13 @@ impl Summary {
         s
     }
 
-    /// One JSON object on one line (see [`JsonSummary`] for the fields).
+    /// One JSON object on one line: `target`, `security`, `op`, `oids`, `concurrency`,
+    /// `seconds`, `requests`, `ok`, `errors`, `late`, `requests_per_second`, `p50_us`, `p90_us`,
+    /// `p99_us`, `max_us` (microseconds), `client_cpu_us_per_request`,
+    /// `server_cpu_us_per_request` and `errors_by_kind` (each [`ErrorKind`] as it prints, with
+    /// its count). Numbers are rounded to the thousandth; unknown ones are `null`.
+    ///
+    /// Errors: serde_json's, which this flat object never produces.
     pub fn to_json(&self) -> serde_json::Result<String> {
         let t = &self.tally;
         let us = |nanos: u64| json_number(nanos as f64 / 1e3);

@@ -18,7 +18,9 @@ use super::session::{Security, Session, Verdict};
 /// Counters the progress line reads while workers run.
 #[derive(Default)]
 pub struct Progress {
+    /// Requests of this worker answered correctly so far.
     pub ok: AtomicU64,
+    /// Requests of this worker that failed so far.
     pub errors: AtomicU64,
 }
 
@@ -28,6 +30,7 @@ pub struct Shared {
     pub stop: AtomicBool,
     /// Requests handed out (for `--requests`).
     pub issued: AtomicU64,
+    /// One [`Progress`] per worker, by worker index.
     pub progress: Vec<Progress>,
     /// The start gate: `None` until every worker is ready, then whether to go.
     gate: Mutex<Option<bool>>,
@@ -40,6 +43,7 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The shared state for `workers` workers: not stopped, nothing issued, the gate closed.
     pub fn new(workers: u32) -> Shared {
         Shared {
             stop: AtomicBool::new(false),

@@ -35,9 +35,13 @@ use toml::Spanned;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{file}:{line}:{column}: {message}")]
 pub struct ScenarioError {
+    /// The file, as given.
     pub file: String,
+    /// The line, from 1 (0 when the file could not be read).
     pub line: usize,
+    /// The column, from 1, in bytes (0 when the file could not be read).
     pub column: usize,
+    /// What is wrong and what is expected.
     pub message: String,
 }
 
@@ -62,17 +66,28 @@ pub struct DriverFile {
     pub pdu: Option<String>,
     /// `"closed"`: a loopback port nothing listens on, for the Unreachable path.
     pub port: Option<String>,
+    /// SNMP version: `1`, `2c` or `3` (default `2c`).
     pub version: Option<Spanned<String>>,
+    /// v1/v2c community (default `private`).
     pub community: Option<String>,
+    /// SNMPv3 user name.
     pub user: Option<String>,
+    /// SNMPv3 authentication protocol, as `pductl --auth` spells it.
     pub auth: Option<Spanned<String>>,
+    /// SNMPv3 authentication password.
     pub auth_key: Option<String>,
+    /// SNMPv3 privacy protocol (`priv` in the file), as `pductl --priv` spells it.
     #[serde(rename = "priv")]
     pub privacy: Option<Spanned<String>>,
+    /// SNMPv3 privacy password.
     pub priv_key: Option<String>,
+    /// SNMPv3 contextName (default empty).
     pub context: Option<String>,
+    /// Vendor profile name, `detect` or `raw` (default `detect`).
     pub vendor: Option<Spanned<String>>,
+    /// The driver's wait for each answer, in milliseconds (default 1000).
     pub timeout_ms: Option<u64>,
+    /// The driver's resends after a timeout (default 1).
     pub retries: Option<u32>,
     /// How long the driver reads back after a switch (default 0: one read, no waiting, so
     /// the manual clock decides what it sees). `-1`: no read-back at all.
@@ -86,30 +101,49 @@ pub struct DriverFile {
 #[serde(rename_all = "kebab-case")]
 pub enum StepKind {
     // Driver actions.
+    /// The driver switches `outlet` on ([`pdu_driver::Pdu::on`]).
     On,
+    /// The driver switches `outlet` off.
     Off,
+    /// The driver cycles `outlet`.
     Cycle,
+    /// The driver reads `outlet`'s state.
     State,
+    /// The driver lists every outlet.
     List,
+    /// The driver renames `outlet` to `name`.
     Name,
+    /// The driver reads metering, for `outlet` or every outlet.
     Readings,
+    /// The driver detects the vendor profile from sysObjectID.
     Detect,
     // Raw SNMP (v1/v2c, the built-in client).
+    /// A raw GetRequest of `oids`.
     Get,
+    /// A raw GetNextRequest of `oids`.
     Getnext,
+    /// A raw GetBulkRequest of `oids` with `non_repeaters` and `max_repetitions`.
     Bulk,
+    /// A raw SetRequest of `varbinds`.
     Set,
     // The simulator's control API.
+    /// Adds `fault` with `schedule` to the PDU.
     Fault,
+    /// Removes every fault from the PDU.
     ClearFaults,
+    /// Restarts the PDU's agent: engineBoots + 1, engine time 0; outlets kept unless
+    /// `keep_outlets = false`.
     Restart,
+    /// Changes the PDU's engine: `boots`, `skew_secs`, `engine_id`.
     Engine,
+    /// Changes outlet `outlet` directly (not through SNMP): `power`, `command`, `name`.
     Outlet,
     /// Only waits (advance_ms / sleep_ms) and expectations.
     Check,
 }
 
 impl StepKind {
+    /// As `do = ...` spells it (`clear-faults`, `getnext`, ...).
     pub fn name(self) -> &'static str {
         match self {
             StepKind::On => "on",
@@ -138,7 +172,9 @@ impl StepKind {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
 pub enum OutletArg {
+    /// The outlet number, from 1.
     Number(u32),
+    /// The outlet's name (driver steps only).
     Name(String),
 }
 
@@ -151,13 +187,17 @@ impl std::fmt::Display for OutletArg {
     }
 }
 
+/// One `[[step]]` table as written: every field any step kind may use (which kind uses which is
+/// checked when the scenario is parsed).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StepFile {
+    /// `do`: the action; left out, the step only waits and checks ([`StepKind::Check`]).
     #[serde(rename = "do")]
     pub kind: Option<StepKind>,
     /// The PDU a control step (or expect_outlets) acts on; default: the driver's.
     pub pdu: Option<String>,
+    /// The outlet a driver or `outlet` step acts on (`outlet` steps need a number).
     pub outlet: Option<OutletArg>,
     /// `name`: the new outlet name; `outlet` step: rename directly.
     pub name: Option<String>,
@@ -165,24 +205,36 @@ pub struct StepFile {
     pub oids: Option<Vec<String>>,
     /// Raw set: `[[OID, "TYPE:VALUE"], ...]`, types as snmpset (i u c t s x o a).
     pub varbinds: Option<Vec<(String, String)>>,
+    /// Raw bulk: non-repeaters (default 0).
     pub non_repeaters: Option<i32>,
+    /// Raw bulk: max-repetitions (default 10).
     pub max_repetitions: Option<i32>,
     /// Raw steps: community and version (default: the driver's, else private / 2c).
     pub community: Option<String>,
+    /// Raw steps: `1` or `2c`.
     pub version: Option<String>,
+    /// `fault`: the fault to add (`{ kind = "drop-response" }`, ...).
     pub fault: Option<FaultKind>,
+    /// `fault`: when it acts (`after_requests`, `for_ms`, `packets`; default: always).
     pub schedule: Option<Schedule>,
+    /// `restart`: keep the outlets' states (default true) or go back to the first-start ones.
     pub keep_outlets: Option<bool>,
+    /// `engine`: set snmpEngineBoots (2147483647 locks the engine out, RFC 3414 §2.2.2).
     pub boots: Option<i32>,
+    /// `engine`: move snmpEngineTime by this many seconds (beyond ±150 leaves the time window).
     pub skew_secs: Option<i64>,
+    /// `engine`: a new snmpEngineID, in hex.
     pub engine_id: Option<String>,
     /// `outlet` step: "on" / "off" / a command ("reboot", "delayed-on", ...).
     pub power: Option<String>,
+    /// `outlet` step: a command for the outlet model ("reboot", "delayed-on", "cancel", ...).
     pub command: Option<String>,
     /// Before the action: move the simulator's clock (instant).
     pub advance_ms: Option<u64>,
     /// Before the action: really wait (only where a real timer must run out).
     pub sleep_ms: Option<u64>,
+    /// Whether the action succeeds: a driver call returns `Ok`, a raw request is answered
+    /// (whatever its error-status), a control call is accepted.
     pub expect_ok: Option<bool>,
     /// The driver error variant, e.g. "WrongDigest".
     pub expect_error: Option<String>,
@@ -203,20 +255,32 @@ pub struct StepFile {
 /// A checked scenario, ready to run.
 #[derive(Debug)]
 pub struct Scenario {
+    /// One line: the behaviour the scenario pins.
     pub description: String,
+    /// The simulated PDUs, as pdusim's config validation made them, each with its listen
+    /// address (loopback port 0: a free port is bound at run time) and no state folder.
     pub pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>,
+    /// `[driver]` as written (defaults where absent).
     pub driver: DriverFile,
+    /// The driver's configuration from `[driver]`, for host 127.0.0.1; the runner sets the port
+    /// once the simulator has bound its own.
     pub driver_config: pdu_driver::Config,
     /// The PDU the driver talks to.
     pub driver_pdu: String,
+    /// `driver.port = "closed"`: the driver talks to a loopback port nothing listens on.
     pub closed_port: bool,
+    /// The steps, in file order.
     pub steps: Vec<Step>,
 }
 
+/// One checked step.
 #[derive(Debug, Clone)]
 pub struct Step {
+    /// What it does ([`StepKind::Check`] when `do` is left out).
     pub kind: StepKind,
+    /// The line of its `[[step]]` table, from 1.
     pub line: usize,
+    /// The step as written.
     pub file: StepFile,
 }
 

@@ -1,4 +1,4 @@
-//! Scenario replay: [`format`] reads and checks a scenario file, [`runner`] runs it against an
+//! Scenario replay: [`format`](mod@format) reads and checks a scenario file, [`runner`] runs it against an
 //! in-process simulator, [`record`] renders what happened as the snapshot text, [`raw`] is
 //! the built-in v1/v2c client for raw steps.
 

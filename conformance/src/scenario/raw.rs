@@ -12,17 +12,23 @@ use snmp_proto::{
 /// What came back.
 #[derive(Debug, Clone)]
 pub struct RawResponse {
+    /// The Response's error-status (RFC 3416 §3; 0 is noError).
     pub error_status: i32,
+    /// The Response's error-index: the failing varbind, from 1 (0: none).
     pub error_index: i32,
+    /// Each varbind as (dotted OID with a leading dot, value as [`describe`] prints it).
     pub varbinds: Vec<(String, String)>,
 }
 
 impl RawResponse {
+    /// The error-status's RFC 3416 name ([`status_name`]).
     pub fn status_name(&self) -> String {
         status_name(self.error_status)
     }
 }
 
+/// The RFC 3416 name of error-status `code` (`noError`, `wrongValue`, ...), or
+/// `error-status N` for a code outside 0-18.
 pub fn status_name(code: i32) -> String {
     ErrorStatus::from_code(code)
         .map_or_else(|| format!("error-status {code}"), |s| s.name().to_string())
@@ -47,12 +53,19 @@ pub fn describe(value: &Value<'_>) -> String {
     }
 }
 
+/// One v1/v2c request, sent as built.
 pub struct RawRequest {
+    /// `V1` or `V2c`.
     pub version: Version,
+    /// The community, as bytes.
     pub community: Vec<u8>,
+    /// GetRequest, GetNextRequest, GetBulkRequest or SetRequest.
     pub pdu_type: PduType,
+    /// The varbinds: NULL values to read, the values to write for a SET.
     pub varbinds: Vec<VarBind<'static>>,
+    /// GetBulkRequest's non-repeaters (sent in the error-status field; ignored otherwise).
     pub non_repeaters: i32,
+    /// GetBulkRequest's max-repetitions (sent in the error-index field; ignored otherwise).
     pub max_repetitions: i32,
 }
 
@@ -121,6 +134,7 @@ pub async fn exchange(
     }
 }
 
+/// A dotted OID (`1.3.6…` or `.1.3.6…`); `None` if `text` is not one.
 pub fn oid(text: &str) -> Option<Oid> {
     pdu_driver::vendors::parse_oid(text).map(|arcs| Oid::new(&arcs))
 }

@@ -6,14 +6,20 @@
 /// An ordered tree of values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
+    /// A string, always written double-quoted.
     Str(String),
+    /// An integer.
     Int(i64),
+    /// `true` or `false`.
     Bool(bool),
+    /// A sequence, one `- ` item per line.
     List(Vec<Node>),
+    /// A mapping whose keys keep the order they were added in.
     Map(Vec<(String, Node)>),
 }
 
 impl Node {
+    /// An empty map, to fill with [`Node::with`] or [`Node::push`].
     pub fn map() -> Node {
         Node::Map(Vec::new())
     }
@@ -26,6 +32,7 @@ impl Node {
         self
     }
 
+    /// Adds `key: value` to a map in place (no-op on anything else).
     pub fn push(&mut self, key: &str, value: impl Into<Node>) {
         if let Node::Map(entries) = self {
             entries.push((key.to_string(), value.into()));

@@ -27,6 +27,7 @@ use crate::outlet::{Command, Power};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
+/// The `apc-rpdu` profile: an APC AP79xx serving the PowerNet-MIB sPDU and rPDU outlet tables.
 pub struct ApcRpdu;
 
 /// PowerNet-MIB sPDU (MasterSwitch) and rPDU subtrees.

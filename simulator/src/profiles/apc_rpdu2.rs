@@ -23,6 +23,7 @@ use crate::outlet::Command;
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
+/// The `apc-rpdu2` profile: an APC AP89xx serving PowerNet-MIB sPDU, rPDU and rPDU2 tables.
 pub struct ApcRpdu2;
 
 /// rPDU2Outlet.

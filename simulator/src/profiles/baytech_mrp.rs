@@ -14,6 +14,7 @@ use crate::outlet::{Command, Power};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
+/// The `baytech-mrp` profile: a Baytech MRP27 with its single control-and-state column.
 pub struct BaytechMrp;
 
 const MODULE: u32 = 1;

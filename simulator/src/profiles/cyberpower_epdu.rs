@@ -19,6 +19,7 @@ use crate::outlet::Command;
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
+/// The `cyberpower-epdu` profile: a CyberPower switched ePDU (CPS-MIB).
 pub struct CyberPowerEpdu;
 
 const EPDU: &[u32] = CPS.sys_object_id;

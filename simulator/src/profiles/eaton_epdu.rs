@@ -22,6 +22,7 @@ use crate::outlet::{Command, Outlet, PendingKind, Power, StartupPower};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
+/// The `eaton-epdu` profile: an Eaton ePDU G3 (EATON-EPDU-MIB), one column per command.
 pub struct EatonEpdu;
 
 const STRAPPING_INDEX: u32 = 0;

@@ -21,9 +21,13 @@ const WANDER_STEP: Duration = Duration::from_secs(5);
 /// One outlet's readings at one instant, in SI units.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Reading {
+    /// Voltage in volts: [`NOMINAL_VOLTS`], wandering by up to ±0.5%.
     pub volts: f64,
+    /// Current in amperes: `watts` over [`NOMINAL_VOLTS`].
     pub amps: f64,
+    /// Active power in watts: the outlet's load when on (wandering by up to ±2%), else 0.
     pub watts: f64,
+    /// Energy delivered so far in watt-hours, exact (no wander).
     pub watt_hours: f64,
 }
 

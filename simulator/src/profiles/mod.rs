@@ -60,6 +60,8 @@ pub trait VendorProfile: Send + Sync + 'static {
     }
     /// Adds this vendor's objects for a PDU with `outlets` outlets.
     fn build(&self, tree: &mut MibTree, outlets: u32);
+    /// The value of the profile's `column` at row `index` (an outlet number, or 0 for a scalar)
+    /// at `now`, from `state`. Pending outlet steps due by `now` are settled first.
     fn read(
         &self,
         column: u16,
@@ -101,6 +103,7 @@ pub static PROFILES: &[&dyn VendorProfile] = &[
     &baytech_mrp::BaytechMrp,
 ];
 
+/// The profile named `name` (case-insensitive), as `--vendor` and config files give it.
 pub fn find(name: &str) -> Option<&'static dyn VendorProfile> {
     PROFILES
         .iter()
@@ -108,6 +111,7 @@ pub fn find(name: &str) -> Option<&'static dyn VendorProfile> {
         .find(|p| p.name().eq_ignore_ascii_case(name))
 }
 
+/// Every profile's name, in [`PROFILES`] order, for help texts and error messages.
 pub fn names() -> Vec<&'static str> {
     PROFILES.iter().map(|p| p.name()).collect()
 }
@@ -231,14 +235,17 @@ pub fn outlet_mut(index: u32, state: &mut DeviceState) -> Option<&mut Outlet> {
     outlet_position(index, state).and_then(|p| state.outlets.get_mut(p))
 }
 
+/// An INTEGER value; anything outside Integer32 reads as 2147483647.
 pub fn integer(v: impl TryInto<i32>) -> Value<'static> {
     Value::Integer(v.try_into().unwrap_or(i32::MAX))
 }
 
+/// An OCTET STRING value.
 pub fn text(s: impl Into<Vec<u8>>) -> Value<'static> {
     Value::OctetString(Cow::Owned(s.into()))
 }
 
+/// The number of outlets as an INTEGER, for the vendors' outlet-count scalars.
 pub fn outlet_count(state: &DeviceState) -> Value<'static> {
     integer(state.outlets.len())
 }

@@ -17,6 +17,7 @@ use crate::outlet::{Command, PendingKind, Power};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
+/// The `raritan-px1` profile: a Raritan PX1 (PDU-MIB).
 pub struct RaritanPx1;
 
 const COL_OUTLET_COUNT: u16 = 1;

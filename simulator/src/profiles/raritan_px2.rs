@@ -19,6 +19,7 @@ use crate::outlet::{Command, Power, StartupPower};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
+/// The `raritan-px2` profile: a Raritan PX2/PX3 (PDU2-MIB), the simulator's default vendor.
 pub struct RaritanPx2;
 
 const PDU2: &[u32] = PX2.sys_object_id;

@@ -20,6 +20,7 @@ use crate::outlet::{Command, PendingKind, Power};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
+/// The `sentry3` profile: a Server Technology Sentry3 (Sentry3-MIB), tower 1, infeed 1.
 pub struct Sentry3;
 
 const TOWER: u32 = 1;

@@ -23,6 +23,7 @@ use crate::outlet::{Command, PendingKind, Power};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
+/// The `sentry4` profile: a Server Technology Sentry4 (Sentry4-MIB), unit 1, cord 1.
 pub struct Sentry4;
 
 const UNIT: u32 = 1;

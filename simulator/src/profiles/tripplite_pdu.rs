@@ -17,6 +17,7 @@ use crate::outlet::Command;
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
+/// The `tripplite-pdu` profile: a Tripp Lite switched PDU (TRIPPLITE-PRODUCTS), device 1.
 pub struct TrippLitePdu;
 
 const DEVICE: u32 = 1;

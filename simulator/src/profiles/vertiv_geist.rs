@@ -18,6 +18,7 @@ use crate::outlet::{Command, PendingKind, Power};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
 
+/// The `vertiv-geist` profile: a Vertiv/Geist switched PDU (VERTIV-V5-MIB).
 pub struct VertivGeist;
 
 /// pduOutletSwitchEntry, for the columns pdu-mibs does not carry.
