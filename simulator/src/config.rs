@@ -542,8 +542,13 @@ impl FileConfig {
                     ),
                 ));
             }
-            if p.on_delay > 7200 || p.off_delay > 7200 {
-                return Err(field(at("on_delay"), "delays are 0 to 7200 seconds".into()));
+            for (key, delay) in [("on_delay", p.on_delay), ("off_delay", p.off_delay)] {
+                if delay > 7200 {
+                    return Err(field(
+                        at(key),
+                        format!("{delay} s is out of range: give 0 to 7200 seconds"),
+                    ));
+                }
             }
             if p.outlet_loads.len() > outlet_count
                 || p.outlet_loads

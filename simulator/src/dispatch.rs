@@ -259,7 +259,7 @@ fn handle_v3<'e>(
     // USM belongs to the address's engine: the primary PDU's.
     let device = endpoint.primary();
     let stats = &device.stats;
-    // RFC 3412 §7.2 step 3: only USM is known here.
+    // RFC 3412 §7.2 step 4: only USM is known here.
     if m.msg_security_model != 3 {
         bump(&stats.snmp_unknown_security_models);
         return None;

@@ -264,7 +264,8 @@ impl FaultSet {
         acting
     }
 
-    /// Outlet faults (stuck, slow) without consuming anything: they apply to every SET.
+    /// The outlet faults (stuck, slow) acting on this SET: the `Commit` point of [`FaultSet::at`],
+    /// so each SET uses one packet of a fault's budget and expired faults go.
     pub fn outlet_faults(&self, now: Duration) -> Vec<FaultKind> {
         self.at(FaultPoint::Commit, now)
     }

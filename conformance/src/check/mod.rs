@@ -75,7 +75,7 @@ pub struct CheckArgs {
     /// SNMPv3 context name (empty: the default context).
     #[arg(long, default_value = "")]
     pub context: String,
-    /// A vendor profile (`pdu vendors` lists them), or `detect` (read sysObjectID).
+    /// A vendor profile (`pdusim vendors` lists them), or `detect` (read sysObjectID).
     #[arg(long, default_value = "detect")]
     pub vendor: String,
     /// Same as --vendor detect.
@@ -874,7 +874,7 @@ async fn usm_checks(config: &Config, link: &mut Link, report: &mut Report) -> Op
         }
     }
 
-    // An unknown user: usmStatsUnknownUserNames (RFC 3414 §3.2 step 3).
+    // An unknown user: usmStatsUnknownUserNames (RFC 3414 §3.2 step 4).
     let unknown = Arc::new(UsmUser {
         name: NO_SUCH_USER.as_bytes().to_vec(),
         auth: None,
