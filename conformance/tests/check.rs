@@ -3,20 +3,18 @@
 //! `snmpd` (what passes and what does not is snapshotted).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
 use pdu_conformance::check::{self, check, Options, Report, Status};
 use pdu_driver::{AuthProtocol, Config, PrivProtocol, SnmpVersion};
+use pdu_test_support::Snmpd;
 use pdusim::control::NewFault;
 use pdusim::fault::{FaultKind, Schedule};
 use pdusim::launch::Simulator;
-use support::Agent;
 
 /// The embedded default configuration (PDU `px2`, raritan-px2, 8 outlets, users noauth,
-/// authonly, admin) on a free loopback port, state in memory, real clock.
+/// authonly, admin) on a loopback port the system picks (port 0), state in memory, real clock.
 fn default_simulator() -> Simulator {
     let mut file = pdusim::config::FileConfig::embedded_default();
     for p in &mut file.pdu {
@@ -374,10 +372,10 @@ fn redacted(report: &Report, port: u16) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snmpd_report_is_snapshotted() {
-    let agent = Agent::snmpd(4);
-    let report = check(v2c(agent.port), &Options::switching(2)).await;
-    insta::assert_snapshot!("snmpd_v2c", redacted(&report, agent.port));
-    let v3 = v2c(agent.port).v3(
+    let agent = Snmpd::start(4);
+    let report = check(v2c(agent.port()), &Options::switching(2)).await;
+    insta::assert_snapshot!("snmpd_v2c", redacted(&report, agent.port()));
+    let v3 = v2c(agent.port()).v3(
         "shaaes",
         AuthProtocol::Sha1,
         "shaaes-auth-key",
@@ -385,5 +383,5 @@ async fn snmpd_report_is_snapshotted() {
         "shaaes-priv-key",
     );
     let report = check(v3, &Options::default()).await;
-    insta::assert_snapshot!("snmpd_v3", redacted(&report, agent.port));
+    insta::assert_snapshot!("snmpd_v3", redacted(&report, agent.port()));
 }

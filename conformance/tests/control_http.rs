@@ -2,14 +2,12 @@
 //! TcpStream) against a `pdusim` process, with SNMP (the driver) checking each effect.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
 use pdu_driver::{Config, OutletRef, Pdu};
-use support::Agent;
+use pdu_test_support::{workspace_pdusim, PdusimProcess};
 
 fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -51,8 +49,9 @@ fn driver(port: u16) -> Pdu {
 
 #[tokio::test]
 async fn pdus_outlets_faults_restart_over_http() {
-    let agent = Agent::pdusim();
-    let port = agent.control_port.unwrap();
+    // The embedded default (PDU px2, raritan-px2, 8 outlets) on ports the system picks.
+    let agent = PdusimProcess::builder(workspace_pdusim()).control().start();
+    let port = agent.control_port().unwrap();
 
     let (code, body) = http(port, "GET", "/pdus", "");
     assert_eq!(code, 200, "{body}");
@@ -65,7 +64,7 @@ async fn pdus_outlets_faults_restart_over_http() {
     let (code, body) = http(port, "PUT", "/pdus/px2/outlets/4", r#"{"power":"off"}"#);
     assert_eq!(code, 200, "{body}");
     assert!(body.contains(r#""power":"off""#), "{body}");
-    let mut pdu = driver(agent.port);
+    let mut pdu = driver(agent.port());
     assert_eq!(pdu.state(&OutletRef::Number(4)).await.unwrap().state, "off");
     let (code, body) = http(port, "PUT", "/pdus/px2/outlets/99", r#"{"power":"off"}"#);
     assert_eq!(code, 404, "{body}");
@@ -81,7 +80,7 @@ async fn pdus_outlets_faults_restart_over_http() {
     assert_eq!(code, 201, "{body}");
     let (_, listed) = http(port, "GET", "/pdus/px2/faults", "");
     assert!(listed.contains("agent-down"), "{listed}");
-    let e = driver(agent.port)
+    let e = driver(agent.port())
         .state(&OutletRef::Number(4))
         .await
         .unwrap_err();
@@ -89,7 +88,7 @@ async fn pdus_outlets_faults_restart_over_http() {
     let (code, _) = http(port, "DELETE", "/pdus/px2/faults", "");
     assert_eq!(code, 204);
     assert_eq!(
-        driver(agent.port)
+        driver(agent.port())
             .state(&OutletRef::Number(4))
             .await
             .unwrap()

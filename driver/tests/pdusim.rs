@@ -5,16 +5,161 @@
 //! ones run the `pdusim` binary and the `pductl` binary as a user would.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-
 use std::time::Duration;
 
 use pdu_driver::{
-    AuthProtocol, Config, Error, OutletRef, Pdu, PrivProtocol, SnmpVersion, Vendor, Verification,
+    auth_name, priv_name, AuthProtocol, Config, Error, OutletRef, Pdu, PrivProtocol, SnmpVersion,
+    Vendor, Verification,
 };
+use pdu_test_support::{user, workspace_pdusim, PdusimProcess, TestUser};
 use pdusim::control::{EngineChange, NewFault};
 use pdusim::fault::{FaultKind, Schedule};
-use support::{config_for, matrix_users, user, Pdusim, PdusimProcess, TestAgent, TestUser};
+
+// ------------------------------------------------------------------------------------------
+// pdusim, this project's simulator, in-process on the test's tokio runtime.
+// ------------------------------------------------------------------------------------------
+
+/// Every auth × priv combination pdusim serves and snmp2 can speak (snmp2 0.5 has no 3DES),
+/// named `m-<auth>-<priv>`, plus the noAuthNoPriv user `noauth`.
+fn matrix_users() -> Vec<TestUser> {
+    const AUTHS: [Option<AuthProtocol>; 6] = [
+        Some(AuthProtocol::Md5),
+        Some(AuthProtocol::Sha1),
+        Some(AuthProtocol::Sha224),
+        Some(AuthProtocol::Sha256),
+        Some(AuthProtocol::Sha384),
+        Some(AuthProtocol::Sha512),
+    ];
+    const PRIVS: [Option<PrivProtocol>; 7] = [
+        None,
+        Some(PrivProtocol::Des),
+        Some(PrivProtocol::Aes128),
+        Some(PrivProtocol::Aes192),
+        Some(PrivProtocol::Aes256),
+        Some(PrivProtocol::Aes192Cisco),
+        Some(PrivProtocol::Aes256Cisco),
+    ];
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    let mut users = vec![user("noauth", None, "", None, "")];
+    for a in AUTHS {
+        for p in PRIVS {
+            let name = leak(format!("m-{}-{}", auth_name(a), priv_name(p)));
+            let priv_key = if p.is_none() {
+                ""
+            } else {
+                leak(format!("{name}-privkey"))
+            };
+            users.push(user(name, a, leak(format!("{name}-authkey")), p, priv_key));
+        }
+    }
+    users
+}
+
+/// One simulated PDU named `pdu`, served by `pdusim::launch::Simulator` on a port the system
+/// picked (`127.0.0.1:0`, read back from the simulator), with a manual clock (time moves only
+/// when a test says so) and a throwaway state dir.
+struct Pdusim {
+    sim: pdusim::launch::Simulator,
+    clock: std::sync::Arc<pdusim::clock::ManualClock>,
+    name: &'static str,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Pdusim {
+    /// `vendor` with `outlets` outlets, communities `public` (ro) and `private` (rw), the
+    /// given v3 users (read-write), and `extra` TOML appended inside the `[[pdu]]` table
+    /// (more `[[pdu.user]]` entries, settings). Must run inside a tokio runtime.
+    fn start(vendor: &str, outlets: u32, users: &[TestUser], extra: &str) -> Pdusim {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut toml = format!(
+            "state_dir = {:?}\n[[pdu]]\nname = \"pdu\"\nvendor = {vendor:?}\nlisten = [\"127.0.0.1:0\"]\n\
+             outlets = {outlets}\npower_off_period = 1\n\
+             [[pdu.community]]\nname = \"public\"\naccess = \"read-only\"\n\
+             [[pdu.community]]\nname = \"private\"\naccess = \"read-write\"\n",
+            dir.path().display().to_string()
+        );
+        for u in users {
+            toml.push_str(&format!(
+                "[[pdu.user]]\nname = {:?}\naccess = \"read-write\"\n",
+                u.name
+            ));
+            if u.auth.is_some() {
+                toml.push_str(&format!(
+                    "auth = {:?}\nauth_password = {:?}\n",
+                    auth_name(u.auth),
+                    u.auth_key
+                ));
+            }
+            if u.privacy.is_some() {
+                toml.push_str(&format!(
+                    "priv = {:?}\npriv_password = {:?}\n",
+                    priv_name(u.privacy),
+                    u.priv_key
+                ));
+            }
+        }
+        toml.push_str(extra);
+        let specs = pdusim::config::FileConfig::parse(&toml, "test config")
+            .and_then(|c| c.validate("test config"))
+            .unwrap_or_else(|e| panic!("pdusim config refused: {e}\n{toml}"));
+        let clock = std::sync::Arc::new(pdusim::clock::ManualClock::default());
+        // Start the engine clock somewhere other than 0 so engineTime is a real number.
+        clock.advance(Duration::from_secs(1000));
+        let sim = pdusim::launch::Simulator::start(specs, clock.clone())
+            .unwrap_or_else(|e| panic!("pdusim did not start: {e}"));
+        let port = sim.address("pdu").expect("pdu has an address").port();
+        Pdusim {
+            sim,
+            clock,
+            name: "pdu",
+            port,
+            _dir: dir,
+        }
+    }
+
+    /// The UDP port the simulator got.
+    fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Outlets as the simulator holds them (not through SNMP).
+    fn outlets(&self) -> Vec<pdusim::control::OutletInfo> {
+        self.sim
+            .control
+            .outlets(self.name)
+            .expect("control: outlets")
+    }
+
+    /// "on" or "off", as the simulator holds outlet `n`.
+    fn power(&self, n: u32) -> &'static str {
+        let o = self
+            .outlets()
+            .into_iter()
+            .find(|o| o.outlet == n)
+            .unwrap_or_else(|| panic!("simulator has no outlet {n}"));
+        match o.power {
+            pdusim::outlet::Power::On => "on",
+            pdusim::outlet::Power::Off => "off",
+        }
+    }
+
+    fn outlet_name(&self, n: u32) -> String {
+        self.outlets()
+            .into_iter()
+            .find(|o| o.outlet == n)
+            .map(|o| o.name)
+            .unwrap_or_default()
+    }
+
+    fn engine_boots(&self) -> i32 {
+        self.sim
+            .control
+            .pdu(self.name)
+            .expect("control: pdu")
+            .engine_boots
+    }
+}
 
 /// Every profile `pdusim vendors` lists, from the simulator's registry: a new simulator profile
 /// is driven here without editing this file (and fails until the driver has its MIB data).
@@ -61,8 +206,11 @@ fn v2c(sim: &Pdusim, vendor: &str) -> Config {
     fast(c)
 }
 
+/// A v3 config for `u`, with the Raritan PX2 profile.
 fn v3(sim: &Pdusim, u: &TestUser) -> Config {
-    fast(config_for(sim, u))
+    let mut c = v2c(sim, "raritan-px2").v3(u.name, u.auth, u.auth_key, u.privacy, u.priv_key);
+    c.vendor = Vendor::Profile(&pdu_driver::vendors::RARITAN_PX2);
+    c
 }
 
 fn expect_err<T: std::fmt::Debug>(label: &str, r: Result<T, Error>) -> Error {
@@ -873,11 +1021,11 @@ fn pductl(port: u16, args: &[&str], envs: &[(&str, &str)]) -> (i32, String, Stri
 }
 
 /// README's default check: `pdusim serve` with its embedded default (an 8-outlet Raritan PX2,
-/// user admin SHA authpass123 AES privpass123), only moved to a free port and a throwaway
-/// state directory; `pductl … on 3` then `status 3` reads on.
+/// user admin SHA authpass123 AES privpass123), only moved to a port the system picks and a
+/// throwaway state directory; `pductl … on 3` then `status 3` reads on.
 #[test]
 fn readme_default_simulator_with_pductl() {
-    let agent = PdusimProcess::start(&[]);
+    let agent = PdusimProcess::start(workspace_pdusim(), &[]);
     let port = agent.port();
     let v3 = [
         "--version",
@@ -944,18 +1092,21 @@ fn readme_default_simulator_with_pductl() {
 #[test]
 fn readme_examples_for_three_vendors() {
     for (vendor, outlet) in [("apc-rpdu2", "5"), ("eaton-epdu", "2"), ("sentry4", "7")] {
-        let agent = PdusimProcess::start(&[
-            "--vendor",
-            vendor,
-            "--outlets",
-            "8",
-            "--community",
-            "public",
-            "--community",
-            "private:rw",
-            "--user",
-            "ops:sha256:ops-auth-pass:aes256:ops-priv-pass",
-        ]);
+        let agent = PdusimProcess::start(
+            workspace_pdusim(),
+            &[
+                "--vendor",
+                vendor,
+                "--outlets",
+                "8",
+                "--community",
+                "public",
+                "--community",
+                "private:rw",
+                "--user",
+                "ops:sha256:ops-auth-pass:aes256:ops-priv-pass",
+            ],
+        );
         let port = agent.port();
         let keys = [
             ("PDUCTL_AUTH_KEY", "ops-auth-pass"),

@@ -1,13 +1,32 @@
-//! The driver against net-snmp's own agent (`snmpd`), started on a free loopback port with
-//! a throwaway config and a pass_persist script serving a Raritan PX2 outlet subtree.
+//! The driver against net-snmp's own agent (`snmpd`), started on a loopback port the system
+//! picked with a throwaway config and a pass_persist script serving a Raritan PX2 outlet
+//! subtree (`pdu_test_support::Snmpd`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod support;
 
 use std::time::Duration;
 
-use pdu_driver::{Config, Error, OutletRef, Pdu, Verification};
-use support::{config_for, find_user, v2c_config, Snmpd, TestAgent, TestUser, USERS};
+use pdu_driver::{Config, Error, OutletRef, Pdu, SnmpVersion, Vendor, Verification};
+use pdu_test_support::{find_user, Snmpd, TestUser, USERS};
+
+/// A v2c config with the read-write community and the Raritan PX2 profile.
+fn v2c_config(agent: &Snmpd) -> Config {
+    let mut c = Config::new("127.0.0.1");
+    c.port = agent.port();
+    c.version = SnmpVersion::V2c;
+    c.community = "private".into();
+    c.vendor = "raritan-px2".parse().unwrap();
+    c.timeout = Duration::from_millis(700);
+    c.retries = 1;
+    c.verify = Some(Duration::from_secs(3));
+    c
+}
+
+/// A v3 config for `u`.
+fn config_for(agent: &Snmpd, u: &TestUser) -> Config {
+    let mut c = v2c_config(agent).v3(u.name, u.auth, u.auth_key, u.privacy, u.priv_key);
+    c.vendor = Vendor::Profile(&pdu_driver::vendors::RARITAN_PX2);
+    c
+}
 
 fn outlet(n: u32) -> OutletRef {
     OutletRef::Number(n)

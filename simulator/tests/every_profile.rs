@@ -4,12 +4,13 @@
 //! on, read back on. A new profile is covered here without editing any test; its deeper,
 //! literal-OID checks go in `vendors_netsnmp.rs`.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{parse_number, Sec, Sim};
 use pdu_mibs::{OutletState, Profile};
+use pdu_test_support::{parse_number, NetSnmp, PdusimProcess, Sec};
+
+/// The simulator binary cargo built for these tests.
+const PDUSIM: &str = env!("CARGO_BIN_EXE_pdusim");
 
 fn dotted(arcs: &[u32]) -> String {
     arcs.iter()
@@ -19,7 +20,7 @@ fn dotted(arcs: &[u32]) -> String {
 }
 
 /// Reads outlet `n`'s state until it settles (pending states pass), for at most 10 s.
-fn settled_state(sim: &Sim, mib: &Profile, n: u32) -> OutletState {
+fn settled_state(sim: &PdusimProcess, mib: &Profile, n: u32) -> OutletState {
     let oid = dotted(&mib.state_oid(n));
     let end = Instant::now() + Duration::from_secs(10);
     loop {
@@ -38,7 +39,7 @@ fn settled_state(sim: &Sim, mib: &Profile, n: u32) -> OutletState {
     }
 }
 
-fn switch(sim: &Sim, mib: &Profile, n: u32, on: bool) {
+fn switch(sim: &PdusimProcess, mib: &Profile, n: u32, on: bool) {
     let command = if on {
         mib.switching.on
     } else {
@@ -57,16 +58,19 @@ fn every_profile_switches_outlets_as_its_mib_data_says() {
         let mib = pdu_mibs::PROFILES.iter().find(|m| m.name == name).unwrap_or_else(|| {
             panic!("simulator profile {name} has no entry in pdu-mibs: add its MIB data to mibs/src/lib.rs")
         });
-        let sim = Sim::start(&[
-            "--vendor",
-            name,
-            "--outlets",
-            "4",
-            "--community",
-            "private:rw",
-            "--community",
-            "public",
-        ]);
+        let sim = PdusimProcess::start(
+            PDUSIM,
+            &[
+                "--vendor",
+                name,
+                "--outlets",
+                "4",
+                "--community",
+                "private:rw",
+                "--community",
+                "public",
+            ],
+        );
         for n in [1, 4] {
             switch(&sim, mib, n, false);
             assert_eq!(

@@ -2,12 +2,14 @@
 //! snmpInASNParseErrs (RFC 3418), and keeps answering normal requests.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::*;
+use pdu_test_support::oids::*;
+use pdu_test_support::*;
 use std::net::UdpSocket;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+
+/// The simulator binary cargo built for these tests.
+const PDUSIM: &str = env!("CARGO_BIN_EXE_pdusim");
 
 /// A BER SNMPv2c GetRequest for sysDescr.0, community "public", built by hand (RFC 1157/3416).
 fn v2c_get(request_id: u32) -> Vec<u8> {
@@ -127,18 +129,21 @@ fn capture_v3_packet(engine_id_hex: &str) -> Vec<u8> {
 #[test]
 fn malformed_burst_is_counted_and_survived() {
     let engine_hex = "800035ae0466757a7a2d656e67696e65"; // enterprise 13742, text "fuzz-engine"
-    let mut sim = Sim::start(&[
-        "--vendor",
-        "raritan-px2",
-        "--outlets",
-        "8",
-        "--community",
-        "public",
-        "--user",
-        "fuzz:sha256:fuzz-auth-pw:aes:fuzz-priv-pw",
-        "--engine-id",
-        engine_hex,
-    ]);
+    let mut sim = PdusimProcess::start(
+        PDUSIM,
+        &[
+            "--vendor",
+            "raritan-px2",
+            "--outlets",
+            "8",
+            "--community",
+            "public",
+            "--user",
+            "fuzz:sha256:fuzz-auth-pw:aes:fuzz-priv-pw",
+            "--engine-id",
+            engine_hex,
+        ],
+    );
     let ro = Sec::v2c("public");
     let agent = sim.target();
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -156,7 +161,23 @@ fn malformed_burst_is_counted_and_survived() {
         .expect("pdusim answers the intact SNMPv3 request net-snmp built");
     assert!(n > 0);
 
-    let valid = v2c_get(7);
+    // A GET that is valid as sent (its request-id has 4 content octets, so it must be at least
+    // 0x00800000 to be a minimal INTEGER): every mutation below is malformed because of what it
+    // changes, not because the base already was.
+    let valid = v2c_get(0x4000_0007);
+    sock.send_to(&valid, &agent).unwrap();
+    let (n, _) = sock
+        .recv_from(&mut buf)
+        .expect("pdusim answers the valid base GET");
+    assert!(n > 0 && buf[0] == 0x30, "a message came back");
+    // RFC 3417 §8: more length octets than needed are allowed; this one is answered too.
+    let mut longer = vec![0x30, 0x81, 0x29];
+    longer.extend_from_slice(&valid[2..]);
+    sock.send_to(&longer, &agent).unwrap();
+    let (n, _) = sock
+        .recv_from(&mut buf)
+        .expect("pdusim answers a GET whose length is written 81 29");
+    assert!(n > 0 && buf[0] == 0x30, "a message came back");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut categories: Vec<(&str, Vec<Vec<u8>>)> = Vec::new();
 
@@ -212,10 +233,8 @@ fn malformed_burst_is_counted_and_survived() {
     p.extend_from_slice(&valid[2..]);
     p.extend_from_slice(&[0, 0]);
     nasties.push(p);
-    // non-minimal length encoding of the outer SEQUENCE
-    let mut p = vec![0x30, 0x81, 0x29];
-    p.extend_from_slice(&valid[2..]);
-    nasties.push(p);
+    // a non-minimal INTEGER: the request-id 7 written in 4 octets (X.690 §8.3.2)
+    nasties.push(v2c_get(7));
     // the outer length one short / one long of the content
     let mut p = valid.clone();
     p[1] = 0x28;

@@ -5,12 +5,14 @@
 //! simulator's own output.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::*;
+use pdu_test_support::oids::*;
+use pdu_test_support::*;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// The simulator binary cargo built for these tests.
+const PDUSIM: &str = env!("CARGO_BIN_EXE_pdusim");
 
 /// net-snmp's names and pdusim's names for the same protocols.
 const AUTHS: [(&str, &str); 6] = [
@@ -46,7 +48,7 @@ struct Combo {
 }
 
 /// The five operations for one user; Err names the step that failed and what net-snmp said.
-fn exercise(sim: &Sim, c: &Combo) -> Result<(), String> {
+fn exercise(sim: &PdusimProcess, c: &Combo) -> Result<(), String> {
     let sec = &c.sec;
     let fail = |step: &str, out: &Out| Err(format!("{step}: {}\n{}", out.cmdline, out.describe()));
     let clean = |o: &Out| o.status.success() && o.stderr.trim().is_empty();
@@ -177,7 +179,7 @@ fn v3_matrix_every_auth_and_privacy_protocol() {
         args.push(u);
     }
     let started = Instant::now();
-    let sim = Sim::start(&args);
+    let sim = PdusimProcess::start(PDUSIM, &args);
     let startup = started.elapsed();
 
     // Four workers; worker k owns outlets k+1 and k+5, so no two workers switch the same outlet.
@@ -249,20 +251,23 @@ fn v3_matrix_every_auth_and_privacy_protocol() {
 // 2. v1 and v2c
 // ---------------------------------------------------------------------------------------------
 
-fn community_sim() -> Sim {
-    Sim::start(&[
-        "--vendor",
-        "raritan-px2",
-        "--outlets",
-        "8",
-        "--community",
-        "public",
-        "--community",
-        "private:rw",
-    ])
+fn community_sim() -> PdusimProcess {
+    PdusimProcess::start(
+        PDUSIM,
+        &[
+            "--vendor",
+            "raritan-px2",
+            "--outlets",
+            "8",
+            "--community",
+            "public",
+            "--community",
+            "private:rw",
+        ],
+    )
 }
 
-fn v1_v2c_basics(sim: &Sim, version: &str) {
+fn v1_v2c_basics(sim: &PdusimProcess, version: &str) {
     let (ro, rw) = match version {
         "1" => (Sec::v1("public"), Sec::v1("private")),
         _ => (Sec::v2c("public"), Sec::v2c("private")),
@@ -385,23 +390,26 @@ fn alice() -> V3 {
     V3::auth_priv("alice", "SHA-256", "alice-auth-pw", "AES", "alice-priv-pw")
 }
 
-fn error_sim() -> Sim {
-    Sim::start(&[
-        "--vendor",
-        "raritan-px2",
-        "--outlets",
-        "8",
-        "--community",
-        "public",
-        "--community",
-        "private:rw",
-        "--user",
-        PRIV_USER,
-        "--user",
-        AUTH_USER,
-        "--user",
-        NOAUTH_USER,
-    ])
+fn error_sim() -> PdusimProcess {
+    PdusimProcess::start(
+        PDUSIM,
+        &[
+            "--vendor",
+            "raritan-px2",
+            "--outlets",
+            "8",
+            "--community",
+            "public",
+            "--community",
+            "private:rw",
+            "--user",
+            PRIV_USER,
+            "--user",
+            AUTH_USER,
+            "--user",
+            NOAUTH_USER,
+        ],
+    )
 }
 
 #[track_caller]
@@ -633,7 +641,7 @@ fn v2c_exceptions_no_such_object_and_instance() {
 }
 
 /// Walk the whole tree from `.1`; check it ends cleanly and every value is a real value.
-fn whole_tree(sim: &Sim, sec: &Sec, bulk: bool) -> Vec<(String, String)> {
+fn whole_tree(sim: &PdusimProcess, sec: &Sec, bulk: bool) -> Vec<(String, String)> {
     let out = if bulk {
         sim.bulkwalk(sec, ".1")
     } else {
@@ -821,18 +829,21 @@ const CYCLE_DEADLINE: Duration = Duration::from_secs(20);
 #[test]
 fn cycle_turns_off_then_back_on() {
     let period = CYCLE_PERIOD.to_string();
-    let sim = Sim::start(&[
-        "--vendor",
-        "raritan-px2",
-        "--outlets",
-        "8",
-        "--community",
-        "public",
-        "--user",
-        PRIV_USER,
-        "--power-off-period",
-        &period,
-    ]);
+    let sim = PdusimProcess::start(
+        PDUSIM,
+        &[
+            "--vendor",
+            "raritan-px2",
+            "--outlets",
+            "8",
+            "--community",
+            "public",
+            "--user",
+            PRIV_USER,
+            "--power-off-period",
+            &period,
+        ],
+    );
     let sec: Sec = alice().into();
     assert_eq!(sim.get_value(&sec, &state(2)), state_value(true));
     // Outlet 3 is off before its cycle: it ends up on (Raritan: cycle = off, period, on).
@@ -1068,16 +1079,19 @@ fn getbulk_non_repeaters_and_repetitions() {
 #[test]
 fn getbulk_huge_max_repetitions_is_truncated_never_silent() {
     // 1024 outlets × 4 columns: far more than one 65507-octet datagram can carry.
-    let sim = Sim::start(&[
-        "--vendor",
-        "raritan-px2",
-        "--outlets",
-        "1024",
-        "--community",
-        "public",
-        "--user",
-        PRIV_USER,
-    ]);
+    let sim = PdusimProcess::start(
+        PDUSIM,
+        &[
+            "--vendor",
+            "raritan-px2",
+            "--outlets",
+            "1024",
+            "--community",
+            "public",
+            "--user",
+            PRIV_USER,
+        ],
+    );
     for sec in [Sec::v2c("public"), Sec::from(alice())] {
         let out = sim.tool("snmpbulkget", &sec, &["-Cr5000"], &[".1"]);
         assert!(

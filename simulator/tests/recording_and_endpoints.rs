@@ -2,14 +2,16 @@
 //! A recorded real device served with live outlets, and several PDUs behind one address,
 //! both checked with net-snmp's own tools.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::{run_tool, Sec, Sim, V3};
+use pdu_test_support::{run_tool, NetSnmp, PdusimProcess, Sec, V3};
 use pdusim::clock::MonotonicClock;
 use pdusim::config::FileConfig;
-use pdusim::launch::Simulator;
+use pdusim::launch::{LaunchError, Simulator};
+use pdusim::server::BindError;
+
+/// The simulator binary cargo built for these tests.
+const PDUSIM: &str = env!("CARGO_BIN_EXE_pdusim");
 
 const AP8932: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -23,7 +25,7 @@ const SPDU_CTL: &str = "1.3.6.1.4.1.318.1.1.4.4.2.1.3";
 
 #[test]
 fn a_recorded_ap8932_answers_as_itself_and_its_outlets_switch() {
-    let sim = Sim::start(&["--recording", AP8932]);
+    let sim = PdusimProcess::start(PDUSIM, &["--recording", AP8932]);
     let public = Sec::v2c("public");
     let private = Sec::v2c("private");
     // The real device's identity, from the recording.
@@ -79,26 +81,8 @@ fn a_recorded_ap8932_answers_as_itself_and_its_outlets_switch() {
     );
 }
 
-fn config(text: &str) -> Vec<(pdusim::device::DeviceSpec, Vec<std::net::SocketAddr>)> {
-    let mut cfg = FileConfig::parse(text, "test config").unwrap();
-    cfg.state_dir = Some(tempfile::tempdir().unwrap().keep());
-    cfg.validate("test config").unwrap()
-}
-
-/// Three PDUs from one config: two behind one port (v2c picks by community, v3 by context
-/// name), one on a port of its own.
-#[test]
-fn pdus_are_addressed_by_port_community_and_context() {
-    let free_port = || {
-        std::net::UdpSocket::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    };
-    let (port, port_c) = (free_port(), free_port());
-    let text = format!(
-        r#"
+/// rack-a and rack-b behind one port (filled in), rack-c on a port the system picks.
+const PDUS: &str = r#"
 [[pdu]]
 name = "rack-a"
 vendor = "raritan-px2"
@@ -128,17 +112,56 @@ access = "read-write"
 [[pdu]]
 name = "rack-c"
 vendor = "sentry3"
-listen = ["127.0.0.1:{port_c}"]
+listen = ["127.0.0.1:0"]
 sys_name = "pdu-c"
 [[pdu.community]]
 name = "a-rw"
 access = "read-only"
-"#
-    );
+"#;
+
+fn config(
+    text: &str,
+    state_dir: &std::path::Path,
+) -> Vec<(pdusim::device::DeviceSpec, Vec<std::net::SocketAddr>)> {
+    let mut cfg = FileConfig::parse(text, "test config").unwrap();
+    cfg.state_dir = Some(state_dir.to_path_buf());
+    cfg.validate("test config").unwrap()
+}
+
+/// Three PDUs from one config: two behind one port (v2c picks by community, v3 by context
+/// name), one on a port of its own.
+#[test]
+fn pdus_are_addressed_by_port_community_and_context() {
+    let state = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let sim = runtime
-        .block_on(async { Simulator::start(config(&text), Arc::new(MonotonicClock::new())) })
-        .unwrap();
+    // rack-c listens on port 0: the system picks a port, never shared with another address.
+    // rack-a and rack-b must share one port, which port 0 cannot say (each port-0 address
+    // gets a port of its own), and `Simulator` binds its sockets itself: that port is found by
+    // binding port 0 and released just before the simulator binds it. The one free-port race
+    // left in the tests, as narrow as it gets (nothing runs in between but parsing the
+    // config); a lost race is an "in use" error, and the start is tried again.
+    let mut attempts = 0;
+    let (sim, port) = loop {
+        attempts += 1;
+        let port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let text = PDUS.replace("{port}", &port.to_string());
+        let started = runtime.block_on(async {
+            Simulator::start(config(&text, state.path()), Arc::new(MonotonicClock::new()))
+        });
+        match started {
+            Ok(sim) => break (sim, port),
+            Err(LaunchError::Bind(BindError::InUse { .. })) if attempts < 5 => continue,
+            Err(e) => panic!("the simulator did not start (attempt {attempts}): {e}"),
+        }
+    };
+    assert_eq!(sim.address("rack-a").unwrap().port(), port);
+    assert_eq!(sim.address("rack-b").unwrap().port(), port);
+    let port_c = sim.address("rack-c").unwrap().port();
+    assert_ne!(port_c, port, "rack-c has a port of its own");
     let target = format!("127.0.0.1:{port}");
     let name_of = |sec: &Sec| {
         let out = run_tool("snmpget", sec, &[], &target, &["1.3.6.1.2.1.1.5.0"]);

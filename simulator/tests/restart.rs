@@ -2,9 +2,11 @@
 //! and the engine ID, and adds exactly one to snmpEngineBoots.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use pdu_test_support::oids::*;
+use pdu_test_support::*;
 
-use common::*;
+/// The simulator binary cargo built for these tests.
+const PDUSIM: &str = env!("CARGO_BIN_EXE_pdusim");
 
 const USER: &str = "admin:sha512:restart-auth-pw:aes256:restart-priv-pw";
 
@@ -19,7 +21,7 @@ fn admin() -> Sec {
     .into()
 }
 
-fn start(dir: &std::path::Path, extra: &[&str]) -> Sim {
+fn start(dir: &std::path::Path, extra: &[&str]) -> PdusimProcess {
     let mut args = vec![
         "--vendor",
         "raritan-px2",
@@ -31,10 +33,13 @@ fn start(dir: &std::path::Path, extra: &[&str]) -> Sim {
         USER,
     ];
     args.extend_from_slice(extra);
-    Sim::start_in(dir, &args)
+    PdusimProcess::builder(PDUSIM)
+        .state_dir(dir)
+        .args(&args)
+        .start()
 }
 
-fn states(sim: &Sim, sec: &Sec) -> Vec<String> {
+fn states(sim: &PdusimProcess, sec: &Sec) -> Vec<String> {
     let out = sim.walk(sec, SWITCHING_STATE_COL);
     out.expect_clean();
     out.varbinds().into_iter().map(|v| v.1).collect()

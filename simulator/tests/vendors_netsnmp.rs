@@ -9,8 +9,6 @@
 //! in parallel. Checks are soft: a vendor's test runs all its items, then fails listing every
 //! mismatch, and a vendor × item table is written to stderr once all of them have run.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,7 +16,10 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{parse_number, Sec, Sim};
+use pdu_test_support::{parse_number, NetSnmp, PdusimProcess, Sec};
+
+/// The simulator binary cargo built for these tests.
+const PDUSIM: &str = env!("CARGO_BIN_EXE_pdusim");
 
 // ---------------------------------------------------------------------------------------------
 // Soft checks and the vendor × item table
@@ -73,24 +74,27 @@ fn ro() -> Sec {
     Sec::v2c("public")
 }
 
-fn start(vendor: &str, power_off_period: i64) -> Sim {
-    Sim::start(&[
-        "--vendor",
-        vendor,
-        "--outlets",
-        "8",
-        "--community",
-        "private:rw",
-        "--community",
-        "public",
-        "--power-off-period",
-        &power_off_period.to_string(),
-    ])
+fn start(vendor: &str, power_off_period: i64) -> PdusimProcess {
+    PdusimProcess::start(
+        PDUSIM,
+        &[
+            "--vendor",
+            vendor,
+            "--outlets",
+            "8",
+            "--community",
+            "private:rw",
+            "--community",
+            "public",
+            "--power-off-period",
+            &power_off_period.to_string(),
+        ],
+    )
 }
 
 /// One vendor's run: the simulator, the item being checked, and what went wrong.
 struct Run {
-    sim: Sim,
+    sim: PdusimProcess,
     vendor: &'static str,
     item: &'static str,
     marks: BTreeMap<&'static str, Mark>,
@@ -145,7 +149,7 @@ impl Run {
         format!(
             "agent {} on port {}; its stderr:\n{}",
             if running { "still running" } else { "EXITED" },
-            self.sim.port,
+            self.sim.port(),
             self.sim.stderr()
         )
     }
