@@ -490,19 +490,22 @@ fn udp_ports_of(pid: u32) -> Vec<u16> {
     ports
 }
 
-/// GET sysDescr.0 with community "public", request-id 1.
+/// GET sysDescr.0 with community "public", request-id 1, encoded by snmp-proto.
 fn v2c_get_sys_descr() -> Vec<u8> {
-    fn tlv(tag: u8, c: &[u8]) -> Vec<u8> {
-        let len = u8::try_from(c.len()).expect("a short TLV");
-        let mut v = vec![tag, len];
-        v.extend_from_slice(c);
-        v
-    }
-    let oid = tlv(0x06, &[0x2b, 6, 1, 2, 1, 1, 1, 0]);
-    let vb = tlv(0x30, &[oid, vec![0x05, 0x00]].concat());
-    let vbs = tlv(0x30, &vb);
-    let pdu = tlv(0xa0, &[vec![2, 1, 1, 2, 1, 0, 2, 1, 0], vbs].concat());
-    tlv(0x30, &[vec![2, 1, 1], tlv(0x04, b"public"), pdu].concat())
+    let pdu = snmp_proto::Pdu {
+        pdu_type: snmp_proto::PduType::GetRequest,
+        request_id: 1,
+        error_status: 0,
+        error_index: 0,
+        varbinds: vec![snmp_proto::VarBind {
+            oid: snmp_proto::Oid::new(snmp_proto::oids::SYS_DESCR),
+            value: snmp_proto::Value::Null,
+        }],
+        trap_v1: None,
+    };
+    let mut out = Vec::new();
+    snmp_proto::encode_community_message(&mut out, snmp_proto::Version::V2c, b"public", &pdu);
+    out
 }
 
 #[cfg(test)]
