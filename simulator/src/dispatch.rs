@@ -353,11 +353,9 @@ fn handle_v3<'e>(
     log_request(target, Version::V3, &scoped.pdu, "usm");
     if level < user.min_level {
         // The access policy asks for more security than the request has (VACM would find no
-        // access entry): authorizationError, as net-snmp answers.
-        let refused = Pdu {
-            varbinds: Vec::new(),
-            ..error_response(&scoped.pdu, ErrorStatus::AuthorizationError, 0)
-        };
+        // access entry): authorizationError, error-index 0, built from the original PDU with its
+        // varbinds (RFC 3413 §3.2 step 5), as net-snmp answers.
+        let refused = error_response(&scoped.pdu, ErrorStatus::AuthorizationError, 0);
         send(&refused, buffers);
         return Some(target);
     }
@@ -692,6 +690,43 @@ auth_password = "opsauth123"
         .is_none());
         assert_eq!(crate::stats::read(&stats.snmp_in_bad_versions), 2);
         assert_eq!(crate::stats::read(&stats.snmp_in_asn_parse_errs), 1);
+    }
+
+    /// RFC 3413 §3.2 step 5: a request refused by the access policy (here: below the user's
+    /// minimum securityLevel) is answered with authorizationError, error-index 0, built from
+    /// the original PDU: its varbinds come back, as net-snmp's agent sends them.
+    #[test]
+    fn authorization_errors_keep_the_request_varbinds() {
+        let endpoint = endpoint();
+        let names = [[1, 3, 6, 1, 2, 1, 1, 5, 0], [1, 3, 6, 1, 2, 1, 1, 6, 0]];
+        let varbinds = names
+            .iter()
+            .map(|o| VarBind {
+                oid: Oid::new(o),
+                value: Value::Null,
+            })
+            .collect();
+        let engine_id = [0x80, 0, 0, 0, 1, 2, 3, 4];
+        let get = v3(
+            FLAG_REPORTABLE,
+            &engine_id,
+            1,
+            0,
+            b"ops",
+            None,
+            request(PduType::GetRequest, varbinds),
+        );
+        let m = answer_to(&endpoint, &get).expect("a Response");
+        let ScopedPduData::Plaintext(s) = &m.data else {
+            panic!("answered in clear, as asked")
+        };
+        assert_eq!(s.pdu.pdu_type, PduType::Response);
+        assert_eq!(
+            (s.pdu.error_status, s.pdu.error_index),
+            (ErrorStatus::AuthorizationError as i32, 0)
+        );
+        let got: Vec<&[u32]> = s.pdu.varbinds.iter().map(|vb| vb.oid.arcs()).collect();
+        assert_eq!(got, [&names[0][..], &names[1][..]]);
     }
 
     #[test]

@@ -119,6 +119,24 @@ name = "a-rw"
 access = "read-only"
 "#;
 
+/// `--vendor` is not silently dropped when a recording is given: the named profile serves the
+/// outlets (here the AP79xx rPDU tables on an AP8932 recording), the recording the rest.
+#[test]
+fn vendor_flag_wins_over_the_recordings_sysobjectid() {
+    let sim = PdusimProcess::start(PDUSIM, &["--recording", AP8932, "--vendor", "apc-rpdu"]);
+    let banner = sim.stdout().join("\n");
+    assert!(banner.contains("(apc-rpdu, 24 outlets)"), "{banner}");
+    let public = Sec::v2c("public");
+    // rPDUOutletStatusOutletState, a column of apc-rpdu's profile, answers for outlet 1.
+    assert!(sim
+        .get_value(&public, &format!("{RPDU_STATE}.1"))
+        .starts_with("INTEGER: "));
+    // The recorded identity is still served.
+    assert!(sim
+        .get_value(&public, "1.3.6.1.2.1.1.1.0")
+        .contains("MN:AP8932"));
+}
+
 fn config(
     text: &str,
     state_dir: &std::path::Path,

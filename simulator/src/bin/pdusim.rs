@@ -134,7 +134,8 @@ impl ServeArgs {
             // The recorded device's own identity, unless the flags say otherwise.
             pdu.recording = Some(path.clone());
             pdu.recording_lenient = self.lenient;
-            pdu.vendor = None;
+            // --vendor still wins over the profile the recording's sysObjectID names.
+            pdu.vendor = self.vendor;
             pdu.outlets = None;
             pdu.initial_power = None;
             pdu.outlet_names.clear();
