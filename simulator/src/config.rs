@@ -805,17 +805,36 @@ pub fn user_from_flag(text: &str) -> Result<UserConfig, UserFlagError> {
     Ok(config)
 }
 
-/// Parses `--community NAME[:rw|:ro]` (read-only unless it ends in `:rw`).
-pub fn community_from_flag(text: &str) -> CommunityConfig {
+/// Why a `--community` flag could not be read. The flag's text is never repeated: it is a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommunityFlagError {
+    /// Nothing before the access suffix.
+    #[error("--community: the community name is empty: write NAME, NAME:ro or NAME:rw")]
+    Empty,
+    /// A suffix after the last `:` that is neither `ro` nor `rw` (`private:wr`).
+    #[error("--community: the text after the last ':' is not an access: write NAME, NAME:ro or NAME:rw (a name that contains ':' needs the suffix, e.g. my:name:ro)")]
+    UnknownAccess,
+}
+
+/// Parses `--community NAME[:ro|:rw]` (read-only unless it ends in `:rw`). A name containing
+/// `:` must end in `:ro` or `:rw`, so that a slip like `private:wr` is refused instead of
+/// becoming a read-only community called `private:wr`.
+///
+/// Errors: an empty name or an unknown access suffix; the message never repeats the text.
+pub fn community_from_flag(text: &str) -> Result<CommunityConfig, CommunityFlagError> {
     let (name, access) = match text.rsplit_once(':') {
         Some((name, "rw")) => (name, Access::ReadWrite),
         Some((name, "ro")) => (name, Access::ReadOnly),
-        _ => (text, Access::ReadOnly),
+        Some(_) => return Err(CommunityFlagError::UnknownAccess),
+        None => (text, Access::ReadOnly),
     };
-    CommunityConfig {
+    if name.is_empty() {
+        return Err(CommunityFlagError::Empty);
+    }
+    Ok(CommunityConfig {
         name: Password::from(name),
         access,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -942,9 +961,36 @@ mod tests {
             user_from_flag("admin:sha"),
             Err(UserFlagError::Shape { .. })
         ));
-        assert_eq!(community_from_flag("private:rw").access, Access::ReadWrite);
-        assert_eq!(community_from_flag("public").access, Access::ReadOnly);
-        assert_eq!(community_from_flag("public").name.expose_secret(), "public");
+        assert_eq!(
+            community_from_flag("private:rw").unwrap().access,
+            Access::ReadWrite
+        );
+        assert_eq!(
+            community_from_flag("public").unwrap().access,
+            Access::ReadOnly
+        );
+        assert_eq!(
+            community_from_flag("public").unwrap().name.expose_secret(),
+            "public"
+        );
+        assert_eq!(
+            community_from_flag("a:b:ro").unwrap().name.expose_secret(),
+            "a:b"
+        );
+        for (bad, want) in [
+            ("s3cret:wr", CommunityFlagError::UnknownAccess),
+            ("s3c:r3t", CommunityFlagError::UnknownAccess),
+            (":rw", CommunityFlagError::Empty),
+            ("", CommunityFlagError::Empty),
+        ] {
+            let e = community_from_flag(bad).unwrap_err();
+            assert_eq!(e, want, "{bad}");
+            // The secret text never comes back in the message.
+            assert!(
+                !e.to_string().contains("s3c") && !e.to_string().contains("r3t"),
+                "{e}"
+            );
+        }
     }
 
     #[test]
@@ -976,7 +1022,7 @@ mod tests {
             e.contains("line 6") && e.contains("auth_pasword") && !e.contains("topsecret99"),
             "{e}"
         );
-        let c = format!("{:?}", community_from_flag("s3cret:rw"));
+        let c = format!("{:?}", community_from_flag("s3cret:rw").unwrap());
         assert!(!c.contains("s3cret"), "{c}");
     }
 }

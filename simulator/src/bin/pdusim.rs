@@ -9,9 +9,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 
 use pdusim::clock::{Clock, MonotonicClock};
-use pdusim::config::{
-    community_from_flag, user_from_flag, CommunityConfig, FileConfig, PduName, DEFAULT_CONFIG,
-};
+use pdusim::config::{community_from_flag, user_from_flag, FileConfig, PduName, DEFAULT_CONFIG};
 use pdusim::control::Control;
 use pdusim::device::{Device, DeviceSpec};
 use pdusim::launch::launch;
@@ -56,8 +54,8 @@ struct ServeArgs {
     #[arg(long)]
     outlets: Option<u32>,
     /// A v1/v2c community, read-only unless it ends in `:rw` (repeatable).
-    #[arg(long = "community", value_name = "NAME[:rw]", value_parser = community)]
-    communities: Vec<CommunityConfig>,
+    #[arg(long = "community", value_name = "NAME[:ro|:rw]")]
+    communities: Vec<String>,
     /// An SNMPv3 user with read-write access (repeatable). AUTH: md5 sha sha224 sha256 sha384
     /// sha512; PRIV: des 3des aes aes192 aes256 aes192-cisco aes256-cisco.
     #[arg(long = "user", value_name = "NAME[:AUTH:AUTHPASS[:PRIV:PRIVPASS]]")]
@@ -148,7 +146,12 @@ impl ServeArgs {
             pdu.outlet_names.truncate(n as usize);
         }
         if credentials_given {
-            pdu.community = self.communities.clone();
+            // Parsed here, not by clap: clap's errors repeat the flag's text, a secret.
+            pdu.community = self
+                .communities
+                .iter()
+                .map(|c| community_from_flag(c))
+                .collect::<Result<_, _>>()?;
             // Parsed here, not by clap: clap's errors repeat the flag's text, and it holds passwords.
             pdu.user = self
                 .users
@@ -209,14 +212,6 @@ fn vendor_profile(name: &str) -> std::result::Result<&'static dyn profiles::Vend
             profiles::names().join(", ")
         )
     })
-}
-
-/// `--community NAME[:rw|:ro]`.
-fn community(text: &str) -> std::result::Result<CommunityConfig, String> {
-    if text.is_empty() || text.starts_with(':') {
-        return Err("a community name must not be empty".into());
-    }
-    Ok(community_from_flag(text))
 }
 
 /// `--engine-id HEX`, parsed (a newtype: clap would take a bare `Vec<u8>` for many values).
