@@ -307,6 +307,19 @@ fn run_serve(args: ServeArgs) -> Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(MonotonicClock::new());
     let started = std::time::Instant::now();
     let specs: Vec<DeviceSpec> = pdus.iter().map(|(spec, _)| spec.clone()).collect();
+    // The control port is bound before anything starts, so a busy port fails the start before
+    // any PDU says it is listening (or bumps its engine boots).
+    let control_listener = match args.control {
+        Some(addr) => {
+            let listener = std::net::TcpListener::bind(addr)
+                .with_context(|| format!("cannot serve the control API on {addr}: is the port in use? pick another with --control"))?;
+            listener
+                .set_nonblocking(true)
+                .context("setting up the control API socket")?;
+            Some(listener)
+        }
+        None => None,
+    };
     let launched = launch(pdus, clock)?;
     if launched.devices.len() <= BANNER_LIMIT {
         for (device, spec) in launched.devices.iter().zip(&specs) {
@@ -341,17 +354,16 @@ fn run_serve(args: ServeArgs) -> Result<()> {
         .build()
         .context("starting the async runtime")?;
     let control = Control::new(launched.devices.clone());
-    let control_addr = args.control;
     let served = runtime.block_on(async move {
         let salts = Arc::new(SaltSource::new());
         let mut tasks = tokio::task::JoinSet::new();
-        if let Some(addr) = control_addr {
-            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot serve the control API on {addr}: is the port in use?"))?;
-            if !addr.ip().is_loopback() {
-                tracing::warn!(%addr, "the control API is reachable from other hosts: anyone there can switch outlets and inject faults");
-            }
+        if let Some(listener) = control_listener {
+            let listener = tokio::net::TcpListener::from_std(listener).context("setting up the control API socket")?;
             // The bound address: with port 0 the system picked one.
-            let bound = listener.local_addr().unwrap_or(addr);
+            let bound = listener.local_addr().context("reading the control API's address")?;
+            if !bound.ip().is_loopback() {
+                tracing::warn!(addr = %bound, "the control API is reachable from other hosts: anyone there can switch outlets and inject faults");
+            }
             println!("  control API: http://{bound}/pdus");
             tasks.spawn(pdusim::control_http::serve(listener, control));
         }
