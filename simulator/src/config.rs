@@ -367,6 +367,14 @@ impl FileConfig {
         })?;
         let mut cfg = Self::parse(&text, &path.display().to_string())?;
         cfg.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        // Relative paths in a file are taken from the file's folder, as `recording` is.
+        if let Some(dir) = cfg.state_dir.take() {
+            cfg.state_dir = Some(if dir.is_relative() {
+                cfg.base_dir.join(dir)
+            } else {
+                dir
+            });
+        }
         Ok(cfg)
     }
 
@@ -919,6 +927,21 @@ mod tests {
             e.contains("pdu[0].outlets") && e.contains("1 to 1024"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn relative_paths_in_a_file_are_taken_from_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lab.toml");
+        std::fs::write(
+            &file,
+            "state_dir = \"state\"\n[[pdu]]\nname = \"a\"\n[[pdu.community]]\nname = \"p\"\n",
+        )
+        .unwrap();
+        let cfg = FileConfig::load(&file).unwrap();
+        assert_eq!(cfg.state_root(), dir.path().join("state"));
+        let (spec, _) = cfg.validate("lab.toml").unwrap().remove(0);
+        assert_eq!(spec.state_dir, Some(dir.path().join("state").join("a")));
     }
 
     #[test]
