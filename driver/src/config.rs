@@ -13,6 +13,11 @@ use crate::error::{Error, Result};
 /// ([`snmp_proto::usm::Password`], secrecy's `SecretString`). Never shown by `Debug`; read with
 /// [`ExposeSecret::expose_secret`].
 pub type Secret = snmp_proto::usm::Password;
+
+/// The longest per-try timeout [`Config::validate`] accepts: one hour.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+/// The most retries [`Config::validate`] accepts.
+pub const MAX_RETRIES: u32 = 100;
 pub use snmp_proto::usm::ExposeSecret;
 
 /// The SNMP message version to speak. Parsed from `1`, `2c` or `3` (also `v1`, `2`, `v2c`,
@@ -297,6 +302,21 @@ impl Config {
         if self.timeout.is_zero() {
             return bad("timeout must be more than 0".into());
         }
+        // Bounds that keep every later computation (deadlines, retries + 1, total waits) far
+        // from overflow, and a mistyped value from waiting for years.
+        if self.timeout > MAX_TIMEOUT {
+            return bad(format!(
+                "timeout {:?} is too long: give at most {} seconds",
+                self.timeout,
+                MAX_TIMEOUT.as_secs()
+            ));
+        }
+        if self.retries > MAX_RETRIES {
+            return bad(format!(
+                "{} retries is too many: give 0 to {MAX_RETRIES}",
+                self.retries
+            ));
+        }
         match self.version {
             SnmpVersion::V1 | SnmpVersion::V2c => {
                 if self.community.expose_secret().is_empty() {
@@ -354,6 +374,20 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeouts_and_retries_are_bounded() {
+        let mut c = Config::new("pdu");
+        c.timeout = Duration::from_secs_f64(1e19);
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("at most 3600 seconds"), "{e}");
+        c.timeout = Duration::from_secs(1);
+        c.retries = u32::MAX;
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("0 to 100"), "{e}");
+        c.retries = 100;
+        assert!(c.validate().is_ok());
+    }
 
     #[test]
     fn secrets_never_in_debug() {
