@@ -178,20 +178,61 @@ impl Engine {
         self.skew_secs.store(secs, Ordering::SeqCst);
     }
 
-    /// snmpEngineBoots: 1 to 2147483647 ([`MAX_ENGINE_BOOTS`]).
+    /// snmpEngineBoots: 1 to 2147483647 ([`MAX_ENGINE_BOOTS`]). Reading it first settles a
+    /// wrap of engine time (see [`Engine::time`]), so boots and time read together agree.
     pub fn boots(&self) -> i32 {
+        self.settled_secs();
         self.boots.load(Ordering::SeqCst)
     }
 
-    /// snmpEngineTime: whole seconds since the last (re)start, 0..=2147483647.
+    /// snmpEngineTime: whole seconds since the last (re)start, 0..=2147483646.
+    ///
+    /// RFC 3414 §2.2.2: when snmpEngineTime reaches its maximum (2147483647), snmpEngineBoots
+    /// goes up by one as if the engine had rebooted and time starts again at 0. Done here, when
+    /// time is read (after 68 years of uptime, or at once after a large clock-skew fault); the
+    /// new boots is persisted like any other.
     pub fn time(&self) -> i32 {
-        let since =
-            nanos(self.clock.now()).saturating_sub(self.time_origin_nanos.load(Ordering::SeqCst));
-        let secs = i64::try_from(since / 1_000_000_000).unwrap_or(i64::MAX);
-        let skewed = secs
-            .saturating_add(self.skew_secs.load(Ordering::SeqCst))
-            .max(0);
-        i32::try_from(skewed).unwrap_or(i32::MAX)
+        i32::try_from(self.settled_secs()).unwrap_or(i32::MAX)
+    }
+
+    /// Engine time in seconds, after turning every full period of 2147483647 s into a boot.
+    fn settled_secs(&self) -> i64 {
+        const PERIOD: i64 = i32::MAX as i64;
+        loop {
+            let since = nanos(self.clock.now())
+                .saturating_sub(self.time_origin_nanos.load(Ordering::SeqCst));
+            let secs = i64::try_from(since / 1_000_000_000).unwrap_or(i64::MAX);
+            let skew = self.skew_secs.load(Ordering::SeqCst);
+            let skewed = secs.saturating_add(skew).max(0);
+            let wraps = skewed / PERIOD;
+            if wraps == 0 {
+                return skewed;
+            }
+            // One reader wins the wrap (moves the skew back by whole periods) and bumps boots.
+            let back = wraps.saturating_mul(PERIOD);
+            if self
+                .skew_secs
+                .compare_exchange(
+                    skew,
+                    skew.saturating_sub(back),
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                )
+                .is_ok()
+            {
+                let add = i32::try_from(wraps).unwrap_or(i32::MAX);
+                let _ = self
+                    .boots
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| {
+                        Some(b.saturating_add(add).min(MAX_ENGINE_BOOTS))
+                    });
+                if let Err(e) = self.persist() {
+                    tracing::error!(
+                        "engine time wrapped, but the new snmpEngineBoots could not be saved: {e}"
+                    );
+                }
+            }
+        }
     }
 
     /// True once boots has reached its maximum: RFC 3414 §3.2 step 7b says every authenticated
@@ -292,6 +333,35 @@ mod tests {
         assert_eq!(engine.time(), 42);
         engine.restart().unwrap();
         assert_eq!((engine.boots(), engine.time()), (2, 0));
+    }
+
+    /// RFC 3414 §2.2.2 at the boundary, on the manual clock: time 2147483646 is the last
+    /// value; at 2147483647 boots goes up by one (persisted) and time starts again at 0.
+    #[test]
+    fn engine_time_wraps_into_a_boot_at_its_maximum() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::default());
+        let engine = Engine::start(Some(dir.path()), None, 1, clock.clone()).unwrap();
+        engine.set_skew(i64::from(i32::MAX) - 3);
+        assert_eq!((engine.boots(), engine.time()), (1, i32::MAX - 3));
+        clock.advance(Duration::from_secs(2));
+        assert_eq!((engine.boots(), engine.time()), (1, i32::MAX - 1));
+        clock.advance(Duration::from_secs(1));
+        assert_eq!((engine.boots(), engine.time()), (2, 0));
+        clock.advance(Duration::from_secs(5));
+        assert_eq!((engine.boots(), engine.time()), (2, 5));
+        // The new boots is on disk: the next start is boot 3.
+        drop(engine);
+        let next = Engine::start(Some(dir.path()), None, 1, clock.clone()).unwrap();
+        assert_eq!(next.boots(), 3);
+        // The case: a skew of 2147483640 s, then days of discovery: boots moves.
+        next.set_skew(2_147_483_640);
+        clock.advance(Duration::from_secs(10));
+        assert_eq!((next.boots(), next.time()), (4, 3));
+        // Several periods at once (a huge skew) count one boot each, and stop at the maximum.
+        next.set_skew(i64::MAX / 2);
+        assert_eq!(next.boots(), MAX_ENGINE_BOOTS);
+        assert!(next.locked_out());
     }
 
     #[test]
