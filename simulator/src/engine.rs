@@ -224,7 +224,7 @@ impl Engine {
                 let _ = self
                     .boots
                     .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| {
-                        Some(b.saturating_add(add).min(MAX_ENGINE_BOOTS))
+                        Some(b.saturating_add(add))
                     });
                 if let Err(e) = self.persist() {
                     tracing::error!(
