@@ -301,7 +301,8 @@ END {
         allerr += err[a]; allreq += req[a]
         clientcpu += ccpu[a] + ccpu[b]; clientreq += req[a] + req[b]
     }
-    # Targets (issue 6).
+    # Targets: the server CPU per v3 GET at most half of snmpd's, at least twice its throughput
+    # with four clients, and no wrong answer.
     cpu_get = (reqa[0] && reqb[0]) ? (cpua[0] / reqa[0]) / (cpub[0] / reqb[0]) : 0
     printf "\nclient (pdu-conformance load) CPU: %.1f µs/request on average\n", clientreq ? clientcpu / clientreq : 0
     printf "RATIOS pdusim/snmpd: server CPU per v3 authPriv GET %.2f (target <= 0.50: %s); throughput x4 v3 GET %.2fx, GET7 %.2fx, GETBULK %.2fx, SET %.2fx, v2c GET %.2fx (target >= 2: v3 %s, v2c %s); pdusim errors %d of %d requests (target 0: %s)\n", \

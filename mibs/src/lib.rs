@@ -299,7 +299,7 @@ pub fn parse_oid(text: &str) -> Option<Vec<u32>> {
 // The profiles. Column OIDs are written without the index; the index shape adds it.
 // ---------------------------------------------------------------------------------------------
 
-/// Raritan PX2/PX3, PDU2-MIB. Write 0/1/2, read 7/8 (QUIRKS 5).
+/// Raritan PX2/PX3, PDU2-MIB. Write 0/1/2, read 7/8: the state column does not use the control column's numbers.
 pub const RARITAN_PX2: Profile = Profile {
     name: "raritan-px2",
     description: "Raritan PX2/PX3 (PDU2-MIB)",

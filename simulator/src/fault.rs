@@ -1,5 +1,5 @@
 //! Fault injection: what a PDU does wrong on purpose. Each fault acts at one named point of the
-//! request flow (DESIGN.md), so the flow itself stays free of special cases:
+//! request flow (ARCHITECTURE.md), so the flow itself stays free of special cases:
 //!
 //! - `Receive`: before decoding (the agent is down, the request is lost);
 //! - `Respond`: after security, instead of or around the agent (forced error-status, a Report

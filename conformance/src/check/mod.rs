@@ -567,7 +567,7 @@ pub async fn check(config: Config, options: &Options) -> Report {
                 &ex,
                 Status::Fail,
                 format!(
-                    "{}: drivers must fall back to GETNEXT (QUIRKS 29)",
+                    "{}: drivers must fall back to GETNEXT",
                     ex.trouble()
                 ),
             ),
@@ -1073,10 +1073,10 @@ async fn bad_set(speaker: &Speaker, link: &mut Link, profile: &Profile, n: u32) 
             BAD_SET,
             &ex,
             Status::Fail,
-            "noError with an exception value (silent noSuchInstance): the SET looks successful, drivers must read back to know (QUIRKS 18)",
+            "noError with an exception value (silent noSuchInstance): the SET looks successful, drivers must read back to know",
         ),
         0 => judged(BAD_SET, &ex, Status::Fail, format!("accepted: a device should refuse {BAD_VALUE} with wrongValue")),
-        s => judged(BAD_SET, &ex, Status::Fail, format!("refused with {}, not wrongValue: drivers cannot tell a refused value from a device fault (QUIRKS 18)", raw_status(s))),
+        s => judged(BAD_SET, &ex, Status::Fail, format!("refused with {}, not wrongValue: drivers cannot tell a refused value from a device fault", raw_status(s))),
     }
 }
 

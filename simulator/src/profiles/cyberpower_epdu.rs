@@ -2,7 +2,7 @@
 //! ePDUOutletControlOutletCommand takes immediateOn(1) immediateOff(2) immediateReboot(3)
 //! delayedOn(4) delayedOff(5) delayedReboot(6) cancelPendingCommand(7) outletIdentify(8) and
 //! reads 1 if on, 2 if off; ePDUOutletStatusOutletState on(1)/off(2). Status and control are
-//! separate read-only/read-write trees (QUIRKS 18): a SET on status is notWritable.
+//! separate read-only/read-write trees, as the real firmware has: a SET on status is notWritable.
 
 use std::time::Duration;
 
