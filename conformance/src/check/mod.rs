@@ -566,10 +566,7 @@ pub async fn check(config: Config, options: &Options) -> Report {
                 GETBULK,
                 &ex,
                 Status::Fail,
-                format!(
-                    "{}: drivers must fall back to GETNEXT",
-                    ex.trouble()
-                ),
+                format!("{}: drivers must fall back to GETNEXT", ex.trouble()),
             ),
         });
     }
