@@ -29,17 +29,6 @@ pub enum Access {
     ReadWrite,
 }
 
-impl Access {
-    /// Parses `read-only`/`ro`/`readonly` and `read-write`/`rw`/`readwrite`.
-    pub fn parse(text: &str) -> Option<Access> {
-        match text {
-            "read-only" | "ro" | "readonly" => Some(Access::ReadOnly),
-            "read-write" | "rw" | "readwrite" => Some(Access::ReadWrite),
-            _ => None,
-        }
-    }
-}
-
 /// A v1/v2c community string and what it may do.
 #[derive(Clone, Debug)]
 pub struct Community {
@@ -235,9 +224,19 @@ mod tests {
 
     #[test]
     fn access_names_parse() {
-        assert_eq!(Access::parse("rw"), Some(Access::ReadWrite));
-        assert_eq!(Access::parse("read-only"), Some(Access::ReadOnly));
-        assert_eq!(Access::parse("write"), None);
+        // Config files name an access by its serde names and aliases (no second parser).
+        let parse = |text: &str| {
+            #[derive(serde::Deserialize)]
+            struct Entry {
+                access: Access,
+            }
+            toml::from_str::<Entry>(&format!("access = {text:?}"))
+                .ok()
+                .map(|e| e.access)
+        };
+        assert_eq!(parse("rw"), Some(Access::ReadWrite));
+        assert_eq!(parse("read-only"), Some(Access::ReadOnly));
+        assert_eq!(parse("write"), None);
         assert!(!format!(
             "{:?}",
             Community {

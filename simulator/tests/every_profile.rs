@@ -12,11 +12,9 @@ use pdu_test_support::{parse_number, NetSnmp, PdusimProcess, Sec};
 /// The simulator binary cargo built for these tests.
 const PDUSIM: &str = env!("CARGO_BIN_EXE_pdusim");
 
+/// Dotted text of an OID, as net-snmp's tools take it (snmp-proto's `Oid` display).
 fn dotted(arcs: &[u32]) -> String {
-    arcs.iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(".")
+    snmp_proto::Oid::new(arcs).to_string()
 }
 
 /// Reads outlet `n`'s state until it settles (pending states pass), for at most 10 s.

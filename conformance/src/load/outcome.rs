@@ -48,15 +48,10 @@ pub fn error_status_name(status: i32) -> Option<&'static str> {
 /// What [`report_name`] calls a counter that is none of [`ReportReason::ALL`].
 pub const UNKNOWN_COUNTER: &str = "an unknown counter";
 
-/// Which counter a Report's first varbind carries ([`ReportReason::from_oid`]).
-pub fn report_reason(oid: &Oid) -> Option<ReportReason> {
-    ReportReason::from_oid(oid.arcs())
-}
-
 /// The name of the counter a Report's first varbind carries (`usmStatsNotInTimeWindows`,
 /// `snmpUnknownContexts`, ..., or [`UNKNOWN_COUNTER`]).
 pub fn report_name(oid: &Oid) -> &'static str {
-    report_reason(oid).map_or(UNKNOWN_COUNTER, ReportReason::name)
+    ReportReason::from_oid(oid.arcs()).map_or(UNKNOWN_COUNTER, ReportReason::name)
 }
 
 /// Tallies and JSON summaries name error kinds as they print.
@@ -173,7 +168,7 @@ mod tests {
             "an unknown counter"
         );
         for reason in ReportReason::ALL {
-            assert_eq!(report_reason(&reason.oid()), Some(reason));
+            assert_eq!(ReportReason::from_oid(reason.oid().arcs()), Some(reason));
             assert_eq!(report_name(&reason.oid()), reason.name());
         }
     }

@@ -17,7 +17,7 @@ use snmp_proto::{
     ScopedPduData, V3Message, Value, VarBind, Version, FLAG_AUTH, FLAG_PRIV,
 };
 
-use super::outcome::{report_name, report_reason, ErrorKind};
+use super::outcome::{report_name, ErrorKind};
 
 /// msgMaxSize sent in every request: the largest UDP payload over IPv4, as net-snmp sends.
 const MSG_MAX_SIZE: i32 = 65507;
@@ -459,7 +459,7 @@ impl Session {
             let counter = scoped.pdu.varbinds.first().map(|vb| &vb.oid);
             // notInTimeWindow, authentic: the agent's clock is in its USM parameters.
             if authenticated
-                && counter.and_then(report_reason)
+                && counter.and_then(|oid| ReportReason::from_oid(oid.arcs()))
                     == Some(ReportReason::Usm(UsmFailure::NotInTimeWindow))
             {
                 if let Some(engine) = &mut self.engine {
