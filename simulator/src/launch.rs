@@ -1,6 +1,8 @@
 //! Starting a whole configuration: bind every address first (so a busy port fails the start
 //! before anything is written), start the PDUs (in parallel: each start persists its engine
-//! boots with an fsync), and group them into endpoints by address.
+//! boots with an fsync), and group them into endpoints by address. Loopback addresses that
+//! share a port go through one socket for that port ([`crate::spread`]); every other address
+//! gets sockets of its own.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -10,6 +12,7 @@ use crate::clock::Clock;
 use crate::device::{Device, DeviceSpec, KeyAndTreeCache, StartError};
 use crate::endpoint::{Endpoint, EndpointError};
 use crate::server::{bind_group, BindError};
+use crate::spread::{bind_spread, serve_spread, SpreadError, SpreadPort};
 
 /// Why a configuration could not start; the message is the cause's.
 #[derive(Debug, thiserror::Error)]
@@ -23,14 +26,38 @@ pub enum LaunchError {
     /// PDUs that share an address clash (communities, contexts, users).
     #[error(transparent)]
     Endpoint(#[from] EndpointError),
+    /// Addresses that share a port cannot be served by one socket.
+    #[error(transparent)]
+    Spread(#[from] SpreadError),
+}
+
+/// The sockets of a started configuration, each served by [`serve_listener`].
+pub enum Listener {
+    /// One address with its own sockets (several with SO_REUSEPORT, see `server::bind_group`).
+    Own(Arc<Endpoint>, Vec<std::net::UdpSocket>),
+    /// Many loopback addresses on one port, through one wildcard socket ([`crate::spread`]).
+    Spread(Arc<SpreadPort>, std::net::UdpSocket),
+}
+
+/// Answers datagrams on `listener` forever (until the task is aborted).
+pub async fn serve_listener(
+    listener: Listener,
+    salts: Arc<crate::security::SaltSource>,
+) -> std::io::Result<()> {
+    match listener {
+        Listener::Own(endpoint, sockets) => crate::server::serve(endpoint, sockets, salts).await,
+        Listener::Spread(table, socket) => serve_spread(table, socket, salts).await,
+    }
 }
 
 /// Everything started, ready to serve.
 pub struct Launched {
     /// Every PDU, in the order of the specs.
     pub devices: Vec<Arc<Device>>,
-    /// Each endpoint with its bound sockets (several with SO_REUSEPORT, see `server::bind_group`).
-    pub endpoints: Vec<(Arc<Endpoint>, Vec<std::net::UdpSocket>)>,
+    /// Every endpoint (an address and the PDUs behind it), in first-use order of the addresses.
+    pub endpoints: Vec<Arc<Endpoint>>,
+    /// The sockets serving the endpoints, ready for [`serve_listener`].
+    pub listeners: Vec<Listener>,
 }
 
 /// How many PDUs start at once: enough to overlap the fsyncs of their state files.
@@ -64,25 +91,76 @@ pub fn launch(
                 .push(i);
         }
     }
-    let per_address = crate::server::sockets_per_address(by_addr.len());
-    let mut sockets = Vec::with_capacity(by_addr.len());
+    // Loopback IPv4 addresses on a port that two or more of them share: one socket per port.
+    let mut per_port: std::collections::HashMap<u16, usize> = std::collections::HashMap::new();
     for (addr, _) in by_addr.values() {
+        if shareable(addr) {
+            *per_port.entry(addr.port()).or_default() += 1;
+        }
+    }
+    let spread = |addr: &SocketAddr| shareable(addr) && per_port.get(&addr.port()) > Some(&1);
+    let own = by_addr.values().filter(|(a, _)| !spread(a)).count();
+    let per_address = crate::server::sockets_per_address(own);
+    let mut sockets = Vec::with_capacity(own);
+    for (addr, _) in by_addr.values().filter(|(a, _)| !spread(a)) {
         sockets.push(bind_group(*addr, per_address)?);
     }
+    let mut spread_ports: Vec<(u16, std::net::UdpSocket)> = Vec::new();
+    let mut ports: Vec<u16> = per_port
+        .iter()
+        .filter(|(_, n)| **n > 1)
+        .map(|(p, _)| *p)
+        .collect();
+    ports.sort_unstable();
+    for port in ports {
+        spread_ports.push((port, bind_spread(port)?));
+    }
     let devices = start_devices(pdus.into_iter().map(|(spec, _)| spec).collect(), clock)?;
-    let mut endpoints = Vec::with_capacity(sockets.len());
-    for ((addr, members), socket) in by_addr.into_values().zip(sockets) {
-        let local = socket
-            .first()
-            .and_then(|s| s.local_addr().ok())
-            .unwrap_or(addr);
+    let mut endpoints = Vec::with_capacity(by_addr.len());
+    let mut listeners = Vec::with_capacity(sockets.len() + spread_ports.len());
+    let mut sockets = sockets.into_iter();
+    let mut shared: std::collections::HashMap<u16, Vec<Arc<Endpoint>>> =
+        std::collections::HashMap::new();
+    for (addr, members) in by_addr.into_values() {
         let members = members
             .iter()
             .filter_map(|i| devices.get(*i).cloned())
             .collect();
-        endpoints.push((Arc::new(Endpoint::new(local, members)?), socket));
+        if spread(&addr) {
+            let endpoint = Arc::new(Endpoint::new(addr, members)?);
+            shared
+                .entry(addr.port())
+                .or_default()
+                .push(endpoint.clone());
+            endpoints.push(endpoint);
+            continue;
+        }
+        let Some(socket) = sockets.next() else {
+            continue;
+        };
+        let local = socket
+            .first()
+            .and_then(|s| s.local_addr().ok())
+            .unwrap_or(addr);
+        let endpoint = Arc::new(Endpoint::new(local, members)?);
+        endpoints.push(endpoint.clone());
+        listeners.push(Listener::Own(endpoint, socket));
     }
-    Ok(Launched { devices, endpoints })
+    for (port, socket) in spread_ports {
+        let table = SpreadPort::new(port, shared.remove(&port).unwrap_or_default())?;
+        listeners.push(Listener::Spread(Arc::new(table), socket));
+    }
+    Ok(Launched {
+        devices,
+        endpoints,
+        listeners,
+    })
+}
+
+/// Whether `addr` may share its port's socket with other addresses: IPv4 loopback with a
+/// port given (port 0 means a free port of its own).
+fn shareable(addr: &SocketAddr) -> bool {
+    matches!(addr, SocketAddr::V4(v4) if v4.ip().is_loopback() && v4.port() != 0)
 }
 
 fn start_devices(
@@ -156,11 +234,13 @@ impl Simulator {
         let salts = Arc::new(crate::security::SaltSource::new());
         let mut tasks = tokio::task::JoinSet::new();
         let mut addresses = Vec::new();
-        for (endpoint, sockets) in launched.endpoints {
+        for endpoint in &launched.endpoints {
             for device in endpoint.devices() {
                 addresses.push((device.name.clone(), endpoint.addr));
             }
-            tasks.spawn(crate::server::serve(endpoint, sockets, salts.clone()));
+        }
+        for listener in launched.listeners {
+            tasks.spawn(serve_listener(listener, salts.clone()));
         }
         Ok(Simulator {
             control: crate::control::Control::new(launched.devices.clone()),

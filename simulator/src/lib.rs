@@ -28,6 +28,7 @@ pub mod profiles;
 pub mod recording;
 pub mod security;
 pub mod server;
+pub mod spread;
 pub mod standard_mib;
 pub mod state;
 pub mod stats;

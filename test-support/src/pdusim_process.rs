@@ -99,6 +99,7 @@ pub struct PdusimBuilder {
     args: Vec<OsString>,
     state_dir: Option<PathBuf>,
     control: bool,
+    listen: Option<String>,
 }
 
 impl PdusimBuilder {
@@ -114,6 +115,13 @@ impl PdusimBuilder {
     /// each process gets a temporary directory of its own, removed with it.
     pub fn state_dir(mut self, dir: &Path) -> Self {
         self.state_dir = Some(dir.to_path_buf());
+        self
+    }
+
+    /// Listens on `addr` (e.g. `127.1.0.1:16100`, for `--count N --spread address`) instead of
+    /// `127.0.0.1:0`.
+    pub fn listen(mut self, addr: &str) -> Self {
+        self.listen = Some(addr.to_owned());
         self
     }
 
@@ -133,7 +141,9 @@ impl PdusimBuilder {
             ),
         };
         let mut cmd = Command::new(&self.bin);
-        cmd.args(["serve", "--listen", "127.0.0.1:0", "--state-dir"])
+        cmd.args(["serve", "--listen"])
+            .arg(self.listen.as_deref().unwrap_or("127.0.0.1:0"))
+            .arg("--state-dir")
             .arg(state.path());
         if self.control {
             cmd.args(["--control", "127.0.0.1:0"]);
@@ -284,6 +294,7 @@ impl PdusimProcess {
             args: Vec::new(),
             state_dir: None,
             control: false,
+            listen: None,
         }
     }
 

@@ -12,11 +12,10 @@ use pdusim::clock::{Clock, MonotonicClock};
 use pdusim::config::{community_from_flag, user_from_flag, FileConfig, PduName, DEFAULT_CONFIG};
 use pdusim::control::Control;
 use pdusim::device::{Device, DeviceSpec};
-use pdusim::launch::launch;
+use pdusim::launch::{launch, serve_listener};
 use pdusim::outlet::Power;
 use pdusim::profiles;
 use pdusim::security::SaltSource;
-use pdusim::server::serve;
 
 #[derive(Parser)]
 #[command(
@@ -84,10 +83,24 @@ struct ServeArgs {
     /// 127.0.0.1:8161. Off unless given.
     #[arg(long, value_name = "IP:PORT")]
     control: Option<std::net::SocketAddr>,
-    /// Start this many identical PDUs on consecutive ports from the --listen port
-    /// (named VENDOR-1, VENDOR-2, ...), for scale tests.
+    /// Start this many identical PDUs from the --listen address (named VENDOR-1, VENDOR-2, ...),
+    /// placed as --spread says, for scale tests.
     #[arg(long, default_value_t = 1)]
     count: u32,
+    /// How --count places its PDUs: `port` (consecutive ports of the --listen address) or
+    /// `address` (consecutive loopback addresses on the --listen port, as PDUs in a data centre
+    /// each at their own address: 127.1.0.1:161, 127.1.0.2:161, ...).
+    #[arg(long, value_enum, default_value_t = Spread::Port, requires = "count")]
+    spread: Spread,
+}
+
+/// `--spread`: where `--count` puts its PDUs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
+enum Spread {
+    /// Consecutive ports of one address.
+    Port,
+    /// Consecutive loopback addresses, one port.
+    Address,
 }
 
 impl ServeArgs {
@@ -179,22 +192,14 @@ impl ServeArgs {
                 .listen
                 .first()
                 .context("--count needs --listen IP:PORT with a port to count up from")?;
-            let last = u32::from(base.port()) + self.count - 1;
-            if last > 65535 {
-                bail!(
-                    "--count {} from port {} would go past port 65535: start lower or run fewer",
-                    self.count,
-                    base.port()
-                );
-            }
+            let place = placement(base, self.count, self.spread)?;
             let prefix = template.vendor.map_or("pdu", |v| v.name());
             cfg.pdu = (0..self.count)
                 .map(|i| {
                     let mut p = template.clone();
                     p.name = PduName::try_from(format!("{prefix}-{}", i + 1))
                         .map_err(anyhow::Error::msg)?;
-                    let port = base.port() + i as u16;
-                    p.listen = vec![std::net::SocketAddr::new(base.ip(), port)];
+                    p.listen = vec![place(i)];
                     p.engine_id = None;
                     Ok(p)
                 })
@@ -202,6 +207,51 @@ impl ServeArgs {
         }
         Ok((cfg, "command line".into(), !credentials_given))
     }
+}
+
+/// Where PDU `i` (from 0) of `--count N` listens, checked for all N before any is made.
+fn placement(
+    base: std::net::SocketAddr,
+    count: u32,
+    spread: Spread,
+) -> Result<impl Fn(u32) -> std::net::SocketAddr> {
+    let last = count - 1;
+    match spread {
+        Spread::Port => {
+            if u32::from(base.port()) + last > 65535 {
+                bail!(
+                    "--count {count} from port {} would go past port 65535: start lower, run fewer, or use --spread address",
+                    base.port()
+                );
+            }
+        }
+        Spread::Address => {
+            let std::net::IpAddr::V4(ip) = base.ip() else {
+                bail!("--spread address needs an IPv4 loopback --listen address such as 127.1.0.1:1161 (IPv6 loopback is one address)");
+            };
+            if !ip.is_loopback() {
+                bail!("--spread address needs a loopback --listen address such as 127.1.0.1:1161, got {ip}: real interfaces would need every address configured on them");
+            }
+            if base.port() == 0 {
+                bail!("--spread address needs a port every PDU shares, e.g. --listen 127.1.0.1:1161 (port 0 gives each address a port of its own)");
+            }
+            if u32::from(ip).checked_add(last).map_or(true, |end| {
+                end > u32::from(std::net::Ipv4Addr::new(127, 255, 255, 254))
+            }) {
+                bail!("--count {count} from {ip} would go past 127.255.255.254: start lower (e.g. 127.1.0.1) or run fewer");
+            }
+        }
+    }
+    Ok(move |i: u32| match spread {
+        Spread::Port => std::net::SocketAddr::new(base.ip(), base.port().wrapping_add(i as u16)),
+        Spread::Address => {
+            let ip = match base.ip() {
+                std::net::IpAddr::V4(ip) => std::net::Ipv4Addr::from(u32::from(ip).wrapping_add(i)),
+                std::net::IpAddr::V6(_) => std::net::Ipv4Addr::LOCALHOST,
+            };
+            std::net::SocketAddr::new(ip.into(), base.port())
+        }
+    })
 }
 
 /// `--vendor NAME`: a profile from the registry.
@@ -326,8 +376,8 @@ fn run_serve(args: ServeArgs) -> Result<()> {
             let addrs: Vec<_> = launched
                 .endpoints
                 .iter()
-                .filter(|(e, _)| e.devices().iter().any(|d| Arc::ptr_eq(d, device)))
-                .map(|(e, _)| e.addr)
+                .filter(|e| e.devices().iter().any(|d| Arc::ptr_eq(d, device)))
+                .map(|e| e.addr)
                 .collect();
             print_banner(device, spec, &addrs, default_credentials);
         }
@@ -335,12 +385,12 @@ fn run_serve(args: ServeArgs) -> Result<()> {
         let first = launched
             .endpoints
             .first()
-            .map(|(e, _)| e.addr.to_string())
+            .map(|e| e.addr.to_string())
             .unwrap_or_default();
         let last = launched
             .endpoints
             .last()
-            .map(|(e, _)| e.addr.to_string())
+            .map(|e| e.addr.to_string())
             .unwrap_or_default();
         println!(
             "pdusim: {} PDUs listening on {} addresses ({first} .. {last}), started in {:.2} s",
@@ -367,8 +417,8 @@ fn run_serve(args: ServeArgs) -> Result<()> {
             println!("  control API: http://{bound}/pdus");
             tasks.spawn(pdusim::control_http::serve(listener, control));
         }
-        for (endpoint, sockets) in launched.endpoints {
-            tasks.spawn(serve(endpoint, sockets, salts.clone()));
+        for listener in launched.listeners {
+            tasks.spawn(serve_listener(listener, salts.clone()));
         }
         tokio::select! {
             _ = shutdown_signal() => {
