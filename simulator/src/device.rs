@@ -117,6 +117,14 @@ pub enum StartError {
         /// What went wrong.
         source: std::io::Error,
     },
+    /// The state directory's start count could not be read or saved (nothing was started).
+    #[error("state directory {root}: {source}")]
+    StartCount {
+        /// The state directory root.
+        root: PathBuf,
+        /// What went wrong.
+        source: EngineError,
+    },
     /// A start thread panicked (a bug): the PDUs it started are unknown.
     #[error("a PDU start thread panicked: this is a bug, please report it with the log")]
     Panicked,
@@ -150,6 +158,10 @@ pub struct KeyAndTreeCache {
     /// Master keys (Ku, RFC 3414 A.2) by password and protocol.
     pub keys: Arc<MasterKeyCache>,
     trees: Mutex<HashMap<TreeKey, Arc<MibTree>>>,
+    /// This start's count of each state directory root (the folder holding the PDUs' own
+    /// folders), bumped once by the launcher: PDUs under a root listed here start without
+    /// writing anything ([`crate::engine::StartCount`]); others save their boots at start.
+    pub start_counts: HashMap<PathBuf, crate::engine::StartCount>,
 }
 
 /// A tree depends on the vendor, the outlet count and the recording (by its path).
@@ -263,19 +275,36 @@ impl Device {
         shared: &KeyAndTreeCache,
     ) -> Result<Device, StartError> {
         let pdu = spec.name.clone();
-        if let Some(dir) = &spec.state_dir {
-            std::fs::create_dir_all(dir).map_err(|source| StartError::StateDir {
-                pdu: pdu.clone(),
-                path: dir.clone(),
-                source,
-            })?;
+        let counted = spec.state_dir.as_deref().and_then(|dir| {
+            let root = dir.parent()?;
+            Some((dir, *shared.start_counts.get(root)?))
+        });
+        let engine = match counted {
+            // Nothing is written: the folder comes into being at the PDU's first write.
+            Some((dir, starts)) => Engine::start_counted(
+                dir,
+                spec.engine_id.clone(),
+                spec.vendor.enterprise(),
+                spec.name.as_str(),
+                starts,
+                clock.clone(),
+            ),
+            None => {
+                if let Some(dir) = &spec.state_dir {
+                    std::fs::create_dir_all(dir).map_err(|source| StartError::StateDir {
+                        pdu: pdu.clone(),
+                        path: dir.clone(),
+                        source,
+                    })?;
+                }
+                Engine::start(
+                    spec.state_dir.as_deref(),
+                    spec.engine_id.clone(),
+                    spec.vendor.enterprise(),
+                    clock.clone(),
+                )
+            }
         }
-        let engine = Engine::start(
-            spec.state_dir.as_deref(),
-            spec.engine_id.clone(),
-            spec.vendor.enterprise(),
-            clock.clone(),
-        )
         .map_err(|source| StartError::Engine {
             pdu: pdu.clone(),
             source,

@@ -90,9 +90,112 @@ pub fn generate_engine_id(enterprise: u32) -> Vec<u8> {
 struct EngineState {
     engine_id: String,
     boots: i32,
+    /// The state directory's start count when `boots` was saved (see [`StartCount`]); absent
+    /// in files saved by an engine started on its own ([`Engine::start`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    starts: Option<i32>,
 }
 
 const ENGINE_FILE: &str = "engine.toml";
+const STARTS_FILE: &str = "starts.toml";
+
+/// How many times a process has started the PDUs of one state directory, saved once per start
+/// in `starts.toml` at the directory's root, with a random seed made at the first start.
+///
+/// This is how 100,000 PDUs start without writing 100,000 files, while each one's
+/// snmpEngineBoots still goes up by one at every start (RFC 3414 §2.2.2):
+///
+/// - a PDU's `engine.toml` records its boots *and the start count it was saved at*; at a
+///   later start its boots is the saved boots plus the starts since (one per start), computed,
+///   not written;
+/// - a PDU that never saved anything (nobody restarted it, changed its engine, ...) has boots
+///   equal to the start count, and an engine ID derived from the seed and its name
+///   ([`StartCount::engine_id`]), the same at every start, so it needs no file either;
+/// - a PDU's folder and files come into being at its first write (an outlet switched, an
+///   engine restart or change), and from then on follow the first rule;
+/// - a saved start count the directory has not reached (its `starts.toml` was deleted or
+///   replaced) cannot be trusted to order starts: that PDU's boots goes up by one from its
+///   saved value and is saved again with the new count.
+///
+/// The only write at a start is `starts.toml` itself (one file, with an fsync), before any
+/// PDU answers, so a crash can never let a PDU's boots go back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StartCount {
+    /// This start's number, from 1.
+    pub count: i32,
+    seed: [u8; 8],
+}
+
+#[derive(Serialize, Deserialize)]
+struct StartsFile {
+    starts: i32,
+    seed: String,
+}
+
+impl StartCount {
+    /// Reads `root/starts.toml` (none: this is start 1 and a new seed is made), adds one, and
+    /// writes it back durably (an fsync of one file) before returning.
+    ///
+    /// Errors: [`EngineError::ReadState`] or [`EngineError::CorruptState`] for a file that
+    /// cannot be read or is not what this program writes; [`EngineError::WriteState`] when the
+    /// new count cannot be saved (the PDUs must not start: their boots could go back).
+    pub fn bump(root: &Path) -> Result<StartCount, EngineError> {
+        let path = root.join(STARTS_FILE);
+        let (previous, seed) = if path.exists() {
+            let text = std::fs::read_to_string(&path).map_err(|source| EngineError::ReadState {
+                path: path.clone(),
+                source,
+            })?;
+            let corrupt = |detail: String| EngineError::CorruptState {
+                path: path.clone(),
+                detail,
+            };
+            let file: StartsFile = toml::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
+            let seed: [u8; 8] = hex::decode(&file.seed)
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| corrupt("seed is not 8 bytes of hex".into()))?;
+            (file.starts, seed)
+        } else {
+            let mut seed = [0u8; 8];
+            if getrandom::fill(&mut seed).is_err() {
+                seed = generate_engine_id(0)
+                    .get(5..13)
+                    .and_then(|b| b.try_into().ok())
+                    .unwrap_or_default();
+            }
+            (0, seed)
+        };
+        let count = previous.saturating_add(1).clamp(1, MAX_ENGINE_BOOTS);
+        let text = toml::to_string(&StartsFile {
+            starts: count,
+            seed: hex::encode(seed),
+        })
+        .map_err(|e| EngineError::CorruptState {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        write_atomically(&path, text.as_bytes())
+            .map_err(|source| EngineError::WriteState { path, source })?;
+        Ok(StartCount { count, seed })
+    }
+
+    /// The snmpEngineID of PDU `name` when none is configured or saved: RFC 3411 format 5
+    /// (octets), the enterprise with the high bit set, then the first 8 bytes of
+    /// SHA-256(seed || name). The same at every start of this state directory, different per
+    /// PDU and per directory.
+    pub fn engine_id(&self, enterprise: u32, name: &str) -> Vec<u8> {
+        use sha2::Digest;
+        let digest = sha2::Sha256::new()
+            .chain_update(self.seed)
+            .chain_update(name.as_bytes())
+            .finalize();
+        let mut id = (enterprise | 0x8000_0000).to_be_bytes().to_vec();
+        id.push(5);
+        id.extend(digest.iter().take(8));
+        id
+    }
+}
 
 /// The engine as it runs: ID, boots, and the clock its time is read from.
 pub struct Engine {
@@ -105,6 +208,8 @@ pub struct Engine {
     time_origin_nanos: AtomicU64,
     clock: Arc<dyn Clock>,
     state_file: Option<PathBuf>,
+    /// The start count saved with boots, when started with one ([`Engine::start_counted`]).
+    starts: Option<i32>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -153,8 +258,82 @@ impl Engine {
             time_origin_nanos: AtomicU64::new(nanos(clock.now())),
             clock,
             state_file,
+            starts: None,
         };
         engine.persist()?;
+        Ok(engine)
+    }
+
+    /// Starts the engine of PDU `name` at start `starts` of its state directory, writing
+    /// nothing unless it must (see [`StartCount`]): boots is computed from the saved boots and
+    /// the starts since, and a PDU without saved state gets boots = the start count and the
+    /// engine ID [`StartCount::engine_id`] makes. `configured_id` wins over both.
+    ///
+    /// Errors: [`EngineError::ReadState`], [`EngineError::CorruptState`] for a saved state that
+    /// cannot be used; [`EngineError::WriteState`] when a state that must be re-saved (an
+    /// engine ID changed by the config, a file from before start counts, a start count the
+    /// directory has not reached) cannot be.
+    pub fn start_counted(
+        state_dir: &Path,
+        configured_id: Option<Vec<u8>>,
+        enterprise: u32,
+        name: &str,
+        starts: StartCount,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Engine, EngineError> {
+        let state_file = state_dir.join(ENGINE_FILE);
+        let previous = match state_file.try_exists() {
+            Ok(true) => Some(load_state(&state_file)?),
+            Ok(false) => None,
+            Err(source) => {
+                return Err(EngineError::ReadState {
+                    path: state_file,
+                    source,
+                })
+            }
+        };
+        let saved_id =
+            match &previous {
+                Some(prev) => Some(parse_engine_id(&prev.engine_id).map_err(|e| {
+                    EngineError::CorruptState {
+                        path: state_file.clone(),
+                        detail: e.to_string(),
+                    }
+                })?),
+                None => None,
+            };
+        let id = configured_id
+            .or_else(|| saved_id.clone())
+            .unwrap_or_else(|| starts.engine_id(enterprise, name));
+        let (boots, write) = match (&previous, saved_id) {
+            (Some(prev), Some(saved)) if saved == id => match prev.starts {
+                // Saved at an earlier start of this directory: one boot per start since.
+                Some(at) if at < starts.count => (
+                    prev.boots
+                        .saturating_add(starts.count.saturating_sub(at))
+                        .min(MAX_ENGINE_BOOTS),
+                    false,
+                ),
+                // Saved by an engine started on its own, or at a start count this directory
+                // has not reached: one boot more, saved with this start's count.
+                _ => (prev.boots.saturating_add(1).min(MAX_ENGINE_BOOTS), true),
+            },
+            // RFC 3414 §2.2.2: a new engine ID starts boots again at 1.
+            (Some(_), _) => (1, true),
+            (None, _) => (starts.count, false),
+        };
+        let engine = Engine {
+            id: RwLock::new(Arc::from(id)),
+            skew_secs: AtomicI64::new(0),
+            boots: AtomicI32::new(boots),
+            time_origin_nanos: AtomicU64::new(nanos(clock.now())),
+            clock,
+            state_file: Some(state_file),
+            starts: Some(starts.count),
+        };
+        if write {
+            engine.persist()?;
+        }
         Ok(engine)
     }
 
@@ -279,6 +458,7 @@ impl Engine {
         let state = EngineState {
             engine_id: hex::encode(&*self.id()),
             boots: self.boots(),
+            starts: self.starts,
         };
         let text = toml::to_string(&state).map_err(|e| EngineError::CorruptState {
             path: path.clone(),
@@ -323,6 +503,110 @@ mod tests {
         let second = Engine::start(Some(dir.path()), None, 13742, clock).unwrap();
         assert_eq!(second.boots(), 2);
         assert_eq!(&*second.id(), &id[..]);
+    }
+
+    fn counted(dir: &Path, name: &str, starts: StartCount, clock: &Arc<ManualClock>) -> Engine {
+        Engine::start_counted(&dir.join(name), None, 13742, name, starts, clock.clone()).unwrap()
+    }
+
+    #[test]
+    fn counted_starts_write_one_file_and_still_bump_every_boots() {
+        let root = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::default());
+        let first = StartCount::bump(root.path()).unwrap();
+        assert_eq!(first.count, 1);
+        let a = counted(root.path(), "a", first, &clock);
+        let b = counted(root.path(), "b", first, &clock);
+        assert_eq!((a.boots(), b.boots()), (1, 1));
+        assert_ne!(a.id(), b.id(), "each PDU its own engine ID");
+        assert_eq!(&a.id()[..5], &[0x80, 0x00, 0x35, 0xae, 5]);
+        // Nothing but starts.toml was written.
+        let names: Vec<_> = std::fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from(STARTS_FILE)]);
+        let (a_id, b_id) = (a.id(), b.id());
+        drop((a, b));
+
+        let second = StartCount::bump(root.path()).unwrap();
+        assert_eq!(second.count, 2);
+        let a = counted(root.path(), "a", second, &clock);
+        let b = counted(root.path(), "b", second, &clock);
+        assert_eq!((a.boots(), b.boots()), (2, 2));
+        assert_eq!((a.id(), b.id()), (a_id.clone(), b_id));
+        // A restart is saved (with the start count it happened at) ...
+        a.restart().unwrap();
+        assert_eq!(a.boots(), 3);
+        assert!(root.path().join("a").join(ENGINE_FILE).exists());
+        drop((a, b));
+
+        // ... and counts on: +1 per start since.
+        StartCount::bump(root.path()).unwrap();
+        let fourth = StartCount::bump(root.path()).unwrap();
+        let a = counted(root.path(), "a", fourth, &clock);
+        let b = counted(root.path(), "b", fourth, &clock);
+        assert_eq!((a.boots(), b.boots()), (5, 4));
+        assert_eq!(a.id(), a_id);
+    }
+
+    #[test]
+    fn a_lost_start_count_or_an_old_file_still_moves_boots_forward() {
+        let root = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::default());
+        // A file saved by an engine started on its own (no start count in it).
+        drop(Engine::start(Some(&root.path().join("a")), None, 13742, clock.clone()).unwrap());
+        drop(Engine::start(Some(&root.path().join("a")), None, 13742, clock.clone()).unwrap());
+        let one = StartCount::bump(root.path()).unwrap();
+        let a = counted(root.path(), "a", one, &clock);
+        assert_eq!(a.boots(), 3, "one more than the two standalone starts");
+        a.set_boots(40).unwrap();
+        drop(a);
+        // starts.toml lost: the count restarts at 1, not above the saved one; boots still goes up.
+        std::fs::remove_file(root.path().join(STARTS_FILE)).unwrap();
+        let again = StartCount::bump(root.path()).unwrap();
+        assert_eq!(again.count, 1);
+        let a = counted(root.path(), "a", again, &clock);
+        assert_eq!(a.boots(), 41);
+        drop(a);
+        let next = StartCount::bump(root.path()).unwrap();
+        assert_eq!(counted(root.path(), "a", next, &clock).boots(), 42);
+    }
+
+    #[test]
+    fn counted_boots_stay_locked_out_and_a_new_engine_id_starts_at_one() {
+        let root = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::default());
+        let one = StartCount::bump(root.path()).unwrap();
+        let a = counted(root.path(), "a", one, &clock);
+        a.set_boots(MAX_ENGINE_BOOTS).unwrap();
+        drop(a);
+        let two = StartCount::bump(root.path()).unwrap();
+        assert!(counted(root.path(), "a", two, &clock).locked_out());
+        let three = StartCount::bump(root.path()).unwrap();
+        let configured = Engine::start_counted(
+            &root.path().join("a"),
+            Some(vec![0x80, 0, 0, 1, 4, 1, 2, 3]),
+            13742,
+            "a",
+            three,
+            clock.clone(),
+        )
+        .unwrap();
+        assert_eq!(configured.boots(), 1);
+    }
+
+    #[test]
+    fn a_damaged_start_count_is_refused_with_the_file() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(
+            root.path().join(STARTS_FILE),
+            "starts = 3\nseed = \"xyz\"\n",
+        )
+        .unwrap();
+        let error = StartCount::bump(root.path()).unwrap_err();
+        assert!(matches!(error, EngineError::CorruptState { .. }), "{error}");
+        assert!(error.to_string().contains(STARTS_FILE), "{error}");
     }
 
     #[test]

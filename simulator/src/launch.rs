@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::device::{Device, DeviceSpec, KeyAndTreeCache, StartError};
 use crate::endpoint::{Endpoint, EndpointError};
+use crate::engine::StartCount;
 use crate::server::{bind_group, BindError};
 use crate::spread::{bind_spread, serve_spread, SpreadError, SpreadPort};
 
@@ -167,7 +168,23 @@ fn start_devices(
     specs: Vec<DeviceSpec>,
     clock: Arc<dyn Clock>,
 ) -> Result<Vec<Arc<Device>>, StartError> {
-    let shared = KeyAndTreeCache::default();
+    // One write per state directory root for the whole start: its start count
+    // (`engine::StartCount`), before any PDU starts.
+    let mut start_counts = std::collections::HashMap::new();
+    for root in specs
+        .iter()
+        .filter_map(|s| s.state_dir.as_deref()?.parent())
+    {
+        if !start_counts.contains_key(root) {
+            let count = StartCount::bump(root).map_err(|source| StartError::StartCount {
+                root: root.to_path_buf(),
+                source,
+            })?;
+            start_counts.insert(root.to_path_buf(), count);
+        }
+    }
+    let mut shared = KeyAndTreeCache::default();
+    shared.start_counts = start_counts;
     if specs.len() <= 1 {
         return specs
             .into_iter()
