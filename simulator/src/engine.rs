@@ -309,14 +309,13 @@ impl Engine {
             (Some(prev), Some(saved)) if saved == id => match prev.starts {
                 // Saved at an earlier start of this directory: one boot per start since.
                 Some(at) if at < starts.count => (
-                    prev.boots
-                        .saturating_add(starts.count.saturating_sub(at))
-                        .min(MAX_ENGINE_BOOTS),
+                    // Saturates at MAX_ENGINE_BOOTS (i32::MAX): a locked-out engine stays so.
+                    prev.boots.saturating_add(starts.count.saturating_sub(at)),
                     false,
                 ),
                 // Saved by an engine started on its own, or at a start count this directory
                 // has not reached: one boot more, saved with this start's count.
-                _ => (prev.boots.saturating_add(1).min(MAX_ENGINE_BOOTS), true),
+                _ => (prev.boots.saturating_add(1), true),
             },
             // RFC 3414 §2.2.2: a new engine ID starts boots again at 1.
             (Some(_), _) => (1, true),
