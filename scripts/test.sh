@@ -20,3 +20,6 @@ fi
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked "$@"
+
+# The Kubernetes manifests against the API schemas, offline (a virtualenv under target/).
+deploy/validate.sh

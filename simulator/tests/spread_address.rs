@@ -6,7 +6,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::process::Command;
 use std::time::Duration;
 
-use pdu_test_support::{oids, parse_number, run_tool, PdusimProcess, Sec, V3};
+use pdu_test_support::{oids, parse_number, run_tool, wait_until, PdusimProcess, Sec, V3};
 use snmp_proto::{
     decode_message, encode_community_message, Message, Oid, Pdu, PduType, Value, VarBind, Version,
 };
@@ -57,6 +57,8 @@ fn each_pdu_answers_at_its_own_address_from_that_address() {
                         "3",
                         "--spread",
                         "address",
+                        "--shard",
+                        "2",
                         "--community",
                         "public:rw",
                     ])
@@ -68,6 +70,26 @@ fn each_pdu_answers_at_its_own_address_from_that_address() {
         .expect("pdusim starts on a free shared port");
     let port = pdusim.port();
     assert_eq!(pdusim.addr().ip().to_string(), "127.1.0.1");
+    // Shard 2 of PDUs three at a time: numbered 7, 8, 9, each at its own address.
+    // (The banners after the first may still be on their way through the pipe.)
+    let banners = || -> Vec<String> {
+        pdusim
+            .stdout()
+            .into_iter()
+            .filter(|l| l.contains(" listening on "))
+            .collect()
+    };
+    wait_until(Duration::from_secs(30), || banners().len() == 3);
+    let banners = banners();
+    for (number, i) in [(7, 1), (8, 2), (9, 3)] {
+        let wanted = format!(
+            "PDU \"raritan-px2-{number}\" (raritan-px2, 8 outlets) listening on 127.1.0.{i}:{port}"
+        );
+        assert!(
+            banners.iter().any(|l| l.contains(&wanted)),
+            "{wanted} in {banners:?}"
+        );
+    }
 
     // Raw datagrams: the answer must come from the address asked, for each PDU.
     let client = UdpSocket::bind("127.0.0.1:0").unwrap();

@@ -92,6 +92,11 @@ struct ServeArgs {
     /// each at their own address: 127.1.0.1:161, 127.1.0.2:161, ...).
     #[arg(long, value_enum, default_value_t = Spread::Port, requires = "count")]
     spread: Spread,
+    /// With --count N: this process is shard INDEX (from 0) of many, so its PDUs are numbered
+    /// from INDEX*N+1 (VENDOR-1001, ... for shard 1 of 1000), as a StatefulSet's pods each
+    /// serve their own range of PDUs. Also read from PDUSIM_SHARD.
+    #[arg(long, env = "PDUSIM_SHARD", default_value_t = 0, value_name = "INDEX")]
+    shard: u32,
 }
 
 /// `--spread`: where `--count` puts its PDUs.
@@ -114,6 +119,7 @@ impl ServeArgs {
             || self.power_off_period.is_some()
             || self.initial_power.is_some()
             || self.count != 1
+            || self.shard != 0
             || self.recording.is_some()
     }
 
@@ -186,7 +192,20 @@ impl ServeArgs {
         if self.count == 0 {
             bail!("--count must be at least 1");
         }
-        if self.count > 1 {
+        let first_number = self
+            .shard
+            .checked_mul(self.count)
+            .and_then(|n| n.checked_add(1))
+            .filter(|first| first.checked_add(self.count - 1).is_some())
+            .with_context(|| {
+                format!(
+                    "--shard {} with --count {} numbers PDUs past {}: use a smaller shard index",
+                    self.shard,
+                    self.count,
+                    u32::MAX
+                )
+            })?;
+        if self.count > 1 || self.shard > 0 {
             let template = pdu.clone();
             let base: std::net::SocketAddr = *template
                 .listen
@@ -197,7 +216,7 @@ impl ServeArgs {
             cfg.pdu = (0..self.count)
                 .map(|i| {
                     let mut p = template.clone();
-                    p.name = PduName::try_from(format!("{prefix}-{}", i + 1))
+                    p.name = PduName::try_from(format!("{prefix}-{}", first_number + i))
                         .map_err(anyhow::Error::msg)?;
                     p.listen = vec![place(i)];
                     p.engine_id = None;
