@@ -149,6 +149,13 @@ pub enum StateFileError {
     /// The file is not the TOML this program writes (boxed: the parser's error is large).
     #[error("{0}")]
     Parse(Box<toml::de::Error>),
+    /// The file was cut short (a full disk, a copy interrupted, a crash of the machine during a
+    /// copy): it lacks its end marker, or the marker's outlet count is not the records it holds.
+    #[error("the file is incomplete: {detail} (cut short by a full disk or an interrupted copy?)")]
+    Truncated {
+        /// What is missing.
+        detail: String,
+    },
 }
 
 /// What PDUs started in one process share: master keys derived from passwords, and MIB trees
@@ -185,8 +192,15 @@ impl KeyAndTreeCache {
     }
 }
 
+/// `outlets.toml`. Written with `format = 2` first and an `[end]` table last, whose outlet
+/// count must match the `[[outlets]]` records: a file cut anywhere (even exactly between two
+/// records) is refused instead of silently putting the missing outlets back to their defaults.
+/// Files without `format` (written before the marker existed) are read as they are.
 #[derive(Serialize, Deserialize)]
 struct SavedState {
+    /// 2 for files with an end marker; absent in older files.
+    #[serde(default)]
+    format: Option<u32>,
     sys_name: String,
     sys_contact: String,
     sys_location: String,
@@ -198,7 +212,19 @@ struct SavedState {
     #[serde(default)]
     vendor_settings: Vec<[i64; 3]>,
     outlets: Vec<SavedOutlet>,
+    /// The end marker: the last table of the file (the TOML writer keeps field order).
+    #[serde(default)]
+    end: Option<EndMarker>,
 }
+
+/// The last table of `outlets.toml`: how many `[[outlets]]` records come before it.
+#[derive(Serialize, Deserialize)]
+struct EndMarker {
+    outlets: usize,
+}
+
+/// `format` of the state files this program writes.
+const STATE_FORMAT: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct SavedOutlet {
@@ -533,6 +559,7 @@ impl Device {
     pub fn queue_state_write(&self, state: &DeviceState) -> Option<PendingWrite> {
         let path = self.state_file.as_ref()?;
         let saved = SavedState {
+            format: Some(STATE_FORMAT),
             sys_name: state.sys_name.clone(),
             sys_contact: state.sys_contact.clone(),
             sys_location: state.sys_location.clone(),
@@ -560,6 +587,9 @@ impl Device {
                     startup: Some(o.startup),
                 })
                 .collect(),
+            end: Some(EndMarker {
+                outlets: state.outlets.len(),
+            }),
         };
         match toml::to_string(&saved) {
             Ok(text) => Some(replace_file_in_background(path.clone(), text.into_bytes())),
@@ -631,6 +661,28 @@ fn initial_state(
     let text = std::fs::read_to_string(path)?;
     let saved: SavedState =
         toml::from_str(&text).map_err(|e| StateFileError::Parse(Box::new(e)))?;
+    if saved.format.is_some() {
+        match &saved.end {
+            None => {
+                return Err(StateFileError::Truncated {
+                    detail: format!(
+                        "no [end] table after the {} outlet records it holds",
+                        saved.outlets.len()
+                    ),
+                })
+            }
+            Some(end) if end.outlets != saved.outlets.len() => {
+                return Err(StateFileError::Truncated {
+                    detail: format!(
+                        "its [end] table counts {} outlets but {} records come before it",
+                        end.outlets,
+                        saved.outlets.len()
+                    ),
+                })
+            }
+            Some(_) => {}
+        }
+    }
     state.sys_name = saved.sys_name;
     state.sys_contact = saved.sys_contact;
     state.sys_location = saved.sys_location;
@@ -768,6 +820,68 @@ mod persistence_tests {
             state.vendor.settings.get(&(7, 2)),
             Some(&3),
             "vendor settings survive too"
+        );
+    }
+
+    /// A state file cut anywhere, even exactly between two outlet records, is refused with
+    /// the file named and the fix; a whole file, and one from before the end marker, are read.
+    #[test]
+    fn a_state_file_cut_short_is_refused_not_half_adopted() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::default());
+        let device = Device::start(spec(dir.path()), clock.clone()).unwrap();
+        {
+            let mut state = device.lock_state();
+            state.outlets[2].switch(Power::Off, Duration::ZERO);
+            device
+                .queue_state_write(&state)
+                .unwrap()
+                .wait(Duration::from_secs(10));
+        }
+        drop(device);
+        let path = dir.path().join(STATE_FILE);
+        let whole = std::fs::read_to_string(&path).unwrap();
+        assert!(whole.trim_end().ends_with("[end]\noutlets = 3"), "{whole}");
+        let record = |n: usize| whole.match_indices("[[outlets]]").nth(n).unwrap().0;
+        let cuts = [
+            ("between records 2 and 3", record(2)),
+            ("before the end marker", whole.find("[end]").unwrap()),
+            ("inside the end marker", whole.find("outlets = 3").unwrap()),
+            ("inside the last record", whole.find("[end]").unwrap() - 20),
+        ];
+        for (what, at) in cuts {
+            std::fs::write(&path, &whole[..at]).unwrap();
+            let error = Device::start(spec(dir.path()), clock.clone())
+                .err()
+                .unwrap_or_else(|| panic!("a file cut {what} was accepted"));
+            let message = error.to_string();
+            assert!(
+                matches!(error, StartError::State { .. })
+                    && message.contains(&path.display().to_string())
+                    && message.contains("fix or delete the file"),
+                "{what}: {message}"
+            );
+        }
+        std::fs::write(&path, &whole).unwrap();
+        let again = Device::start(spec(dir.path()), clock.clone()).unwrap();
+        assert_eq!(
+            again.outlet_powers(),
+            vec![Power::On, Power::On, Power::Off]
+        );
+        drop(again);
+        // A file written before the end marker existed (no `format`) is still read.
+        let legacy = whole
+            .replace("format = 2\n", "")
+            .replace("\n[end]\noutlets = 3\n", "\n");
+        assert!(
+            !legacy.contains("[end]") && !legacy.contains("format"),
+            "{legacy}"
+        );
+        std::fs::write(&path, legacy).unwrap();
+        let legacy = Device::start(spec(dir.path()), clock).unwrap();
+        assert_eq!(
+            legacy.outlet_powers(),
+            vec![Power::On, Power::On, Power::Off]
         );
     }
 }
