@@ -149,6 +149,14 @@ pub enum StateFileError {
     /// The file is not the TOML this program writes (boxed: the parser's error is large).
     #[error("{0}")]
     Parse(Box<toml::de::Error>),
+    /// The file was saved by another PDU: another vendor, or another outlet count.
+    #[error("it was saved for {saved}, but this PDU is {now}; delete that folder to start this PDU afresh, or give it another --state-dir (or name)")]
+    Mismatch {
+        /// What the file was saved for (vendor, outlet count).
+        saved: String,
+        /// What this PDU is.
+        now: String,
+    },
     /// The file was cut short (a full disk, a copy interrupted, a crash of the machine during a
     /// copy): it lacks its end marker, or the marker's outlet count is not the records it holds.
     #[error("the file is incomplete: {detail} (cut short by a full disk or an interrupted copy?)")]
@@ -683,10 +691,21 @@ fn initial_state(
             Some(_) => {}
         }
     }
+    let saved_vendor = saved.vendor.as_deref().unwrap_or(spec.vendor.name());
+    if saved_vendor != spec.vendor.name() || saved.outlets.len() != state.outlets.len() {
+        return Err(StateFileError::Mismatch {
+            saved: format!("{saved_vendor} with {} outlets", saved.outlets.len()),
+            now: format!(
+                "{} with {} outlets",
+                spec.vendor.name(),
+                state.outlets.len()
+            ),
+        });
+    }
     state.sys_name = saved.sys_name;
     state.sys_contact = saved.sys_contact;
     state.sys_location = saved.sys_location;
-    if saved.vendor.as_deref() == Some(spec.vendor.name()) {
+    {
         for [column, index, value] in saved.vendor_settings {
             if let (Ok(column), Ok(index), Ok(value)) = (
                 u16::try_from(column),
@@ -697,7 +716,6 @@ fn initial_state(
             }
         }
     }
-    // The configured outlet count wins; saved outlets beyond it are dropped.
     for (outlet, saved) in state.outlets.iter_mut().zip(saved.outlets) {
         let power = match saved.startup.unwrap_or(outlet.startup) {
             StartupPower::LastKnown => saved.power,
@@ -821,6 +839,37 @@ mod persistence_tests {
             Some(&3),
             "vendor settings survive too"
         );
+    }
+
+    /// A state saved by another PDU (another vendor, another outlet count) is refused with
+    /// the fix, never silently adopted.
+    #[test]
+    fn a_state_saved_for_another_vendor_or_outlet_count_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::default());
+        let device = Device::start(spec(dir.path()), clock.clone()).unwrap();
+        device.persist().unwrap().wait(Duration::from_secs(10));
+        drop(device);
+        let mut more_outlets = spec(dir.path());
+        more_outlets.outlets = 4;
+        let mut other_vendor = spec(dir.path());
+        other_vendor.vendor = crate::profiles::find("raritan-px2").unwrap();
+        for (changed, now) in [
+            (more_outlets, "apc-rpdu2 with 4 outlets"),
+            (other_vendor, "raritan-px2 with 3 outlets"),
+        ] {
+            let message = Device::start(changed, clock.clone())
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(
+                message.contains("saved for apc-rpdu2 with 3 outlets")
+                    && message.contains(now)
+                    && message.contains("--state-dir"),
+                "{message}"
+            );
+        }
+        Device::start(spec(dir.path()), clock).unwrap();
     }
 
     /// A state file cut anywhere, even exactly between two outlet records, is refused with

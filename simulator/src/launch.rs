@@ -14,6 +14,7 @@ use crate::endpoint::{Endpoint, EndpointError};
 use crate::engine::StartCount;
 use crate::server::{bind_group, BindError};
 use crate::spread::{bind_spread, serve_spread, SpreadError, SpreadPort};
+use crate::state_lock::{LockError, StateLock};
 
 /// Why a configuration could not start; the message is the cause's.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,9 @@ pub enum LaunchError {
     /// Addresses that share a port cannot be served by one socket.
     #[error(transparent)]
     Spread(#[from] SpreadError),
+    /// A state directory is held by another process, or cannot be locked.
+    #[error(transparent)]
+    Lock(#[from] LockError),
 }
 
 /// The sockets of a started configuration, each served by [`serve_listener`].
@@ -59,6 +63,8 @@ pub struct Launched {
     pub endpoints: Vec<Arc<Endpoint>>,
     /// The sockets serving the endpoints, ready for [`serve_listener`].
     pub listeners: Vec<Listener>,
+    /// The state directories this process holds: keep them for as long as the PDUs run.
+    pub locks: Vec<StateLock>,
 }
 
 /// How many PDUs start at once: enough to overlap the fsyncs of their state files.
@@ -90,6 +96,17 @@ pub fn launch(
                 .or_insert_with(|| (*addr, Vec::new()))
                 .1
                 .push(i);
+        }
+    }
+    // Every state directory is held before anything is bound or written: a second process on
+    // one directory is refused, naming the first.
+    let mut locks: Vec<StateLock> = Vec::new();
+    for (spec, _) in &pdus {
+        let Some(root) = spec.state_dir.as_deref().and_then(std::path::Path::parent) else {
+            continue;
+        };
+        if !locks.iter().any(|l| l.root() == root) {
+            locks.push(StateLock::acquire(root)?);
         }
     }
     // Loopback IPv4 addresses on a port that two or more of them share: one socket per port.
@@ -155,6 +172,7 @@ pub fn launch(
         devices,
         endpoints,
         listeners,
+        locks,
     })
 }
 
@@ -238,6 +256,8 @@ pub struct Simulator {
     /// Every PDU, in the order of the specs.
     pub devices: Vec<Arc<Device>>,
     tasks: tokio::task::JoinSet<std::io::Result<()>>,
+    /// Held while the simulator runs.
+    _locks: Vec<StateLock>,
 }
 
 impl Simulator {
@@ -264,6 +284,7 @@ impl Simulator {
             addresses,
             devices: launched.devices,
             tasks,
+            _locks: launched.locks,
         })
     }
 

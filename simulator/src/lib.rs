@@ -31,4 +31,5 @@ pub mod server;
 pub mod spread;
 pub mod standard_mib;
 pub mod state;
+pub mod state_lock;
 pub mod stats;

@@ -224,6 +224,21 @@ impl ServeArgs {
                 })
                 .collect::<Result<_>>()?;
         }
+        if cfg.state_dir.is_none() {
+            // Without --state-dir, each quick-flag simulator keeps its state in a folder named
+            // after its vendor and address, so two simulators started side by side never share
+            // an engine or outlets, and a changed --vendor never adopts another vendor's state.
+            let first = cfg.pdu.first();
+            let vendor = first
+                .and_then(|p| p.vendor)
+                .map_or("raritan-px2", |v| v.name());
+            let place = first
+                .and_then(|p| p.listen.first())
+                .map_or_else(String::new, |a| {
+                    format!("-{}-{}", a.ip().to_string().replace(':', "_"), a.port())
+                });
+            cfg.state_dir = Some(cfg.state_root().join(format!("{vendor}{place}")));
+        }
         Ok((cfg, "command line".into(), !credentials_given))
     }
 }
