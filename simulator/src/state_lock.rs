@@ -137,10 +137,8 @@ fn remove_stale_temporaries(root: &Path) -> usize {
                     }
                 }
             }
-            Ok(t) if t.is_file() && is_temporary(&name) => {
-                if std::fs::remove_file(&path).is_ok() {
-                    removed += 1;
-                }
+            Ok(t) if t.is_file() && is_temporary(&name) && std::fs::remove_file(&path).is_ok() => {
+                removed += 1;
             }
             _ => {}
         }
