@@ -91,6 +91,8 @@ pub enum Outcome {
         reason: &'static str,
         /// False when the request's reportable flag was clear, so nothing was sent.
         sent: bool,
+        /// Set when a fault changed or lost it after it was made (`drop-response`, ...).
+        fault: Option<String>,
     },
     /// No answer at all.
     Dropped {
@@ -271,6 +273,7 @@ impl<'d> Seen<'d> {
                 counter: reason.name(),
                 reason: explain(reason),
                 sent,
+                fault: None,
             };
         }
     }
@@ -282,6 +285,7 @@ impl<'d> Seen<'d> {
                 counter: failure.name(),
                 reason: "a report-instead fault",
                 sent: true,
+                fault: None,
             };
         }
     }
@@ -299,14 +303,14 @@ impl<'d> Seen<'d> {
     pub fn send_fault(&mut self, kind: &str) {
         if let Some(r) = &mut self.record {
             match &mut r.outcome {
-                Outcome::Response { fault, .. } => {
+                Outcome::Response { fault, .. } | Outcome::Report { fault, .. } => {
                     let text = fault.get_or_insert_with(String::new);
                     if !text.is_empty() {
                         text.push_str(", ");
                     }
                     text.push_str(kind);
                 }
-                Outcome::Report { .. } | Outcome::Dropped { .. } => {}
+                Outcome::Dropped { .. } => {}
             }
         }
     }

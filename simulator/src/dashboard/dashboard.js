@@ -193,7 +193,8 @@
       return text;
     }
     if (o.kind === "report") {
-      return "Report " + o.counter + ": " + o.reason + (o.sent ? "" : " (not sent: not reportable)");
+      return "Report " + o.counter + ": " + o.reason + (o.sent ? "" : " (not sent: not reportable)") +
+        (o.fault ? " — then " + o.fault + " fault" : "");
     }
     return "No answer: " + o.reason;
   }
