@@ -5,12 +5,11 @@
 //! `scripts/test.sh` installs `chromium` and `chromium-driver`; a missing one fails this test.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use pdu_test_support::browser::{chromium_args, Chromedriver, CHROMIUM};
 use pdu_test_support::oids::*;
 use pdu_test_support::*;
 
@@ -24,71 +23,17 @@ fn admin() -> Sec {
     V3::auth_priv("admin", "SHA", "authpass123", "AES", "privpass123").into()
 }
 
-/// chromedriver on a port it picked (read back from its banner); killed on drop.
-struct Chromedriver {
-    child: Child,
-    port: u16,
-}
-
-impl Chromedriver {
-    fn start() -> Chromedriver {
-        let mut child = Command::new("chromedriver")
-            .arg("--port=0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot run chromedriver ({e}): install Debian's chromium and chromium-driver (scripts/test.sh does)")
-            });
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("started successfully on port ").nth(1) {
-                    let port: u16 = rest.trim_end_matches('.').trim().parse().unwrap_or(0);
-                    let _ = tx.send(port);
-                }
-            }
-        });
-        let port = rx
-            .recv_timeout(DEADLINE)
-            .expect("chromedriver did not say which port it listens on");
-        assert_ne!(port, 0, "chromedriver's port could not be read");
-        Chromedriver { child, port }
-    }
-}
-
-impl Drop for Chromedriver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A headless Chromium session with a fresh profile, set up for a machine without internet.
 async fn browser(driver: &Chromedriver, profile: &std::path::Path) -> Client {
-    let args = vec![
-        "--headless".to_string(),
-        "--no-sandbox".into(),
-        "--disable-gpu".into(),
-        "--disable-quic".into(),
-        "--no-first-run".into(),
-        "--disable-background-networking".into(),
-        "--disable-component-update".into(),
-        "--disable-sync".into(),
-        "--disable-dev-shm-usage".into(),
-        format!("--user-data-dir={}", profile.display()),
-        "--window-size=1400,2200".into(),
-    ];
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
+        serde_json::json!({ "binary": CHROMIUM, "args": chromium_args(profile, 1400, 2200) }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     ClientBuilder::new(connector)
         .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .connect(&driver.url())
         .await
         .expect("a Chromium session through chromedriver")
 }
