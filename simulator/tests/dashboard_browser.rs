@@ -149,6 +149,23 @@ async fn dashboard_switches_outlets_shows_snmp_changes_faults_and_the_request_lo
     assert_eq!(kept, serde_json::Value::Bool(true), "the page was reloaded");
     screenshot(&client, "dashboard.png").await;
 
+    // Renaming outlet 2 on the page renames it for SNMP.
+    let rename = client.find(Locator::Css("#rename-2")).await.unwrap();
+    rename.clear().await.unwrap();
+    rename.send_keys("db-primary").await.unwrap();
+    click(&client, "#outlet-2 .rename button").await;
+    assert!(
+        wait_until(DEADLINE, || {
+            let out = sim.get(&admin(), &[&outlet_name(2)]);
+            out.varbinds().first().map(|(_, v)| v.as_str()) == Some("STRING: \"db-primary\"")
+        }),
+        "snmpget of outletName.2 never read the new name"
+    );
+    wait_text(&client, "#outlet-2 .name", "the new name", |t| {
+        t == "db-primary"
+    })
+    .await;
+
     // A drop-response fault added in the panel: the next snmpget times out.
     client
         .find(Locator::Css("#fault-kind"))
@@ -215,5 +232,13 @@ async fn dashboard_switches_outlets_shows_snmp_changes_faults_and_the_request_lo
     );
     assert!(!log.contains("public") && !log.contains("authpass123"));
     screenshot(&client, "dashboard-requests.png").await;
+
+    // An engine restart asks first; accepted, boots go up by one and the outlets stay.
+    let boots = text_of(&client, "#f-boots").await;
+    assert_eq!(boots, "1");
+    click(&client, "#restart-keep").await;
+    client.accept_alert().await.unwrap();
+    wait_text(&client, "#f-boots", "snmpEngineBoots 2", |t| t == "2").await;
+    assert_eq!(snmp_state(&sim, 3), Some(STATE_OFF), "outlets kept");
     client.close().await.unwrap();
 }
