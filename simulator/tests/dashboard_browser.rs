@@ -202,6 +202,7 @@ async fn dashboard_switches_outlets_shows_snmp_changes_faults_and_the_request_lo
         "AES",
         "privpass123",
     ));
+    sim.get(&Sec::v2c("public"), &[&state(4)]).expect_clean();
     let refused = sim.get(&wrong, &[&state(2)]);
     assert!(
         !refused.ok(),
@@ -230,7 +231,21 @@ async fn dashboard_switches_outlets_shows_snmp_changes_faults_and_the_request_lo
         rows.iter().any(|r| r.contains("drop-response fault")),
         "the dropped answer: {log}"
     );
-    assert!(!log.contains("public") && !log.contains("authpass123"));
+    assert!(
+        rows.iter().any(|r| r.contains("v2c")
+            && r.contains("community (read-only)")
+            && r.contains(&dotted(&state(4)).trim_start_matches('.').to_string())),
+        "the v2c GET, by what its community may do: {log}"
+    );
+    assert!(
+        !log.contains("public") && !log.contains("authpass123"),
+        "a secret on the page: {log}"
+    );
+    // No secret of the default set-up anywhere in the page as rendered.
+    let source = client.source().await.unwrap();
+    for secret in ["public", "private", "authpass123", "privpass123"] {
+        assert!(!source.contains(secret), "{secret:?} is on the page");
+    }
     screenshot(&client, "dashboard-requests.png").await;
 
     // An engine restart asks first; accepted, boots go up by one and the outlets stay.
