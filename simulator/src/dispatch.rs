@@ -953,7 +953,7 @@ auth_password = "opsauth123"
         assert_eq!(summary[2].2, response(Some("drop-response")));
         for (principal, level, _) in &summary {
             assert_eq!(
-                (principal.as_str(), *level),
+                (principal.as_ref(), *level),
                 ("user ops", Some("authNoPriv"))
             );
         }

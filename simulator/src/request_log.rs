@@ -46,13 +46,13 @@ pub struct RequestRecord {
     pub seq: u64,
     /// When it arrived, in milliseconds since the Unix epoch (wall clock).
     pub at_unix_ms: u64,
-    /// The sender's address and port.
-    pub peer: Option<String>,
+    /// The sender's address and port (`IP:PORT` in JSON).
+    pub peer: Option<SocketAddr>,
     /// `v1`, `v2c` or `v3`; `None` when the datagram did not decode.
     pub version: Option<&'static str>,
     /// Who asked: `community (read-only)`, `community (read-write)`, `unknown community`, or
     /// `user NAME` (SNMPv3). Never a community's name.
-    pub principal: Option<String>,
+    pub principal: Option<Cow<'static, str>>,
     /// The message's securityLevel (SNMPv3): `noAuthNoPriv`, `authNoPriv` or `authPriv`.
     pub security_level: Option<&'static str>,
     /// The PDU type (`GetRequest`, ...); `None` when it could not be read (encrypted with
@@ -183,7 +183,7 @@ impl<'d> Seen<'d> {
                 at_unix_ms: SystemTime::now()
                     .duration_since(UNIX_EPOCH)
                     .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
-                peer: self.peer.map(|p| p.to_string()),
+                peer: self.peer,
                 version: None,
                 principal: None,
                 security_level: None,
@@ -207,14 +207,11 @@ impl<'d> Seen<'d> {
     pub fn community(&mut self, version: Version, access: Option<Access>) {
         if let Some(r) = &mut self.record {
             r.version = Some(version_name(version));
-            r.principal = Some(
-                match access {
-                    Some(Access::ReadOnly) => "community (read-only)",
-                    Some(Access::ReadWrite) => "community (read-write)",
-                    None => "unknown community",
-                }
-                .to_string(),
-            );
+            r.principal = Some(Cow::Borrowed(match access {
+                Some(Access::ReadOnly) => "community (read-only)",
+                Some(Access::ReadWrite) => "community (read-write)",
+                None => "unknown community",
+            }));
         }
     }
 
@@ -223,9 +220,9 @@ impl<'d> Seen<'d> {
         if let Some(r) = &mut self.record {
             r.version = Some("v3");
             r.principal = Some(if name.is_empty() {
-                "no user (discovery)".to_string()
+                Cow::Borrowed("no user (discovery)")
             } else {
-                format!("user {}", String::from_utf8_lossy(name))
+                Cow::Owned(format!("user {}", String::from_utf8_lossy(name)))
             });
             r.security_level = Some(level.name());
         }
@@ -469,7 +466,9 @@ mod tests {
         assert_eq!(records.len(), 1);
         let r = &records[0];
         assert_eq!(r.seq, 1);
-        assert_eq!(r.peer.as_deref(), Some("127.0.0.1:5000"));
+        assert_eq!(r.peer, Some("127.0.0.1:5000".parse().unwrap()));
+        let json = serde_json::to_value(r).unwrap();
+        assert_eq!(json["peer"], "127.0.0.1:5000");
         assert_eq!(
             (r.version, r.principal.as_deref(), r.pdu_type),
             (
