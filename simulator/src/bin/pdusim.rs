@@ -80,8 +80,8 @@ struct ServeArgs {
     /// With --recording: skip bad lines of the recording (each is logged) instead of refusing it.
     #[arg(long, requires = "recording")]
     lenient: bool,
-    /// Serve the control API (HTTP/JSON: outlets, faults, restarts) on this address, e.g.
-    /// 127.0.0.1:8161. Off unless given.
+    /// Serve the control API (HTTP/JSON: outlets, faults, restarts) and the live dashboard (at
+    /// `/`) on this address, e.g. 127.0.0.1:8161. Off unless given.
     #[arg(long, value_name = "IP:PORT")]
     control: Option<std::net::SocketAddr>,
     /// A token the control API and dashboard require on every request. Required off loopback:
