@@ -161,6 +161,7 @@ pub struct Seen<'d> {
 
 impl<'d> Seen<'d> {
     /// A request from `peer` (when the transport knows it), not yet tied to a PDU.
+    #[inline]
     pub fn new(peer: Option<SocketAddr>) -> Seen<'d> {
         Seen {
             peer,
@@ -170,6 +171,7 @@ impl<'d> Seen<'d> {
     }
 
     /// The request belongs to the PDU whose log is `log` (kept only if that log is armed).
+    #[inline]
     pub fn at(&mut self, log: &'d RequestLog) {
         if self.log.is_some_and(|l| std::ptr::eq(l, log)) {
             return;
@@ -199,11 +201,13 @@ impl<'d> Seen<'d> {
     }
 
     /// Whether anything is being recorded (the log is armed).
+    #[inline]
     pub fn recording(&self) -> bool {
         self.record.is_some()
     }
 
     /// The message's version and, for v1/v2c, what its community may do.
+    #[inline]
     pub fn community(&mut self, version: Version, access: Option<Access>) {
         if let Some(r) = &mut self.record {
             r.version = Some(version_name(version));
@@ -216,6 +220,7 @@ impl<'d> Seen<'d> {
     }
 
     /// An SNMPv3 message from user `name` at `level`.
+    #[inline]
     pub fn user(&mut self, name: &[u8], level: SecurityLevel) {
         if let Some(r) = &mut self.record {
             r.version = Some("v3");
@@ -229,6 +234,7 @@ impl<'d> Seen<'d> {
     }
 
     /// The request PDU, as read.
+    #[inline]
     pub fn request(&mut self, pdu: &Pdu<'_>) {
         if let Some(r) = &mut self.record {
             r.pdu_type = Some(pdu_type_name(pdu.pdu_type));
@@ -245,6 +251,7 @@ impl<'d> Seen<'d> {
     }
 
     /// The Response PDU made for it.
+    #[inline]
     pub fn answered(&mut self, response: &Pdu<'_>) {
         if let Some(r) = &mut self.record {
             r.outcome = Outcome::Response {
@@ -264,6 +271,7 @@ impl<'d> Seen<'d> {
 
     /// A Report carrying `reason`'s counter; `sent` is false when the request did not ask for
     /// reports.
+    #[inline]
     pub fn reported(&mut self, reason: ReportReason, sent: bool) {
         if let Some(r) = &mut self.record {
             r.outcome = Outcome::Report {
@@ -276,6 +284,7 @@ impl<'d> Seen<'d> {
     }
 
     /// A Report with `failure`'s counter made by a `report-instead` fault.
+    #[inline]
     pub fn reported_by_fault(&mut self, failure: snmp_proto::report::UsmFailure) {
         if let Some(r) = &mut self.record {
             r.outcome = Outcome::Report {
@@ -288,6 +297,7 @@ impl<'d> Seen<'d> {
     }
 
     /// Nothing is sent, for `reason`.
+    #[inline]
     pub fn dropped(&mut self, reason: impl Into<Cow<'static, str>>) {
         if let Some(r) = &mut self.record {
             r.outcome = Outcome::Dropped {
@@ -297,6 +307,7 @@ impl<'d> Seen<'d> {
     }
 
     /// A Send-point fault (`kind`, e.g. `drop-response`) acted on the answer.
+    #[inline]
     pub fn send_fault(&mut self, kind: &str) {
         if let Some(r) = &mut self.record {
             match &mut r.outcome {
@@ -313,6 +324,7 @@ impl<'d> Seen<'d> {
     }
 
     /// Writes the record to its PDU's log.
+    #[inline]
     pub fn finish(self) {
         if let (Some(log), Some(record)) = (self.log, self.record) {
             log.push(*record);
