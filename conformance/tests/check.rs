@@ -304,7 +304,7 @@ async fn report_dir_gets_markdown_and_json() {
     let report = check(v2c(port_of(&sim)), &Options::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("nested/report");
-    let (md, json) = report.write(&out).unwrap();
+    let [md, json, _html] = report.write(&out).unwrap();
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
     let md = std::fs::read_to_string(md).unwrap();

@@ -342,6 +342,16 @@ fn dispatch(c: &mut Criterion) {
     g.bench_function("v2c_get_1", |b| {
         b.iter(|| handle_datagram(&endpoint, &salts, black_box(&v2c), &mut buffers))
     });
+    // The same two GETs with the request log armed (as when the control API serves a small
+    // rig): the cost of keeping a record of each request.
+    endpoint.primary().requests.arm();
+    let get_1 = client.authpriv_message(&cases[0].1, boots, time);
+    g.bench_function("v3_authpriv_get_1_logged", |b| {
+        b.iter(|| handle_datagram(&endpoint, &salts, black_box(&get_1), &mut buffers))
+    });
+    g.bench_function("v2c_get_1_logged", |b| {
+        b.iter(|| handle_datagram(&endpoint, &salts, black_box(&v2c), &mut buffers))
+    });
     g.finish();
 }
 

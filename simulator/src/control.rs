@@ -12,6 +12,7 @@ use crate::device::Device;
 use crate::engine::parse_engine_id;
 use crate::fault::{FaultInfo, FaultKind, Schedule};
 use crate::outlet::{Command, PendingKind, Power};
+use crate::request_log::RequestRecord;
 
 /// Why a control call was refused. Over HTTP: 404 for the first two, 400 for `BadRequest`,
 /// 500 for `Failed`, with `{"error": message}`.
@@ -276,6 +277,38 @@ impl Control {
             device.engine.set_skew(skew);
         }
         Ok(pdu_info(device))
+    }
+
+    /// The PDU's request log newer than `after` (a record's `seq`; 0 for all kept), oldest
+    /// first. Arms the log: a PDU keeps requests from the first time anyone asks (or from the
+    /// start, after [`Control::keep_request_logs`]). Errors: [`ControlError::NoSuchPdu`].
+    pub fn requests(&self, name: &str, after: u64) -> Result<Vec<RequestRecord>, ControlError> {
+        let device = self.device(name)?;
+        device.requests.arm();
+        Ok(device.requests.since(after))
+    }
+
+    /// Arms the request log of every PDU (each keeps up to [`crate::request_log::CAPACITY`]
+    /// requests).
+    pub fn keep_request_logs(&self) {
+        for d in self.devices.iter() {
+            d.requests.arm();
+        }
+    }
+
+    /// How many PDUs there are.
+    pub fn len(&self) -> usize {
+        self.devices.len()
+    }
+
+    /// Whether there are no PDUs.
+    pub fn is_empty(&self) -> bool {
+        self.devices.is_empty()
+    }
+
+    /// Every PDU, in the order started.
+    pub fn devices(&self) -> &[Arc<Device>] {
+        &self.devices
     }
 
     /// Holds metering readings steady (no jitter), for exact comparisons.

@@ -11,18 +11,38 @@
 //! DELETE /pdus/{pdu}/faults/{id}        clear one fault
 //! POST   /pdus/{pdu}/restart            {"keep_outlets":true}
 //! POST   /pdus/{pdu}/engine             {"boots":2147483647} | {"skew_secs":400} | {"engine_id":"8000..."}
+//! GET    /pdus/{pdu}/requests?after=N   the request log (records with seq > N; arms the log)
+//! GET    /pdus/{pdu}/events             server-sent events for the dashboard: `state`, `requests`
+//! GET    /                              the dashboard (`?q=FILTER&page=N&pdu=NAME`)
 //! ```
+//!
+//! Guards (every route, the dashboard's included): with a token ([`ServeOptions::token`],
+//! required when bound to a non-loopback address) every request must carry it, as
+//! `Authorization: Bearer TOKEN`, the `pdusim_token` cookie, or once as `?token=TOKEN` on a GET
+//! (answered with the cookie and a redirect to the same page without it). Without a token the
+//! `Host` must be a loopback name or address, so a web page cannot reach the API through a DNS
+//! name it controls. Requests that change state (anything but GET and HEAD) from another
+//! origin (`Origin` not this `Host`, or `Sec-Fetch-Site` cross-site or same-site) are refused
+//! with 403.
 
-use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{FromRef, FromRequest, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
+use futures_util::stream::{self, Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::control::{Control, ControlError, EngineChange, NewFault, OutletChange};
+use crate::dashboard::{Addresses, PageQuery};
 
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
@@ -66,10 +86,70 @@ fn yes() -> bool {
     true
 }
 
-/// The routes listed above, over `control`. Errors are JSON `{"error": message}` with the
-/// status [`ControlError`] maps to; removing a fault that does not exist is a 400.
+/// How the server guards itself, and what the dashboard shows beyond the control API.
+#[derive(Clone, Default)]
+pub struct ServeOptions {
+    /// Required on every request when set (see the module documentation). Never logged.
+    pub token: Option<String>,
+    /// Where each PDU answers SNMP, by PDU name, for the dashboard.
+    pub addresses: Addresses,
+}
+
+/// Up to this many PDUs, every PDU's request log is kept from the start; above it, a PDU's
+/// log starts when first looked at (each keeps up to [`crate::request_log::CAPACITY`]).
+pub const KEEP_ALL_LOGS_UP_TO: usize = 256;
+
+/// How often an open dashboard's event stream looks for changes (and sends only those).
+const EVENT_PERIOD: Duration = Duration::from_millis(300);
+
+/// The request records an event stream sends when it opens (the newest).
+const FIRST_RECORDS: u64 = 50;
+
+#[derive(Clone)]
+struct AppState {
+    control: Control,
+    addresses: Arc<Addresses>,
+}
+
+impl FromRef<AppState> for Control {
+    fn from_ref(state: &AppState) -> Control {
+        state.control.clone()
+    }
+}
+
+/// The routes listed above, over `control`, without a token. Errors are JSON
+/// `{"error": message}` with the status [`ControlError`] maps to; removing a fault that does
+/// not exist is a 400.
 pub fn router(control: Control) -> Router {
+    app(control, ServeOptions::default())
+}
+
+/// The routes listed above, over `control`, guarded as `options` say.
+pub fn app(control: Control, options: ServeOptions) -> Router {
+    let guard = Arc::new(Guard {
+        token: options.token,
+    });
+    let state = AppState {
+        control,
+        addresses: Arc::new(options.addresses),
+    };
     Router::new()
+        .route("/", get(dashboard_page))
+        .route(
+            "/dashboard.js",
+            get(|| async { ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], crate::dashboard::SCRIPT) }),
+        )
+        .route(
+            "/dashboard.css",
+            get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], crate::dashboard::STYLE) }),
+        )
+        .route("/pdus/{pdu}/events", get(events))
+        .route(
+            "/pdus/{pdu}/requests",
+            get(|State(c): State<Control>, Path(pdu): Path<String>, Query(after): Query<After>| async move {
+                c.requests(&pdu, after.after).map(Json)
+            }),
+        )
         .route("/pdus", get(|State(c): State<Control>| async move { Json(c.pdus()) }))
         .route("/pdus/{pdu}", get(|State(c): State<Control>, Path(pdu): Path<String>| async move { c.pdu(&pdu).map(Json) }))
         .route(
@@ -126,12 +206,227 @@ pub fn router(control: Control) -> Router {
                 c.change_engine(&pdu, &change).map(Json)
             }),
         )
-        .with_state(control)
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(guard, check))
 }
 
-/// Serves the control API on `listener` until the process stops.
-pub async fn serve(listener: tokio::net::TcpListener, control: Control) -> std::io::Result<()> {
-    axum::serve(listener, router(control)).await
+/// Serves the control API and the dashboard on `listener` until the process stops. Keeps
+/// every PDU's request log when there are at most [`KEEP_ALL_LOGS_UP_TO`].
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    control: Control,
+    options: ServeOptions,
+) -> std::io::Result<()> {
+    if control.len() <= KEEP_ALL_LOGS_UP_TO {
+        control.keep_request_logs();
+    }
+    axum::serve(listener, app(control, options)).await
+}
+
+#[derive(Deserialize)]
+struct After {
+    #[serde(default)]
+    after: u64,
+}
+
+async fn dashboard_page(State(s): State<AppState>, Query(query): Query<PageQuery>) -> Response {
+    let html = crate::dashboard::page(&s.control, &s.addresses, &query);
+    (
+        [
+            // Only this server's script and style; no framing by other sites.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+            ),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        Html(html),
+    )
+        .into_response()
+}
+
+/// The dashboard's live feed for one PDU: a `state` event (the PDU's [`PduStatus`]) whenever
+/// it changed, and a `requests` event with the request records new since the last one.
+///
+/// [`PduStatus`]: crate::dashboard::PduStatus
+async fn events(
+    State(s): State<AppState>,
+    Path(pdu): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ControlError> {
+    let device = s.control.device(&pdu)?.clone();
+    device.requests.arm();
+    let seq = device.requests.last_seq().saturating_sub(FIRST_RECORDS);
+    let mut ticks = tokio::time::interval(EVENT_PERIOD);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let start = (s, pdu, device, String::new(), seq, ticks);
+    let feed = stream::unfold(
+        start,
+        |(s, pdu, device, mut last, mut seq, mut ticks)| async move {
+            loop {
+                ticks.tick().await;
+                // The PDU is gone only if the process is stopping: end the stream.
+                let status = crate::dashboard::status(&s.control, &s.addresses, &pdu).ok()?;
+                let mut out = Vec::new();
+                let json = serde_json::to_string(&status).ok()?;
+                if json != last {
+                    out.push(Event::default().event("state").data(json.clone()));
+                    last = json;
+                }
+                let records = device.requests.since(seq);
+                if let Some(newest) = records.last() {
+                    seq = newest.seq;
+                    let json = serde_json::to_string(&records).ok()?;
+                    out.push(Event::default().event("requests").data(json));
+                }
+                if !out.is_empty() {
+                    return Some((out, (s, pdu, device, last, seq, ticks)));
+                }
+            }
+        },
+    )
+    .flat_map(|events| stream::iter(events.into_iter().map(Ok)));
+    Ok(Sse::new(feed).keep_alive(KeepAlive::default()))
+}
+
+/// The guards of the module documentation.
+struct Guard {
+    token: Option<String>,
+}
+
+/// The cookie that carries the token for a browser.
+const TOKEN_COOKIE: &str = "pdusim_token";
+
+async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string);
+    match &guard.token {
+        None => {
+            if let Some(host) = &host {
+                if !is_loopback_host(host) {
+                    return refuse(
+                        StatusCode::FORBIDDEN,
+                        format!("Host {host:?} is not a loopback name: without a token the control API answers only to 127.0.0.1, [::1] or localhost"),
+                    );
+                }
+            }
+        }
+        Some(token) => {
+            let from_query = request
+                .uri()
+                .query()
+                .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("token=")));
+            if request.method() == Method::GET {
+                if let Some(given) = from_query {
+                    if !same(given, token) {
+                        return refuse(StatusCode::UNAUTHORIZED, "wrong token".into());
+                    }
+                    // Keep it in a cookie and show the page without it in the address bar.
+                    let rest: Vec<&str> = request
+                        .uri()
+                        .query()
+                        .unwrap_or_default()
+                        .split('&')
+                        .filter(|kv| !kv.starts_with("token=") && !kv.is_empty())
+                        .collect();
+                    let mut location = request.uri().path().to_string();
+                    if !rest.is_empty() {
+                        location.push('?');
+                        location.push_str(&rest.join("&"));
+                    }
+                    let cookie =
+                        format!("{TOKEN_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/");
+                    let mut response = StatusCode::SEE_OTHER.into_response();
+                    if let (Ok(l), Ok(c)) = (
+                        HeaderValue::from_str(&location),
+                        HeaderValue::from_str(&cookie),
+                    ) {
+                        response.headers_mut().insert(header::LOCATION, l);
+                        response.headers_mut().insert(header::SET_COOKIE, c);
+                    }
+                    return response;
+                }
+            }
+            if !carries_token(headers, token) {
+                return refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "this control API needs its token (printed by pdusim at start): send `Authorization: Bearer TOKEN`, or open the dashboard once as /?token=TOKEN".into(),
+                );
+            }
+        }
+    }
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        if let Some(why) = cross_origin(headers, host.as_deref()) {
+            return refuse(StatusCode::FORBIDDEN, why);
+        }
+    }
+    next.run(request).await
+}
+
+fn refuse(status: StatusCode, message: String) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+/// Whether `host` (a Host header: name or address, maybe with a port) is loopback.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Why a state-changing request comes from another origin, if it does.
+fn cross_origin(headers: &HeaderMap, host: Option<&str>) -> Option<String> {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if site == "cross-site" || site == "same-site" {
+            return Some(format!(
+                "cross-origin request refused (Sec-Fetch-Site: {site}): change state from the dashboard or a non-browser client"
+            ));
+        }
+    }
+    let origin = headers.get(header::ORIGIN)?;
+    let origin = origin.to_str().unwrap_or("(not text)");
+    let expected = host.map(|h| format!("http://{h}"));
+    if expected.as_deref() == Some(origin) {
+        None
+    } else {
+        Some(format!(
+            "cross-origin request refused: Origin {origin:?} is not this server"
+        ))
+    }
+}
+
+fn carries_token(headers: &HeaderMap, token: &str) -> bool {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|given| same(given.trim(), token));
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().strip_prefix(TOKEN_COOKIE)?.strip_prefix('='))
+        .any(|given| same(given, token));
+    bearer || cookie
+}
+
+/// Compares without stopping at the first difference, so timing does not tell how much of a
+/// guess was right.
+fn same(given: &str, token: &str) -> bool {
+    given.len() == token.len()
+        && given
+            .bytes()
+            .zip(token.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 #[cfg(test)]
@@ -462,6 +757,176 @@ name = "c"
             (StatusCode::OK, &Value::from(4))
         );
         assert_eq!(powers(&control), vec![Power::On; 4]);
+    }
+
+    /// One request with `headers`; the status and the body as text.
+    async fn call_with(
+        app: &Router,
+        method: &str,
+        uri: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = app
+            .clone()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn cross_origin_changes_and_foreign_hosts_are_refused() {
+        let (app, control) = app();
+        control
+            .add_fault(
+                "a",
+                NewFault {
+                    fault: crate::fault::FaultKind::Duplicate,
+                    schedule: Default::default(),
+                },
+            )
+            .unwrap();
+        let host = ("host", "127.0.0.1:8161");
+        for headers in [
+            vec![host, ("origin", "http://evil.example")],
+            vec![host, ("origin", "http://127.0.0.1:9999")],
+            vec![host, ("sec-fetch-site", "cross-site")],
+        ] {
+            let (status, body) = call_with(&app, "DELETE", "/pdus/a/faults", &headers).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{headers:?}: {body}");
+            assert!(body.contains("cross-origin"), "{body}");
+        }
+        assert_eq!(control.faults("a").unwrap().len(), 1, "nothing cleared");
+        // A page on another name resolving to loopback (DNS rebinding) gets nothing, reads
+        // included.
+        let (status, body) =
+            call_with(&app, "GET", "/pdus", &[("host", "evil.example:8161")]).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        // Reads from anywhere on loopback, and changes from this origin, go through.
+        let (status, _) = call_with(
+            &app,
+            "GET",
+            "/pdus",
+            &[("origin", "http://evil.example"), host],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let same = [
+            host,
+            ("origin", "http://127.0.0.1:8161"),
+            ("sec-fetch-site", "same-origin"),
+        ];
+        let (status, body) = call_with(&app, "DELETE", "/pdus/a/faults", &same).await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        assert!(control.faults("a").unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn with_a_token_every_request_must_carry_it() {
+        let (_, control) = app();
+        let app = super::app(
+            control.clone(),
+            ServeOptions {
+                token: Some("0123456789abcdef".into()),
+                addresses: Default::default(),
+            },
+        );
+        let host = ("host", "192.0.2.7:8161");
+        for headers in [
+            vec![host],
+            vec![host, ("authorization", "Bearer 0123456789abcdeX")],
+            vec![host, ("cookie", "pdusim_token=nope")],
+        ] {
+            let (status, body) = call_with(&app, "GET", "/pdus", &headers).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{headers:?}");
+            assert!(
+                !body.contains("0123456789abcdef"),
+                "the token leaked: {body}"
+            );
+        }
+        let (status, _) = call_with(&app, "GET", "/", &[host]).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "the dashboard too");
+        let (status, _) = call_with(
+            &app,
+            "GET",
+            "/pdus",
+            &[host, ("authorization", "Bearer 0123456789abcdef")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = call_with(
+            &app,
+            "GET",
+            "/pdus",
+            &[
+                host,
+                ("cookie", "theme=dark; pdusim_token=0123456789abcdef"),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        // The token in the address once: a cookie and a redirect without it.
+        let request = Request::builder()
+            .uri("/?pdu=a&token=0123456789abcdef")
+            .header("host", "192.0.2.7:8161")
+            .body(Body::empty())
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/?pdu=a");
+        let cookie = response.headers()["set-cookie"].to_str().unwrap();
+        assert!(
+            cookie.starts_with("pdusim_token=0123456789abcdef;"),
+            "{cookie}"
+        );
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+        // Even with the token, a change from another origin is refused.
+        let (status, _) = call_with(
+            &app,
+            "DELETE",
+            "/pdus/a/faults",
+            &[
+                host,
+                ("authorization", "Bearer 0123456789abcdef"),
+                ("origin", "http://evil.example"),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+
+    #[tokio::test]
+    async fn the_dashboard_and_its_files_are_served() {
+        let (app, _) = app();
+        let (status, html) = call(&app, "GET", "/", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("data-pdu=\"a\""), "{html}");
+        assert!(
+            !html.contains("\"c\""),
+            "the community name is not on the page"
+        );
+        let (status, js) = call(&app, "GET", "/dashboard.js", None).await;
+        assert_eq!(
+            (status, js.as_str()),
+            (StatusCode::OK, crate::dashboard::SCRIPT)
+        );
+        let (status, css) = call(&app, "GET", "/dashboard.css", None).await;
+        assert_eq!(
+            (status, css.as_str()),
+            (StatusCode::OK, crate::dashboard::STYLE)
+        );
+        let (status, body) = call_json(&app, "GET", "/pdus/a/requests?after=0", None).await;
+        assert_eq!((status, body), (StatusCode::OK, serde_json::json!([])));
+        let (status, _) = call_json(&app, "GET", "/pdus/z/requests", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
     }
 
     #[tokio::test]

@@ -270,6 +270,8 @@ pub struct Device {
     pub stats: AgentStats,
     /// The faults it is told to commit.
     pub faults: crate::fault::FaultSet,
+    /// The last requests it received and what it answered (kept once armed).
+    pub requests: crate::request_log::RequestLog,
     /// Behind a lock only because an engine ID change re-localizes every key.
     users: RwLock<Arc<UserTable>>,
     user_specs: Vec<UserSpec>,
@@ -368,6 +370,7 @@ impl Device {
             engine,
             stats: AgentStats::default(),
             faults: crate::fault::FaultSet::default(),
+            requests: crate::request_log::RequestLog::default(),
             users: RwLock::new(Arc::new(users)),
             user_specs: spec.users.clone(),
             keys: shared.keys.clone(),
@@ -443,6 +446,13 @@ impl Device {
             }
         }
         Ok(())
+    }
+
+    /// Time since the agent (re)started, as sysUpTime counts it.
+    pub fn uptime(&self) -> Duration {
+        self.now().saturating_sub(Duration::from_nanos(
+            self.started_nanos.load(std::sync::atomic::Ordering::SeqCst),
+        ))
     }
 
     /// The objects this PDU serves, in OID order.

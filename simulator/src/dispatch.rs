@@ -18,6 +18,7 @@ pub use crate::delivery::Delivery;
 use crate::device::{Device, MAX_MESSAGE_SIZE};
 use crate::endpoint::Endpoint;
 use crate::fault::{parse_error_status, FaultKind, FaultPoint};
+use crate::request_log::Seen;
 use crate::security::{process_inbound, wrap_outbound, Inbound, Outbound, SaltSource, UsmFailure};
 use crate::stats::bump;
 use snmp_proto::report::ReportReason;
@@ -45,6 +46,8 @@ pub struct Buffers {
     /// The state write the last SET started: the transport waits for it (briefly) before it
     /// sends the answer, so a SET is answered once its effect is on disk.
     pub saving: Option<crate::persist::PendingWrite>,
+    /// Who sent the datagram being handled, when the transport knows (for the request log).
+    pub peer: Option<std::net::SocketAddr>,
 }
 
 /// Handles one datagram for the PDUs at `endpoint`. Returns how to send the answer left in
@@ -56,11 +59,25 @@ pub fn handle_datagram(
     datagram: &[u8],
     buffers: &mut Buffers,
 ) -> Option<Delivery> {
+    let mut seen = Seen::new(buffers.peer);
+    let delivery = handle(endpoint, salts, datagram, buffers, &mut seen);
+    seen.finish();
+    delivery
+}
+
+fn handle<'e>(
+    endpoint: &'e Endpoint,
+    salts: &SaltSource,
+    datagram: &[u8],
+    buffers: &mut Buffers,
+    seen: &mut Seen<'e>,
+) -> Option<Delivery> {
     let primary = endpoint.primary();
     buffers.saving = None;
     bump(&primary.stats.snmp_in_pkts);
     primary.faults.count_request();
-    if lost_on_receive(primary) {
+    seen.at(&primary.requests);
+    if lost_on_receive(primary, seen) {
         return None;
     }
     let message = match decode_message(datagram) {
@@ -69,36 +86,46 @@ pub fn handle_datagram(
         // version this engine does not speak is a bad version, not a parse error.
         Err(DecodeError::UnsupportedVersion(version)) => {
             bump(&primary.stats.snmp_in_bad_versions);
+            seen.dropped("unsupported msgVersion (snmpInBadVersions)");
             debug!(pdu = %primary.name, "dropped a message of unsupported msgVersion {version}");
             return None;
         }
         Err(e) => {
             bump(&primary.stats.snmp_in_asn_parse_errs);
+            seen.dropped("malformed message (snmpInASNParseErrs)");
             debug!(pdu = %primary.name, "dropped a malformed message: {e}");
             return None;
         }
     };
     let answered_by = match message {
-        Message::Community(m) => handle_community(endpoint, m, buffers)?,
-        Message::V3(m) => handle_v3(endpoint, salts, datagram, m, buffers)?,
+        Message::Community(m) => handle_community(endpoint, m, buffers, seen)?,
+        Message::V3(m) => handle_v3(endpoint, salts, datagram, m, buffers, seen)?,
     };
     bump(&primary.stats.snmp_out_pkts);
-    deliver(answered_by, &mut buffers.out)
+    deliver(answered_by, &mut buffers.out, seen)
 }
 
 /// The `Receive` point: an agent that is down, or a request lost on the way.
-fn lost_on_receive(device: &Device) -> bool {
+fn lost_on_receive(device: &Device, seen: &mut Seen<'_>) -> bool {
     let faults = device.faults.at(FaultPoint::Receive, device.now());
     if !faults.is_empty() {
         debug!(pdu = %device.name, ?faults, "request lost to a fault");
+        seen.dropped(if faults.contains(&FaultKind::AgentDown) {
+            "lost to an agent-down fault"
+        } else {
+            "lost to a drop-request fault"
+        });
     }
     !faults.is_empty()
 }
 
 /// The `Send` point: faults that change or hold back the encoded answer.
-fn deliver(device: &Device, out: &mut Vec<u8>) -> Option<Delivery> {
+fn deliver(device: &Device, out: &mut Vec<u8>, seen: &mut Seen<'_>) -> Option<Delivery> {
     let mut delivery = Delivery::default();
     for fault in device.faults.at(FaultPoint::Send, device.now()) {
+        if seen.recording() {
+            seen.send_fault(fault_name(&fault));
+        }
         match fault {
             FaultKind::DropResponse => return None,
             FaultKind::Delay { ms } => delivery.delay = Some(Duration::from_millis(ms)),
@@ -118,6 +145,20 @@ fn deliver(device: &Device, out: &mut Vec<u8>) -> Option<Delivery> {
         }
     }
     Some(delivery)
+}
+
+/// A Send-point fault's kind, as the control API names it.
+fn fault_name(fault: &FaultKind) -> &'static str {
+    match fault {
+        FaultKind::DropResponse => "drop-response",
+        FaultKind::Delay { .. } => "delay",
+        FaultKind::Duplicate => "duplicate",
+        FaultKind::Reorder => "reorder",
+        FaultKind::WrongSourcePort => "wrong-source-port",
+        FaultKind::Truncate { .. } => "truncate",
+        FaultKind::Corrupt { .. } => "corrupt",
+        _ => "fault",
+    }
 }
 
 fn is_request(pdu: &Pdu<'_>) -> bool {
@@ -197,23 +238,32 @@ fn handle_community<'e>(
     endpoint: &'e Endpoint,
     m: CommunityMessage<'_>,
     buffers: &mut Buffers,
+    seen: &mut Seen<'e>,
 ) -> Option<&'e Device> {
     let Some((device, access)) = endpoint.by_community(m.community) else {
         let primary = endpoint.primary();
         bump(&primary.stats.snmp_in_bad_community_names);
+        seen.community(m.version, None);
+        seen.request(&m.pdu);
+        seen.dropped("unknown community (snmpInBadCommunityNames)");
         debug!(pdu = %primary.name, "dropped a request with an unknown community");
         return None;
     };
-    if !std::ptr::eq(device, endpoint.primary()) && lost_on_receive(device) {
+    seen.at(&device.requests);
+    seen.community(m.version, Some(access));
+    seen.request(&m.pdu);
+    if !std::ptr::eq(device, endpoint.primary()) && lost_on_receive(device, seen) {
         return None;
     }
     // RFC 3584 §4.1: GetBulk does not exist in v1; a v1 message carrying one is malformed.
     if m.version == Version::V1 && m.pdu.pdu_type == PduType::GetBulkRequest {
         bump(&device.stats.snmp_in_asn_parse_errs);
+        seen.dropped("GetBulkRequest in SNMPv1 (snmpInASNParseErrs)");
         return None;
     }
     if !is_request(&m.pdu) {
         bump(&device.stats.snmp_silent_drops);
+        seen.dropped("not a request (snmpSilentDrops)");
         return None;
     }
     if m.pdu.pdu_type == PduType::SetRequest && access == Access::ReadOnly {
@@ -244,6 +294,9 @@ fn handle_community<'e>(
         bump(&device.stats.snmp_out_too_bigs);
         buffers.out.clear();
         encode_community_message(&mut buffers.out, m.version, m.community, &too_big);
+        seen.answered(&too_big);
+    } else {
+        seen.answered(&response);
     }
     bump(&device.stats.snmp_out_get_responses);
     Some(device)
@@ -255,6 +308,7 @@ fn handle_v3<'e>(
     datagram: &[u8],
     m: V3Message<'_>,
     buffers: &mut Buffers,
+    seen: &mut Seen<'e>,
 ) -> Option<&'e Device> {
     // USM belongs to the address's engine: the primary PDU's.
     let device = endpoint.primary();
@@ -262,13 +316,16 @@ fn handle_v3<'e>(
     // RFC 3412 §7.2 step 4: only USM is known here.
     if m.msg_security_model != 3 {
         bump(&stats.snmp_unknown_security_models);
+        seen.dropped("a security model other than USM (snmpUnknownSecurityModels)");
         return None;
     }
     // Step 5: privacy without authentication is not a security level.
     let Some(level) = SecurityLevel::from_flags(m.msg_flags) else {
         bump(&stats.snmp_invalid_msgs);
+        seen.dropped("privacy without authentication in msgFlags (snmpInvalidMsgs)");
         return None;
     };
+    seen.user(m.usm.user_name, level);
     let reportable = m.msg_flags & FLAG_REPORTABLE != 0;
     let max_size = usize::try_from(m.msg_max_size)
         .unwrap_or(MAX_MESSAGE_SIZE)
@@ -283,6 +340,10 @@ fn handle_v3<'e>(
             signed_by,
         } => {
             debug!(pdu = %device.name, user = %String::from_utf8_lossy(m.usm.user_name), "refused: {}", failure.name());
+            if let ScopedPduData::Plaintext(s) = &m.data {
+                seen.request(&s.pdu);
+            }
+            seen.reported(ReportReason::Usm(failure), reportable);
             return usm_report(device, salts, &m, report, signed_by.as_deref(), buffers);
         }
     };
@@ -293,6 +354,7 @@ fn handle_v3<'e>(
             Ok(scoped) => Some(scoped),
             Err(_) => {
                 debug!(pdu = %device.name, user = %String::from_utf8_lossy(m.usm.user_name), "refused: undecryptable");
+                seen.reported(ReportReason::Usm(UsmFailure::DecryptionError), reportable);
                 return usm_report(
                     device,
                     salts,
@@ -309,8 +371,10 @@ fn handle_v3<'e>(
     };
     let Some(scoped) = scoped else {
         bump(&stats.snmp_in_asn_parse_errs);
+        seen.dropped("an encrypted ScopedPDU without privacy in msgFlags (snmpInASNParseErrs)");
         return None;
     };
+    seen.request(&scoped.pdu);
     let how = Outbound {
         msg_id: m.msg_id,
         msg_max_size: MAX_MSG_MAX_SIZE,
@@ -335,19 +399,27 @@ fn handle_v3<'e>(
         |reason: ReportReason, value: u32| report_pdu(scoped.pdu.request_id, reason.varbind(value));
     if !scoped.context_engine_id.is_empty() && scoped.context_engine_id != &*device.engine.id() {
         let n = bump(&stats.snmp_unknown_pdu_handlers);
+        seen.reported(ReportReason::UnknownPduHandler, reportable);
         send(&counter_report(ReportReason::UnknownPduHandler, n), buffers);
         return reportable.then_some(device);
     }
     let Some(target) = endpoint.by_context(scoped.context_name) else {
         let n = bump(&stats.snmp_unknown_contexts);
+        seen.reported(ReportReason::UnknownContext, reportable);
         send(&counter_report(ReportReason::UnknownContext, n), buffers);
         return reportable.then_some(device);
     };
-    if !std::ptr::eq(target, device) && lost_on_receive(target) {
-        return None;
+    if !std::ptr::eq(target, device) {
+        seen.at(&target.requests);
+        seen.user(m.usm.user_name, level);
+        seen.request(&scoped.pdu);
+        if lost_on_receive(target, seen) {
+            return None;
+        }
     }
     if !is_request(&scoped.pdu) {
         bump(&stats.snmp_unknown_pdu_handlers);
+        seen.dropped("not a request (snmpUnknownPDUHandlers)");
         return None;
     }
     log_request(target, Version::V3, &scoped.pdu, "usm");
@@ -356,6 +428,7 @@ fn handle_v3<'e>(
         // access entry): authorizationError, error-index 0, built from the original PDU with its
         // varbinds (RFC 3413 §3.2 step 5), as net-snmp answers.
         let refused = error_response(&scoped.pdu, ErrorStatus::AuthorizationError, 0);
+        seen.answered(&refused);
         send(&refused, buffers);
         return Some(target);
     }
@@ -382,10 +455,14 @@ fn handle_v3<'e>(
                 };
                 bump(&stats.snmp_out_too_bigs);
                 send(&too_big, buffers);
+                seen.answered(&too_big);
+            } else {
+                seen.answered(&response);
             }
             bump(&stats.snmp_out_get_responses);
         }
         Answer::Report(failure) => {
+            seen.reported_by_fault(failure);
             let report = report_pdu(
                 scoped.pdu.request_id,
                 crate::security::count(failure, device),
@@ -797,6 +874,90 @@ auth_password = "opsauth123"
             (report_oid(&m).1.as_str(), m.msg_flags),
             ("1.3.6.1.6.3.15.1.1.5.0", 0)
         );
+    }
+
+    /// The request log, once armed, says who asked, what, and which Report or Response came
+    /// back, and that a fault lost the answer; unarmed it keeps nothing.
+    #[test]
+    fn the_request_log_records_reports_responses_and_faults() {
+        let endpoint = endpoint();
+        let device = endpoint.primary();
+        let engine_id = device.engine.id();
+        let get = request(
+            PduType::GetRequest,
+            vec![VarBind {
+                oid: Oid::new(&[1, 3, 6, 1, 2, 1, 1, 5, 0]),
+                value: Value::Null,
+            }],
+        );
+        let key = AuthKey::from_password(AuthProtocol::Sha1, b"opsauth123", &engine_id).unwrap();
+        let good = v3(
+            FLAG_REPORTABLE | 1,
+            &engine_id,
+            1,
+            0,
+            b"ops",
+            Some(&key),
+            get.clone(),
+        );
+        answer_to(&endpoint, &good).expect("a Response");
+        assert!(device.requests.since(0).is_empty(), "not armed yet");
+        device.requests.arm();
+        let wrong = AuthKey::from_password(AuthProtocol::Sha1, b"notthekey99", &engine_id).unwrap();
+        let forged = v3(
+            FLAG_REPORTABLE | 1,
+            &engine_id,
+            1,
+            0,
+            b"ops",
+            Some(&wrong),
+            get.clone(),
+        );
+        answer_to(&endpoint, &forged).expect("a Report");
+        answer_to(&endpoint, &good).expect("a Response");
+        device
+            .faults
+            .add(FaultKind::DropResponse, crate::fault::Schedule::default());
+        assert!(answer_to(&endpoint, &good).is_none(), "dropped");
+        let records = device.requests.since(0);
+        let summary: Vec<_> = records
+            .iter()
+            .map(|r| {
+                (
+                    r.principal.clone().unwrap(),
+                    r.security_level,
+                    r.outcome.clone(),
+                )
+            })
+            .collect();
+        use crate::request_log::Outcome;
+        let response = |fault: Option<&str>| Outcome::Response {
+            error_status: "noError",
+            error_index: 0,
+            // sysName.0: empty in this configuration.
+            values: vec!["1.3.6.1.2.1.1.5.0 = STRING: \"\"".into()],
+            fault: fault.map(String::from),
+        };
+        assert!(
+            matches!(
+                &summary[0].2,
+                Outcome::Report {
+                    counter: "usmStatsWrongDigests",
+                    sent: true,
+                    ..
+                }
+            ),
+            "{summary:?}"
+        );
+        assert_eq!(summary[1].2, response(None));
+        assert_eq!(summary[2].2, response(Some("drop-response")));
+        for (principal, level, _) in &summary {
+            assert_eq!(
+                (principal.as_ref(), *level),
+                ("user ops", Some("authNoPriv"))
+            );
+        }
+        assert_eq!(records[1].varbinds, ["1.3.6.1.2.1.1.5.0"]);
     }
 
     #[test]

@@ -153,6 +153,17 @@ pub struct FaultInfo {
     pub schedule: Schedule,
 }
 
+/// What is left of a fault's [`Schedule`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Remaining {
+    /// Requests still to come before it starts acting (0: active).
+    pub requests_until_active: u64,
+    /// Packets it will still act on (`None`: no limit).
+    pub packets_left: Option<u32>,
+    /// Milliseconds it stays active (`None`: no limit; the full `for_ms` until it first acts).
+    pub ms_left: Option<u64>,
+}
+
 #[derive(Debug)]
 struct Active {
     id: u64,
@@ -220,6 +231,30 @@ impl FaultSet {
                 id: a.id,
                 kind: a.kind.clone(),
                 schedule: a.schedule.clone(),
+            })
+            .collect()
+    }
+
+    /// What is left of each fault's schedule at `now`, by ID, in the order added (for the
+    /// dashboard; [`FaultSet::list`] gives the schedules as added).
+    pub fn remaining(&self, now: Duration) -> Vec<(u64, Remaining)> {
+        let requests = self.requests.load(Ordering::Relaxed);
+        self.lock()
+            .iter()
+            .map(|a| {
+                let ms_left = a.schedule.for_ms.map(|ms| match a.started_at {
+                    None => ms,
+                    Some(started) => {
+                        let used = now.saturating_sub(started).as_millis();
+                        ms.saturating_sub(u64::try_from(used).unwrap_or(u64::MAX))
+                    }
+                });
+                let left = Remaining {
+                    requests_until_active: a.starts_at_request.saturating_sub(requests),
+                    packets_left: a.packets_left,
+                    ms_left,
+                };
+                (a.id, left)
             })
             .collect()
     }

@@ -140,6 +140,7 @@ async fn worker(
                 match socket.try_recv_from(&mut inbound) {
                     Ok((len, peer)) => {
                         let datagram = inbound.get(..len).unwrap_or_default();
+                        buffers.peer = Some(peer);
                         Received::Datagram(
                             handle_datagram(&endpoint, &salts, datagram, &mut buffers)
                                 .map(|d| (peer, d)),

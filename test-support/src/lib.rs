@@ -12,6 +12,8 @@
 //!   from the machine's net-snmp configuration, and their output parsed ([`parse_varbinds`],
 //!   [`parse_number`]).
 //! - [`oids`]: well-known OIDs, written from the MIBs.
+//! - [`browser`]: Debian's chromedriver on a port it picked, and the arguments headless
+//!   Chromium needs here.
 //!
 //! No port is ever chosen by a test: every agent binds port 0 and the test reads back what it
 //! got, so tests running in parallel cannot race for a port. Errors are panics with a message
@@ -19,6 +21,7 @@
 //! test failure, never a skip.
 #![deny(missing_docs)]
 
+pub mod browser;
 mod child;
 mod netsnmp;
 pub mod oids;

@@ -99,7 +99,8 @@ pub struct CheckArgs {
     /// Print the report as JSON instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Also write the report to DIR/check-report.md and DIR/check-report.json.
+    /// Also write the report to DIR/check-report.md, DIR/check-report.json and
+    /// DIR/check-report.html.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
 }
@@ -291,8 +292,13 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, CheckError> {
         print!("{}", report.to_text());
     }
     if let Some(dir) = &args.report {
-        let (md, json) = report.write(dir)?;
-        eprintln!("report written to {} and {}", md.display(), json.display());
+        let [md, json, html] = report.write(dir)?;
+        eprintln!(
+            "report written to {}, {} and {}",
+            md.display(),
+            json.display(),
+            html.display()
+        );
     }
     Ok(if report.failed() {
         ExitCode::from(2)

@@ -223,10 +223,79 @@ impl Report {
             .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()))
     }
 
-    /// Writes `check-report.md` and `check-report.json` into `dir` (created if missing).
+    /// For `check-report.html`: one self-contained page (inline CSS, no script, nothing loaded
+    /// from elsewhere) to attach to a ticket or print: the device's identity (target, security,
+    /// profile, what detection and engine discovery found), the date `generated` (e.g. an HTTP
+    /// date) and the tool's version, the verdict table, then each check's evidence.
+    pub fn to_html(&self, generated: &str) -> String {
+        let e = html_escape;
+        let evidence_of = |name: &str| self.get(name).map_or("", |c| c.evidence.as_str());
+        let mut out = String::with_capacity(16 * 1024);
+        out.push_str(concat!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
+        ));
+        out.push_str(&format!("<title>{}</title>\n<style>\n", e(&self.heading())));
+        out.push_str(HTML_STYLE);
+        out.push_str("</style>\n</head>\n<body>\n");
+        out.push_str(&format!("<h1>{}</h1>\n", e(&self.heading())));
+        out.push_str(&format!(
+            "<p id=\"totals\" class=\"{}\">{}</p>\n",
+            if self.failed() { "failed" } else { "passed" },
+            e(&self.totals())
+        ));
+        out.push_str("<h2>Device</h2>\n<dl id=\"identity\">\n");
+        for (term, value) in [
+            ("Target", self.target.as_str()),
+            ("Spoken to as", self.security.as_str()),
+            ("Profile", self.profile.as_deref().unwrap_or("none")),
+            ("Detection", evidence_of(super::DETECTION)),
+            ("Engine discovery", evidence_of(super::DISCOVERY)),
+            ("Checked", generated),
+            (
+                "Tool",
+                concat!("pdu-conformance ", env!("CARGO_PKG_VERSION")),
+            ),
+        ] {
+            out.push_str(&format!("<dt>{}</dt><dd>{}</dd>\n", e(term), e(value)));
+        }
+        out.push_str("</dl>\n<h2>Verdicts</h2>\n<table id=\"verdicts\">\n");
+        out.push_str("<thead><tr><th scope=\"col\">Check</th><th scope=\"col\">Result</th><th scope=\"col\">Why</th></tr></thead>\n<tbody>\n");
+        for c in &self.checks {
+            out.push_str(&format!(
+                "<tr class=\"{}\"><th scope=\"row\">{}</th><td class=\"result\">{}</td><td>{}</td></tr>\n",
+                status_class(c.status),
+                e(&c.check),
+                c.status.word(),
+                e(&c.evidence)
+            ));
+        }
+        out.push_str("</tbody>\n</table>\n<h2>Evidence</h2>\n");
+        for c in self.checks.iter().filter(|c| !c.sent.is_empty()) {
+            out.push_str(&format!(
+                "<section class=\"{}\">\n<h3>{} — {}</h3>\n<p>{}</p>\n<pre>",
+                status_class(c.status),
+                e(&c.check),
+                c.status.word(),
+                e(&c.evidence)
+            ));
+            for s in &c.sent {
+                out.push_str(&format!("sent      {}\n", e(s)));
+            }
+            for r in &c.received {
+                out.push_str(&format!("received  {}\n", e(r)));
+            }
+            out.push_str("</pre>\n</section>\n");
+        }
+        out.push_str("</body>\n</html>\n");
+        out
+    }
+
+    /// Writes `check-report.md`, `check-report.json` and `check-report.html` into `dir`
+    /// (created if missing); the HTML is dated now. Returns their paths in that order.
     ///
     /// Errors: the folder cannot be created or a file cannot be written; the error names it.
-    pub fn write(&self, dir: &Path) -> Result<(PathBuf, PathBuf), WriteError> {
+    pub fn write(&self, dir: &Path) -> Result<[PathBuf; 3], WriteError> {
         let failed = |path: &Path| {
             let path = path.to_path_buf();
             move |source| WriteError { path, source }
@@ -234,10 +303,54 @@ impl Report {
         std::fs::create_dir_all(dir).map_err(failed(dir))?;
         let md = dir.join("check-report.md");
         let json = dir.join("check-report.json");
+        let html = dir.join("check-report.html");
         std::fs::write(&md, self.to_markdown()).map_err(failed(&md))?;
         std::fs::write(&json, self.to_json() + "\n").map_err(failed(&json))?;
-        Ok((md, json))
+        let generated = httpdate::fmt_http_date(std::time::SystemTime::now());
+        std::fs::write(&html, self.to_html(&generated)).map_err(failed(&html))?;
+        Ok([md, json, html])
     }
+}
+
+/// The HTML report's style: system fonts, print-friendly; results are words, colour repeats
+/// them.
+const HTML_STYLE: &str = "body { font: 14px/1.45 system-ui, sans-serif; max-width: 70rem; margin: 1.5rem auto; padding: 0 1rem; }
+h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 1.8rem; } h3 { font-size: 1rem; }
+dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; }
+dt { font-weight: 600; } dd { margin: 0; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid #ccc; vertical-align: top; }
+td.result { font-weight: 700; white-space: nowrap; }
+tr.fail td.result, section.fail h3, #totals.failed { color: #b42318; }
+tr.pass td.result { color: #1a7f37; }
+tr.not-applicable td.result { color: #666; }
+pre { background: #f5f5f5; padding: 0.5rem; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
+@media print { pre { background: none; border: 1px solid #ccc; } section { break-inside: avoid; } }
+";
+
+/// The CSS class of a result (`pass`, `fail`, `not-applicable`), as JSON names it.
+fn status_class(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "pass",
+        Status::Fail => "fail",
+        Status::NotApplicable => "not-applicable",
+    }
+}
+
+/// `text` safe in HTML text and double-quoted attributes.
+fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A report file or folder that could not be written.

@@ -79,10 +79,14 @@ struct ServeArgs {
     /// With --recording: skip bad lines of the recording (each is logged) instead of refusing it.
     #[arg(long, requires = "recording")]
     lenient: bool,
-    /// Serve the control API (HTTP/JSON: outlets, faults, restarts) on this address, e.g.
-    /// 127.0.0.1:8161. Off unless given.
+    /// Serve the control API (HTTP/JSON: outlets, faults, restarts) and the live dashboard (at
+    /// `/`) on this address, e.g. 127.0.0.1:8161. Off unless given.
     #[arg(long, value_name = "IP:PORT")]
     control: Option<std::net::SocketAddr>,
+    /// A token the control API and dashboard require on every request. Required off loopback:
+    /// when --control binds another address and no token is given, one is made and printed.
+    #[arg(long, value_name = "TOKEN", requires = "control")]
+    control_token: Option<String>,
     /// Start this many identical PDUs from the --listen address (named VENDOR-1, VENDOR-2, ...),
     /// placed as --spread says, for scale tests.
     #[arg(long, default_value_t = 1)]
@@ -438,6 +442,16 @@ fn run_serve(args: ServeArgs) -> Result<()> {
         .build()
         .context("starting the async runtime")?;
     let control = Control::new(launched.devices.clone());
+    let mut addresses = pdusim::dashboard::Addresses::new();
+    for endpoint in &launched.endpoints {
+        for device in endpoint.devices() {
+            addresses
+                .entry(device.name.clone())
+                .or_default()
+                .push(endpoint.addr.to_string());
+        }
+    }
+    let control_token = args.control_token.clone();
     let served = runtime.block_on(async move {
         let salts = Arc::new(SaltSource::new());
         let mut tasks = tokio::task::JoinSet::new();
@@ -445,11 +459,25 @@ fn run_serve(args: ServeArgs) -> Result<()> {
             let listener = tokio::net::TcpListener::from_std(listener).context("setting up the control API socket")?;
             // The bound address: with port 0 the system picked one.
             let bound = listener.local_addr().context("reading the control API's address")?;
+            let token = match control_token {
+                Some(t) => Some(t),
+                None if !bound.ip().is_loopback() => {
+                    let mut bytes = [0u8; 16];
+                    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("making a control token: {e}"))?;
+                    let token = hex::encode(bytes);
+                    // Printed once, for the person who started pdusim; never logged.
+                    println!("  control token: {token} (open http://{bound}/?token={token})");
+                    Some(token)
+                }
+                None => None,
+            };
             if !bound.ip().is_loopback() {
-                tracing::warn!(addr = %bound, "the control API is reachable from other hosts: anyone there can switch outlets and inject faults");
+                tracing::warn!(addr = %bound, "the control API is reachable from other hosts: it requires the control token");
             }
             println!("  control API: http://{bound}/pdus");
-            tasks.spawn(pdusim::control_http::serve(listener, control));
+            println!("  dashboard: http://{bound}/");
+            let options = pdusim::control_http::ServeOptions { token, addresses };
+            tasks.spawn(pdusim::control_http::serve(listener, control, options));
         }
         for listener in launched.listeners {
             tasks.spawn(serve_listener(listener, salts.clone()));
