@@ -390,14 +390,14 @@ mod tests {
         }
         let eaton = crate::by_name("eaton-epdu").unwrap();
         assert_eq!(
-            crate::oid_string(&EATON_NOTIFY_OUTLET_CONTROL_STATUS.objects[2].instance_oid(eaton, 3)),
+            crate::oid_string(
+                &EATON_NOTIFY_OUTLET_CONTROL_STATUS.objects[2].instance_oid(eaton, 3)
+            ),
             ".1.3.6.1.4.1.534.6.6.7.6.6.1.2.0.3"
         );
         let px2 = crate::by_name("raritan-px2").unwrap();
         assert_eq!(
-            crate::oid_string(
-                &RARITAN_OUTLET_SENSOR_STATE_CHANGE.objects[9].instance_oid(px2, 2)
-            ),
+            crate::oid_string(&RARITAN_OUTLET_SENSOR_STATE_CHANGE.objects[9].instance_oid(px2, 2)),
             ".1.3.6.1.4.1.13742.6.5.4.3.1.3.1.2.14"
         );
     }

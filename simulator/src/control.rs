@@ -200,6 +200,7 @@ impl Control {
             if let Some(new_name) = &change.name {
                 o.name = new_name.clone();
             }
+            device.outlets_changed(&mut state, now);
             device.queue_state_write(&state)
         };
         if let Some(p) = pending {

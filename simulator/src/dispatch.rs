@@ -201,6 +201,7 @@ fn handle_community<'e>(
     let Some((device, access)) = endpoint.by_community(m.community) else {
         let primary = endpoint.primary();
         bump(&primary.stats.snmp_in_bad_community_names);
+        primary.authentication_failure();
         debug!(pdu = %primary.name, "dropped a request with an unknown community");
         return None;
     };
@@ -283,6 +284,9 @@ fn handle_v3<'e>(
             signed_by,
         } => {
             debug!(pdu = %device.name, user = %String::from_utf8_lossy(m.usm.user_name), "refused: {}", failure.name());
+            if failure == UsmFailure::WrongDigest {
+                device.authentication_failure();
+            }
             return usm_report(device, salts, &m, report, signed_by.as_deref(), buffers);
         }
     };

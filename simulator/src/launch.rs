@@ -23,6 +23,9 @@ pub enum LaunchError {
     /// PDUs that share an address clash (communities, contexts, users).
     #[error(transparent)]
     Endpoint(#[from] EndpointError),
+    /// The notification originator's socket could not be bound.
+    #[error("cannot bind the notification socket: {0}")]
+    Notify(std::io::Error),
 }
 
 /// Everything started, ready to serve.
@@ -76,10 +79,14 @@ pub fn launch(
             .first()
             .and_then(|s| s.local_addr().ok())
             .unwrap_or(addr);
-        let members = members
+        let members: Vec<Arc<Device>> = members
             .iter()
             .filter_map(|i| devices.get(*i).cloned())
             .collect();
+        // The first address a PDU answers on is the agent address its notifications carry.
+        for d in &members {
+            d.notifications.set_agent_address(local);
+        }
         endpoints.push((Arc::new(Endpoint::new(local, members)?), socket));
     }
     Ok(Launched { devices, endpoints })
@@ -152,7 +159,7 @@ impl Simulator {
         pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>,
         clock: Arc<dyn Clock>,
     ) -> Result<Simulator, LaunchError> {
-        let launched = launch(pdus, clock)?;
+        let launched = launch(pdus, clock.clone())?;
         let salts = Arc::new(crate::security::SaltSource::new());
         let mut tasks = tokio::task::JoinSet::new();
         let mut addresses = Vec::new();
@@ -162,6 +169,7 @@ impl Simulator {
             }
             tasks.spawn(crate::server::serve(endpoint, sockets, salts.clone()));
         }
+        crate::notify::spawn(&launched.devices, clock, &mut tasks).map_err(LaunchError::Notify)?;
         Ok(Simulator {
             control: crate::control::Control::new(launched.devices.clone()),
             addresses,
