@@ -887,6 +887,7 @@ mod persistence_tests {
             o.delays.on_delay = Duration::from_secs(30);
             o.startup = StartupPower::LastKnown;
             state.vendor.settings.insert((7, 2), 3);
+            state.enable_authen_traps = true;
             device
                 .queue_state_write(&state)
                 .unwrap()
@@ -906,5 +907,6 @@ mod persistence_tests {
             Some(&3),
             "vendor settings survive too"
         );
+        assert!(state.enable_authen_traps, "snmpEnableAuthenTraps survives too");
     }
 }

@@ -714,3 +714,110 @@ pub fn v2_varbinds(n: &Notification) -> Vec<VarBind<'static>> {
     all.extend(n.varbinds.iter().cloned());
     all
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FileConfig;
+
+    fn error_of(notify: &str) -> String {
+        let text = format!(
+            "[[pdu]]\nname = \"a\"\n[[pdu.community]]\nname = \"p\"\n[[pdu.notify]]\n{notify}"
+        );
+        match FileConfig::parse(&text, "t.toml").and_then(|c| c.validate("t.toml")) {
+            Ok(_) => panic!("accepted: {notify}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn notify_mistakes_name_the_field_and_the_fix() {
+        for (notify, field, fix) in [
+            ("address = \"localhost\"\n", "notify[0].address", "IP:PORT"),
+            (
+                "address = \"127.0.0.1:162\"\nversion = \"1\"\nkind = \"inform\"\n",
+                "notify[0].kind",
+                "SNMPv1 has no InformRequest",
+            ),
+            (
+                "address = \"127.0.0.1:162\"\nkind = \"inform\"\ntimeout_ms = 5\n",
+                "notify[0].timeout_ms",
+                "10 to 60000",
+            ),
+            (
+                "address = \"127.0.0.1:162\"\nretries = 99\n",
+                "notify[0].retries",
+                "0 to 10",
+            ),
+            (
+                "address = \"127.0.0.1:162\"\nversion = \"3\"\n",
+                "notify[0].user",
+                "needs a user",
+            ),
+            (
+                "address = \"127.0.0.1:162\"\nuser = \"u\"\n",
+                "notify[0].user",
+                "set version = \"3\"",
+            ),
+            (
+                "address = \"127.0.0.1:162\"\nversion = \"3\"\nuser = \"u\"\nauth = \"sha\"\nauth_password = \"s3cr\"\n",
+                "notify[0].auth_password",
+                "at least 8",
+            ),
+            (
+                "address = \"127.0.0.1:162\"\nversion = \"3\"\nuser = \"u\"\npriv = \"aes\"\npriv_password = \"s3cretpriv\"\n",
+                "notify[0].priv",
+                "needs authentication",
+            ),
+            (
+                "address = \"127.0.0.1:162\"\nversion = \"3\"\nuser = \"u\"\nauth = \"sha9\"\nauth_password = \"s3cretauth\"\n",
+                "notify[0].auth",
+                "sha9",
+            ),
+            (
+                "address = \"127.0.0.1:162\"\nversion = \"3\"\nuser = \"u\"\ncommunity = \"s3cret\"\n",
+                "notify[0].community",
+                "not a community",
+            ),
+        ] {
+            let e = error_of(notify);
+            assert!(
+                e.contains(&format!("pdu[0].{field}")) && e.contains(fix),
+                "{notify}: {e}"
+            );
+            assert!(!e.contains("s3cr"), "no secret in {e}");
+        }
+        // A version that is not one of the three is refused by the parser, with the line.
+        let e = error_of("address = \"127.0.0.1:162\"\nversion = \"2\"\n");
+        assert!(e.contains("line 7") && e.contains("2c"), "{e}");
+    }
+
+    #[test]
+    fn a_valid_target_keeps_its_settings_and_hides_its_secrets() {
+        let c: NotifyConfig = toml::from_str(
+            "address = \"127.0.0.1:1162\"\nversion = \"3\"\nkind = \"inform\"\nuser = \"ops\"\nauth = \"sha256\"\nauth_password = \"authsecret1\"\npriv = \"aes256\"\npriv_password = \"privsecret1\"\ntimeout_ms = 250\nretries = 2\n",
+        )
+        .unwrap();
+        let t = c.validate().unwrap();
+        assert_eq!(
+            (t.version, t.kind, t.timeout, t.retries, t.level()),
+            (
+                NotifyVersion::V3,
+                NotifyKind::Inform,
+                Duration::from_millis(250),
+                2,
+                SecurityLevel::AuthPriv
+            )
+        );
+        let shown = format!("{c:?} {t:?}");
+        assert!(
+            !shown.contains("authsecret1") && !shown.contains("privsecret1"),
+            "{shown}"
+        );
+        let hint = snmptrapd_hint(&[t], b"\x80\0\0\0\x01");
+        assert!(
+            hint[0].1[0].contains("createUser ops SHA-256 <auth-pass> AES-256 <priv-pass>"),
+            "{hint:?}"
+        );
+    }
+}

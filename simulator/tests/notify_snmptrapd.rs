@@ -478,3 +478,77 @@ fn hex_bytes(text: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
         .collect()
 }
+
+/// What a new user does: `pdusim serve --notify ... --notify-inform --notify-user ...`, start
+/// snmptrapd with the lines pdusim prints, switch an outlet with snmpset and see the vendor's
+/// inform; a restart on the same state then announces itself with warmStart.
+#[test]
+fn pdusim_serve_with_notify_flags_prints_the_receiver_and_sends_v3_informs() {
+    let user = find_user("shaaes");
+    let trapd = Snmptrapd::start(
+        "public",
+        &[TrapUser {
+            user,
+            engine_id: None,
+        }],
+    );
+    let state = tempfile::tempdir().unwrap();
+    let flags = [
+        "--vendor".to_string(),
+        "raritan-px2".into(),
+        "--community".into(),
+        "private:rw".into(),
+        "--notify".into(),
+        trapd.address(),
+        "--notify-inform".into(),
+        "--notify-user".into(),
+        format!("{}:sha:{}:aes:{}", user.name, user.auth_key, user.priv_key),
+    ];
+    let pdu = pdu_test_support::PdusimProcess::builder(env!("CARGO_BIN_EXE_pdusim"))
+        .state_dir(state.path())
+        .args(&flags)
+        .start();
+    let banner = pdu.stdout().join("\n");
+    assert!(
+        banner.contains(&format!("v3 informs to {}", trapd.address()))
+            && banner.contains("createUser shaaes SHA <auth-pass> AES <priv-pass>")
+            && banner.contains(&format!(
+                "snmptrapd -f -Lo -C -c trapd.conf udp:127.0.0.1:{}",
+                trapd.port()
+            ))
+            && !banner.contains(user.auth_key)
+            && !banner.contains(user.priv_key),
+        "the banner shows how to receive, without the passwords:\n{banner}"
+    );
+    let inform = |oid: &'static str| {
+        move |r: &Received| is(r, "INFORM", "user shaaes", oid) && r.version == "SNMP v3"
+    };
+    trapd.expect("coldStart inform", ARRIVES, inform(COLD_START));
+    // PDU2-MIB switchingOperation.1.5 = off(0).
+    let set = pdu.set(
+        &Sec::v2c("private"),
+        &[".1.3.6.1.4.1.13742.6.4.1.2.1.2.1.5", "i", "0"],
+    );
+    set.expect_clean();
+    let r = trapd.expect(
+        "outletSensorStateChange inform",
+        ARRIVES,
+        inform(".1.3.6.1.4.1.13742.6.0.63"),
+    );
+    assert_eq!(
+        r.value(".1.3.6.1.4.1.13742.6.5.4.3.1.3.1.5.14"),
+        Some("INTEGER: 8"),
+        "outlet 5 off(8)"
+    );
+    pdu.stop();
+    let again = pdu_test_support::PdusimProcess::builder(env!("CARGO_BIN_EXE_pdusim"))
+        .state_dir(state.path())
+        .args(&flags)
+        .start();
+    trapd.expect(
+        "warmStart inform after a restart",
+        ARRIVES,
+        inform(WARM_START),
+    );
+    drop(again);
+}
