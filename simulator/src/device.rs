@@ -907,6 +907,9 @@ mod persistence_tests {
             Some(&3),
             "vendor settings survive too"
         );
-        assert!(state.enable_authen_traps, "snmpEnableAuthenTraps survives too");
+        assert!(
+            state.enable_authen_traps,
+            "snmpEnableAuthenTraps survives too"
+        );
     }
 }

@@ -166,6 +166,14 @@ impl NotifyConfig {
                 ),
             )
         })?;
+        if !address.is_ipv4() {
+            return Err((
+                "address",
+                format!(
+                    "{address} is IPv6: notifications go to IPv4 receivers, e.g. 127.0.0.1:1162"
+                ),
+            ));
+        }
         if self.kind == NotifyKind::Inform && self.version == NotifyVersion::V1 {
             return Err((
                 "kind",
@@ -734,6 +742,7 @@ mod tests {
     fn notify_mistakes_name_the_field_and_the_fix() {
         for (notify, field, fix) in [
             ("address = \"localhost\"\n", "notify[0].address", "IP:PORT"),
+            ("address = \"[::1]:162\"\n", "notify[0].address", "IPv4"),
             (
                 "address = \"127.0.0.1:162\"\nversion = \"1\"\nkind = \"inform\"\n",
                 "notify[0].kind",

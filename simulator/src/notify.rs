@@ -603,6 +603,20 @@ impl Originator {
                         }
                         self.transmit(request_id).await;
                     }
+                    Some((
+                        PduType::Report,
+                        Some(ReportReason::Usm(UsmFailure::UnknownEngineId)),
+                    )) if !resynced => {
+                        // The receiver has another engine now (replaced or reinstalled):
+                        // discover it again, once.
+                        self.remotes.remove(&key);
+                        if let Some(p) = self.pending.get_mut(&request_id) {
+                            p.stage = Stage::Discovery;
+                            p.resynced = true;
+                            p.deadline = Instant::now() + t.timeout;
+                        }
+                        self.transmit(request_id).await;
+                    }
                     Some((PduType::Report, reason)) => {
                         // Unknown user, wrong digest, unsupported level, decryption error, or
                         // an engine ID the receiver no longer has: nothing a retry would cure.

@@ -552,3 +552,65 @@ fn pdusim_serve_with_notify_flags_prints_the_receiver_and_sends_v3_informs() {
     );
     drop(again);
 }
+
+/// A receiver that reboots (same engine ID, engineBoots + 1) answers the next inform with an
+/// authenticated usmStatsNotInTimeWindows Report; the originator resynchronises once, as a
+/// manager must (RFC 3414 §4), and the inform is acknowledged.
+#[test]
+fn a_rebooted_receiver_is_resynchronised_and_the_inform_acknowledged() {
+    let user = find_user("sha256aes");
+    let mut trapd = Snmptrapd::start(
+        "public",
+        &[TrapUser {
+            user,
+            engine_id: None,
+        }],
+    );
+    let a = trapd.address();
+    let text = format!(
+        "[[pdu]]\nname = \"e\"\nvendor = \"eaton-epdu\"\noutlets = 2\nlisten = [\"127.0.0.1:0\"]\n[[pdu.community]]\nname = \"private\"\naccess = \"rw\"\n{}",
+        v3_target(&a, "inform", &user)
+    );
+    let (_rt, sim) = start(&text, Arc::new(MonotonicClock::new()));
+    let device = sim.devices[0].clone();
+    let acknowledged = || {
+        device
+            .notifications
+            .counters
+            .informs_acknowledged
+            .load(Ordering::Relaxed)
+    };
+    assert!(
+        pdu_test_support::wait_until(ARRIVES, || acknowledged() == 1),
+        "{:?}",
+        device.notifications.history()
+    );
+    trapd.restart();
+    sim.control
+        .change_outlet(
+            "e",
+            1,
+            &pdusim::control::OutletChange {
+                power: Some(pdusim::outlet::Power::Off),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(
+        pdu_test_support::wait_until(ARRIVES, || acknowledged() == 2),
+        "the inform after the receiver's reboot: {:?}\n{}",
+        device.notifications.history(),
+        trapd.log()
+    );
+    assert_eq!(
+        device
+            .notifications
+            .counters
+            .informs_failed
+            .load(Ordering::Relaxed),
+        0
+    );
+    trapd.expect("notifyOutletControlStatus inform", ARRIVES, |r| {
+        r.pdu == "INFORM" && r.trap_oid() == Some(".1.3.6.1.4.1.534.6.6.7.0.33")
+    });
+}

@@ -115,24 +115,9 @@ impl Snmptrapd {
             conf.push_str(&format!("authUser log {} {}\n", t.name, t.level()));
         }
         std::fs::write(dir.path().join("snmptrapd.conf"), conf).expect("write snmptrapd.conf");
-        let persist = dir.path().join("persist");
-        std::fs::create_dir_all(&persist).expect("create snmptrapd's persistent directory");
-        let out =
-            std::fs::File::create(dir.path().join("snmptrapd.out")).expect("create snmptrapd.out");
-        let child = Command::new(SNMPTRAPD)
-            .args(["-f", "-Lo", "-On", "-C", "-c"])
-            .arg(dir.path().join("snmptrapd.conf"))
-            .arg("-p")
-            .arg(dir.path().join("snmptrapd.pid"))
-            .arg("udp:127.0.0.1:0")
-            .env("SNMP_PERSISTENT_DIR", &persist)
-            .env("MIBS", "")
-            .env("MIBDIRS", dir.path())
-            .stdin(Stdio::null())
-            .stdout(out.try_clone().expect("clone the output file"))
-            .stderr(out)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {SNMPTRAPD}: {e}"));
+        std::fs::create_dir_all(dir.path().join("persist"))
+            .expect("create snmptrapd's persistent directory");
+        let child = spawn(dir.path(), "udp:127.0.0.1:0");
         let mut receiver = Snmptrapd {
             child,
             port: 0,
@@ -140,6 +125,16 @@ impl Snmptrapd {
         };
         receiver.port = receiver.bound_port();
         receiver
+    }
+
+    /// Stops snmptrapd and starts it again on the same port with its saved engine ID and
+    /// engineBoots + 1 (as a rebooted receiver). Between the two another process could take
+    /// the port; the restart then fails saying so.
+    pub fn restart(&mut self) {
+        let _ = crate::child::terminate(&mut self.child, STOP_DEADLINE);
+        self.child = spawn(self.dir.path(), &format!("udp:127.0.0.1:{}", self.port));
+        let port = self.bound_port();
+        assert_eq!(port, self.port, "snmptrapd came back on another port");
     }
 
     /// The UDP port snmptrapd listens on (127.0.0.1).
@@ -216,6 +211,37 @@ impl Drop for Snmptrapd {
     fn drop(&mut self) {
         let _ = crate::child::terminate(&mut self.child, STOP_DEADLINE);
     }
+}
+
+fn spawn(dir: &Path, listen: &str) -> Child {
+    let persist = dir.join("persist");
+    // -C skips the default files, the persistent one included: name it, so that a restart
+    // keeps the engine ID and bumps engineBoots.
+    let mut files = dir.join("snmptrapd.conf").into_os_string();
+    let saved = persist.join("snmptrapd.conf");
+    if saved.exists() {
+        files.push(",");
+        files.push(saved.as_os_str());
+    }
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("snmptrapd.out"))
+        .expect("open snmptrapd.out");
+    Command::new(SNMPTRAPD)
+        .args(["-f", "-Lo", "-On", "-C", "-c"])
+        .arg(files)
+        .arg("-p")
+        .arg(dir.join("snmptrapd.pid"))
+        .arg(listen)
+        .env("SNMP_PERSISTENT_DIR", &persist)
+        .env("MIBS", "")
+        .env("MIBDIRS", dir)
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().expect("clone the output file"))
+        .stderr(out)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {SNMPTRAPD}: {e}"))
 }
 
 fn hex(bytes: &[u8]) -> String {
