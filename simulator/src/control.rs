@@ -224,6 +224,15 @@ impl Control {
         Ok(self.device(name)?.faults.list())
     }
 
+    /// The PDU's notification counters and the last notifications it sent (oldest first).
+    /// Errors: [`ControlError::NoSuchPdu`].
+    pub fn notifications(
+        &self,
+        name: &str,
+    ) -> Result<crate::notification::NotificationReport, ControlError> {
+        Ok(self.device(name)?.notifications.report())
+    }
+
     /// Removes every fault of the PDU. Errors: [`ControlError::NoSuchPdu`].
     pub fn clear_faults(&self, name: &str) -> Result<(), ControlError> {
         self.device(name)?.faults.clear();

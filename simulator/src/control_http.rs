@@ -93,6 +93,10 @@ pub fn router(control: Control) -> Router {
                 }),
         )
         .route(
+            "/pdus/{pdu}/notifications",
+            get(|State(c): State<Control>, Path(pdu): Path<String>| async move { c.notifications(&pdu).map(Json) }),
+        )
+        .route(
             "/pdus/{pdu}/faults/{id}",
             delete(|State(c): State<Control>, Path((pdu, id)): Path<(String, u64)>| async move {
                 match c.remove_fault(&pdu, id) {
@@ -378,6 +382,20 @@ name = "c"
         assert_eq!(powers(&control), vec![Power::On; 4]);
         assert_eq!(control.pdu("a").unwrap().engine_boots, 1);
         assert!(control.faults("a").unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn notifications_are_listed_with_their_counters() {
+        let (app, _) = app();
+        let (status, body) = call_json(&app, "GET", "/pdus/a/notifications", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            (&body["raised"], &body["informs_failed"], &body["sent"]),
+            (&Value::from(0), &Value::from(0), &Value::Array(Vec::new())),
+            "{body}"
+        );
+        let (status, _) = call(&app, "GET", "/pdus/nope/notifications", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
     }
 
     #[tokio::test]

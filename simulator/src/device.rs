@@ -467,6 +467,7 @@ impl Device {
                 engine_boots: self.engine.boots(),
                 engine_time: self.engine.time(),
                 sys_object_id: self.sys_object_id.clone(),
+                faults: self.faults.at(crate::fault::FaultPoint::Notify, now),
             },
         );
     }

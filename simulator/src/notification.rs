@@ -338,6 +338,8 @@ pub struct Notification {
     pub engine_time: i32,
     /// The PDU's sysObjectID (the SNMPv1 enterprise of its vendor traps' fallback).
     pub sys_object_id: Oid,
+    /// The faults acting on it (the `Notify` fault point, taken when it was raised).
+    pub faults: Vec<crate::fault::FaultKind>,
 }
 
 /// What became of one notification, per target, for the control API.
@@ -357,6 +359,21 @@ pub struct SentNotification {
     pub version: NotifyVersion,
     /// `sent` (trap), `acknowledged` or `failed: why` (inform), `dropped: why`.
     pub outcome: String,
+}
+
+/// What the control API shows of a PDU's notifications (`GET /pdus/{pdu}/notifications`).
+#[derive(Clone, Debug, Serialize)]
+pub struct NotificationReport {
+    /// Notifications raised and queued.
+    pub raised: u32,
+    /// Notifications dropped because the queue was full.
+    pub dropped: u32,
+    /// Informs acknowledged.
+    pub informs_acknowledged: u32,
+    /// Informs that failed.
+    pub informs_failed: u32,
+    /// The last notifications sent, oldest first, one entry per target.
+    pub sent: Vec<SentNotification>,
 }
 
 /// A queued notification: which PDU raised it (its index in the originator) and what.
@@ -484,6 +501,18 @@ impl NotificationQueue {
             .iter()
             .cloned()
             .collect()
+    }
+
+    /// The counters and the last notifications sent, for the control API.
+    pub fn report(&self) -> NotificationReport {
+        let c = &self.counters;
+        NotificationReport {
+            raised: crate::stats::read(&c.raised),
+            dropped: crate::stats::read(&c.dropped),
+            informs_acknowledged: crate::stats::read(&c.informs_acknowledged),
+            informs_failed: crate::stats::read(&c.informs_failed),
+            sent: self.history(),
+        }
     }
 
     /// Takes the outlets' powers as already reported (at attach and after a restart resets

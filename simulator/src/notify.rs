@@ -33,6 +33,7 @@ use tracing::{debug, info, warn};
 
 use crate::clock::Clock;
 use crate::device::{Device, MAX_MESSAGE_SIZE};
+use crate::fault::FaultKind;
 use crate::notification::{
     v2_varbinds, Notification, NotifyKind, NotifyTarget, NotifyVersion, Queued, SentNotification,
     QUEUE_DEPTH, SNMP_TRAP_ENTERPRISE,
@@ -86,6 +87,7 @@ pub fn spawn(
         by_msg_id: HashMap::new(),
         next_id: 1,
         buffers: (Vec::new(), Vec::new()),
+        delayed: Vec::new(),
     };
     tasks.spawn(originator.run(receiver));
     for device in &with_targets {
@@ -163,6 +165,10 @@ struct Pending {
     deadline: Instant,
     stage: Stage,
     resynced: bool,
+    /// Each transmission is sent twice (the DuplicateNotification fault).
+    duplicate: bool,
+    /// Responses are ignored (the UnacknowledgedInform fault).
+    unacknowledged: bool,
 }
 
 /// A user's keys and the engineID they are localized to.
@@ -183,6 +189,8 @@ struct Originator {
     by_msg_id: HashMap<i32, i32>,
     next_id: i32,
     buffers: (Vec<u8>, Vec<u8>),
+    /// Notifications held back by a DelayNotification fault: when, which PDU, what.
+    delayed: Vec<(Instant, usize, Arc<Notification>)>,
 }
 
 impl Originator {
@@ -192,7 +200,12 @@ impl Originator {
     ) -> std::io::Result<()> {
         let mut datagram = vec![0u8; MAX_MESSAGE_SIZE];
         loop {
-            let deadline = self.pending.values().map(|p| p.deadline).min();
+            let deadline = self
+                .pending
+                .values()
+                .map(|p| p.deadline)
+                .chain(self.delayed.iter().map(|(at, _, _)| *at))
+                .min();
             let retransmit = async {
                 match deadline {
                     Some(at) => tokio::time::sleep_until(at.into()).await,
@@ -201,7 +214,7 @@ impl Originator {
             };
             tokio::select! {
                 queued = receiver.recv() => match queued {
-                    Some((device, notification)) => self.originate(device, notification).await,
+                    Some((device, notification)) => self.with_faults(device, notification).await,
                     None => return Ok(()),
                 },
                 received = self.socket.recv_from(&mut datagram) => {
@@ -212,7 +225,10 @@ impl Originator {
                         }
                     }
                 }
-                _ = retransmit => self.retransmit_due().await,
+                _ = retransmit => {
+                    self.send_delayed().await;
+                    self.retransmit_due().await;
+                }
             }
         }
     }
@@ -238,8 +254,60 @@ impl Originator {
         Some((d, t))
     }
 
+    /// The Notify fault point (its faults taken when the PDU raised the notification): drops,
+    /// holds back, or marks the notification, then sends it.
+    async fn with_faults(&mut self, device: usize, n: Arc<Notification>) {
+        let Some(d) = self.devices.get(device).cloned() else {
+            return;
+        };
+        let mut duplicate = false;
+        let mut unacknowledged = false;
+        for fault in &n.faults {
+            match *fault {
+                FaultKind::DropNotification => {
+                    debug!(pdu = %d.name, notification = n.name, "dropped (fault)");
+                    for t in d.notifications.targets() {
+                        d.notifications.record(sent(
+                            &n,
+                            t,
+                            "dropped: drop-notification fault".into(),
+                        ));
+                    }
+                    return;
+                }
+                FaultKind::DelayNotification { ms } => {
+                    self.delayed
+                        .push((Instant::now() + Duration::from_millis(ms), device, n));
+                    return;
+                }
+                FaultKind::DuplicateNotification => duplicate = true,
+                FaultKind::UnacknowledgedInform => unacknowledged = true,
+                _ => {}
+            }
+        }
+        self.originate(device, n, duplicate, unacknowledged).await;
+    }
+
+    /// Sends the notifications a DelayNotification fault held back whose time has come.
+    async fn send_delayed(&mut self) {
+        let now = Instant::now();
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.delayed)
+            .into_iter()
+            .partition(|(at, _, _)| *at <= now);
+        self.delayed = later;
+        for (_, device, n) in due {
+            self.originate(device, n, false, false).await;
+        }
+    }
+
     /// One notification to every target of its PDU.
-    async fn originate(&mut self, device: usize, n: Arc<Notification>) {
+    async fn originate(
+        &mut self,
+        device: usize,
+        n: Arc<Notification>,
+        duplicate: bool,
+        unacknowledged: bool,
+    ) {
         let Some(d) = self.devices.get(device).cloned() else {
             return;
         };
@@ -250,6 +318,9 @@ impl Originator {
                 (NotifyKind::Trap, _) => {
                     if let Some(bytes) = self.trap_message(device, ti, &n) {
                         self.send(device, t.address, &bytes).await;
+                        if duplicate {
+                            self.send(device, t.address, &bytes).await;
+                        }
                     }
                     d.notifications.record(sent(&n, t, "sent".into()));
                 }
@@ -273,6 +344,8 @@ impl Originator {
                             deadline: Instant::now() + t.timeout,
                             stage,
                             resynced: false,
+                            duplicate,
+                            unacknowledged,
                         },
                     );
                     self.transmit(request_id).await;
@@ -369,7 +442,7 @@ impl Originator {
         let Some(p) = self.pending.get(&request_id) else {
             return;
         };
-        let (device, target, stage) = (p.device, p.target, p.stage);
+        let (device, target, stage, duplicate) = (p.device, p.target, p.stage, p.duplicate);
         let n = p.notification.clone();
         let Some((_, t)) = self.target(device, target) else {
             return;
@@ -440,6 +513,9 @@ impl Originator {
             }
         }
         self.send(device, t.address, &out).await;
+        if duplicate {
+            self.send(device, t.address, &out).await;
+        }
     }
 
     async fn retransmit_due(&mut self) {
@@ -519,7 +595,11 @@ impl Originator {
                 let community_ok = snmp_proto::usm::ExposeSecret::expose_secret(&t.community)
                     .as_bytes()
                     == m.community;
-                if m.pdu.pdu_type == PduType::Response && t.address == from && community_ok {
+                if m.pdu.pdu_type == PduType::Response
+                    && t.address == from
+                    && community_ok
+                    && !p.unacknowledged
+                {
                     self.finish(id, Ok(()));
                 }
             }
@@ -531,7 +611,7 @@ impl Originator {
                     return;
                 };
                 let key = (p.device, p.target);
-                let (stage, resynced) = (p.stage, p.resynced);
+                let (stage, resynced, unacknowledged) = (p.stage, p.resynced, p.unacknowledged);
                 let Some((d, t)) = self.target(key.0, key.1) else {
                     return;
                 };
@@ -634,7 +714,7 @@ impl Originator {
                         let ok = self.remotes.get(&key).is_some_and(|r| {
                             t.level() == SecurityLevel::NoAuthNoPriv || authentic(&r.user)
                         });
-                        if ok && stage == Stage::Sent {
+                        if ok && stage == Stage::Sent && !unacknowledged {
                             self.finish(request_id, Ok(()));
                         }
                     }
@@ -750,6 +830,7 @@ mod tests {
             engine_boots: 1,
             engine_time: 2,
             sys_object_id: Oid::new(&[1, 3, 6, 1, 4, 1, 318, 1, 3, 4, 5]),
+            faults: Vec::new(),
         }
     }
 

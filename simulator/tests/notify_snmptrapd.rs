@@ -508,6 +508,10 @@ fn pdusim_serve_with_notify_flags_prints_the_receiver_and_sends_v3_informs() {
         .state_dir(state.path())
         .args(&flags)
         .start();
+    // The banner's lines follow the "listening on" line the builder waits for.
+    pdu_test_support::wait_until(ARRIVES, || {
+        pdu.stdout().iter().any(|l| l.contains("snmptrapd -f"))
+    });
     let banner = pdu.stdout().join("\n");
     assert!(
         banner.contains(&format!("v3 informs to {}", trapd.address()))
@@ -613,4 +617,131 @@ fn a_rebooted_receiver_is_resynchronised_and_the_inform_acknowledged() {
     trapd.expect("notifyOutletControlStatus inform", ARRIVES, |r| {
         r.pdu == "INFORM" && r.trap_oid() == Some(".1.3.6.1.4.1.534.6.6.7.0.33")
     });
+}
+
+/// Faults at the notification point, each for one notification: dropped, sent twice, held
+/// back, and an inform whose Responses are ignored until its retries run out.
+#[test]
+fn notification_faults_drop_duplicate_delay_and_leave_informs_unacknowledged() {
+    use pdusim::control::{NewFault, OutletChange};
+    use pdusim::fault::{FaultKind, Schedule};
+    let trapd = Snmptrapd::start("public", &[]);
+    let a = trapd.address();
+    let text = format!(
+        "[[pdu]]\nname = \"e\"\nvendor = \"eaton-epdu\"\noutlets = 4\nlisten = [\"127.0.0.1:0\"]\n[[pdu.community]]\nname = \"private\"\naccess = \"rw\"\n\
+         [[pdu.notify]]\naddress = \"{a}\"\n"
+    );
+    let (_rt, sim) = start(&text, Arc::new(MonotonicClock::new()));
+    let c = &sim.control;
+    trapd.expect("coldStart", ARRIVES, |r| r.trap_oid() == Some(COLD_START));
+    let once = |fault: FaultKind| NewFault {
+        fault,
+        schedule: Schedule {
+            packets: Some(1),
+            ..Default::default()
+        },
+    };
+    let off = |n: u32| {
+        c.change_outlet(
+            "e",
+            n,
+            &OutletChange {
+                power: Some(pdusim::outlet::Power::Off),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    };
+    let for_outlet = |n: u32| {
+        let oid = format!(".1.3.6.1.4.1.534.6.6.7.6.1.1.1.0.{n}");
+        move |r: &Received| r.value(&oid).is_some()
+    };
+    c.add_fault("e", once(FaultKind::DropNotification)).unwrap();
+    off(1);
+    c.add_fault("e", once(FaultKind::DuplicateNotification))
+        .unwrap();
+    off(2);
+    c.add_fault("e", once(FaultKind::DelayNotification { ms: 200 }))
+        .unwrap();
+    off(3);
+    trapd.expect("outlet 3, held back", ARRIVES, for_outlet(3));
+    let got = trapd.received();
+    assert!(
+        !got.iter().any(for_outlet(1)),
+        "outlet 1's notification was dropped:\n{}",
+        trapd.log()
+    );
+    assert_eq!(
+        got.iter().filter(|r| for_outlet(2)(r)).count(),
+        2,
+        "outlet 2's notification came twice:\n{}",
+        trapd.log()
+    );
+    let report = c.notifications("e").unwrap();
+    assert!(
+        report
+            .sent
+            .iter()
+            .any(|s| s.outcome.contains("drop-notification")),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn an_inform_never_acknowledged_is_sent_again_then_fails_and_is_counted() {
+    use pdusim::control::NewFault;
+    use pdusim::fault::{FaultKind, Schedule};
+    let trapd = Snmptrapd::start("public", &[]);
+    let a = trapd.address();
+    let text = format!(
+        "[[pdu]]\nname = \"e\"\nvendor = \"eaton-epdu\"\noutlets = 2\nlisten = [\"127.0.0.1:0\"]\n[[pdu.community]]\nname = \"private\"\naccess = \"rw\"\n\
+         [[pdu.notify]]\naddress = \"{a}\"\nkind = \"inform\"\ntimeout_ms = 100\nretries = 2\n"
+    );
+    let (_rt, sim) = start(&text, Arc::new(MonotonicClock::new()));
+    let device = sim.devices[0].clone();
+    let acknowledged = || {
+        device
+            .notifications
+            .counters
+            .informs_acknowledged
+            .load(Ordering::Relaxed)
+    };
+    assert!(pdu_test_support::wait_until(ARRIVES, || acknowledged() == 1));
+    sim.control
+        .add_fault(
+            "e",
+            NewFault {
+                fault: FaultKind::UnacknowledgedInform,
+                schedule: Schedule::default(),
+            },
+        )
+        .unwrap();
+    sim.control.restart("e", true).unwrap();
+    assert!(
+        pdu_test_support::wait_until(ARRIVES, || device
+            .notifications
+            .counters
+            .informs_failed
+            .load(Ordering::Relaxed)
+            == 1),
+        "{:?}",
+        device.notifications.history()
+    );
+    let warm = trapd
+        .received()
+        .into_iter()
+        .filter(|r| is(r, "INFORM", "community public", WARM_START))
+        .count();
+    assert_eq!(warm, 3, "sent once and retried twice:\n{}", trapd.log());
+    let report = sim.control.notifications("e").unwrap();
+    assert_eq!((report.informs_acknowledged, report.informs_failed), (1, 1));
+    assert!(
+        report
+            .sent
+            .last()
+            .unwrap()
+            .outcome
+            .contains("no Response after every retry"),
+        "{report:?}"
+    );
 }
