@@ -425,6 +425,16 @@ fn run_serve(args: ServeArgs) -> Result<()> {
             launched.endpoints.len(),
             started.elapsed().as_secs_f64()
         );
+        if let (Some(device), Some(spec)) = (launched.devices.first(), specs.first()) {
+            for (summary, lines) in
+                pdusim::notification::snmptrapd_hint(&spec.notify, &device.engine.id())
+            {
+                println!("  notifications (each PDU): {summary}; receive them with net-snmp's snmptrapd:");
+                for line in lines {
+                    println!("    {line}");
+                }
+            }
+        }
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
