@@ -77,6 +77,16 @@ pub enum Source {
     /// A sentence about the change ("Outlet 3 (db-1) turned on."), as OCTET STRING
     /// (APC's mtrapargsString).
     Message,
+    /// The outlet's ID: this prefix and its number ("AA3": Server Technology's unit A, cord A),
+    /// as OCTET STRING.
+    OutletId(&'static str),
+    /// A word for the new state, as OCTET STRING.
+    StateText {
+        /// The text when on.
+        on: &'static str,
+        /// The text when off.
+        off: &'static str,
+    },
 }
 
 /// One object (varbind) a notification carries.
@@ -337,6 +347,123 @@ pub const EATON_NOTIFY_OUTLET_CONTROL_STATUS: OutletNotification = OutletNotific
     ],
 };
 
+/// CPS-MIB's ePDU outlet objects (ePDUOutletOn/ePDUOutletOff VARIABLES).
+const CYBERPOWER_OBJECTS: &[NotificationObject] = &[
+    object(
+        "ePDUIdentSerialNumber",
+        &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 1, 6],
+        Instance::Scalar,
+        Source::SerialNumber,
+    ),
+    object(
+        "ePDUIdentName",
+        &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 1, 1],
+        Instance::Scalar,
+        Source::SysName,
+    ),
+    object(
+        "ePDUOutletControlIndex",
+        &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 3, 3, 1, 1, 1],
+        Instance::Outlet,
+        Source::OutletNumber,
+    ),
+    object(
+        "ePDUOutletControlOutletName",
+        &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 3, 3, 1, 1, 2],
+        Instance::Outlet,
+        Source::OutletName,
+    ),
+    object(
+        "mtrapinfoString",
+        &[1, 3, 6, 1, 4, 1, 3808, 2, 2, 3],
+        Instance::Scalar,
+        Source::Message,
+    ),
+];
+
+/// CPS-MIB ePDUOutletOn (TRAP-TYPE ENTERPRISE cps, 102).
+pub const CYBERPOWER_OUTLET_ON: OutletNotification = OutletNotification {
+    name: "ePDUOutletOn",
+    mib: "CPS-MIB",
+    oid: &[1, 3, 6, 1, 4, 1, 3808, 0, 102],
+    events: &[OutletEvent::TurnedOn],
+    objects: CYBERPOWER_OBJECTS,
+};
+
+/// CPS-MIB ePDUOutletOff (TRAP-TYPE ENTERPRISE cps, 103).
+pub const CYBERPOWER_OUTLET_OFF: OutletNotification = OutletNotification {
+    name: "ePDUOutletOff",
+    mib: "CPS-MIB",
+    oid: &[1, 3, 6, 1, 4, 1, 3808, 0, 103],
+    events: &[OutletEvent::TurnedOff],
+    objects: CYBERPOWER_OBJECTS,
+};
+
+/// Sentry4-MIB st4OutletStateChangeEvent ({ st4Events 16 }): "outlet state change event".
+pub const SENTRY4_OUTLET_STATE_CHANGE: OutletNotification = OutletNotification {
+    name: "st4OutletStateChangeEvent",
+    mib: "Sentry4-MIB",
+    oid: &[1, 3, 6, 1, 4, 1, 1718, 4, 100, 0, 16],
+    events: &[OutletEvent::TurnedOn, OutletEvent::TurnedOff],
+    objects: &[
+        object(
+            "st4SystemLocation",
+            &[1, 3, 6, 1, 4, 1, 1718, 4, 1, 1, 1, 2],
+            Instance::Scalar,
+            Source::SysLocation,
+        ),
+        object(
+            "st4OutletID",
+            &[1, 3, 6, 1, 4, 1, 1718, 4, 1, 8, 2, 1, 2],
+            Instance::Outlet,
+            Source::OutletId("AA"),
+        ),
+        object(
+            "st4OutletName",
+            &[1, 3, 6, 1, 4, 1, 1718, 4, 1, 8, 2, 1, 3],
+            Instance::Outlet,
+            Source::OutletName,
+        ),
+        object(
+            "st4OutletState",
+            &[1, 3, 6, 1, 4, 1, 1718, 4, 1, 8, 3, 1, 1],
+            Instance::Outlet,
+            // DeviceState on(1), off(2).
+            Source::State { on: 1, off: 2 },
+        ),
+        object(
+            "st4OutletStatus",
+            &[1, 3, 6, 1, 4, 1, 1718, 4, 1, 8, 3, 1, 2],
+            Instance::Outlet,
+            // DeviceStatus normal(0).
+            Source::Integer(0),
+        ),
+        object(
+            "st4OutletControlState",
+            &[1, 3, 6, 1, 4, 1, 1718, 4, 1, 8, 5, 1, 1],
+            Instance::Outlet,
+            // on(11), off(10): turned on or off by a user or a reboot.
+            Source::State { on: 11, off: 10 },
+        ),
+        object(
+            "st4EventStatusText",
+            &[1, 3, 6, 1, 4, 1, 1718, 4, 1, 99, 1],
+            Instance::Scalar,
+            Source::StateText {
+                on: "On",
+                off: "Off",
+            },
+        ),
+        object(
+            "st4EventStatusCondition",
+            &[1, 3, 6, 1, 4, 1, 1718, 4, 1, 99, 2],
+            Instance::Scalar,
+            // nonError(0).
+            Source::Integer(0),
+        ),
+    ],
+};
+
 /// The outlet notifications a profile's device sends, by profile name (empty for vendors whose
 /// MIB defines none modelled here).
 pub fn outlet_notifications(profile: &str) -> &'static [OutletNotification] {
@@ -344,6 +471,8 @@ pub fn outlet_notifications(profile: &str) -> &'static [OutletNotification] {
         "apc-rpdu" | "apc-rpdu2" => &[APC_RPDU_OUTLET_ON, APC_RPDU_OUTLET_OFF, APC_OUTLET_REBOOT],
         "raritan-px2" => &[RARITAN_OUTLET_SENSOR_STATE_CHANGE],
         "eaton-epdu" => &[EATON_NOTIFY_OUTLET_CONTROL_STATUS],
+        "cyberpower-epdu" => &[CYBERPOWER_OUTLET_ON, CYBERPOWER_OUTLET_OFF],
+        "sentry4" => &[SENTRY4_OUTLET_STATE_CHANGE],
         _ => &[],
     }
 }
@@ -372,7 +501,7 @@ mod tests {
     /// The literal OIDs, as `snmptranslate -On` prints them from the vendors' MIB files.
     #[test]
     fn notification_oids_match_the_mibs() {
-        let cases: [(&OutletNotification, &str); 5] = [
+        let cases: [(&OutletNotification, &str); 8] = [
             (&APC_RPDU_OUTLET_ON, ".1.3.6.1.4.1.318.0.268"),
             (&APC_RPDU_OUTLET_OFF, ".1.3.6.1.4.1.318.0.269"),
             (&APC_OUTLET_REBOOT, ".1.3.6.1.4.1.318.0.43"),
@@ -384,6 +513,9 @@ mod tests {
                 &EATON_NOTIFY_OUTLET_CONTROL_STATUS,
                 ".1.3.6.1.4.1.534.6.6.7.0.33",
             ),
+            (&CYBERPOWER_OUTLET_ON, ".1.3.6.1.4.1.3808.0.102"),
+            (&CYBERPOWER_OUTLET_OFF, ".1.3.6.1.4.1.3808.0.103"),
+            (&SENTRY4_OUTLET_STATE_CHANGE, ".1.3.6.1.4.1.1718.4.100.0.16"),
         ];
         for (n, want) in cases {
             assert_eq!(crate::oid_string(n.oid), want, "{}", n.name);

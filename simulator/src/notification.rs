@@ -646,6 +646,10 @@ pub fn outlet_notification_varbinds(
                                 .duration_since(std::time::UNIX_EPOCH)
                                 .map_or(0, |d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX)),
                         ),
+                        Source::OutletId(prefix) => Value::octets(format!("{prefix}{outlet}")),
+                        Source::StateText { on, off } => {
+                            Value::octets(if now_power == Power::On { on } else { off })
+                        }
                         Source::Message => Value::octets(format!(
                             "Outlet {outlet}{} {}.",
                             if outlet_name.is_empty() {

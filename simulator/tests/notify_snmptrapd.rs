@@ -19,6 +19,7 @@ use pdusim::clock::{Clock, ManualClock, MonotonicClock};
 use pdusim::config::FileConfig;
 use pdusim::device::DeviceSpec;
 use pdusim::launch::Simulator;
+use snmp_proto::Oid;
 
 /// How long a notification may take to show up in snmptrapd's log.
 const ARRIVES: Duration = Duration::from_secs(15);
@@ -744,4 +745,63 @@ fn an_inform_never_acknowledged_is_sent_again_then_fails_and_is_counted() {
             .contains("no Response after every retry"),
         "{report:?}"
     );
+}
+
+/// Every vendor whose MIB defines outlet notifications: outlet 2 switched off with snmpset
+/// through the vendor's own control column (from its MIB data) sends exactly the notification
+/// its MIB data names, with exactly its objects, in order, for outlet 2.
+#[test]
+fn every_vendor_sends_its_mibs_outlet_notification_with_its_objects() {
+    use pdu_mibs::notifications::{outlet_notifications, OutletEvent};
+    let trapd = Snmptrapd::start("public", &[]);
+    let a = trapd.address();
+    let vendors: Vec<&'static pdu_mibs::Profile> = pdu_mibs::PROFILES
+        .iter()
+        .copied()
+        .filter(|p| pdusim::profiles::find(p.name).is_some())
+        .filter(|p| !outlet_notifications(p.name).is_empty())
+        .collect();
+    assert!(
+        vendors.len() >= 5,
+        "APC (2), Raritan, Eaton, CyberPower, Sentry4"
+    );
+    let mut text = String::new();
+    for p in &vendors {
+        text.push_str(&format!(
+            "[[pdu]]\nname = \"{0}\"\nvendor = \"{0}\"\noutlets = 3\nlisten = [\"127.0.0.1:0\"]\n\
+             [[pdu.community]]\nname = \"private\"\naccess = \"rw\"\n\
+             [[pdu.notify]]\naddress = \"{a}\"\n",
+            p.name
+        ));
+    }
+    let (_rt, sim) = start(&text, Arc::new(MonotonicClock::new()));
+    for p in &vendors {
+        let off = p.switching.off;
+        At(sim.address(p.name).unwrap())
+            .set(
+                &Sec::v2c("private"),
+                &[
+                    &pdu_test_support::dotted(&Oid::new(&p.outlet_oid(off.column, 2)).to_string()),
+                    "i",
+                    &off.value.to_string(),
+                ],
+            )
+            .expect_clean();
+        for n in outlet_notifications(p.name)
+            .iter()
+            .filter(|n| n.events.contains(&OutletEvent::TurnedOff))
+        {
+            let want_oid = format!(".{}", Oid::new(n.oid));
+            let want: Vec<String> = n
+                .objects
+                .iter()
+                .map(|o| format!(".{}", Oid(o.instance_oid(p, 2))))
+                .collect();
+            let r = trapd.expect(&format!("{} from {}", n.name, p.name), ARRIVES, |r| {
+                r.trap_oid() == Some(want_oid.as_str())
+                    && r.varbinds.iter().skip(2).map(|(o, _)| o).eq(want.iter())
+            });
+            assert_eq!(r.pdu, "TRAP2", "{}", n.name);
+        }
+    }
 }
