@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test in the workspace. Installs what the tests talk to first, when it is missing:
-# net-snmp's client tools (Debian package `snmp`) and its agent (`snmpd`), and the browser the
-# dashboard test drives (`chromium` and `chromium-driver`). Tests never skip for a missing tool,
-# so this script is the one way to get a machine ready.
+# net-snmp's client tools (Debian package `snmp`), its agent (`snmpd`) and its notification
+# receiver (`snmptrapd`), and the browser the dashboard test drives (`chromium` and
+# `chromium-driver`). Tests never skip for a missing tool, so this script is the one way to get
+# a machine ready.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,7 @@ command -v snmpget >/dev/null 2>&1 || missing+=(snmp)
 { command -v snmpd >/dev/null 2>&1 || [ -x /usr/sbin/snmpd ]; } || missing+=(snmpd)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+{ command -v snmptrapd >/dev/null 2>&1 || [ -x /usr/sbin/snmptrapd ]; } || missing+=(snmptrapd)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2
   sudo=""

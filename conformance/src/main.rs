@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use pdu_conformance::{check, load, run};
+use pdu_conformance::{check, listen, load, run};
 
 #[derive(Parser)]
 #[command(
@@ -26,6 +26,8 @@ enum Command {
     Run(run::RunArgs),
     /// Check a real device's compatibility with drivers (switches nothing without --allow-switching).
     Check(check::CheckArgs),
+    /// Receive and print traps and informs (v1, v2c, v3), acknowledging informs.
+    Listen(listen::ListenArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Command::Load(args) => load::run(args).map_err(anyhow::Error::from),
         Command::Run(args) => run::run(args).map_err(anyhow::Error::from),
         Command::Check(args) => check::run(args).map_err(anyhow::Error::from),
+        Command::Listen(args) => listen::run(args).map_err(anyhow::Error::from),
     };
     match result {
         Ok(code) => code,

@@ -10,6 +10,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod notifications;
+
 /// A numeric OID as a list of arcs, e.g. `&[1, 3, 6, 1, 2, 1, 1, 2, 0]`.
 pub type OidArcs = &'static [u32];
 

@@ -9,6 +9,12 @@ use std::time::{Duration, Instant};
 pub trait Clock: Send + Sync + 'static {
     /// Time elapsed since this clock's own epoch (monotonic, never goes back).
     fn now(&self) -> Duration;
+
+    /// For a clock moved by hand: a receiver that sees every move, so timers waiting on this
+    /// clock wake when it is advanced. `None` for a clock that moves by itself (sleep instead).
+    fn advanced(&self) -> Option<tokio::sync::watch::Receiver<()>> {
+        None
+    }
 }
 
 /// The real monotonic clock, with its epoch at creation.
@@ -39,9 +45,19 @@ impl Clock for MonotonicClock {
 }
 
 /// A clock that only moves when told to.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ManualClock {
     nanos: AtomicU64,
+    moved: tokio::sync::watch::Sender<()>,
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        ManualClock {
+            nanos: AtomicU64::new(0),
+            moved: tokio::sync::watch::Sender::new(()),
+        }
+    }
 }
 
 impl ManualClock {
@@ -49,11 +65,16 @@ impl ManualClock {
     pub fn advance(&self, by: Duration) {
         let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
         self.nanos.fetch_add(by, Ordering::SeqCst);
+        self.moved.send_replace(());
     }
 }
 
 impl Clock for ManualClock {
     fn now(&self) -> Duration {
         Duration::from_nanos(self.nanos.load(Ordering::SeqCst))
+    }
+
+    fn advanced(&self) -> Option<tokio::sync::watch::Receiver<()>> {
+        Some(self.moved.subscribe())
     }
 }

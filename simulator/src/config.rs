@@ -144,6 +144,9 @@ pub struct PduConfig {
     /// The SNMPv3 users, `[[pdu.user]]`. A PDU needs a community or a user.
     #[serde(default)]
     pub user: Vec<UserConfig>,
+    /// Where traps and informs go, `[[pdu.notify]]` (none by default).
+    #[serde(default)]
+    pub notify: Vec<crate::notification::NotifyConfig>,
 }
 
 /// A v1/v2c community as the file gives it, `[[pdu.community]]`.
@@ -621,7 +624,14 @@ impl FileConfig {
                 }
                 users.push(user);
             }
+            let mut notify = Vec::new();
+            for (j, n) in p.notify.iter().enumerate() {
+                notify.push(n.validate().map_err(|(key, problem)| {
+                    field(format!("pdu[{i}].notify[{j}].{key}"), problem)
+                })?);
+            }
             let spec = DeviceSpec {
+                notify,
                 name: p.name.to_string(),
                 vendor,
                 outlets,

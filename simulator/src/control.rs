@@ -171,45 +171,43 @@ impl Control {
         change: &OutletChange,
     ) -> Result<OutletInfo, ControlError> {
         let device = self.device(name)?;
-        let command = match change.command.as_deref() {
-            None => None,
-            Some(text) => Some(parse_command(text).ok_or_else(|| {
-                ControlError::BadRequest(format!(
-                    "command {text:?}: use on, off, reboot, delayed-on, delayed-off, delayed-reboot or cancel"
-                ))
-            })?),
-        };
-        let now = device.now();
-        let pending = {
-            let mut state = device.lock_state();
-            let count = state.outlets.len();
-            let o = usize::try_from(outlet)
-                .ok()
-                .and_then(|n| n.checked_sub(1))
-                .and_then(|i| state.outlets.get_mut(i))
-                .ok_or(ControlError::NoSuchOutlet {
-                    pdu: name.to_string(),
-                    outlet,
-                    count,
-                })?;
-            if let Some(power) = change.power {
-                o.switch(power, now);
-            }
-            if let Some(command) = command {
-                o.command(command, now);
-            }
-            if let Some(new_name) = &change.name {
-                o.name = new_name.clone();
-            }
-            device.queue_state_write(&state)
-        };
-        if let Some(p) = pending {
+        let command = command_of(change)?;
+        if let Some(p) = apply_change(device, outlet, change, command)? {
             p.wait(crate::device::SAVE_WAIT);
         }
         self.outlets(name)?
             .into_iter()
             .find(|o| o.outlet == outlet)
             .ok_or_else(|| ControlError::Failed("the outlet vanished".into()))
+    }
+
+    /// Applies `change` to outlet `outlet` of every PDU that has one, in one call (PDUs with
+    /// notification targets all notify at once); returns how many PDUs changed. The state
+    /// writes are queued for all of them before any is waited for.
+    ///
+    /// Errors: [`ControlError::BadRequest`] for an unknown command.
+    pub fn change_outlet_everywhere(
+        &self,
+        outlet: u32,
+        change: &OutletChange,
+    ) -> Result<usize, ControlError> {
+        let command = command_of(change)?;
+        let mut changed = 0;
+        let mut pending = Vec::new();
+        for device in self.devices.iter() {
+            match apply_change(device, outlet, change, command) {
+                Ok(p) => {
+                    changed += 1;
+                    pending.extend(p);
+                }
+                Err(ControlError::NoSuchOutlet { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if let Some(last) = pending.last() {
+            last.wait(crate::device::SAVE_WAIT);
+        }
+        Ok(changed)
     }
 
     /// Adds a fault to the PDU; returns its ID (for [`Control::remove_fault`]).
@@ -222,6 +220,15 @@ impl Control {
     /// Errors: [`ControlError::NoSuchPdu`].
     pub fn faults(&self, name: &str) -> Result<Vec<FaultInfo>, ControlError> {
         Ok(self.device(name)?.faults.list())
+    }
+
+    /// The PDU's notification counters and the last notifications it sent (oldest first).
+    /// Errors: [`ControlError::NoSuchPdu`].
+    pub fn notifications(
+        &self,
+        name: &str,
+    ) -> Result<crate::notification::NotificationReport, ControlError> {
+        Ok(self.device(name)?.notifications.report())
     }
 
     /// Removes every fault of the PDU. Errors: [`ControlError::NoSuchPdu`].
@@ -322,6 +329,51 @@ impl Control {
     pub fn now(&self, name: &str) -> Result<Duration, ControlError> {
         Ok(self.device(name)?.now())
     }
+}
+
+/// The command an outlet change names, parsed. Errors: [`ControlError::BadRequest`].
+fn command_of(change: &OutletChange) -> Result<Option<Command>, ControlError> {
+    match change.command.as_deref() {
+        None => Ok(None),
+        Some(text) => parse_command(text).map(Some).ok_or_else(|| {
+            ControlError::BadRequest(format!(
+                "command {text:?}: use on, off, reboot, delayed-on, delayed-off, delayed-reboot or cancel"
+            ))
+        }),
+    }
+}
+
+/// Applies one change to one outlet (power first, then the command, then the name), notifies
+/// what changed and queues the state write. Errors: [`ControlError::NoSuchOutlet`].
+fn apply_change(
+    device: &Device,
+    outlet: u32,
+    change: &OutletChange,
+    command: Option<Command>,
+) -> Result<Option<crate::persist::PendingWrite>, ControlError> {
+    let now = device.now();
+    let mut state = device.lock_state();
+    let count = state.outlets.len();
+    let o = usize::try_from(outlet)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| state.outlets.get_mut(i))
+        .ok_or(ControlError::NoSuchOutlet {
+            pdu: device.name.clone(),
+            outlet,
+            count,
+        })?;
+    if let Some(power) = change.power {
+        o.switch(power, now);
+    }
+    if let Some(command) = command {
+        o.command(command, now);
+    }
+    if let Some(new_name) = &change.name {
+        o.name = new_name.clone();
+    }
+    device.outlets_changed(&mut state, now);
+    Ok(device.queue_state_write(&state))
 }
 
 fn pdu_info(d: &Device) -> PduInfo {

@@ -173,6 +173,20 @@ pub fn app(control: Control, options: ServeOptions) -> Router {
                 }),
         )
         .route(
+            "/outlets/{n}",
+            put(|State(c): State<Control>, Path(n): Path<u32>, JsonBody(change): JsonBody<OutletChange>| async move {
+                // Many PDUs' state writes are waited for: off the async workers.
+                tokio::task::spawn_blocking(move || c.change_outlet_everywhere(n, &change))
+                    .await
+                    .map_err(|e| ControlError::Failed(e.to_string()))?
+                    .map(|changed| Json(serde_json::json!({ "changed": changed })))
+            }),
+        )
+        .route(
+            "/pdus/{pdu}/notifications",
+            get(|State(c): State<Control>, Path(pdu): Path<String>| async move { c.notifications(&pdu).map(Json) }),
+        )
+        .route(
             "/pdus/{pdu}/faults/{id}",
             delete(|State(c): State<Control>, Path((pdu, id)): Path<(String, u64)>| async move {
                 match c.remove_fault(&pdu, id) {
@@ -673,6 +687,38 @@ name = "c"
         assert_eq!(powers(&control), vec![Power::On; 4]);
         assert_eq!(control.pdu("a").unwrap().engine_boots, 1);
         assert!(control.faults("a").unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn notifications_are_listed_with_their_counters() {
+        let (app, _) = app();
+        let (status, body) = call_json(&app, "GET", "/pdus/a/notifications", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            (&body["raised"], &body["informs_failed"], &body["sent"]),
+            (&Value::from(0), &Value::from(0), &Value::Array(Vec::new())),
+            "{body}"
+        );
+        let (status, _) = call(&app, "GET", "/pdus/nope/notifications", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn one_call_switches_an_outlet_on_every_pdu() {
+        let (app, control) = app();
+        let (status, body) = call_json(&app, "PUT", "/outlets/2", Some(r#"{"power":"off"}"#)).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["changed"], Value::from(1));
+        assert_eq!(
+            powers(&control),
+            vec![Power::On, Power::Off, Power::On, Power::On]
+        );
+        // No PDU has outlet 9: nothing changes, and that is not an error.
+        let (status, body) = call_json(&app, "PUT", "/outlets/9", Some(r#"{"power":"off"}"#)).await;
+        assert_eq!(
+            (status, &body["changed"]),
+            (StatusCode::OK, &Value::from(0))
+        );
     }
 
     #[tokio::test]

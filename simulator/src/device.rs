@@ -14,6 +14,10 @@ use crate::clock::Clock;
 use crate::engine::{Engine, EngineError};
 use crate::fault::FaultKind;
 use crate::mib::{Cell, EngineObject, MibTree, SystemObject};
+use crate::notification::{
+    outlet_notification_varbinds, standard_trap_varbinds, ticks_since, Notification,
+    NotificationQueue, NotifyTarget, SystemStrings, AUTHENTICATION_FAILURE, COLD_START, WARM_START,
+};
 use crate::outlet::{Delays, Outlet, Power, StartupPower};
 use crate::persist::{replace_file_in_background, PendingWrite};
 use crate::profiles::{expect_display_string, VendorProfile};
@@ -80,6 +84,8 @@ pub struct DeviceSpec {
     pub contexts: Vec<String>,
     /// The most varbinds a GETBULK response carries, whatever max-repetitions asks.
     pub max_bulk_varbinds: usize,
+    /// Where notifications (traps, informs) go; empty: none are sent.
+    pub notify: Vec<NotifyTarget>,
 }
 
 impl std::fmt::Debug for dyn VendorProfile {
@@ -219,6 +225,9 @@ struct SavedState {
     /// start-up, Vertiv's reboot delay), as [column, index, value].
     #[serde(default)]
     vendor_settings: Vec<[i64; 3]>,
+    /// snmpEnableAuthenTraps as last set (`None` in files written before it was saved).
+    #[serde(default)]
+    enable_authen_traps: Option<bool>,
     outlets: Vec<SavedOutlet>,
     /// The end marker: the last table of the file (the TOML writer keeps field order).
     #[serde(default)]
@@ -291,6 +300,10 @@ pub struct Device {
     started_nanos: std::sync::atomic::AtomicU64,
     state: Mutex<DeviceState>,
     state_file: Option<PathBuf>,
+    /// Whether this start found saved state (a restart: warmStart) or not (coldStart).
+    warm_start: bool,
+    /// The notification originator's side of this PDU: targets, queue, counters, history.
+    pub notifications: NotificationQueue,
 }
 
 impl Device {
@@ -352,6 +365,7 @@ impl Device {
             }
         })?;
         let state_file = spec.state_dir.as_ref().map(|d| d.join(STATE_FILE));
+        let warm_start = state_file.as_ref().is_some_and(|f| f.exists());
         let mut state =
             initial_state(&spec, state_file.as_ref()).map_err(|source| StartError::State {
                 pdu: pdu.clone(),
@@ -400,6 +414,8 @@ impl Device {
             },
             state: Mutex::new(state),
             state_file,
+            warm_start,
+            notifications: NotificationQueue::new(spec.notify.clone()),
         };
         Ok(device)
     }
@@ -430,6 +446,12 @@ impl Device {
         })?;
         self.started_nanos
             .store(nanos(self.now()), std::sync::atomic::Ordering::SeqCst);
+        // RFC 3418: warmStart when the configuration is unaltered, coldStart when it may be.
+        let start = if keep_outlets {
+            ("warmStart", WARM_START)
+        } else {
+            ("coldStart", COLD_START)
+        };
         if !keep_outlets {
             let fresh = initial_state(&self.spec, None).map_err(|source| StartError::State {
                 pdu: self.name.clone(),
@@ -444,7 +466,15 @@ impl Device {
             if let Some(p) = pending {
                 p.wait(SAVE_WAIT);
             }
+            let now = self.now();
+            self.notifications
+                .reset_outlets(&mut self.lock_state(), now);
         }
+        self.raise(
+            start.0,
+            start.1,
+            standard_trap_varbinds(&self.sys_object_id),
+        );
         Ok(())
     }
 
@@ -453,6 +483,118 @@ impl Device {
         self.now().saturating_sub(Duration::from_nanos(
             self.started_nanos.load(std::sync::atomic::Ordering::SeqCst),
         ))
+    }
+
+    /// Raises the start notification once the originator is attached: coldStart at the first
+    /// start (no saved state), warmStart when the PDU restarts with its saved state
+    /// (SNMPv2-MIB, RFC 3418). Takes the outlets as they are as already reported.
+    pub fn announce_start(&self) {
+        let now = self.now();
+        self.notifications
+            .reset_outlets(&mut self.lock_state(), now);
+        let (name, oid) = if self.warm_start {
+            ("warmStart", WARM_START)
+        } else {
+            ("coldStart", COLD_START)
+        };
+        self.raise(name, oid, standard_trap_varbinds(&self.sys_object_id));
+    }
+
+    /// Raises authenticationFailure (RFC 3418) if snmpEnableAuthenTraps is enabled: a message
+    /// with an unknown community or a wrong digest arrived.
+    pub fn authentication_failure(&self) {
+        if self.notifications.active() && self.lock_state().enable_authen_traps {
+            self.raise(
+                "authenticationFailure",
+                AUTHENTICATION_FAILURE,
+                standard_trap_varbinds(&self.sys_object_id),
+            );
+        }
+    }
+
+    /// Queues a notification with sysUpTime and the engine's ID, boots and time as they are now.
+    pub fn raise(
+        &self,
+        name: &'static str,
+        oid: &[u32],
+        varbinds: Vec<snmp_proto::VarBind<'static>>,
+    ) {
+        if !self.notifications.active() {
+            return;
+        }
+        self.push(name, Oid::new(oid), varbinds);
+    }
+
+    fn push(&self, name: &'static str, trap_oid: Oid, varbinds: Vec<snmp_proto::VarBind<'static>>) {
+        let now = self.now();
+        let started =
+            Duration::from_nanos(self.started_nanos.load(std::sync::atomic::Ordering::SeqCst));
+        self.notifications.push(
+            &self.name,
+            Notification {
+                name,
+                trap_oid,
+                varbinds,
+                up_time: ticks_since(started, now),
+                engine_id: self.engine.id(),
+                engine_boots: self.engine.boots(),
+                engine_time: self.engine.time(),
+                sys_object_id: self.sys_object_id.clone(),
+                faults: self.faults.at(crate::fault::FaultPoint::Notify, now),
+            },
+        );
+    }
+
+    /// Sends the vendor's outlet notifications for every outlet whose power changed since it
+    /// was last reported (settling pending steps due by `now`).
+    pub fn observe_outlets(&self, state: &mut DeviceState, now: Duration) {
+        let events = self.notifications.observe_outlets(state, now);
+        if !self.notifications.active() {
+            return;
+        }
+        for (n, event, before) in events {
+            let Some(outlet) = usize::try_from(n)
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| state.outlets.get_mut(i))
+            else {
+                continue;
+            };
+            let power = outlet.power(now);
+            let system = SystemStrings {
+                name: &state.sys_name,
+                contact: &state.sys_contact,
+                location: &state.sys_location,
+            };
+            let outlet_name = state
+                .outlets
+                .get(usize::try_from(n).unwrap_or(usize::MAX).saturating_sub(1))
+                .map(|o| o.name.clone())
+                .unwrap_or_default();
+            for (name, oid, varbinds) in outlet_notification_varbinds(
+                self.vendor.mib(),
+                n,
+                &outlet_name,
+                event,
+                power,
+                before,
+                system,
+                &self.name,
+                self.notifications.agent_address(),
+            ) {
+                self.push(name, oid, varbinds);
+            }
+        }
+    }
+
+    /// When the next pending outlet step is due (a clock reading), if any.
+    pub fn next_outlet_deadline(&self, state: &mut DeviceState, now: Duration) -> Option<Duration> {
+        state
+            .outlets
+            .iter_mut()
+            .filter_map(|o| o.next_step(now))
+            .map(|s| s.at)
+            .min()
     }
 
     /// The objects this PDU serves, in OID order.
@@ -494,6 +636,9 @@ impl Device {
                 SystemObject::Name => Value::octets(state.sys_name.clone()),
                 SystemObject::Location => Value::octets(state.sys_location.clone()),
                 SystemObject::Services => Value::Integer(72),
+                SystemObject::EnableAuthenTraps => {
+                    Value::Integer(if state.enable_authen_traps { 1 } else { 2 })
+                }
             },
             Cell::Counter(counter) => Value::Counter32(read(counter(&self.stats))),
             Cell::Engine(object) => match object {
@@ -521,6 +666,12 @@ impl Device {
             Cell::System(SystemObject::Contact | SystemObject::Name | SystemObject::Location) => {
                 expect_display_string(value, SYSTEM_STRING_MAX).map(|_| ())
             }
+            // enabled(1), disabled(2).
+            Cell::System(SystemObject::EnableAuthenTraps) => match value {
+                Value::Integer(1 | 2) => Ok(()),
+                Value::Integer(_) => Err(ErrorStatus::WrongValue),
+                _ => Err(ErrorStatus::WrongType),
+            },
             Cell::Profile { column, index } => {
                 self.vendor.check_write(*column, *index, value, state)
             }
@@ -538,6 +689,9 @@ impl Device {
             Cell::System(SystemObject::Contact) => state.sys_contact = text(),
             Cell::System(SystemObject::Name) => state.sys_name = text(),
             Cell::System(SystemObject::Location) => state.sys_location = text(),
+            Cell::System(SystemObject::EnableAuthenTraps) => {
+                state.enable_authen_traps = matches!(value, Value::Integer(1))
+            }
             Cell::Profile { column, index } => {
                 self.vendor.write(*column, *index, value, state, now)
             }
@@ -561,6 +715,16 @@ impl Device {
         }
         if let Some(before) = before {
             apply_outlet_faults(&outlet_faults, before, state, now);
+        }
+        self.outlets_changed(state, now);
+    }
+
+    /// After a command changed outlets: notifies what changed at once and wakes the
+    /// settle-on-time timer, whose next deadline may have moved.
+    pub fn outlets_changed(&self, state: &mut DeviceState, now: Duration) {
+        if self.notifications.active() {
+            self.observe_outlets(state, now);
+            self.notifications.wake();
         }
     }
 
@@ -590,6 +754,7 @@ impl Device {
                     [i64::from(*column), i64::from(*index), i64::from(*value)]
                 })
                 .collect(),
+            enable_authen_traps: Some(state.enable_authen_traps),
             outlets: state
                 .outlets
                 .iter()
@@ -672,6 +837,7 @@ fn initial_state(
             .collect(),
         meters_frozen: false,
         vendor: crate::state::VendorState::default(),
+        enable_authen_traps: false,
     };
     let Some(path) = state_file.filter(|p| p.exists()) else {
         return Ok(state);
@@ -715,6 +881,7 @@ fn initial_state(
     state.sys_name = saved.sys_name;
     state.sys_contact = saved.sys_contact;
     state.sys_location = saved.sys_location;
+    state.enable_authen_traps = saved.enable_authen_traps.unwrap_or(false);
     {
         for [column, index, value] in saved.vendor_settings {
             if let (Ok(column), Ok(index), Ok(value)) = (
@@ -830,6 +997,7 @@ mod persistence_tests {
             o.delays.on_delay = Duration::from_secs(30);
             o.startup = StartupPower::LastKnown;
             state.vendor.settings.insert((7, 2), 3);
+            state.enable_authen_traps = true;
             device
                 .queue_state_write(&state)
                 .unwrap()
@@ -848,6 +1016,10 @@ mod persistence_tests {
             state.vendor.settings.get(&(7, 2)),
             Some(&3),
             "vendor settings survive too"
+        );
+        assert!(
+            state.enable_authen_traps,
+            "snmpEnableAuthenTraps survives too"
         );
     }
 

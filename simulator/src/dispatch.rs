@@ -246,6 +246,7 @@ fn handle_community<'e>(
         seen.community(m.version, None);
         seen.request(&m.pdu);
         seen.dropped("unknown community (snmpInBadCommunityNames)");
+        primary.authentication_failure();
         debug!(pdu = %primary.name, "dropped a request with an unknown community");
         return None;
     };
@@ -344,6 +345,9 @@ fn handle_v3<'e>(
                 seen.request(&s.pdu);
             }
             seen.reported(ReportReason::Usm(failure), reportable);
+            if failure == UsmFailure::WrongDigest {
+                device.authentication_failure();
+            }
             return usm_report(device, salts, &m, report, signed_by.as_deref(), buffers);
         }
     };

@@ -6,7 +6,9 @@
 //!   instead of the Response, a wrong request-id);
 //! - `Commit`: when a SET is applied to outlets (stuck or slow outlets);
 //! - `Send`: on the encoded answer (dropped, late, duplicated, reordered, truncated, corrupted,
-//!   sent from another port).
+//!   sent from another port);
+//! - `Notify`: on a notification the PDU sends (dropped, late, duplicated, an inform whose
+//!   Responses are ignored), in the originator (`notify`).
 //!
 //! One-shot engine events (restart, engine ID change, boots at maximum, clock skew) are not
 //! faults that wait for packets; they are operations on the device (`Device::restart`, ...).
@@ -37,6 +39,8 @@ pub enum FaultPoint {
     Commit,
     /// The answer is encoded and about to leave.
     Send,
+    /// A notification (trap or inform) is about to be sent to the PDU's targets.
+    Notify,
 }
 
 /// What goes wrong. Serialized as `{ "kind": "drop", ... }` in the control API and scenarios.
@@ -105,6 +109,18 @@ pub enum FaultKind {
         /// The delay, in milliseconds.
         ms: u64,
     },
+    /// The notification is not sent to any target.
+    DropNotification,
+    /// The notification leaves `ms` milliseconds late (real time).
+    DelayNotification {
+        /// The delay, in milliseconds.
+        ms: u64,
+    },
+    /// The notification is sent twice to each target (an inform: each transmission twice).
+    DuplicateNotification,
+    /// The inform's Responses are ignored, so it is sent again until its retries run out and
+    /// then fails (counted), as if the receiver never acknowledged it.
+    UnacknowledgedInform,
 }
 
 impl FaultKind {
@@ -122,6 +138,10 @@ impl FaultKind {
             | Truncate { .. }
             | Corrupt { .. }
             | WrongSourcePort => FaultPoint::Send,
+            DropNotification
+            | DelayNotification { .. }
+            | DuplicateNotification
+            | UnacknowledgedInform => FaultPoint::Notify,
         }
     }
 }

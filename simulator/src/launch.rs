@@ -34,6 +34,9 @@ pub enum LaunchError {
     /// A state directory is held by another process, or cannot be locked.
     #[error(transparent)]
     Lock(#[from] LockError),
+    /// The notification originator's socket could not be bound.
+    #[error("cannot bind the notification socket: {0}")]
+    Notify(std::io::Error),
 }
 
 /// The sockets of a started configuration, each served by [`serve_listener`].
@@ -140,11 +143,15 @@ pub fn launch(
     let mut shared: std::collections::HashMap<u16, Vec<Arc<Endpoint>>> =
         std::collections::HashMap::new();
     for (addr, members) in by_addr.into_values() {
-        let members = members
+        let members: Vec<Arc<Device>> = members
             .iter()
             .filter_map(|i| devices.get(*i).cloned())
             .collect();
         if spread(&addr) {
+            // The first address a PDU answers on is the agent address its notifications carry.
+            for d in &members {
+                d.notifications.set_agent_address(addr);
+            }
             let endpoint = Arc::new(Endpoint::new(addr, members)?);
             shared
                 .entry(addr.port())
@@ -160,6 +167,9 @@ pub fn launch(
             .first()
             .and_then(|s| s.local_addr().ok())
             .unwrap_or(addr);
+        for d in &members {
+            d.notifications.set_agent_address(local);
+        }
         let endpoint = Arc::new(Endpoint::new(local, members)?);
         endpoints.push(endpoint.clone());
         listeners.push(Listener::Own(endpoint, socket));
@@ -267,7 +277,7 @@ impl Simulator {
         pdus: Vec<(DeviceSpec, Vec<SocketAddr>)>,
         clock: Arc<dyn Clock>,
     ) -> Result<Simulator, LaunchError> {
-        let launched = launch(pdus, clock)?;
+        let launched = launch(pdus, clock.clone())?;
         let salts = Arc::new(crate::security::SaltSource::new());
         let mut tasks = tokio::task::JoinSet::new();
         let mut addresses = Vec::new();
@@ -279,6 +289,7 @@ impl Simulator {
         for listener in launched.listeners {
             tasks.spawn(serve_listener(listener, salts.clone()));
         }
+        crate::notify::spawn(&launched.devices, clock, &mut tasks).map_err(LaunchError::Notify)?;
         Ok(Simulator {
             control: crate::control::Control::new(launched.devices.clone()),
             addresses,

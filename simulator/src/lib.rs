@@ -23,6 +23,8 @@ pub mod engine;
 pub mod fault;
 pub mod launch;
 pub mod mib;
+pub mod notification;
+pub mod notify;
 pub mod outlet;
 pub mod persist;
 pub mod profiles;

@@ -29,6 +29,8 @@ pub enum SystemObject {
     Location,
     /// sysServices (system.7): 72, application and end-to-end layers.
     Services,
+    /// snmpEnableAuthenTraps (snmp.30, RFC 3418), writable: enabled(1) or disabled(2).
+    EnableAuthenTraps,
 }
 
 /// The scalars of snmpEngine (SNMP-FRAMEWORK-MIB, RFC 3411 §5).

@@ -5,7 +5,7 @@
 //! device's state, engine and counters ([`crate::stats::AgentStats`]); the OIDs come from
 //! [`snmp_proto::oids`].
 
-use snmp_proto::{oids, Value};
+use snmp_proto::oids;
 
 use crate::access::Access;
 use crate::mib::{Cell, EngineObject, MibTree, SystemObject};
@@ -32,7 +32,7 @@ pub fn register(t: &mut MibTree) {
         t.scalar(&under(oids::SYSTEM, arc), access, Cell::System(object));
     }
     type Counter = fn(&AgentStats) -> &std::sync::atomic::AtomicU32;
-    let snmp: [(u32, Counter); 18] = [
+    let snmp: [(u32, Counter); 19] = [
         (1, |s| &s.snmp_in_pkts),
         (2, |s| &s.snmp_out_pkts),
         (3, |s| &s.snmp_in_bad_versions),
@@ -50,6 +50,7 @@ pub fn register(t: &mut MibTree) {
         (22, |s| &s.snmp_out_bad_values),
         (24, |s| &s.snmp_out_gen_errs),
         (28, |s| &s.snmp_out_get_responses),
+        (29, |s| &s.snmp_out_traps),
         (31, |s| &s.snmp_silent_drops),
     ];
     for (arc, counter) in snmp {
@@ -59,11 +60,11 @@ pub fn register(t: &mut MibTree) {
             Cell::Counter(counter),
         );
     }
-    // snmpEnableAuthenTraps: disabled(2); this agent sends no traps.
+    // snmpEnableAuthenTraps: writable, kept with the PDU's state.
     t.scalar(
         &under(oids::SNMP_GROUP, 30),
-        Access::ReadOnly,
-        Cell::Static(Value::Integer(2)),
+        Access::ReadWrite,
+        Cell::System(SystemObject::EnableAuthenTraps),
     );
     t.scalar(
         &under(oids::SNMP_GROUP, 32),
@@ -140,7 +141,7 @@ mod tests {
     use crate::config::FileConfig;
     use crate::device::Device;
     use crate::mib::Missing;
-    use snmp_proto::Oid;
+    use snmp_proto::{Oid, Value};
 
     type Counter = fn(&AgentStats) -> &AtomicU32;
 
@@ -169,6 +170,7 @@ mod tests {
             ("1.3.6.1.2.1.11.22.0", |s| &s.snmp_out_bad_values),
             ("1.3.6.1.2.1.11.24.0", |s| &s.snmp_out_gen_errs),
             ("1.3.6.1.2.1.11.28.0", |s| &s.snmp_out_get_responses),
+            ("1.3.6.1.2.1.11.29.0", |s| &s.snmp_out_traps),
             ("1.3.6.1.2.1.11.31.0", |s| &s.snmp_silent_drops),
             ("1.3.6.1.2.1.11.32.0", |s| &s.snmp_proxy_drops),
             ("1.3.6.1.6.3.11.2.1.1.0", |s| {
@@ -240,11 +242,11 @@ mod tests {
             walked.push(cursor.clone());
         }
         assert_eq!(walked, expected);
-        assert_eq!(t.len(), 42);
+        assert_eq!(t.len(), 43);
     }
 
     #[test]
-    fn only_sys_contact_name_and_location_are_writable() {
+    fn only_sys_contact_name_location_and_enable_authen_traps_are_writable() {
         let t = tree();
         for text in counters().into_iter().map(|(t, _)| t).chain(OTHERS) {
             let instance = arcs(text);
@@ -254,6 +256,7 @@ mod tests {
                 "1.3.6.1.2.1.1.4.0",
                 "1.3.6.1.2.1.1.5.0",
                 "1.3.6.1.2.1.1.6.0",
+                "1.3.6.1.2.1.11.30.0",
             ];
             let expected = if writable.contains(&text) {
                 Access::ReadWrite
@@ -266,7 +269,7 @@ mod tests {
         for text in [
             "1.3.6.1.2.1.11.7.0",
             "1.3.6.1.2.1.11.9.0",
-            "1.3.6.1.2.1.11.29.0",
+            "1.3.6.1.2.1.11.19.0",
         ] {
             assert_eq!(
                 t.get(&arcs(text)).err(),

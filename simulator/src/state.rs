@@ -21,6 +21,9 @@ pub struct DeviceState {
     pub meters_frozen: bool,
     /// What a vendor profile keeps beyond the outlet model (queued actions, raw settings).
     pub vendor: VendorState,
+    /// snmpEnableAuthenTraps.0 (SNMPv2-MIB, RFC 3418): whether authenticationFailure
+    /// notifications are sent.
+    pub enable_authen_traps: bool,
 }
 
 /// What a vendor profile keeps per PDU beyond the outlet model.

@@ -16,7 +16,8 @@ counters!(
     AgentStats {
         /// snmpInPkts (snmp.1, RFC 3418): datagrams received, readable or not.
         snmp_in_pkts,
-        /// snmpOutPkts (snmp.2): messages answered (counted before Send-point faults act).
+        /// snmpOutPkts (snmp.2): messages answered (counted before Send-point faults act) and
+        /// notification messages sent (every inform retransmission included).
         snmp_out_pkts,
         /// snmpInBadVersions (snmp.3): well-formed messages of a msgVersion not served.
         snmp_in_bad_versions,
@@ -43,6 +44,9 @@ counters!(
         snmp_in_set_requests,
         /// snmpOutGetResponses (snmp.28): Response PDUs sent.
         snmp_out_get_responses,
+        /// snmpOutTraps (snmp.29, RFC 1213; obsolete in RFC 3418): notification PDUs generated
+        /// (one per target; an inform's retransmissions are not counted again).
+        snmp_out_traps,
         /// snmpOutTooBigs (snmp.20): Responses with error-status tooBig.
         snmp_out_too_bigs,
         /// snmpOutNoSuchNames (snmp.21): Responses with error-status noSuchName.

@@ -8,6 +8,9 @@
 //!   `env!("CARGO_BIN_EXE_pdusim")`, the other crates [`workspace_pdusim`].
 //! - [`Snmpd`]: net-snmp's own agent on `udp:127.0.0.1:0`, its port read back from the socket
 //!   it holds, with a writable PDU2-MIB outlet subtree and the SNMPv3 [`USERS`].
+//! - [`Snmptrapd`]: net-snmp's notification receiver on `udp:127.0.0.1:0`, its port read back
+//!   the same way, with a community and SNMPv3 users ([`TrapUser`]), its log parsed into
+//!   [`Received`] notifications.
 //! - [`run_tool`] and the [`NetSnmp`] trait: `snmpget`, `snmpset`, `snmpwalk`, ... isolated
 //!   from the machine's net-snmp configuration, and their output parsed ([`parse_varbinds`],
 //!   [`parse_number`]).
@@ -27,12 +30,14 @@ mod netsnmp;
 pub mod oids;
 mod pdusim_process;
 mod snmpd;
+mod snmptrapd;
 
 use std::time::{Duration, Instant};
 
 pub use netsnmp::{dotted, parse_number, parse_varbinds, run_tool, NetSnmp, Out, Sec, V3};
 pub use pdusim_process::{workspace_pdusim, PdusimBuilder, PdusimProcess};
 pub use snmpd::{find_user, user, Snmpd, TestUser, SNMPD, USERS};
+pub use snmptrapd::{Received, Snmptrapd, TrapUser, V1Fields, SNMPTRAPD};
 
 /// Polls `f` every 100 ms until it returns true (then true) or `deadline` passes (then false).
 pub fn wait_until(deadline: Duration, mut f: impl FnMut() -> bool) -> bool {

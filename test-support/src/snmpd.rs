@@ -204,7 +204,7 @@ pub fn find_user(name: &str) -> TestUser {
         .unwrap_or_else(|| panic!("no test user {name}"))
 }
 
-fn net_snmp_auth(a: Option<AuthProtocol>) -> &'static str {
+pub(crate) fn net_snmp_auth(a: Option<AuthProtocol>) -> &'static str {
     match a {
         None => "",
         Some(AuthProtocol::Md5) => "MD5",
@@ -216,7 +216,7 @@ fn net_snmp_auth(a: Option<AuthProtocol>) -> &'static str {
     }
 }
 
-fn net_snmp_priv(p: Option<PrivProtocol>) -> &'static str {
+pub(crate) fn net_snmp_priv(p: Option<PrivProtocol>) -> &'static str {
     match p {
         None => "",
         Some(PrivProtocol::Des) => "DES",
@@ -444,7 +444,7 @@ fn spawn(dir: &Path) -> Child {
 
 /// The local ports of the UDP sockets process `pid` holds (Linux: its `/proc/<pid>/fd` links
 /// `socket:[INODE]`, matched against the inode column of `/proc/net/udp` and `udp6`).
-fn udp_ports_of(pid: u32) -> Vec<u16> {
+pub(crate) fn udp_ports_of(pid: u32) -> Vec<u16> {
     let fd_dir = PathBuf::from(format!("/proc/{pid}/fd"));
     let Ok(fds) = std::fs::read_dir(&fd_dir) else {
         assert!(

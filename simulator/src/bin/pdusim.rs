@@ -101,6 +101,34 @@ struct ServeArgs {
     /// serve their own range of PDUs. Also read from PDUSIM_SHARD.
     #[arg(long, env = "PDUSIM_SHARD", default_value_t = 0, value_name = "INDEX")]
     shard: u32,
+    /// Send notifications (coldStart/warmStart, authenticationFailure, the vendor's outlet
+    /// traps) to this receiver, e.g. snmptrapd on 127.0.0.1:1162 (repeatable).
+    #[arg(long, value_name = "IP:PORT")]
+    notify: Vec<String>,
+    /// With --notify: send informs (acknowledged, retransmitted) instead of traps.
+    #[arg(long, requires = "notify")]
+    notify_inform: bool,
+    /// With --notify: the SNMP version, 1, 2c or 3 (default 2c; 3 when --notify-user is given).
+    #[arg(long, requires = "notify", value_name = "1|2c|3")]
+    notify_version: Option<String>,
+    /// With --notify: the v1/v2c community (default public).
+    #[arg(long, requires = "notify", value_name = "NAME")]
+    notify_community: Option<String>,
+    /// With --notify: the SNMPv3 user notifications are sent as (implies version 3). AUTH and
+    /// PRIV as for --user.
+    #[arg(
+        long,
+        requires = "notify",
+        value_name = "NAME[:AUTH:AUTHPASS[:PRIV:PRIVPASS]]"
+    )]
+    notify_user: Option<String>,
+    /// With --notify-inform: milliseconds to wait for the Response before sending again
+    /// (default 1000).
+    #[arg(long, requires = "notify", value_name = "MS")]
+    notify_timeout_ms: Option<u64>,
+    /// With --notify-inform: how many times an unanswered inform is sent again (default 3).
+    #[arg(long, requires = "notify", value_name = "N")]
+    notify_retries: Option<u32>,
 }
 
 /// `--spread`: where `--count` puts its PDUs.
@@ -125,6 +153,53 @@ impl ServeArgs {
             || self.count != 1
             || self.shard != 0
             || self.recording.is_some()
+            || !self.notify.is_empty()
+    }
+
+    /// The `[[pdu.notify]]` tables the --notify flags describe.
+    fn notify_tables(&self) -> Result<Vec<pdusim::notification::NotifyConfig>> {
+        use pdusim::notification::{NotifyConfig, NotifyKind, NotifyVersion};
+        // Parsed here, not by clap: clap's errors repeat the flag's text, and it holds passwords.
+        let user = self
+            .notify_user
+            .as_deref()
+            .map(user_from_flag)
+            .transpose()?;
+        let version = match (self.notify_version.as_deref(), &user) {
+            (Some("1"), _) => NotifyVersion::V1,
+            (Some("2c"), _) => NotifyVersion::V2c,
+            (Some("3"), _) | (None, Some(_)) => NotifyVersion::V3,
+            (None, None) => NotifyVersion::V2c,
+            (Some(other), _) => bail!("--notify-version {other:?}: use 1, 2c or 3"),
+        };
+        let secret = |p: &Option<snmp_proto::usm::Password>| {
+            p.as_ref().map(|p| p.expose_secret().to_string())
+        };
+        let auth_name = |a: snmp_proto::usm::AuthProtocol| a.name().to_ascii_lowercase();
+        Ok(self
+            .notify
+            .iter()
+            .map(|address| NotifyConfig {
+                address: address.clone(),
+                version,
+                kind: if self.notify_inform {
+                    NotifyKind::Inform
+                } else {
+                    NotifyKind::Trap
+                },
+                community: self.notify_community.clone(),
+                user: user.as_ref().map(|u| u.name.clone()),
+                auth: user.as_ref().and_then(|u| u.auth).map(auth_name),
+                auth_password: user.as_ref().and_then(|u| secret(&u.auth_password)),
+                privacy: user
+                    .as_ref()
+                    .and_then(|u| u.privacy)
+                    .map(|p| p.name().to_ascii_lowercase()),
+                priv_password: user.as_ref().and_then(|u| secret(&u.priv_password)),
+                timeout_ms: self.notify_timeout_ms.unwrap_or(1000),
+                retries: self.notify_retries.unwrap_or(3),
+            })
+            .collect())
     }
 
     /// The config to run: the file, or the embedded default with the quick flags applied.
@@ -193,6 +268,7 @@ impl ServeArgs {
         if let Some(p) = self.initial_power {
             pdu.initial_power = Some(p);
         }
+        pdu.notify = self.notify_tables()?;
         if self.count == 0 {
             bail!("--count must be at least 1");
         }
@@ -408,7 +484,8 @@ fn run_serve(args: ServeArgs) -> Result<()> {
         }
         None => None,
     };
-    let launched = launch(pdus, clock)?;
+    let launched = launch(pdus, clock.clone())?;
+    let devices = launched.devices.clone();
     if launched.devices.len() <= BANNER_LIMIT {
         for (device, spec) in launched.devices.iter().zip(&specs) {
             let addrs: Vec<_> = launched
@@ -436,6 +513,16 @@ fn run_serve(args: ServeArgs) -> Result<()> {
             launched.endpoints.len(),
             started.elapsed().as_secs_f64()
         );
+        if let (Some(device), Some(spec)) = (launched.devices.first(), specs.first()) {
+            for (summary, lines) in
+                pdusim::notification::snmptrapd_hint(&spec.notify, &device.engine.id())
+            {
+                println!("  notifications (each PDU): {summary}; receive them with net-snmp's snmptrapd:");
+                for line in lines {
+                    println!("    {line}");
+                }
+            }
+        }
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -482,6 +569,8 @@ fn run_serve(args: ServeArgs) -> Result<()> {
         for listener in launched.listeners {
             tasks.spawn(serve_listener(listener, salts.clone()));
         }
+        pdusim::notify::spawn(&devices, clock, &mut tasks)
+            .context("starting the notification originator")?;
         tokio::select! {
             _ = shutdown_signal() => {
                 tracing::info!("stopping");
@@ -547,6 +636,13 @@ fn print_banner(
         hex::encode(&*device.engine.id()),
         device.engine.boots()
     );
+    for (summary, lines) in pdusim::notification::snmptrapd_hint(&spec.notify, &device.engine.id())
+    {
+        println!("  notifications: {summary}; receive them with net-snmp's snmptrapd:");
+        for line in lines {
+            println!("    {line}");
+        }
+    }
     let Some(addr) = addrs.first() else { return };
     let control = device
         .vendor

@@ -59,6 +59,7 @@ impl TestPdu {
             users: Vec::new(),
             contexts: Vec::new(),
             max_bulk_varbinds: 1000,
+            notify: Vec::new(),
             recording: None,
         };
         let clock = Arc::new(ManualClock::default());
