@@ -131,6 +131,16 @@ impl Control {
         self.devices.iter().map(|d| pdu_info(d)).collect()
     }
 
+    /// PDUs `offset..offset + limit` of [`Control::pdus`] (fewer at the end, none past it).
+    pub fn pdus_page(&self, offset: usize, limit: usize) -> Vec<PduInfo> {
+        self.devices
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|d| pdu_info(d))
+            .collect()
+    }
+
     /// One PDU. Errors: [`ControlError::NoSuchPdu`].
     pub fn pdu(&self, name: &str) -> Result<PduInfo, ControlError> {
         self.device(name).map(|d| pdu_info(d))

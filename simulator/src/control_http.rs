@@ -1,7 +1,7 @@
 //! The control API over HTTP/JSON (axum), bound to loopback unless told otherwise:
 //!
 //! ```text
-//! GET    /pdus                          every PDU
+//! GET    /pdus?offset=N&limit=M        a page of PDUs (1000 by default; X-Total-Count, Link: next)
 //! GET    /pdus/{pdu}                    one PDU (engine ID, boots, time)
 //! GET    /pdus/{pdu}/outlets            outlets: power, name, pending
 //! PUT    /pdus/{pdu}/outlets/{n}        {"power":"off"} | {"command":"reboot"} | {"name":"db-1"}
@@ -150,7 +150,7 @@ pub fn app(control: Control, options: ServeOptions) -> Router {
                 c.requests(&pdu, after.after).map(Json)
             }),
         )
-        .route("/pdus", get(|State(c): State<Control>| async move { Json(c.pdus()) }))
+        .route("/pdus", get(list_pdus))
         .route("/pdus/{pdu}", get(|State(c): State<Control>, Path(pdu): Path<String>| async move { c.pdu(&pdu).map(Json) }))
         .route(
             "/pdus/{pdu}/outlets",
@@ -242,6 +242,60 @@ struct After {
     #[serde(default)]
     after: u64,
 }
+
+/// `GET /pdus?offset=N&limit=M`: a page of the PDU list (a JSON array, in config order), at
+/// most [`MAX_PAGE`] long ([`DEFAULT_PAGE`] without `limit`), with the whole list's length in
+/// `X-Total-Count` and, when more follow, the next page's address in `Link` (`rel="next"`).
+/// Errors: 400 for an `offset` or `limit` that is not a whole number, or a `limit` of 0 or
+/// above [`MAX_PAGE`].
+async fn list_pdus(
+    State(c): State<Control>,
+    Query(page): Query<Vec<(String, String)>>,
+) -> Response {
+    let mut offset = 0usize;
+    let mut limit = DEFAULT_PAGE;
+    for (key, value) in &page {
+        let parsed = value.parse::<usize>();
+        match (key.as_str(), parsed) {
+            ("offset", Ok(n)) => offset = n,
+            ("limit", Ok(n)) if (1..=MAX_PAGE).contains(&n) => limit = n,
+            ("offset" | "limit", _) => {
+                let fix = if key == "limit" {
+                    format!("a whole number from 1 to {MAX_PAGE}")
+                } else {
+                    "a whole number from 0".to_string()
+                };
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Json(json!({ "error": format!("{key}={value:?} is not valid: give {fix}"), "field": key })),
+                )
+                    .into_response();
+            }
+            _ => {}
+        }
+    }
+    let total = c.len();
+    let pdus = c.pdus_page(offset, limit);
+    let mut response = Json(pdus).into_response();
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
+        headers.insert("x-total-count", v);
+    }
+    let next = offset.saturating_add(limit);
+    if next < total {
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "</pdus?offset={next}&limit={limit}>; rel=\"next\""
+        )) {
+            headers.insert(header::LINK, v);
+        }
+    }
+    response
+}
+
+/// PDUs in a `GET /pdus` page when no `limit` is given.
+pub const DEFAULT_PAGE: usize = 1000;
+/// The longest `GET /pdus` page.
+pub const MAX_PAGE: usize = 10_000;
 
 async fn dashboard_page(State(s): State<AppState>, Query(query): Query<PageQuery>) -> Response {
     let html = crate::dashboard::page(&s.control, &s.addresses, &query);
@@ -526,6 +580,83 @@ name = "c"
 
     fn powers(control: &Control) -> Vec<Power> {
         control.device("a").unwrap().outlet_powers()
+    }
+
+    /// The PDU list comes in pages with the total and the next page's address; bad page
+    /// parameters are a 400 naming the parameter.
+    #[tokio::test]
+    async fn the_pdu_list_is_paged() {
+        let mut config = String::new();
+        for i in 0..5 {
+            config.push_str(&format!(
+                "[[pdu]]\nname = \"p{i}\"\nlisten = [\"127.0.0.1:0\"]\n[[pdu.community]]\nname = \"c\"\n"
+            ));
+        }
+        let clock: Arc<dyn crate::clock::Clock> = Arc::new(crate::clock::ManualClock::default());
+        let devices: Vec<Arc<crate::device::Device>> =
+            crate::config::FileConfig::parse(&config, "t")
+                .unwrap()
+                .validate("t")
+                .unwrap()
+                .into_iter()
+                .map(|(mut spec, _)| {
+                    spec.state_dir = None;
+                    Arc::new(crate::device::Device::start(spec, clock.clone()).unwrap())
+                })
+                .collect();
+        let app = router(Control::new(devices));
+        let names = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let response = tower::ServiceExt::oneshot(
+            app.clone(),
+            Request::builder()
+                .uri("/pdus?offset=1&limit=2")
+                .header("host", "127.0.0.1")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["x-total-count"], "5");
+        assert_eq!(
+            response.headers()[header::LINK],
+            "</pdus?offset=3&limit=2>; rel=\"next\""
+        );
+        let (status, all) = call_json(&app, "GET", "/pdus", None).await;
+        assert_eq!(
+            (status, names(&all)),
+            (
+                StatusCode::OK,
+                vec![
+                    "p0".into(),
+                    "p1".into(),
+                    "p2".into(),
+                    "p3".into(),
+                    "p4".into()
+                ]
+            )
+        );
+        let (_, last) = call_json(&app, "GET", "/pdus?offset=4&limit=2", None).await;
+        assert_eq!(names(&last), vec!["p4".to_string()]);
+        for (query, field) in [
+            ("limit=0", "limit"),
+            ("limit=10001", "limit"),
+            ("offset=-1", "offset"),
+            ("offset=x", "offset"),
+        ] {
+            let (status, body) = call_json(&app, "GET", &format!("/pdus?{query}"), None).await;
+            assert_eq!(
+                (status, body["field"].as_str()),
+                (StatusCode::BAD_REQUEST, Some(field)),
+                "{query}: {body}"
+            );
+        }
     }
 
     #[tokio::test]
