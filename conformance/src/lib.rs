@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod adapter;
 pub mod check;
 pub mod load;
 pub mod run;
