@@ -24,7 +24,7 @@ def send(message):
 
 
 send({"protocol": 1, "name": "jumpstarter-driver-snmp", "version": version("jumpstarter-driver-snmp"),
-      "actions": ["on", "off", "cycle"], "snmp_versions": ["3"]})
+      "actions": ["on", "off", "cycle"], "snmp_versions": ["3"], "stateless": True})
 
 for line in sys.stdin:
     request = json.loads(line)

@@ -5,60 +5,62 @@
 set -u
 export MIBS="" # numeric OIDs only: no MIB loading warnings in the messages
 version=$(snmpset --version 2>&1 | sed 's/^NET-SNMP version: //')
-jq -cn --arg v "$version" '{protocol: 1, name: "net-snmp", version: $v,
-  actions: ["on", "off", "cycle", "state"]}'
+echo "{\"protocol\":1,\"name\":\"net-snmp\",\"version\":\"$version\",\"actions\":[\"on\",\"off\",\"cycle\",\"state\"],\"stateless\":true}"
 
-reply() { jq -cn --argjson id "$id" "$@"; }
-fail() { reply --arg t "$1" --arg m "$2" '{id: $id, ok: false, error: {type: $t, message: $m}}'; }
+ok() { echo "{\"id\":$id,\"ok\":true$1}"; }
+fail() { jq -cn --argjson id "$id" --arg t "$1" --arg m "$2" '{id: $id, ok: false, error: {type: $t, message: $m}}'; }
 
-# snmpset/snmpget with the connection's flags; sets $out, $err and $rc.
+# Runs snmpset/snmpget with the connection's flags; sets $out, $err and $rc.
 snmp() {
-  local tool=$1; shift
-  local -a flags
-  mapfile -t flags < <(jq -r '.connection |
-    ["-v", .version, "-t", (.timeout|tostring), "-r", (.retries|tostring)] +
-    (if .version == "3" then
-       ["-u", .user, "-n", .context, "-l",
-        (if .auth_protocol == null then "noAuthNoPriv"
-         elif .priv_protocol == null then "authNoPriv" else "authPriv" end)] +
-       (if .auth_protocol != null then ["-a", .auth_protocol, "-A", .auth_key] else [] end) +
-       (if .priv_protocol != null then ["-x", .priv_protocol, "-X", .priv_key] else [] end)
-     else ["-c", .community] end) +
-    ["udp:\(.host):\(.port)"] | .[]' <<<"$line")
-  local errfile; errfile=$(mktemp)
+  local tool=$1 errfile; shift
+  errfile=$(mktemp)
   out=$("$tool" "${flags[@]}" "$@" 2>"$errfile"); rc=$?
   err=$(paste -sd' ' "$errfile"); rm -f "$errfile"
 }
 
-# SET the command named $1 (set_on, set_off, set_cycle); replies only on failure.
+# SETs OID $1 to INTEGER $2; replies only on failure.
 switch() {
-  local oid value
-  oid=$(jq -r ".connection.$1.oid" <<<"$line"); value=$(jq -r ".connection.$1.value" <<<"$line")
-  snmp snmpset "$oid" i "$value"
+  snmp snmpset "$1" i "$2"
   if [ "$rc" -ne 0 ]; then fail "snmpset exit $rc" "$err"; return 1; fi
 }
 
 while IFS= read -r line; do
-  id=$(jq -r .id <<<"$line"); action=$(jq -r .action <<<"$line")
-  if [ "$(jq -r '.connection.set_on == null' <<<"$line")" = true ]; then
-    fail NotSupported "vendor $(jq -r .connection.vendor <<<"$line"): snmpset needs a vendor's control OID"
+  # One jq per request: shell variables and the snmpset/snmpget flags, shell-quoted.
+  eval "$(jq -r '.connection as $c | @sh "id=\(.id) action=\(.action) vendor=\($c.vendor)",
+    @sh "delay=\($c.cycle_delay) state_oid=\($c.get_state.oid // "")",
+    @sh "on_oid=\($c.set_on.oid // "") on_value=\($c.set_on.value // "")",
+    @sh "off_oid=\($c.set_off.oid // "") off_value=\($c.set_off.value // "")",
+    @sh "cycle_oid=\($c.set_cycle.oid // "") cycle_value=\($c.set_cycle.value // "")",
+    "state_on=(\($c.get_state.on // [] | @sh)) state_off=(\($c.get_state.off // [] | @sh))",
+    "flags=(\((["-v", $c.version, "-t", ($c.timeout|tostring), "-r", ($c.retries|tostring)] +
+      (if $c.version == "3" then
+         ["-u", $c.user, "-n", $c.context, "-l",
+          (if $c.auth_protocol == null then "noAuthNoPriv"
+           elif $c.priv_protocol == null then "authNoPriv" else "authPriv" end)] +
+         (if $c.auth_protocol != null then ["-a", $c.auth_protocol, "-A", $c.auth_key] else [] end) +
+         (if $c.priv_protocol != null then ["-x", $c.priv_protocol, "-X", $c.priv_key] else [] end)
+       else ["-c", $c.community] end) + ["udp:\($c.host):\($c.port)"]) | @sh))"' <<<"$line")"
+  if [ -z "$on_oid" ]; then
+    fail NotSupported "vendor $vendor: snmpset needs a vendor's control OID"
     continue
   fi
   case $action in
-    on | off) switch "set_$action" && reply '{id: $id, ok: true}' ;;
+    on) switch "$on_oid" "$on_value" && ok "" ;;
+    off) switch "$off_oid" "$off_value" && ok "" ;;
     cycle)
-      if [ "$(jq -r '.connection.set_cycle != null' <<<"$line")" = true ]; then
-        switch set_cycle && reply '{id: $id, ok: true}'
+      if [ -n "$cycle_oid" ]; then
+        switch "$cycle_oid" "$cycle_value" && ok ""
       else
-        switch set_off && sleep "$(jq -r .connection.cycle_delay <<<"$line")" &&
-          switch set_on && reply '{id: $id, ok: true}'
+        switch "$off_oid" "$off_value" && sleep "$delay" && switch "$on_oid" "$on_value" && ok ""
       fi ;;
     state)
-      snmp snmpget -Oqv "$(jq -r .connection.get_state.oid <<<"$line")"
+      if [ -z "$state_oid" ]; then fail NotSupported "vendor $vendor: no state column"; continue; fi
+      snmp snmpget -Oqv "$state_oid"
       if [ "$rc" -ne 0 ]; then fail "snmpget exit $rc" "$err"; continue; fi
-      reply --arg raw "$out" --argjson s "$(jq -c .connection.get_state <<<"$line")" \
-        '{id: $id, ok: true, state: (($raw | tonumber? // $raw) as $v |
-          if ($s.on | any(. == $v)) then "on" elif ($s.off | any(. == $v)) then "off" else $raw end)}' ;;
+      state=$out
+      for v in "${state_on[@]}"; do [ "$out" = "$v" ] && state=on; done
+      for v in "${state_off[@]}"; do [ "$out" = "$v" ] && state=off; done
+      ok ",\"state\":$(jq -cn --arg s "$state" '$s')" ;;
     *) fail NotSupported "no action $action" ;;
   esac
 done

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-use crate::adapter::process::AdapterProcess;
+use crate::adapter::process::{AdapterProcess, Pool};
 use crate::adapter::{DriverChoice, DriverError, Hello};
 use crate::scenario::runner::{Under, HELLO_DEADLINE};
 use crate::scenario::{self, snapshot_body, snapshot_file};
@@ -67,6 +67,8 @@ pub struct Tested {
     pub choice: DriverChoice,
     /// What the adapter announced (`None` for pductl).
     pub hello: Option<Hello>,
+    /// Idle processes of a stateless adapter, shared by the threads running scenarios.
+    pub pool: Pool,
 }
 
 impl Tested {
@@ -76,6 +78,7 @@ impl Tested {
     /// the adapter does not start or says no proper hello.
     pub fn new(driver: &str) -> Result<Tested, RunError> {
         let choice = crate::adapter::resolve(driver)?;
+        let pool = Pool::default();
         let hello = match &choice {
             DriverChoice::Pductl => None,
             DriverChoice::Adapter { name, command } => {
@@ -93,11 +96,19 @@ impl Tested {
                         problem: format!("{f}; its stderr:\n{stderr}"),
                     })?;
                 let hello = p.hello.clone();
-                p.finish(Duration::from_secs(2));
+                if hello.stateless {
+                    pool.put(p);
+                } else {
+                    p.finish(Duration::from_secs(2));
+                }
                 Some(hello)
             }
         };
-        Ok(Tested { choice, hello })
+        Ok(Tested {
+            choice,
+            hello,
+            pool,
+        })
     }
 
     /// The in-process driver.
@@ -105,6 +116,7 @@ impl Tested {
         Tested {
             choice: DriverChoice::Pductl,
             hello: None,
+            pool: Pool::default(),
         }
     }
 
@@ -124,9 +136,11 @@ impl Tested {
 
     fn under(&self) -> Under<'_> {
         match (&self.choice, &self.hello) {
-            (DriverChoice::Adapter { command, .. }, Some(hello)) => {
-                Under::Adapter { command, hello }
-            }
+            (DriverChoice::Adapter { command, .. }, Some(hello)) => Under::Adapter {
+                command,
+                hello,
+                pool: &self.pool,
+            },
             _ => Under::Pductl,
         }
     }
@@ -453,6 +467,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, RunError> {
         }
     });
     let elapsed = started.elapsed();
+    driver.pool.drain();
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

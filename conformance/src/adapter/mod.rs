@@ -40,6 +40,11 @@ pub struct Hello {
     /// driver uses another version are n/a.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snmp_versions: Option<Vec<String>>,
+    /// `true`: the adapter keeps nothing from one request to the next (each builds its driver
+    /// from the request's connection), so the runner may reuse one process across scenarios
+    /// instead of starting one per scenario. Default `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stateless: bool,
 }
 
 impl Hello {

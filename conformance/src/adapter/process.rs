@@ -168,6 +168,7 @@ impl AdapterProcess {
                 version: String::new(),
                 actions: Vec::new(),
                 snmp_versions: None,
+                stateless: false,
             },
         };
         let hello = match p.read_line(deadline).await {
@@ -322,5 +323,44 @@ fn not_json(line: &str, e: &serde_json::Error) -> AdapterFailure {
     AdapterFailure::NotJson {
         line: line.chars().take(200).collect(),
         error: e.to_string(),
+    }
+}
+
+/// Idle adapter processes of a stateless adapter ([`Hello::stateless`]), reused across
+/// scenarios by the threads that run them.
+#[derive(Clone, Default)]
+pub struct Pool(Arc<Mutex<Vec<AdapterProcess>>>);
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.lock().map_or(0, |v| v.len());
+        write!(f, "Pool({n} idle)")
+    }
+}
+
+impl Pool {
+    /// An idle process, if there is one.
+    pub fn take(&self) -> Option<AdapterProcess> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).pop()
+    }
+
+    /// Keeps `process` for the next scenario (its stderr forgotten); a dead one is dropped.
+    pub fn put(&self, process: AdapterProcess) {
+        if !process.is_dead() {
+            process.clear_stderr();
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(process);
+        }
+    }
+
+    /// Ends every idle process.
+    pub fn drain(&self) {
+        let all: Vec<AdapterProcess> =
+            std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()));
+        for p in all {
+            p.finish(Duration::from_secs(2));
+        }
     }
 }

@@ -17,7 +17,7 @@ use snmp_proto::{PduType, Value, VarBind, Version};
 use super::format::{OutletArg, Scenario, Step, StepKind};
 use super::raw::{self, RawRequest};
 use super::record::{to_yaml, Node};
-use crate::adapter::process::{AdapterFailure, AdapterProcess};
+use crate::adapter::process::{AdapterFailure, AdapterProcess, Pool};
 use crate::adapter::{Connection, Hello, Request, ACTIONS, NOT_SUPPORTED, PROTOCOL_VERSION};
 
 /// The result of one run.
@@ -32,9 +32,11 @@ pub struct Run {
     /// Why the scenario cannot judge this driver (an SNMP version it does not speak, an
     /// action it lacks on a step that switches); `None` when it could.
     pub not_applicable: Option<String>,
-    /// The errors the driver reported, one line each (`step 2 off: SNMPError: ...`): what a
-    /// passing scenario saw the driver do.
-    pub driver_errors: Vec<String>,
+    /// What the driver did at each driver step, one line each (`off 2: ok`,
+    /// `off 2: SNMPError: ...`, `state 2: off`, `detect: n/a`), redacted like the record.
+    pub driver_steps: Vec<String>,
+    /// The scenario's description.
+    pub description: String,
     /// What the adapter wrote on stderr (empty for `pductl`).
     pub stderr: String,
 }
@@ -51,6 +53,8 @@ pub enum Under<'a> {
         command: &'a [String],
         /// What it announced when first started (decides which scenarios are n/a).
         hello: &'a Hello,
+        /// Idle processes of a stateless adapter, reused across scenarios.
+        pool: &'a Pool,
     },
 }
 
@@ -111,6 +115,7 @@ struct AdapterState {
     hello: Hello,
     process: Option<AdapterProcess>,
     stderr: String,
+    pool: Pool,
 }
 
 fn counters(stats: &AgentStats) -> [(&'static str, u32); 10] {
@@ -191,6 +196,7 @@ pub async fn run_with(scenario: &Scenario, under: Under<'_>) -> Result<Run, Stri
             return Ok(Run {
                 text: format!("n/a: {}\n", serde_json::to_string(&why).unwrap_or_default()),
                 not_applicable: Some(why),
+                description: scenario.description.clone(),
                 ..Run::default()
             });
         }
@@ -228,13 +234,18 @@ pub async fn run_with(scenario: &Scenario, under: Under<'_>) -> Result<Run, Stri
             Pdu::new(config).map_err(|e| (variant_name(&e), e.to_string())),
             None,
         ),
-        Under::Adapter { command, hello } => (
+        Under::Adapter {
+            command,
+            hello,
+            pool,
+        } => (
             Err(("Adapter".into(), "not the in-process driver".into())),
             Some(AdapterState {
                 command: command.to_vec(),
                 hello: hello.clone(),
-                process: None,
+                process: if hello.stateless { pool.take() } else { None },
                 stderr: String::new(),
+                pool: pool.clone(),
             }),
         ),
     };
@@ -251,7 +262,7 @@ pub async fn run_with(scenario: &Scenario, under: Under<'_>) -> Result<Run, Stri
     let mut failures = Vec::new();
     let mut hung = Vec::new();
     let mut not_applicable = None;
-    let mut driver_errors = Vec::new();
+    let mut driver_steps = Vec::new();
     for (i, step) in scenario.steps.iter().enumerate() {
         let number = i + 1;
         let f = &step.file;
@@ -279,20 +290,33 @@ pub async fn run_with(scenario: &Scenario, under: Under<'_>) -> Result<Run, Stri
             "variant"
         };
         let mut stop = false;
+        if step.kind.is_driver_action() {
+            let what = match &step.file.outlet {
+                Some(o) => format!("{} {o}", step.kind.name()),
+                None => step.kind.name().to_string(),
+            };
+            let said = match &outcome {
+                Outcome::Ok(Node::Map(entries)) => entries
+                    .iter()
+                    .find(|(k, _)| k == "state")
+                    .and_then(|(_, v)| match v {
+                        Node::Str(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| "ok".into()),
+                Outcome::Ok(_) => "ok".into(),
+                Outcome::Err { variant, message } => format!("{variant}: {message}"),
+                Outcome::NotApplicable(_) => "n/a".into(),
+                Outcome::Adapter(f, _) => f.to_string(),
+            };
+            driver_steps.push(format!("{what}: {said}"));
+        }
         match &outcome {
             Outcome::Ok(node) => rec.push("ok", node.clone()),
-            Outcome::Err { variant, message } => {
-                rec.push(
-                    "error",
-                    Node::map().with(kind_key, variant).with("message", message),
-                );
-                if step.kind.is_driver_action() {
-                    driver_errors.push(format!(
-                        "step {number} {}: {variant}: {message}",
-                        step.kind.name()
-                    ));
-                }
-            }
+            Outcome::Err { variant, message } => rec.push(
+                "error",
+                Node::map().with(kind_key, variant).with("message", message),
+            ),
             Outcome::NotApplicable(why) => {
                 rec.push("n/a", why);
                 if step.kind.changes_outlets() {
@@ -364,19 +388,29 @@ pub async fn run_with(scenario: &Scenario, under: Under<'_>) -> Result<Run, Stri
     let doc = Node::map()
         .with("description", &scenario.description)
         .with("steps", Node::List(steps));
-    let mut text = to_yaml(&doc);
     // Longest first, so an engine ID is not half-replaced by a shorter one inside it.
     redactions.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
-    for (from, to) in &redactions {
-        if !from.is_empty() {
-            text = text.replace(from.as_str(), to);
+    let redact = |mut text: String| {
+        for (from, to) in &redactions {
+            if !from.is_empty() {
+                text = text.replace(from.as_str(), to);
+            }
         }
-    }
+        text
+    };
+    let text = redact(to_yaml(&doc));
+    let failures: Vec<String> = failures.into_iter().map(redact).collect();
+    let hung: Vec<String> = hung.into_iter().map(redact).collect();
+    let driver_steps: Vec<String> = driver_steps.into_iter().map(redact).collect();
     let stderr = match ctx.adapter.take() {
         Some(mut a) => {
             if let Some(p) = a.process.take() {
                 a.stderr.push_str(&p.stderr_text());
-                p.finish(Duration::from_secs(2));
+                if a.hello.stateless {
+                    a.pool.put(p);
+                } else {
+                    p.finish(Duration::from_secs(2));
+                }
             }
             a.stderr
         }
@@ -388,7 +422,8 @@ pub async fn run_with(scenario: &Scenario, under: Under<'_>) -> Result<Run, Stri
         failures,
         hung,
         not_applicable,
-        driver_errors,
+        driver_steps,
+        description: scenario.description.clone(),
         stderr,
     })
 }
