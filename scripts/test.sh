@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test in the workspace. Installs what the tests talk to first, when it is missing:
-# net-snmp's client tools (Debian package `snmp`) and its agent (`snmpd`). Tests never skip for
-# a missing tool, so this script is the one way to get a machine ready.
+# net-snmp's client tools (Debian package `snmp`) and its agent (`snmpd`), jq and Python's venv
+# (for the conformance kit's driver adapters), and the adapters' Python virtualenv
+# (target/adapters-venv, reused on a second run). Tests never skip for a missing tool, so this
+# script is the one way to get a machine ready.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v snmpget >/dev/null 2>&1 || missing+=(snmp)
 { command -v snmpd >/dev/null 2>&1 || [ -x /usr/sbin/snmpd ]; } || missing+=(snmpd)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2
   sudo=""
@@ -15,6 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+conformance/adapters/setup.sh
 
 # Formatting and lints first: unformatted code or any clippy warning fails the run.
 cargo fmt --all --check

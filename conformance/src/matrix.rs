@@ -434,9 +434,13 @@ pub fn run(args: MatrixArgs) -> Result<ExitCode, RunError> {
             if let DriverChoice::Adapter { name, .. } = &c.driver.choice {
                 let dir = c.driver.snapshot_dir(&snapshots);
                 for o in &c.outcomes {
-                    if let Ok(r) = &o.run {
-                        if r.not_applicable.is_none() {
+                    match &o.run {
+                        Ok(r) if r.not_applicable.is_none() => {
                             write_snapshot(&dir, &o.name, name, &r.text)?;
+                        }
+                        // n/a: no record to keep; a stale one would mislead.
+                        _ => {
+                            let _ = std::fs::remove_file(scenario::snapshot_file(&dir, &o.name));
                         }
                     }
                 }
