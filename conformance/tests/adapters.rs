@@ -1,5 +1,5 @@
 //! Drivers through adapters: the committed compatibility matrix and every shipped adapter's
-//! snapshots (the whole corpus against pductl, net-snmp and jumpstarter), the 20-line example
+//! snapshots (the whole corpus against pductl, net-snmp, jumpstarter and labgrid), the 20-line example
 //! adapter of ADAPTERS.md, and adapters that misbehave (hang, print garbage, answer another
 //! request, crash), which must be recorded as such while the run goes on.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -25,7 +25,7 @@ fn matrix_of_the_shipped_drivers_matches_the_committed_one() {
         .iter()
         .map(|name| {
             Tested::new(name).unwrap_or_else(|e| {
-                panic!("{e}\n(scripts/test.sh installs jq, net-snmp and the Python virtualenv)")
+                panic!("{e}\n(scripts/test.sh installs jq, net-snmp and the Python virtualenvs)")
             })
         })
         .collect();

@@ -304,20 +304,22 @@ impl DriverChoice {
 
 /// The built-in adapters, by name: `pductl` is in-process; the others are files in
 /// `conformance/adapters/`.
-pub const BUILT_IN: &[&str] = &["pductl", "net-snmp", "jumpstarter"];
+pub const BUILT_IN: &[&str] = &["pductl", "net-snmp", "jumpstarter", "labgrid"];
 
 /// The folder of the built-in adapters.
 pub fn adapters_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("adapters")
 }
 
-/// The Python of the adapters' virtualenv: `$PDU_ADAPTER_PYTHON`, else
-/// `target/adapters-venv/bin/python` of the workspace (made by `conformance/adapters/setup.sh`).
-pub fn adapter_python() -> PathBuf {
-    match std::env::var_os("PDU_ADAPTER_PYTHON") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/adapters-venv/bin/python"),
-    }
+/// The Python of the adapters' virtualenv `venv` (`adapters-venv`, `adapters-venv-labgrid`):
+/// in `$PDU_ADAPTER_VENV_DIR`, else in the workspace's `target/` (made by
+/// `conformance/adapters/setup.sh`).
+pub fn adapter_python(venv: &str) -> PathBuf {
+    let dir = match std::env::var_os("PDU_ADAPTER_VENV_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"),
+    };
+    dir.join(venv).join("bin/python")
 }
 
 /// Why a `--driver` value names no driver.
@@ -351,8 +353,12 @@ pub fn resolve(text: &str) -> Result<DriverChoice, DriverError> {
                 command: vec![dir.join("net-snmp.sh").to_string_lossy().into_owned()],
             })
         }
-        "jumpstarter" => {
-            let python = adapter_python();
+        "jumpstarter" | "labgrid" => {
+            let (venv, file) = match text {
+                "jumpstarter" => ("adapters-venv", "jumpstarter-driver-snmp.py"),
+                _ => ("adapters-venv-labgrid", "labgrid-power.py"),
+            };
+            let python = adapter_python(venv);
             if !python.exists() {
                 return Err(DriverError::NoVenv {
                     name: text.into(),
@@ -360,12 +366,10 @@ pub fn resolve(text: &str) -> Result<DriverChoice, DriverError> {
                 });
             }
             return Ok(DriverChoice::Adapter {
-                name: "jumpstarter".into(),
+                name: text.into(),
                 command: vec![
                     python.to_string_lossy().into_owned(),
-                    dir.join("jumpstarter-driver-snmp.py")
-                        .to_string_lossy()
-                        .into_owned(),
+                    dir.join(file).to_string_lossy().into_owned(),
                 ],
             });
         }
