@@ -428,6 +428,64 @@ mod tests {
         assert_eq!(conn.set_on, None);
     }
 
+    /// The JSON Schema of ADAPTERS.md names exactly the fields this runner sends and reads.
+    #[test]
+    fn schema_matches_the_messages() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../adapter-protocol.schema.json")).unwrap();
+        let keys = |v: &serde_json::Value| -> Vec<String> {
+            let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            k.sort();
+            k
+        };
+        let mut c = Config::new("127.0.0.1");
+        c.vendor = "raritan-px2".parse().unwrap();
+        let request = serde_json::to_value(Request {
+            protocol: PROTOCOL_VERSION,
+            id: 1,
+            action: "off".into(),
+            outlet: Some(2),
+            connection: Connection::new(&c, Some(2)),
+        })
+        .unwrap();
+        let defs = &schema["$defs"];
+        assert_eq!(keys(&request), keys(&defs["request"]["properties"]));
+        assert_eq!(
+            keys(&request["connection"]),
+            keys(&defs["connection"]["properties"])
+        );
+        let mut required: Vec<String> =
+            serde_json::from_value(defs["connection"]["required"].clone()).unwrap();
+        required.sort();
+        assert_eq!(keys(&request["connection"]), required);
+        let hello = serde_json::to_value(Hello {
+            protocol: 1,
+            name: "n".into(),
+            version: "v".into(),
+            actions: vec!["on".into()],
+            snmp_versions: Some(vec!["3".into()]),
+            stateless: true,
+        })
+        .unwrap();
+        assert_eq!(keys(&hello), keys(&defs["hello"]["properties"]));
+        let reply = serde_json::to_value(Reply {
+            id: 1,
+            ok: false,
+            state: Some("on".into()),
+            value: Some(serde_json::json!(1)),
+            error: Some(ReplyError {
+                kind: "SNMPError".into(),
+                message: "m".into(),
+            }),
+        })
+        .unwrap();
+        assert_eq!(keys(&reply), keys(&defs["reply"]["properties"]));
+        let actions: Vec<String> =
+            serde_json::from_value(defs["request"]["properties"]["action"]["enum"].clone())
+                .unwrap();
+        assert_eq!(actions, ACTIONS);
+    }
+
     #[test]
     fn unknown_driver_names_the_choices() {
         let e = resolve("no-such-driver").unwrap_err().to_string();

@@ -220,6 +220,21 @@ pub async fn run_with(scenario: &Scenario, under: Under<'_>) -> Result<Run, Stri
     for (_, addr) in &sim.addresses {
         redactions.push((addr.to_string(), "127.0.0.1:[port]".into()));
     }
+    if let Under::Adapter { .. } = under {
+        // An adapter's messages and stderr are its own: keep the secrets it was given out of
+        // the record, whatever it echoes.
+        use snmp_proto::usm::ExposeSecret;
+        let c = &scenario.driver_config;
+        for (secret, label) in [
+            (c.auth_key.expose_secret(), "[auth-key]"),
+            (c.priv_key.expose_secret(), "[priv-key]"),
+            (c.community.expose_secret(), "[community]"),
+        ] {
+            if !secret.is_empty() {
+                redactions.push((secret.to_string(), label.into()));
+            }
+        }
+    }
     if let Some(p) = closed_port {
         redactions.push((p.to_string(), "127.0.0.1:[closed-port]".into()));
     }
@@ -416,6 +431,7 @@ pub async fn run_with(scenario: &Scenario, under: Under<'_>) -> Result<Run, Stri
         }
         None => String::new(),
     };
+    let stderr = redact(stderr);
     ctx.sim.stop();
     Ok(Run {
         text,
