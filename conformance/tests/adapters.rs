@@ -33,7 +33,9 @@ fn matrix_of_the_shipped_drivers_matches_the_committed_one() {
     let snapshots = scenario::default_snapshot_dir();
     // Adapter scenarios mostly wait on the network and on driver timeouts: more at once than
     // there are cores.
-    let jobs = std::thread::available_parallelism().map_or(2, |n| n.get()).max(4);
+    let jobs = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .max(4);
     let started = Instant::now();
     let matrix = Matrix::build(&files, drivers, jobs, &snapshots);
     for c in &matrix.columns {
