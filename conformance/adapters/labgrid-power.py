@@ -34,9 +34,11 @@ send({"protocol": 1, "name": "labgrid", "version": version("labgrid"),
 for line in sys.stdin:
     request = json.loads(line)
     c, reply = request["connection"], {"id": request["id"], "ok": True}
-    if c["vendor"] not in MODELS or c["community"] != "private":
-        send({"id": request["id"], "ok": False, "error": {"type": "NotSupported", "message":
-              f"labgrid's SNMP backends: {sorted(MODELS)}, community private"}})
+    why = (f"no labgrid backend for vendor {c['vendor']}" if c["vendor"] not in MODELS else
+           "labgrid's backends use community private, not the one configured" if c["community"] != "private"
+           else None)
+    if why:
+        send({"id": request["id"], "ok": False, "error": {"type": "NotSupported", "message": why}})
         continue
     model, tools = MODELS[c["vendor"]]
     backend = import_module(f"labgrid.driver.power.{model}")

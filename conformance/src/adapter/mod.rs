@@ -379,11 +379,21 @@ pub fn resolve(text: &str) -> Result<DriverChoice, DriverError> {
     let Some(program) = command.first() else {
         return Err(DriverError::Unknown(text.into()));
     };
-    let path = Path::new(program);
-    if !path.is_file() {
+    // A path, or a program found on PATH (`python3 my-adapter.py`).
+    let on_path = !program.contains('/')
+        && std::env::var_os("PATH").is_some_and(|paths| {
+            std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
+        });
+    if !Path::new(program).is_file() && !on_path {
         return Err(DriverError::Unknown(text.into()));
     }
-    let name = path
+    // Named after the script when an interpreter runs one, else after the program.
+    let named = command
+        .iter()
+        .skip(1)
+        .find(|a| Path::new(a.as_str()).is_file())
+        .unwrap_or(program);
+    let name = Path::new(named)
         .file_stem()
         .map_or_else(|| "adapter".into(), |s| s.to_string_lossy().into_owned());
     Ok(DriverChoice::Adapter { name, command })
@@ -490,5 +500,15 @@ mod tests {
     fn unknown_driver_names_the_choices() {
         let e = resolve("no-such-driver").unwrap_err().to_string();
         assert!(e.contains("net-snmp") && e.contains("jumpstarter"), "{e}");
+    }
+
+    #[test]
+    fn an_interpreter_and_its_script_are_named_after_the_script() {
+        let script = adapters_dir().join("labgrid-power.py");
+        let choice = resolve(&format!("bash {}", script.display())).unwrap();
+        assert_eq!(choice.name(), "labgrid-power");
+        assert!(
+            matches!(resolve("bash"), Ok(DriverChoice::Adapter { name, .. }) if name == "bash")
+        );
     }
 }
