@@ -348,7 +348,8 @@ impl Matrix {
     ) -> Vec<(String, String, String)> {
         let mut again = Vec::new();
         for c in &mut self.columns {
-            if c.driver.choice == DriverChoice::Pductl {
+            if c.driver.choice == DriverChoice::Pductl || !c.driver.snapshot_dir(snapshots).is_dir()
+            {
                 continue;
             }
             for o in &mut c.outcomes {
@@ -366,11 +367,13 @@ impl Matrix {
     }
 
     /// Per driver: the scenarios whose record differs from the committed snapshot (adapters
-    /// only; pductl's snapshots are insta's, checked by `cargo test`).
-    pub fn changed(&self) -> Vec<(String, String, String)> {
+    /// with a snapshot folder below `snapshots` only; pductl's snapshots are insta's, checked
+    /// by `cargo test`).
+    pub fn changed(&self, snapshots: &Path) -> Vec<(String, String, String)> {
         let mut out = Vec::new();
         for c in &self.columns {
-            if c.driver.choice == DriverChoice::Pductl {
+            if c.driver.choice == DriverChoice::Pductl || !c.driver.snapshot_dir(snapshots).is_dir()
+            {
                 continue;
             }
             for o in &c.outcomes {
@@ -461,7 +464,7 @@ pub fn run(args: MatrixArgs) -> Result<ExitCode, RunError> {
         out.join("MATRIX.md").display(),
         out.join("matrix.json").display()
     );
-    let changed = matrix.changed();
+    let changed = matrix.changed(&snapshots);
     if args.accept {
         for c in &matrix.columns {
             if let DriverChoice::Adapter { name, .. } = &c.driver.choice {
