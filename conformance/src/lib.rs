@@ -1,10 +1,13 @@
-//! Conformance kit: scenario replay (`run`), device checks (`check`), a load generator (`load`)
-//! and a trap and inform receiver (`listen`).
+//! Conformance kit: scenario replay (`run`) against any driver through adapters (`adapter`),
+//! the driver compatibility matrix (`matrix`), device checks (`check`), a load generator
+//! (`load`) and a trap and inform receiver (`listen`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod adapter;
 pub mod check;
 pub mod listen;
 pub mod load;
+pub mod matrix;
 pub mod run;
 pub mod scenario;

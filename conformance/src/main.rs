@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use pdu_conformance::{check, listen, load, run};
+use pdu_conformance::{check, listen, load, matrix, run};
 
 #[derive(Parser)]
 #[command(
@@ -24,6 +24,8 @@ enum Command {
     Load(load::LoadArgs),
     /// Replay scenario files against in-process simulators and compare with the snapshots.
     Run(run::RunArgs),
+    /// Replay the corpus against several drivers and write the compatibility matrix.
+    Matrix(matrix::MatrixArgs),
     /// Check a real device's compatibility with drivers (switches nothing without --allow-switching).
     Check(check::CheckArgs),
     /// Receive and print traps and informs (v1, v2c, v3), acknowledging informs.
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Load(args) => load::run(args).map_err(anyhow::Error::from),
         Command::Run(args) => run::run(args).map_err(anyhow::Error::from),
+        Command::Matrix(args) => matrix::run(args).map_err(anyhow::Error::from),
         Command::Check(args) => check::run(args).map_err(anyhow::Error::from),
         Command::Listen(args) => listen::run(args).map_err(anyhow::Error::from),
     };

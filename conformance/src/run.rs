@@ -9,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
+use crate::adapter::process::{AdapterProcess, Pool};
+use crate::adapter::{DriverChoice, DriverError, Hello};
+use crate::scenario::runner::{Under, HELLO_DEADLINE};
 use crate::scenario::{self, snapshot_body, snapshot_file};
 
 /// The flags of `pdu-conformance run`: which scenarios, how many at once, where the
@@ -19,11 +22,15 @@ Examples:
   pdu-conformance run                      # the whole corpus (scenarios/ of this workspace)
   pdu-conformance run scenarios/usm --filter digest
   pdu-conformance run --junit target/conformance.xml --jobs 2
+  pdu-conformance run --driver jumpstarter # a built-in adapter (pductl, net-snmp, jumpstarter)
+  pdu-conformance run --driver ./my-adapter.sh --snapshots /tmp/snaps --accept
 
 A scenario passes when every expectation in it holds and its record equals the committed
-snapshot (conformance/tests/snapshots). To accept a changed record, run
-`cargo insta test -p pdu-conformance --review` (or INSTA_UPDATE=always cargo test -p pdu-conformance).
-Exit status: 0 when all passed, 1 otherwise.")]
+snapshot (conformance/tests/snapshots for pductl, conformance/tests/snapshots/drivers/NAME for
+the others). To accept a changed pductl record, run `cargo insta test -p pdu-conformance --review`
+(or INSTA_UPDATE=always cargo test -p pdu-conformance); for any other driver, --accept.
+Scenarios a driver cannot be judged by (an SNMP version or action it lacks) are n/a.
+Exit status: 0 when all passed (or were n/a), 1 otherwise.")]
 pub struct RunArgs {
     /// Scenario files or folders (default: the workspace's scenarios/).
     pub paths: Vec<PathBuf>,
@@ -42,6 +49,101 @@ pub struct RunArgs {
     /// Print each changed scenario's new record in full, not only the diff.
     #[arg(long)]
     pub verbose: bool,
+    /// The driver under test: `pductl` (in-process, the default), a built-in adapter
+    /// (`net-snmp`, `jumpstarter`) or an adapter command (`./my-adapter.sh`, `python3 a.py`),
+    /// which speaks the adapter protocol (conformance/ADAPTERS.md).
+    #[arg(long, value_name = "NAME|COMMAND", default_value = "pductl")]
+    pub driver: String,
+    /// Write each run's record as the driver's snapshot (a driver other than pductl; review
+    /// the change with `git diff`).
+    #[arg(long)]
+    pub accept: bool,
+}
+
+/// A driver ready to run scenarios: what it is and, for an adapter, its hello.
+#[derive(Debug, Clone)]
+pub struct Tested {
+    /// Which driver.
+    pub choice: DriverChoice,
+    /// What the adapter announced (`None` for pductl).
+    pub hello: Option<Hello>,
+    /// Idle processes of a stateless adapter, shared by the threads running scenarios.
+    pub pool: Pool,
+}
+
+impl Tested {
+    /// Resolves `--driver` and, for an adapter, starts it once to read its hello.
+    ///
+    /// Errors: [`RunError::Driver`] for a name that is no driver, [`RunError::Adapter`] when
+    /// the adapter does not start or says no proper hello.
+    pub fn new(driver: &str) -> Result<Tested, RunError> {
+        let choice = crate::adapter::resolve(driver)?;
+        let pool = Pool::default();
+        let hello = match &choice {
+            DriverChoice::Pductl => None,
+            DriverChoice::Adapter { name, command } => {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| RunError::Adapter {
+                        name: name.clone(),
+                        problem: format!("cannot start a runtime: {e}"),
+                    })?;
+                let p = rt
+                    .block_on(AdapterProcess::start(command, HELLO_DEADLINE))
+                    .map_err(|(f, stderr)| RunError::Adapter {
+                        name: name.clone(),
+                        problem: format!("{f}; its stderr:\n{stderr}"),
+                    })?;
+                let hello = p.hello.clone();
+                if hello.stateless {
+                    pool.put(p);
+                } else {
+                    p.finish(Duration::from_secs(2));
+                }
+                Some(hello)
+            }
+        };
+        Ok(Tested {
+            choice,
+            hello,
+            pool,
+        })
+    }
+
+    /// The in-process driver.
+    pub fn pductl() -> Tested {
+        Tested {
+            choice: DriverChoice::Pductl,
+            hello: None,
+            pool: Pool::default(),
+        }
+    }
+
+    /// The driver's name (`pductl`, `jumpstarter`, ...).
+    pub fn name(&self) -> &str {
+        self.choice.name()
+    }
+
+    /// Where this driver's snapshots are below `base`: `base` for pductl,
+    /// `base/drivers/NAME` for the others.
+    pub fn snapshot_dir(&self, base: &Path) -> PathBuf {
+        match &self.choice {
+            DriverChoice::Pductl => base.to_path_buf(),
+            DriverChoice::Adapter { name, .. } => base.join("drivers").join(name),
+        }
+    }
+
+    fn under(&self) -> Under<'_> {
+        match (&self.choice, &self.hello) {
+            (DriverChoice::Adapter { command, .. }, Some(hello)) => Under::Adapter {
+                command,
+                hello,
+                pool: &self.pool,
+            },
+            _ => Under::Pductl,
+        }
+    }
 }
 
 /// How one scenario ended.
@@ -59,6 +161,34 @@ pub enum Verdict {
         /// One line per failed expectation, or why the file could not run.
         reasons: Vec<String>,
     },
+    /// A driver step did not end within its deadline.
+    Hung {
+        /// Which steps, and the deadline.
+        reasons: Vec<String>,
+    },
+    /// The scenario cannot judge this driver.
+    NotApplicable {
+        /// Why (an SNMP version or an action the driver lacks).
+        reason: String,
+    },
+}
+
+impl Verdict {
+    /// One word: `pass`, `changed`, `fail`, `hung`, `n/a`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::Passed => "pass",
+            Verdict::Changed { .. } => "changed",
+            Verdict::Failed { .. } => "fail",
+            Verdict::Hung { .. } => "hung",
+            Verdict::NotApplicable { .. } => "n/a",
+        }
+    }
+
+    /// Whether the run command counts it as good (passed or n/a).
+    pub fn is_good(&self) -> bool {
+        matches!(self, Verdict::Passed | Verdict::NotApplicable { .. })
+    }
 }
 
 /// One scenario's result, as [`run_one`] returns it.
@@ -104,6 +234,17 @@ pub enum RunError {
     /// The JUnit report could not be rendered.
     #[error("cannot render the JUnit report: {0}")]
     Junit(#[from] quick_junit::SerializeError),
+    /// `--driver` names no driver.
+    #[error(transparent)]
+    Driver(#[from] DriverError),
+    /// The adapter did not start properly.
+    #[error("the adapter {name} did not start: {problem}")]
+    Adapter {
+        /// The driver's name.
+        name: String,
+        /// What went wrong, with the adapter's stderr.
+        problem: String,
+    },
 }
 
 /// Every `.toml` below the given paths, sorted.
@@ -147,6 +288,16 @@ pub fn judge(run: &Result<scenario::Run, String>, snapshot: Option<&str>) -> Ver
         }
         Ok(r) => r,
     };
+    if let Some(reason) = &run.not_applicable {
+        return Verdict::NotApplicable {
+            reason: reason.clone(),
+        };
+    }
+    if !run.hung.is_empty() {
+        return Verdict::Hung {
+            reasons: run.hung.clone(),
+        };
+    }
     if !run.failures.is_empty() {
         return Verdict::Failed {
             reasons: run.failures.clone(),
@@ -180,6 +331,18 @@ pub fn run_all(
     snapshots: &Path,
     progress: impl Fn(&Outcome, usize, usize) + Sync,
 ) -> Vec<Outcome> {
+    run_all_with(files, jobs, snapshots, &Tested::pductl(), progress)
+}
+
+/// [`run_all`] for any driver: `snapshots` is the base folder ([`Tested::snapshot_dir`]
+/// picks the driver's own).
+pub fn run_all_with(
+    files: Vec<PathBuf>,
+    jobs: usize,
+    snapshots: &Path,
+    driver: &Tested,
+    progress: impl Fn(&Outcome, usize, usize) + Sync,
+) -> Vec<Outcome> {
     let total = files.len();
     let queue = std::sync::Mutex::new(
         files
@@ -193,7 +356,7 @@ pub fn run_all(
             scope.spawn(|| loop {
                 let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
                 let Some((i, path)) = next else { break };
-                let outcome = run_one(&path, snapshots);
+                let outcome = run_one_with(&path, snapshots, driver);
                 let mut done = done.lock().unwrap_or_else(|p| p.into_inner());
                 done.push((i, outcome));
                 if let Some((_, o)) = done.last() {
@@ -209,16 +372,26 @@ pub fn run_all(
 
 /// Runs one scenario file and judges it against its snapshot.
 pub fn run_one(path: &Path, snapshots: &Path) -> Outcome {
+    run_one_with(path, snapshots, &Tested::pductl())
+}
+
+/// Runs one scenario file against `driver` and judges it against the driver's snapshot
+/// below `snapshots`.
+pub fn run_one_with(path: &Path, snapshots: &Path, driver: &Tested) -> Outcome {
     let started = Instant::now();
     let name = scenario::scenario_name(path);
     let run = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
-        Ok(rt) => rt.block_on(scenario::run_file(path)),
+        Ok(rt) => rt.block_on(async {
+            let s = scenario::load(path).map_err(|e| e.to_string())?;
+            scenario::runner::run_with(&s, driver.under()).await
+        }),
         Err(e) => Err(format!("cannot start a runtime: {e}")),
     };
-    let snapshot = std::fs::read_to_string(snapshot_file(snapshots, &name)).ok();
+    let snapshot =
+        std::fs::read_to_string(snapshot_file(&driver.snapshot_dir(snapshots), &name)).ok();
     let verdict = judge(&run, snapshot.as_deref());
     Outcome {
         name,
@@ -269,16 +442,19 @@ pub fn run(args: RunArgs) -> Result<ExitCode, RunError> {
     } else {
         None
     };
+    let driver = Tested::new(&args.driver)?;
     let started = Instant::now();
-    let outcomes = run_all(files, jobs, &snapshots, |o, n, total| {
+    let outcomes = run_all_with(files, jobs, &snapshots, &driver, |o, n, total| {
         let word = match o.verdict {
             Verdict::Passed => "ok",
             Verdict::Changed { .. } => "CHANGED",
             Verdict::Failed { .. } => "FAILED",
+            Verdict::Hung { .. } => "HUNG",
+            Verdict::NotApplicable { .. } => "n/a",
         };
         match &bar {
             Some(bar) => {
-                if o.verdict != Verdict::Passed {
+                if !o.verdict.is_good() {
                     bar.println(format!("{word:<7} {}", o.name));
                 }
                 bar.set_message(o.name.clone());
@@ -291,21 +467,42 @@ pub fn run(args: RunArgs) -> Result<ExitCode, RunError> {
         }
     });
     let elapsed = started.elapsed();
+    driver.pool.drain();
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let (mut passed, mut failed, mut changed) = (0, 0, 0);
+    let (mut passed, mut failed, mut changed, mut na) = (0, 0, 0, 0);
+    let dir = driver.snapshot_dir(&snapshots);
     for o in &outcomes {
+        if let (true, Ok(r), DriverChoice::Adapter { name, .. }) =
+            (args.accept, &o.run, &driver.choice)
+        {
+            if r.not_applicable.is_none() {
+                write_snapshot(&dir, &o.name, name, &r.text)?;
+            }
+        }
         match &o.verdict {
             Verdict::Passed => passed += 1,
-            Verdict::Failed { reasons } => {
+            Verdict::NotApplicable { .. } => na += 1,
+            Verdict::Failed { reasons } | Verdict::Hung { reasons } => {
                 failed += 1;
-                println!("FAILED {} ({})", o.name, o.path.display());
+                println!(
+                    "{} {} ({})",
+                    o.verdict.word().to_uppercase(),
+                    o.name,
+                    o.path.display()
+                );
                 for r in reasons {
                     println!("  {r}");
                 }
-                if args.verbose {
-                    if let Ok(r) = &o.run {
+                if let Ok(r) = &o.run {
+                    if !r.stderr.is_empty() {
+                        println!("  adapter stderr:");
+                        for l in r.stderr.lines() {
+                            println!("    {l}");
+                        }
+                    }
+                    if args.verbose {
                         println!("  record:\n{}", r.text);
                     }
                 }
@@ -313,9 +510,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode, RunError> {
             Verdict::Changed { diff } => {
                 changed += 1;
                 println!(
-                    "CHANGED {} (snapshot {})",
+                    "CHANGED {} (snapshot {}{})",
                     o.name,
-                    snapshot_file(&snapshots, &o.name).display()
+                    snapshot_file(&dir, &o.name).display(),
+                    if args.accept { ", written" } else { "" }
                 );
                 for l in diff.lines() {
                     println!("  {l}");
@@ -329,10 +527,14 @@ pub fn run(args: RunArgs) -> Result<ExitCode, RunError> {
         }
     }
     println!(
-        "{} scenarios in {:.1}s: {passed} passed, {failed} failed, {changed} changed",
+        "{} scenarios in {:.1}s against {}: {passed} passed, {failed} failed, {changed} changed, {na} n/a",
         outcomes.len(),
-        elapsed.as_secs_f64()
+        elapsed.as_secs_f64(),
+        driver.name()
     );
+    if args.accept {
+        changed = 0;
+    }
     if let Some(path) = &args.junit {
         std::fs::write(path, junit(&outcomes)?).map_err(|source| RunError::Write {
             path: path.clone(),
@@ -371,6 +573,17 @@ pub fn junit(outcomes: &[Outcome]) -> Result<String, RunError> {
                     .set_description(diff.clone());
                 s
             }
+            Verdict::Hung { reasons } => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message("a driver step hung")
+                    .set_description(reasons.join("\n"));
+                s
+            }
+            Verdict::NotApplicable { reason } => {
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(reason.clone());
+                s
+            }
         };
         let mut case = TestCase::new(file.to_string(), status);
         case.set_classname(folder.to_string()).set_time(o.elapsed);
@@ -382,4 +595,16 @@ pub fn junit(outcomes: &[Outcome]) -> Result<String, RunError> {
         report.add_test_suite(suite);
     }
     Ok(report.to_string()?)
+}
+
+/// Writes `body` as the snapshot of scenario `name` for driver `driver` in `dir`, in the
+/// format [`snapshot_body`] reads.
+///
+/// Errors: [`RunError::Write`] when the file cannot be written.
+pub fn write_snapshot(dir: &Path, name: &str, driver: &str, body: &str) -> Result<(), RunError> {
+    let path = snapshot_file(dir, name);
+    let text = format!("---\nsource: scenarios/{name}\ndriver: {driver}\n---\n{body}");
+    std::fs::create_dir_all(dir)
+        .and_then(|()| std::fs::write(&path, text))
+        .map_err(|source| RunError::Write { path, source })
 }

@@ -143,6 +143,31 @@ pub enum StepKind {
 }
 
 impl StepKind {
+    /// Whether the driver under test performs this step (the others are the runner's own raw
+    /// client or the simulator's control API, the same for every driver).
+    pub fn is_driver_action(self) -> bool {
+        matches!(
+            self,
+            StepKind::On
+                | StepKind::Off
+                | StepKind::Cycle
+                | StepKind::State
+                | StepKind::List
+                | StepKind::Name
+                | StepKind::Readings
+                | StepKind::Detect
+        )
+    }
+
+    /// Whether the step changes an outlet when it works (a driver that cannot do it cannot
+    /// be judged on what follows).
+    pub fn changes_outlets(self) -> bool {
+        matches!(
+            self,
+            StepKind::On | StepKind::Off | StepKind::Cycle | StepKind::Name
+        )
+    }
+
     /// As `do = ...` spells it (`clear-faults`, `getnext`, ...).
     pub fn name(self) -> &'static str {
         match self {
@@ -234,12 +259,18 @@ pub struct StepFile {
     /// Before the action: really wait (only where a real timer must run out).
     pub sleep_ms: Option<u64>,
     /// Whether the action succeeds: a driver call returns `Ok`, a raw request is answered
-    /// (whatever its error-status), a control call is accepted.
+    /// (whatever its error-status), a control call is accepted. Driver-neutral: every driver
+    /// is judged by it.
     pub expect_ok: Option<bool>,
-    /// The driver error variant, e.g. "WrongDigest".
+    /// pdu-driver's error variant, e.g. "WrongDigest". Specific to `pductl`; for any other
+    /// driver it only says the step must fail.
     pub expect_error: Option<String>,
-    /// A part of the error message.
+    /// A part of pdu-driver's error message (specific to `pductl`).
     pub expect_message: Option<String>,
+    /// Driver-neutral: the driver step must end (succeed or fail) within this many
+    /// milliseconds; past it the step is `hung` (an adapter is killed). Default: the
+    /// connection's timeout × (retries + 1) × 2 + the cycle delay + 10 s.
+    pub expect_within_ms: Option<u64>,
     /// Outlet power after the step, by number: `{ 3 = "off" }`.
     pub expect_outlets: Option<BTreeMap<String, String>>,
     /// `state`: the state the driver reads.
@@ -248,7 +279,8 @@ pub struct StepFile {
     pub expect_status: Option<String>,
     /// Raw steps: how many varbinds come back.
     pub expect_varbinds: Option<usize>,
-    /// How much counters moved in this step: `{ usmStatsWrongDigests = 1 }`.
+    /// How much counters moved in this step: `{ usmStatsWrongDigests = 1 }`. On a driver step
+    /// it measures that driver's traffic, so it is specific to `pductl`.
     pub expect_counters: Option<BTreeMap<String, u32>>,
 }
 
@@ -732,6 +764,13 @@ fn check_step(
                 "expect_ok = true and expect_error contradict each other".into(),
             ));
         }
+    }
+    if f.expect_within_ms.is_some() && !kind.is_driver_action() {
+        return Err(err(
+            "expect_within_ms",
+            "applies to driver actions only (on, off, cycle, state, list, name, readings, detect)"
+                .into(),
+        ));
     }
     for (outlet, power) in f.expect_outlets.iter().flatten() {
         if outlet.parse::<u32>().map_or(true, |n| n == 0) {

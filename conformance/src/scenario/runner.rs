@@ -17,14 +17,105 @@ use snmp_proto::{PduType, Value, VarBind, Version};
 use super::format::{OutletArg, Scenario, Step, StepKind};
 use super::raw::{self, RawRequest};
 use super::record::{to_yaml, Node};
+use crate::adapter::process::{AdapterFailure, AdapterProcess, Pool};
+use crate::adapter::{Connection, Hello, Request, ACTIONS, NOT_SUPPORTED, PROTOCOL_VERSION};
 
 /// The result of one run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Run {
     /// The snapshot body (YAML), redacted.
     pub text: String,
     /// Expectations that did not hold, each naming its step and line.
     pub failures: Vec<String>,
+    /// Driver steps that did not end within their deadline, each naming its step and line.
+    pub hung: Vec<String>,
+    /// Why the scenario cannot judge this driver (an SNMP version it does not speak, an
+    /// action it lacks on a step that switches); `None` when it could.
+    pub not_applicable: Option<String>,
+    /// What the driver did at each driver step, one line each (`off 2: ok`,
+    /// `off 2: SNMPError: ...`, `state 2: off`, `detect: n/a`), redacted like the record.
+    pub driver_steps: Vec<String>,
+    /// The scenario's description.
+    pub description: String,
+    /// What the adapter wrote on stderr (empty for `pductl`).
+    pub stderr: String,
+}
+
+/// The driver a scenario runs against.
+#[derive(Clone, Copy)]
+pub enum Under<'a> {
+    /// `pdu-driver`, in-process: every expectation applies, its own included.
+    Pductl,
+    /// An adapter process: started for the scenario, reused across its steps; judged by the
+    /// driver-neutral expectations.
+    Adapter {
+        /// The program and its arguments.
+        command: &'a [String],
+        /// What it announced when first started (decides which scenarios are n/a).
+        hello: &'a Hello,
+        /// Idle processes of a stateless adapter, reused across scenarios.
+        pool: &'a Pool,
+    },
+}
+
+/// How long an adapter has to start and say hello.
+pub const HELLO_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Why `scenario` cannot judge the driver that announced `hello`, if it cannot: an SNMP
+/// version the driver does not speak, or a step that switches with an action (or an outlet
+/// by name) the adapter protocol or the driver lacks. Read-only steps the driver lacks are
+/// n/a one by one instead.
+pub fn applicability(scenario: &Scenario, hello: &Hello) -> Option<String> {
+    let version = scenario.driver_config.version.to_string();
+    let uses_driver = scenario.steps.iter().any(|s| s.kind.is_driver_action());
+    if uses_driver && !hello.speaks(&version) {
+        return Some(format!(
+            "SNMP version {version}: the driver speaks only {}",
+            hello.snmp_versions.clone().unwrap_or_default().join(", ")
+        ));
+    }
+    for step in &scenario.steps {
+        if !step.kind.changes_outlets() {
+            continue;
+        }
+        let action = step.kind.name();
+        if !ACTIONS.contains(&action) || !hello.supports(action) {
+            return Some(format!("the driver has no action `{action}`"));
+        }
+        if matches!(step.file.outlet, Some(OutletArg::Name(_))) {
+            return Some("outlets by name are not part of the adapter protocol".into());
+        }
+    }
+    if !scenario.steps.iter().any(|s| {
+        s.kind.is_driver_action()
+            && ACTIONS.contains(&s.kind.name())
+            && hello.supports(s.kind.name())
+            && !matches!(s.file.outlet, Some(OutletArg::Name(_)))
+    }) {
+        return Some("no step uses an action the driver has".into());
+    }
+    None
+}
+
+/// The deadline of a driver step: `expect_within_ms`, else the connection's timeout ×
+/// (retries + 1) × 2 + the cycle delay + 10 s.
+pub fn step_deadline(scenario: &Scenario, step: &Step) -> Duration {
+    if let Some(ms) = step.file.expect_within_ms {
+        return Duration::from_millis(ms);
+    }
+    let c = &scenario.driver_config;
+    c.timeout
+        .saturating_mul(c.retries.saturating_add(1).saturating_mul(2))
+        .saturating_add(c.cycle_delay)
+        .saturating_add(Duration::from_secs(10))
+}
+
+struct AdapterState {
+    command: Vec<String>,
+    hello: Hello,
+    process: Option<AdapterProcess>,
+    stderr: String,
+    pool: Pool,
 }
 
 fn counters(stats: &AgentStats) -> [(&'static str, u32); 10] {
@@ -73,7 +164,14 @@ pub fn variant_name(e: &pdu_driver::Error) -> String {
 /// How a step ended.
 enum Outcome {
     Ok(Node),
-    Err { variant: String, message: String },
+    Err {
+        variant: String,
+        message: String,
+    },
+    /// The driver lacks this action (or said NotSupported).
+    NotApplicable(String),
+    /// The adapter hung, crashed or broke the protocol (stderr kept).
+    Adapter(AdapterFailure, String),
 }
 
 struct Ctx<'a> {
@@ -81,11 +179,28 @@ struct Ctx<'a> {
     sim: Simulator,
     clock: Arc<ManualClock>,
     driver: Result<Pdu, (String, String)>,
+    adapter: Option<AdapterState>,
     target: SocketAddr,
 }
 
-/// Runs `scenario` on the current tokio runtime.
+/// Runs `scenario` against `pdu-driver` on the current tokio runtime.
 pub async fn run(scenario: &Scenario) -> Result<Run, String> {
+    run_with(scenario, Under::Pductl).await
+}
+
+/// Runs `scenario` against the driver `under` on the current tokio runtime. A scenario that
+/// cannot judge an adapter ([`applicability`]) is not run: its [`Run`] only says why.
+pub async fn run_with(scenario: &Scenario, under: Under<'_>) -> Result<Run, String> {
+    if let Under::Adapter { hello, .. } = under {
+        if let Some(why) = applicability(scenario, hello) {
+            return Ok(Run {
+                text: format!("n/a: {}\n", serde_json::to_string(&why).unwrap_or_default()),
+                not_applicable: Some(why),
+                description: scenario.description.clone(),
+                ..Run::default()
+            });
+        }
+    }
     let clock = Arc::new(ManualClock::default());
     let sim = Simulator::start(scenario.pdus.clone(), clock.clone())
         .map_err(|e| format!("the simulator did not start: {e}"))?;
@@ -105,6 +220,21 @@ pub async fn run(scenario: &Scenario) -> Result<Run, String> {
     for (_, addr) in &sim.addresses {
         redactions.push((addr.to_string(), "127.0.0.1:[port]".into()));
     }
+    if let Under::Adapter { .. } = under {
+        // An adapter's messages and stderr are its own: keep the secrets it was given out of
+        // the record, whatever it echoes.
+        use snmp_proto::usm::ExposeSecret;
+        let c = &scenario.driver_config;
+        for (secret, label) in [
+            (c.auth_key.expose_secret(), "[auth-key]"),
+            (c.priv_key.expose_secret(), "[priv-key]"),
+            (c.community.expose_secret(), "[community]"),
+        ] {
+            if !secret.is_empty() {
+                redactions.push((secret.to_string(), label.into()));
+            }
+        }
+    }
     if let Some(p) = closed_port {
         redactions.push((p.to_string(), "127.0.0.1:[closed-port]".into()));
     }
@@ -114,17 +244,40 @@ pub async fn run(scenario: &Scenario) -> Result<Run, String> {
     }
     let mut config = scenario.driver_config.clone();
     config.port = target.port();
-    let driver = Pdu::new(config).map_err(|e| (variant_name(&e), e.to_string()));
+    let (driver, adapter) = match under {
+        Under::Pductl => (
+            Pdu::new(config).map_err(|e| (variant_name(&e), e.to_string())),
+            None,
+        ),
+        Under::Adapter {
+            command,
+            hello,
+            pool,
+        } => (
+            Err(("Adapter".into(), "not the in-process driver".into())),
+            Some(AdapterState {
+                command: command.to_vec(),
+                hello: hello.clone(),
+                process: if hello.stateless { pool.take() } else { None },
+                stderr: String::new(),
+                pool: pool.clone(),
+            }),
+        ),
+    };
     let mut ctx = Ctx {
         scenario,
         sim,
         clock,
         driver,
+        adapter,
         target,
     };
 
     let mut steps = Vec::new();
     let mut failures = Vec::new();
+    let mut hung = Vec::new();
+    let mut not_applicable = None;
+    let mut driver_steps = Vec::new();
     for (i, step) in scenario.steps.iter().enumerate() {
         let number = i + 1;
         let f = &step.file;
@@ -146,14 +299,68 @@ pub async fn run(scenario: &Scenario) -> Result<Run, String> {
         if let Some(ms) = f.sleep_ms {
             rec.push("sleep_ms", i64::try_from(ms).unwrap_or(i64::MAX));
         }
+        let kind_key = if ctx.adapter.is_some() {
+            "type"
+        } else {
+            "variant"
+        };
+        let mut stop = false;
+        if step.kind.is_driver_action() {
+            let what = match &step.file.outlet {
+                Some(o) => format!("{} {o}", step.kind.name()),
+                None => step.kind.name().to_string(),
+            };
+            let said = match &outcome {
+                Outcome::Ok(Node::Map(entries)) => entries
+                    .iter()
+                    .find(|(k, _)| k == "state")
+                    .and_then(|(_, v)| match v {
+                        Node::Str(s) => Some(s.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| "ok".into()),
+                Outcome::Ok(_) => "ok".into(),
+                Outcome::Err { variant, message } => format!("{variant}: {message}"),
+                Outcome::NotApplicable(_) => "n/a".into(),
+                Outcome::Adapter(f, _) => f.to_string(),
+            };
+            driver_steps.push(format!("{what}: {said}"));
+        }
         match &outcome {
             Outcome::Ok(node) => rec.push("ok", node.clone()),
             Outcome::Err { variant, message } => rec.push(
                 "error",
-                Node::map()
-                    .with("variant", variant)
-                    .with("message", message),
+                Node::map().with(kind_key, variant).with("message", message),
             ),
+            Outcome::NotApplicable(why) => {
+                rec.push("n/a", why);
+                if step.kind.changes_outlets() {
+                    not_applicable = Some(format!("step {number} ({}): {why}", step.kind.name()));
+                    stop = true;
+                }
+            }
+            Outcome::Adapter(failure, stderr) => {
+                let key = match failure {
+                    AdapterFailure::Hung { .. } => "hung",
+                    _ => "adapter_failure",
+                };
+                rec.push(key, failure.to_string());
+                let tail: Vec<&str> = stderr.lines().rev().take(5).collect();
+                if !tail.is_empty() {
+                    let tail: Vec<String> = tail.into_iter().rev().map(String::from).collect();
+                    rec.push("stderr", tail);
+                }
+                let line = format!(
+                    "step {number} (line {}, {}): {failure}",
+                    step.line,
+                    step.kind.name()
+                );
+                match failure {
+                    AdapterFailure::Hung { .. } => hung.push(line),
+                    _ => failures.push(line),
+                }
+                stop = true;
+            }
         }
         rec.push("outlets", ctx.outlets_node());
         // Counters that moved, per PDU.
@@ -189,20 +396,52 @@ pub async fn run(scenario: &Scenario) -> Result<Run, String> {
             }
         }
         steps.push(rec);
+        if stop {
+            break;
+        }
     }
     let doc = Node::map()
         .with("description", &scenario.description)
         .with("steps", Node::List(steps));
-    let mut text = to_yaml(&doc);
     // Longest first, so an engine ID is not half-replaced by a shorter one inside it.
     redactions.sort_by_key(|(from, _)| std::cmp::Reverse(from.len()));
-    for (from, to) in &redactions {
-        if !from.is_empty() {
-            text = text.replace(from.as_str(), to);
+    let redact = |mut text: String| {
+        for (from, to) in &redactions {
+            if !from.is_empty() {
+                text = text.replace(from.as_str(), to);
+            }
         }
-    }
+        text
+    };
+    let text = redact(to_yaml(&doc));
+    let failures: Vec<String> = failures.into_iter().map(redact).collect();
+    let hung: Vec<String> = hung.into_iter().map(redact).collect();
+    let driver_steps: Vec<String> = driver_steps.into_iter().map(redact).collect();
+    let stderr = match ctx.adapter.take() {
+        Some(mut a) => {
+            if let Some(p) = a.process.take() {
+                a.stderr.push_str(&p.stderr_text());
+                if a.hello.stateless {
+                    a.pool.put(p);
+                } else {
+                    p.finish(Duration::from_secs(2));
+                }
+            }
+            a.stderr
+        }
+        None => String::new(),
+    };
+    let stderr = redact(stderr);
     ctx.sim.stop();
-    Ok(Run { text, failures })
+    Ok(Run {
+        text,
+        failures,
+        hung,
+        not_applicable,
+        driver_steps,
+        description: scenario.description.clone(),
+        stderr,
+    })
 }
 
 fn describe_step(step: &Step) -> String {
@@ -359,7 +598,23 @@ impl Ctx<'_> {
             | StepKind::List
             | StepKind::Name
             | StepKind::Readings
-            | StepKind::Detect => self.driver_step(step).await,
+            | StepKind::Detect => {
+                if self.adapter.is_some() {
+                    return self.adapter_step(step).await;
+                }
+                match step.file.expect_within_ms {
+                    Some(ms) => {
+                        let after = Duration::from_millis(ms);
+                        match tokio::time::timeout(after, self.driver_step(step)).await {
+                            Ok(o) => o,
+                            Err(_) => {
+                                Outcome::Adapter(AdapterFailure::Hung { after }, String::new())
+                            }
+                        }
+                    }
+                    None => self.driver_step(step).await,
+                }
+            }
             StepKind::Get | StepKind::Getnext | StepKind::Bulk | StepKind::Set => {
                 self.raw_step(step).await
             }
@@ -424,6 +679,79 @@ impl Ctx<'_> {
                     Ok(_) => Outcome::Ok(Node::map()),
                     Err(e) => control_err(&e.to_string()),
                 }
+            }
+        }
+    }
+
+    /// A driver step through the adapter process (started on first use, and again after it
+    /// was killed).
+    async fn adapter_step(&mut self, step: &Step) -> Outcome {
+        let Some(a) = self.adapter.as_mut() else {
+            return control_err("no adapter");
+        };
+        let action = step.kind.name();
+        if !ACTIONS.contains(&action) || !a.hello.supports(action) {
+            return Outcome::NotApplicable(format!("the driver has no action `{action}`"));
+        }
+        let outlet = match &step.file.outlet {
+            Some(OutletArg::Number(n)) => Some(*n),
+            Some(OutletArg::Name(_)) => {
+                return Outcome::NotApplicable(
+                    "outlets by name are not part of the adapter protocol".into(),
+                )
+            }
+            None => None,
+        };
+        if a.process.as_ref().map_or(true, AdapterProcess::is_dead) {
+            if let Some(old) = a.process.take() {
+                a.stderr.push_str(&old.stderr_text());
+            }
+            match AdapterProcess::start(&a.command, HELLO_DEADLINE).await {
+                Ok(p) => a.process = Some(p),
+                Err((failure, stderr)) => {
+                    a.stderr.push_str(&stderr);
+                    return Outcome::Adapter(failure, stderr);
+                }
+            }
+        }
+        let Some(process) = a.process.as_mut() else {
+            return control_err("no adapter process");
+        };
+        let mut config = self.scenario.driver_config.clone();
+        config.port = self.target.port();
+        let request = Request {
+            protocol: PROTOCOL_VERSION,
+            id: 0,
+            action: action.to_string(),
+            outlet,
+            connection: Connection::new(&config, outlet),
+        };
+        let deadline = step_deadline(self.scenario, step);
+        match process.call(request, deadline).await {
+            Ok(reply) if reply.ok => {
+                let mut n = Node::map();
+                if let Some(state) = reply.state {
+                    n.push("state", state);
+                }
+                if let Some(v) = reply.value {
+                    n.push("value", v.to_string());
+                }
+                Outcome::Ok(n)
+            }
+            Ok(reply) => match reply.error {
+                Some(e) if e.kind == NOT_SUPPORTED => Outcome::NotApplicable(e.message),
+                Some(e) => Outcome::Err {
+                    variant: e.kind,
+                    message: e.message,
+                },
+                None => Outcome::Err {
+                    variant: "(no type)".into(),
+                    message: "the adapter said ok: false without an error".into(),
+                },
+            },
+            Err(failure) => {
+                let stderr = process.stderr_text();
+                Outcome::Adapter(failure, stderr)
             }
         }
     }
@@ -622,19 +950,24 @@ impl Ctx<'_> {
         let got = match outcome {
             Outcome::Ok(_) => "ok".to_string(),
             Outcome::Err { variant, message } => format!("{variant}: {message}"),
+            // Not judged: recorded as n/a, or as the adapter's failure.
+            Outcome::NotApplicable(_) | Outcome::Adapter(..) => return problems,
         };
+        // pdu-driver's own expectations; any other driver is judged by what they imply.
+        let pductl = self.adapter.is_none();
+        let must_fail = f.expect_ok == Some(false) || (!pductl && f.expect_error.is_some());
         match (f.expect_ok, outcome) {
             (Some(true), Outcome::Err { .. }) => problems.push(format!("expected ok, got {got}")),
-            (Some(false), Outcome::Ok(_)) => problems.push("expected an error, got ok".into()),
+            (_, Outcome::Ok(_)) if must_fail => problems.push("expected an error, got ok".into()),
             _ => {}
         }
-        if let Some(want) = &f.expect_error {
+        if let (Some(want), true) = (&f.expect_error, pductl) {
             match outcome {
                 Outcome::Err { variant, .. } if variant == want => {}
                 _ => problems.push(format!("expected error {want}, got {got}")),
             }
         }
-        if let Some(part) = &f.expect_message {
+        if let (Some(part), true) = (&f.expect_message, pductl) {
             match outcome {
                 Outcome::Err { message, .. } if message.contains(part.as_str()) => {}
                 _ => problems.push(format!("expected a message containing {part:?}, got {got}")),
@@ -699,7 +1032,8 @@ impl Ctx<'_> {
                 Err(e) => problems.push(e.to_string()),
             }
         }
-        if let Some(want) = &f.expect_counters {
+        let counters_apply = pductl || !step.kind.is_driver_action();
+        if let (Some(want), true) = (&f.expect_counters, counters_apply) {
             let moved = deltas.get(&pdu);
             for (name, n) in want {
                 let actual = moved
