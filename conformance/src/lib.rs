@@ -6,8 +6,10 @@
 
 pub mod adapter;
 pub mod check;
+mod html;
 pub mod listen;
 pub mod load;
 pub mod matrix;
 pub mod run;
+pub mod run_report;
 pub mod scenario;

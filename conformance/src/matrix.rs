@@ -35,6 +35,9 @@ pub struct MatrixArgs {
     /// Where MATRIX.md and matrix.json go (default: the workspace's conformance/ folder).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Also write the matrix as one self-contained HTML page to this file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// The folder of committed snapshots.
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
@@ -337,6 +340,13 @@ impl Matrix {
         serde_json::json!({ "protocol": crate::adapter::PROTOCOL_VERSION, "drivers": drivers, "scenarios": scenarios })
     }
 
+    /// The matrix as one self-contained HTML page (inline CSS, no script): per-driver totals,
+    /// then one table per scenario folder, a row per scenario and a cell per driver with the
+    /// verdict and its one-line reason.
+    pub fn html(&self) -> String {
+        html_of(&self.json())
+    }
+
     /// Runs again, one at a time, every adapter scenario whose record differs from its
     /// snapshot, and keeps the second run: a busy machine can push a driver past a short
     /// timeout once, a change of behaviour shows twice. Returns the scenarios run again, with
@@ -442,6 +452,12 @@ pub fn run(args: MatrixArgs) -> Result<ExitCode, RunError> {
             .map_err(|source| RunError::Write { path, source })
     };
     write("MATRIX.md", matrix.markdown())?;
+    if let Some(path) = &args.html {
+        std::fs::write(path, matrix.html()).map_err(|source| RunError::Write {
+            path: path.clone(),
+            source,
+        })?;
+    }
     write(
         "matrix.json",
         serde_json::to_string_pretty(&matrix.json()).unwrap_or_default() + "\n",
@@ -496,4 +512,109 @@ pub fn run(args: MatrixArgs) -> Result<ExitCode, RunError> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// [`Matrix::html`] from the matrix's JSON form (see [`Matrix::json`]).
+fn html_of(json: &serde_json::Value) -> String {
+    use crate::html::escape;
+    let empty = Vec::new();
+    let drivers = json["drivers"].as_array().unwrap_or(&empty);
+    let names: Vec<&str> = drivers.iter().filter_map(|d| d["name"].as_str()).collect();
+    let mut out = crate::html::page_head("Driver compatibility matrix");
+    out.push_str("<h1>Driver compatibility matrix</h1>\n<table id=\"totals\">\n<thead><tr><th scope=\"col\">Driver</th><th scope=\"col\">Version</th><th scope=\"col\">pass</th><th scope=\"col\">fail</th><th scope=\"col\">hung</th><th scope=\"col\">n/a</th></tr></thead>\n<tbody>\n");
+    for d in drivers {
+        let t = &d["totals"];
+        out.push_str(&format!(
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            escape(d["name"].as_str().unwrap_or_default()),
+            escape(d["driver"].as_str().unwrap_or_default()),
+            t["pass"], t["fail"], t["hung"], t["n/a"]
+        ));
+    }
+    out.push_str("</tbody>\n</table>\n");
+    let scenarios = json["scenarios"].as_array().unwrap_or(&empty);
+    let mut folders: Vec<&str> = scenarios
+        .iter()
+        .filter_map(|s| s["folder"].as_str())
+        .collect();
+    folders.sort_unstable();
+    folders.dedup();
+    for folder in folders {
+        out.push_str(&format!("<section>\n<h2>{}</h2>\n<table class=\"matrix\">\n<thead><tr><th scope=\"col\">Scenario</th>", escape(folder)));
+        for n in &names {
+            out.push_str(&format!("<th scope=\"col\">{}</th>", escape(n)));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for s in scenarios
+            .iter()
+            .filter(|s| s["folder"].as_str() == Some(folder))
+        {
+            out.push_str(&format!(
+                "<tr><th scope=\"row\" title=\"{}\">{}</th>",
+                escape(s["description"].as_str().unwrap_or_default()),
+                escape(s["name"].as_str().unwrap_or_default())
+            ));
+            for n in &names {
+                let cell = &s["cells"][*n];
+                let verdict = cell["verdict"].as_str().unwrap_or("n/a");
+                let class = if verdict == "n/a" {
+                    "not-applicable"
+                } else {
+                    verdict
+                };
+                out.push_str(&format!(
+                    "<td class=\"{}\"><strong>{}</strong><br><small>{}</small></td>",
+                    escape(class),
+                    escape(verdict),
+                    escape(cell["reason"].as_str().unwrap_or_default())
+                ));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n</section>\n");
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod html_tests {
+    /// The committed matrix, as HTML: a totals row per driver and a cell per scenario and
+    /// driver, each with the verdict the JSON gives, its reason escaped.
+    #[test]
+    fn the_committed_matrix_as_html_has_every_cell_of_the_json() {
+        let json: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(super::default_out_dir().join("matrix.json")).unwrap(),
+        )
+        .unwrap();
+        let html = super::html_of(&json);
+        let drivers = json["drivers"].as_array().unwrap().len();
+        let scenarios = json["scenarios"].as_array().unwrap().len();
+        assert_eq!(html.matches("<td class=").count(), drivers * scenarios);
+        assert_eq!(
+            html.matches("<tr><th scope=\"row\" title=").count(),
+            scenarios
+        );
+        let cells = |verdict: &str| {
+            json["scenarios"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|s| s["cells"].as_object().unwrap().values())
+                .filter(|c| c["verdict"] == verdict)
+                .count()
+        };
+        for verdict in ["pass", "fail", "hung"] {
+            assert_eq!(
+                html.matches(&format!(
+                    "<td class=\"{verdict}\"><strong>{verdict}</strong>"
+                ))
+                .count(),
+                cells(verdict),
+                "{verdict}"
+            );
+        }
+        assert!(!html.contains("<script"), "no script in a report");
+    }
 }

@@ -40,6 +40,10 @@ pub struct RunArgs {
     /// Write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write run-report.html (scenarios by folder, steps, outcomes, diffs; one self-contained
+    /// page) and run-report.json into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
     /// Scenarios run at once (default: the number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
@@ -541,6 +545,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode, RunError> {
             source,
         })?;
         println!("JUnit report: {}", path.display());
+    }
+    if let Some(dir) = &args.report {
+        let [html, json] = crate::run_report::write(dir, &outcomes, driver.name())?;
+        println!("run report: {} and {}", html.display(), json.display());
     }
     Ok(if failed + changed == 0 {
         ExitCode::SUCCESS

@@ -228,16 +228,10 @@ impl Report {
     /// profile, what detection and engine discovery found), the date `generated` (e.g. an HTTP
     /// date) and the tool's version, the verdict table, then each check's evidence.
     pub fn to_html(&self, generated: &str) -> String {
-        let e = html_escape;
+        let e = crate::html::escape;
         let evidence_of = |name: &str| self.get(name).map_or("", |c| c.evidence.as_str());
         let mut out = String::with_capacity(16 * 1024);
-        out.push_str(concat!(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n",
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
-        ));
-        out.push_str(&format!("<title>{}</title>\n<style>\n", e(&self.heading())));
-        out.push_str(HTML_STYLE);
-        out.push_str("</style>\n</head>\n<body>\n");
+        out.push_str(&crate::html::page_head(&self.heading()));
         out.push_str(&format!("<h1>{}</h1>\n", e(&self.heading())));
         out.push_str(&format!(
             "<p id=\"totals\" class=\"{}\">{}</p>\n",
@@ -312,22 +306,6 @@ impl Report {
     }
 }
 
-/// The HTML report's style: system fonts, print-friendly; results are words, colour repeats
-/// them.
-const HTML_STYLE: &str = "body { font: 14px/1.45 system-ui, sans-serif; max-width: 70rem; margin: 1.5rem auto; padding: 0 1rem; }
-h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 1.8rem; } h3 { font-size: 1rem; }
-dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; }
-dt { font-weight: 600; } dd { margin: 0; }
-table { border-collapse: collapse; width: 100%; }
-th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid #ccc; vertical-align: top; }
-td.result { font-weight: 700; white-space: nowrap; }
-tr.fail td.result, section.fail h3, #totals.failed { color: #b42318; }
-tr.pass td.result { color: #1a7f37; }
-tr.not-applicable td.result { color: #666; }
-pre { background: #f5f5f5; padding: 0.5rem; overflow-x: auto; white-space: pre-wrap; word-break: break-all; }
-@media print { pre { background: none; border: 1px solid #ccc; } section { break-inside: avoid; } }
-";
-
 /// The CSS class of a result (`pass`, `fail`, `not-applicable`), as JSON names it.
 fn status_class(status: Status) -> &'static str {
     match status {
@@ -335,22 +313,6 @@ fn status_class(status: Status) -> &'static str {
         Status::Fail => "fail",
         Status::NotApplicable => "not-applicable",
     }
-}
-
-/// `text` safe in HTML text and double-quoted attributes.
-fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A report file or folder that could not be written.
