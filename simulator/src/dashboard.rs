@@ -56,6 +56,8 @@ pub struct PduStatus {
     pub faults: Vec<FaultStatus>,
     /// The snmp group, MPD and usmStats counters, by MIB object name.
     pub counters: Vec<(&'static str, u32)>,
+    /// The notifications it raised and sent (counters, the last ones per target).
+    pub notifications: crate::notification::NotificationReport,
 }
 
 /// One outlet on the dashboard.
@@ -153,6 +155,7 @@ pub fn status(
         outlets,
         faults,
         counters: counters(device),
+        notifications: device.notifications.report(),
     })
 }
 
@@ -171,6 +174,7 @@ pub fn counters(device: &Device) -> Vec<(&'static str, u32)> {
         ("snmpInGetNexts", &s.snmp_in_get_nexts),
         ("snmpInSetRequests", &s.snmp_in_set_requests),
         ("snmpOutGetResponses", &s.snmp_out_get_responses),
+        ("snmpOutTraps", &s.snmp_out_traps),
         ("snmpOutTooBigs", &s.snmp_out_too_bigs),
         ("snmpSilentDrops", &s.snmp_silent_drops),
         ("snmpUnknownSecurityModels", &s.snmp_unknown_security_models),

@@ -343,7 +343,7 @@ pub struct Notification {
 }
 
 /// What became of one notification, per target, for the control API.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct SentNotification {
     /// The notification's MIB name.
     pub name: &'static str,
@@ -362,7 +362,7 @@ pub struct SentNotification {
 }
 
 /// What the control API shows of a PDU's notifications (`GET /pdus/{pdu}/notifications`).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct NotificationReport {
     /// Notifications raised and queued.
     pub raised: u32,

@@ -94,9 +94,17 @@ fn snmp_state(sim: &PdusimProcess, outlet: u32) -> Option<i64> {
 async fn dashboard_switches_outlets_shows_snmp_changes_faults_and_the_request_log() {
     let state_dir = tempfile::tempdir().unwrap();
     let profile = tempfile::tempdir().unwrap();
+    // A trap receiver of the test's own: the dashboard's notification panel must show what
+    // was sent to it, and it must really arrive.
+    let receiver = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    receiver
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let notify = receiver.local_addr().unwrap().to_string();
     let sim = PdusimProcess::builder(PDUSIM)
         .state_dir(state_dir.path())
         .control()
+        .args(["--notify", notify.as_str()])
         .start();
     let control_port = sim.control_port().unwrap();
     let driver = Chromedriver::start();
@@ -138,6 +146,32 @@ async fn dashboard_switches_outlets_shows_snmp_changes_faults_and_the_request_lo
         "snmpget of outlet 3 never read off after the click"
     );
     wait_text(&client, "#outlet-3 .state", "outlet 3 off", |t| t == "off").await;
+    // The switch raised Raritan's outlet notification (PDU2-MIB outletSensorStateChange), which
+    // reached the receiver and shows in the notification panel with its outcome.
+    wait_text(
+        &client,
+        "#notifications tbody",
+        "outletSensorStateChange sent to the receiver",
+        |t| t.contains("outletSensorStateChange") && t.contains(&notify) && t.contains("sent"),
+    )
+    .await;
+    let mut seen_trap_oids = Vec::new();
+    let mut buf = vec![0u8; 65536];
+    while !seen_trap_oids
+        .iter()
+        .any(|o: &String| o.starts_with("1.3.6.1.4.1.13742.6.0.63"))
+    {
+        let (len, _) = receiver
+            .recv_from(&mut buf)
+            .expect("the outlet notification reaches the receiver");
+        if let Ok(snmp_proto::Message::Community(m)) = snmp_proto::decode_message(&buf[..len]) {
+            // snmpTrapOID.0 is the second varbind of an SNMPv2-Trap.
+            if let Some(snmp_proto::Value::ObjectId(oid)) = m.pdu.varbinds.get(1).map(|v| &v.value)
+            {
+                seen_trap_oids.push(oid.to_string());
+            }
+        }
+    }
 
     // An snmpset from outside shows up on the page, without a reload.
     sim.set(&admin(), &[&control(5), "i", "0"]).expect_clean();

@@ -184,6 +184,23 @@
     }
   }
 
+  function renderNotifications(n) {
+    $("notification-counts").textContent = n.raised + " raised, " + n.dropped + " dropped (queue full), " +
+      n.informs_acknowledged + " informs acknowledged, " + n.informs_failed + " informs failed";
+    const body = $("notifications").tBodies[0];
+    body.replaceChildren();
+    for (const x of n.sent.slice().reverse()) {
+      const tr = document.createElement("tr");
+      cell(tr, (x.up_time / 100).toFixed(2) + " s");
+      cell(tr, x.name, "notification");
+      cell(tr, x.trap_oid);
+      cell(tr, x.target);
+      cell(tr, "v" + x.version + " " + x.kind);
+      cell(tr, x.outcome, "outcome");
+      body.appendChild(tr);
+    }
+  }
+
   function answerText(o) {
     if (o.kind === "response") {
       let text = o.error_status === "noError" ? "Response" : "Response " + o.error_status +
@@ -228,6 +245,7 @@
     renderOutlets(s.outlets, s.metered);
     renderFaults(s.faults);
     renderCounters(s.counters);
+    renderNotifications(s.notifications);
   }
 
   // Live updates: one EventSource; the browser reconnects by itself after a drop.
