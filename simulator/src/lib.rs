@@ -35,5 +35,6 @@ pub mod server;
 pub mod spread;
 pub mod standard_mib;
 pub mod state;
+pub mod state_dir;
 pub mod state_lock;
 pub mod stats;

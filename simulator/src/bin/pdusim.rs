@@ -36,6 +36,35 @@ enum Command {
     Vendors,
     /// Print a commented configuration file (the embedded default).
     ExampleConfig,
+    /// Show or reset saved state (engine boots, engine IDs, outlets) without running PDUs.
+    #[command(subcommand)]
+    State(StateCommand),
+}
+
+#[derive(Subcommand)]
+enum StateCommand {
+    /// List each state directory's start count, who holds it, and its PDUs' engine ID, saved
+    /// engineBoots (flagging a locked-out engine) and outlets.
+    Show {
+        /// A state directory, or a folder of them (default: where quick-flag simulators keep
+        /// theirs, $XDG_STATE_HOME/pdusim or ~/.local/state/pdusim).
+        #[arg(long)]
+        state_dir: Option<PathBuf>,
+    },
+    /// Put PDUs back to a first start, as a factory reset of their SNMP engine: a new engine ID
+    /// whose engineBoots is 1 at the next start, and with --outlets their outlets forgotten.
+    /// Refused while a simulator uses the directory.
+    Reset {
+        /// The state directory (as `pdusim state show` lists it).
+        #[arg(long)]
+        state_dir: PathBuf,
+        /// Only this PDU (repeatable; default: every PDU of the directory).
+        #[arg(long = "pdu", value_name = "NAME")]
+        pdus: Vec<String>,
+        /// Forget the outlets' saved state too.
+        #[arg(long)]
+        outlets: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -407,6 +436,26 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => run_serve(*args),
+        Command::State(StateCommand::Show { state_dir }) => {
+            let dir = state_dir.unwrap_or_else(|| FileConfig::embedded_default().state_root());
+            pdusim::state_dir::show(&dir)
+                .map(|text| print!("{text}"))
+                .map_err(anyhow::Error::new)
+        }
+        Command::State(StateCommand::Reset {
+            state_dir,
+            pdus,
+            outlets,
+        }) => pdusim::state_dir::reset(&state_dir, &pdus, outlets)
+            .map(|removed| {
+                if removed.is_empty() {
+                    println!("nothing to reset: the directory has no PDU folders");
+                }
+                for file in removed {
+                    println!("reset {}", file.display());
+                }
+            })
+            .map_err(anyhow::Error::new),
         Command::Vendors => {
             let oid = |arcs: &[u32]| {
                 arcs.iter()
@@ -485,6 +534,23 @@ fn run_serve(args: ServeArgs) -> Result<()> {
         None => None,
     };
     let launched = launch(pdus, clock.clone())?;
+    for (device, spec) in launched.devices.iter().zip(&specs) {
+        if device.engine.locked_out() {
+            let fix = match spec.state_dir.as_deref().and_then(std::path::Path::parent) {
+                Some(root) => format!(
+                    "stop pdusim and run `pdusim state reset --state-dir {} --pdu {}`, or POST {{\"boots\":1}} to /pdus/{}/engine on the control API",
+                    root.display(),
+                    device.name,
+                    device.name
+                ),
+                None => format!("POST {{\"boots\":1}} to /pdus/{}/engine on the control API", device.name),
+            };
+            tracing::warn!(
+                "PDU {}: snmpEngineBoots is 2147483647, the maximum: every authenticated SNMPv3 request will be refused as not in time window (RFC 3414 §2.2.2); to undo it, {fix}",
+                device.name
+            );
+        }
+    }
     let devices = launched.devices.clone();
     if launched.devices.len() <= BANNER_LIMIT {
         for (device, spec) in launched.devices.iter().zip(&specs) {
