@@ -50,6 +50,8 @@ pub struct ScenarioError {
 struct ScenarioFile {
     description: Spanned<String>,
     #[serde(default)]
+    receive_notifications: bool,
+    #[serde(default)]
     pdu: Vec<Spanned<PduConfig>>,
     #[serde(default)]
     driver: Option<Spanned<DriverFile>>,
@@ -271,6 +273,10 @@ pub struct StepFile {
     /// milliseconds; past it the step is `hung` (an adapter is killed). Default: the
     /// connection's timeout × (retries + 1) × 2 + the cycle delay + 10 s.
     pub expect_within_ms: Option<u64>,
+    /// The notifications (snmpTrapOID names as the vendor MIB spells them, e.g.
+    /// `outletSensorStateChange`, `coldStart`) this step must make the PDUs send, in order;
+    /// needs `receive_notifications = true`.
+    pub expect_notifications: Option<Vec<String>>,
     /// Outlet power after the step, by number: `{ 3 = "off" }`.
     pub expect_outlets: Option<BTreeMap<String, String>>,
     /// `state`: the state the driver reads.
@@ -301,6 +307,9 @@ pub struct Scenario {
     pub driver_pdu: String,
     /// `driver.port = "closed"`: the driver talks to a loopback port nothing listens on.
     pub closed_port: bool,
+    /// `receive_notifications = true`: every PDU sends SNMPv2c traps (community `public`) to a
+    /// receiver the runner holds, and each step records the notifications that arrived.
+    pub receive_notifications: bool,
     /// The steps, in file order.
     pub steps: Vec<Step>,
 }
@@ -531,7 +540,13 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
             line: line_col(text, span.start).0,
             file: file_step,
         };
-        check_step(&step, i + 1, &names, &loc, span)?;
+        check_step(&step, i + 1, &names, &loc, span.clone())?;
+        if step.file.expect_notifications.is_some() && !raw.receive_notifications {
+            return Err(loc.at(
+                loc.key_in(span, "expect_notifications"),
+                "expect_notifications needs receive_notifications = true at the top of the file",
+            ));
+        }
         steps.push(step);
     }
     Ok(Scenario {
@@ -541,6 +556,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         driver_config,
         driver_pdu,
         closed_port,
+        receive_notifications: raw.receive_notifications,
         steps,
     })
 }

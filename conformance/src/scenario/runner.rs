@@ -202,7 +202,31 @@ pub async fn run_with(scenario: &Scenario, under: Under<'_>) -> Result<Run, Stri
         }
     }
     let clock = Arc::new(ManualClock::default());
-    let sim = Simulator::start(scenario.pdus.clone(), clock.clone())
+    // `receive_notifications`: every PDU traps (v2c, community public) to a socket held here.
+    let mut pdus = scenario.pdus.clone();
+    let receiver = if scenario.receive_notifications {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0")
+            .and_then(|s| s.set_nonblocking(true).map(|()| s))
+            .map_err(|e| format!("cannot bind the notification receiver: {e}"))?;
+        let address = socket
+            .local_addr()
+            .map_err(|e| format!("cannot bind the notification receiver: {e}"))?;
+        for (spec, _) in &mut pdus {
+            spec.notify.push(pdusim::notification::NotifyTarget {
+                address,
+                version: pdusim::notification::NotifyVersion::V2c,
+                kind: pdusim::notification::NotifyKind::Trap,
+                community: "public".to_string().into(),
+                user: None,
+                timeout: Duration::from_secs(1),
+                retries: 0,
+            });
+        }
+        Some(socket)
+    } else {
+        None
+    };
+    let sim = Simulator::start(pdus, clock.clone())
         .map_err(|e| format!("the simulator did not start: {e}"))?;
     let mut redactions: Vec<(String, String)> = Vec::new();
     let mut closed_port = None;
@@ -363,6 +387,30 @@ pub async fn run_with(scenario: &Scenario, under: Under<'_>) -> Result<Run, Stri
             }
         }
         rec.push("outlets", ctx.outlets_node());
+        if let Some(socket) = &receiver {
+            let ports: Vec<u32> = ctx
+                .sim
+                .addresses
+                .iter()
+                .map(|(_, a)| u32::from(a.port()))
+                .collect();
+            let arrived = notifications_arrived(&ctx.sim.control, socket, &ports).await;
+            if let Some(want) = &step.file.expect_notifications {
+                let got: Vec<&str> = arrived.iter().map(|(name, _)| name.as_str()).collect();
+                if got != want.iter().map(String::as_str).collect::<Vec<_>>() {
+                    failures.push(format!(
+                        "step {number} (line {}): expected notifications {want:?}, arrived {got:?}",
+                        step.line
+                    ));
+                }
+            }
+            if !arrived.is_empty() {
+                rec.push(
+                    "notifications",
+                    Node::List(arrived.into_iter().map(|(_, node)| node).collect()),
+                );
+            }
+        }
         // Counters that moved, per PDU.
         let mut moved = Node::map();
         let mut deltas: BTreeMap<String, BTreeMap<&'static str, u32>> = BTreeMap::new();
@@ -1055,5 +1103,119 @@ fn control_err(message: &str) -> Outcome {
     Outcome::Err {
         variant: "ControlError".into(),
         message: message.to_string(),
+    }
+}
+
+/// The notifications that reached the scenario's receiver since the last call, in arrival
+/// order, each as (its name, its record: type, snmpTrapOID name and OID, the other varbinds).
+/// Waits first until every PDU's originator has handled all it raised and nothing new was
+/// raised for three polls in a row (150 ms), at most 5 s: the originator sends on its own task,
+/// and a completion on the manual clock raises from the settle-on-time timer.
+/// `ports`: the simulator's ports, which a vendor's agent-port object carries (recorded as
+/// `[port]`, as addresses are).
+async fn notifications_arrived(
+    control: &pdusim::control::Control,
+    socket: &std::net::UdpSocket,
+    ports: &[u32],
+) -> Vec<(String, Node)> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let mut last = None;
+    let mut stable = 0;
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    while std::time::Instant::now() < deadline {
+        let mut snapshot = Vec::new();
+        let mut settled = true;
+        for info in control.pdus() {
+            if let Ok(r) = control.notifications(&info.name) {
+                let handled = u32::try_from(r.sent.len())
+                    .unwrap_or(u32::MAX)
+                    .saturating_add(r.dropped);
+                settled &= handled >= r.raised.min(32);
+                for sent in &r.sent {
+                    names.insert(sent.trap_oid.clone(), sent.name.to_string());
+                }
+                snapshot.push((r.raised, r.sent.len()));
+            }
+        }
+        if settled && last.as_ref() == Some(&snapshot) {
+            stable += 1;
+            if stable >= 3 {
+                break;
+            }
+        } else {
+            stable = 0;
+        }
+        last = Some(snapshot);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 65536];
+    while let Ok((len, _)) = socket.recv_from(&mut buf) {
+        let Some(datagram) = buf.get(..len) else {
+            continue;
+        };
+        let Ok(snmp_proto::Message::Community(m)) = snmp_proto::decode_message(datagram) else {
+            out.push((
+                "(undecodable)".to_string(),
+                Node::from("a datagram that is not an SNMPv1/v2c message"),
+            ));
+            continue;
+        };
+        let trap = m.pdu.varbinds.get(1).and_then(|v| match &v.value {
+            snmp_proto::Value::ObjectId(oid) => Some(oid.to_string()),
+            _ => None,
+        });
+        let trap = trap.unwrap_or_default();
+        let name = names.get(&trap).cloned().unwrap_or_else(|| trap.clone());
+        let varbinds: Vec<String> = m
+            .pdu
+            .varbinds
+            .iter()
+            .skip(2)
+            .map(|v| {
+                let number = match v.value {
+                    snmp_proto::Value::Gauge32(n) => Some(n),
+                    snmp_proto::Value::Integer(n) => u32::try_from(n).ok(),
+                    _ => None,
+                };
+                match number {
+                    Some(n) if n != 0 && ports.contains(&n) => format!("{} = [port]", v.oid),
+                    _ => format!("{} = {}", v.oid, value_text(&v.value)),
+                }
+            })
+            .collect();
+        let node = Node::map()
+            .with("type", format!("{:?} {:?}", m.version, m.pdu.pdu_type))
+            .with(
+                "community",
+                String::from_utf8_lossy(&m.community).into_owned(),
+            )
+            .with("trap", format!("{name} ({trap})"))
+            .with("varbinds", varbinds);
+        out.push((name, node));
+    }
+    out
+}
+
+/// A varbind value as a record line (`INTEGER 7`, `STRING "db-1"`, `OID 1.3.6...`).
+fn value_text(v: &snmp_proto::Value<'_>) -> String {
+    use snmp_proto::Value as V;
+    match v {
+        V::Integer(n) => format!("INTEGER {n}"),
+        V::OctetString(b) => format!("STRING {:?}", String::from_utf8_lossy(b)),
+        V::ObjectId(o) => format!("OID {o}"),
+        V::Null => "NULL".into(),
+        V::IpAddress(a) => format!("IpAddress {}.{}.{}.{}", a[0], a[1], a[2], a[3]),
+        V::Counter32(n) => format!("Counter32 {n}"),
+        // A time stamp in Unix seconds (a vendor's sensor time stamp) is the wall clock's:
+        // recorded as such, so a snapshot is the same at every run.
+        V::Gauge32(n) if *n >= 1_000_000_000 => "Gauge32 [unix time]".into(),
+        V::Gauge32(n) => format!("Gauge32 {n}"),
+        V::TimeTicks(n) => format!("Timeticks {n}"),
+        V::Opaque(b) => format!("Opaque {} bytes", b.len()),
+        V::Counter64(n) => format!("Counter64 {n}"),
+        V::NoSuchObject => "noSuchObject".into(),
+        V::NoSuchInstance => "noSuchInstance".into(),
+        V::EndOfMibView => "endOfMibView".into(),
     }
 }
