@@ -1188,7 +1188,7 @@ async fn notifications_arrived(
             .with("type", format!("{:?} {:?}", m.version, m.pdu.pdu_type))
             .with(
                 "community",
-                String::from_utf8_lossy(&m.community).into_owned(),
+                String::from_utf8_lossy(m.community).into_owned(),
             )
             .with("trap", format!("{name} ({trap})"))
             .with("varbinds", varbinds);
