@@ -347,8 +347,8 @@ impl Matrix {
         html_of(&self.json())
     }
 
-    /// Runs again, one at a time, every adapter scenario whose record differs from its
-    /// snapshot, and keeps the second run: a busy machine can push a driver past a short
+    /// Runs again, one at a time, every adapter scenario whose record differs from its snapshot or that hung
+    /// and keeps the second run: a busy machine can push a driver past a short
     /// timeout once, a change of behaviour shows twice. Returns the scenarios run again, with
     /// the first run's diff.
     pub fn rerun_changed(
@@ -363,13 +363,17 @@ impl Matrix {
                 continue;
             }
             for o in &mut c.outcomes {
-                let Verdict::Changed { diff } = &o.verdict else {
-                    continue;
+                // A hung step is rerun too: on a busy machine a slow driver (a Python process
+                // per step) can miss its deadline once.
+                let why = match &o.verdict {
+                    Verdict::Changed { diff } => diff.clone(),
+                    Verdict::Hung { reasons } => reasons.join("\n"),
+                    _ => continue,
                 };
                 let Some(path) = files.iter().find(|p| scenario::scenario_name(p) == o.name) else {
                     continue;
                 };
-                again.push((c.driver.name().to_string(), o.name.clone(), diff.clone()));
+                again.push((c.driver.name().to_string(), o.name.clone(), why));
                 *o = run_one_with(path, snapshots, &c.driver);
             }
         }
