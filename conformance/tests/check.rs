@@ -32,7 +32,8 @@ fn v2c(port: u16) -> Config {
     c.port = port;
     c.version = SnmpVersion::V2c;
     c.community = "private".into();
-    c.timeout = Duration::from_millis(500);
+    // snmpd answers the outlet table through a pass_persist script: slow on a loaded machine.
+    c.timeout = Duration::from_millis(2000);
     c.retries = 1;
     c.verify = Some(Duration::from_secs(2));
     c
