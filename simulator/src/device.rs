@@ -383,7 +383,7 @@ impl Device {
             started_nanos: std::sync::atomic::AtomicU64::new(nanos(clock.now())),
             engine,
             stats: AgentStats::default(),
-            faults: crate::fault::FaultSet::default(),
+            faults: crate::fault::FaultSet::for_outlets(spec.outlets),
             requests: crate::request_log::RequestLog::default(),
             users: RwLock::new(Arc::new(users)),
             user_specs: spec.users.clone(),
@@ -948,7 +948,24 @@ fn apply_outlet_faults(
         let (outlet, delay) = match fault {
             FaultKind::StuckOutlet { outlet } => (*outlet, None),
             FaultKind::SlowOutlet { outlet, ms } => (*outlet, Some(Duration::from_millis(*ms))),
-            _ => continue,
+            // Faults of the other points never come back from `outlet_faults`.
+            FaultKind::AgentDown
+            | FaultKind::DropRequest
+            | FaultKind::DropResponse
+            | FaultKind::Delay { .. }
+            | FaultKind::Duplicate
+            | FaultKind::Reorder
+            | FaultKind::Truncate { .. }
+            | FaultKind::Corrupt { .. }
+            | FaultKind::WrongSourcePort
+            | FaultKind::ForceError { .. }
+            | FaultKind::WrongRequestId
+            | FaultKind::ReportInstead { .. }
+            | FaultKind::ErrorAfterCommit { .. }
+            | FaultKind::DropNotification
+            | FaultKind::DelayNotification { .. }
+            | FaultKind::DuplicateNotification
+            | FaultKind::UnacknowledgedInform => continue,
         };
         let Some(pos) = usize::try_from(outlet).ok().and_then(|n| n.checked_sub(1)) else {
             continue;
