@@ -249,6 +249,11 @@ fn answer(
                     None => usize::from(!request.varbinds.is_empty()),
                 };
                 let status = parse_error_status(status).unwrap_or(ErrorStatus::GenErr);
+                // SNMPv1 has only its six error-status values (RFC 3584 §4.4).
+                let status = match version {
+                    Version::V1 => crate::agent::v1_error(status),
+                    Version::V2c | Version::V3 => status,
+                };
                 return Answer::Response(error_response(request, status, index));
             }
             FaultKind::ReportInstead { counter } => {
@@ -860,6 +865,156 @@ auth_password = "opsauth123"
         .is_none());
         assert_eq!(crate::stats::read(&stats.snmp_in_bad_versions), 2);
         assert_eq!(crate::stats::read(&stats.snmp_in_asn_parse_errs), 1);
+    }
+
+    /// Error Responses keep the request's varbinds (RFC 3416 §4.2.1 and §4.2.5: "the same
+    /// values in its request-id and variable-bindings fields"; RFC 1157 §4.1.2 "of identical
+    /// form" under v1), forced by fault injection or not; only tooBig is sent with none
+    /// (RFC 3416 §4.2.1). error-after-commit carries the SET out and still answers genErr.
+    #[test]
+    fn error_responses_keep_the_request_varbinds() {
+        const ONE: &str = r#"
+[[pdu]]
+name = "px2"
+vendor = "raritan-px2"
+outlets = 4
+[[pdu.community]]
+name = "rw"
+access = "read-write"
+"#;
+        let spec = FileConfig::parse(ONE, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        let spec = crate::device::DeviceSpec {
+            state_dir: None,
+            ..spec
+        };
+        let device = Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap());
+        let endpoint =
+            Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![device.clone()]).unwrap();
+        // switchingOperation.1.2 = off(0), and sysName.0 alongside.
+        let off: Vec<u32> = vec![1, 3, 6, 1, 4, 1, 13742, 6, 4, 1, 2, 1, 2, 1, 2];
+        let state: Vec<u32> = vec![1, 3, 6, 1, 4, 1, 13742, 6, 4, 1, 2, 1, 3, 1, 2];
+        let ask = |version: Version, pdu_type: PduType, varbinds: Vec<VarBind<'static>>| {
+            let mut out = Vec::new();
+            let request = request(pdu_type, varbinds);
+            snmp_proto::encode_community_message(&mut out, version, b"rw", &request);
+            let mut buffers = Buffers::default();
+            handle_datagram(&endpoint, &SaltSource::new(), &out, &mut buffers)?;
+            let Ok(Message::Community(m)) = decode_message(&buffers.out) else {
+                panic!("not a community message");
+            };
+            let p = m.pdu;
+            Some((
+                request.varbinds,
+                p.error_status,
+                p.error_index,
+                p.varbinds
+                    .into_iter()
+                    .map(|vb| VarBind {
+                        oid: vb.oid.clone(),
+                        value: vb.value.into_owned(),
+                    })
+                    .collect::<Vec<_>>(),
+            ))
+        };
+        let set_off = vec![
+            VarBind {
+                oid: Oid::new(&[1, 3, 6, 1, 2, 1, 1, 5, 0]),
+                value: Value::octets("renamed"),
+            },
+            VarBind {
+                oid: Oid::new(&off),
+                value: Value::Integer(0),
+            },
+        ];
+        let get_state = || {
+            ask(
+                Version::V2c,
+                PduType::GetRequest,
+                vec![VarBind {
+                    oid: Oid::new(&state),
+                    value: Value::Null,
+                }],
+            )
+            .unwrap()
+            .3[0]
+                .value
+                .clone()
+        };
+        // A forced error pointing at the varbind under `oid`.
+        let fault = device
+            .faults
+            .add(
+                FaultKind::ForceError {
+                    status: "wrongValue".into(),
+                    oid: Some("1.3.6.1.4.1.13742".into()),
+                    set_only: true,
+                },
+                crate::fault::Schedule::default(),
+            )
+            .unwrap();
+        let (sent, status, index, got) =
+            ask(Version::V2c, PduType::SetRequest, set_off.clone()).unwrap();
+        assert_eq!((status, index), (ErrorStatus::WrongValue as i32, 2));
+        assert_eq!(got, sent);
+        assert_eq!(
+            get_state(),
+            Value::Integer(7),
+            "a forced error changes nothing"
+        );
+        // Under v1 the forced error is mapped, and the varbinds still come back.
+        let (sent, status, _, got) =
+            ask(Version::V1, PduType::SetRequest, set_off.clone()).unwrap();
+        assert_eq!(status, ErrorStatus::BadValue as i32);
+        assert_eq!(got, sent);
+        assert!(device.faults.remove(fault));
+        // error-after-commit: carried out (outlet 2 off), answered genErr with the varbinds.
+        device
+            .faults
+            .add(
+                FaultKind::ErrorAfterCommit { no_answer: false },
+                crate::fault::Schedule {
+                    packets: Some(1),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let (sent, status, index, got) =
+            ask(Version::V2c, PduType::SetRequest, set_off.clone()).unwrap();
+        assert_eq!((status, index), (ErrorStatus::GenErr as i32, 1));
+        assert_eq!(got, sent);
+        assert_eq!(get_state(), Value::Integer(8), "the SET was carried out");
+        // ... and with no_answer, carried out and never answered.
+        device
+            .faults
+            .add(
+                FaultKind::ErrorAfterCommit { no_answer: true },
+                crate::fault::Schedule {
+                    packets: Some(1),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let mut on = set_off.clone();
+        on[1].value = Value::Integer(1);
+        assert!(ask(Version::V2c, PduType::SetRequest, on).is_none());
+        assert_eq!(
+            get_state(),
+            Value::Integer(7),
+            "carried out without an answer"
+        );
+        // A v1 GET of a missing instance: noSuchName with the request's varbinds.
+        let missing = vec![VarBind {
+            oid: Oid::new(&[1, 3, 6, 1, 2, 1, 1, 5, 7]),
+            value: Value::Null,
+        }];
+        let (sent, status, index, got) = ask(Version::V1, PduType::GetRequest, missing).unwrap();
+        assert_eq!((status, index), (ErrorStatus::NoSuchName as i32, 1));
+        assert_eq!(got, sent);
     }
 
     /// Two PDUs at one address, told apart by community: each counts its own requests for
