@@ -306,6 +306,17 @@ access = "read-only"
     assert_ne!(b[1], a[1], "px-b keeps the profile's model: {b:?}");
     assert!(b[1].starts_with("STRING: \"PX"), "{b:?}");
 
+    // An Eaton ePDU: EATON-EPDU-MIB partNumber.0, serialNumber.0, firmwareVersion.0, with the
+    // model configured.
+    let eaton = PdusimProcess::start(PDUSIM, &["--vendor", "eaton-epdu"]);
+    let id = eaton.get_value(&public, "1.3.6.1.4.1.534.6.6.7.1.2.1.4.0");
+    assert!(
+        id.starts_with("STRING: \"") && id.len() > 10,
+        "serialNumber: {id}"
+    );
+    let fw = eaton.get_value(&public, "1.3.6.1.4.1.534.6.6.7.1.2.1.5.0");
+    assert!(fw.starts_with("STRING: \""), "firmwareVersion: {fw}");
+
     // A recorded AP8932: PowerNet-MIB sPDUIdentModelNumber and sPDUIdentSerialNumber as recorded.
     let rec = PdusimProcess::start(PDUSIM, &["--recording", AP8932]);
     assert_eq!(
