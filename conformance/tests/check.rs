@@ -265,13 +265,15 @@ async fn fault_report_instead_fails_the_configured_level() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fault_stuck_outlet_fails_switch_off() {
+async fn fault_stuck_outlet_fails_switch_off_and_cycle() {
     let sim = default_simulator();
     fault(&sim, FaultKind::StuckOutlet { outlet: 3 });
     let mut c = v2c(port_of(&sim));
     c.verify = Some(Duration::from_millis(600));
     let report = check(c, &Options::switching(3)).await;
     assert_failed(&report, check::SWITCH_OFF, "still reads on");
+    // A cycle the outlet ignores reads on throughout: no off phase, no pass.
+    assert_failed(&report, check::SWITCH_CYCLE, "no off phase seen");
     assert_eq!(
         status_of(&report, check::BAD_SET),
         Status::Pass,

@@ -56,6 +56,24 @@ pub enum Error {
     BadConfig(String),
 
     #[error(
+        "outlet {outlet}: the {action} SET {failure}, and reading the outlet back ({read_back}) cannot tell whether it was carried out; it was not sent again, so it is never carried out twice: check the outlet (`state`), then repeat the command if it did not happen"
+    )]
+    /// A SET that may switch an outlet went unanswered or was answered with an error, and the
+    /// read-back afterwards cannot tell whether the PDU carried it out (a PDU that acts and
+    /// then fails its answer, or answers too late). Sending it again could repeat it (a second
+    /// reboot for `cycle`), so the driver stops and says so.
+    SetOutcomeUnknown {
+        /// The outlet number.
+        outlet: u32,
+        /// `on`, `off` or `cycle`.
+        action: &'static str,
+        /// What went wrong with the SET ("was not answered", "was answered genErr").
+        failure: String,
+        /// The state read back afterwards (`on`, `off`, `unreadable`, ...).
+        read_back: String,
+    },
+
+    #[error(
         "no answer from {host}:{port} after {tries} tries ({timeout:?} each): check that the PDU is reachable, that its SNMP agent is enabled on that port, {hint}"
     )]
     /// No answer to any try of a request.

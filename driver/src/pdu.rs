@@ -522,6 +522,87 @@ impl Pdu {
         }
     }
 
+    /// Sends the SET for `action` and, when it goes unanswered (or only a stale or unreadable
+    /// answer comes) or is answered genErr,
+    /// commitFailed or undoFailed, reads the outlet back before reporting or retrying: a PDU
+    /// may carry out a SET and then fail its answer. The transport sends a SET only once
+    /// ([`crate::session::Transport::request_raw`]); this is where it is retried, and only
+    /// `on`/`off` (the same command twice leaves the outlet as once), up to
+    /// [`Config::retries`] times, when the read-back shows it was not carried out. A `cycle`
+    /// is never sent again: when the read-back does not show it under way (off or pending),
+    /// [`Error::SetOutcomeUnknown`].
+    async fn set_checked(
+        &mut self,
+        tables: &Tables,
+        action: Action,
+        n: u32,
+        notes: &mut Vec<String>,
+    ) -> Result<()> {
+        let mut resent = 0;
+        loop {
+            let (failure, error) = match self.set_command(tables, action, n).await {
+                Ok(()) => return Ok(()),
+                Err(e @ Error::Timeout { .. }) => ("was not answered".to_string(), e),
+                // A stale or unreadable answer: the SET may have arrived all the same.
+                Err(e @ Error::Protocol { .. }) => {
+                    ("got no answer that could be read".to_string(), e)
+                }
+                Err(
+                    e @ Error::AgentError {
+                        code: 5 | 14 | 15, ..
+                    },
+                ) => {
+                    let Error::AgentError { status, .. } = &e else {
+                        return Err(e);
+                    };
+                    (format!("was answered {status}"), e)
+                }
+                Err(e) => return Err(e),
+            };
+            let read = match self.read_state(tables, n).await {
+                Ok(Some((s, _))) => Some(s),
+                Ok(None) | Err(_) => None,
+            };
+            let carried_out = match (action, read) {
+                (Action::On, Some(OutletState::On | OutletState::PendingOn)) => true,
+                (Action::Off, Some(OutletState::Off | OutletState::PendingOff)) => true,
+                (
+                    Action::Cycle,
+                    Some(OutletState::Off | OutletState::PendingOn | OutletState::PendingOff),
+                ) => true,
+                (Action::Cycle, _) => {
+                    return Err(Error::SetOutcomeUnknown {
+                        outlet: n,
+                        action: action.as_str(),
+                        failure,
+                        read_back: read.map_or_else(|| "unreadable".to_string(), state_text),
+                    })
+                }
+                (Action::On | Action::Off, _) => false,
+            };
+            if carried_out {
+                let state = read.map_or_else(|| "unreadable".to_string(), state_text);
+                notes.push(format!(
+                    "the {} SET {failure}, but the outlet reads {state}: the PDU carried it out, so it was not sent again",
+                    action.as_str()
+                ));
+                return Ok(());
+            }
+            // Not carried out: an unanswered on/off is safe to send again; an error is reported.
+            if !matches!(error, Error::Timeout { .. } | Error::Protocol { .. })
+                || resent >= self.config().retries
+            {
+                return Err(error);
+            }
+            resent += 1;
+            notes.push(format!(
+                "the {} SET {failure} and the outlet still reads {}: sent again",
+                action.as_str(),
+                read.map_or_else(|| "unreadable".to_string(), state_text)
+            ));
+        }
+    }
+
     async fn switch(&mut self, outlet: &OutletRef, action: Action) -> Result<SwitchReport> {
         let n = self.resolve(outlet).await?;
         let tables = self.tables().await?.clone();
@@ -544,11 +625,12 @@ impl Pdu {
         let native = tables.command(action, n).is_some();
         let method = if native { "native" } else { "off-wait-on" };
         if native {
-            self.set_command(&tables, action, n).await?;
+            self.set_checked(&tables, action, n, &mut notes).await?;
         } else {
-            self.set_command(&tables, Action::Off, n).await?;
+            self.set_checked(&tables, Action::Off, n, &mut notes)
+                .await?;
             tokio::time::sleep(self.config().cycle_delay).await;
-            self.set_command(&tables, Action::On, n).await?;
+            self.set_checked(&tables, Action::On, n, &mut notes).await?;
         }
         let want_on = action != Action::Off;
         let verification = match self.config().verify {

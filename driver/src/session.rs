@@ -540,7 +540,13 @@ impl Transport {
         req: &Request,
     ) -> Result<std::result::Result<Varbinds, AgentRefusal>> {
         let mut at = Attempts::default();
-        let max_tries = self.cfg.retries.saturating_add(1);
+        // A SET is sent once: one that was carried out but not answered would be carried out
+        // again by a blind retry (a second reboot). The caller reads the outlet back and
+        // decides (`Pdu::switch`).
+        let max_tries = match req {
+            Request::Set(_) => 1,
+            Request::Get(_) | Request::GetNext(_) => self.cfg.retries.saturating_add(1),
+        };
         let per_try: Duration = self.cfg.timeout;
         loop {
             at.tries += 1;

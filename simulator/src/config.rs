@@ -113,6 +113,16 @@ pub struct PduConfig {
     /// recognise).
     #[serde(default, deserialize_with = "object_identifier")]
     pub sys_object_id: Option<Oid>,
+    /// The manufacturer's name in the vendor MIB's nameplate objects (default: the recording's,
+    /// else the profile's).
+    pub manufacturer: Option<String>,
+    /// The model in the vendor MIB's nameplate objects (PDU2-MIB pduModel, PowerNet-MIB
+    /// sPDUIdentModelNumber; default: the recording's, else the profile's).
+    pub model: Option<String>,
+    /// The serial number in the vendor MIB's nameplate objects.
+    pub serial_number: Option<String>,
+    /// The firmware version in the vendor MIB's nameplate objects.
+    pub firmware_version: Option<String>,
     /// snmpEngineID in hex (5 to 32 octets); default: made once and kept in the state folder.
     #[serde(default, deserialize_with = "engine_id")]
     pub engine_id: Option<Vec<u8>>,
@@ -649,6 +659,12 @@ impl FileConfig {
                 default_load_watts: p.default_load_watts,
                 sys_descr: p.sys_descr.clone(),
                 sys_object_id: p.sys_object_id.clone(),
+                identity: crate::device::Identity {
+                    manufacturer: p.manufacturer.clone(),
+                    model: p.model.clone(),
+                    serial_number: p.serial_number.clone(),
+                    firmware_version: p.firmware_version.clone(),
+                },
                 sys_name: recorded_text(&p.sys_name, oids::SYS_NAME),
                 sys_contact: recorded_text(&p.sys_contact, oids::SYS_CONTACT),
                 sys_location: recorded_text(&p.sys_location, oids::SYS_LOCATION),

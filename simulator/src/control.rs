@@ -34,6 +34,10 @@ pub enum ControlError {
     /// The request cannot be carried out as given (an unknown command, bad hex, boots below 1).
     #[error("{0}")]
     BadRequest(String),
+    /// A fault spec that does not mean anything; [`crate::fault::FaultSpecError::field`] names
+    /// the field at fault. Over HTTP: 400.
+    #[error(transparent)]
+    BadFault(#[from] crate::fault::FaultSpecError),
     /// The PDU could not do it (its state or engine boots could not be written).
     #[error("{0}")]
     Failed(String),
@@ -221,9 +225,11 @@ impl Control {
     }
 
     /// Adds a fault to the PDU; returns its ID (for [`Control::remove_fault`]).
-    /// Errors: [`ControlError::NoSuchPdu`].
+    /// Errors: [`ControlError::NoSuchPdu`], [`ControlError::BadFault`] for a spec that does not
+    /// mean anything (an unknown error-status or usmStats counter, an outlet the PDU lacks,
+    /// `packets = 0`, numbers out of range), naming the field.
     pub fn add_fault(&self, name: &str, fault: NewFault) -> Result<u64, ControlError> {
-        Ok(self.device(name)?.faults.add(fault.fault, fault.schedule))
+        Ok(self.device(name)?.faults.add(fault.fault, fault.schedule)?)
     }
 
     /// The PDU's faults, as [`crate::fault::FaultSet::list`] gives them.

@@ -48,7 +48,7 @@ impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
         let status = match self {
             ControlError::NoSuchPdu(_) | ControlError::NoSuchOutlet { .. } => StatusCode::NOT_FOUND,
-            ControlError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ControlError::BadRequest(_) | ControlError::BadFault(_) => StatusCode::BAD_REQUEST,
             ControlError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         (status, Json(json!({ "error": self.to_string() }))).into_response()
@@ -902,6 +902,44 @@ name = "c"
         assert_eq!(
             call_json(&app, "GET", "/pdus/a/faults", None).await,
             (StatusCode::OK, serde_json::json!([]))
+        );
+    }
+
+    #[tokio::test]
+    async fn meaningless_faults_are_refused_with_400_naming_the_field() {
+        let (app, _) = app();
+        for (spec, field) in [
+            (
+                r#"{"fault":{"kind":"force-error","status":"oops"}}"#,
+                "status",
+            ),
+            (
+                r#"{"fault":{"kind":"report-instead","counter":"usmStatsNope"}}"#,
+                "counter",
+            ),
+            (r#"{"fault":{"kind":"stuck-outlet","outlet":99}}"#, "outlet"),
+            (
+                r#"{"fault":{"kind":"corrupt","offset_from_end":18446744073709551615}}"#,
+                "offset_from_end",
+            ),
+            (
+                r#"{"fault":{"kind":"drop-response"},"schedule":{"packets":0}}"#,
+                "packets",
+            ),
+            (
+                r#"{"fault":{"kind":"drop-response"},"schedule":{"after_requests":18446744073709551615}}"#,
+                "after_requests",
+            ),
+        ] {
+            let (status, body) = call_json(&app, "POST", "/pdus/a/faults", Some(spec)).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{spec}: {body}");
+            let message = body["error"].as_str().unwrap_or_default();
+            assert!(message.contains(&format!("`{field}`")), "{spec}: {body}");
+        }
+        assert_eq!(
+            call_json(&app, "GET", "/pdus/a/faults", None).await,
+            (StatusCode::OK, serde_json::json!([])),
+            "nothing refused was added"
         );
     }
 

@@ -62,6 +62,10 @@ pub struct DeviceSpec {
     pub sys_descr: Option<String>,
     /// Overrides the vendor's (and a recording's) sysObjectID.
     pub sys_object_id: Option<Oid>,
+    /// Nameplate facts (model, serial number, ...) served in the vendor MIB's identity objects
+    /// ([`crate::profiles::VendorProfile::identity`]); each left out comes from the recording,
+    /// else the profile's default.
+    pub identity: Identity,
     /// A recording of a real device: its objects are served as recorded, except those the
     /// vendor profile owns; its system group is the default for this PDU's.
     pub recording: Option<Arc<Recording>>,
@@ -266,6 +270,50 @@ const STATE_FILE: &str = "outlets.toml";
 /// How long a request waits for its state write before answering anyway (see `persist`).
 pub const SAVE_WAIT: Duration = Duration::from_millis(50);
 
+/// A PDU's nameplate facts as configured (`[[pdu]]` `manufacturer`, `model`, `serial_number`,
+/// `firmware_version`); `None` leaves the recording's value, else the vendor profile's default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// The manufacturer's name.
+    pub manufacturer: Option<String>,
+    /// The model.
+    pub model: Option<String>,
+    /// The serial number.
+    pub serial_number: Option<String>,
+    /// The firmware version.
+    pub firmware_version: Option<String>,
+}
+
+impl Identity {
+    fn get(&self, field: crate::mib::IdentityField) -> Option<&String> {
+        use crate::mib::IdentityField as F;
+        match field {
+            F::Manufacturer => self.manufacturer.as_ref(),
+            F::Model => self.model.as_ref(),
+            F::SerialNumber => self.serial_number.as_ref(),
+            F::FirmwareVersion => self.firmware_version.as_ref(),
+        }
+    }
+}
+
+/// The value of each identity object of `spec`'s vendor: configured, else recorded, else the
+/// profile's default.
+fn resolve_identity(spec: &DeviceSpec) -> Vec<(crate::mib::IdentityField, String)> {
+    spec.vendor
+        .identity()
+        .iter()
+        .map(|(field, oid, default)| {
+            let value = spec
+                .identity
+                .get(*field)
+                .cloned()
+                .or_else(|| spec.recording.as_ref().and_then(|r| r.text(oid)))
+                .unwrap_or_else(|| (*default).to_string());
+            (*field, value)
+        })
+        .collect()
+}
+
 /// One running PDU: engine, counters, faults, users and communities, MIB tree and state.
 /// Shared between the transport's tasks (`Arc<Device>`); the state is behind a lock.
 pub struct Device {
@@ -296,6 +344,8 @@ pub struct Device {
     tree: Arc<MibTree>,
     sys_descr: String,
     sys_object_id: Oid,
+    /// The identity objects' values ([`resolve_identity`]).
+    identity: Vec<(crate::mib::IdentityField, String)>,
     /// Clock reading at agent start, for sysUpTime.
     started_nanos: std::sync::atomic::AtomicU64,
     state: Mutex<DeviceState>,
@@ -383,7 +433,7 @@ impl Device {
             started_nanos: std::sync::atomic::AtomicU64::new(nanos(clock.now())),
             engine,
             stats: AgentStats::default(),
-            faults: crate::fault::FaultSet::default(),
+            faults: crate::fault::FaultSet::for_outlets(spec.outlets),
             requests: crate::request_log::RequestLog::default(),
             users: RwLock::new(Arc::new(users)),
             user_specs: spec.users.clone(),
@@ -393,6 +443,7 @@ impl Device {
             contexts: spec.contexts.clone(),
             max_bulk_varbinds: spec.max_bulk_varbinds,
             tree: shared.tree(spec.vendor, spec.outlets, spec.recording.as_ref()),
+            identity: resolve_identity(&spec),
             sys_descr: spec
                 .sys_descr
                 .clone()
@@ -622,6 +673,11 @@ impl Device {
     pub fn read(&self, cell: &Cell, state: &mut DeviceState, now: Duration) -> Value<'static> {
         match cell {
             Cell::Static(v) => v.clone(),
+            Cell::Identity(field) => self
+                .identity
+                .iter()
+                .find(|(f, _)| f == field)
+                .map_or(Value::NoSuchInstance, |(_, v)| Value::octets(v.clone())),
             Cell::System(object) => match object {
                 SystemObject::Descr => {
                     Value::OctetString(Cow::Owned(self.sys_descr.clone().into_bytes()))
@@ -927,6 +983,12 @@ pub fn build_tree(
     let mut t = MibTree::default();
     crate::standard_mib::register(&mut t);
     vendor.build(&mut t, outlets);
+    for (field, oid, _) in vendor.identity() {
+        if let Some((index, object)) = oid.split_last() {
+            t.object(object, crate::access::Access::ReadOnly);
+            t.instance(object, &[*index], Cell::Identity(*field));
+        }
+    }
     // The recording fills in everything else the real device had. What this agent or the
     // vendor profile declares (the system group, counters, the live outlet columns) stays live.
     for (oid, value) in recording.map(|r| r.entries.as_slice()).unwrap_or_default() {
@@ -948,7 +1010,24 @@ fn apply_outlet_faults(
         let (outlet, delay) = match fault {
             FaultKind::StuckOutlet { outlet } => (*outlet, None),
             FaultKind::SlowOutlet { outlet, ms } => (*outlet, Some(Duration::from_millis(*ms))),
-            _ => continue,
+            // Faults of the other points never come back from `outlet_faults`.
+            FaultKind::AgentDown
+            | FaultKind::DropRequest
+            | FaultKind::DropResponse
+            | FaultKind::Delay { .. }
+            | FaultKind::Duplicate
+            | FaultKind::Reorder
+            | FaultKind::Truncate { .. }
+            | FaultKind::Corrupt { .. }
+            | FaultKind::WrongSourcePort
+            | FaultKind::ForceError { .. }
+            | FaultKind::WrongRequestId
+            | FaultKind::ReportInstead { .. }
+            | FaultKind::ErrorAfterCommit { .. }
+            | FaultKind::DropNotification
+            | FaultKind::DelayNotification { .. }
+            | FaultKind::DuplicateNotification
+            | FaultKind::UnacknowledgedInform => continue,
         };
         let Some(pos) = usize::try_from(outlet).ok().and_then(|n| n.checked_sub(1)) else {
             continue;

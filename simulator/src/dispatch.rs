@@ -75,10 +75,15 @@ fn handle<'e>(
     let primary = endpoint.primary();
     buffers.saving = None;
     bump(&primary.stats.snmp_in_pkts);
-    primary.faults.count_request();
     seen.at(&primary.requests);
-    if lost_on_receive(primary, seen) {
-        return None;
+    // A lone PDU owns every datagram to its address: its Receive faults act before decoding.
+    // PDUs sharing an address count requests and lose them only once the message names them
+    // (community or context), so each one's faults act on its own requests only.
+    if !shared(endpoint) {
+        primary.faults.count_request();
+        if lost_on_receive(primary, seen) {
+            return None;
+        }
     }
     let message = match decode_message(datagram) {
         Ok(m) => m,
@@ -103,6 +108,12 @@ fn handle<'e>(
     };
     bump(&primary.stats.snmp_out_pkts);
     deliver(answered_by, &mut buffers.out, seen)
+}
+
+/// Whether several PDUs answer at this address (then faults are counted and scoped per PDU
+/// once a message names one).
+fn shared(endpoint: &Endpoint) -> bool {
+    endpoint.devices().len() > 1
 }
 
 /// The `Receive` point: an agent that is down, or a request lost on the way.
@@ -141,7 +152,19 @@ fn deliver(device: &Device, out: &mut Vec<u8>, seen: &mut Seen<'_>) -> Option<De
                     *byte ^= 0xFF;
                 }
             }
-            _ => {}
+            // Faults of the other points never come back from `at(FaultPoint::Send)`.
+            FaultKind::AgentDown
+            | FaultKind::DropRequest
+            | FaultKind::ForceError { .. }
+            | FaultKind::WrongRequestId
+            | FaultKind::ReportInstead { .. }
+            | FaultKind::ErrorAfterCommit { .. }
+            | FaultKind::StuckOutlet { .. }
+            | FaultKind::SlowOutlet { .. }
+            | FaultKind::DropNotification
+            | FaultKind::DelayNotification { .. }
+            | FaultKind::DuplicateNotification
+            | FaultKind::UnacknowledgedInform => {}
         }
     }
     Some(delivery)
@@ -157,7 +180,18 @@ fn fault_name(fault: &FaultKind) -> &'static str {
         FaultKind::WrongSourcePort => "wrong-source-port",
         FaultKind::Truncate { .. } => "truncate",
         FaultKind::Corrupt { .. } => "corrupt",
-        _ => "fault",
+        FaultKind::AgentDown
+        | FaultKind::DropRequest
+        | FaultKind::ForceError { .. }
+        | FaultKind::WrongRequestId
+        | FaultKind::ReportInstead { .. }
+        | FaultKind::ErrorAfterCommit { .. }
+        | FaultKind::StuckOutlet { .. }
+        | FaultKind::SlowOutlet { .. }
+        | FaultKind::DropNotification
+        | FaultKind::DelayNotification { .. }
+        | FaultKind::DuplicateNotification
+        | FaultKind::UnacknowledgedInform => "fault",
     }
 }
 
@@ -176,6 +210,8 @@ enum Answer {
     Response(Pdu<'static>),
     /// A Report claiming this USM failure, instead of the Response.
     Report(UsmFailure),
+    /// No answer at all (the request was carried out, or not).
+    Nothing,
 }
 
 /// Runs the agent for `device`, with the `Respond` point's faults around it.
@@ -188,6 +224,8 @@ fn answer(
     saving: &mut Option<crate::persist::PendingWrite>,
 ) -> Answer {
     let faults = device.faults.at(FaultPoint::Respond, device.now());
+    let mut wrong_request_id = false;
+    let mut after_commit = None;
     for fault in &faults {
         match fault {
             FaultKind::ForceError {
@@ -211,14 +249,43 @@ fn answer(
                     None => usize::from(!request.varbinds.is_empty()),
                 };
                 let status = parse_error_status(status).unwrap_or(ErrorStatus::GenErr);
+                // SNMPv1 has only its six error-status values (RFC 3584 §4.4).
+                let status = match version {
+                    Version::V1 => crate::agent::v1_error(status),
+                    Version::V2c | Version::V3 => status,
+                };
                 return Answer::Response(error_response(request, status, index));
             }
-            FaultKind::ReportInstead { counter } if version == Version::V3 => {
+            FaultKind::ReportInstead { counter } => {
+                if version != Version::V3 {
+                    continue;
+                }
                 if let Some(failure) = UsmFailure::from_name(counter) {
                     return Answer::Report(failure);
                 }
             }
-            _ => {}
+            FaultKind::WrongRequestId => wrong_request_id = true,
+            FaultKind::ErrorAfterCommit { no_answer } => {
+                if request.pdu_type == PduType::SetRequest {
+                    after_commit = Some(*no_answer);
+                }
+            }
+            // Faults of the other points never come back from `at(FaultPoint::Respond)`.
+            FaultKind::AgentDown
+            | FaultKind::DropRequest
+            | FaultKind::DropResponse
+            | FaultKind::Delay { .. }
+            | FaultKind::Duplicate
+            | FaultKind::Reorder
+            | FaultKind::Truncate { .. }
+            | FaultKind::Corrupt { .. }
+            | FaultKind::WrongSourcePort
+            | FaultKind::StuckOutlet { .. }
+            | FaultKind::SlowOutlet { .. }
+            | FaultKind::DropNotification
+            | FaultKind::DelayNotification { .. }
+            | FaultKind::DuplicateNotification
+            | FaultKind::UnacknowledgedInform => {}
         }
     }
     let crate::agent::Answered {
@@ -228,7 +295,16 @@ fn answer(
     if state_changed {
         *saving = device.persist();
     }
-    if faults.contains(&FaultKind::WrongRequestId) {
+    // error-after-commit: the SET was carried out; the answer says genErr, or nothing comes.
+    if let Some(no_answer) = after_commit {
+        if response.error_status == ErrorStatus::NoError as i32 {
+            if no_answer {
+                return Answer::Nothing;
+            }
+            response = error_response(request, ErrorStatus::GenErr, 1);
+        }
+    }
+    if wrong_request_id {
         response.request_id = response.request_id.wrapping_add(1);
     }
     Answer::Response(response)
@@ -253,8 +329,11 @@ fn handle_community<'e>(
     seen.at(&device.requests);
     seen.community(m.version, Some(access));
     seen.request(&m.pdu);
-    if !std::ptr::eq(device, endpoint.primary()) && lost_on_receive(device, seen) {
-        return None;
+    if shared(endpoint) {
+        device.faults.count_request();
+        if lost_on_receive(device, seen) {
+            return None;
+        }
     }
     // RFC 3584 §4.1: GetBulk does not exist in v1; a v1 message carrying one is malformed.
     if m.version == Version::V1 && m.pdu.pdu_type == PduType::GetBulkRequest {
@@ -273,16 +352,21 @@ fn handle_community<'e>(
     log_request(device, m.version, &m.pdu, "community");
     let budget =
         MAX_MESSAGE_SIZE.saturating_sub(HEADER_ALLOWANCE.saturating_add(m.community.len()));
-    let Answer::Response(response) = answer(
+    let response = match answer(
         device,
         m.version,
         &m.pdu,
         access,
         budget,
         &mut buffers.saving,
-    ) else {
+    ) {
+        Answer::Response(response) => response,
+        Answer::Nothing => {
+            seen.dropped("answer withheld by an error-after-commit fault");
+            return None;
+        }
         // Reports are a v3 affair; `answer` only makes them for v3.
-        return None;
+        Answer::Report(_) => return None,
     };
     buffers.out.clear();
     encode_community_message(&mut buffers.out, m.version, m.community, &response);
@@ -413,6 +497,12 @@ fn handle_v3<'e>(
         send(&counter_report(ReportReason::UnknownContext, n), buffers);
         return reportable.then_some(device);
     };
+    if shared(endpoint) {
+        target.faults.count_request();
+        if lost_on_receive(target, seen) {
+            return None;
+        }
+    }
     if !std::ptr::eq(target, device) {
         seen.at(&target.requests);
         seen.user(m.usm.user_name, level);
@@ -464,6 +554,10 @@ fn handle_v3<'e>(
                 seen.answered(&response);
             }
             bump(&stats.snmp_out_get_responses);
+        }
+        Answer::Nothing => {
+            seen.dropped("answer withheld by an error-after-commit fault");
+            return None;
         }
         Answer::Report(failure) => {
             seen.reported_by_fault(failure);
@@ -773,6 +867,233 @@ auth_password = "opsauth123"
         assert_eq!(crate::stats::read(&stats.snmp_in_asn_parse_errs), 1);
     }
 
+    /// Error Responses keep the request's varbinds (RFC 3416 §4.2.1 and §4.2.5: "the same
+    /// values in its request-id and variable-bindings fields"; RFC 1157 §4.1.2 "of identical
+    /// form" under v1), forced by fault injection or not; only tooBig is sent with none
+    /// (RFC 3416 §4.2.1). error-after-commit carries the SET out and still answers genErr.
+    #[test]
+    fn error_responses_keep_the_request_varbinds() {
+        const ONE: &str = r#"
+[[pdu]]
+name = "px2"
+vendor = "raritan-px2"
+outlets = 4
+[[pdu.community]]
+name = "rw"
+access = "read-write"
+"#;
+        let spec = FileConfig::parse(ONE, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        let spec = crate::device::DeviceSpec {
+            state_dir: None,
+            ..spec
+        };
+        let device = Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap());
+        let endpoint =
+            Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![device.clone()]).unwrap();
+        // switchingOperation.1.2 = off(0), and sysName.0 alongside.
+        let off: Vec<u32> = vec![1, 3, 6, 1, 4, 1, 13742, 6, 4, 1, 2, 1, 2, 1, 2];
+        let state: Vec<u32> = vec![1, 3, 6, 1, 4, 1, 13742, 6, 4, 1, 2, 1, 3, 1, 2];
+        let ask = |version: Version, pdu_type: PduType, varbinds: Vec<VarBind<'static>>| {
+            let mut out = Vec::new();
+            let request = request(pdu_type, varbinds);
+            snmp_proto::encode_community_message(&mut out, version, b"rw", &request);
+            let mut buffers = Buffers::default();
+            handle_datagram(&endpoint, &SaltSource::new(), &out, &mut buffers)?;
+            let Ok(Message::Community(m)) = decode_message(&buffers.out) else {
+                panic!("not a community message");
+            };
+            let p = m.pdu;
+            Some((
+                request.varbinds,
+                p.error_status,
+                p.error_index,
+                p.varbinds
+                    .into_iter()
+                    .map(|vb| VarBind {
+                        oid: vb.oid.clone(),
+                        value: vb.value.into_owned(),
+                    })
+                    .collect::<Vec<_>>(),
+            ))
+        };
+        let set_off = vec![
+            VarBind {
+                oid: Oid::new(&[1, 3, 6, 1, 2, 1, 1, 5, 0]),
+                value: Value::octets("renamed"),
+            },
+            VarBind {
+                oid: Oid::new(&off),
+                value: Value::Integer(0),
+            },
+        ];
+        let get_state = || {
+            ask(
+                Version::V2c,
+                PduType::GetRequest,
+                vec![VarBind {
+                    oid: Oid::new(&state),
+                    value: Value::Null,
+                }],
+            )
+            .unwrap()
+            .3[0]
+                .value
+                .clone()
+        };
+        // A forced error pointing at the varbind under `oid`.
+        let fault = device
+            .faults
+            .add(
+                FaultKind::ForceError {
+                    status: "wrongValue".into(),
+                    oid: Some("1.3.6.1.4.1.13742".into()),
+                    set_only: true,
+                },
+                crate::fault::Schedule::default(),
+            )
+            .unwrap();
+        let (sent, status, index, got) =
+            ask(Version::V2c, PduType::SetRequest, set_off.clone()).unwrap();
+        assert_eq!((status, index), (ErrorStatus::WrongValue as i32, 2));
+        assert_eq!(got, sent);
+        assert_eq!(
+            get_state(),
+            Value::Integer(7),
+            "a forced error changes nothing"
+        );
+        // Under v1 the forced error is mapped, and the varbinds still come back.
+        let (sent, status, _, got) =
+            ask(Version::V1, PduType::SetRequest, set_off.clone()).unwrap();
+        assert_eq!(status, ErrorStatus::BadValue as i32);
+        assert_eq!(got, sent);
+        assert!(device.faults.remove(fault));
+        // error-after-commit: carried out (outlet 2 off), answered genErr with the varbinds.
+        device
+            .faults
+            .add(
+                FaultKind::ErrorAfterCommit { no_answer: false },
+                crate::fault::Schedule {
+                    packets: Some(1),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let (sent, status, index, got) =
+            ask(Version::V2c, PduType::SetRequest, set_off.clone()).unwrap();
+        assert_eq!((status, index), (ErrorStatus::GenErr as i32, 1));
+        assert_eq!(got, sent);
+        assert_eq!(get_state(), Value::Integer(8), "the SET was carried out");
+        // ... and with no_answer, carried out and never answered.
+        device
+            .faults
+            .add(
+                FaultKind::ErrorAfterCommit { no_answer: true },
+                crate::fault::Schedule {
+                    packets: Some(1),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let mut on = set_off.clone();
+        on[1].value = Value::Integer(1);
+        assert!(ask(Version::V2c, PduType::SetRequest, on).is_none());
+        assert_eq!(
+            get_state(),
+            Value::Integer(7),
+            "carried out without an answer"
+        );
+        // A v1 GET of a missing instance: noSuchName with the request's varbinds.
+        let missing = vec![VarBind {
+            oid: Oid::new(&[1, 3, 6, 1, 2, 1, 1, 5, 7]),
+            value: Value::Null,
+        }];
+        let (sent, status, index, got) = ask(Version::V1, PduType::GetRequest, missing).unwrap();
+        assert_eq!((status, index), (ErrorStatus::NoSuchName as i32, 1));
+        assert_eq!(got, sent);
+    }
+
+    /// Two PDUs at one address, told apart by community: each counts its own requests for
+    /// `after_requests`, and a Receive fault of one loses only its own requests.
+    #[test]
+    fn faults_count_and_act_per_pdu_at_a_shared_address() {
+        const TWO: &str = r#"
+[[pdu]]
+name = "a"
+[[pdu.community]]
+name = "ca"
+access = "read-only"
+[[pdu]]
+name = "b"
+[[pdu.community]]
+name = "cb"
+access = "read-only"
+"#;
+        let devices: Vec<Arc<Device>> = FileConfig::parse(TWO, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .into_iter()
+            .map(|(spec, _)| {
+                let spec = crate::device::DeviceSpec {
+                    state_dir: None,
+                    ..spec
+                };
+                Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap())
+            })
+            .collect();
+        let endpoint = Endpoint::new("127.0.0.1:1161".parse().unwrap(), devices.clone()).unwrap();
+        let get = |community: &[u8]| {
+            let mut out = Vec::new();
+            snmp_proto::encode_community_message(
+                &mut out,
+                Version::V2c,
+                community,
+                &request(
+                    PduType::GetRequest,
+                    vec![VarBind {
+                        oid: Oid::new(&[1, 3, 6, 1, 2, 1, 1, 5, 0]),
+                        value: Value::Null,
+                    }],
+                ),
+            );
+            let mut buffers = Buffers::default();
+            handle_datagram(&endpoint, &SaltSource::new(), &out, &mut buffers).is_some()
+        };
+        let (a, b) = (&devices[0], &devices[1]);
+        b.faults
+            .add(
+                FaultKind::DropRequest,
+                crate::fault::Schedule {
+                    after_requests: 1,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        for _ in 0..3 {
+            assert!(
+                get(b"ca"),
+                "PDU a's requests neither count for b nor meet b's fault"
+            );
+        }
+        assert!(get(b"cb"), "b's first request passes (after_requests = 1)");
+        assert!(!get(b"cb"), "b's second request is lost");
+        assert!(get(b"ca"), "a is still answered");
+        b.faults.clear();
+        a.faults
+            .add(FaultKind::AgentDown, crate::fault::Schedule::default())
+            .unwrap();
+        assert!(
+            !get(b"ca"),
+            "the primary's agent-down loses its own requests"
+        );
+        assert!(get(b"cb"), "but not those of the other PDU at its address");
+    }
+
     /// RFC 3413 §3.2 step 5: a request refused by the access policy (here: below the user's
     /// minimum securityLevel) is answered with authorizationError, error-index 0, built from
     /// the original PDU: its varbinds come back, as net-snmp's agent sends them.
@@ -921,7 +1242,8 @@ auth_password = "opsauth123"
         answer_to(&endpoint, &good).expect("a Response");
         device
             .faults
-            .add(FaultKind::DropResponse, crate::fault::Schedule::default());
+            .add(FaultKind::DropResponse, crate::fault::Schedule::default())
+            .unwrap();
         assert!(answer_to(&endpoint, &good).is_none(), "dropped");
         let records = device.requests.since(0);
         let summary: Vec<_> = records
@@ -977,22 +1299,28 @@ auth_password = "opsauth123"
             None,
             request(PduType::GetRequest, Vec::new()),
         );
-        device.faults.add(
-            FaultKind::AgentDown,
-            crate::fault::Schedule {
-                packets: Some(1),
-                ..Default::default()
-            },
-        );
+        device
+            .faults
+            .add(
+                FaultKind::AgentDown,
+                crate::fault::Schedule {
+                    packets: Some(1),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         assert!(
             answer_to(&endpoint, &probe).is_none(),
             "down for one packet"
         );
         assert!(answer_to(&endpoint, &probe).is_some(), "then back");
-        device.faults.add(
-            FaultKind::Delay { ms: 250 },
-            crate::fault::Schedule::default(),
-        );
+        device
+            .faults
+            .add(
+                FaultKind::Delay { ms: 250 },
+                crate::fault::Schedule::default(),
+            )
+            .unwrap();
         let mut buffers = Buffers::default();
         let delivery =
             handle_datagram(&endpoint, &SaltSource::new(), &probe, &mut buffers).unwrap();

@@ -79,7 +79,7 @@ pub enum FaultKind {
     /// pointing at the first varbind, or only for requests naming `oid` (a prefix), or only
     /// for SETs.
     ForceError {
-        /// The error-status, by RFC 3416 name or number (an unknown one gives genErr).
+        /// The error-status, by RFC 3416 name or number (an unknown one is refused).
         status: String,
         /// Only requests with a varbind under this dotted OID; error-index then points at the
         /// first such varbind.
@@ -91,8 +91,18 @@ pub enum FaultKind {
     },
     /// The Response's request-id is off by one.
     WrongRequestId,
+    /// A SET is carried out (outlets switch, state is saved) and then answered with genErr
+    /// (error-index 1) or, with `no_answer`, not answered at all, as PDUs in the field do when
+    /// their management card fails after acting. Only SETs the agent accepted are affected;
+    /// other requests are answered as usual.
+    ErrorAfterCommit {
+        /// No Response at all (the manager times out) instead of genErr.
+        #[serde(default)]
+        no_answer: bool,
+    },
     /// A Report with this usmStats counter (e.g. "usmStatsNotInTimeWindows") instead of the
-    /// Response. SNMPv3 only; a name that is not a usmStats counter is ignored.
+    /// Response. SNMPv3 only (v1/v2c requests are answered as usual); a name that is not a
+    /// usmStats counter is refused.
     ReportInstead {
         /// The usmStats counter's name, case-insensitive.
         counter: String,
@@ -129,7 +139,9 @@ impl FaultKind {
         use FaultKind::*;
         match self {
             AgentDown | DropRequest => FaultPoint::Receive,
-            ForceError { .. } | WrongRequestId | ReportInstead { .. } => FaultPoint::Respond,
+            ForceError { .. } | WrongRequestId | ReportInstead { .. } | ErrorAfterCommit { .. } => {
+                FaultPoint::Respond
+            }
             StuckOutlet { .. } | SlowOutlet { .. } => FaultPoint::Commit,
             DropResponse
             | Delay { .. }
@@ -199,6 +211,8 @@ struct Active {
 /// The faults of one PDU.
 #[derive(Debug, Default)]
 pub struct FaultSet {
+    /// How many outlets the PDU has (outlet faults must name one); `None`: not checked.
+    outlets: Option<u32>,
     /// Fast path: no lock is taken while no fault was ever added.
     armed: AtomicBool,
     next_id: AtomicU64,
@@ -207,14 +221,30 @@ pub struct FaultSet {
 }
 
 impl FaultSet {
-    /// Adds a fault; `after_requests` counts from now. Returns its ID (from 1, never reused
-    /// within the PDU).
-    pub fn add(&self, kind: FaultKind, schedule: Schedule) -> u64 {
+    /// The faults of a PDU with `outlets` outlets (numbered from 1), none added yet.
+    pub fn for_outlets(outlets: u32) -> Self {
+        FaultSet {
+            outlets: Some(outlets),
+            ..FaultSet::default()
+        }
+    }
+
+    /// Adds a fault; `after_requests` counts from now: that many requests pass untouched and
+    /// the next is the first it acts on. Returns its ID (from 1, never reused within the PDU).
+    ///
+    /// Errors: [`FaultSpecError`] naming the field, when the kind or schedule does not mean
+    /// anything ([`FaultKind::validate`], [`Schedule::validate`]); nothing is added then.
+    pub fn add(&self, kind: FaultKind, schedule: Schedule) -> Result<u64, FaultSpecError> {
+        kind.validate(self.outlets)?;
+        schedule.validate()?;
         let id = self.next_id.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
-        let starts_at_request = self
-            .requests
-            .load(Ordering::Relaxed)
-            .saturating_add(schedule.after_requests);
+        // Requests are counted before their faults are looked up, so the first
+        // `after_requests` requests pass untouched and the next one is the first affected.
+        let now = self.requests.load(Ordering::Relaxed);
+        let starts_at_request = match schedule.after_requests {
+            0 => now,
+            n => now.saturating_add(n).saturating_add(1),
+        };
         let packets_left = schedule.packets;
         self.lock().push(Active {
             id,
@@ -225,7 +255,7 @@ impl FaultSet {
             packets_left,
         });
         self.armed.store(true, Ordering::Release);
-        id
+        Ok(id)
     }
 
     /// Removes fault `id`; false if there is none (never added, removed, or dropped because
@@ -270,7 +300,10 @@ impl FaultSet {
                     }
                 });
                 let left = Remaining {
-                    requests_until_active: a.starts_at_request.saturating_sub(requests),
+                    requests_until_active: a
+                        .starts_at_request
+                        .saturating_sub(requests)
+                        .saturating_sub(1),
                     packets_left: a.packets_left,
                     ms_left,
                 };
@@ -330,6 +363,193 @@ impl FaultSet {
     }
 }
 
+/// The longest delay a fault may add (`delay`, `slow-outlet`, `delay-notification`), in
+/// milliseconds: one day.
+pub const MAX_FAULT_DELAY_MS: u64 = 86_400_000;
+/// The longest `for_ms` of a schedule, in milliseconds: 365 days.
+pub const MAX_FOR_MS: u64 = 365 * 86_400_000;
+/// The largest `after_requests` of a schedule (2^32 - 1).
+pub const MAX_AFTER_REQUESTS: u64 = u32::MAX as u64;
+/// The largest byte offset `corrupt` and `truncate` take: the largest UDP payload.
+pub const MAX_DATAGRAM_OFFSET: usize = 65_507;
+
+/// A fault spec that does not mean anything, refused where it enters (control API, scenario
+/// file, [`FaultSet::add`]). `field` is the offending field as written in JSON/TOML
+/// (`status`, `counter`, `outlet`, `packets`, ...), for an error shape that names it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("fault field `{field}`: {problem}")]
+pub struct FaultSpecError {
+    /// The field at fault, as named in the JSON/TOML fault spec.
+    pub field: &'static str,
+    /// What is wrong and what to write instead.
+    pub problem: String,
+}
+
+impl FaultSpecError {
+    fn new(field: &'static str, problem: impl Into<String>) -> Self {
+        FaultSpecError {
+            field,
+            problem: problem.into(),
+        }
+    }
+
+    /// The field at fault, as named in the JSON/TOML fault spec.
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+}
+
+fn check_delay(field: &'static str, ms: u64) -> Result<(), FaultSpecError> {
+    if ms > MAX_FAULT_DELAY_MS {
+        return Err(FaultSpecError::new(
+            field,
+            format!("{ms} ms is more than a day ({MAX_FAULT_DELAY_MS} ms); use a shorter delay, or agent-down for an agent that never answers"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_outlet(outlet: u32, outlets: Option<u32>) -> Result<(), FaultSpecError> {
+    match outlets {
+        _ if outlet == 0 => Err(FaultSpecError::new("outlet", "outlets are numbered from 1")),
+        Some(count) if outlet > count => Err(FaultSpecError::new(
+            "outlet",
+            format!("the PDU has no outlet {outlet}: it has outlets 1 to {count}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl FaultKind {
+    /// Checks that the fault means what it says: a known error-status name or number other
+    /// than noError (`status`) and a dotted OID (`oid`) for `force-error`, a usmStats counter
+    /// name for `report-instead` (`counter`), an outlet between 1 and `outlets` for
+    /// `stuck-outlet`/`slow-outlet` (`outlet`; `outlets` `None` checks only that it is not 0),
+    /// delays of at most [`MAX_FAULT_DELAY_MS`] (`ms`), offsets of at most
+    /// [`MAX_DATAGRAM_OFFSET`] (`offset_from_end`, `bytes`).
+    ///
+    /// Errors: [`FaultSpecError`] naming the first field at fault.
+    pub fn validate(&self, outlets: Option<u32>) -> Result<(), FaultSpecError> {
+        use FaultKind::*;
+        match self {
+            ForceError { status, oid, .. } => {
+                match parse_error_status(status) {
+                    None => {
+                        let names: Vec<&str> = snmp_proto::ErrorStatus::ALL
+                            .into_iter()
+                            .skip(1)
+                            .map(snmp_proto::ErrorStatus::name)
+                            .collect();
+                        return Err(FaultSpecError::new(
+                            "status",
+                            format!(
+                                "{status:?} is not an error-status: write one of {} or its number 1-18 (RFC 3416)",
+                                names.join(", ")
+                            ),
+                        ));
+                    }
+                    Some(snmp_proto::ErrorStatus::NoError) => {
+                        return Err(FaultSpecError::new(
+                            "status",
+                            "noError is not an error: write the error-status to force, e.g. genErr",
+                        ))
+                    }
+                    Some(_) => {}
+                }
+                if let Some(text) = oid {
+                    if snmp_proto::Oid::parse(text).is_none() {
+                        return Err(FaultSpecError::new(
+                            "oid",
+                            format!("{text:?} is not a dotted OID such as 1.3.6.1.4.1.13742"),
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            ReportInstead { counter } => match snmp_proto::report::UsmFailure::from_name(counter) {
+                Some(_) => Ok(()),
+                None => {
+                    let names: Vec<&str> = snmp_proto::report::UsmFailure::ALL
+                        .into_iter()
+                        .map(snmp_proto::report::UsmFailure::name)
+                        .collect();
+                    Err(FaultSpecError::new(
+                        "counter",
+                        format!(
+                            "{counter:?} is not a usmStats counter: write one of {}",
+                            names.join(", ")
+                        ),
+                    ))
+                }
+            },
+            StuckOutlet { outlet } => check_outlet(*outlet, outlets),
+            SlowOutlet { outlet, ms } => {
+                check_outlet(*outlet, outlets)?;
+                check_delay("ms", *ms)
+            }
+            Delay { ms } | DelayNotification { ms } => check_delay("ms", *ms),
+            Corrupt { offset_from_end } if *offset_from_end > MAX_DATAGRAM_OFFSET => {
+                Err(FaultSpecError::new(
+                    "offset_from_end",
+                    format!("{offset_from_end} is beyond any UDP datagram: at most {MAX_DATAGRAM_OFFSET} (0 is the last byte)"),
+                ))
+            }
+            Truncate { bytes } if *bytes > MAX_DATAGRAM_OFFSET => Err(FaultSpecError::new(
+                "bytes",
+                format!("{bytes} is beyond any UDP datagram: at most {MAX_DATAGRAM_OFFSET}"),
+            )),
+            Corrupt { .. }
+            | Truncate { .. }
+            | AgentDown
+            | DropRequest
+            | DropResponse
+            | Duplicate
+            | Reorder
+            | WrongSourcePort
+            | WrongRequestId
+            | ErrorAfterCommit { .. }
+            | DropNotification
+            | DuplicateNotification
+            | UnacknowledgedInform => Ok(()),
+        }
+    }
+}
+
+impl Schedule {
+    /// Checks the schedule: `packets` at least 1 (leave it out for no limit), `after_requests`
+    /// at most [`MAX_AFTER_REQUESTS`], `for_ms` at most [`MAX_FOR_MS`] and not 0.
+    ///
+    /// Errors: [`FaultSpecError`] naming the field at fault.
+    pub fn validate(&self) -> Result<(), FaultSpecError> {
+        if self.packets == Some(0) {
+            return Err(FaultSpecError::new(
+                "packets",
+                "0 packets would never act: give at least 1, or leave packets out for no limit",
+            ));
+        }
+        if self.after_requests > MAX_AFTER_REQUESTS {
+            return Err(FaultSpecError::new(
+                "after_requests",
+                format!(
+                    "{} is more requests than a run can send: at most {MAX_AFTER_REQUESTS}",
+                    self.after_requests
+                ),
+            ));
+        }
+        match self.for_ms {
+            Some(0) => Err(FaultSpecError::new(
+                "for_ms",
+                "0 ms would never act: give at least 1, or leave for_ms out for no limit",
+            )),
+            Some(ms) if ms > MAX_FOR_MS => Err(FaultSpecError::new(
+                "for_ms",
+                format!("{ms} ms is more than a year: at most {MAX_FOR_MS}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Parses an error-status name ("genErr", "notWritable", ...) or number.
 pub fn parse_error_status(text: &str) -> Option<snmp_proto::ErrorStatus> {
     use snmp_proto::ErrorStatus;
@@ -361,11 +581,17 @@ mod tests {
                 packets: Some(2),
                 ..Schedule::default()
             },
-        );
+        )
+        .unwrap();
         let now = Duration::ZERO;
         assert!(
             f.at(FaultPoint::Send, now).is_empty(),
             "not before the first request has passed"
+        );
+        f.count_request();
+        assert!(
+            f.at(FaultPoint::Send, now).is_empty(),
+            "the first request passes: after_requests = 1"
         );
         f.count_request();
         assert_eq!(f.at(FaultPoint::Send, now), vec![FaultKind::DropResponse]);
@@ -382,6 +608,137 @@ mod tests {
     }
 
     #[test]
+    fn meaningless_specs_are_refused_with_their_field() {
+        let f = FaultSet::for_outlets(4);
+        let refused = |kind: FaultKind, schedule: Schedule| {
+            f.add(kind, schedule)
+                .expect_err("a meaningless fault must be refused")
+                .field()
+        };
+        let always = Schedule::default;
+        let force = |status: &str, oid: Option<&str>| FaultKind::ForceError {
+            status: status.into(),
+            oid: oid.map(String::from),
+            set_only: false,
+        };
+        assert_eq!(refused(force("oops", None), always()), "status");
+        assert_eq!(refused(force("noError", None), always()), "status");
+        assert_eq!(refused(force("19", None), always()), "status");
+        assert_eq!(refused(force("genErr", Some("1.x.3")), always()), "oid");
+        assert_eq!(
+            refused(
+                FaultKind::ReportInstead {
+                    counter: "usmStatsNope".into()
+                },
+                always()
+            ),
+            "counter"
+        );
+        assert_eq!(
+            refused(FaultKind::StuckOutlet { outlet: 5 }, always()),
+            "outlet"
+        );
+        assert_eq!(
+            refused(FaultKind::StuckOutlet { outlet: 0 }, always()),
+            "outlet"
+        );
+        assert_eq!(
+            refused(FaultKind::SlowOutlet { outlet: 9, ms: 10 }, always()),
+            "outlet"
+        );
+        assert_eq!(
+            refused(
+                FaultKind::SlowOutlet {
+                    outlet: 1,
+                    ms: u64::MAX
+                },
+                always()
+            ),
+            "ms"
+        );
+        assert_eq!(refused(FaultKind::Delay { ms: u64::MAX }, always()), "ms");
+        assert_eq!(
+            refused(FaultKind::DelayNotification { ms: u64::MAX }, always()),
+            "ms"
+        );
+        assert_eq!(
+            refused(
+                FaultKind::Corrupt {
+                    offset_from_end: usize::MAX
+                },
+                always()
+            ),
+            "offset_from_end"
+        );
+        assert_eq!(
+            refused(FaultKind::Truncate { bytes: usize::MAX }, always()),
+            "bytes"
+        );
+        let drop = || FaultKind::DropResponse;
+        let packets = |n| Schedule {
+            packets: Some(n),
+            ..Schedule::default()
+        };
+        assert_eq!(refused(drop(), packets(0)), "packets");
+        let after = Schedule {
+            after_requests: u64::MAX,
+            ..Schedule::default()
+        };
+        assert_eq!(refused(drop(), after), "after_requests");
+        let for_ms = |ms| Schedule {
+            for_ms: Some(ms),
+            ..Schedule::default()
+        };
+        assert_eq!(refused(drop(), for_ms(0)), "for_ms");
+        assert_eq!(refused(drop(), for_ms(u64::MAX)), "for_ms");
+        assert!(f.list().is_empty(), "nothing refused was added");
+        // The same kinds with sensible values are taken.
+        for kind in [
+            force("notWritable", Some("1.3.6.1.4.1")),
+            force("17", None),
+            FaultKind::ReportInstead {
+                counter: "usmstatsnotintimewindows".into(),
+            },
+            FaultKind::StuckOutlet { outlet: 4 },
+            FaultKind::SlowOutlet {
+                outlet: 1,
+                ms: 2000,
+            },
+            FaultKind::Corrupt { offset_from_end: 3 },
+            FaultKind::ErrorAfterCommit { no_answer: true },
+        ] {
+            f.add(kind, packets(1)).expect("a sensible fault is taken");
+        }
+        assert_eq!(f.list().len(), 7);
+        let msg = f
+            .add(force("oops", None), always())
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("genErr") && msg.contains("oops"), "{msg}");
+    }
+
+    #[test]
+    fn after_requests_lets_that_many_requests_pass() {
+        let f = FaultSet::default();
+        f.add(
+            FaultKind::DropRequest,
+            Schedule {
+                after_requests: 3,
+                ..Schedule::default()
+            },
+        )
+        .unwrap();
+        let now = Duration::ZERO;
+        for n in 1..=3 {
+            f.count_request();
+            assert!(f.at(FaultPoint::Receive, now).is_empty(), "request {n}");
+        }
+        assert_eq!(f.remaining(now)[0].1.requests_until_active, 0);
+        f.count_request();
+        assert_eq!(f.at(FaultPoint::Receive, now), vec![FaultKind::DropRequest]);
+    }
+
+    #[test]
     fn durations_expire_by_the_clock() {
         let f = FaultSet::default();
         f.add(
@@ -390,7 +747,8 @@ mod tests {
                 for_ms: Some(1000),
                 ..Schedule::default()
             },
-        );
+        )
+        .unwrap();
         assert_eq!(
             f.at(FaultPoint::Receive, Duration::from_millis(10)).len(),
             1

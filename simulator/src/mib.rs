@@ -57,6 +57,9 @@ pub enum Cell {
     Counter(fn(&AgentStats) -> &AtomicU32),
     /// An snmpEngine scalar, from the device's engine.
     Engine(EngineObject),
+    /// A nameplate object of the vendor's MIB (model, serial number, ...), from the PDU's
+    /// identity: its configuration, else its recording, else the profile's default.
+    Identity(IdentityField),
     /// An object of the vendor profile's own MIB (outlet tables, unit settings): `column` is
     /// the profile's number for one of its columns or scalars (each profile names them as
     /// constants), `index` the row (outlet number, or 0 for a scalar). The profile reads and
@@ -67,6 +70,20 @@ pub enum Cell {
         /// The row: outlet (1-based), unit or 0.
         index: u32,
     },
+}
+
+/// The nameplate / identity facts a PDU has, whichever objects its vendor's MIB puts them in
+/// ([`crate::profiles::VendorProfile::identity`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IdentityField {
+    /// The manufacturer's name (PDU2-MIB pduManufacturer).
+    Manufacturer,
+    /// The model (PDU2-MIB pduModel, PowerNet-MIB rPDUIdentModelNumber).
+    Model,
+    /// The serial number (PDU2-MIB pduSerialNumber, PowerNet-MIB rPDUIdentSerialNumber).
+    SerialNumber,
+    /// The firmware version (PowerNet-MIB rPDUIdentFirmwareRev).
+    FirmwareVersion,
 }
 
 /// Why a GET found nothing (RFC 3416 §4.2.1).

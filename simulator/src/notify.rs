@@ -282,7 +282,22 @@ impl Originator {
                 }
                 FaultKind::DuplicateNotification => duplicate = true,
                 FaultKind::UnacknowledgedInform => unacknowledged = true,
-                _ => {}
+                // Faults of the other points are never taken at the Notify point.
+                FaultKind::AgentDown
+                | FaultKind::DropRequest
+                | FaultKind::DropResponse
+                | FaultKind::Delay { .. }
+                | FaultKind::Duplicate
+                | FaultKind::Reorder
+                | FaultKind::Truncate { .. }
+                | FaultKind::Corrupt { .. }
+                | FaultKind::WrongSourcePort
+                | FaultKind::ForceError { .. }
+                | FaultKind::WrongRequestId
+                | FaultKind::ReportInstead { .. }
+                | FaultKind::ErrorAfterCommit { .. }
+                | FaultKind::StuckOutlet { .. }
+                | FaultKind::SlowOutlet { .. } => {}
             }
         }
         self.originate(device, n, duplicate, unacknowledged).await;

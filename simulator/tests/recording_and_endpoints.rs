@@ -246,3 +246,85 @@ fn pdus_are_addressed_by_port_community_and_context() {
         .all(|o| o.power == pdusim::outlet::Power::On));
     drop(sim);
 }
+
+/// The nameplate objects managers detect models by (Network UPS Tools reads PDU2-MIB pduModel
+/// after matching sysObjectID): served per PDU as configured, and from the recording when one
+/// is loaded, read with net-snmp's snmpget.
+#[test]
+fn nameplate_objects_are_configurable_per_pdu_and_taken_from_the_recording() {
+    let state = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let text = r#"
+[[pdu]]
+name = "px-a"
+vendor = "raritan-px2"
+listen = ["127.0.0.1:0"]
+model = "PX3-5190R"
+serial_number = "QFD1234567"
+[[pdu.community]]
+name = "public"
+access = "read-only"
+
+[[pdu]]
+name = "px-b"
+vendor = "raritan-px2"
+listen = ["127.0.0.1:0"]
+[[pdu.community]]
+name = "public"
+access = "read-only"
+"#;
+    let sim = runtime
+        .block_on(async {
+            Simulator::start(config(text, state.path()), Arc::new(MonotonicClock::new()))
+        })
+        .unwrap();
+    let public = Sec::v2c("public");
+    // PDU2-MIB nameplateEntry .2 pduManufacturer, .3 pduModel, .4 pduSerialNumber (pduId 1);
+    // unitConfigurationEntry .2 inletCount.
+    let oids = [
+        "1.3.6.1.4.1.13742.6.3.2.1.1.2.1",
+        "1.3.6.1.4.1.13742.6.3.2.1.1.3.1",
+        "1.3.6.1.4.1.13742.6.3.2.1.1.4.1",
+        "1.3.6.1.4.1.13742.6.3.2.2.1.2.1",
+    ];
+    let read = |pdu: &str| {
+        let target = format!("127.0.0.1:{}", sim.address(pdu).unwrap().port());
+        let out = run_tool("snmpget", &public, &[], &target, &oids);
+        out.expect_clean();
+        out.varbinds()
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect::<Vec<_>>()
+    };
+    let a = read("px-a");
+    assert_eq!(a[1], "STRING: \"PX3-5190R\"", "{a:?}");
+    assert_eq!(a[2], "STRING: \"QFD1234567\"", "{a:?}");
+    assert!(a[0].starts_with("STRING: \"") && a[0].len() > 10, "{a:?}");
+    assert_eq!(a[3], "INTEGER: 1", "inletCount: {a:?}");
+    let b = read("px-b");
+    assert_eq!(b[0], a[0], "the same manufacturer");
+    assert_ne!(b[1], a[1], "px-b keeps the profile's model: {b:?}");
+    assert!(b[1].starts_with("STRING: \"PX"), "{b:?}");
+
+    // An Eaton ePDU: EATON-EPDU-MIB partNumber.0, serialNumber.0, firmwareVersion.0, with the
+    // model configured.
+    let eaton = PdusimProcess::start(PDUSIM, &["--vendor", "eaton-epdu"]);
+    let id = eaton.get_value(&public, "1.3.6.1.4.1.534.6.6.7.1.2.1.4.0");
+    assert!(
+        id.starts_with("STRING: \"") && id.len() > 10,
+        "serialNumber: {id}"
+    );
+    let fw = eaton.get_value(&public, "1.3.6.1.4.1.534.6.6.7.1.2.1.5.0");
+    assert!(fw.starts_with("STRING: \""), "firmwareVersion: {fw}");
+
+    // A recorded AP8932: PowerNet-MIB sPDUIdentModelNumber and sPDUIdentSerialNumber as recorded.
+    let rec = PdusimProcess::start(PDUSIM, &["--recording", AP8932]);
+    assert_eq!(
+        rec.get_value(&public, "1.3.6.1.4.1.318.1.1.4.1.4.0"),
+        "STRING: \"AP8932\""
+    );
+    assert_eq!(
+        rec.get_value(&public, "1.3.6.1.4.1.318.1.1.4.1.5.0"),
+        "STRING: \"3F503A169043\""
+    );
+}

@@ -6,13 +6,15 @@ Usage (snmpd.conf):  pass_persist .1.3.6.1.4.1.13742.6 /path/pdu2_outlets.py [OU
 Served, with pduId 1 and outlets 1..OUTLETS:
   .3.2.2.1.4.1          outletCount                    INTEGER (read-only)
   .3.5.3.1.3.1.N        outletName                     STRING  (read-write)
-  .4.1.2.1.2.1.N        switchingOperation             INTEGER (read-write: off 0, on 1, cycle 2)
+  .4.1.2.1.2.1.N        switchingOperation             INTEGER (read-write: off 0, on 1, cycle 2;
+                        a cycle reads off for CYCLE_SECS, then on again, as a real outlet)
   .4.1.2.1.3.1.N        outletSwitchingState           INTEGER (read-only: on 7, off 8)
   .5.4.3.1.4.1.N.5      measurementsOutletSensorValue  Gauge32 (activePower, W; 0 when off)
 A SET of any other value answers wrong-value, of another type wrong-type, of a read-only
 object not-writable. The state lives in this process only.
 """
 import sys
+import time
 
 BASE = (1, 3, 6, 1, 4, 1, 13742, 6)
 OUTLETS = int(sys.argv[1]) if len(sys.argv) > 1 else 8
@@ -20,6 +22,18 @@ OUTLETS = int(sys.argv[1]) if len(sys.argv) > 1 else 8
 state = {n: 7 for n in range(1, OUTLETS + 1)}
 names = {n: "outlet-%d" % n for n in range(1, OUTLETS + 1)}
 last_op = {n: 1 for n in range(1, OUTLETS + 1)}
+# Outlets in a power cycle: outlet -> monotonic time at which it comes back on.
+CYCLE_SECS = 1.0
+cycling = {}
+
+
+def settle():
+    """Outlets whose power cycle is over are on again."""
+    now = time.monotonic()
+    for n, until in list(cycling.items()):
+        if now >= until:
+            state[n] = 7
+            del cycling[n]
 
 COUNT = BASE + (3, 2, 2, 1, 4, 1)
 NAME = BASE + (3, 5, 3, 1, 3, 1)
@@ -79,7 +93,12 @@ def do_set(oid, typed):
             return "wrong-value"
         n = oid[-1]
         last_op[n] = v
-        state[n] = 8 if v == 0 else 7
+        cycling.pop(n, None)
+        if v == 2:
+            state[n] = 8
+            cycling[n] = time.monotonic() + CYCLE_SECS
+        else:
+            state[n] = 8 if v == 0 else 7
         return "DONE"
     if oid[:-1] == NAME and oid[-1] in names:
         if kind not in ("string", "octet"):
@@ -102,6 +121,7 @@ def main():
         if not cmd:
             return
         cmd = cmd.strip().lower()
+        settle()
         if cmd == "ping":
             out("PONG")
         elif cmd == "get":

@@ -177,7 +177,8 @@ pub const BAD_SET: &str = "bad SET";
 pub const SWITCH_OFF: &str = "switch off";
 /// With `--outlet N --allow-switching`: the driver switches outlet N on and reads it back on.
 pub const SWITCH_ON: &str = "switch on";
-/// With `--outlet N --allow-switching`: outlet N, cycled, reads on again within `--switch-wait`.
+/// With `--outlet N --allow-switching`: outlet N, cycled, reads off and then on again within
+/// `--switch-wait` (on at every read fails: nothing shows the outlet lost power).
 pub const SWITCH_CYCLE: &str = "switch cycle";
 
 /// Every check name, in report order.
@@ -1180,10 +1181,12 @@ async fn cycle(pdu: &mut Pdu, config: &Config, n: u32, wait: Duration) -> Check 
                         ),
                     );
                 }
+                // On throughout: nothing shows that the outlet lost power. A cycle shorter than
+                // the poll is indistinguishable from a command that did nothing, so it fails.
                 None if elapsed >= grace => {
-                    return Check::pass(
+                    return Check::fail(
                         SWITCH_CYCLE,
-                        format!("{sent}; read back on after {} ms (no off phase seen: shorter than the 250 ms poll, or the outlet did not cycle)", elapsed.as_millis()),
+                        format!("{sent}; read on at every read for {} ms: no off phase seen, so nothing shows the outlet was cycled (the command did nothing, or the PDU's power-off period is shorter than the 250 ms poll: lengthen it, e.g. outletPowerCyclingPowerOffPeriod)", elapsed.as_millis()),
                     );
                 }
                 None => {}

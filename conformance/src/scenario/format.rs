@@ -354,6 +354,7 @@ pub const ERROR_VARIANTS: &[&str] = &[
     "UnknownContext",
     "AuthenticationFailed",
     "AgentError",
+    "SetOutcomeUnknown",
     "NoSuchOutlet",
     "UnexpectedValue",
     "NotAvailable",
@@ -728,11 +729,24 @@ fn check_step(
                 }
             }
         }
-        StepKind::Fault => needs(
-            "fault",
-            f.fault.is_some(),
-            "fault = { kind = \"drop-response\" }",
-        )?,
+        StepKind::Fault => {
+            needs(
+                "fault",
+                f.fault.is_some(),
+                "fault = { kind = \"drop-response\" }",
+            )?;
+            // The outlet count is checked when the fault is added (per PDU).
+            if let Some(fault) = &f.fault {
+                fault
+                    .validate(None)
+                    .map_err(|e| err("fault", e.to_string()))?;
+            }
+            if let Some(schedule) = &f.schedule {
+                schedule
+                    .validate()
+                    .map_err(|e| err("schedule", e.to_string()))?;
+            }
+        }
         StepKind::Engine if f.boots.is_none() && f.skew_secs.is_none() && f.engine_id.is_none() => {
             return Err(err("do", "needs boots, skew_secs or engine_id".into()));
         }
@@ -893,6 +907,22 @@ mod tests {
         ));
         assert_eq!(e.line, 10, "{e}");
         assert!(e.message.contains("bool"), "{e}");
+    }
+
+    #[test]
+    fn meaningless_faults_are_refused_with_their_field() {
+        for (fault, field, line) in [
+            ("fault = { kind = \"force-error\", status = \"oops\" }\n", "`status`", 9),
+            ("fault = { kind = \"report-instead\", counter = \"usmStatsNope\" }\n", "`counter`", 9),
+            ("fault = { kind = \"stuck-outlet\", outlet = 0 }\n", "`outlet`", 9),
+            ("fault = { kind = \"corrupt\", offset_from_end = 9223372036854775807 }\n", "`offset_from_end`", 9),
+            ("fault = { kind = \"drop-response\" }\nschedule = { packets = 0 }\n", "`packets`", 10),
+            ("fault = { kind = \"drop-response\" }\nschedule = { after_requests = 9223372036854775807 }\n", "`after_requests`", 10),
+        ] {
+            let e = error_of(&format!("{PDU}[[step]]\ndo = \"fault\"\n{fault}"));
+            assert_eq!(e.line, line, "{fault}: {e}");
+            assert!(e.message.contains(field), "{fault}: {e}");
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ use super::{
     VendorProfile,
 };
 use crate::access::Access;
-use crate::mib::MibTree;
+use crate::mib::{IdentityField, MibTree};
 use crate::outlet::{Command, Power};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
@@ -450,6 +450,27 @@ impl VendorProfile for ApcRpdu {
     }
     fn enterprise(&self) -> u32 {
         318
+    }
+    /// PowerNet-MIB sPDUIdent (318.1.1.4.1): sPDUIdentFirmwareRev(2), sPDUIdentModelNumber(4),
+    /// sPDUIdentSerialNumber(5), as in the sysDescr the card writes.
+    fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
+        &[
+            (
+                IdentityField::FirmwareVersion,
+                &[1, 3, 6, 1, 4, 1, 318, 1, 1, 4, 1, 2, 0],
+                "v3.9.2",
+            ),
+            (
+                IdentityField::Model,
+                &[1, 3, 6, 1, 4, 1, 318, 1, 1, 4, 1, 4, 0],
+                "AP7921",
+            ),
+            (
+                IdentityField::SerialNumber,
+                &[1, 3, 6, 1, 4, 1, 318, 1, 1, 4, 1, 5, 0],
+                "ZA1234012345",
+            ),
+        ]
     }
     fn build(&self, tree: &mut MibTree, outlets: u32) {
         build(tree, outlets);

@@ -18,7 +18,7 @@ use super::{
     outlet_column, outlet_mut, outlet_position, scalar, set_delay, set_name, VendorProfile,
 };
 use crate::access::Access;
-use crate::mib::MibTree;
+use crate::mib::{IdentityField, MibTree};
 use crate::outlet::Command;
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
@@ -119,6 +119,27 @@ impl VendorProfile for ApcRpdu2 {
     }
     fn enterprise(&self) -> u32 {
         318
+    }
+    /// PowerNet-MIB sPDUIdent (318.1.1.4.1): sPDUIdentFirmwareRev(2), sPDUIdentModelNumber(4),
+    /// sPDUIdentSerialNumber(5), as in the sysDescr the card writes.
+    fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
+        &[
+            (
+                IdentityField::FirmwareVersion,
+                &[1, 3, 6, 1, 4, 1, 318, 1, 1, 4, 1, 2, 0],
+                "v6.7.2",
+            ),
+            (
+                IdentityField::Model,
+                &[1, 3, 6, 1, 4, 1, 318, 1, 1, 4, 1, 4, 0],
+                "AP8932",
+            ),
+            (
+                IdentityField::SerialNumber,
+                &[1, 3, 6, 1, 4, 1, 318, 1, 1, 4, 1, 5, 0],
+                "3F1234567890",
+            ),
+        ]
     }
 
     fn build(&self, tree: &mut MibTree, outlets: u32) {

@@ -17,7 +17,7 @@ use super::{
     outlet_mut, outlet_position, set_name, unit_cell, VendorProfile,
 };
 use crate::access::Access;
-use crate::mib::MibTree;
+use crate::mib::{IdentityField, MibTree};
 use crate::outlet::{Command, Outlet, PendingKind, Power, StartupPower};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
@@ -94,6 +94,27 @@ impl VendorProfile for EatonEpdu {
     }
     fn enterprise(&self) -> u32 {
         534
+    }
+    /// EATON-EPDU-MIB unitEntry (534.6.6.7.1.2.1, unit 0): partNumber(3), serialNumber(4),
+    /// firmwareVersion(5).
+    fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
+        &[
+            (
+                IdentityField::Model,
+                &[1, 3, 6, 1, 4, 1, 534, 6, 6, 7, 1, 2, 1, 3, 0],
+                "EMAB03",
+            ),
+            (
+                IdentityField::SerialNumber,
+                &[1, 3, 6, 1, 4, 1, 534, 6, 6, 7, 1, 2, 1, 4, 0],
+                "ADB1234567",
+            ),
+            (
+                IdentityField::FirmwareVersion,
+                &[1, 3, 6, 1, 4, 1, 534, 6, 6, 7, 1, 2, 1, 5, 0],
+                "04.00.0008",
+            ),
+        ]
     }
     fn control_oid(&self) -> &'static [u32] {
         &CONTROL_OID

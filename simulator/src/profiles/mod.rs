@@ -58,6 +58,13 @@ pub trait VendorProfile: Send + Sync + 'static {
     fn state_oid(&self) -> &'static [u32] {
         self.mib().state.column
     }
+    /// The nameplate objects of the vendor's MIB as instance OIDs (e.g. PDU2-MIB pduModel.1),
+    /// with the identity fact each one serves and the default value of a simulated unit. Served
+    /// per PDU from its configuration (`model`, `serial_number`, ...), else its recording, else
+    /// this default. None by default.
+    fn identity(&self) -> &'static [(crate::mib::IdentityField, &'static [u32], &'static str)] {
+        &[]
+    }
     /// Adds this vendor's objects for a PDU with `outlets` outlets.
     fn build(&self, tree: &mut MibTree, outlets: u32);
     /// The value of the profile's `column` at row `index` (an outlet number, or 0 for a scalar)

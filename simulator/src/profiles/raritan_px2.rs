@@ -14,7 +14,7 @@ use super::{
     outlet_position, scalar, set_name, text, unit_cell, VendorProfile,
 };
 use crate::access::Access;
-use crate::mib::MibTree;
+use crate::mib::{IdentityField, MibTree};
 use crate::outlet::{Command, Power, StartupPower};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
@@ -34,7 +34,16 @@ const OUTLET_STATE_ON_STARTUP: &[u32] = &[3, 5, 3, 1, 13];
 const SENSOR_IS_AVAILABLE: &[u32] = &[5, 4, 3, 1, 2];
 const SENSOR_STATE: &[u32] = &[5, 4, 3, 1, 3];
 
+/// nameplateEntry (PDU2-MIB 3.2.1.1): pduManufacturer(2), pduModel(3), pduSerialNumber(4),
+/// instance pduId 1.
+const PDU_MANUFACTURER: [u32; 14] = join_const(PDU2, &[3, 2, 1, 1, 2, PDU_ID]);
+const PDU_MODEL: [u32; 14] = join_const(PDU2, &[3, 2, 1, 1, 3, PDU_ID]);
+const PDU_SERIAL_NUMBER: [u32; 14] = join_const(PDU2, &[3, 2, 1, 1, 4, PDU_ID]);
+/// unitConfigurationEntry inletCount (PDU2-MIB 3.2.2.1.2).
+const INLET_COUNT: &[u32] = &[3, 2, 2, 1, 2];
+
 // Column identifiers this profile gives its cells.
+const COL_INLET_COUNT: u16 = 9;
 const COL_PDU_COUNT: u16 = 1;
 const COL_OUTLET_COUNT: u16 = 2;
 const COL_LABEL: u16 = 3;
@@ -120,8 +129,21 @@ impl VendorProfile for RaritanPx2 {
         &STATE_OID
     }
 
+    fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
+        &[
+            (IdentityField::Manufacturer, &PDU_MANUFACTURER, "Raritan"),
+            (IdentityField::Model, &PDU_MODEL, "PX2-5496"),
+            (
+                IdentityField::SerialNumber,
+                &PDU_SERIAL_NUMBER,
+                "PKE0954001",
+            ),
+        ]
+    }
+
     fn build(&self, tree: &mut MibTree, outlets: u32) {
         scalar(tree, &oid(PDU_COUNT), Access::ReadOnly, COL_PDU_COUNT);
+        unit_cell(tree, &oid(INLET_COUNT), &[PDU_ID], COL_INLET_COUNT);
         if let Some(count) = PX2.outlet_count.and_then(|c| c.split_last()) {
             unit_cell(tree, count.1, &[*count.0], COL_OUTLET_COUNT);
         }
@@ -184,6 +206,9 @@ impl VendorProfile for RaritanPx2 {
         }
         if column == COL_OUTLET_COUNT {
             return super::outlet_count(state);
+        }
+        if column == COL_INLET_COUNT {
+            return Value::Integer(1);
         }
         if column > COL_SENSOR_BASE {
             return read_sensor(column - COL_SENSOR_BASE, index, state, now);

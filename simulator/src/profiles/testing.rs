@@ -48,6 +48,7 @@ impl TestPdu {
             outlet_loads: Vec::new(),
             outlet_powers: Vec::new(),
             sys_object_id: None,
+            identity: crate::device::Identity::default(),
             default_load_watts: 100.0,
             sys_descr: None,
             sys_name: "pdu".into(),
