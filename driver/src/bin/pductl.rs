@@ -82,6 +82,18 @@ async fn run(cli: Cli) -> Result<bool, pdu_driver::Error> {
         }
         Command::Status { outlet: None } | Command::List => {
             let list = pdu.outlets().await?;
+            if list.outlets.is_empty() {
+                let profile = pdu.profile_name().await?;
+                return Err(pdu_driver::Error::NotAvailable {
+                    what: format!("outlets in the {profile} tables"),
+                    oid: list.notes.join("; "),
+                    hint: if profile == "raw" {
+                        "raw mode lists outlets only from --raw-state-oid: give it, or name the outlet by number".into()
+                    } else {
+                        format!("this device is probably not a {profile} PDU: run `pductl detect` and use the profile it names (or drop --vendor)")
+                    },
+                });
+            }
             if cli.json {
                 json(&list);
             } else {
