@@ -1073,6 +1073,35 @@ fn readme_default_simulator_with_pductl() {
     let (code, out, _) = pductl(port, &["--community", "public", "detect"], &[]);
     assert_eq!(code, 0);
     assert!(out.contains("profile     raritan-px2"), "{out}");
+    // Output to a pipe carries no colour codes, neither pductl's nor the simulator's log.
+    let (_, out, err) = pductl(port, &["-c", "public", "list"], &[("RUST_LOG", "debug")]);
+    assert!(
+        !out.contains('\u{1b}') && !err.contains('\u{1b}'),
+        "{out}{err}"
+    );
+    assert!(!agent.log().contains('\u{1b}'), "{}", agent.log());
+    // Another vendor's profile against this Raritan: no claim that switching works, and an
+    // empty list is an error that points at detection.
+    let (code, _, err) = pductl(
+        port,
+        &["-c", "public", "--vendor", "apc-rpdu2", "status", "1"],
+        &[],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("pductl detect") && !err.contains("switching still works"),
+        "{err}"
+    );
+    let (code, out, err) = pductl(
+        port,
+        &["-c", "public", "--vendor", "raritan-px1", "list"],
+        &[],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("raritan-px1") && err.contains("pductl detect"),
+        "{err}"
+    );
     // A mistake: non-zero exit, the message on stderr.
     let (code, _, err) = pductl(
         port,

@@ -50,7 +50,8 @@ pub struct CheckArgs {
     /// Same as --vendor detect.
     #[arg(long, conflicts_with = "vendor")]
     pub detect: bool,
-    /// The outlet the bad-SET check addresses and, with --allow-switching, the one switched.
+    /// The outlet the bad-SET check addresses and, with --allow-switching, the one switched
+    /// [default: the first outlet; nothing switched].
     #[arg(long, value_name = "N")]
     pub outlet: Option<u32>,
     /// Switch --outlet off, on, then cycle it, reading each back. Nothing is switched without it.

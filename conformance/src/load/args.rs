@@ -47,14 +47,14 @@ pub struct LoadArgs {
     /// Workers, each with its own socket and one request in flight.
     #[arg(long, short = 'C', default_value_t = 1)]
     pub concurrency: u32,
-    /// Run for this many seconds (default 10 when --requests is not given).
+    /// Run for this many seconds [default: 10, when --requests is not given].
     #[arg(long, short = 'd', conflicts_with = "requests")]
     pub duration: Option<f64>,
-    /// Send this many requests in all, then stop.
+    /// Send this many requests in all, then stop [default: none; --duration decides].
     #[arg(long, short = 'N')]
     pub requests: Option<u64>,
-    /// At most this many requests per second, spread over the workers (default: as fast as
-    /// the agent answers).
+    /// At most this many requests per second, spread over the workers [default: as fast as
+    /// the agent answers].
     #[arg(long)]
     pub rate: Option<f64>,
     /// Print the summary as one JSON object on stdout.
