@@ -211,3 +211,43 @@ async fn dash_capital_v_prints_the_version_everywhere() {
         );
     }
 }
+
+/// `check` with a community the agent does not know: the GET fails saying a wrong community
+/// (or an access list) is the usual cause; `--vendor raw` says raw mode throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_messages_point_the_right_way() {
+    let sim = default_simulator();
+    let port = sim.address("px2").unwrap().port().to_string();
+    let base = [
+        "check",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "-t",
+        "0.3",
+        "-r",
+        "0",
+    ];
+    let out = run(&[&base[..], &["-c", "no-such-community"]].concat(), &[]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let text = stdout(&out);
+    let get = text.lines().find(|l| l.starts_with("GET ")).unwrap();
+    assert!(
+        get.contains("wrong --community") && get.contains("access list"),
+        "{text}"
+    );
+    let out = run(
+        &[&base[..], &["-c", "public", "--vendor", "raw"]].concat(),
+        &[],
+    )
+    .await;
+    let text = stdout(&out);
+    let detection = text.lines().find(|l| l.starts_with("detection")).unwrap();
+    assert!(
+        detection.contains("raw mode") && !detection.contains("-> profile"),
+        "{text}"
+    );
+    let getnext = text.lines().find(|l| l.starts_with("GETNEXT")).unwrap();
+    assert!(getnext.contains("--vendor raritan-px2"), "{text}");
+}
