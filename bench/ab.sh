@@ -45,12 +45,12 @@ read -r PID_B PORT_B < <(start "$B" b); pids+=("$PID_B")
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
 jget() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" <<<"$2"; }
 
-V3="--version 3 --user admin --auth sha --auth-key authpass123 --priv aes --priv-key privpass123"
+V3="--snmp-version 3 --user admin --auth sha --auth-key authpass123 --priv aes --priv-key privpass123"
 SCENARIOS=(
     "v3 GET 1 vb|$V3 --oid 1.3.6.1.2.1.1.1.0"
     "v3 GETBULK 24|$V3 --op getbulk --max-repetitions 24 --oid 1.3.6.1.2.1.1"
     "v3 SET|$V3 --op set --oid 1.3.6.1.4.1.13742.6.4.1.2.1.2.1.1 --set-value i:1"
-    "v2c GET 1 vb|--version 2c --community public --oid 1.3.6.1.2.1.1.1.0"
+    "v2c GET 1 vb|--snmp-version 2c --community public --oid 1.3.6.1.2.1.1.1.0"
 )
 
 run_cell() { # scenario-index concurrency who port pid
@@ -58,7 +58,7 @@ run_cell() { # scenario-index concurrency who port pid
     before=$(cpu_ns "$5")
     # shellcheck disable=SC2086
     json=$("$LOADGEN" load --host 127.0.0.1 --port "$4" ${spec#*|} --concurrency "$2" \
-        --duration "$DURATION" --timeout-ms 1000 --json --quiet) || true
+        --duration "$DURATION" --timeout 1 --json --quiet) || true
     after=$(cpu_ns "$5")
     [[ -n $json ]] || { echo "ab.sh: the load generator failed against $3 (${spec%%|*})" >&2; exit 1; }
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$(jget requests "$json")" \

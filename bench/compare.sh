@@ -193,7 +193,7 @@ fi
 # --- scenarios --------------------------------------------------------------------------------
 SYSTEM7=()
 for i in 1 2 3 4 5 6 7; do SYSTEM7+=("1.3.6.1.2.1.1.$i.0"); done
-V3LOAD=(--version 3 --user "$USER_NAME" --auth sha --auth-key "$AUTH_PASS" --priv aes --priv-key "$PRIV_PASS")
+V3LOAD=(--snmp-version 3 --user "$USER_NAME" --auth sha --auth-key "$AUTH_PASS" --priv aes --priv-key "$PRIV_PASS")
 OUTLET1_SWITCH=1.3.6.1.4.1.13742.6.4.1.2.1.2.1.1
 
 # name | arguments for both | pdusim-only arguments | snmpd-only arguments
@@ -202,7 +202,7 @@ SCENARIOS=(
     "v3 GET 7 vbs|${V3LOAD[*]} --oid ${SYSTEM7[*]}||"
     "v3 GETBULK 24|${V3LOAD[*]} --op getbulk --max-repetitions 24 --oid 1.3.6.1.2.1.1||"
     "v3 SET|${V3LOAD[*]} --op set|--oid $OUTLET1_SWITCH --set-value i:1|--oid 1.3.6.1.2.1.1.4.0 --set-value s:$SYS_CONTACT"
-    "v2c GET 1 vb|--version 2c --community public --oid 1.3.6.1.2.1.1.1.0||"
+    "v2c GET 1 vb|--snmp-version 2c --community public --oid 1.3.6.1.2.1.1.1.0||"
 )
 
 RESULTS="$WORK/results.tsv"
@@ -217,7 +217,7 @@ measure() { # scenario-index concurrency round who
     before=$(cpu_ns "$pid")
     # shellcheck disable=SC2086 # word splitting of the argument lists is wanted
     json=$("$LOADGEN" load --host 127.0.0.1 --port "$port" $common $own \
-        --concurrency "$conc" --duration "$DURATION" --timeout-ms 1000 --json --quiet) || true
+        --concurrency "$conc" --duration "$DURATION" --timeout 1 --json --quiet) || true
     after=$(cpu_ns "$pid")
     [[ -n $json ]] || die "the load generator failed against $who ($name)"
     local req rps p50 p99 errs secs ccpu

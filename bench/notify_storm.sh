@@ -86,7 +86,7 @@ measure() { # $1: label, $2: storm (0/1)
     fi
     local before
     before=$(wc -l <"$work/received")
-    "$LOADGEN" load --port "$last_port" --version 2c --community public \
+    "$LOADGEN" load --host 127.0.0.1 --port "$last_port" --snmp-version 2c --community public \
         --oid 1.3.6.1.2.1.1.1.0 --concurrency "$CONCURRENCY" --duration "$DURATION" \
         --json --quiet >"$work/load.json" 2>"$work/load.err" || true
     [[ -s $work/load.json ]] || { echo "load failed: $(cat "$work/load.err")" >&2; exit 1; }

@@ -11,6 +11,7 @@ use pdu_conformance::{check, listen, load, matrix, run};
 #[command(
     name = "pdu-conformance",
     version,
+    propagate_version = true,
     about = "Scenario replay, device checks and load generation for SNMP PDUs"
 )]
 struct Cli {

@@ -1,24 +1,22 @@
-//! `pductl` command line: flags, an optional TOML profile file, keys from env or files.
+//! `pductl` command line: the shared connection flags ([`ConnectionArgs`]), the driver's own,
+//! an optional TOML profile file, keys from env or files.
 //! Precedence: command-line flag > environment variable > profile file > default.
 
-use snmp_proto::usm::ExposeSecret;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
-use crate::config::{
-    parse_auth, parse_priv, AuthProtocol, Config, PrivProtocol, RawProfile, RawState, Secret,
-    SnmpVersion, Vendor,
-};
+use crate::config::{Config, RawProfile, RawState, Secret, Vendor};
+use crate::connection::ConnectionArgs;
 use crate::error::{Error, Result};
 
 /// The `pductl` command line: connection flags and one subcommand.
 #[derive(Debug, Parser)]
 #[command(
     name = "pductl",
-    disable_version_flag = true,
+    version,
     about = "Switch, cycle and read outlets on switched PDUs over SNMP"
 )]
 pub struct Cli {
@@ -74,80 +72,42 @@ pub enum Command {
     },
 }
 
-/// Connection flags; all may be given before or after the subcommand.
+/// The `pductl` flags besides the subcommand; all may be given before or after it.
 #[derive(Debug, Args, Default)]
 pub struct Connection {
-    /// TOML file with any of: host, port, version, community, user, auth, auth_key, auth_key_file,
-    /// priv, priv_key, priv_key_file, context, vendor, timeout, retries, raw_oid, raw_on, raw_off, raw_state_oid.
-    #[arg(long, global = true, env = "PDUCTL_PROFILE")]
+    /// TOML file with any of: host, port, version, community, user, security_level, auth,
+    /// auth_key, auth_key_file, priv, priv_key, priv_key_file, context, timeout, retries, vendor,
+    /// raw_oid, raw_on, raw_off, raw_state_oid, raw_state_on, raw_state_off, verify, cycle_delay.
+    #[arg(long, global = true, env = "PDU_PROFILE", value_name = "FILE")]
     pub profile: Option<PathBuf>,
-    /// PDU host name or address.
-    #[arg(long, global = true, env = "PDUCTL_HOST")]
-    pub host: Option<String>,
-    /// UDP port (161).
-    #[arg(long, global = true)]
-    pub port: Option<u16>,
-    /// SNMP version: 1, 2c or 3 (3 if --user is given, else 2c).
-    #[arg(long = "version", global = true, value_name = "1|2c|3")]
-    pub snmp_version: Option<String>,
-    /// v1/v2c community (default `private`).
-    #[arg(long, global = true, env = "PDUCTL_COMMUNITY", hide_env_values = true)]
-    pub community: Option<Secret>,
-    /// SNMPv3 user name.
-    #[arg(long, global = true, env = "PDUCTL_USER")]
-    pub user: Option<String>,
-    /// Authentication protocol: none, md5, sha, sha224, sha256, sha384, sha512.
-    #[arg(long, global = true)]
-    pub auth: Option<String>,
-    /// Authentication key (prefer PDUCTL_AUTH_KEY or --auth-key-file: keeps it out of shell history).
-    #[arg(long, global = true, env = "PDUCTL_AUTH_KEY", hide_env_values = true)]
-    pub auth_key: Option<Secret>,
-    /// Read the authentication key from the first line of this file.
-    #[arg(long, global = true)]
-    pub auth_key_file: Option<PathBuf>,
-    /// Privacy protocol: none, des, aes, aes192, aes256, aes192-cisco, aes256-cisco.
-    #[arg(long = "priv", global = true)]
-    pub privacy: Option<String>,
-    /// Privacy key (prefer PDUCTL_PRIV_KEY or --priv-key-file).
-    #[arg(long, global = true, env = "PDUCTL_PRIV_KEY", hide_env_values = true)]
-    pub priv_key: Option<Secret>,
-    /// Read the privacy key from the first line of this file.
-    #[arg(long, global = true)]
-    pub priv_key_file: Option<PathBuf>,
-    /// SNMPv3 context name.
-    #[arg(long, global = true)]
-    pub context: Option<String>,
-    /// Vendor profile (detect, raw, raritan-px2, apc-rpdu2, …); default detect.
+    /// Where the PDU is and how to speak to it (shared with `pdu-conformance`).
+    #[command(flatten)]
+    pub snmp: ConnectionArgs,
+    /// Vendor profile (detect, raw, raritan-px2, apc-rpdu2, …) [default: detect].
     #[arg(long, global = true)]
     pub vendor: Option<String>,
     /// Raw mode: control OID prefix; the outlet number is appended (jumpstarter: 1.3.6.1.4.1.13742.6.4.1.2.1.2.1).
     #[arg(long, global = true)]
     pub raw_oid: Option<String>,
-    /// Raw mode: integer for on (1).
+    /// Raw mode: integer for on [default: 1].
     #[arg(long, global = true, allow_hyphen_values = true)]
     pub raw_on: Option<i64>,
-    /// Raw mode: integer for off (0).
+    /// Raw mode: integer for off [default: 0].
     #[arg(long, global = true, allow_hyphen_values = true)]
     pub raw_off: Option<i64>,
     /// Raw mode: state OID prefix to read back, with `--raw-state-on`/`--raw-state-off`.
     #[arg(long, global = true)]
     pub raw_state_oid: Option<String>,
-    /// Raw mode: the state integer that means on (default: the --raw-on value).
+    /// Raw mode: the state integer that means on [default: the --raw-on value].
     #[arg(long, global = true, allow_hyphen_values = true)]
     pub raw_state_on: Option<i64>,
-    /// Raw mode: the state integer that means off (default: the --raw-off value).
+    /// Raw mode: the state integer that means off [default: the --raw-off value].
     #[arg(long, global = true, allow_hyphen_values = true)]
     pub raw_state_off: Option<i64>,
-    /// Seconds to wait for each answer (1).
-    #[arg(long, global = true)]
-    pub timeout: Option<f64>,
-    /// Times to resend after a timeout (2).
-    #[arg(long, global = true)]
-    pub retries: Option<u32>,
-    /// Seconds to wait for the outlet to report the new state (10); 0 = do not read back.
+    /// Seconds to wait for the outlet to report the new state; 0 = do not read back [default: 10].
     #[arg(long, global = true)]
     pub verify: Option<f64>,
-    /// Off time in seconds for a cycle done as off, wait, on (3).
+    /// Off time in seconds for a cycle done as off, wait, on [default: 3].
     #[arg(long, global = true)]
     pub cycle_delay: Option<f64>,
 }
@@ -161,6 +121,7 @@ pub struct ProfileFile {
     version: Option<toml::Value>,
     community: Option<String>,
     user: Option<String>,
+    security_level: Option<String>,
     auth: Option<String>,
     auth_key: Option<String>,
     auth_key_file: Option<PathBuf>,
@@ -180,17 +141,6 @@ pub struct ProfileFile {
     retries: Option<u32>,
     verify: Option<f64>,
     cycle_delay: Option<f64>,
-}
-
-fn read_key_file(path: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::BadConfig(format!("cannot read key file {}: {e}", path.display())))?;
-    Ok(text
-        .lines()
-        .next()
-        .unwrap_or("")
-        .trim_end_matches('\r')
-        .to_string())
 }
 
 fn seconds(v: f64, what: &str) -> Result<Duration> {
@@ -219,79 +169,35 @@ impl Connection {
             }
             None => ProfileFile::default(),
         };
-        let host = self.host.clone().or(file.host).ok_or_else(|| {
-            Error::BadConfig("no PDU given: set --host (or host = \"…\" in --profile FILE)".into())
-        })?;
-        let mut c = Config::new(host);
-        if let Some(p) = self.port.or(file.port) {
-            c.port = p;
-        }
-        let user = self.user.clone().or(file.user);
-        let version = match (&self.snmp_version, &file.version) {
-            (Some(v), _) => Some(v.clone()),
-            (None, Some(toml::Value::String(s))) => Some(s.clone()),
-            (None, Some(toml::Value::Integer(i))) => Some(i.to_string()),
-            (None, Some(other)) => {
+        let version = match &file.version {
+            Some(toml::Value::String(s)) => Some(s.clone()),
+            Some(toml::Value::Integer(i)) => Some(i.to_string()),
+            Some(other) => {
                 return Err(Error::BadConfig(format!(
                     "profile: version {other} is not 1, \"2c\" or 3"
                 )))
             }
-            (None, None) => None,
+            None => None,
         };
-        c.version = match version {
-            Some(v) => v.parse()?,
-            None if user.is_some() => SnmpVersion::V3,
-            None => SnmpVersion::V2c,
+        let from_file = ConnectionArgs {
+            host: file.host,
+            port: file.port,
+            snmp_version: version,
+            community: file.community.map(Secret::from),
+            user: file.user,
+            security_level: file.security_level,
+            auth: file.auth,
+            auth_key: file.auth_key.map(Secret::from),
+            auth_key_file: file.auth_key_file,
+            privacy: file.privacy,
+            priv_key: file.priv_key.map(Secret::from),
+            priv_key_file: file.priv_key_file,
+            context: file.context,
+            timeout: file.timeout,
+            timeout_ms: None,
+            retries: file.retries,
         };
-        if let Some(cm) = self.community.clone().or(file.community.map(Secret::from)) {
-            c.community = cm;
-        }
-        c.user = user.unwrap_or_default();
-        if let Some(a) = self.auth.clone().or(file.auth) {
-            c.auth = parse_auth(&a)?;
-        }
-        let auth_key = match (
-            &self.auth_key,
-            &self.auth_key_file,
-            &file.auth_key,
-            &file.auth_key_file,
-        ) {
-            (Some(k), _, _, _) => Some(k.expose_secret().to_string()),
-            (None, Some(p), _, _) => Some(read_key_file(p)?),
-            (None, None, Some(k), _) => Some(k.clone()),
-            (None, None, None, Some(p)) => Some(read_key_file(p)?),
-            _ => None,
-        };
-        let priv_key = match (
-            &self.priv_key,
-            &self.priv_key_file,
-            &file.priv_key,
-            &file.priv_key_file,
-        ) {
-            (Some(k), _, _, _) => Some(k.expose_secret().to_string()),
-            (None, Some(p), _, _) => Some(read_key_file(p)?),
-            (None, None, Some(k), _) => Some(k.clone()),
-            (None, None, None, Some(p)) => Some(read_key_file(p)?),
-            _ => None,
-        };
-        if let Some(k) = auth_key {
-            c.auth_key = Secret::from(k);
-            if self.auth.is_none() && c.auth.is_none() {
-                c.auth = Some(AuthProtocol::Sha1);
-            }
-        }
-        if let Some(p) = self.privacy.clone().or(file.privacy) {
-            c.privacy = parse_priv(&p)?;
-        }
-        if let Some(k) = priv_key {
-            c.priv_key = Secret::from(k);
-            if c.privacy.is_none() {
-                c.privacy = Some(PrivProtocol::Aes128);
-            }
-        }
-        if let Some(ctx) = self.context.clone().or(file.context) {
-            c.context = ctx;
-        }
+        let mut c = self.snmp.clone().or(from_file).to_config()?;
         if let Some(v) = self.vendor.clone().or(file.vendor) {
             c.vendor = v.parse::<Vendor>()?;
         }
@@ -312,12 +218,6 @@ impl Connection {
             }
             c.vendor = Vendor::Raw(raw);
         }
-        if let Some(t) = self.timeout.or(file.timeout) {
-            c.timeout = seconds(t, "--timeout")?;
-        }
-        if let Some(r) = self.retries.or(file.retries) {
-            c.retries = r;
-        }
         if let Some(v) = self.verify.or(file.verify) {
             c.verify = if v <= 0.0 {
                 None
@@ -336,6 +236,7 @@ impl Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{AuthProtocol, ExposeSecret, PrivProtocol, SnmpVersion};
     use clap::CommandFactory;
 
     #[test]
@@ -349,7 +250,7 @@ mod tests {
             .expect("parses");
         let b = Cli::try_parse_from(["pductl", "on", "3", "--host", "h", "--port", "1161"])
             .expect("parses");
-        assert_eq!(a.conn.port, b.conn.port);
+        assert_eq!(a.conn.snmp.port, b.conn.snmp.port);
         assert!(matches!(b.command, Command::On { ref outlet } if outlet == "3"));
     }
 

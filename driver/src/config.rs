@@ -321,7 +321,7 @@ impl Config {
             SnmpVersion::V1 | SnmpVersion::V2c => {
                 if self.community.expose_secret().is_empty() {
                     return bad(format!(
-                        "SNMPv{} needs a community string: set --community (or PDUCTL_COMMUNITY)",
+                        "SNMPv{} needs a community string: set --community (or PDU_COMMUNITY)",
                         self.version
                     ));
                 }
@@ -341,13 +341,13 @@ impl Config {
                 }
                 if self.auth.is_some() && self.auth_key.expose_secret().is_empty() {
                     return bad(format!(
-                        "--auth {} needs an authentication key: set --auth-key, --auth-key-file or PDUCTL_AUTH_KEY",
+                        "--auth {} needs an authentication key: set --auth-key, --auth-key-file or PDU_AUTH_KEY",
                         auth_name(self.auth)
                     ));
                 }
                 if self.privacy.is_some() && self.priv_key.expose_secret().is_empty() {
                     return bad(format!(
-                        "--priv {} needs a privacy key: set --priv-key, --priv-key-file or PDUCTL_PRIV_KEY",
+                        "--priv {} needs a privacy key: set --priv-key, --priv-key-file or PDU_PRIV_KEY",
                         priv_name(self.privacy)
                     ));
                 }

@@ -45,6 +45,22 @@ pub fn error_status_hint(status: u32) -> &'static str {
     }
 }
 
+/// What to check for an error-status answering a read (GET, GETNEXT, a walk): the access
+/// refusals mean the community or user may not read that object (a view that leaves it out),
+/// not a missing write access; the rest as [`error_status_hint`].
+pub fn read_error_status_hint(status: u32) -> &'static str {
+    use ErrorStatus as S;
+    match i32::try_from(status).ok().and_then(ErrorStatus::from_code) {
+        Some(S::AuthorizationError) => {
+            "this user or community may not read this object at this security level: the agent's access control (VACM view, net-snmp: rouser/rocommunity with an OID) leaves it out, the user is used below the security level the PDU requires for it (--auth and --priv), or --context is wrong"
+        }
+        Some(S::NoAccess) => {
+            "this community or user may not read this object: the agent's read view leaves it out; use a community or user whose view includes it"
+        }
+        _ => error_status_hint(status),
+    }
+}
+
 /// Every failure of the driver. The message (`Display`) says what failed and what to check;
 /// no variant carries a key or community string.
 #[derive(Debug, thiserror::Error)]
@@ -116,7 +132,7 @@ pub enum Error {
     },
 
     #[error(
-        "SNMPv3 engine discovery with {host}:{port} failed ({detail}): the agent did not tell its engine ID; check that it speaks SNMPv3 (or use --version 2c)"
+        "SNMPv3 engine discovery with {host}:{port} failed ({detail}): the agent did not tell its engine ID; check that it speaks SNMPv3 (or use --snmp-version 2c)"
     )]
     /// SNMPv3 engine discovery (RFC 3414 §4) was answered without an engine ID.
     DiscoveryFailed {
@@ -259,7 +275,7 @@ pub enum Error {
         known: String,
     },
 
-    #[error("the agent's answer could not be understood ({detail}); check that {host}:{port} is an SNMP agent and the --version matches")]
+    #[error("the agent's answer could not be understood ({detail}); check that {host}:{port} is an SNMP agent and the --snmp-version matches")]
     /// Answers came that could not be used: malformed, failing the HMAC check, not matching
     /// the request, engineBoots 0, or a GETNEXT that did not advance.
     Protocol {

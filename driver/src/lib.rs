@@ -21,6 +21,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod connection;
 pub mod error;
 pub mod pdu;
 pub mod probe;
@@ -30,6 +31,7 @@ pub use config::{
     auth_name, parse_auth, parse_priv, priv_name, AuthProtocol, Config, PrivProtocol, RawProfile,
     RawState, Secret, SecurityLevel, SnmpVersion, Vendor,
 };
+pub use connection::ConnectionArgs;
 pub use error::{Error, Result};
 pub use pdu::{
     Action, Detected, OutletList, OutletRef, OutletStatus, Pdu, Reading, Readings, SwitchReport,

@@ -457,9 +457,18 @@ impl Pdu {
                     .state_oid(n)
                     .map(|o| oid_string(&o))
                     .unwrap_or_else(|| "(none configured)".into()),
-                hint:
-                    "the device (or raw mode) does not report outlet state; switching still works"
-                        .into(),
+                hint: match &tables {
+                    Tables::Raw(r) if r.state.is_none() => {
+                        "raw mode reads no outlet state unless --raw-state-oid is given; switching does not depend on it".into()
+                    }
+                    Tables::Raw(_) => {
+                        "the --raw-state-oid column has no rows on this device: check the OID".into()
+                    }
+                    Tables::Vendor(p) => format!(
+                        "the device has no {} state table, so it is probably not a {} PDU and switching with this profile will fail too: run `pductl detect` and use the profile it names (or drop --vendor)",
+                        p.name, p.name
+                    ),
+                },
             }),
         }
     }

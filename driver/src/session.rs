@@ -12,7 +12,7 @@ use tokio::time::timeout;
 use crate::config::{
     auth_name, priv_name, triple_des_refused, AuthProtocol, Config, PrivProtocol, SnmpVersion,
 };
-use crate::error::{error_status_hint, error_status_name, Error, Result};
+use crate::error::{error_status_hint, error_status_name, read_error_status_hint, Error, Result};
 use crate::probe::{self, Diagnosis};
 use pdu_mibs::oid_string;
 
@@ -142,6 +142,9 @@ pub struct AgentRefusal {
     /// The OID the error-index points at, dotted (`.1.3.6…`); the request's first OID when
     /// error-index is 0 or out of range.
     pub oid: String,
+    /// Whether the refused request was a SET (else a GET, GETNEXT or walk): an
+    /// authorizationError means no write access for a SET, no read access for a read.
+    pub write: bool,
 }
 
 impl AgentRefusal {
@@ -151,7 +154,11 @@ impl AgentRefusal {
             status: error_status_name(self.status),
             code: self.status,
             oid: self.oid,
-            hint: error_status_hint(self.status),
+            hint: if self.write {
+                error_status_hint(self.status)
+            } else {
+                read_error_status_hint(self.status)
+            },
         }
     }
 }
@@ -439,7 +446,7 @@ impl Transport {
         }
         let hint = match c.version {
             SnmpVersion::V1 | SnmpVersion::V2c => format!(
-                "and the community string (--community) and --version {}: agents ignore requests with a wrong community",
+                "and the community string (--community) and --snmp-version {}: agents ignore requests with a wrong community, and requests from an address their access list does not allow",
                 c.version
             ),
             SnmpVersion::V3 if self.discovery_answered && c.privacy.is_some() => {
@@ -589,7 +596,8 @@ impl Transport {
                 Ok(Ok((status, index, _))) => {
                     self.answered = true;
                     let oid = req.oid_at(index).unwrap_or_else(|| req.first_oid());
-                    return Ok(Err(AgentRefusal { status, oid }));
+                    let write = matches!(req, Request::Set(_));
+                    return Ok(Err(AgentRefusal { status, oid, write }));
                 }
                 Ok(Err(detail)) => return Err(self.protocol(detail)),
                 Err(Failure::Io(e)) => return Err(self.map_io(&e)),
@@ -819,9 +827,26 @@ mod tests {
         let e = AgentRefusal {
             status: 17,
             oid: ".1.3.6.1.2.1.1.1.0".into(),
+            write: true,
         }
         .into_error();
         assert!(e.to_string().contains("notWritable"), "{e}");
+        // authorizationError: for a SET, write access; for a read, read access.
+        let refusal = |write| {
+            AgentRefusal {
+                status: 16,
+                oid: ".1.3.6.1.2.1.1.1.0".into(),
+                write,
+            }
+            .into_error()
+            .to_string()
+        };
+        assert!(refusal(true).contains("write access"), "{}", refusal(true));
+        let read = refusal(false);
+        assert!(
+            read.contains("may not read") && !read.contains("write access"),
+            "{read}"
+        );
     }
 
     #[test]

@@ -998,12 +998,12 @@ fn pductl(port: u16, args: &[&str], envs: &[(&str, &str)]) -> (i32, String, Stri
     ])
     .args(args);
     for k in [
-        "PDUCTL_AUTH_KEY",
-        "PDUCTL_PRIV_KEY",
-        "PDUCTL_COMMUNITY",
-        "PDUCTL_USER",
-        "PDUCTL_HOST",
-        "PDUCTL_PROFILE",
+        "PDU_AUTH_KEY",
+        "PDU_PRIV_KEY",
+        "PDU_COMMUNITY",
+        "PDU_USER",
+        "PDU_HOST",
+        "PDU_PROFILE",
     ] {
         cmd.env_remove(k);
     }
@@ -1028,7 +1028,7 @@ fn readme_default_simulator_with_pductl() {
     let agent = PdusimProcess::start(workspace_pdusim(), &[]);
     let port = agent.port();
     let v3 = [
-        "--version",
+        "--snmp-version",
         "3",
         "--user",
         "admin",
@@ -1058,8 +1058,8 @@ fn readme_default_simulator_with_pductl() {
     assert_eq!(out.trim(), "outlet 3 (db-1): on");
     // Keys from the environment, the profile detected, JSON out.
     let keys = [
-        ("PDUCTL_AUTH_KEY", "authpass123"),
-        ("PDUCTL_PRIV_KEY", "privpass123"),
+        ("PDU_AUTH_KEY", "authpass123"),
+        ("PDU_PRIV_KEY", "privpass123"),
     ];
     let (code, out, err) = pductl(
         port,
@@ -1073,13 +1073,42 @@ fn readme_default_simulator_with_pductl() {
     let (code, out, _) = pductl(port, &["--community", "public", "detect"], &[]);
     assert_eq!(code, 0);
     assert!(out.contains("profile     raritan-px2"), "{out}");
+    // Output to a pipe carries no colour codes, neither pductl's nor the simulator's log.
+    let (_, out, err) = pductl(port, &["-c", "public", "list"], &[("RUST_LOG", "debug")]);
+    assert!(
+        !out.contains('\u{1b}') && !err.contains('\u{1b}'),
+        "{out}{err}"
+    );
+    assert!(!agent.log().contains('\u{1b}'), "{}", agent.log());
+    // Another vendor's profile against this Raritan: no claim that switching works, and an
+    // empty list is an error that points at detection.
+    let (code, _, err) = pductl(
+        port,
+        &["-c", "public", "--vendor", "apc-rpdu2", "status", "1"],
+        &[],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("pductl detect") && !err.contains("switching still works"),
+        "{err}"
+    );
+    let (code, out, err) = pductl(
+        port,
+        &["-c", "public", "--vendor", "raritan-px1", "list"],
+        &[],
+    );
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("raritan-px1") && err.contains("pductl detect"),
+        "{err}"
+    );
     // A mistake: non-zero exit, the message on stderr.
     let (code, _, err) = pductl(
         port,
         &[
             "--user", "admin", "--auth", "sha", "--priv", "aes", "on", "3",
         ],
-        &[("PDUCTL_AUTH_KEY", "wrongpass123"), keys[1]],
+        &[("PDU_AUTH_KEY", "wrongpass123"), keys[1]],
     );
     assert_eq!(code, 1);
     assert!(
@@ -1109,8 +1138,8 @@ fn readme_examples_for_three_vendors() {
         );
         let port = agent.port();
         let keys = [
-            ("PDUCTL_AUTH_KEY", "ops-auth-pass"),
-            ("PDUCTL_PRIV_KEY", "ops-priv-pass"),
+            ("PDU_AUTH_KEY", "ops-auth-pass"),
+            ("PDU_PRIV_KEY", "ops-priv-pass"),
         ];
         let v3 = [
             "--user", "ops", "--auth", "sha256", "--priv", "aes256", "--vendor", vendor,
@@ -1167,8 +1196,8 @@ async fn pductl_profile_file_and_key_files() {
         tokio::task::spawn_blocking(move || {
             std::process::Command::new(bin)
                 .args(args)
-                .env_remove("PDUCTL_AUTH_KEY")
-                .env_remove("PDUCTL_PRIV_KEY")
+                .env_remove("PDU_AUTH_KEY")
+                .env_remove("PDU_PRIV_KEY")
                 .output()
                 .expect("run pductl")
         })

@@ -423,9 +423,9 @@ fn pductl(agent: &Snmpd, args: &[&str], envs: &[(&str, &str)]) -> (i32, String, 
         "1",
     ])
     .args(args);
-    cmd.env_remove("PDUCTL_AUTH_KEY")
-        .env_remove("PDUCTL_PRIV_KEY")
-        .env_remove("PDUCTL_COMMUNITY");
+    cmd.env_remove("PDU_AUTH_KEY")
+        .env_remove("PDU_PRIV_KEY")
+        .env_remove("PDU_COMMUNITY");
     for (k, v) in envs {
         cmd.env(k, v);
     }
@@ -451,8 +451,8 @@ async fn pductl_switches_an_outlet_on_snmpd() {
         "raritan-px2",
     ];
     let keys = [
-        ("PDUCTL_AUTH_KEY", "sha256aes256-auth"),
-        ("PDUCTL_PRIV_KEY", "sha256aes256-priv"),
+        ("PDU_AUTH_KEY", "sha256aes256-auth"),
+        ("PDU_PRIV_KEY", "sha256aes256-priv"),
     ];
     let (code, out, err) = pductl(&agent, &[&v3[..], &["off", "3"]].concat(), &keys);
     assert_eq!(code, 0, "{out}{err}");
@@ -478,7 +478,7 @@ async fn pductl_switches_an_outlet_on_snmpd() {
     let (code, _, err) = pductl(
         &agent,
         &[&v3[..], &["on", "3"]].concat(),
-        &[("PDUCTL_AUTH_KEY", "wrong-auth-key"), keys[1]],
+        &[("PDU_AUTH_KEY", "wrong-auth-key"), keys[1]],
     );
     assert_eq!(code, 1);
     assert!(err.contains("usmStatsWrongDigests"), "{err}");

@@ -14,8 +14,9 @@ use crate::fault::{FaultInfo, FaultKind, Schedule};
 use crate::outlet::{Command, PendingKind, Power};
 use crate::request_log::RequestRecord;
 
-/// Why a control call was refused. Over HTTP: 404 for the first two, 400 for `BadRequest`,
-/// 500 for `Failed`, with `{"error": message}`.
+/// Why a control call was refused. Over HTTP: 404 for an unknown PDU, outlet or fault, 400 for
+/// `BadRequest` and `BadField`, 500 for `Failed`, with `{"error": message, "field": name}`
+/// ([`ControlError::field`], `null` when no one field is at fault).
 #[derive(Debug, thiserror::Error)]
 pub enum ControlError {
     /// No running PDU has this name.
@@ -31,16 +32,52 @@ pub enum ControlError {
         /// How many outlets the PDU has (numbered from 1).
         count: usize,
     },
-    /// The request cannot be carried out as given (an unknown command, bad hex, boots below 1).
+    /// The PDU has no fault with this ID (never added, removed, or run out).
+    #[error("PDU {pdu:?} has no fault {id}: GET /pdus/{pdu}/faults lists them")]
+    NoSuchFault {
+        /// The PDU's name.
+        pdu: String,
+        /// The fault ID asked for.
+        id: u64,
+    },
+    /// The request cannot be carried out as given, and no one field is at fault.
     #[error("{0}")]
     BadRequest(String),
     /// A fault spec that does not mean anything; [`crate::fault::FaultSpecError::field`] names
     /// the field at fault. Over HTTP: 400.
     #[error(transparent)]
     BadFault(#[from] crate::fault::FaultSpecError),
+    /// One field of the request is wrong (an unknown command, bad hex, boots below 1).
+    #[error("{field}: {message}")]
+    BadField {
+        /// The field, as the request names it (`command`, `boots`, `engine_id`, ...).
+        field: String,
+        /// What is wrong with it and what is accepted.
+        message: String,
+    },
     /// The PDU could not do it (its state or engine boots could not be written).
     #[error("{0}")]
     Failed(String),
+}
+
+impl ControlError {
+    /// The request field at fault, for the `field` of an HTTP error: `Some` for
+    /// [`ControlError::BadField`], `None` otherwise.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ControlError::BadField { field, .. } => Some(field),
+            ControlError::BadFault(e) => Some(e.field()),
+            _ => None,
+        }
+    }
+
+    /// A [`ControlError::BadField`].
+    pub fn bad_field(field: &str, message: impl Into<String>) -> ControlError {
+        ControlError::BadField {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
 }
 
 /// A PDU as the control API shows it.
@@ -177,7 +214,7 @@ impl Control {
     /// state is saved (waiting briefly for the write) before the outlet is returned.
     ///
     /// Errors: [`ControlError::NoSuchPdu`], [`ControlError::NoSuchOutlet`],
-    /// [`ControlError::BadRequest`] for an unknown command.
+    /// [`ControlError::BadField`] for an unknown command.
     pub fn change_outlet(
         &self,
         name: &str,
@@ -199,7 +236,7 @@ impl Control {
     /// notification targets all notify at once); returns how many PDUs changed. The state
     /// writes are queued for all of them before any is waited for.
     ///
-    /// Errors: [`ControlError::BadRequest`] for an unknown command.
+    /// Errors: [`ControlError::BadField`] for an unknown command.
     pub fn change_outlet_everywhere(
         &self,
         outlet: u32,
@@ -270,7 +307,7 @@ impl Control {
 
     /// Applies `change` to the PDU's SNMP engine, in order: new engine ID, boots, time skew.
     ///
-    /// Errors: [`ControlError::NoSuchPdu`], [`ControlError::BadRequest`] for an engine ID that
+    /// Errors: [`ControlError::NoSuchPdu`], [`ControlError::BadField`] for an engine ID that
     /// is not 5 to 32 octets of hex or boots below 1 (RFC 3411 §5), [`ControlError::Failed`]
     /// when the new engine ID or boots cannot be saved.
     pub fn change_engine(
@@ -280,15 +317,17 @@ impl Control {
     ) -> Result<PduInfo, ControlError> {
         let device = self.device(name)?;
         if let Some(hex) = &change.engine_id {
-            let id = parse_engine_id(hex).map_err(|e| ControlError::BadRequest(e.to_string()))?;
+            let id = parse_engine_id(hex)
+                .map_err(|e| ControlError::bad_field("engine_id", e.to_string()))?;
             device
                 .change_engine_id(id)
                 .map_err(|e| ControlError::Failed(e.to_string()))?;
         }
         if let Some(boots) = change.boots {
             if boots < 1 {
-                return Err(ControlError::BadRequest(
-                    "snmpEngineBoots is 1 to 2147483647 (RFC 3411 §5)".into(),
+                return Err(ControlError::bad_field(
+                    "boots",
+                    "snmpEngineBoots is 1 to 2147483647 (RFC 3411 §5)",
                 ));
             }
             device
@@ -347,14 +386,15 @@ impl Control {
     }
 }
 
-/// The command an outlet change names, parsed. Errors: [`ControlError::BadRequest`].
+/// The command an outlet change names, parsed. Errors: [`ControlError::BadField`].
 fn command_of(change: &OutletChange) -> Result<Option<Command>, ControlError> {
     match change.command.as_deref() {
         None => Ok(None),
         Some(text) => parse_command(text).map(Some).ok_or_else(|| {
-            ControlError::BadRequest(format!(
-                "command {text:?}: use on, off, reboot, delayed-on, delayed-off, delayed-reboot or cancel"
-            ))
+            ControlError::bad_field(
+                "command",
+                format!("{text:?}: use on, off, reboot, delayed-on, delayed-off, delayed-reboot or cancel"),
+            )
         }),
     }
 }
@@ -655,7 +695,7 @@ name = "c"
             assert!(error.to_string().contains("outlets 1 to 4"), "{error}");
         }
         let error = c.change_outlet("a", 1, &command("explode")).unwrap_err();
-        assert!(matches!(error, ControlError::BadRequest(_)), "{error:?}");
+        assert!(matches!(error, ControlError::BadField { .. }), "{error:?}");
         assert!(error.to_string().contains("\"explode\""), "{error}");
         assert_eq!(snmp_states(&c), [7; 4]);
         let no_pdu = |r: Result<(), ControlError>| {
@@ -765,7 +805,7 @@ name = "c"
                 ..Default::default()
             })
             .unwrap_err();
-            assert!(matches!(error, ControlError::BadRequest(_)), "{error:?}");
+            assert!(matches!(error, ControlError::BadField { .. }), "{error:?}");
             assert!(error.to_string().contains("1 to 2147483647"), "{error}");
         }
         assert_eq!(c.pdu("a").unwrap().engine_boots, 5);
@@ -871,7 +911,7 @@ name = "c"
                 },
             )
             .unwrap_err();
-        assert!(matches!(error, ControlError::BadRequest(_)), "{error:?}");
+        assert!(matches!(error, ControlError::BadField { .. }), "{error:?}");
         assert_eq!(c.pdu("a").unwrap().engine_id, "8000000001020399");
     }
 

@@ -13,8 +13,18 @@
 //! POST   /pdus/{pdu}/engine             {"boots":2147483647} | {"skew_secs":400} | {"engine_id":"8000..."}
 //! GET    /pdus/{pdu}/requests?after=N   the request log (records with seq > N; arms the log)
 //! GET    /pdus/{pdu}/events             server-sent events for the dashboard: `state`, `requests`
+//! GET    /pdus/{pdu}/notifications      notification counters and the last ones sent
+//! PUT    /outlets/{n}                   {"power":"off"}: outlet n of every PDU that has it
 //! GET    /                              the dashboard (`?q=FILTER&page=N&pdu=NAME`)
 //! ```
+//!
+//! Every error, on every route, is JSON of one shape: `{"error": message, "field": name}`, where
+//! `field` names the request field at fault (`power`, `command`, `boots`, `fault.kind`,
+//! `schedule.packets`, `n`, `id`, `after`, ...) or is `null`. Status codes: 404 for an unknown
+//! PDU, outlet or fault ID, and for an unknown route; 400 for a malformed body, a field of the
+//! wrong type or value, an unknown field, or a path number that is not one; 415 for a body sent
+//! without `Content-Type: application/json`; 405 for a method a route does not take (with
+//! `Allow`); 401/403 from the guards below; 500 when the PDU cannot save its state.
 //!
 //! Guards (every route, the dashboard's included): with a token ([`ServeOptions::token`],
 //! required when bound to a non-loopback address) every request must carry it, as
@@ -29,7 +39,11 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{FromRef, FromRequest, Path, Query, Request, State};
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{
+    FromRef, FromRequest, FromRequestParts, MatchedPath, Path, Query, Request, State,
+};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -47,32 +61,170 @@ use crate::dashboard::{Addresses, PageQuery};
 impl IntoResponse for ControlError {
     fn into_response(self) -> Response {
         let status = match self {
-            ControlError::NoSuchPdu(_) | ControlError::NoSuchOutlet { .. } => StatusCode::NOT_FOUND,
-            ControlError::BadRequest(_) | ControlError::BadFault(_) => StatusCode::BAD_REQUEST,
+            ControlError::NoSuchPdu(_)
+            | ControlError::NoSuchOutlet { .. }
+            | ControlError::NoSuchFault { .. } => StatusCode::NOT_FOUND,
+            ControlError::BadRequest(_)
+            | ControlError::BadField { .. }
+            | ControlError::BadFault(_) => StatusCode::BAD_REQUEST,
             ControlError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        (status, Json(json!({ "error": self.to_string() }))).into_response()
+        error_response(status, &self.to_string(), self.field())
     }
 }
 
-/// A JSON request body whose rejection is JSON too (`{"error": "..."}`, 400 for malformed JSON,
-/// 415 without a JSON content type, 422 for a body of the wrong shape), like every other error
-/// of this API, so a client always parses one format.
+/// The one error shape of this API: `{"error": message, "field": name or null}`.
+fn error_response(status: StatusCode, message: &str, field: Option<&str>) -> Response {
+    (status, Json(json!({ "error": message, "field": field }))).into_response()
+}
+
+/// Whether a request's `Content-Type` is JSON (`application/json`, or `application/*+json`).
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .is_some_and(|m| {
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+}
+
+/// Reads a JSON body into `T`, or the error response: 415 when the content type is not JSON,
+/// 400 naming the field (its path, `fault.kind`, or the unknown or missing field's name) when
+/// the body is malformed or of the wrong shape.
+#[allow(clippy::result_large_err)] // an axum Response, as every handler here returns
+fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, Response> {
+    if !is_json(headers) {
+        return Err(error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "the body must be JSON: send the header Content-Type: application/json",
+            None,
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(value) => Ok(value),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let message = inner.to_string();
+            let named = |marker: &str| {
+                message
+                    .split_once(marker)
+                    .and_then(|(_, rest)| rest.split('`').next())
+                    .map(str::to_string)
+            };
+            let field = if inner.is_syntax() || inner.is_eof() {
+                None
+            } else if let Some(unknown) = named("unknown field `").filter(|_| path == ".") {
+                Some(unknown)
+            } else if path != "." {
+                Some(path)
+            } else {
+                named("missing field `")
+            };
+            let message = match &field {
+                Some(f) => format!("{f}: {message}"),
+                None => format!("the body is not valid JSON: {message}"),
+            };
+            Err(error_response(
+                StatusCode::BAD_REQUEST,
+                &message,
+                field.as_deref(),
+            ))
+        }
+    }
+}
+
+/// A JSON request body whose rejection has this API's error shape (see [`parse_body`]).
 struct JsonBody<T>(T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(value)) => Ok(JsonBody(value)),
-            Err(rejection) => Err((
-                rejection.status(),
-                Json(json!({ "error": rejection.body_text() })),
-            )
-                .into_response()),
+        let headers = req.headers().clone();
+        let body = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| error_response(e.status(), &e.body_text(), None))?;
+        parse_body(&headers, &body).map(JsonBody)
+    }
+}
+
+/// Path parameters whose rejection has this API's error shape: 400 naming the parameter
+/// (`n`, `id`) that is not a number.
+struct PathArgs<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathArgs<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        // The route's parameter names, in order (`/pdus/{pdu}/outlets/{n}`: pdu, n).
+        let names: Vec<String> = parts
+            .extensions
+            .get::<MatchedPath>()
+            .map(|m| {
+                m.as_str()
+                    .split('/')
+                    .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(PathArgs(value)),
+            Err(rejection) => {
+                let field = match &rejection {
+                    PathRejection::FailedToDeserializePathParams(e) => match e.kind() {
+                        ErrorKind::ParseErrorAtKey { key, .. }
+                        | ErrorKind::InvalidUtf8InPathParam { key } => Some(key.clone()),
+                        ErrorKind::ParseErrorAtIndex { index, .. } => names.get(*index).cloned(),
+                        ErrorKind::ParseError { .. } => names.last().cloned(),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let message = match &field {
+                    Some(f) => format!("{f} in the path must be a whole number of 0 or more"),
+                    None => rejection.body_text(),
+                };
+                Err(error_response(
+                    rejection.status(),
+                    &message,
+                    field.as_deref(),
+                ))
+            }
         }
     }
+}
+
+/// Unknown routes: 404 in this API's error shape.
+async fn no_route(method: Method, uri: axum::http::Uri) -> Response {
+    error_response(
+        StatusCode::NOT_FOUND,
+        &format!(
+            "no route {method} {}: the API has /pdus, /pdus/{{pdu}}, /pdus/{{pdu}}/outlets[/{{n}}], /pdus/{{pdu}}/faults[/{{id}}], /pdus/{{pdu}}/restart, /pdus/{{pdu}}/engine, /pdus/{{pdu}}/requests, /pdus/{{pdu}}/notifications, /pdus/{{pdu}}/events and /outlets/{{n}}",
+            uri.path()
+        ),
+        None,
+    )
+}
+
+/// A known route asked with a method it does not take: 405 in this API's error shape (axum
+/// adds the `Allow` header).
+async fn wrong_method(method: Method, uri: axum::http::Uri) -> Response {
+    error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &format!(
+            "{method} is not allowed on {}: the Allow header lists the methods it takes",
+            uri.path()
+        ),
+        None,
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -117,9 +269,8 @@ impl FromRef<AppState> for Control {
     }
 }
 
-/// The routes listed above, over `control`, without a token. Errors are JSON
-/// `{"error": message}` with the status [`ControlError`] maps to; removing a fault that does
-/// not exist is a 400.
+/// The routes listed above, over `control`, without a token. Errors are as the module
+/// documentation says.
 pub fn router(control: Control) -> Router {
     app(control, ServeOptions::default())
 }
@@ -146,8 +297,11 @@ pub fn app(control: Control, options: ServeOptions) -> Router {
         .route("/pdus/{pdu}/events", get(events))
         .route(
             "/pdus/{pdu}/requests",
-            get(|State(c): State<Control>, Path(pdu): Path<String>, Query(after): Query<After>| async move {
-                c.requests(&pdu, after.after).map(Json)
+            get(|State(c): State<Control>, Path(pdu): Path<String>, after: Result<Query<After>, QueryRejection>| async move {
+                let Query(after) = after.map_err(|_| {
+                    error_response(StatusCode::BAD_REQUEST, "after must be a whole number of 0 or more (a record's seq)", Some("after"))
+                })?;
+                c.requests(&pdu, after.after).map(Json).map_err(IntoResponse::into_response)
             }),
         )
         .route("/pdus", get(list_pdus))
@@ -158,7 +312,7 @@ pub fn app(control: Control, options: ServeOptions) -> Router {
         )
         .route(
             "/pdus/{pdu}/outlets/{n}",
-            put(|State(c): State<Control>, Path((pdu, n)): Path<(String, u32)>, JsonBody(change): JsonBody<OutletChange>| async move {
+            put(|State(c): State<Control>, PathArgs((pdu, n)): PathArgs<(String, u32)>, JsonBody(change): JsonBody<OutletChange>| async move {
                 c.change_outlet(&pdu, n, &change).map(Json)
             }),
         )
@@ -174,7 +328,7 @@ pub fn app(control: Control, options: ServeOptions) -> Router {
         )
         .route(
             "/outlets/{n}",
-            put(|State(c): State<Control>, Path(n): Path<u32>, JsonBody(change): JsonBody<OutletChange>| async move {
+            put(|State(c): State<Control>, PathArgs(n): PathArgs<u32>, JsonBody(change): JsonBody<OutletChange>| async move {
                 // Many PDUs' state writes are waited for: off the async workers.
                 tokio::task::spawn_blocking(move || c.change_outlet_everywhere(n, &change))
                     .await
@@ -188,28 +342,22 @@ pub fn app(control: Control, options: ServeOptions) -> Router {
         )
         .route(
             "/pdus/{pdu}/faults/{id}",
-            delete(|State(c): State<Control>, Path((pdu, id)): Path<(String, u64)>| async move {
+            delete(|State(c): State<Control>, PathArgs((pdu, id)): PathArgs<(String, u64)>| async move {
                 match c.remove_fault(&pdu, id) {
                     Ok(true) => Ok(StatusCode::NO_CONTENT),
-                    Ok(false) => Err(ControlError::BadRequest(format!("PDU {pdu:?} has no fault {id}"))),
+                    Ok(false) => Err(ControlError::NoSuchFault { pdu, id }),
                     Err(e) => Err(e),
                 }
             }),
         )
         .route(
             "/pdus/{pdu}/restart",
-            post(|State(c): State<Control>, Path(pdu): Path<String>, body: axum::body::Bytes| async move {
+            post(|State(c): State<Control>, Path(pdu): Path<String>, headers: HeaderMap, body: axum::body::Bytes| async move {
                 // The body is optional: none (or only whitespace) restarts keeping the outlets.
                 let keep = if body.iter().all(u8::is_ascii_whitespace) {
                     true
                 } else {
-                    match Json::<RestartBody>::from_bytes(&body) {
-                        Ok(Json(b)) => b.keep_outlets,
-                        Err(rejection) => {
-                            let error = Json(json!({ "error": rejection.body_text() }));
-                            return Err((rejection.status(), error).into_response());
-                        }
-                    }
+                    parse_body::<RestartBody>(&headers, &body)?.keep_outlets
                 };
                 c.restart(&pdu, keep).map(Json).map_err(IntoResponse::into_response)
             }),
@@ -220,6 +368,8 @@ pub fn app(control: Control, options: ServeOptions) -> Router {
                 c.change_engine(&pdu, &change).map(Json)
             }),
         )
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(guard, check))
 }
@@ -434,7 +584,7 @@ async fn check(State(guard): State<Arc<Guard>>, request: Request, next: Next) ->
 }
 
 fn refuse(status: StatusCode, message: String) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
+    error_response(status, &message, None)
 }
 
 /// Whether `host` (a Host header: name or address, maybe with a port) is loopback.
@@ -704,7 +854,7 @@ name = "c"
             assert_eq!(status, StatusCode::NOT_FOUND, "{method} {uri}");
             assert_eq!(
                 body,
-                serde_json::json!({"error": "no PDU named \"z\": GET /pdus lists them"})
+                serde_json::json!({"error": "no PDU named \"z\": GET /pdus lists them", "field": null})
             );
         }
         let (status, body) =
@@ -800,21 +950,29 @@ name = "c"
             ),
         ] {
             let (status, text) = call(&app, method, uri, Some(body)).await;
-            assert!(status.is_client_error(), "{method} {uri} {body}: {status}");
-            // Every error of the API is JSON, bad bodies included.
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {uri} {body}");
+            // Every error of the API is JSON, bad bodies included, and names the field.
             let error: serde_json::Value =
                 serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
             let message = error["error"].as_str().unwrap_or_default();
             assert!(message.contains(field), "{method} {uri} {body}: {text}");
+            assert_eq!(
+                error["field"],
+                Value::from(field),
+                "{method} {uri} {body}: {text}"
+            );
         }
-        let (status, _) = call(
+        let (status, body) = call_json(
             &app,
             "PUT",
             "/pdus/a/outlets/first",
             Some(r#"{"power":"off"}"#),
         )
         .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            (status, &body["field"]),
+            (StatusCode::BAD_REQUEST, &Value::from("n"))
+        );
         assert_eq!(powers(&control), vec![Power::On; 4]);
         assert_eq!(control.pdu("a").unwrap().engine_boots, 1);
         assert!(control.faults("a").unwrap().is_empty());
@@ -881,10 +1039,13 @@ name = "c"
             (StatusCode::NO_CONTENT, String::new())
         );
         let (status, body) = call_json(&app, "DELETE", &uri, None).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(status, StatusCode::NOT_FOUND);
         assert_eq!(
             body,
-            serde_json::json!({"error": format!("PDU \"a\" has no fault {id}")})
+            serde_json::json!({
+                "error": format!("PDU \"a\" has no fault {id}: GET /pdus/a/faults lists them"),
+                "field": null,
+            })
         );
         for kind in [
             r#"{"fault":{"kind":"duplicate"}}"#,
@@ -1183,6 +1344,227 @@ name = "c"
         assert_eq!(
             (&body["engine_id"], &body["engine_boots"]),
             (&Value::from("8000000001020399"), &Value::from(1))
+        );
+    }
+
+    /// Every route's errors have the one shape `{"error": message, "field": name-or-null}` and
+    /// the documented status.
+    #[tokio::test]
+    async fn every_route_answers_errors_in_one_shape() {
+        let (app, control) = app();
+        let off = Some(r#"{"power":"off"}"#);
+        let cases: Vec<(&str, &str, Option<&str>, StatusCode, Option<&str>)> = vec![
+            // Unknown PDU, on every route that names one.
+            ("GET", "/pdus/z", None, StatusCode::NOT_FOUND, None),
+            ("GET", "/pdus/z/outlets", None, StatusCode::NOT_FOUND, None),
+            ("PUT", "/pdus/z/outlets/1", off, StatusCode::NOT_FOUND, None),
+            ("GET", "/pdus/z/faults", None, StatusCode::NOT_FOUND, None),
+            (
+                "POST",
+                "/pdus/z/faults",
+                Some(r#"{"fault":{"kind":"duplicate"}}"#),
+                StatusCode::NOT_FOUND,
+                None,
+            ),
+            (
+                "DELETE",
+                "/pdus/z/faults",
+                None,
+                StatusCode::NOT_FOUND,
+                None,
+            ),
+            (
+                "DELETE",
+                "/pdus/z/faults/1",
+                None,
+                StatusCode::NOT_FOUND,
+                None,
+            ),
+            ("POST", "/pdus/z/restart", None, StatusCode::NOT_FOUND, None),
+            (
+                "POST",
+                "/pdus/z/engine",
+                Some(r#"{"skew_secs":1}"#),
+                StatusCode::NOT_FOUND,
+                None,
+            ),
+            ("GET", "/pdus/z/requests", None, StatusCode::NOT_FOUND, None),
+            (
+                "GET",
+                "/pdus/z/notifications",
+                None,
+                StatusCode::NOT_FOUND,
+                None,
+            ),
+            ("GET", "/pdus/z/events", None, StatusCode::NOT_FOUND, None),
+            // Unknown outlet and fault IDs.
+            ("PUT", "/pdus/a/outlets/9", off, StatusCode::NOT_FOUND, None),
+            (
+                "DELETE",
+                "/pdus/a/faults/77",
+                None,
+                StatusCode::NOT_FOUND,
+                None,
+            ),
+            // Path numbers and query parameters that are not numbers.
+            ("PUT", "/outlets/x", off, StatusCode::BAD_REQUEST, Some("n")),
+            (
+                "DELETE",
+                "/pdus/a/faults/x",
+                None,
+                StatusCode::BAD_REQUEST,
+                Some("id"),
+            ),
+            (
+                "GET",
+                "/pdus/a/requests?after=x",
+                None,
+                StatusCode::BAD_REQUEST,
+                Some("after"),
+            ),
+            // Fields of the right type but a wrong value, named.
+            (
+                "PUT",
+                "/pdus/a/outlets/1",
+                Some(r#"{"command":"explode"}"#),
+                StatusCode::BAD_REQUEST,
+                Some("command"),
+            ),
+            (
+                "POST",
+                "/pdus/a/engine",
+                Some(r#"{"boots":0}"#),
+                StatusCode::BAD_REQUEST,
+                Some("boots"),
+            ),
+            (
+                "POST",
+                "/pdus/a/engine",
+                Some(r#"{"engine_id":"zz"}"#),
+                StatusCode::BAD_REQUEST,
+                Some("engine_id"),
+            ),
+            (
+                "PUT",
+                "/outlets/1",
+                Some(r#"{"power":"up"}"#),
+                StatusCode::BAD_REQUEST,
+                Some("power"),
+            ),
+            // Not JSON at all.
+            (
+                "POST",
+                "/pdus/a/engine",
+                Some("{boots"),
+                StatusCode::BAD_REQUEST,
+                None,
+            ),
+            // Unknown routes and methods.
+            ("GET", "/nowhere", None, StatusCode::NOT_FOUND, None),
+            (
+                "GET",
+                "/pdus/a/outlets/1/extra",
+                None,
+                StatusCode::NOT_FOUND,
+                None,
+            ),
+            (
+                "DELETE",
+                "/pdus",
+                None,
+                StatusCode::METHOD_NOT_ALLOWED,
+                None,
+            ),
+            (
+                "GET",
+                "/pdus/a/engine",
+                None,
+                StatusCode::METHOD_NOT_ALLOWED,
+                None,
+            ),
+            (
+                "POST",
+                "/pdus/a/outlets/1",
+                off,
+                StatusCode::METHOD_NOT_ALLOWED,
+                None,
+            ),
+        ];
+        for (method, uri, body, status, field) in cases {
+            let (got, json) = call_json(&app, method, uri, body).await;
+            assert_eq!(got, status, "{method} {uri}: {json}");
+            let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+            assert_eq!(keys, ["error", "field"], "{method} {uri}: {json}");
+            assert!(
+                !json["error"].as_str().unwrap().is_empty(),
+                "{method} {uri}"
+            );
+            assert_eq!(
+                json["field"],
+                field.map_or(Value::Null, Value::from),
+                "{method} {uri}: {json}"
+            );
+        }
+        // A body without a JSON content type: 415, on every route that takes a body.
+        for (method, uri) in [
+            ("PUT", "/pdus/a/outlets/1"),
+            ("PUT", "/outlets/1"),
+            ("POST", "/pdus/a/faults"),
+            ("POST", "/pdus/a/engine"),
+            ("POST", "/pdus/a/restart"),
+        ] {
+            let request = Request::builder()
+                .method(method)
+                .uri(uri)
+                .body(Body::from(r#"{"power":"off"}"#))
+                .unwrap();
+            let response = app.clone().oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let json: Value = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(
+                status,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "{method} {uri}: {json}"
+            );
+            assert!(
+                json["error"].as_str().unwrap().contains("application/json"),
+                "{json}"
+            );
+            assert_eq!(json["field"], Value::Null);
+        }
+        // Nothing of all that changed anything.
+        assert_eq!(powers(&control), vec![Power::On; 4]);
+        assert_eq!(control.pdu("a").unwrap().engine_boots, 1);
+        assert!(control.faults("a").unwrap().is_empty());
+    }
+
+    /// DELETE /pdus/{pdu}/faults/{id} removes that fault only; the others keep acting.
+    #[tokio::test]
+    async fn a_fault_is_deleted_by_its_id() {
+        let (app, control) = app();
+        let mut ids = Vec::new();
+        for body in [
+            r#"{"fault":{"kind":"duplicate"}}"#,
+            r#"{"fault":{"kind":"stuck-outlet","outlet":2}}"#,
+        ] {
+            let (status, json) = call_json(&app, "POST", "/pdus/a/faults", Some(body)).await;
+            assert_eq!(status, StatusCode::CREATED, "{json}");
+            ids.push(json["id"].as_u64().unwrap());
+        }
+        let uri = format!("/pdus/a/faults/{}", ids[0]);
+        assert_eq!(
+            call(&app, "DELETE", &uri, None).await,
+            (StatusCode::NO_CONTENT, String::new())
+        );
+        let left: Vec<u64> = control.faults("a").unwrap().iter().map(|f| f.id).collect();
+        assert_eq!(left, vec![ids[1]]);
+        let (status, json) = call_json(&app, "DELETE", &uri, None).await;
+        assert_eq!(
+            (status, &json["field"]),
+            (StatusCode::NOT_FOUND, &Value::Null)
         );
     }
 }

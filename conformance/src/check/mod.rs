@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pdu_driver::vendors::{self, oid_string, Profile};
-use pdu_driver::{Config, OutletRef, Pdu, SnmpVersion, Vendor, Verification};
+use pdu_driver::{Config, ConnectionArgs, OutletRef, Pdu, SnmpVersion, Vendor, Verification};
 use snmp_proto::oids::{SYS_DESCR, SYS_OBJECT_ID, SYS_UP_TIME};
 use snmp_proto::usm::UsmUser;
 use snmp_proto::{Oid, Value};
@@ -34,68 +34,33 @@ use snmp_proto::usm::SecurityLevel;
 #[command(after_help = "\
 Examples:
   pdu-conformance check --host 10.0.0.5 --community private
-  pdu-conformance check --host 10.0.0.5 --version 3 --user ops --auth sha --auth-key 'auth pass' \\
+  pdu-conformance check --host 10.0.0.5 --user ops --auth sha --auth-key 'auth pass' \\
       --priv aes --priv-key 'priv pass' --outlet 8 --allow-switching --report ./pdu-report
+  pdu-conformance check --host 10.0.0.5 -v 3 -u ops -l authPriv -a sha -A 'auth pass' -x aes -X 'priv pass'
 
 Nothing is switched unless both --outlet and --allow-switching are given.
 Exit status: 0 when no check failed, 2 when one did, 1 when the check could not run.")]
 pub struct CheckArgs {
-    /// The device's host name or address.
-    #[arg(long)]
-    pub host: String,
-    /// The agent's UDP port.
-    #[arg(long, default_value_t = 161)]
-    pub port: u16,
-    /// SNMP version: 1, 2c or 3.
-    #[arg(long = "version", value_name = "1|2c|3", default_value = "2c")]
-    pub snmp_version: String,
-    /// SNMPv1/v2c community.
-    #[arg(
-        long,
-        default_value = "private",
-        env = "PDU_CHECK_COMMUNITY",
-        hide_env_values = true
-    )]
-    pub community: String,
-    /// SNMPv3 user name.
-    #[arg(long)]
-    pub user: Option<String>,
-    /// SNMPv3 authentication protocol: none, md5, sha, sha224, sha256, sha384, sha512.
-    #[arg(long)]
-    pub auth: Option<String>,
-    /// SNMPv3 authentication password.
-    #[arg(long, env = "PDU_CHECK_AUTH_KEY", hide_env_values = true)]
-    pub auth_key: Option<String>,
-    /// SNMPv3 privacy protocol: none, des, aes, aes192, aes256, aes192-cisco, aes256-cisco.
-    #[arg(long = "priv")]
-    pub privacy: Option<String>,
-    /// SNMPv3 privacy password.
-    #[arg(long, env = "PDU_CHECK_PRIV_KEY", hide_env_values = true)]
-    pub priv_key: Option<String>,
-    /// SNMPv3 context name (empty: the default context).
-    #[arg(long, default_value = "")]
-    pub context: String,
+    /// The device and how to speak to it (the same flags as `pductl` and `load`).
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
     /// A vendor profile (`pdusim vendors` lists them), or `detect` (read sysObjectID).
     #[arg(long, default_value = "detect")]
     pub vendor: String,
     /// Same as --vendor detect.
     #[arg(long, conflicts_with = "vendor")]
     pub detect: bool,
-    /// The outlet the bad-SET check addresses and, with --allow-switching, the one switched.
+    /// The outlet the bad-SET check addresses and, with --allow-switching, the one switched
+    /// [default: the first outlet; nothing switched].
     #[arg(long, value_name = "N")]
     pub outlet: Option<u32>,
     /// Switch --outlet off, on, then cycle it, reading each back. Nothing is switched without it.
     #[arg(long, requires = "outlet")]
     pub allow_switching: bool,
-    /// How long a switch may take to read back (and, at least, a cycle to come back on).
+    /// How long a switch may take to read back (and, at least, a cycle to come back on), in
+    /// seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     pub switch_wait: u64,
-    /// Milliseconds to wait for each answer.
-    #[arg(long, default_value_t = 1000)]
-    pub timeout_ms: u64,
-    /// Times to send a request again after a timeout.
-    #[arg(long, default_value_t = 1)]
-    pub retries: u32,
     /// Print the report as JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -218,6 +183,13 @@ const WRONG_PASSWORD: &str = "pdu-conformance-wrong-key";
 /// How far the time-window check moves the engine time (RFC 3414 §3.2 step 7: 150 s window).
 pub const TIME_SKEW_SECS: i32 = 200;
 
+/// Why a v1/v2c GET goes unanswered, most of the time: agents drop requests with a community
+/// they do not know, or from an address their access list does not allow, without a word.
+const SILENT_TO_COMMUNITY: &str = "no answer: an agent stays silent to a community it does not \
+     know and to addresses its access list refuses, so the usual cause is a wrong --community \
+     (or an access list on the device that does not include this address); otherwise check \
+     --snmp-version, --port and that SNMP is enabled on the device";
+
 /// The bad value written to a control cell: no vendor's command uses it.
 const BAD_VALUE: i32 = 9999;
 
@@ -236,34 +208,13 @@ pub enum CheckError {
 }
 
 fn config_of(args: &CheckArgs) -> Result<Config, CheckError> {
-    let mut c = Config::new(args.host.clone());
-    c.port = args.port;
-    c.version = args.snmp_version.parse::<SnmpVersion>()?;
-    c.community = args.community.as_str().into();
-    if let Some(u) = &args.user {
-        c.user = u.clone();
-    }
-    if let Some(a) = &args.auth {
-        c.auth = pdu_driver::parse_auth(a)?;
-    }
-    if let Some(k) = &args.auth_key {
-        c.auth_key = k.as_str().into();
-    }
-    if let Some(p) = &args.privacy {
-        c.privacy = pdu_driver::parse_priv(p)?;
-    }
-    if let Some(k) = &args.priv_key {
-        c.priv_key = k.as_str().into();
-    }
-    c.context = args.context.clone();
+    let mut c = args.conn.to_config()?;
     let vendor = if args.detect {
         "detect"
     } else {
         args.vendor.as_str()
     };
     c.vendor = vendor.parse::<Vendor>()?;
-    c.timeout = Duration::from_millis(args.timeout_ms.max(1));
-    c.retries = args.retries;
     c.verify = Some(Duration::from_secs(args.switch_wait));
     c.validate()?;
     Ok(c)
@@ -379,7 +330,7 @@ pub async fn check(config: Config, options: &Options) -> Report {
             None => return report,
         }
     } else {
-        let why = "not SNMPv3: give --version 3 and a user to check it";
+        let why = "not SNMPv3: give --user NAME (and its keys) to check it";
         for name in [
             DISCOVERY,
             LEVEL_NOAUTH,
@@ -427,11 +378,16 @@ pub async fn check(config: Config, options: &Options) -> Report {
             Status::Pass,
             "sysDescr, sysObjectID and sysUpTime read in one GET",
         )
+    } else if ex.silent() && ex.strays.is_empty() && config.version != SnmpVersion::V3 {
+        judged(GET, &ex, Status::Fail, SILENT_TO_COMMUNITY)
     } else {
         judged(GET, &ex, Status::Fail, ex.trouble())
     });
     if ex.silent() && ex.strays.is_empty() && config.version != SnmpVersion::V3 {
-        skip_rest(&mut report, "the agent did not answer the first GET");
+        skip_rest(
+            &mut report,
+            "the agent did not answer the first GET (wrong community or an access list?)",
+        );
         return report;
     }
 
@@ -448,11 +404,22 @@ pub async fn check(config: Config, options: &Options) -> Report {
         }
     };
     let mut detected = false;
+    let is_raw = matches!(config.vendor, Vendor::Raw(_));
+    let mut suggested: Option<String> = None;
     match pdu.detect().await {
         Ok(d) => {
             let evidence = format!("sysObjectID {} ({:?})", d.sys_object_id, d.sys_descr);
             detected = true;
+            suggested = d.profile.map(String::from);
             report.push(match d.profile {
+                Some(p) if is_raw => Check::pass(
+                    DETECTION,
+                    format!("{evidence}: raw mode (--vendor raw) uses the raw OIDs, not a profile; detection would pick {p}"),
+                ),
+                _ if is_raw => Check::pass(
+                    DETECTION,
+                    format!("{evidence}: raw mode (--vendor raw) uses the raw OIDs, not a profile"),
+                ),
                 Some(p) => Check::pass(DETECTION, format!("{evidence} -> profile {p}")),
                 None if !matches!(config.vendor, Vendor::Detect) => Check::pass(
                     DETECTION,
@@ -476,7 +443,11 @@ pub async fn check(config: Config, options: &Options) -> Report {
 
     // The vendor's tables.
     let Some(profile) = profile else {
-        let why = "no vendor profile, so no vendor table to ask for (give --vendor)";
+        let why = match (is_raw, &suggested) {
+            (true, Some(p)) => format!("raw mode has no vendor tables to ask for: check with --vendor {p} (what detection picks) to run this check"),
+            (true, None) => "raw mode has no vendor tables to ask for: give --vendor NAME to run this check".to_string(),
+            _ => "no vendor profile, so no vendor table to ask for (give --vendor)".to_string(),
+        };
         for name in [
             GETNEXT,
             GETBULK,
@@ -485,7 +456,7 @@ pub async fn check(config: Config, options: &Options) -> Report {
             OUTLET_NAMES,
             BAD_SET,
         ] {
-            report.push(Check::na(name, why));
+            report.push(Check::na(name, why.as_str()));
         }
         switching(&mut report, &mut pdu, &config, options).await;
         return report;

@@ -4,6 +4,8 @@ use std::borrow::Cow;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
+use pdu_driver::config::ExposeSecret;
+use pdu_driver::{ConnectionArgs, SnmpVersion};
 use snmp_proto::usm::keys::AuthProtocol;
 use snmp_proto::usm::{Password, PrivProtocol};
 use snmp_proto::{Oid, Value, Version};
@@ -14,65 +16,20 @@ use super::session::{Operation, RequestSpec};
 #[derive(clap::Args, Debug, Clone)]
 #[command(after_help = "\
 Examples:
-  pdu-conformance load --port 1161 --version 2c --community public --oid 1.3.6.1.2.1.1.1.0
-  pdu-conformance load --port 1161 --version 3 --user admin --auth sha --auth-key authpass123 \\
+  pdu-conformance load --host 127.0.0.1 --port 1161 --community public --oid 1.3.6.1.2.1.1.1.0
+  pdu-conformance load --host 127.0.0.1 --port 1161 --user admin --auth sha --auth-key authpass123 \\
       --priv aes --priv-key privpass123 --oid 1.3.6.1.2.1.1.5.0 --concurrency 4 --duration 10
-  pdu-conformance load --port 1161 --version 3 -u admin -a sha -A authpass123 -x aes -X privpass123 \\
-      --op set --oid 1.3.6.1.4.1.13742.6.4.1.2.1.2.1.1 --set-value i:1 --requests 1000
+  pdu-conformance load --host 127.0.0.1 -p 1161 -v 3 -u admin -a sha -A authpass123 -x aes -X privpass123 \\
+      -c private --op set --oid 1.3.6.1.4.1.13742.6.4.1.2.1.2.1.1 --set-value i:1 --requests 1000
 
+A request unanswered within --timeout seconds counts as a timeout; load never resends (--retries
+does not apply).
 Exit status: 0 when every request was answered correctly, 2 when some were not (the summary
 says which and why), 1 when the run could not start.")]
 pub struct LoadArgs {
-    /// The agent's host name or address. Loopback unless you name another host.
-    #[arg(long, default_value = "127.0.0.1")]
-    pub host: String,
-    /// The agent's UDP port.
-    #[arg(long, short = 'p', default_value_t = 161)]
-    pub port: u16,
-    /// SNMP version: 1, 2c or 3.
-    #[arg(
-        long = "version",
-        short = 'v',
-        value_name = "1|2c|3",
-        default_value = "2c"
-    )]
-    pub snmp_version: String,
-    /// Community (v1/v2c).
-    #[arg(
-        long,
-        short = 'c',
-        default_value = "public",
-        env = "PDU_LOAD_COMMUNITY"
-    )]
-    pub community: String,
-    /// SNMPv3 user name (securityName).
-    #[arg(long, short = 'u')]
-    pub user: Option<String>,
-    /// Authentication protocol: md5 sha sha224 sha256 sha384 sha512.
-    #[arg(long, short = 'a')]
-    pub auth: Option<String>,
-    /// Authentication passphrase (or set PDU_LOAD_AUTH_KEY).
-    #[arg(
-        long = "auth-key",
-        short = 'A',
-        env = "PDU_LOAD_AUTH_KEY",
-        hide_env_values = true
-    )]
-    pub auth_key: Option<String>,
-    /// Privacy protocol: des 3des aes aes192 aes256 aes192-cisco aes256-cisco.
-    #[arg(long = "priv", short = 'x')]
-    pub privacy: Option<String>,
-    /// Privacy passphrase (or set PDU_LOAD_PRIV_KEY).
-    #[arg(
-        long = "priv-key",
-        short = 'X',
-        env = "PDU_LOAD_PRIV_KEY",
-        hide_env_values = true
-    )]
-    pub priv_key: Option<String>,
-    /// SNMPv3 context name.
-    #[arg(long, short = 'n', default_value = "")]
-    pub context: String,
+    /// The agent and how to speak to it (the same flags as `pductl` and `check`).
+    #[command(flatten)]
+    pub conn: ConnectionArgs,
     /// OIDs every request names, dotted (repeat the flag or list several).
     #[arg(long, num_args = 1.., required = true, value_name = "OID")]
     pub oid: Vec<String>,
@@ -90,19 +47,16 @@ pub struct LoadArgs {
     /// Workers, each with its own socket and one request in flight.
     #[arg(long, short = 'C', default_value_t = 1)]
     pub concurrency: u32,
-    /// Run for this many seconds (default 10 when --requests is not given).
+    /// Run for this many seconds [default: 10, when --requests is not given].
     #[arg(long, short = 'd', conflicts_with = "requests")]
     pub duration: Option<f64>,
-    /// Send this many requests in all, then stop.
-    #[arg(long, short = 'r')]
+    /// Send this many requests in all, then stop [default: none; --duration decides].
+    #[arg(long, short = 'N')]
     pub requests: Option<u64>,
-    /// At most this many requests per second, spread over the workers (default: as fast as
-    /// the agent answers).
+    /// At most this many requests per second, spread over the workers [default: as fast as
+    /// the agent answers].
     #[arg(long)]
     pub rate: Option<f64>,
-    /// Give up on a request after this many milliseconds (counted as a timeout).
-    #[arg(long, default_value_t = 1000)]
-    pub timeout_ms: u64,
     /// Print the summary as one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
@@ -199,26 +153,26 @@ pub struct Plan {
 /// A command line that cannot run, and what to do instead.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ArgError {
-    /// `--version` is not 1, 2c or 3 (the text given).
-    #[error("--version {0:?} is not an SNMP version: use 1, 2c or 3")]
+    /// The connection flags are not a valid configuration: the driver's message, which names
+    /// the flag and the fix (no `--host`, an unknown version or protocol, a key shorter than 8
+    /// characters, a protocol without its key, privacy without authentication, ...).
+    #[error("{0}")]
+    Connection(String),
+    /// `--retries`: the load generator never resends, it counts a timeout.
+    #[error("--retries does not apply to load: a request unanswered within --timeout counts as a timeout and is not sent again")]
+    Retries,
+    /// An SNMP version that is not 1, 2c or 3 (the text given).
+    #[error("SNMP version {0:?} is not an SNMP version: use 1, 2c or 3")]
     Version(String),
+    /// A privacy protocol without an authentication protocol (SNMPv3 has no privacy without
+    /// authentication).
+    #[error("--priv needs authentication: give --auth and --auth-key too")]
+    PrivWithoutAuth,
     /// An `--oid` that is not a dotted OID of at least two arcs (the text given).
     #[error("{0:?} is not an OID: write it dotted, e.g. 1.3.6.1.2.1.1.1.0")]
     Oid(String),
-    /// SNMPv3 without `--user`.
-    #[error("--version 3 needs --user NAME")]
-    NoUser,
-    /// An unknown `--auth` or `--priv` protocol, with snmp-proto's message.
-    #[error("{0}")]
-    Protocol(String),
-    /// A flag given without its partner (flag, partner), e.g. `--auth` without `--auth-key`.
-    #[error("--{0} needs --{1} too")]
-    Missing(&'static str, &'static str),
-    /// `--priv` without `--auth` (SNMPv3 has no privacy without authentication).
-    #[error("--priv needs authentication: give --auth and --auth-key too")]
-    PrivWithoutAuth,
-    /// `--op getbulk` with `--version 1`.
-    #[error("--op getbulk does not exist in SNMPv1: use --version 2c or 3, or --op getnext")]
+    /// `--op getbulk` with `--snmp-version 1`.
+    #[error("--op getbulk does not exist in SNMPv1: use --snmp-version 2c or 3, or --op getnext")]
     BulkInV1,
     /// `--op set` without `--set-value`.
     #[error("--op set needs --set-value TYPE:VALUE, e.g. --set-value i:1")]
@@ -241,15 +195,12 @@ pub enum ArgError {
     /// A `--rate` that is not a positive, finite number of requests per second.
     #[error("--rate must be a positive number of requests per second")]
     Rate,
-    /// `--timeout-ms 0`.
-    #[error("--timeout-ms must be at least 1")]
-    Timeout,
     /// `--host` does not resolve (the host, the resolver's error).
     #[error("cannot resolve {0}: {1}; give an IP address or a name this machine resolves")]
     Resolve(String, String),
 }
 
-/// `--version`: `1`/`v1`, `2c`/`v2c`/`2` or `3`/`v3`, in any case.
+/// An SNMP version: `1`/`v1`, `2c`/`v2c`/`2` or `3`/`v3`, in any case.
 ///
 /// Errors: [`ArgError::Version`] for anything else.
 pub fn parse_version(text: &str) -> Result<Version, ArgError> {
@@ -321,7 +272,18 @@ pub fn parse_set_value(text: &str) -> Result<Value<'static>, ArgError> {
 impl LoadArgs {
     /// Checks everything that can be checked before sending anything.
     pub fn plan(&self) -> Result<Plan, ArgError> {
-        let version = parse_version(&self.snmp_version)?;
+        let config = self
+            .conn
+            .to_config()
+            .map_err(|e| ArgError::Connection(e.to_string()))?;
+        if self.conn.retries.is_some() {
+            return Err(ArgError::Retries);
+        }
+        let version = match config.version {
+            SnmpVersion::V1 => Version::V1,
+            SnmpVersion::V2c => Version::V2c,
+            SnmpVersion::V3 => Version::V3,
+        };
         let oids = self
             .oid
             .iter()
@@ -349,40 +311,19 @@ impl LoadArgs {
             _ => None,
         };
         let security = if version == Version::V3 {
-            let user = self.user.clone().ok_or(ArgError::NoUser)?;
-            let auth = match (&self.auth, &self.auth_key) {
-                (Some(a), Some(k)) => Some((
-                    a.parse::<AuthProtocol>()
-                        .map_err(|e| ArgError::Protocol(e.to_string()))?,
-                    Password::from(k.clone()),
-                )),
-                (Some(_), None) => return Err(ArgError::Missing("auth", "auth-key")),
-                (None, Some(_)) => return Err(ArgError::Missing("auth-key", "auth")),
-                (None, None) => None,
-            };
-            let privacy = match (&self.privacy, &self.priv_key) {
-                (Some(p), Some(k)) => Some((
-                    p.parse::<PrivProtocol>()
-                        .map_err(|e| ArgError::Protocol(e.to_string()))?,
-                    Password::from(k.clone()),
-                )),
-                (Some(_), None) => return Err(ArgError::Missing("priv", "priv-key")),
-                (None, Some(_)) => return Err(ArgError::Missing("priv-key", "priv")),
-                (None, None) => None,
-            };
-            if privacy.is_some() && auth.is_none() {
-                return Err(ArgError::PrivWithoutAuth);
-            }
+            let user = config.user.clone();
+            let auth = config.auth.map(|a| (a, config.auth_key.clone()));
+            let privacy = config.privacy.map(|p| (p, config.priv_key.clone()));
             SecuritySpec::Usm {
                 user,
                 auth,
                 privacy,
-                context: self.context.as_bytes().to_vec(),
+                context: config.context.as_bytes().to_vec(),
             }
         } else {
             SecuritySpec::Community {
                 version,
-                community: self.community.as_bytes().to_vec(),
+                community: config.community.expose_secret().as_bytes().to_vec(),
             }
         };
         if self.concurrency == 0 {
@@ -400,19 +341,17 @@ impl LoadArgs {
                 return Err(ArgError::Rate);
             }
         }
-        if self.timeout_ms == 0 {
-            return Err(ArgError::Timeout);
-        }
-        let target_text = if self.host.contains(':') && !self.host.starts_with('[') {
-            format!("[{}]:{}", self.host, self.port)
+        let (host, port) = (config.host.as_str(), config.port);
+        let target_text = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]:{port}")
         } else {
-            format!("{}:{}", self.host, self.port)
+            format!("{host}:{port}")
         };
-        let target = (self.host.as_str(), self.port)
+        let target = (host, port)
             .to_socket_addrs()
-            .map_err(|e| ArgError::Resolve(self.host.clone(), e.to_string()))?
+            .map_err(|e| ArgError::Resolve(host.to_string(), e.to_string()))?
             .next()
-            .ok_or_else(|| ArgError::Resolve(self.host.clone(), "no address".into()))?;
+            .ok_or_else(|| ArgError::Resolve(host.to_string(), "no address".into()))?;
         Ok(Plan {
             target,
             target_text,
@@ -425,7 +364,7 @@ impl LoadArgs {
             concurrency: self.concurrency,
             stop,
             rate: self.rate,
-            timeout: Duration::from_millis(self.timeout_ms),
+            timeout: config.timeout,
             json: self.json,
             quiet: self.quiet,
             server_pid: self.server_pid,
@@ -446,13 +385,13 @@ mod tests {
     }
 
     fn plan(args: &[&str]) -> Result<Plan, ArgError> {
-        let mut argv = vec!["load"];
+        let mut argv = vec!["load", "--host", "127.0.0.1"];
         argv.extend_from_slice(args);
         Cli::try_parse_from(argv).unwrap().load.plan()
     }
 
     #[test]
-    fn defaults_are_v2c_get_on_loopback() {
+    fn defaults_are_v2c_get() {
         let p = plan(&["--oid", "1.3.6.1.2.1.1.1.0"]).unwrap();
         assert_eq!(p.target, "127.0.0.1:161".parse().unwrap());
         assert!(matches!(
@@ -471,11 +410,9 @@ mod tests {
     #[test]
     fn full_v3_line() {
         let p = plan(&[
-            "--host",
-            "127.0.0.1",
             "--port",
             "1161",
-            "--version",
+            "--snmp-version",
             "3",
             "--user",
             "admin",
@@ -546,54 +483,36 @@ mod tests {
     #[test]
     fn mistakes_are_named() {
         let oid = "1.3.6.1.2.1.1.1.0";
-        assert_eq!(
-            plan(&["--oid", oid, "--version", "4"]).unwrap_err(),
-            ArgError::Version("4".into())
-        );
+        let connection = |args: &[&str]| match plan(args).unwrap_err() {
+            ArgError::Connection(m) => m,
+            other => panic!("not a connection error: {other:?}"),
+        };
+        assert!(connection(&["--oid", oid, "--snmp-version", "4"]).contains("use 1, 2c or 3"));
         assert_eq!(
             plan(&["--oid", "1.3.x"]).unwrap_err(),
             ArgError::Oid("1.3.x".into())
         );
-        assert_eq!(
-            plan(&["--oid", oid, "--version", "3"]).unwrap_err(),
-            ArgError::NoUser
+        assert!(connection(&["--oid", oid, "-v", "3"]).contains("--user"));
+        assert!(
+            connection(&["--oid", oid, "-v", "3", "-u", "u", "-a", "sha"]).contains("--auth-key")
+        );
+        assert!(
+            connection(&["--oid", oid, "-u", "u", "-x", "aes", "-X", "privpass1"])
+                .contains("needs authentication")
+        );
+        assert!(
+            connection(&["--oid", oid, "-u", "u", "-a", "sha1x", "-A", "authpass1"])
+                .contains("sha1x")
+        );
+        let short = connection(&["--oid", oid, "-u", "u", "-A", "seven77"]);
+        assert!(
+            short.contains("at least 8") && !short.contains("seven77"),
+            "{short}"
         );
         assert_eq!(
-            plan(&["--oid", oid, "-v", "3", "-u", "u", "-a", "sha"]).unwrap_err(),
-            ArgError::Missing("auth", "auth-key")
+            plan(&["--oid", oid, "-r", "1"]).unwrap_err(),
+            ArgError::Retries
         );
-        assert_eq!(
-            plan(&[
-                "--oid",
-                oid,
-                "-v",
-                "3",
-                "-u",
-                "u",
-                "-x",
-                "aes",
-                "-X",
-                "privpass1"
-            ])
-            .unwrap_err(),
-            ArgError::PrivWithoutAuth
-        );
-        assert!(matches!(
-            plan(&[
-                "--oid",
-                oid,
-                "-v",
-                "3",
-                "-u",
-                "u",
-                "-a",
-                "sha1x",
-                "-A",
-                "authpass1"
-            ])
-            .unwrap_err(),
-            ArgError::Protocol(_)
-        ));
         assert_eq!(
             plan(&["--oid", oid, "-v", "1", "--op", "getbulk"]).unwrap_err(),
             ArgError::BulkInV1

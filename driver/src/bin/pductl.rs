@@ -82,6 +82,18 @@ async fn run(cli: Cli) -> Result<bool, pdu_driver::Error> {
         }
         Command::Status { outlet: None } | Command::List => {
             let list = pdu.outlets().await?;
+            if list.outlets.is_empty() {
+                let profile = pdu.profile_name().await?;
+                return Err(pdu_driver::Error::NotAvailable {
+                    what: format!("outlets in the {profile} tables"),
+                    oid: list.notes.join("; "),
+                    hint: if profile == "raw" {
+                        "raw mode lists outlets only from --raw-state-oid: give it, or name the outlet by number".into()
+                    } else {
+                        format!("this device is probably not a {profile} PDU: run `pductl detect` and use the profile it names (or drop --vendor)")
+                    },
+                });
+            }
             if cli.json {
                 json(&list);
             } else {
@@ -151,6 +163,11 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal: never in files, pipes or CI logs.
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none(),
+        )
         .init();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_current_thread()
