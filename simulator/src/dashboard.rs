@@ -173,6 +173,7 @@ pub fn counters(device: &Device) -> Vec<(&'static str, u32)> {
         ("snmpOutGetResponses", &s.snmp_out_get_responses),
         ("snmpOutTooBigs", &s.snmp_out_too_bigs),
         ("snmpSilentDrops", &s.snmp_silent_drops),
+        ("stateSaveFailures", &s.state_save_failures),
         ("snmpUnknownSecurityModels", &s.snmp_unknown_security_models),
         ("snmpInvalidMsgs", &s.snmp_invalid_msgs),
         ("snmpUnknownPDUHandlers", &s.snmp_unknown_pdu_handlers),

@@ -61,17 +61,34 @@ pub fn replace_file(path: &Path, contents: &[u8], durability: Durability) -> io:
     Ok(())
 }
 
-/// A write handed to the background writer: `wait` blocks until it is on disk (or a deadline);
-/// `written` is the same for async callers, without blocking their runtime.
+/// A write handed to the background writer: `wait` blocks until it is done (or a deadline);
+/// `written` is the same for async callers, without blocking their runtime; `failure` says
+/// whether it failed.
 #[derive(Clone)]
-pub struct PendingWrite(Arc<(Mutex<bool>, Condvar)>, Arc<tokio::sync::Notify>);
+pub struct PendingWrite(
+    Arc<(Mutex<bool>, Condvar)>,
+    Arc<tokio::sync::Notify>,
+    Arc<OnceLock<String>>,
+);
 
 impl PendingWrite {
     fn new() -> PendingWrite {
         PendingWrite(
             Arc::new((Mutex::new(false), Condvar::new())),
             Arc::new(tokio::sync::Notify::new()),
+            Arc::new(OnceLock::new()),
         )
+    }
+
+    /// Why the write failed (the file and the operating system's error), once it is done and
+    /// has failed; `None` while it is pending or when it succeeded.
+    pub fn failure(&self) -> Option<&str> {
+        self.2.get().map(String::as_str)
+    }
+
+    fn fail(&self, why: String) {
+        let _ = self.2.set(why);
+        self.finish();
     }
 
     /// Completes once the write is on disk.
@@ -121,10 +138,14 @@ pub fn replace_file_in_background(path: PathBuf, contents: Vec<u8>) -> PendingWr
     if let Err(unsent) = writer().send(job) {
         // The writer is gone (it never is, short of a panic there): write here instead.
         let job = unsent.0;
-        if let Err(e) = replace_file(&job.path, &job.contents, Durability::ProcessCrash) {
-            tracing::error!(path = %job.path.display(), "cannot save state: {e}");
+        match replace_file(&job.path, &job.contents, Durability::ProcessCrash) {
+            Ok(()) => job.done.finish(),
+            Err(e) => {
+                tracing::error!(path = %job.path.display(), "cannot save state: {e}");
+                job.done
+                    .fail(format!("cannot write {}: {e}", job.path.display()));
+            }
         }
-        job.done.finish();
     }
     done
 }
@@ -159,13 +180,19 @@ fn writer() -> &'static mpsc::Sender<Job> {
                     for job in jobs.iter().filter(|j| !j.path.as_os_str().is_empty()) {
                         newest.insert(&job.path, &job.contents);
                     }
+                    // A failed file fails every job that wanted it written; the waiter logs it.
+                    let mut failed: HashMap<&Path, String> = HashMap::new();
                     for (path, contents) in newest {
                         if let Err(e) = replace_file(path, contents, Durability::ProcessCrash) {
                             tracing::error!(path = %path.display(), "cannot save state: {e}");
+                            failed.insert(path, format!("cannot write {}: {e}", path.display()));
                         }
                     }
                     for job in &jobs {
-                        job.done.finish();
+                        match failed.get(job.path.as_path()) {
+                            Some(why) => job.done.fail(why.clone()),
+                            None => job.done.finish(),
+                        }
                     }
                 }
             });

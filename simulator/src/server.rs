@@ -163,6 +163,7 @@ async fn worker(
                     if let Some(saving) = buffers.saving.take() {
                         let _ =
                             tokio::time::timeout(crate::device::SAVE_WAIT, saving.written()).await;
+                        crate::dispatch::settle_save(&saving, &mut buffers);
                     }
                     deliverer.deliver(&buffers.out, peer, delivery).await
                 }

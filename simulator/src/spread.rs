@@ -152,6 +152,7 @@ pub async fn serve_spread(
             };
             if let Some(saving) = buffers.saving.take() {
                 let _ = tokio::time::timeout(crate::device::SAVE_WAIT, saving.written()).await;
+                crate::dispatch::settle_save(&saving, &mut buffers);
             }
             let deliverer = deliverers.entry(destination).or_insert_with(|| {
                 Deliverer::new(SpreadSink {
