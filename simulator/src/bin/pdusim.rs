@@ -459,7 +459,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("pdusim: {e:#}");
+            eprintln!("pdusim: {}", pdusim::error_chain::text(&*e));
             ExitCode::FAILURE
         }
     }

@@ -1,8 +1,12 @@
-//! A SET whose state cannot be saved is refused: on a full file system (a 64 KiB tmpfs filled
-//! to the last byte) a SET is answered commitFailed, over v2c and v3, the outlet stays as it
-//! was, and the failure is logged; once there is room again the same SET succeeds.
+//! State directories the simulator cannot write, on real small file systems:
 //!
-//! Mounting needs root: the test fails (it does not skip) when it is not root or cannot mount.
+//! - a SET whose state cannot be saved is refused: on a full file system (a 64 KiB tmpfs filled
+//!   to the last byte) a SET is answered commitFailed, over v2c and v3, the outlet stays as it
+//!   was, and the failure is logged; once there is room again the same SET succeeds;
+//! - a read-only state directory (or one that cannot be created) stops the start with what
+//!   failed and the fix, each cause said once; so does a corrupt start count file.
+//!
+//! Mounting needs root: the tests fail (they do not skip) when not root or unable to mount.
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
@@ -27,7 +31,8 @@ struct SmallFs {
 }
 
 impl SmallFs {
-    fn mount(size: &str) -> SmallFs {
+    fn mount(options: &str) -> SmallFs {
+        let size = options;
         let uid = Command::new("id")
             .arg("-u")
             .output()
@@ -40,7 +45,7 @@ impl SmallFs {
         );
         let dir = tempfile::tempdir().unwrap();
         let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
             .arg(dir.path())
             .output()
             .expect("cannot run `mount`");
@@ -114,7 +119,7 @@ fn on(b: bool) -> String {
 
 #[test]
 fn a_set_that_cannot_be_saved_is_answered_commit_failed_and_undone() {
-    let fs = SmallFs::mount("64k");
+    let fs = SmallFs::mount("size=64k");
     let state_dir = fs.path().join("state");
     let sim = PdusimProcess::builder(PDUSIM)
         .state_dir(&state_dir)
@@ -177,4 +182,83 @@ fn a_set_that_cannot_be_saved_is_answered_commit_failed_and_undone() {
     let now = std::fs::read_to_string(&outlets).unwrap();
     assert_ne!(now, saved, "the accepted SET reached the state file");
     drop(sim);
+}
+
+/// Runs `pdusim serve` on `state_dir`, expecting it to refuse to start; its stderr.
+fn refused_start(state_dir: &Path) -> String {
+    let mut child = Command::new(PDUSIM)
+        .args(["serve", "--vendor", "raritan-px2", "--outlets", "4"])
+        .args([
+            "--community",
+            "public",
+            "--listen",
+            "127.0.0.1:0",
+            "--state-dir",
+        ])
+        .arg(state_dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let exited = wait_until(std::time::Duration::from_secs(20), || {
+        child.try_wait().unwrap().is_some()
+    });
+    if !exited {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!(
+            "pdusim started on {} instead of refusing",
+            state_dir.display()
+        );
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "pdusim exited with success");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Each of `phrases` appears exactly once in `line`.
+fn said_once(line: &str, phrases: &[&str]) {
+    for phrase in phrases {
+        assert_eq!(
+            line.matches(phrase).count(),
+            1,
+            "{phrase:?} must appear exactly once in: {line}"
+        );
+    }
+}
+
+#[test]
+fn a_read_only_state_directory_says_what_failed_and_the_fix() {
+    let fs = SmallFs::mount("ro,size=64k");
+
+    // The folder itself, empty, on a read-only file system: the lock file cannot be written.
+    let err = refused_start(fs.path());
+    assert!(
+        err.contains("cannot write the lock file of state directory")
+            && err.contains("must be writable")
+            && err.contains("--state-dir"),
+        "says the lock file could not be written and the fix: {err}"
+    );
+    assert!(!err.contains("outlet state"), "blames no state file: {err}");
+    said_once(&err, &["Read-only file system", "must be writable"]);
+
+    // A folder to create inside it: creating it fails.
+    let err = refused_start(&fs.path().join("pdus"));
+    assert!(
+        err.contains("cannot create state directory") && err.contains("make its parent writable"),
+        "says the folder could not be created and the fix: {err}"
+    );
+    said_once(&err, &["Read-only file system", "cannot create"]);
+}
+
+#[test]
+fn a_corrupt_start_count_is_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("starts.toml"), "garbage = [\n").unwrap();
+    let err = refused_start(dir.path());
+    assert!(
+        err.contains("starts.toml") && err.contains("is corrupt") && err.contains("delete"),
+        "names the file, the problem and the fix: {err}"
+    );
+    said_once(&err, &["is corrupt", "invalid array", "fix or delete"]);
 }
