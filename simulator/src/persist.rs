@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -123,7 +124,27 @@ struct Job {
     done: PendingWrite,
 }
 
-/// Replaces `path` with `contents` (`Durability::ProcessCrash`) on the process's one state-writer
+/// Whether background state writes fsync ([`Durability::PowerLoss`]); off by default.
+static FSYNC_STATE_WRITES: AtomicBool = AtomicBool::new(false);
+
+/// Sets how hard the background writer's state writes (outlet state on the SET path) try:
+/// [`Durability::ProcessCrash`] (the default: no fsync) or [`Durability::PowerLoss`] (fsync the
+/// file and its folder on every write, so an acknowledged SET survives a power cut, at the
+/// cost of an fsync per SET; the `state_fsync` config key and `--state-fsync` flag).
+pub fn set_state_durability(durability: Durability) {
+    FSYNC_STATE_WRITES.store(durability == Durability::PowerLoss, Ordering::Relaxed);
+}
+
+/// How background state writes are made (see [`set_state_durability`]).
+pub fn state_durability() -> Durability {
+    if FSYNC_STATE_WRITES.load(Ordering::Relaxed) {
+        Durability::PowerLoss
+    } else {
+        Durability::ProcessCrash
+    }
+}
+
+/// Replaces `path` with `contents` ([`state_durability`]) on the process's one state-writer
 /// thread. A request waits for it with a short deadline: normally the file is written before the
 /// answer leaves, but a file system stall (a journal commit can hold a create or rename for most
 /// of a second) delays the write, not the answer. Several writes of one file queued at once
@@ -138,7 +159,7 @@ pub fn replace_file_in_background(path: PathBuf, contents: Vec<u8>) -> PendingWr
     if let Err(unsent) = writer().send(job) {
         // The writer is gone (it never is, short of a panic there): write here instead.
         let job = unsent.0;
-        match replace_file(&job.path, &job.contents, Durability::ProcessCrash) {
+        match replace_file(&job.path, &job.contents, state_durability()) {
             Ok(()) => job.done.finish(),
             Err(e) => {
                 tracing::error!(path = %job.path.display(), "cannot save state: {e}");
@@ -183,7 +204,7 @@ fn writer() -> &'static mpsc::Sender<Job> {
                     // A failed file fails every job that wanted it written; the waiter logs it.
                     let mut failed: HashMap<&Path, String> = HashMap::new();
                     for (path, contents) in newest {
-                        if let Err(e) = replace_file(path, contents, Durability::ProcessCrash) {
+                        if let Err(e) = replace_file(path, contents, state_durability()) {
                             tracing::error!(path = %path.display(), "cannot save state: {e}");
                             failed.insert(path, format!("cannot write {}: {e}", path.display()));
                         }

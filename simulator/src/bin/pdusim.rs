@@ -62,6 +62,11 @@ struct ServeArgs {
     /// Where engine boots and outlet states are kept.
     #[arg(long)]
     state_dir: Option<PathBuf>,
+    /// fsync every outlet-state write, so an acknowledged SET survives a power cut (costs an
+    /// fsync per SET; default: a write survives a crash of pdusim, not of the machine). Also
+    /// the config key `state_fsync = true`.
+    #[arg(long)]
+    state_fsync: bool,
     /// snmpEngineID as hex (5-32 bytes); default: made once and kept in the state directory.
     #[arg(long, value_parser = engine_id, value_name = "HEX")]
     engine_id: Option<EngineIdFlag>,
@@ -467,6 +472,9 @@ fn main() -> ExitCode {
 
 fn run_serve(args: ServeArgs) -> Result<()> {
     let (cfg, origin, default_credentials) = args.config()?;
+    if args.state_fsync || cfg.state_fsync {
+        pdusim::persist::set_state_durability(pdusim::persist::Durability::PowerLoss);
+    }
     let pdus = cfg.validate(&origin)?;
     let clock: Arc<dyn Clock> = Arc::new(MonotonicClock::new());
     let started = std::time::Instant::now();
