@@ -144,6 +144,16 @@ pub fn state_durability() -> Durability {
     }
 }
 
+/// How long the transport waits for a SET's state write before answering anyway:
+/// `crate::device::SAVE_WAIT` by default; with [`Durability::PowerLoss`] up to 10 s, since a
+/// SET acknowledged before its fsync would not be power-cut safe.
+pub fn save_wait() -> Duration {
+    match state_durability() {
+        Durability::PowerLoss => Duration::from_secs(10),
+        Durability::ProcessCrash => crate::device::SAVE_WAIT,
+    }
+}
+
 /// Replaces `path` with `contents` ([`state_durability`]) on the process's one state-writer
 /// thread. A request waits for it with a short deadline: normally the file is written before the
 /// answer leaves, but a file system stall (a journal commit can hold a create or rename for most
