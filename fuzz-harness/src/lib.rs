@@ -10,14 +10,21 @@
 //! - [`authenticated_path`]: a real authPriv request built from the bytes, signed and encrypted
 //!   with a configured user's keys, so the agent and MIB code behind the MAC are reached.
 //! - [`config_text`]: parsing and validating a config file never panics.
+//! - [`recording_text`]: the snmpsim recording parser, in memory, strict and lenient.
+//! - [`scenario_text`]: the conformance scenario parser (TOML, its checks, config validation).
+//! - [`control_body`]: JSON request bodies through the control API's axum router, in-process.
 //!
 //! [`TARGETS`] lists them by name, the name of their corpus folder and cargo-fuzz target.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod agent;
+mod control_body;
+mod files;
 
 pub use agent::{authenticated_path, handle_datagram};
+pub use control_body::control_body;
+pub use files::{recording_text, scenario_text};
 
 use snmp_proto::{
     encode_community_message, encode_scoped_pdu, encode_v3_message, Message, ScopedPduData, V3Body,
@@ -27,11 +34,14 @@ use snmp_proto::{
 pub type Target = (&'static str, fn(&[u8]));
 
 /// Every target, by name.
-pub const TARGETS: [Target; 4] = [
+pub const TARGETS: [Target; 7] = [
     ("decode_message", decode_message),
     ("handle_datagram", handle_datagram),
     ("authenticated_path", authenticated_path),
     ("config_text", config_text),
+    ("recording_text", recording_text),
+    ("scenario_text", scenario_text),
+    ("control_body", control_body),
 ];
 
 /// `snmp_proto::decode_message`, then, when it decodes, a round trip through the encoder.

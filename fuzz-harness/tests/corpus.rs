@@ -5,7 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use pdu_fuzz_harness::{authenticated_path, config_text, decode_message, handle_datagram};
+use pdu_fuzz_harness::{
+    authenticated_path, config_text, control_body, decode_message, handle_datagram, recording_text,
+    scenario_text,
+};
 
 /// Mutants made from each seed (each one or a few edits away from it).
 const MUTANTS_PER_SEED: usize = 6000;
@@ -162,4 +165,19 @@ fn authenticated_path_corpus() {
 #[test]
 fn config_text_corpus() {
     replay("config_text", config_text);
+}
+
+#[test]
+fn recording_text_corpus() {
+    replay("recording_text", recording_text);
+}
+
+#[test]
+fn scenario_text_corpus() {
+    replay("scenario_text", scenario_text);
+}
+
+#[test]
+fn control_body_corpus() {
+    replay("control_body", control_body);
 }

@@ -59,6 +59,11 @@ pub enum ConfigError {
 pub struct FileConfig {
     /// Where each PDU keeps its state folder; default: see [`FileConfig::state_root`].
     pub state_dir: Option<PathBuf>,
+    /// fsync every outlet-state write (`state_fsync = true`), so an acknowledged SET survives a
+    /// power cut; default false: writes survive a crash of the process, not of the machine
+    /// (see `persist::set_state_durability`).
+    #[serde(default)]
+    pub state_fsync: bool,
     /// The folder relative paths in the file are taken from.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -396,6 +401,7 @@ impl FileConfig {
         // The embedded file is checked by a unit test, so this cannot fail in a release.
         Self::parse(DEFAULT_CONFIG, "embedded default").unwrap_or(FileConfig {
             state_dir: None,
+            state_fsync: false,
             base_dir: PathBuf::new(),
             pdu: Vec::new(),
         })
@@ -892,6 +898,16 @@ mod tests {
             Ok(_) => panic!("accepted: {text}"),
             Err(e) => e.to_string(),
         }
+    }
+
+    #[test]
+    fn state_fsync_is_off_unless_asked_and_must_be_a_boolean() {
+        let pdu = "[[pdu]]\nname = \"a\"\n";
+        assert!(!FileConfig::parse(pdu, "t").unwrap().state_fsync);
+        let on = FileConfig::parse(&format!("state_fsync = true\n{pdu}"), "t").unwrap();
+        assert!(on.state_fsync);
+        let e = error_of(&format!("state_fsync = \"yes\"\n{pdu}"));
+        assert!(e.contains("state_fsync") || e.contains("line 1"), "{e}");
     }
 
     #[test]

@@ -313,7 +313,7 @@ pub fn app(control: Control, options: ServeOptions) -> Router {
         .route(
             "/pdus/{pdu}/outlets/{n}",
             put(|State(c): State<Control>, PathArgs((pdu, n)): PathArgs<(String, u32)>, JsonBody(change): JsonBody<OutletChange>| async move {
-                c.change_outlet(&pdu, n, &change).map(Json)
+                blocking(move || c.change_outlet(&pdu, n, &change)).await.map(Json)
             }),
         )
         .route(
@@ -330,9 +330,8 @@ pub fn app(control: Control, options: ServeOptions) -> Router {
             "/outlets/{n}",
             put(|State(c): State<Control>, PathArgs(n): PathArgs<u32>, JsonBody(change): JsonBody<OutletChange>| async move {
                 // Many PDUs' state writes are waited for: off the async workers.
-                tokio::task::spawn_blocking(move || c.change_outlet_everywhere(n, &change))
+                blocking(move || c.change_outlet_everywhere(n, &change))
                     .await
-                    .map_err(|e| ControlError::Failed(e.to_string()))?
                     .map(|changed| Json(serde_json::json!({ "changed": changed })))
             }),
         )
@@ -359,19 +358,30 @@ pub fn app(control: Control, options: ServeOptions) -> Router {
                 } else {
                     parse_body::<RestartBody>(&headers, &body)?.keep_outlets
                 };
-                c.restart(&pdu, keep).map(Json).map_err(IntoResponse::into_response)
+                blocking(move || c.restart(&pdu, keep)).await.map(Json).map_err(IntoResponse::into_response)
             }),
         )
         .route(
             "/pdus/{pdu}/engine",
             post(|State(c): State<Control>, Path(pdu): Path<String>, JsonBody(change): JsonBody<EngineChange>| async move {
-                c.change_engine(&pdu, &change).map(Json)
+                blocking(move || c.change_engine(&pdu, &change)).await.map(Json)
             }),
         )
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(guard, check))
+}
+
+/// Runs a control call that may block (it waits for state writes on a condition variable, or
+/// fsyncs engine state) on tokio's blocking pool, so the async workers that also answer SNMP
+/// are never held by it.
+async fn blocking<T: Send + 'static>(
+    call: impl FnOnce() -> Result<T, ControlError> + Send + 'static,
+) -> Result<T, ControlError> {
+    tokio::task::spawn_blocking(call)
+        .await
+        .map_err(|e| ControlError::Failed(format!("a control call panicked: {e}")))?
 }
 
 /// Serves the control API and the dashboard on `listener` until the process stops. Keeps

@@ -177,6 +177,7 @@ pub fn counters(device: &Device) -> Vec<(&'static str, u32)> {
         ("snmpOutTraps", &s.snmp_out_traps),
         ("snmpOutTooBigs", &s.snmp_out_too_bigs),
         ("snmpSilentDrops", &s.snmp_silent_drops),
+        ("stateSaveFailures", &s.state_save_failures),
         ("snmpUnknownSecurityModels", &s.snmp_unknown_security_models),
         ("snmpInvalidMsgs", &s.snmp_invalid_msgs),
         ("snmpUnknownPDUHandlers", &s.snmp_unknown_pdu_handlers),

@@ -48,6 +48,46 @@ pub struct Buffers {
     pub saving: Option<crate::persist::PendingWrite>,
     /// Who sent the datagram being handled, when the transport knows (for the request log).
     pub peer: Option<std::net::SocketAddr>,
+    /// What [`settle_save`] needs to undo the last SET if [`Buffers::saving`] fails.
+    unsaved: Option<Unsaved>,
+}
+
+/// A SET whose state write is pending: the PDU, its state before the SET, and the commitFailed
+/// answer to send instead if the write fails.
+struct Unsaved {
+    device: Option<std::sync::Arc<Device>>,
+    before: crate::state::DeviceState,
+    answer: Vec<u8>,
+}
+
+/// Called by the transport once it has waited for [`Buffers::saving`] (up to
+/// [`crate::device::SAVE_WAIT`]): when the state write of the SET being answered failed (a full
+/// disk, a read-only folder), the SET is undone in memory (the PDU's state goes back to what it
+/// was before it, which is what the state file still holds), counted in
+/// `AgentStats::state_save_failures`, logged with the fix, and [`Buffers::out`] becomes a
+/// Response with error-status commitFailed and error-index 0 (RFC 3416 §4.2.5 step 3: the
+/// assignments had all succeeded in memory, and the failure comes at the commit, when they are
+/// made to last; they are undone, so not undoFailed). resourceUnavailable (step 2) is for a
+/// resource found missing before any assignment, which a write that fails afterwards is not.
+///
+/// A write still pending after the wait is not undone: the answer has left; the writer logs
+/// its failure if it fails later.
+pub fn settle_save(saving: &crate::persist::PendingWrite, buffers: &mut Buffers) {
+    let unsaved = buffers.unsaved.take();
+    let (Some(why), Some(unsaved)) = (saving.failure(), unsaved) else {
+        return;
+    };
+    let Some(device) = unsaved.device else {
+        return;
+    };
+    *device.lock_state() = unsaved.before;
+    bump(&device.stats.state_save_failures);
+    tracing::error!(
+        pdu = %device.name,
+        "a SET was answered commitFailed and undone because its state could not be saved ({why}): \
+         free space on the state directory's file system or make it writable"
+    );
+    buffers.out = unsaved.answer;
 }
 
 /// Handles one datagram for the PDUs at `endpoint`. Returns how to send the answer left in
@@ -74,6 +114,7 @@ fn handle<'e>(
 ) -> Option<Delivery> {
     let primary = endpoint.primary();
     buffers.saving = None;
+    buffers.unsaved = None;
     bump(&primary.stats.snmp_in_pkts);
     seen.at(&primary.requests);
     // A lone PDU owns every datagram to its address: its Receive faults act before decoding.
@@ -222,6 +263,7 @@ fn answer(
     access: Access,
     budget: usize,
     saving: &mut Option<crate::persist::PendingWrite>,
+    unsaved: &mut Option<Unsaved>,
 ) -> Answer {
     let faults = device.faults.at(FaultPoint::Respond, device.now());
     let mut wrong_request_id = false;
@@ -288,12 +330,21 @@ fn answer(
             | FaultKind::UnacknowledgedInform => {}
         }
     }
+    // What an unsaved SET goes back to (see `settle_save`).
+    let before = (request.pdu_type == PduType::SetRequest).then(|| device.lock_state().clone());
     let crate::agent::Answered {
         mut response,
         state_changed,
     } = respond(device, version, request, access, budget);
     if state_changed {
         *saving = device.persist();
+        if saving.is_some() {
+            *unsaved = before.map(|before| Unsaved {
+                device: None,
+                before,
+                answer: Vec::new(),
+            });
+        }
     }
     // error-after-commit: the SET was carried out; the answer says genErr, or nothing comes.
     if let Some(no_answer) = after_commit {
@@ -359,6 +410,7 @@ fn handle_community<'e>(
         access,
         budget,
         &mut buffers.saving,
+        &mut buffers.unsaved,
     ) {
         Answer::Response(response) => response,
         Answer::Nothing => {
@@ -368,6 +420,15 @@ fn handle_community<'e>(
         // Reports are a v3 affair; `answer` only makes them for v3.
         Answer::Report(_) => return None,
     };
+    if let Some(unsaved) = buffers.unsaved.as_mut() {
+        unsaved.device = endpoint
+            .devices()
+            .iter()
+            .find(|d| std::ptr::eq(d.as_ref(), device))
+            .cloned();
+        let failed = error_response(&m.pdu, ErrorStatus::CommitFailed, 0);
+        encode_community_message(&mut unsaved.answer, m.version, m.community, &failed);
+    }
     buffers.out.clear();
     encode_community_message(&mut buffers.out, m.version, m.community, &response);
     if buffers.out.len() > MAX_MESSAGE_SIZE {
@@ -539,8 +600,24 @@ fn handle_v3<'e>(
         user.access,
         budget,
         &mut buffers.saving,
+        &mut buffers.unsaved,
     ) {
         Answer::Response(response) => {
+            if buffers.unsaved.is_some() {
+                send(
+                    &error_response(&scoped.pdu, ErrorStatus::CommitFailed, 0),
+                    buffers,
+                );
+                let failed = std::mem::take(&mut buffers.out);
+                if let Some(unsaved) = buffers.unsaved.as_mut() {
+                    unsaved.answer = failed;
+                    unsaved.device = endpoint
+                        .devices()
+                        .iter()
+                        .find(|d| std::ptr::eq(d.as_ref(), target))
+                        .cloned();
+                }
+            }
             send(&response, buffers);
             if buffers.out.len() > max_size {
                 let too_big = Pdu {

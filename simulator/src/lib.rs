@@ -20,6 +20,7 @@ pub mod device;
 pub mod dispatch;
 pub mod endpoint;
 pub mod engine;
+pub mod error_chain;
 pub mod fault;
 pub mod launch;
 pub mod mib;

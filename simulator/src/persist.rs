@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -61,17 +62,34 @@ pub fn replace_file(path: &Path, contents: &[u8], durability: Durability) -> io:
     Ok(())
 }
 
-/// A write handed to the background writer: `wait` blocks until it is on disk (or a deadline);
-/// `written` is the same for async callers, without blocking their runtime.
+/// A write handed to the background writer: `wait` blocks until it is done (or a deadline);
+/// `written` is the same for async callers, without blocking their runtime; `failure` says
+/// whether it failed.
 #[derive(Clone)]
-pub struct PendingWrite(Arc<(Mutex<bool>, Condvar)>, Arc<tokio::sync::Notify>);
+pub struct PendingWrite(
+    Arc<(Mutex<bool>, Condvar)>,
+    Arc<tokio::sync::Notify>,
+    Arc<OnceLock<String>>,
+);
 
 impl PendingWrite {
     fn new() -> PendingWrite {
         PendingWrite(
             Arc::new((Mutex::new(false), Condvar::new())),
             Arc::new(tokio::sync::Notify::new()),
+            Arc::new(OnceLock::new()),
         )
+    }
+
+    /// Why the write failed (the file and the operating system's error), once it is done and
+    /// has failed; `None` while it is pending or when it succeeded.
+    pub fn failure(&self) -> Option<&str> {
+        self.2.get().map(String::as_str)
+    }
+
+    fn fail(&self, why: String) {
+        let _ = self.2.set(why);
+        self.finish();
     }
 
     /// Completes once the write is on disk.
@@ -106,7 +124,37 @@ struct Job {
     done: PendingWrite,
 }
 
-/// Replaces `path` with `contents` (`Durability::ProcessCrash`) on the process's one state-writer
+/// Whether background state writes fsync ([`Durability::PowerLoss`]); off by default.
+static FSYNC_STATE_WRITES: AtomicBool = AtomicBool::new(false);
+
+/// Sets how hard the background writer's state writes (outlet state on the SET path) try:
+/// [`Durability::ProcessCrash`] (the default: no fsync) or [`Durability::PowerLoss`] (fsync the
+/// file and its folder on every write, so an acknowledged SET survives a power cut, at the
+/// cost of an fsync per SET; the `state_fsync` config key and `--state-fsync` flag).
+pub fn set_state_durability(durability: Durability) {
+    FSYNC_STATE_WRITES.store(durability == Durability::PowerLoss, Ordering::Relaxed);
+}
+
+/// How background state writes are made (see [`set_state_durability`]).
+pub fn state_durability() -> Durability {
+    if FSYNC_STATE_WRITES.load(Ordering::Relaxed) {
+        Durability::PowerLoss
+    } else {
+        Durability::ProcessCrash
+    }
+}
+
+/// How long the transport waits for a SET's state write before answering anyway:
+/// `crate::device::SAVE_WAIT` by default; with [`Durability::PowerLoss`] up to 10 s, since a
+/// SET acknowledged before its fsync would not be power-cut safe.
+pub fn save_wait() -> Duration {
+    match state_durability() {
+        Durability::PowerLoss => Duration::from_secs(10),
+        Durability::ProcessCrash => crate::device::SAVE_WAIT,
+    }
+}
+
+/// Replaces `path` with `contents` ([`state_durability`]) on the process's one state-writer
 /// thread. A request waits for it with a short deadline: normally the file is written before the
 /// answer leaves, but a file system stall (a journal commit can hold a create or rename for most
 /// of a second) delays the write, not the answer. Several writes of one file queued at once
@@ -121,10 +169,14 @@ pub fn replace_file_in_background(path: PathBuf, contents: Vec<u8>) -> PendingWr
     if let Err(unsent) = writer().send(job) {
         // The writer is gone (it never is, short of a panic there): write here instead.
         let job = unsent.0;
-        if let Err(e) = replace_file(&job.path, &job.contents, Durability::ProcessCrash) {
-            tracing::error!(path = %job.path.display(), "cannot save state: {e}");
+        match replace_file(&job.path, &job.contents, state_durability()) {
+            Ok(()) => job.done.finish(),
+            Err(e) => {
+                tracing::error!(path = %job.path.display(), "cannot save state: {e}");
+                job.done
+                    .fail(format!("cannot write {}: {e}", job.path.display()));
+            }
         }
-        job.done.finish();
     }
     done
 }
@@ -159,13 +211,19 @@ fn writer() -> &'static mpsc::Sender<Job> {
                     for job in jobs.iter().filter(|j| !j.path.as_os_str().is_empty()) {
                         newest.insert(&job.path, &job.contents);
                     }
+                    // A failed file fails every job that wanted it written; the waiter logs it.
+                    let mut failed: HashMap<&Path, String> = HashMap::new();
                     for (path, contents) in newest {
-                        if let Err(e) = replace_file(path, contents, Durability::ProcessCrash) {
+                        if let Err(e) = replace_file(path, contents, state_durability()) {
                             tracing::error!(path = %path.display(), "cannot save state: {e}");
+                            failed.insert(path, format!("cannot write {}: {e}", path.display()));
                         }
                     }
                     for job in &jobs {
-                        job.done.finish();
+                        match failed.get(job.path.as_path()) {
+                            Some(why) => job.done.fail(why.clone()),
+                            None => job.done.finish(),
+                        }
                     }
                 }
             });

@@ -161,8 +161,9 @@ async fn worker(
                     // A SET is answered once its state is on disk, or after a short deadline:
                     // awaited here, so the runtime keeps serving other sockets meanwhile.
                     if let Some(saving) = buffers.saving.take() {
-                        let _ =
-                            tokio::time::timeout(crate::device::SAVE_WAIT, saving.written()).await;
+                        let _ = tokio::time::timeout(crate::persist::save_wait(), saving.written())
+                            .await;
+                        crate::dispatch::settle_save(&saving, &mut buffers);
                     }
                     deliverer.deliver(&buffers.out, peer, delivery).await
                 }

@@ -151,7 +151,8 @@ pub async fn serve_spread(
                 continue;
             };
             if let Some(saving) = buffers.saving.take() {
-                let _ = tokio::time::timeout(crate::device::SAVE_WAIT, saving.written()).await;
+                let _ = tokio::time::timeout(crate::persist::save_wait(), saving.written()).await;
+                crate::dispatch::settle_save(&saving, &mut buffers);
             }
             let deliverer = deliverers.entry(destination).or_insert_with(|| {
                 Deliverer::new(SpreadSink {

@@ -43,8 +43,16 @@ pub enum LockError {
         /// What the holder wrote into the lock file (its PID and command line).
         holder: String,
     },
-    /// The directory or its lock file cannot be created or locked.
-    #[error("cannot lock state directory {root}: {source}; check that it is writable, or pick another with --state-dir")]
+    /// The directory does not exist and cannot be created.
+    #[error("cannot create state directory {root}: {source}; create it, or make its parent writable, or pick another with --state-dir")]
+    Create {
+        /// The state directory.
+        root: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+    /// The directory's lock file cannot be created, written or locked.
+    #[error("cannot write the lock file of state directory {root}: {source}; the state directory must be writable: fix its permissions (or mount it read-write), or pick another with --state-dir")]
     Io {
         /// The state directory.
         root: PathBuf,
@@ -58,14 +66,18 @@ impl StateLock {
     /// and command line into the lock file, then removes the temporary files a killed process
     /// left (see the module documentation).
     ///
-    /// Errors: [`LockError::Held`] when another process holds the directory, [`LockError::Io`]
-    /// when it cannot be created or locked.
+    /// Errors: [`LockError::Held`] when another process holds the directory,
+    /// [`LockError::Create`] when it cannot be created, [`LockError::Io`] when its lock file
+    /// cannot be written or locked.
     pub fn acquire(root: &Path) -> Result<StateLock, LockError> {
         let io = |source| LockError::Io {
             root: root.to_path_buf(),
             source,
         };
-        std::fs::create_dir_all(root).map_err(io)?;
+        std::fs::create_dir_all(root).map_err(|source| LockError::Create {
+            root: root.to_path_buf(),
+            source,
+        })?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)

@@ -32,6 +32,9 @@ counters!(
         /// snmpSilentDrops (snmp.31): v1/v2c PDUs that are not requests (a Response or trap
         /// sent to the agent), dropped unanswered.
         snmp_silent_drops,
+        /// Not a MIB object: SETs answered commitFailed and undone because their state file
+        /// could not be written (a full disk, a read-only state directory).
+        state_save_failures,
         /// snmpProxyDrops (snmp.32): always 0, the agent proxies nothing.
         snmp_proxy_drops,
         /// snmpInTooBigs (snmp.8, obsolete in RFC 3418): never counted.

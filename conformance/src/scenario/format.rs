@@ -444,6 +444,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     let spans: Vec<Range<usize>> = raw.pdu.iter().map(|p| p.span()).collect();
     let config = FileConfig {
         state_dir: None,
+        state_fsync: false,
         base_dir: Path::new(file)
             .parent()
             .map(Path::to_path_buf)
