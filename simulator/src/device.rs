@@ -267,8 +267,7 @@ struct SavedOutlet {
 
 const STATE_FILE: &str = "outlets.toml";
 
-/// How long a request waits for its state write before answering anyway (see `persist`).
-pub const SAVE_WAIT: Duration = Duration::from_millis(50);
+pub use crate::persist::SAVE_WAIT;
 
 /// A PDU's nameplate facts as configured (`[[pdu]]` `manufacturer`, `model`, `serial_number`,
 /// `firmware_version`); `None` leaves the recording's value, else the vendor profile's default.

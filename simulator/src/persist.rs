@@ -144,13 +144,17 @@ pub fn state_durability() -> Durability {
     }
 }
 
+/// How long a request waits for its state write before answering anyway, by default (see
+/// [`save_wait`]).
+pub const SAVE_WAIT: Duration = Duration::from_millis(50);
+
 /// How long the transport waits for a SET's state write before answering anyway:
-/// `crate::device::SAVE_WAIT` by default; with [`Durability::PowerLoss`] up to 10 s, since a
+/// [`SAVE_WAIT`] by default; with [`Durability::PowerLoss`] up to 10 s, since a
 /// SET acknowledged before its fsync would not be power-cut safe.
 pub fn save_wait() -> Duration {
     match state_durability() {
         Durability::PowerLoss => Duration::from_secs(10),
-        Durability::ProcessCrash => crate::device::SAVE_WAIT,
+        Durability::ProcessCrash => SAVE_WAIT,
     }
 }
 
