@@ -2,21 +2,8 @@
 //! escaping and one print-friendly style sheet, inlined so each report is one self-contained
 //! file.
 
-/// `text` safe in HTML text and double-quoted attributes.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// `text` safe in HTML text and double-quoted attributes (the dashboard's own escaping).
+pub(crate) use pdusim::dashboard::escape;
 
 /// The reports' style: system fonts, print-friendly; results are words, colour repeats them.
 pub(crate) const STYLE: &str = "body { font: 14px/1.45 system-ui, sans-serif; max-width: 70rem; margin: 1.5rem auto; padding: 0 1rem; }
