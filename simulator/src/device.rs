@@ -265,7 +265,7 @@ struct SavedOutlet {
     startup: Option<StartupPower>,
 }
 
-const STATE_FILE: &str = "outlets.toml";
+pub(crate) const STATE_FILE: &str = "outlets.toml";
 
 pub use crate::persist::SAVE_WAIT;
 

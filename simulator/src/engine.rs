@@ -96,8 +96,8 @@ struct EngineState {
     starts: Option<i32>,
 }
 
-const ENGINE_FILE: &str = "engine.toml";
-const STARTS_FILE: &str = "starts.toml";
+pub(crate) const ENGINE_FILE: &str = "engine.toml";
+pub(crate) const STARTS_FILE: &str = "starts.toml";
 
 /// How many times a process has started the PDUs of one state directory, saved once per start
 /// in `starts.toml` at the directory's root, with a random seed made at the first start.

@@ -13,9 +13,8 @@ use std::path::{Path, PathBuf};
 use crate::engine::MAX_ENGINE_BOOTS;
 use crate::state_lock::{LockError, StateLock, LOCK_FILE};
 
-const ENGINE_FILE: &str = "engine.toml";
-const OUTLETS_FILE: &str = "outlets.toml";
-const STARTS_FILE: &str = "starts.toml";
+use crate::device::STATE_FILE as OUTLETS_FILE;
+use crate::engine::{ENGINE_FILE, STARTS_FILE};
 
 /// Why a state directory could not be shown or reset.
 #[derive(Debug, thiserror::Error)]
