@@ -562,7 +562,7 @@ impl Session {
             "set -e -o pipefail\n\
              source {root}/env.sh\n\
              cd \"$(cat {root}/cwd)\"\n\
-             trap 'export -p > {root}/env.sh; pwd > {root}/cwd' EXIT\n"
+             trap 'set +x; export -p > {root}/env.sh; pwd > {root}/cwd' EXIT\n"
         )
     }
 
@@ -622,7 +622,7 @@ impl Session {
             .unwrap_or_default()
             .lines()
             .filter(|l| l.starts_with('+') && !l.starts_with("++"))
-            .filter(|l| !l.contains("export -p >") && !l.starts_with("+ pwd"))
+            .take_while(|l| *l != "+ set +x")
             .last()
             .map(|l| l.trim_start_matches('+').trim().to_string())
             .unwrap_or_default();
@@ -822,12 +822,12 @@ impl Drop for Session {
     }
 }
 
-/// Runs every shell block of `doc` (relative to the repository root) in order; panics with the
-/// first failure (file, line, the block as run, the command that ran last, stdout and stderr).
-fn run_document(doc: &str) {
-    let text = fs::read_to_string(repo_root().join(doc))
-        .unwrap_or_else(|e| panic!("cannot read {doc}: {e}"));
-    let blocks = parse(doc, &text).unwrap_or_else(|e| panic!("{e}"));
+/// Runs every shell block of the Markdown `text` (named `doc` in messages) in order. `Ok` is the
+/// report (one line per shell block: ran, background or skipped, and time); `Err` the first
+/// failure (file, line, the block as run, the command that ran last, stdout and stderr), after
+/// the report so far.
+fn run_markdown(doc: &str, text: &str) -> Result<String, String> {
+    let blocks = parse(doc, text)?;
     let started = Instant::now();
     let mut session = Session::new(doc);
     let mut failure = None;
@@ -839,21 +839,29 @@ fn run_document(doc: &str) {
     }
     let finished = session.finish();
     let shell = blocks.iter().filter(|b| b.is_shell()).count();
-    let skipped: Vec<&Block> = blocks
+    let skipped = blocks
         .iter()
         .filter(|b| matches!(b.mode, Mode::Skip(_)))
-        .collect();
-    println!(
-        "{doc}: {shell} shell block(s), {} skipped, {:.1} s\n{}",
-        skipped.len(),
+        .count();
+    let report = format!(
+        "{doc}: {shell} shell block(s), {skipped} skipped, {:.1} s\n{}",
         started.elapsed().as_secs_f64(),
         session.report
     );
-    if let Some(e) = failure {
-        panic!("{e}");
+    match (failure, finished) {
+        (Some(e), _) | (None, Err(e)) => Err(format!("{report}\n{e}")),
+        (None, Ok(())) => Ok(report),
     }
-    if let Err(e) = finished {
-        panic!("{e}");
+}
+
+/// Runs every shell block of `doc` (relative to the repository root) and prints the report;
+/// panics with the first failure.
+fn run_document(doc: &str) {
+    let text = fs::read_to_string(repo_root().join(doc))
+        .unwrap_or_else(|e| panic!("cannot read {doc}: {e}"));
+    match run_markdown(doc, &text) {
+        Ok(report) => println!("{report}"),
+        Err(e) => panic!("{e}"),
     }
 }
 
@@ -993,5 +1001,52 @@ fn annotations_are_parsed_and_checked() {
     assert_eq!(
         out,
         format!("a 127.0.0.1:{p} --port {p} :{q} 1.3.6.1.1161.2 :11611 :1161x")
+    );
+}
+
+/// The harness itself on small documents: carried `export`s and `cd`s, console blocks, expected
+/// failures, a background command on a placeholder port and its output; and a failing block
+/// reported with its line, the command, stdout and stderr.
+#[test]
+fn the_harness_runs_and_reports_blocks() {
+    let good = "# t\n\
+        <!-- doc-test: background -->\n\
+        <!-- doc-test: expect \"v2c trap from 127.0.0.1:\" -->\n\
+        ```sh\npdu-conformance listen --port 1162 &\n```\n\
+        ```sh\nexport GREETING=hi\ncd scenarios\n```\n\
+        <!-- doc-test: expect \"hi usm\" -->\n\
+        ```sh\necho \"$GREETING $(ls | grep -x usm)\"\n```\n\
+        ```console\n$ echo one \\\n  two\none two\n```\n\
+        <!-- doc-test: fails \"No such file\" -->\n\
+        ```sh\ncat /tmp/no-such-file\n```\n\
+        ```sh\nsnmptrap -v2c -c public 127.0.0.1:1162 '' 1.3.6.1.6.3.1.1.5.1\nsleep 1\n```\n\
+        <!-- doc-test: skip (a reason) -->\n\
+        ```sh\nexit 1\n```\n";
+    let report = run_markdown("good.md", good).unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.contains("good.md:4: background"), "{report}");
+    assert!(report.contains("good.md:29: skip (a reason)"), "{report}");
+
+    let bad = "```sh\necho to-stdout\necho to-stderr >&2\nfalse\necho never\n```\n";
+    let e = run_markdown("bad.md", bad).unwrap_err();
+    for want in [
+        "bad.md:1: exited with",
+        "--- the command that ran last ---\nfalse",
+        "to-stdout",
+        "to-stderr",
+    ] {
+        assert!(e.contains(want), "{want:?} missing in:\n{e}");
+    }
+    assert!(e.contains("--- stdout ---\nto-stdout\n--- stderr"), "{e}");
+
+    let console = "```console\n$ echo one\ntwo\n```\n";
+    let e = run_markdown("console.md", console).unwrap_err();
+    assert!(e.contains("its output lacks \"two\""), "{e}");
+
+    let background = "<!-- doc-test: background -->\n<!-- doc-test: expect \"never printed\" -->\n\
+        ```sh\npdu-conformance listen --port 1163\n```\n";
+    let e = run_markdown("bg.md", background).unwrap_err();
+    assert!(
+        e.contains("bg.md:3: the background command's output lacks \"never printed\""),
+        "{e}"
     );
 }
