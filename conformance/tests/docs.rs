@@ -206,6 +206,12 @@ fn parse(name: &str, doc: &str) -> Result<Vec<Block>, String> {
                     }
                 }
             }
+            if block.mode == Mode::Background && block.fails.is_some() {
+                return Err(format!(
+                    "{name}:{start}: a background command keeps running: it cannot `fail` on \
+                     purpose (give the failing command a block of its own)"
+                ));
+            }
             let annotated =
                 block.mode != Mode::Run || !block.expect.is_empty() || block.fails.is_some();
             if !block.is_shell() && annotated {
@@ -303,11 +309,12 @@ fn ephemeral_start() -> u16 {
 fn free_ports(count: u16) -> u16 {
     let top = ephemeral_start();
     let mut given = handed_out().lock().unwrap();
-    let mut state = std::process::id() as u64 ^ Instant::now().elapsed().as_nanos() as u64;
-    state ^= std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
+    let mut state = u64::from(std::process::id())
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+        | 1;
     for _ in 0..200 {
         // xorshift: a start point that differs between runs and processes.
         state ^= state << 13;
