@@ -804,6 +804,12 @@ impl Session {
                     ));
                 }
             }
+            let _ = writeln!(
+                self.report,
+                "{at}: background, ran until the end and stopped ({} expected text{} checked)",
+                bg.expect.len(),
+                if bg.expect.len() == 1 { "" } else { "s" }
+            );
         }
         self.background.clear();
         for group in self.groups.drain(..) {
