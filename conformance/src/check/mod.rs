@@ -44,9 +44,10 @@ pub struct CheckArgs {
     /// The device and how to speak to it (the same flags as `pductl` and `load`).
     #[command(flatten)]
     pub conn: ConnectionArgs,
-    /// A vendor profile (`pdusim vendors` lists them), or `detect` (read sysObjectID).
-    #[arg(long, default_value = "detect")]
-    pub vendor: String,
+    /// A vendor profile (`pdusim vendors` lists them), or `detect` (read sysObjectID)
+    /// [default: the connection profile's vendor, else detect].
+    #[arg(long)]
+    pub vendor: Option<String>,
     /// Same as --vendor detect.
     #[arg(long, conflicts_with = "vendor")]
     pub detect: bool,
@@ -208,13 +209,13 @@ pub enum CheckError {
 }
 
 fn config_of(args: &CheckArgs) -> Result<Config, CheckError> {
+    // The connection profile's vendor, if any, is already in `c`; the flags override it.
     let mut c = args.conn.to_config()?;
-    let vendor = if args.detect {
-        "detect"
-    } else {
-        args.vendor.as_str()
-    };
-    c.vendor = vendor.parse::<Vendor>()?;
+    if args.detect {
+        c.vendor = Vendor::Detect;
+    } else if let Some(vendor) = &args.vendor {
+        c.vendor = vendor.parse::<Vendor>()?;
+    }
     c.verify = Some(Duration::from_secs(args.switch_wait));
     c.validate()?;
     Ok(c)
