@@ -37,6 +37,7 @@ Examples:
   pdu-conformance check --host 10.0.0.5 --user ops --auth sha --auth-key 'auth pass' \\
       --priv aes --priv-key 'priv pass' --outlet 8 --allow-switching --report ./pdu-report
   pdu-conformance check --host 10.0.0.5 -v 3 -u ops -l authPriv -a sha -A 'auth pass' -x aes -X 'priv pass'
+  pdu-conformance check --profile rack1      # a connection profile (pdu-driver's README)
 
 Nothing is switched unless both --outlet and --allow-switching are given.
 Exit status: 0 when no check failed, 2 when one did, 1 when the check could not run.")]
