@@ -305,3 +305,36 @@ fn a_recording_keeps_its_recorded_identity() {
     assert_eq!(recorded, "pwr-dc01-pdu-rack3-01");
     assert_eq!(sys_name(&sim.addr().to_string()), recorded);
 }
+
+/// Without --state-dir, a recording keeps its state in a folder named after it and its address,
+/// not after the default vendor.
+#[test]
+fn a_recording_s_default_state_folder_is_named_after_it() {
+    use std::io::BufRead;
+    let home = tempfile::tempdir().unwrap();
+    let recording = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../recordings/apc-8932.snmprec"
+    );
+    let mut child = std::process::Command::new(PDUSIM)
+        .args(["serve", "--listen", "127.0.0.1:0", "--recording", recording])
+        .env("XDG_STATE_HOME", home.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let line = std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.contains("state directory:"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let line = line.expect("pdusim prints its state directory");
+    let wanted = home
+        .path()
+        .join("pdusim/apc-8932-127.0.0.1-0/apc-8932")
+        .display()
+        .to_string();
+    assert!(line.ends_with(&wanted), "{line} (wanted {wanted})");
+}

@@ -384,9 +384,13 @@ impl ServeArgs {
             // after its vendor and address, so two simulators started side by side never share
             // an engine or outlets, and a changed --vendor never adopts another vendor's state.
             let first = cfg.pdu.first();
-            let vendor = first
-                .and_then(|p| p.vendor)
-                .map_or(DEFAULT_VENDOR, |v| v.name());
+            let vendor = match first.map(|p| (p.vendor, p)) {
+                Some((Some(v), _)) => v.name().to_string(),
+                // A recording's vendor is known once it is read: its folder is named after the
+                // PDU, which is named after the recording (never "raritan-px2" for an APC).
+                Some((None, p)) if p.recording.is_some() => p.name.to_string(),
+                _ => DEFAULT_VENDOR.to_string(),
+            };
             let place = first
                 .and_then(|p| p.listen.first())
                 .map_or_else(String::new, |a| {
