@@ -536,6 +536,47 @@ mod tests {
     }
 
     #[test]
+    fn a_profile_fills_what_the_flags_leave_out_vendor_included() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("profiles.toml");
+        std::fs::write(dir.path().join("p.key"), "file-privkey\n").expect("write");
+        std::fs::write(
+            &file,
+            "[a]\nhost = \"10.2.2.2\"\nuser = \"ops\"\nauth_key_env = \"PDU_CONNECTION_TEST_AUTH\"\n\
+             priv_key_file = \"p.key\"\nretries = 5\nvendor = \"sentry4\"\n",
+        )
+        .expect("write");
+        std::env::set_var("PDU_CONNECTION_TEST_AUTH", "env-authkey");
+        let f = file.to_str().expect("utf8");
+        let c = config(&["--profiles-file", f, "--profile", "a", "-r", "1"]).expect("valid");
+        assert_eq!(c.host, "10.2.2.2");
+        assert_eq!(c.version, SnmpVersion::V3);
+        assert_eq!(c.auth_key.expose_secret(), "env-authkey");
+        assert_eq!(c.priv_key.expose_secret(), "file-privkey");
+        assert_eq!(
+            (c.auth, c.privacy),
+            (Some(AuthProtocol::Sha1), Some(PrivProtocol::Aes128))
+        );
+        assert_eq!(c.retries, 1);
+        assert!(matches!(c.vendor, crate::config::Vendor::Profile(p) if p.name == "sentry4"));
+        // A key flag replaces the profile's key file; --host replaces its host.
+        let c = config(&[
+            "--profiles-file",
+            f,
+            "--profile",
+            "a",
+            "--host",
+            "h2",
+            "-X",
+            "flag-privkey",
+        ])
+        .expect("valid");
+        assert_eq!(c.host, "h2");
+        assert_eq!(c.priv_key.expose_secret(), "flag-privkey");
+        assert_eq!(c.retries, 5);
+    }
+
+    #[test]
     fn or_prefers_the_command_line() {
         let cli = Cli::try_parse_from(["t", "--port", "2000"]).expect("parses");
         let file = ConnectionArgs {
