@@ -80,6 +80,11 @@ fn snapshots_and_scenarios_match_one_to_one() {
     let files = run::collect(&[corpus]).unwrap();
     let mut wanted = std::collections::HashSet::new();
     for path in &files {
+        wanted.insert(scenario::scenario_name(path));
+        if accepting() {
+            // `corpus`, running beside this test, is writing the new ones.
+            continue;
+        }
         let snap = scenario::snapshot_path(path, "pductl", &base);
         let text = std::fs::read_to_string(&snap).unwrap_or_else(|e| {
             panic!(
@@ -94,7 +99,6 @@ fn snapshots_and_scenarios_match_one_to_one() {
             "{}",
             snap.display()
         );
-        wanted.insert(scenario::scenario_name(path));
     }
     let drivers = base.join("drivers");
     for driver in std::fs::read_dir(&drivers).unwrap() {
