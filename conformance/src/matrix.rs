@@ -381,8 +381,8 @@ impl Matrix {
     }
 
     /// Per driver: the scenarios whose record differs from the committed snapshot (adapters
-    /// with a snapshot folder below `snapshots` only; pductl's snapshots are insta's, checked
-    /// by `cargo test`).
+    /// with a snapshot folder below `snapshots` only; pductl's are checked by `cargo test`'s
+    /// `scenarios` test and `pdu-conformance run`).
     pub fn changed(&self, snapshots: &Path) -> Vec<(String, String, String)> {
         let mut out = Vec::new();
         for c in &self.columns {
@@ -488,15 +488,14 @@ pub fn run(args: MatrixArgs) -> Result<ExitCode, RunError> {
     if args.accept {
         for c in &matrix.columns {
             if let DriverChoice::Adapter { name, .. } = &c.driver.choice {
-                let dir = c.driver.snapshot_dir(&snapshots);
                 for o in &c.outcomes {
                     match &o.run {
                         Ok(r) if r.not_applicable.is_none() => {
-                            write_snapshot(&dir, &o.name, name, &r.text)?;
+                            write_snapshot(&o.snapshot, &o.name, name, &r.text)?;
                         }
                         // n/a: no record to keep; a stale one would mislead.
                         _ => {
-                            let _ = std::fs::remove_file(scenario::snapshot_file(&dir, &o.name));
+                            let _ = std::fs::remove_file(&o.snapshot);
                         }
                     }
                 }

@@ -12,7 +12,7 @@ use thiserror::Error;
 use crate::adapter::process::{AdapterProcess, Pool};
 use crate::adapter::{DriverChoice, DriverError, Hello};
 use crate::scenario::runner::{Under, HELLO_DEADLINE};
-use crate::scenario::{self, snapshot_body, snapshot_file};
+use crate::scenario::{self, snapshot_body, snapshot_path};
 
 /// The flags of `pdu-conformance run`: which scenarios, how many at once, where the
 /// snapshots and the JUnit report are.
@@ -23,14 +23,17 @@ Examples:
   pdu-conformance run scenarios/usm --filter digest
   pdu-conformance run --junit target/conformance.xml --jobs 2
   pdu-conformance run --driver jumpstarter # a built-in adapter (pductl, net-snmp, jumpstarter)
+  pdu-conformance run --accept scenarios/errors/my-case.toml   # write (or update) its snapshot
   pdu-conformance run --driver ./my-adapter.sh --snapshots /tmp/snaps --accept
 
-A scenario passes when every expectation in it holds and its record equals the committed
-snapshot (conformance/tests/snapshots for pductl, conformance/tests/snapshots/drivers/NAME for
-the others). To accept a changed pductl record, run `cargo insta test -p pdu-conformance --review`
-(or INSTA_UPDATE=always cargo test -p pdu-conformance); for any other driver, --accept.
-Scenarios a driver cannot be judged by (an SNMP version or action it lacks) are n/a.
-Exit status: 0 when all passed (or were n/a), 1 otherwise.")]
+A scenario passes when every expectation in it holds and its record equals its snapshot. A
+corpus scenario's (one below a `scenarios` folder) is
+conformance/tests/snapshots/drivers/DRIVER/FOLDER/FILE.snap; any other file's is next to it,
+FILE.snap for pductl and FILE.DRIVER.snap for other drivers. --accept writes the record of each
+scenario run as its snapshot (review the change with `git diff`). Scenarios a driver cannot be
+judged by (an SNMP version or action it lacks) are n/a.
+Exit status: 0 when all passed (or were n/a), 1 otherwise (with --accept: 1 when an expectation
+failed).")]
 pub struct RunArgs {
     /// Scenario files or folders (default: the workspace's scenarios/).
     pub paths: Vec<PathBuf>,
@@ -47,7 +50,8 @@ pub struct RunArgs {
     /// Scenarios run at once (default: the number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
-    /// The folder of committed snapshots.
+    /// The folder of committed snapshots of corpus scenarios (default
+    /// conformance/tests/snapshots; each driver's are in drivers/DRIVER/ below it).
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
     /// Print each changed scenario's new record in full, not only the diff.
@@ -58,8 +62,8 @@ pub struct RunArgs {
     /// which speaks the adapter protocol (conformance/ADAPTERS.md).
     #[arg(long, value_name = "NAME|COMMAND", default_value = "pductl")]
     pub driver: String,
-    /// Write each run's record as the driver's snapshot (a driver other than pductl; review
-    /// the change with `git diff`).
+    /// Write each scenario's record as its snapshot for this driver, where it is new or differs
+    /// (review the change with `git diff`); n/a scenarios get none.
     #[arg(long)]
     pub accept: bool,
 }
@@ -129,13 +133,10 @@ impl Tested {
         self.choice.name()
     }
 
-    /// Where this driver's snapshots are below `base`: `base` for pductl,
-    /// `base/drivers/NAME` for the others.
+    /// Where this driver's snapshots of corpus scenarios are below `base`:
+    /// `base/drivers/NAME` (`drivers/pductl` for pductl).
     pub fn snapshot_dir(&self, base: &Path) -> PathBuf {
-        match &self.choice {
-            DriverChoice::Pductl => base.to_path_buf(),
-            DriverChoice::Adapter { name, .. } => base.join("drivers").join(name),
-        }
+        base.join("drivers").join(self.name())
     }
 
     fn under(&self) -> Under<'_> {
@@ -202,6 +203,8 @@ pub struct Outcome {
     pub name: String,
     /// The file run.
     pub path: PathBuf,
+    /// Its snapshot file for the driver run ([`scenario::snapshot_path`]).
+    pub snapshot: PathBuf,
     /// How it ended.
     pub verdict: Verdict,
     /// Wall-clock time of loading, running and judging it.
@@ -394,12 +397,13 @@ pub fn run_one_with(path: &Path, snapshots: &Path, driver: &Tested) -> Outcome {
         }),
         Err(e) => Err(format!("cannot start a runtime: {e}")),
     };
-    let snapshot =
-        std::fs::read_to_string(snapshot_file(&driver.snapshot_dir(snapshots), &name)).ok();
+    let snapshot_file = snapshot_path(path, driver.name(), snapshots);
+    let snapshot = std::fs::read_to_string(&snapshot_file).ok();
     let verdict = judge(&run, snapshot.as_deref());
     Outcome {
         name,
         path: path.to_path_buf(),
+        snapshot: snapshot_file,
         verdict,
         elapsed: started.elapsed(),
         run,
@@ -476,14 +480,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode, RunError> {
         bar.finish_and_clear();
     }
     let (mut passed, mut failed, mut changed, mut na) = (0, 0, 0, 0);
-    let dir = driver.snapshot_dir(&snapshots);
     for o in &outcomes {
-        if let (true, Ok(r), DriverChoice::Adapter { name, .. }) =
-            (args.accept, &o.run, &driver.choice)
-        {
-            if r.not_applicable.is_none() {
-                write_snapshot(&dir, &o.name, name, &r.text)?;
-            }
+        if args.accept {
+            accept(o, driver.name())?;
         }
         match &o.verdict {
             Verdict::Passed => passed += 1,
@@ -516,7 +515,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, RunError> {
                 println!(
                     "CHANGED {} (snapshot {}{})",
                     o.name,
-                    snapshot_file(&dir, &o.name).display(),
+                    o.snapshot.display(),
                     if args.accept { ", written" } else { "" }
                 );
                 for l in diff.lines() {
@@ -605,14 +604,40 @@ pub fn junit(outcomes: &[Outcome]) -> Result<String, RunError> {
     Ok(report.to_string()?)
 }
 
-/// Writes `body` as the snapshot of scenario `name` for driver `driver` in `dir`, in the
-/// format [`snapshot_body`] reads.
+/// Writes `body` as the snapshot file `path` of scenario `name` for driver `driver`, in the
+/// format [`snapshot_body`] reads, creating its folders.
 ///
 /// Errors: [`RunError::Write`] when the file cannot be written.
-pub fn write_snapshot(dir: &Path, name: &str, driver: &str, body: &str) -> Result<(), RunError> {
-    let path = snapshot_file(dir, name);
-    let text = format!("---\nsource: scenarios/{name}\ndriver: {driver}\n---\n{body}");
-    std::fs::create_dir_all(dir)
-        .and_then(|()| std::fs::write(&path, text))
-        .map_err(|source| RunError::Write { path, source })
+pub fn write_snapshot(path: &Path, name: &str, driver: &str, body: &str) -> Result<(), RunError> {
+    let text = format!("---\nsource: {name}\ndriver: {driver}\n---\n{body}");
+    path.parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(path, text))
+        .map_err(|source| RunError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// `--accept` for one outcome: writes its record as its snapshot where there is none yet or it
+/// differs (a scenario that is n/a or could not run gets none). Returns whether it wrote.
+///
+/// Errors: [`RunError::Write`] when the file cannot be written.
+pub fn accept(outcome: &Outcome, driver: &str) -> Result<bool, RunError> {
+    let Ok(run) = &outcome.run else {
+        return Ok(false);
+    };
+    if run.not_applicable.is_some() {
+        return Ok(false);
+    }
+    let current = std::fs::read_to_string(&outcome.snapshot).ok();
+    let same = current
+        .as_deref()
+        .and_then(snapshot_body)
+        .is_some_and(|body| body.trim_end() == run.text.trim_end());
+    if same {
+        return Ok(false);
+    }
+    write_snapshot(&outcome.snapshot, &outcome.name, driver, &run.text)?;
+    Ok(true)
 }

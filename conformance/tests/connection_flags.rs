@@ -1,7 +1,9 @@
 //! The connection flags `check` and `load` share with `pductl`, through the real binary against
 //! an in-process `pdusim` with the embedded default set-up (user admin, SHA/AES): `--user` makes
 //! both speak SNMPv3, net-snmp's short flags work, keys come from `PDU_AUTH_KEY`/`PDU_PRIV_KEY`,
-//! short keys are refused without being shown, and `-V` prints the program's version.
+//! short keys are refused without being shown, and `-V` prints the program's version. Both
+//! read a connection profile (`--profile NAME`) against a real `pdusim` process with an
+//! SHA-256/AES-256 user.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Output;
@@ -31,6 +33,8 @@ async fn run(args: &[&str], envs: &[(&str, &str)]) -> Output {
         "PDU_USER",
         "PDU_AUTH_KEY",
         "PDU_PRIV_KEY",
+        "PDU_PROFILE",
+        "PDU_PROFILES",
     ] {
         cmd.env_remove(k);
     }
@@ -250,4 +254,135 @@ async fn check_messages_point_the_right_way() {
     );
     let getnext = text.lines().find(|l| l.starts_with("GETNEXT")).unwrap();
     assert!(getnext.contains("--vendor raritan-px2"), "{text}");
+}
+
+/// `check` and `load` take everything from a connection profile (v3 authPriv, SHA-256/AES-256,
+/// the privacy key from a key file next to the profiles file) against a real `pdusim` process;
+/// a flag overrides the profile; `PDU_PROFILES` names the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_and_load_take_a_connection_profile() {
+    let sim = pdu_test_support::PdusimProcess::start(
+        pdu_test_support::workspace_pdusim(),
+        &[
+            "--vendor",
+            "apc-rpdu2",
+            "--user",
+            "ops:sha256:opsauth123:aes256:opspriv123",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lab.priv"), "opspriv123\n").unwrap();
+    let file = dir.path().join("profiles.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[lab]\nhost = \"127.0.0.1\"\nport = {}\nversion = 3\nuser = \"ops\"\n\
+             security_level = \"authPriv\"\nauth = \"sha256\"\nauth_key = \"opsauth123\"\n\
+             priv = \"aes256\"\npriv_key_file = \"lab.priv\"\nvendor = \"apc-rpdu2\"\n\
+             timeout = 2\nretries = 1\n",
+            sim.port()
+        ),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let file = file.display().to_string();
+
+    let out = run(
+        &[
+            "check",
+            "--profiles-file",
+            &file,
+            "--profile",
+            "lab",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let checks = json["checks"].as_array().unwrap();
+    let status = |name: &str| {
+        checks
+            .iter()
+            .find(|c| c["check"] == name)
+            .map(|c| c["status"].clone())
+    };
+    assert_eq!(
+        status("security level authPriv"),
+        Some("pass".into()),
+        "{json}"
+    );
+    assert_eq!(status("outlet count"), Some("pass".into()), "{json}");
+    assert_eq!(json["profile"], "apc-rpdu2", "{json}");
+
+    let out = run(
+        &[
+            "load",
+            "--profile",
+            "lab",
+            "--oid",
+            "1.3.6.1.2.1.1.5.0",
+            "--requests",
+            "20",
+            "--json",
+            "--quiet",
+        ],
+        &[("PDU_PROFILES", &file)],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(json["ok"], 20, "{json}");
+    assert!(
+        json["security"]
+            .as_str()
+            .unwrap()
+            .starts_with("v3 authPriv (ops, SHA-256"),
+        "{json}"
+    );
+
+    // A flag wins over the profile: a wrong authentication key is refused by the agent, and
+    // shown nowhere.
+    let out = run(
+        &[
+            "check",
+            "--profiles-file",
+            &file,
+            "--profile",
+            "lab",
+            "-A",
+            "not-the-auth-key",
+            "-t",
+            "0.5",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        !all.contains("not-the-auth-key") && !all.contains("opsauth123"),
+        "{all}"
+    );
+    // An unknown key in the profile is refused, naming the file, the profile and the key.
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[lab]\nhost = \"127.0.0.1\"\ncomunity = \"public\"\n",
+    )
+    .unwrap();
+    let bad = dir.path().join("bad.toml").display().to_string();
+    for sub in [&["check"][..], &["load", "--oid", "1.3.6.1.2.1.1.5.0"][..]] {
+        let args = [sub, &["--profiles-file", &bad, "--profile", "lab"]].concat();
+        let out = run(&args, &[]).await;
+        assert_eq!(out.status.code(), Some(1), "{sub:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("bad.toml") && err.contains("\"lab\"") && err.contains("comunity"),
+            "{sub:?}: {err}"
+        );
+    }
 }

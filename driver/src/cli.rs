@@ -1,14 +1,12 @@
-//! `pductl` command line: the shared connection flags ([`ConnectionArgs`]), the driver's own,
-//! an optional TOML profile file, keys from env or files.
-//! Precedence: command-line flag > environment variable > profile file > default.
+//! `pductl` command line: the shared connection flags ([`ConnectionArgs`], `--profile NAME`
+//! included), the driver's own, keys from env or files.
+//! Precedence: command-line flag > environment variable > connection profile > default.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use serde::Deserialize;
 
-use crate::config::{Config, RawProfile, RawState, Secret, Vendor};
+use crate::config::{Config, RawProfile, RawState, Vendor};
 use crate::connection::ConnectionArgs;
 use crate::error::{Error, Result};
 
@@ -75,11 +73,6 @@ pub enum Command {
 /// The `pductl` flags besides the subcommand; all may be given before or after it.
 #[derive(Debug, Args, Default)]
 pub struct Connection {
-    /// TOML file with any of: host, port, version, community, user, security_level, auth,
-    /// auth_key, auth_key_file, priv, priv_key, priv_key_file, context, timeout, retries, vendor,
-    /// raw_oid, raw_on, raw_off, raw_state_oid, raw_state_on, raw_state_off, verify, cycle_delay.
-    #[arg(long, global = true, env = "PDU_PROFILE", value_name = "FILE")]
-    pub profile: Option<PathBuf>,
     /// Where the PDU is and how to speak to it (shared with `pdu-conformance`).
     #[command(flatten)]
     pub snmp: ConnectionArgs,
@@ -112,37 +105,6 @@ pub struct Connection {
     pub cycle_delay: Option<f64>,
 }
 
-/// The profile file: the same names as the flags, with underscores.
-#[derive(Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProfileFile {
-    host: Option<String>,
-    port: Option<u16>,
-    version: Option<toml::Value>,
-    community: Option<String>,
-    user: Option<String>,
-    security_level: Option<String>,
-    auth: Option<String>,
-    auth_key: Option<String>,
-    auth_key_file: Option<PathBuf>,
-    #[serde(rename = "priv")]
-    privacy: Option<String>,
-    priv_key: Option<String>,
-    priv_key_file: Option<PathBuf>,
-    context: Option<String>,
-    vendor: Option<String>,
-    raw_oid: Option<String>,
-    raw_on: Option<i64>,
-    raw_off: Option<i64>,
-    raw_state_oid: Option<String>,
-    raw_state_on: Option<i64>,
-    raw_state_off: Option<i64>,
-    timeout: Option<f64>,
-    retries: Option<u32>,
-    verify: Option<f64>,
-    cycle_delay: Option<f64>,
-}
-
 fn seconds(v: f64, what: &str) -> Result<Duration> {
     Duration::try_from_secs_f64(v)
         .map_err(|_| Error::BadConfig(format!("{what} must be a number of seconds ≥ 0, got {v}")))
@@ -157,48 +119,19 @@ fn parse_oid(text: &str, what: &str) -> Result<Vec<u32>> {
 }
 
 impl Connection {
-    /// Merge flags, environment (already folded in by clap) and the profile file into a [`Config`].
+    /// Merge flags, environment (already folded in by clap) and the connection profile
+    /// `--profile` names into a [`Config`].
+    ///
+    /// Errors: [`Error::BadConfig`] naming the flag or the profile's file, name and key.
     pub fn to_config(&self) -> Result<Config> {
-        let file: ProfileFile = match &self.profile {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    Error::BadConfig(format!("cannot read profile {}: {e}", path.display()))
-                })?;
-                toml::from_str(&text)
-                    .map_err(|e| Error::BadConfig(format!("profile {}: {e}", path.display())))?
-            }
-            None => ProfileFile::default(),
-        };
-        let version = match &file.version {
-            Some(toml::Value::String(s)) => Some(s.clone()),
-            Some(toml::Value::Integer(i)) => Some(i.to_string()),
-            Some(other) => {
-                return Err(Error::BadConfig(format!(
-                    "profile: version {other} is not 1, \"2c\" or 3"
-                )))
-            }
-            None => None,
-        };
-        let from_file = ConnectionArgs {
-            host: file.host,
-            port: file.port,
-            snmp_version: version,
-            community: file.community.map(Secret::from),
-            user: file.user,
-            security_level: file.security_level,
-            auth: file.auth,
-            auth_key: file.auth_key.map(Secret::from),
-            auth_key_file: file.auth_key_file,
-            privacy: file.privacy,
-            priv_key: file.priv_key.map(Secret::from),
-            priv_key_file: file.priv_key_file,
-            context: file.context,
-            timeout: file.timeout,
-            timeout_ms: None,
-            retries: file.retries,
-        };
-        let mut c = self.snmp.clone().or(from_file).to_config()?;
-        if let Some(v) = self.vendor.clone().or(file.vendor) {
+        let profile = self.snmp.load_profile()?;
+        let file = profile
+            .as_ref()
+            .map(|p| p.driver.clone())
+            .unwrap_or_default();
+        let file_vendor = profile.as_ref().and_then(|p| p.vendor.clone());
+        let mut c = self.snmp.over(profile.as_ref()).to_config()?;
+        if let Some(v) = self.vendor.clone().or(file_vendor) {
             c.vendor = v.parse::<Vendor>()?;
         }
         let raw_oid = self.raw_oid.clone().or(file.raw_oid);
@@ -280,35 +213,75 @@ mod tests {
     }
 
     #[test]
-    fn profile_file_and_flag_precedence() {
+    fn profile_and_flag_precedence() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let p = dir.path().join("pdu.toml");
+        let p = dir.path().join("profiles.toml");
         std::fs::write(
             &p,
-            "host = \"10.1.1.1\"\nport = 1161\nversion = 3\nuser = \"ops\"\nauth = \"sha\"\nauth_key = \"k-12345678\"\npriv = \"aes\"\npriv_key = \"p-12345678\"\nvendor = \"apc-rpdu2\"\ntimeout = 0.5\n",
+            "[rack1]\nhost = \"10.1.1.1\"\nport = 1161\nversion = 3\nuser = \"ops\"\nauth = \"sha\"\nauth_key = \"k-12345678\"\npriv = \"aes\"\npriv_key = \"p-12345678\"\nvendor = \"apc-rpdu2\"\ntimeout = 0.5\nverify = 0\n",
         )
         .expect("write");
+        set_owner_only(&p);
+        let file = p.to_str().expect("utf8");
         let cli = Cli::try_parse_from([
             "pductl",
+            "--profiles-file",
+            file,
             "--profile",
-            p.to_str().expect("utf8"),
+            "rack1",
             "--port",
             "2000",
             "list",
         ])
         .expect("parses");
         let c = cli.conn.to_config().expect("valid");
+        // The flag wins over the profile; the profile over the defaults.
         assert_eq!((c.host.as_str(), c.port), ("10.1.1.1", 2000));
         assert_eq!(c.timeout, Duration::from_millis(500));
+        assert_eq!(c.retries, 2);
+        assert_eq!(c.verify, None);
         assert_eq!(
             (c.auth, c.privacy),
             (Some(AuthProtocol::Sha1), Some(PrivProtocol::Aes128))
         );
         assert!(matches!(c.vendor, Vendor::Profile(p) if p.name == "apc-rpdu2"));
-        std::fs::write(&p, "hots = \"x\"\n").expect("write");
-        let cli = Cli::try_parse_from(["pductl", "--profile", p.to_str().expect("utf8"), "list"])
-            .expect("parses");
-        assert!(matches!(cli.conn.to_config(), Err(Error::BadConfig(m)) if m.contains("hots")));
+        let cli = Cli::try_parse_from([
+            "pductl",
+            "--profiles-file",
+            file,
+            "--profile",
+            "rack1",
+            "--vendor",
+            "sentry4",
+            "-A",
+            "flag-authkey",
+            "list",
+        ])
+        .expect("parses");
+        let c = cli.conn.to_config().expect("valid");
+        assert!(matches!(c.vendor, Vendor::Profile(p) if p.name == "sentry4"));
+        assert_eq!(c.auth_key.expose_secret(), "flag-authkey");
+        // A profile the file lacks, and the old single-file form, are refused with the fix.
+        let cli =
+            Cli::try_parse_from(["pductl", "--profiles-file", file, "--profile", "x", "list"])
+                .expect("parses");
+        assert!(
+            matches!(cli.conn.to_config(), Err(Error::BadConfig(m)) if m.contains("rack1") && m.contains("\"x\""))
+        );
+        let cli = Cli::try_parse_from(["pductl", "--profile", file, "list"]).expect("parses");
+        assert!(
+            matches!(cli.conn.to_config(), Err(Error::BadConfig(m)) if m.contains("--profiles-file"))
+        );
+    }
+
+    fn set_owner_only(path: &std::path::Path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        }
+        #[cfg(not(unix))]
+        let _ = path;
     }
 
     #[test]

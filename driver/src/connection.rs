@@ -16,6 +16,10 @@
 //! - `-t/--timeout` is in seconds (fractions allowed) per try, default 1; `-r/--retries`
 //!   defaults to 2.
 //! - net-snmp's short flags: `-v -c -u -l -a -A -x -X -n -t -r`.
+//! - `--profile NAME` takes every setting above (and the vendor) from a named profile of the
+//!   profiles file (`--profiles-file PATH`, `PDU_PROFILES`, default
+//!   `~/.config/pdu/profiles.toml`; see [`crate::connection_profile`]); flags and their
+//!   environment variables override it.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -39,8 +43,9 @@ pub const DEFAULT_RETRIES: u32 = 2;
 /// Where the agent is and how to speak to it: host, port, SNMP version, community or SNMPv3
 /// user, securityLevel, protocols and keys, contextName, timeout and retries.
 ///
-/// Every field is optional as typed so that a profile file ([`ConnectionArgs::or`]) can fill
-/// what the command line leaves out; [`ConnectionArgs::to_config`] applies the defaults.
+/// Every field is optional as typed so that a connection profile ([`ConnectionArgs::or`]) can
+/// fill what the command line leaves out; [`ConnectionArgs::to_config`] reads the profile
+/// `--profile` names and applies the defaults.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ConnectionArgs {
     /// The agent's host name or address (required).
@@ -157,6 +162,14 @@ pub struct ConnectionArgs {
     /// Times to send a request again after a timeout [default: 2].
     #[arg(long, short = 'r', global = true, value_name = "N")]
     pub retries: Option<u32>,
+    /// Take the connection settings (and the vendor) from this profile of the profiles file;
+    /// flags given too override it.
+    #[arg(long, global = true, env = "PDU_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The profiles file [default: $XDG_CONFIG_HOME/pdu/profiles.toml, else
+    /// ~/.config/pdu/profiles.toml].
+    #[arg(long, global = true, env = "PDU_PROFILES", value_name = "FILE")]
+    pub profiles_file: Option<PathBuf>,
 }
 
 /// The first line of a key file, without its line end.
@@ -232,7 +245,49 @@ impl ConnectionArgs {
             timeout,
             timeout_ms,
             retries: self.retries.or(other.retries),
+            profile: self.profile.or(other.profile),
+            profiles_file: self.profiles_file.or(other.profiles_file),
         }
+    }
+
+    /// The profile `--profile` names, read from `--profiles-file` (or `PDU_PROFILES`, or
+    /// [`default_profiles_file`](crate::connection_profile::default_profiles_file)); `None`
+    /// without `--profile`.
+    ///
+    /// Errors: [`Error::BadConfig`] as [`connection_profile::load`](crate::connection_profile::load)
+    /// says, and for a `--profile` that looks like a path (profiles are named now) or no file
+    /// to look in.
+    pub fn load_profile(&self) -> Result<Option<crate::connection_profile::ConnectionProfile>> {
+        let Some(name) = &self.profile else {
+            return Ok(None);
+        };
+        if name.contains('/') || name.ends_with(".toml") {
+            return Err(Error::BadConfig(format!(
+                "--profile takes a profile's name, not a file: put the settings under a [NAME] table \
+                 of a profiles file and give --profiles-file {name} --profile NAME"
+            )));
+        }
+        let file = self
+            .profiles_file
+            .clone()
+            .or_else(crate::connection_profile::default_profiles_file)
+            .ok_or_else(|| {
+                Error::BadConfig(format!(
+                    "--profile {name}: no profiles file: give --profiles-file PATH (or set PDU_PROFILES, or HOME)"
+                ))
+            })?;
+        crate::connection_profile::load(&file, name).map(Some)
+    }
+
+    /// These arguments over `profile`'s settings (when given): the command line first. The
+    /// result names no profile, so its [`ConnectionArgs::to_config`] reads none again.
+    pub fn over(&self, profile: Option<&crate::connection_profile::ConnectionProfile>) -> Self {
+        let mut merged = match profile {
+            Some(p) => self.clone().or(p.conn.clone()),
+            None => self.clone(),
+        };
+        merged.profile = None;
+        merged
     }
 
     /// The per-try timeout these arguments ask for (`--timeout` seconds, or the hidden
@@ -257,14 +312,25 @@ impl ConnectionArgs {
         Ok(t)
     }
 
-    /// A driver [`Config`] for these arguments, with the defaults of the module documentation
-    /// and the driver's own for the rest (vendor detection, verification), checked with
-    /// [`Config::validate`].
+    /// A driver [`Config`] for these arguments over the profile `--profile` names (its vendor
+    /// included), with the defaults of the module documentation and the driver's own for the
+    /// rest (vendor detection, verification), checked with [`Config::validate`].
     ///
     /// Errors: [`Error::BadConfig`] naming the flag: no `--host`, an unknown version,
     /// protocol or securityLevel, a securityLevel the protocols and keys given cannot reach,
-    /// a key shorter than 8 characters, an unreadable key file, a zero timeout.
+    /// a key shorter than 8 characters, an unreadable key file, a zero timeout; and the
+    /// profile's errors ([`ConnectionArgs::load_profile`]).
     pub fn to_config(&self) -> Result<Config> {
+        let profile = self.load_profile()?;
+        let mut c = self.over(profile.as_ref()).flags_to_config()?;
+        if let Some(v) = profile.and_then(|p| p.vendor) {
+            c.vendor = v.parse()?;
+        }
+        Ok(c)
+    }
+
+    /// [`ConnectionArgs::to_config`] of these fields alone (no profile is read).
+    fn flags_to_config(&self) -> Result<Config> {
         let host = self.host.clone().ok_or_else(|| {
             Error::BadConfig(
                 "no agent given: set --host NAME-OR-ADDRESS (or PDU_HOST, or host = \"…\" in a profile file)"
@@ -467,6 +533,47 @@ mod tests {
         assert_eq!(c.timeout, Duration::from_millis(250));
         assert!(config(&["--host", "h", "-t", "0"]).is_err());
         assert!(config(&["--host", "h", "--timeout=-1"]).is_err());
+    }
+
+    #[test]
+    fn a_profile_fills_what_the_flags_leave_out_vendor_included() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("profiles.toml");
+        std::fs::write(dir.path().join("p.key"), "file-privkey\n").expect("write");
+        std::fs::write(
+            &file,
+            "[a]\nhost = \"10.2.2.2\"\nuser = \"ops\"\nauth_key_env = \"PDU_CONNECTION_TEST_AUTH\"\n\
+             priv_key_file = \"p.key\"\nretries = 5\nvendor = \"sentry4\"\n",
+        )
+        .expect("write");
+        std::env::set_var("PDU_CONNECTION_TEST_AUTH", "env-authkey");
+        let f = file.to_str().expect("utf8");
+        let c = config(&["--profiles-file", f, "--profile", "a", "-r", "1"]).expect("valid");
+        assert_eq!(c.host, "10.2.2.2");
+        assert_eq!(c.version, SnmpVersion::V3);
+        assert_eq!(c.auth_key.expose_secret(), "env-authkey");
+        assert_eq!(c.priv_key.expose_secret(), "file-privkey");
+        assert_eq!(
+            (c.auth, c.privacy),
+            (Some(AuthProtocol::Sha1), Some(PrivProtocol::Aes128))
+        );
+        assert_eq!(c.retries, 1);
+        assert!(matches!(c.vendor, crate::config::Vendor::Profile(p) if p.name == "sentry4"));
+        // A key flag replaces the profile's key file; --host replaces its host.
+        let c = config(&[
+            "--profiles-file",
+            f,
+            "--profile",
+            "a",
+            "--host",
+            "h2",
+            "-X",
+            "flag-privkey",
+        ])
+        .expect("valid");
+        assert_eq!(c.host, "h2");
+        assert_eq!(c.priv_key.expose_secret(), "flag-privkey");
+        assert_eq!(c.retries, 5);
     }
 
     #[test]

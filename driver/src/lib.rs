@@ -22,6 +22,7 @@
 pub mod cli;
 pub mod config;
 pub mod connection;
+pub mod connection_profile;
 pub mod error;
 pub mod pdu;
 pub mod probe;
@@ -32,6 +33,7 @@ pub use config::{
     RawState, Secret, SecurityLevel, SnmpVersion, Vendor,
 };
 pub use connection::ConnectionArgs;
+pub use connection_profile::ConnectionProfile;
 pub use error::{Error, Result};
 pub use pdu::{
     Action, Detected, OutletList, OutletRef, OutletStatus, Pdu, Reading, Readings, SwitchReport,

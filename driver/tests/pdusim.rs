@@ -1172,38 +1172,44 @@ fn readme_examples_for_three_vendors() {
     }
 }
 
-/// The profile file and key files, against the in-process simulator.
+/// A connection profile (v3 authPriv: the auth key from an environment variable the profile
+/// names, the priv key from a key file next to the profiles file), against the in-process
+/// simulator; pductl runs as a real process.
 #[tokio::test]
-async fn pductl_profile_file_and_key_files() {
+async fn pductl_connection_profile_and_key_files() {
     let sim = Pdusim::start("vertiv-geist", 4, &[ADMIN], "");
     let dir = tempfile::tempdir().unwrap();
-    let key = dir.path().join("priv.key");
-    std::fs::write(&key, "privpass123\n").unwrap();
-    let profile = dir.path().join("pdu.toml");
+    std::fs::write(dir.path().join("priv.key"), "privpass123\n").unwrap();
+    let profile = dir.path().join("profiles.toml");
     std::fs::write(
         &profile,
         format!(
-            "host = \"127.0.0.1\"\nport = {}\nuser = \"admin\"\nauth = \"sha\"\nauth_key = \"authpass123\"\n\
-             priv = \"aes\"\npriv_key_file = {:?}\nvendor = \"vertiv-geist\"\ntimeout = 0.3\nretries = 1\n",
+            "[other]\nhost = \"192.0.2.1\"\n\n[geist]\nhost = \"127.0.0.1\"\nport = {}\nuser = \"admin\"\n\
+             security_level = \"authPriv\"\nauth = \"sha\"\nauth_key_env = \"GEIST_AUTH\"\n\
+             priv = \"aes\"\npriv_key_file = \"priv.key\"\nvendor = \"vertiv-geist\"\ntimeout = 0.3\nretries = 1\n",
             sim.port(),
-            key.display().to_string()
         ),
     )
     .unwrap();
     let bin = env!("CARGO_BIN_EXE_pductl");
-    let profile_arg = profile.display().to_string();
-    let run = |args: Vec<String>| {
+    let profiles_file = profile.display().to_string();
+    let run = move |args: Vec<String>| {
+        let profiles_file = profiles_file.clone();
         tokio::task::spawn_blocking(move || {
             std::process::Command::new(bin)
+                .args(["--profiles-file", &profiles_file])
                 .args(args)
                 .env_remove("PDU_AUTH_KEY")
                 .env_remove("PDU_PRIV_KEY")
+                .env_remove("PDU_PROFILE")
+                .env_remove("PDU_PROFILES")
+                .env("GEIST_AUTH", "authpass123")
                 .output()
                 .expect("run pductl")
         })
     };
     let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let out = run(args(&["--profile", &profile_arg, "off", "2"]))
+    let out = run(args(&["--profile", "geist", "off", "2"]))
         .await
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -1225,18 +1231,34 @@ async fn pductl_profile_file_and_key_files() {
             },
         )
         .unwrap();
-    let out = run(args(&[
-        "--profile",
-        &profile_arg,
-        "--verify",
-        "0.6",
-        "off",
-        "3",
-    ]))
-    .await
-    .unwrap();
+    let out = run(args(&["--profile", "geist", "--verify", "0.6", "off", "3"]))
+        .await
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{text}");
     assert!(text.contains("NOT confirmed"), "{text}");
     assert_eq!(sim.power(3), "on");
+    // A flag overrides the profile: a wrong privacy key makes the agent fail to decrypt.
+    let out = run(args(&[
+        "--profile",
+        "geist",
+        "--priv-key",
+        "wrong-priv-key",
+        "status",
+        "1",
+    ]))
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("could not decrypt"), "{err}");
+    assert!(!err.contains("wrong-priv-key"), "{err}");
+    // An unknown profile names the file and the profiles it has.
+    let out = run(args(&["--profile", "rack9", "list"])).await.unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("profiles.toml") && err.contains("\"rack9\"") && err.contains("geist, other"),
+        "{err}"
+    );
 }

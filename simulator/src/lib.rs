@@ -21,6 +21,7 @@ pub mod dispatch;
 pub mod endpoint;
 pub mod engine;
 pub mod error_chain;
+pub mod factory;
 pub mod fault;
 pub mod launch;
 pub mod mib;

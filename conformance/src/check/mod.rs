@@ -37,6 +37,7 @@ Examples:
   pdu-conformance check --host 10.0.0.5 --user ops --auth sha --auth-key 'auth pass' \\
       --priv aes --priv-key 'priv pass' --outlet 8 --allow-switching --report ./pdu-report
   pdu-conformance check --host 10.0.0.5 -v 3 -u ops -l authPriv -a sha -A 'auth pass' -x aes -X 'priv pass'
+  pdu-conformance check --profile rack1      # a connection profile (pdu-driver's README)
 
 Nothing is switched unless both --outlet and --allow-switching are given.
 Exit status: 0 when no check failed, 2 when one did, 1 when the check could not run.")]
@@ -44,9 +45,10 @@ pub struct CheckArgs {
     /// The device and how to speak to it (the same flags as `pductl` and `load`).
     #[command(flatten)]
     pub conn: ConnectionArgs,
-    /// A vendor profile (`pdusim vendors` lists them), or `detect` (read sysObjectID).
-    #[arg(long, default_value = "detect")]
-    pub vendor: String,
+    /// A vendor profile (`pdusim vendors` lists them), or `detect` (read sysObjectID)
+    /// [default: the connection profile's vendor, else detect].
+    #[arg(long)]
+    pub vendor: Option<String>,
     /// Same as --vendor detect.
     #[arg(long, conflicts_with = "vendor")]
     pub detect: bool,
@@ -208,13 +210,13 @@ pub enum CheckError {
 }
 
 fn config_of(args: &CheckArgs) -> Result<Config, CheckError> {
+    // The connection profile's vendor, if any, is already in `c`; the flags override it.
     let mut c = args.conn.to_config()?;
-    let vendor = if args.detect {
-        "detect"
-    } else {
-        args.vendor.as_str()
-    };
-    c.vendor = vendor.parse::<Vendor>()?;
+    if args.detect {
+        c.vendor = Vendor::Detect;
+    } else if let Some(vendor) = &args.vendor {
+        c.vendor = vendor.parse::<Vendor>()?;
+    }
     c.verify = Some(Duration::from_secs(args.switch_wait));
     c.validate()?;
     Ok(c)

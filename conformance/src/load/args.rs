@@ -21,6 +21,7 @@ Examples:
       --priv aes --priv-key privpass123 --oid 1.3.6.1.2.1.1.5.0 --concurrency 4 --duration 10
   pdu-conformance load --host 127.0.0.1 -p 1161 -v 3 -u admin -a sha -A authpass123 -x aes -X privpass123 \\
       -c private --op set --oid 1.3.6.1.4.1.13742.6.4.1.2.1.2.1.1 --set-value i:1 --requests 1000
+  pdu-conformance load --profile rack1 --oid 1.3.6.1.2.1.1.5.0   # a connection profile
 
 A request unanswered within --timeout seconds counts as a timeout; load never resends (--retries
 does not apply).

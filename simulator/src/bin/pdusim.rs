@@ -81,6 +81,11 @@ struct ServeArgs {
     /// Number of outlets.
     #[arg(long)]
     outlets: Option<u32>,
+    /// The PDU's name (control API path, SNMPv3 context, state folder) and sysName.0; with
+    /// --count N, NAME-1 ... NAME-N. Letters, digits, '-', '_' and '.'. [default: the vendor's
+    /// short name (px2, rpdu2, epdu, sentry4, ...); with --count, VENDOR-1 ... VENDOR-N]
+    #[arg(long, value_parser = pdu_name, value_name = "NAME")]
+    name: Option<PduName>,
     /// A v1/v2c community, read-only unless it ends in `:rw` (repeatable).
     #[arg(long = "community", value_name = "NAME[:ro|:rw]")]
     communities: Vec<String>,
@@ -121,7 +126,7 @@ struct ServeArgs {
     /// when --control binds another address and no token is given, one is made and printed.
     #[arg(long, value_name = "TOKEN", requires = "control")]
     control_token: Option<String>,
-    /// Start this many identical PDUs from the --listen address (named VENDOR-1, VENDOR-2, ...),
+    /// Start this many identical PDUs from the --listen address (named VENDOR-1, VENDOR-2, ..., or NAME-1, ... with --name),
     /// placed as --spread says, for scale tests.
     #[arg(long, default_value_t = 1)]
     count: u32,
@@ -178,6 +183,7 @@ impl ServeArgs {
     fn has_quick_flags(&self) -> bool {
         !self.listen.is_empty()
             || self.vendor.is_some()
+            || self.name.is_some()
             || self.outlets.is_some()
             || !self.communities.is_empty()
             || !self.users.is_empty()
@@ -240,7 +246,7 @@ impl ServeArgs {
     fn config(&self) -> Result<(FileConfig, String, bool)> {
         if let Some(path) = &self.config {
             if self.has_quick_flags() {
-                bail!("--config cannot be combined with --listen/--vendor/--outlets/--community/--user/...: put those in the file");
+                bail!("--config cannot be combined with --listen/--vendor/--name/--outlets/--community/--user/...: put those in the file");
             }
             let mut cfg = FileConfig::load(path)?;
             if let Some(dir) = &self.state_dir {
@@ -276,6 +282,28 @@ impl ServeArgs {
         if let Some(n) = self.outlets {
             pdu.outlets = Some(n);
             pdu.outlet_names.truncate(n as usize);
+        }
+        let quick = self.has_quick_flags();
+        if quick {
+            // A quick-flag PDU is what its vendor ships, at its address: the vendor's short name,
+            // sysName and outlet names (a recording keeps the recorded ones), or --name.
+            pdu.name = match (&self.name, pdu.vendor, &self.recording) {
+                (Some(name), _, _) => name.clone(),
+                (None, Some(v), _) => short_name(v.name())?,
+                (None, None, Some(path)) => recording_name(path)?,
+                (None, None, None) => short_name(DEFAULT_VENDOR)?,
+            };
+            let vendor = pdu.vendor.map_or(DEFAULT_VENDOR, |v| v.name());
+            // The default vendor's PDU is the embedded default's (px2, px2-lab, web-1, ...),
+            // moved; every other vendor ships with its own names.
+            if self.recording.is_none() && vendor != DEFAULT_VENDOR {
+                let factory = pdusim::factory::identity(vendor);
+                pdu.sys_name = factory.sys_name(pdu.listen.first().copied());
+                pdu.outlet_names = factory.outlet_names(pdu.outlets.unwrap_or(8));
+            }
+            if let (Some(name), None) = (&self.name, &self.recording) {
+                pdu.sys_name = name.to_string();
+            }
         }
         if credentials_given {
             // Parsed here, not by clap: clap's errors repeat the flag's text, a secret.
@@ -326,13 +354,26 @@ impl ServeArgs {
                 .first()
                 .context("--count needs --listen IP:PORT with a port to count up from")?;
             let place = placement(base, self.count, self.spread)?;
-            let prefix = template.vendor.map_or("pdu", |v| v.name());
+            let prefix = match &self.name {
+                Some(name) => name.to_string(),
+                None => template.vendor.map_or("pdu", |v| v.name()).to_string(),
+            };
+            let factory = template
+                .vendor
+                .filter(|v| v.name() != DEFAULT_VENDOR && template.recording.is_none())
+                .map(|v| pdusim::factory::identity(v.name()));
             cfg.pdu = (0..self.count)
                 .map(|i| {
                     let mut p = template.clone();
                     p.name = PduName::try_from(format!("{prefix}-{}", first_number + i))
                         .map_err(anyhow::Error::msg)?;
                     p.listen = vec![place(i)];
+                    if let Some(factory) = &factory {
+                        p.sys_name = factory.sys_name(Some(place(i)));
+                    }
+                    if self.name.is_some() && template.recording.is_none() {
+                        p.sys_name = p.name.to_string();
+                    }
                     p.engine_id = None;
                     Ok(p)
                 })
@@ -343,9 +384,13 @@ impl ServeArgs {
             // after its vendor and address, so two simulators started side by side never share
             // an engine or outlets, and a changed --vendor never adopts another vendor's state.
             let first = cfg.pdu.first();
-            let vendor = first
-                .and_then(|p| p.vendor)
-                .map_or("raritan-px2", |v| v.name());
+            let vendor = match first.map(|p| (p.vendor, p)) {
+                Some((Some(v), _)) => v.name().to_string(),
+                // A recording's vendor is known once it is read: its folder is named after the
+                // PDU, which is named after the recording (never "raritan-px2" for an APC).
+                Some((None, p)) if p.recording.is_some() => p.name.to_string(),
+                _ => DEFAULT_VENDOR.to_string(),
+            };
             let place = first
                 .and_then(|p| p.listen.first())
                 .map_or_else(String::new, |a| {
@@ -355,6 +400,41 @@ impl ServeArgs {
         }
         Ok((cfg, "command line".into(), !credentials_given))
     }
+}
+
+/// The profile every quick-flag PDU has unless --vendor or a recording names another.
+const DEFAULT_VENDOR: &str = "raritan-px2";
+
+/// `--name NAME`, checked as config files check `name`.
+fn pdu_name(text: &str) -> std::result::Result<PduName, String> {
+    PduName::try_from(text.to_string())
+}
+
+/// A vendor's default PDU name (`px2`, `rpdu2`, ...).
+fn short_name(vendor: &str) -> Result<PduName> {
+    PduName::try_from(pdusim::factory::identity(vendor).short_name.to_string())
+        .map_err(anyhow::Error::msg)
+}
+
+/// A recording's PDU name: its file name without `.snmprec`, as a usable PDU name
+/// (`recordings/apc-8932.snmprec` -> `apc-8932`).
+fn recording_name(path: &std::path::Path) -> Result<PduName> {
+    let stem: String = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let stem = stem.trim_start_matches('.');
+    let stem = if stem.is_empty() { "recording" } else { stem };
+    PduName::try_from(stem.to_string()).map_err(anyhow::Error::msg)
 }
 
 /// Where PDU `i` (from 0) of `--count N` listens, checked for all N before any is made.
