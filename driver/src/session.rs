@@ -711,7 +711,7 @@ impl Transport {
                     // sends only for usmStatsNotInTimeWindows: name that, not the keys.
                     Diagnosis::UserKnown | Diagnosis::NoAnswer | Diagnosis::Other(_) => {
                         Error::NotInTimeWindow {
-                            boots_hint: "reported in authenticated Reports in clear text, the form RFC 3414 §3.2 step 7b gives only to usmStatsNotInTimeWindows".into(),
+                            boots_hint: "unknown: the refusals came as authenticated Reports in clear text, the form RFC 3414 §3.2 step 7b gives only to usmStatsNotInTimeWindows".into(),
                             advice: NOT_IN_TIME_WINDOW_ADVICE.into(),
                         }
                     }

@@ -896,6 +896,89 @@ mod tests {
     }
 
     #[test]
+    fn protocol_quirk_kinds_are_validated_with_their_field() {
+        let f = FaultSet::for_outlets(4);
+        let refused = |kind: FaultKind| {
+            f.add(kind, Schedule::default())
+                .expect_err("a meaningless fault must be refused")
+                .field()
+        };
+        let gap = |ms, status: Option<&str>, ignore| FaultKind::SwitchGap {
+            ms,
+            status: status.map(String::from),
+            ignore,
+        };
+        assert_eq!(refused(gap(0, None, false)), "ms");
+        assert_eq!(refused(gap(u64::MAX, None, false)), "ms");
+        assert_eq!(refused(gap(500, Some("oops"), false)), "status");
+        assert_eq!(refused(gap(500, Some("noError"), false)), "status");
+        assert_eq!(refused(gap(500, Some("genErr"), true)), "status");
+        let lockout = |failures, secs| FaultKind::AuthLockout { failures, secs };
+        assert_eq!(refused(lockout(0, 60)), "failures");
+        assert_eq!(refused(lockout(3, 0)), "secs");
+        assert_eq!(refused(lockout(3, u64::MAX)), "secs");
+        assert_eq!(
+            refused(FaultKind::ZeroLengthInteger { oid: "x.1".into() }),
+            "oid"
+        );
+        assert!(f.list().is_empty());
+        for kind in [
+            gap(2000, None, false),
+            gap(2000, Some("genErr"), false),
+            gap(2000, None, true),
+            lockout(3, 300),
+            FaultKind::RefuseDelayedCommands,
+            FaultKind::DiscoveryWithoutTime,
+            FaultKind::EmptyReport,
+            FaultKind::ZeroLengthInteger {
+                oid: "1.3.6.1.4.1.1718.3.2.3.1.11".into(),
+            },
+        ] {
+            f.add(kind, Schedule::default())
+                .expect("a sensible fault is taken");
+        }
+        assert_eq!(f.list().len(), 8);
+    }
+
+    /// auth-lockout: the Nth failure from one address locks that address (only) out for the
+    /// given time on the PDU clock; then it is answered again and counting restarts.
+    #[test]
+    fn auth_lockout_counts_per_source_and_expires_by_the_clock() {
+        let f = FaultSet::default();
+        let a: Option<IpAddr> = Some("127.0.0.2".parse().unwrap());
+        let b: Option<IpAddr> = Some("127.0.0.3".parse().unwrap());
+        let t = Duration::from_secs;
+        assert!(!f.auth_failed(a, t(0)), "no fault, no counting");
+        f.add(
+            FaultKind::AuthLockout {
+                failures: 2,
+                secs: 60,
+            },
+            Schedule::default(),
+        )
+        .unwrap();
+        assert!(!f.auth_failed(a, t(1)));
+        assert!(!f.locked_out(a, t(1)));
+        assert!(f.auth_failed(a, t(2)), "the second failure locks out");
+        assert!(f.locked_out(a, t(2)));
+        assert!(f.locked_out(a, t(61)));
+        assert!(!f.locked_out(b, t(3)), "another address is not locked out");
+        assert!(!f.locked_out(None, t(3)));
+        assert!(!f.locked_out(a, t(62)), "60 s after the lockout began");
+        assert!(!f.auth_failed(a, t(63)), "counting starts again");
+        assert!(f.auth_failed(a, t(64)));
+    }
+
+    #[test]
+    fn switch_gap_is_measured_from_the_last_switch() {
+        let f = FaultSet::default();
+        assert!(!f.switch_too_soon(60_000), "no switch yet");
+        f.switched();
+        assert!(f.switch_too_soon(60_000));
+        assert!(!f.switch_too_soon(0));
+    }
+
+    #[test]
     fn after_requests_lets_that_many_requests_pass() {
         let f = FaultSet::default();
         f.add(
