@@ -377,8 +377,7 @@ fn answer(
     request: &Pdu<'_>,
     access: Access,
     budget: usize,
-    saving: &mut Option<crate::persist::PendingWrite>,
-    unsaved: &mut Option<Unsaved>,
+    buffers: &mut Buffers,
     zero_length: &mut Option<Oid>,
 ) -> Answer {
     let faults = device.faults.at(FaultPoint::Respond, device.now());
@@ -504,9 +503,9 @@ fn answer(
         device.faults.switched();
     }
     if state_changed {
-        *saving = device.persist();
-        if saving.is_some() {
-            *unsaved = before.map(|before| Unsaved {
+        buffers.saving = device.persist();
+        if buffers.saving.is_some() {
+            buffers.unsaved = before.map(|before| Unsaved {
                 device: None,
                 before,
                 answer: Vec::new(),
@@ -580,8 +579,7 @@ fn handle_community<'e>(
         &m.pdu,
         access,
         budget,
-        &mut buffers.saving,
-        &mut buffers.unsaved,
+        buffers,
         &mut zero_length,
     ) {
         Answer::Response(response) => response,
@@ -782,8 +780,7 @@ fn handle_v3<'e>(
         &scoped.pdu,
         user.access,
         budget,
-        &mut buffers.saving,
-        &mut buffers.unsaved,
+        buffers,
         &mut None,
     ) {
         Answer::Response(response) => {
