@@ -103,6 +103,10 @@ pub struct Connection {
     /// Off time in seconds for a cycle done as off, wait, on [default: 3].
     #[arg(long, global = true)]
     pub cycle_delay: Option<f64>,
+    /// Seconds to leave between two switch operations, for PDUs that refuse or ignore a switch
+    /// too soon after the previous one (ATEN) [default: 0].
+    #[arg(long, global = true)]
+    pub min_gap: Option<f64>,
 }
 
 fn seconds(v: f64, what: &str) -> Result<Duration> {
@@ -160,6 +164,9 @@ impl Connection {
         }
         if let Some(d) = self.cycle_delay.or(file.cycle_delay) {
             c.cycle_delay = seconds(d, "--cycle-delay")?;
+        }
+        if let Some(d) = self.min_gap.or(file.min_gap) {
+            c.min_gap = seconds(d, "--min-gap")?;
         }
         c.validate()?;
         Ok(c)

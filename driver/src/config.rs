@@ -235,6 +235,11 @@ pub struct Config {
     pub verify: Option<Duration>,
     /// Off time for a client-side cycle (off, wait, on).
     pub cycle_delay: Duration,
+    /// The least time between two switch operations of one [`crate::Pdu`] (zero: none). PDUs
+    /// such as ATEN's refuse or ignore a switch that comes sooner after the previous one: the
+    /// driver waits out the rest of the gap before the next switch SET, and sends a SET refused
+    /// with genErr or resourceUnavailable once more after the gap.
+    pub min_gap: Duration,
 }
 
 impl Config {
@@ -257,6 +262,7 @@ impl Config {
             retries: 2,
             verify: Some(Duration::from_secs(10)),
             cycle_delay: Duration::from_secs(3),
+            min_gap: Duration::ZERO,
         }
     }
 

@@ -59,6 +59,7 @@ pub const KEYS: &[&str] = &[
     "raw_state_off",
     "verify",
     "cycle_delay",
+    "min_gap",
 ];
 
 /// `pductl`'s own settings a profile may hold (other tools ignore them): raw mode, verification
@@ -81,6 +82,8 @@ pub struct DriverSettings {
     pub verify: Option<f64>,
     /// `--cycle-delay`: seconds off in a cycle done as off, wait, on.
     pub cycle_delay: Option<f64>,
+    /// `--min-gap`: seconds to leave between two switch operations.
+    pub min_gap: Option<f64>,
 }
 
 /// One profile, read and checked: the connection settings as [`ConnectionArgs`] (so flags can
@@ -275,6 +278,7 @@ pub fn parse(text: &str, file: &Path, name: &str) -> Result<ConnectionProfile> {
         raw_state_off: p.integer("raw_state_off")?,
         verify: p.number("verify")?,
         cycle_delay: p.number("cycle_delay")?,
+        min_gap: p.number("min_gap")?,
     };
     Ok(ConnectionProfile {
         name: name.to_string(),

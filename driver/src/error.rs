@@ -90,6 +90,23 @@ pub enum Error {
     },
 
     #[error(
+        "outlet {outlet}: the {action} SET was refused ({status}) {after} after the previous switch operation: some PDUs (ATEN among them) refuse or ignore a switch that comes sooner than a minimum gap after the last one; leave a gap with --min-gap SECONDS (e.g. 2), or retry later"
+    )]
+    /// A switch SET refused with genErr or resourceUnavailable shortly after this driver's
+    /// previous switch on the same PDU, with no [`crate::Config::min_gap`] set: most likely a
+    /// PDU that enforces a minimum gap between switch operations.
+    SwitchTooSoon {
+        /// The outlet number.
+        outlet: u32,
+        /// `on`, `off` or `cycle`.
+        action: &'static str,
+        /// The error-status, by RFC 3416 name.
+        status: &'static str,
+        /// How soon after the previous switch SET, in words ("within 10 s").
+        after: String,
+    },
+
+    #[error(
         "no answer from {host}:{port} after {tries} tries ({timeout:?} each): check that the PDU is reachable, that its SNMP agent is enabled on that port, {hint}"
     )]
     /// No answer to any try of a request.
@@ -105,6 +122,23 @@ pub enum Error {
         /// What else to check, chosen by SNMP version and by what the agent answered before
         /// (starts with "and ...").
         hint: String,
+    },
+
+    #[error(
+        "{host}:{port} stopped answering after it refused the authentication of user {user:?} ({seen}): many PDUs lock a source address out for a while (often minutes) after failed authentications; check --auth-key and --auth against the PDU, then wait for the lockout to end (or clear it on the PDU) before trying again"
+    )]
+    /// The agent refused our authentication (a usmStatsWrongDigests Report, or another
+    /// refusal) and then answered nothing, not even engine discovery: most likely a lockout of
+    /// this source address after failed authentications.
+    LikelyLockout {
+        /// The PDU's host, as configured.
+        host: String,
+        /// The PDU's UDP port.
+        port: u16,
+        /// The msgUserName sent (`--user`).
+        user: String,
+        /// What the agent said before it went silent (the Report's counter).
+        seen: String,
     },
 
     #[error(

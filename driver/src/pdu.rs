@@ -267,7 +267,16 @@ fn state_text(state: OutletState) -> String {
 pub struct Pdu {
     transport: Transport,
     tables: Option<Tables>,
+    /// When the last switch SET was sent, for [`Config::min_gap`] and for naming a refusal
+    /// that came too soon after it.
+    last_switch: Option<Instant>,
+    /// How long after the switch before it the last switch SET was sent.
+    gap_before: Option<Duration>,
 }
+
+/// Within this long after a switch, a genErr or resourceUnavailable refusal of the next one
+/// is named as a likely minimum gap between switch operations.
+const GAP_SUSPECT: Duration = Duration::from_secs(10);
 
 impl Pdu {
     /// Validate `config` and build the handle (no network traffic yet).
@@ -281,6 +290,8 @@ impl Pdu {
         Ok(Pdu {
             transport: Transport::new(config),
             tables,
+            last_switch: None,
+            gap_before: None,
         })
     }
 
@@ -511,12 +522,27 @@ impl Pdu {
                 action.as_str()
             )));
         };
+        // Config::min_gap: wait out the rest of the gap since the last switch.
+        let gap = self.config().min_gap;
+        if let Some(since) = self.last_switch.map(|at| at.elapsed()) {
+            if since < gap {
+                tokio::time::sleep(gap - since).await;
+            }
+        }
         tracing::debug!(oid = %oid_string(&oid), value, "SET");
-        match self
-            .transport
-            .set(vec![(oid.clone(), SetValue::Integer(value))])
-            .await?
-        {
+        let mut answer = self.switch_set(&oid, value).await?;
+        // resourceUnavailable (RFC 3416: the SET was not carried out, resources are short) soon
+        // after the previous switch: a PDU that wants a minimum gap between switch operations.
+        if let Err(r) = &answer {
+            if r.status == 13 && self.too_soon() {
+                if gap.is_zero() {
+                    return Err(self.switch_too_soon(n, action, r.status));
+                }
+                tokio::time::sleep(gap).await;
+                answer = self.switch_set(&oid, value).await?;
+            }
+        }
+        match answer {
             Ok(_) => Ok(()),
             // noSuchName / noCreation / inconsistentName on the control OID: the outlet is not there.
             Err(r) if matches!(r.status, 2 | 11 | 18) => Err(Error::NoSuchOutlet {
@@ -528,6 +554,40 @@ impl Pdu {
                 ),
             }),
             Err(r) => Err(r.into_error()),
+        }
+    }
+
+    /// Sends one switch SET, noting when (for [`Config::min_gap`] and [`Pdu::too_soon`]).
+    async fn switch_set(
+        &mut self,
+        oid: &[u32],
+        value: i64,
+    ) -> Result<std::result::Result<crate::session::Varbinds, crate::session::AgentRefusal>> {
+        self.gap_before = self.last_switch.map(|at| at.elapsed());
+        self.last_switch = Some(Instant::now());
+        self.transport
+            .set(vec![(oid.to_vec(), SetValue::Integer(value))])
+            .await
+    }
+
+    /// Whether the last switch SET came soon enough after the one before it that a refusal is
+    /// most likely a minimum gap between switch operations (within [`GAP_SUSPECT`], or the
+    /// configured gap if longer).
+    fn too_soon(&self) -> bool {
+        self.gap_before
+            .is_some_and(|since| since < GAP_SUSPECT.max(self.config().min_gap))
+    }
+
+    /// [`Error::SwitchTooSoon`] for the last switch SET, refused with `status`.
+    fn switch_too_soon(&self, outlet: u32, action: Action, status: u32) -> Error {
+        Error::SwitchTooSoon {
+            outlet,
+            action: action.as_str(),
+            status: crate::error::error_status_name(status),
+            after: format!(
+                "within {} s",
+                GAP_SUSPECT.max(self.config().min_gap).as_secs_f64()
+            ),
         }
     }
 
@@ -597,6 +657,26 @@ impl Pdu {
                 ));
                 return Ok(());
             }
+            // Refused with genErr soon after the previous switch, and not carried out, with a
+            // minimum gap configured: a PDU that wants that gap between switch operations
+            // (and says genErr). Send it once more after the gap (it was not carried out).
+            // Without a gap configured, genErr stays a plain AgentError: it means too many
+            // other things to name a gap.
+            let gap = self.config().min_gap;
+            if let (Error::AgentError { code: 5, .. }, false) = (&error, gap.is_zero()) {
+                if self.too_soon() {
+                    if resent > 0 {
+                        return Err(self.switch_too_soon(n, action, 5));
+                    }
+                    tokio::time::sleep(gap).await;
+                    resent += 1;
+                    notes.push(format!(
+                        "the {} SET {failure} soon after the previous switch and was not carried out: sent again after the minimum gap",
+                        action.as_str()
+                    ));
+                    continue;
+                }
+            }
             // Not carried out: an unanswered on/off is safe to send again; an error is reported.
             if !matches!(error, Error::Timeout { .. } | Error::Protocol { .. })
                 || resent >= self.config().retries
@@ -629,6 +709,14 @@ impl Pdu {
                 None
             }
             Err(e @ Error::NoSuchOutlet { .. }) => return Err(e),
+            // A state the agent encodes so that it cannot be read (a zero-length INTEGER):
+            // switching does not depend on it; say so and switch without a read-back.
+            Err(Error::UnexpectedValue { oid, got, .. }) if got == crate::session::UNDECODABLE => {
+                notes.push(format!(
+                    "could not read the state {oid} before switching: {got}; switched without reading it back"
+                ));
+                None
+            }
             Err(e) => return Err(e),
         };
         let native = tables.command(action, n).is_some();

@@ -59,6 +59,9 @@ pub enum Diagnosis {
     DecryptionError,
     /// An snmpUnknownContexts Report (RFC 3413 §3.2): no such contextName.
     UnknownContext,
+    /// A Report with no varbind: the agent refused the message without saying which counter
+    /// (RFC 3412 §7.1 step 3 puts one there), as some agents do.
+    EmptyReport,
     /// The agent knows the user and did not complain about the security level.
     UserKnown,
     /// Anything else, described.
@@ -81,6 +84,7 @@ impl Diagnosis {
             }
             Diagnosis::DecryptionError => counter(ReportReason::Usm(UsmFailure::DecryptionError)),
             Diagnosis::UnknownContext => counter(ReportReason::UnknownContext),
+            Diagnosis::EmptyReport => "a Report with no varbind (no usmStats counter)".into(),
             Diagnosis::UserKnown => "the agent knows the user".into(),
             Diagnosis::Other(s) => s.clone(),
         }
@@ -223,7 +227,7 @@ fn classify(answer: &ProbeAnswer) -> Diagnosis {
     }
     match &answer.first_oid {
         Some(oid) => classify_report(oid, answer.boots.into()),
-        None => Diagnosis::Other("a Report without varbinds".into()),
+        None => Diagnosis::EmptyReport,
     }
 }
 
@@ -443,7 +447,7 @@ fn encrypted_report(
     }
     Some(match scoped.pdu.varbinds.first() {
         Some(vb) => classify_report(vb.oid.arcs(), answer.boots.into()),
-        None => Diagnosis::Other("an encrypted Report without varbinds".into()),
+        None => Diagnosis::EmptyReport,
     })
 }
 
@@ -742,10 +746,7 @@ mod tests {
             Diagnosis::Other("a Report naming .1.3.6.1.6.3.15.1.1.3".into())
         );
         let a = parse_answer(&answer(PduType::Report, Vec::new(), 5)).expect("parses");
-        assert_eq!(
-            classify(&a),
-            Diagnosis::Other("a Report without varbinds".into())
-        );
+        assert_eq!(classify(&a), Diagnosis::EmptyReport);
         let a = parse_answer(&answer(PduType::Response, Vec::new(), 5)).expect("parses");
         assert_eq!(classify(&a), Diagnosis::UserKnown);
     }
@@ -900,9 +901,7 @@ mod tests {
         let raw = encrypted_answer(&cfg, PduType::Report, Vec::new());
         assert_eq!(
             encrypted_report(&cfg, &a, &raw, &cache),
-            Some(Diagnosis::Other(
-                "an encrypted Report without varbinds".into()
-            ))
+            Some(Diagnosis::EmptyReport)
         );
         // A Response is no Report: the caller concludes the user is known.
         let raw = encrypted_answer(&cfg, PduType::Response, Vec::new());

@@ -47,7 +47,14 @@ pub enum Value {
     EndOfMibView,
     /// Anything else (Opaque, an OID with an arc above 2^32, ...), as snmp2 shows it.
     Other(String),
+    /// A value the agent sent that could not be decoded (snmp2 stops at it): most often a
+    /// zero-length INTEGER (`02 00`), which X.690 §8.3.1 forbids and some Sentry3 firmware
+    /// sends. Neither a number nor "missing".
+    Undecodable,
 }
+
+/// What [`Value::Undecodable`] most likely was, for messages.
+pub const UNDECODABLE: &str = "a value that could not be decoded: most likely a zero-length INTEGER (02 00), which BER forbids (X.690 §8.3.1) and some PDU firmware (Sentry3) sends";
 
 impl Value {
     /// True for the v2 exceptions that mean "nothing here".
@@ -93,6 +100,7 @@ impl Value {
             Value::NoSuchInstance => "noSuchInstance".into(),
             Value::EndOfMibView => "endOfMibView".into(),
             Value::Other(s) => s.clone(),
+            Value::Undecodable => UNDECODABLE.into(),
         }
     }
 }
@@ -205,6 +213,9 @@ pub struct Transport {
     answered: bool,
     /// Master keys for the diagnosis probe: each password is hashed once per transport.
     keys: MasterKeyCache,
+    /// Set once the agent refused our authentication (usmStatsWrongDigests): silence after
+    /// that is most likely a lockout of this address ([`Error::LikelyLockout`]).
+    auth_refused: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Transport {
@@ -323,6 +334,7 @@ impl Transport {
             discovery_answered: false,
             answered: false,
             keys: MasterKeyCache::default(),
+            auth_refused: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -424,10 +436,25 @@ impl Transport {
         Ok(result)
     }
 
+    /// [`Error::LikelyLockout`], naming what the agent said before it went silent.
+    fn likely_lockout(&self, seen: &str) -> Error {
+        Error::LikelyLockout {
+            host: self.cfg.host.clone(),
+            port: self.cfg.port,
+            user: self.cfg.user.clone(),
+            seen: seen.into(),
+        }
+    }
+
     /// The error for a request whose last try got no answer.
     async fn timeout_error(&self, at: &Attempts) -> Error {
         let c = &self.cfg;
         let tries = at.tries;
+        if c.version == SnmpVersion::V3
+            && self.auth_refused.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return self.likely_lockout("usmStatsWrongDigests earlier");
+        }
         if let Some(detail) = &at.malformed {
             // Something came back, but nothing that could be read: say what.
             return self.protocol(format!(
@@ -446,7 +473,7 @@ impl Transport {
         }
         let hint = match c.version {
             SnmpVersion::V1 | SnmpVersion::V2c => format!(
-                "and the community string (--community) and --snmp-version {}: agents ignore requests with a wrong community, and requests from an address their access list does not allow",
+                "and the community string (--community) and --snmp-version {}: agents ignore requests with a wrong community, requests from an address their access list does not allow and, on some PDUs, every request from an address for a while after failed logins (a lockout)",
                 c.version
             ),
             SnmpVersion::V3 if self.discovery_answered && c.privacy.is_some() => {
@@ -490,7 +517,10 @@ impl Transport {
         let c = &self.cfg;
         match diagnosis {
             Diagnosis::UnknownUser => Error::UnknownUserName { user: c.user.clone() },
-            Diagnosis::WrongDigest => Error::WrongDigest { user: c.user.clone(), auth: auth_name(c.auth).into() },
+            Diagnosis::WrongDigest => {
+                self.auth_refused.store(true, std::sync::atomic::Ordering::Relaxed);
+                Error::WrongDigest { user: c.user.clone(), auth: auth_name(c.auth).into() }
+            }
             Diagnosis::UnsupportedSecLevel => {
                 Error::UnsupportedSecurityLevel { user: c.user.clone(), level: c.security_level().to_string() }
             }
@@ -507,6 +537,12 @@ impl Transport {
                 user: c.user.clone(),
                 privacy: priv_name(c.privacy).into(),
                 detail: " (the authentication key is right: a probe signed with it passed the agent's digest check)".into(),
+            },
+            Diagnosis::EmptyReport => Error::AuthenticationFailed {
+                user: c.user.clone(),
+                detail: format!(
+                    "{fallback}; the agent's Reports carry no varbind, so which usmStats counter refused the request (unknown user, wrong digest, security level, time window, decryption) cannot be told (RFC 3412 §7.1 step 3 puts it there; this agent leaves it out). Check --user, --auth/--auth-key and --priv/--priv-key against the PDU, the authentication key first"
+                ),
             },
             other => Error::AuthenticationFailed {
                 user: c.user.clone(),
@@ -530,6 +566,10 @@ impl Transport {
             at.report_retried = true;
             at.tries = at.tries.saturating_sub(1);
             return None;
+        }
+        // Refused, and then not even discovery is answered: the agent locked us out.
+        if diagnosis == Diagnosis::NoAnswer {
+            return Some(self.likely_lockout("a Report refusing the request"));
         }
         Some(self.diagnosis_error(diagnosis, fallback))
     }
@@ -589,8 +629,23 @@ impl Transport {
                 Ok(r) => r,
             };
             match outcome {
-                Ok(Ok((0, _, vbs))) => {
+                Ok(Ok((0, _, mut vbs))) => {
                     self.answered = true;
+                    // snmp2 stops reading varbinds at a value it cannot decode (a zero-length
+                    // INTEGER, `02 00`, as some Sentry3 firmware sends): the OIDs asked for
+                    // and missing from the answer get [`Value::Undecodable`].
+                    if let Request::Get(oids) = req {
+                        for oid in oids.iter().skip(vbs.len()) {
+                            vbs.push((oid.clone(), Value::Undecodable));
+                        }
+                    }
+                    if let (Request::GetNext(oid), true) = (req, vbs.is_empty()) {
+                        return Err(self.protocol(format!(
+                            "the answer to GETNEXT of {} holds no varbind that could be decoded ({})",
+                            oid_string(oid),
+                            UNDECODABLE
+                        )));
+                    }
                     return Ok(Ok(vbs));
                 }
                 Ok(Ok((status, index, _))) => {
@@ -650,10 +705,21 @@ impl Transport {
                     return None;
                 }
                 let diagnosis = probe::diagnose(c, &self.keys).await;
-                Some(self.diagnosis_error(
-                    diagnosis,
-                    "the agent answered an encrypted request with a Report in clear text, again after a re-synchronisation",
-                ))
+                Some(match diagnosis {
+                    // The probe, freshly synchronised, got through; what refused our request
+                    // was an authenticated Report in clear text, which RFC 3414 §3.2 step 7b
+                    // sends only for usmStatsNotInTimeWindows: name that, not the keys.
+                    Diagnosis::UserKnown | Diagnosis::NoAnswer | Diagnosis::Other(_) => {
+                        Error::NotInTimeWindow {
+                            boots_hint: "unknown: the refusals came as authenticated Reports in clear text, the form RFC 3414 §3.2 step 7b gives only to usmStatsNotInTimeWindows".into(),
+                            advice: NOT_IN_TIME_WINDOW_ADVICE.into(),
+                        }
+                    }
+                    definite => self.diagnosis_error(
+                        definite,
+                        "the agent answered an encrypted request with a Report in clear text, again after a re-synchronisation",
+                    ),
+                })
             }
             // An unauthenticated Report (unknown user or engine ID, wrong digest, level,
             // decryption error): snmp2 hides which.

@@ -132,6 +132,12 @@ pub struct EngineChange {
     pub skew_secs: Option<i64>,
     /// A new snmpEngineID, in hex (the device was replaced or reset).
     pub engine_id: Option<String>,
+    /// Moves sysUpTime by this many seconds, as if the agent had been up that much longer
+    /// (negative: shorter, never before its start); a restart puts it back to 0. sysUpTime
+    /// wraps modulo 2^32 hundredths of a second (about 497 days), so
+    /// `{"uptime_skew_secs": 42949670}` puts it 2.96 s before its wrap.
+    #[serde(default)]
+    pub uptime_skew_secs: Option<i64>,
 }
 
 /// A fault to add: what it does and when (`POST /pdus/{pdu}/faults`).
@@ -305,7 +311,8 @@ impl Control {
         Ok(pdu_info(device))
     }
 
-    /// Applies `change` to the PDU's SNMP engine, in order: new engine ID, boots, time skew.
+    /// Applies `change` to the PDU's SNMP engine, in order: new engine ID, boots, time skew,
+    /// sysUpTime skew.
     ///
     /// Errors: [`ControlError::NoSuchPdu`], [`ControlError::BadField`] for an engine ID that
     /// is not 5 to 32 octets of hex or boots below 1 (RFC 3411 §5), [`ControlError::Failed`]
@@ -337,6 +344,9 @@ impl Control {
         }
         if let Some(skew) = change.skew_secs {
             device.engine.set_skew(skew);
+        }
+        if let Some(skew) = change.uptime_skew_secs {
+            device.skew_uptime(skew);
         }
         Ok(pdu_info(device))
     }

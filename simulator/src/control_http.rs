@@ -10,7 +10,7 @@
 //! DELETE /pdus/{pdu}/faults             clear all faults
 //! DELETE /pdus/{pdu}/faults/{id}        clear one fault
 //! POST   /pdus/{pdu}/restart            {"keep_outlets":true}
-//! POST   /pdus/{pdu}/engine             {"boots":2147483647} | {"skew_secs":400} | {"engine_id":"8000..."}
+//! POST   /pdus/{pdu}/engine             {"boots":2147483647} | {"skew_secs":400} | {"engine_id":"8000..."} | {"uptime_skew_secs":42949670}
 //! GET    /pdus/{pdu}/requests?after=N   the request log (records with seq > N; arms the log)
 //! GET    /pdus/{pdu}/events             server-sent events for the dashboard: `state`, `requests`
 //! GET    /pdus/{pdu}/notifications      notification counters and the last ones sent

@@ -15,8 +15,8 @@ use crate::engine::{Engine, EngineError};
 use crate::fault::FaultKind;
 use crate::mib::{Cell, EngineObject, MibTree, SystemObject};
 use crate::notification::{
-    outlet_notification_varbinds, standard_trap_varbinds, ticks_since, Notification,
-    NotificationQueue, NotifyTarget, SystemStrings, AUTHENTICATION_FAILURE, COLD_START, WARM_START,
+    outlet_notification_varbinds, standard_trap_varbinds, Notification, NotificationQueue,
+    NotifyTarget, SystemStrings, AUTHENTICATION_FAILURE, COLD_START, WARM_START,
 };
 use crate::outlet::{Delays, Outlet, Power, StartupPower};
 use crate::persist::{replace_file_in_background, PendingWrite};
@@ -347,6 +347,9 @@ pub struct Device {
     identity: Vec<(crate::mib::IdentityField, String)>,
     /// Clock reading at agent start, for sysUpTime.
     started_nanos: std::sync::atomic::AtomicU64,
+    /// Nanoseconds added to sysUpTime (`uptime_skew_secs` of the control API), so that a
+    /// test can put the agent days or years after its start without waiting.
+    uptime_skew_nanos: std::sync::atomic::AtomicU64,
     state: Mutex<DeviceState>,
     state_file: Option<PathBuf>,
     /// Whether this start found saved state (a restart: warmStart) or not (coldStart).
@@ -430,6 +433,7 @@ impl Device {
             name: spec.name.clone(),
             vendor: spec.vendor,
             started_nanos: std::sync::atomic::AtomicU64::new(nanos(clock.now())),
+            uptime_skew_nanos: std::sync::atomic::AtomicU64::new(0),
             engine,
             stats: AgentStats::default(),
             faults: crate::fault::FaultSet::for_outlets(spec.outlets),
@@ -496,6 +500,8 @@ impl Device {
         })?;
         self.started_nanos
             .store(nanos(self.now()), std::sync::atomic::Ordering::SeqCst);
+        self.uptime_skew_nanos
+            .store(0, std::sync::atomic::Ordering::SeqCst);
         // RFC 3418: warmStart when the configuration is unaltered, coldStart when it may be.
         let start = if keep_outlets {
             ("warmStart", WARM_START)
@@ -528,11 +534,48 @@ impl Device {
         Ok(())
     }
 
-    /// Time since the agent (re)started, as sysUpTime counts it.
+    /// Time since the agent (re)started, as sysUpTime counts it (with any skew added by
+    /// [`Device::skew_uptime`]); not wrapped (sysUpTime's TimeTicks are:
+    /// [`Device::up_time_ticks`]).
     pub fn uptime(&self) -> Duration {
-        self.now().saturating_sub(Duration::from_nanos(
-            self.started_nanos.load(std::sync::atomic::Ordering::SeqCst),
-        ))
+        self.uptime_at(self.now())
+    }
+
+    fn uptime_at(&self, now: Duration) -> Duration {
+        let started =
+            Duration::from_nanos(self.started_nanos.load(std::sync::atomic::Ordering::SeqCst));
+        let skew = Duration::from_nanos(
+            self.uptime_skew_nanos
+                .load(std::sync::atomic::Ordering::SeqCst),
+        );
+        now.saturating_sub(started).saturating_add(skew)
+    }
+
+    /// sysUpTime.0 at `now` (RFC 3418): hundredths of a second since the agent (re)started,
+    /// modulo 2^32 as TimeTicks are (RFC 2578 §7.1.8): it wraps to 0 after about 497 days.
+    pub fn up_time_ticks(&self, now: Duration) -> u32 {
+        time_ticks(self.uptime_at(now))
+    }
+
+    /// Moves sysUpTime by `secs` seconds (negative: back, but never before the agent's start),
+    /// as if the agent had been up that much longer; a restart puts it back to 0. For tests of
+    /// managers at sysUpTime's wrap, which takes about 497 days of real time.
+    pub fn skew_uptime(&self, secs: i64) {
+        let by = secs.unsigned_abs().saturating_mul(1_000_000_000);
+        let skew = &self.uptime_skew_nanos;
+        let update = |old: u64| {
+            Some(if secs >= 0 {
+                old.saturating_add(by)
+            } else {
+                old.saturating_sub(by)
+            })
+        };
+        // The closure always returns Some, so this cannot fail.
+        let _ = skew.fetch_update(
+            std::sync::atomic::Ordering::SeqCst,
+            std::sync::atomic::Ordering::SeqCst,
+            update,
+        );
     }
 
     /// Raises the start notification once the originator is attached: coldStart at the first
@@ -577,15 +620,13 @@ impl Device {
 
     fn push(&self, name: &'static str, trap_oid: Oid, varbinds: Vec<snmp_proto::VarBind<'static>>) {
         let now = self.now();
-        let started =
-            Duration::from_nanos(self.started_nanos.load(std::sync::atomic::Ordering::SeqCst));
         self.notifications.push(
             &self.name,
             Notification {
                 name,
                 trap_oid,
                 varbinds,
-                up_time: ticks_since(started, now),
+                up_time: self.up_time_ticks(now),
                 engine_id: self.engine.id(),
                 engine_boots: self.engine.boots(),
                 engine_time: self.engine.time(),
@@ -682,11 +723,7 @@ impl Device {
                     Value::OctetString(Cow::Owned(self.sys_descr.clone().into_bytes()))
                 }
                 SystemObject::ObjectId => Value::ObjectId(self.sys_object_id.clone()),
-                SystemObject::UpTime => {
-                    Value::TimeTicks(centiseconds(now.saturating_sub(Duration::from_nanos(
-                        self.started_nanos.load(std::sync::atomic::Ordering::SeqCst),
-                    ))))
-                }
+                SystemObject::UpTime => Value::TimeTicks(self.up_time_ticks(now)),
                 SystemObject::Contact => Value::octets(state.sys_contact.clone()),
                 SystemObject::Name => Value::octets(state.sys_name.clone()),
                 SystemObject::Location => Value::octets(state.sys_location.clone()),
@@ -853,8 +890,10 @@ fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
-fn centiseconds(d: Duration) -> u32 {
-    u32::try_from(d.as_millis() / 10).unwrap_or(u32::MAX)
+/// A duration as TimeTicks: hundredths of a second modulo 2^32 (RFC 2578 §7.1.8).
+pub fn time_ticks(d: Duration) -> u32 {
+    let wrapped = (d.as_millis() / 10) % (1u128 << 32);
+    u32::try_from(wrapped).unwrap_or(0)
 }
 
 fn initial_state(
@@ -1026,7 +1065,13 @@ fn apply_outlet_faults(
             | FaultKind::DropNotification
             | FaultKind::DelayNotification { .. }
             | FaultKind::DuplicateNotification
-            | FaultKind::UnacknowledgedInform => continue,
+            | FaultKind::UnacknowledgedInform
+            | FaultKind::SwitchGap { .. }
+            | FaultKind::RefuseDelayedCommands
+            | FaultKind::AuthLockout { .. }
+            | FaultKind::DiscoveryWithoutTime
+            | FaultKind::EmptyReport
+            | FaultKind::ZeroLengthInteger { .. } => continue,
         };
         let Some(pos) = usize::try_from(outlet).ok().and_then(|n| n.checked_sub(1)) else {
             continue;
@@ -1192,5 +1237,115 @@ mod persistence_tests {
             legacy.outlet_powers(),
             vec![Power::On, Power::On, Power::Off]
         );
+    }
+}
+
+/// Every clock and counter the agent serves wraps or latches as its SMI type says
+/// (RFC 2578 §7.1): TimeTicks and Counter32 modulo 2^32, Gauge32 latched at 2^32 - 1.
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::mib::Cell;
+
+    fn device(clock: Arc<ManualClock>) -> Device {
+        let cfg = crate::config::FileConfig::parse(
+            "[[pdu]]\nname = \"p\"\nvendor = \"apc-rpdu2\"\noutlets = 2\n[[pdu.community]]\nname = \"c\"\n",
+            "test",
+        )
+        .unwrap();
+        let spec = cfg.validate("test").unwrap().remove(0).0;
+        Device::start(spec, clock).unwrap()
+    }
+
+    fn up_time(d: &Device) -> Value<'static> {
+        let now = d.now();
+        d.read(
+            &Cell::System(SystemObject::UpTime),
+            &mut d.lock_state(),
+            now,
+        )
+    }
+
+    /// A 500-day run on the manual clock, a day at a time: sysUpTime grows by a day's
+    /// 8640000 ticks each day until 2^32 ticks (497 days 2 h 27 min 52.96 s), then starts
+    /// again from 0 instead of sticking at 4294967295.
+    #[test]
+    fn sys_up_time_wraps_modulo_2_32_in_a_days_long_run() {
+        let clock = Arc::new(ManualClock::default());
+        let d = device(clock.clone());
+        let day = Duration::from_secs(86_400);
+        let mut wraps = 0;
+        let mut last = 0u64;
+        for _ in 0..500 {
+            clock.advance(day);
+            let Value::TimeTicks(now) = up_time(&d) else {
+                panic!("sysUpTime is TimeTicks");
+            };
+            let now = u64::from(now);
+            if now < last {
+                wraps += 1;
+                // The day that wraps: last + 8640000 - 2^32.
+                assert_eq!(now, last + 8_640_000 - (1u64 << 32));
+            } else {
+                assert_eq!(now, last + 8_640_000);
+            }
+            last = now;
+        }
+        assert_eq!(wraps, 1, "one wrap in 500 days");
+        // Exactly at the boundary: the last tick before it, then 0.
+        let clock = Arc::new(ManualClock::default());
+        let d = device(clock.clone());
+        clock.advance(Duration::from_millis(42_949_672_950));
+        assert_eq!(up_time(&d), Value::TimeTicks(u32::MAX));
+        clock.advance(Duration::from_millis(10));
+        assert_eq!(up_time(&d), Value::TimeTicks(0));
+        clock.advance(Duration::from_millis(10));
+        assert_eq!(up_time(&d), Value::TimeTicks(1));
+        // The skew of the control API puts it there without a long run; a restart resets it.
+        let clock = Arc::new(ManualClock::default());
+        let d = device(clock.clone());
+        d.skew_uptime(42_949_672);
+        assert_eq!(up_time(&d), Value::TimeTicks(4_294_967_200));
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(up_time(&d), Value::TimeTicks(4));
+        d.skew_uptime(-1_000_000_000_000);
+        assert_eq!(up_time(&d), Value::TimeTicks(100), "never before the start");
+        d.skew_uptime(42_949_672);
+        d.restart(true).unwrap();
+        assert_eq!(up_time(&d), Value::TimeTicks(0));
+    }
+
+    /// Counter32 objects (snmpInPkts, usmStats...) wrap to 0 after 4294967295.
+    #[test]
+    fn counter32_objects_wrap() {
+        let d = device(Arc::new(ManualClock::default()));
+        d.stats
+            .snmp_in_pkts
+            .store(u32::MAX - 1, std::sync::atomic::Ordering::Relaxed);
+        let cell = Cell::Counter(|s: &AgentStats| &s.snmp_in_pkts);
+        let read_it = || d.read(&cell, &mut d.lock_state(), Duration::ZERO);
+        assert_eq!(read_it(), Value::Counter32(u32::MAX - 1));
+        assert_eq!(crate::stats::bump(&d.stats.snmp_in_pkts), u32::MAX);
+        assert_eq!(read_it(), Value::Counter32(u32::MAX));
+        assert_eq!(crate::stats::bump(&d.stats.snmp_in_pkts), 0);
+        assert_eq!(read_it(), Value::Counter32(0));
+    }
+
+    /// A Gauge32 reading beyond 2^32 - 1 latches at 4294967295 (RFC 2578 §7.1.7) instead of
+    /// wrapping or going negative; TimeTicks conversion of huge durations wraps instead.
+    #[test]
+    fn gauge32_latches_and_time_ticks_wrap() {
+        use crate::profiles::metering::scaled;
+        assert_eq!(scaled(4_294_967_294.0, 1.0), 4_294_967_294);
+        assert_eq!(scaled(4_294_967_295.0, 1.0), u32::MAX);
+        assert_eq!(scaled(4_294_967_296.0, 1.0), u32::MAX);
+        assert_eq!(scaled(1e30, 0.1), u32::MAX);
+        assert_eq!(time_ticks(Duration::from_millis(42_949_672_950)), u32::MAX);
+        assert_eq!(time_ticks(Duration::from_millis(42_949_672_960)), 0);
+        assert_eq!(time_ticks(Duration::MAX), {
+            let ticks = Duration::MAX.as_millis() / 10;
+            u32::try_from(ticks % (1u128 << 32)).unwrap()
+        });
     }
 }

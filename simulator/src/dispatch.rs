@@ -19,13 +19,15 @@ use crate::device::{Device, MAX_MESSAGE_SIZE};
 use crate::endpoint::Endpoint;
 use crate::fault::{parse_error_status, FaultKind, FaultPoint};
 use crate::request_log::Seen;
-use crate::security::{process_inbound, wrap_outbound, Inbound, Outbound, SaltSource, UsmFailure};
+use crate::security::{
+    process_inbound, wrap_outbound, wrap_outbound_at, Inbound, Outbound, SaltSource, UsmFailure,
+};
 use crate::stats::bump;
 use snmp_proto::report::ReportReason;
 use snmp_proto::usm::SecurityLevel;
 use snmp_proto::{
     decode_message, decode_scoped_pdu, encode_community_message, CommunityMessage, DecodeError,
-    ErrorStatus, Message, Oid, Pdu, PduType, ScopedPduData, V3Message, VarBind, Version,
+    ErrorStatus, Message, Oid, Pdu, PduType, ScopedPduData, V3Message, Value, VarBind, Version,
     FLAG_REPORTABLE,
 };
 
@@ -122,7 +124,7 @@ fn handle<'e>(
     // (community or context), so each one's faults act on its own requests only.
     if !shared(endpoint) {
         primary.faults.count_request();
-        if lost_on_receive(primary, seen) {
+        if lost_on_receive(primary, buffers.peer, seen) {
             return None;
         }
     }
@@ -157,18 +159,56 @@ fn shared(endpoint: &Endpoint) -> bool {
     endpoint.devices().len() > 1
 }
 
-/// The `Receive` point: an agent that is down, or a request lost on the way.
-fn lost_on_receive(device: &Device, seen: &mut Seen<'_>) -> bool {
-    let faults = device.faults.at(FaultPoint::Receive, device.now());
-    if !faults.is_empty() {
-        debug!(pdu = %device.name, ?faults, "request lost to a fault");
-        seen.dropped(if faults.contains(&FaultKind::AgentDown) {
-            "lost to an agent-down fault"
-        } else {
-            "lost to a drop-request fault"
-        });
+/// The `Receive` point: an agent that is down, a request lost on the way, or one from a
+/// source address locked out after failed authentications.
+fn lost_on_receive(
+    device: &Device,
+    peer: Option<std::net::SocketAddr>,
+    seen: &mut Seen<'_>,
+) -> bool {
+    let now = device.now();
+    let mut lost = None;
+    for fault in device.faults.at(FaultPoint::Receive, now) {
+        let why = match fault {
+            FaultKind::AgentDown => "lost to an agent-down fault",
+            FaultKind::DropRequest => "lost to a drop-request fault",
+            FaultKind::AuthLockout { .. } => {
+                if !device.faults.locked_out(peer.map(|p| p.ip()), now) {
+                    continue;
+                }
+                "dropped: the source address is locked out after failed authentications (auth-lockout fault)"
+            }
+            // Faults of the other points never come back from `at(FaultPoint::Receive)`.
+            FaultKind::DropResponse
+            | FaultKind::Delay { .. }
+            | FaultKind::Duplicate
+            | FaultKind::Reorder
+            | FaultKind::Truncate { .. }
+            | FaultKind::Corrupt { .. }
+            | FaultKind::WrongSourcePort
+            | FaultKind::ForceError { .. }
+            | FaultKind::WrongRequestId
+            | FaultKind::ReportInstead { .. }
+            | FaultKind::ErrorAfterCommit { .. }
+            | FaultKind::StuckOutlet { .. }
+            | FaultKind::SlowOutlet { .. }
+            | FaultKind::DropNotification
+            | FaultKind::DelayNotification { .. }
+            | FaultKind::DuplicateNotification
+            | FaultKind::UnacknowledgedInform
+            | FaultKind::SwitchGap { .. }
+            | FaultKind::RefuseDelayedCommands
+            | FaultKind::DiscoveryWithoutTime
+            | FaultKind::EmptyReport
+            | FaultKind::ZeroLengthInteger { .. } => continue,
+        };
+        lost.get_or_insert(why);
     }
-    !faults.is_empty()
+    if let Some(why) = lost {
+        debug!(pdu = %device.name, "request {why}");
+        seen.dropped(why);
+    }
+    lost.is_some()
 }
 
 /// The `Send` point: faults that change or hold back the encoded answer.
@@ -205,7 +245,13 @@ fn deliver(device: &Device, out: &mut Vec<u8>, seen: &mut Seen<'_>) -> Option<De
             | FaultKind::DropNotification
             | FaultKind::DelayNotification { .. }
             | FaultKind::DuplicateNotification
-            | FaultKind::UnacknowledgedInform => {}
+            | FaultKind::UnacknowledgedInform
+            | FaultKind::SwitchGap { .. }
+            | FaultKind::RefuseDelayedCommands
+            | FaultKind::AuthLockout { .. }
+            | FaultKind::DiscoveryWithoutTime
+            | FaultKind::EmptyReport
+            | FaultKind::ZeroLengthInteger { .. } => {}
         }
     }
     Some(delivery)
@@ -232,7 +278,13 @@ fn fault_name(fault: &FaultKind) -> &'static str {
         | FaultKind::DropNotification
         | FaultKind::DelayNotification { .. }
         | FaultKind::DuplicateNotification
-        | FaultKind::UnacknowledgedInform => "fault",
+        | FaultKind::UnacknowledgedInform
+        | FaultKind::SwitchGap { .. }
+        | FaultKind::RefuseDelayedCommands
+        | FaultKind::AuthLockout { .. }
+        | FaultKind::DiscoveryWithoutTime
+        | FaultKind::EmptyReport
+        | FaultKind::ZeroLengthInteger { .. } => "fault",
     }
 }
 
@@ -244,6 +296,69 @@ fn is_request(pdu: &Pdu<'_>) -> bool {
             | PduType::GetBulkRequest
             | PduType::SetRequest
     )
+}
+
+/// Replaces the INTEGER values under `prefix` by an empty Opaque (`44 00`); returns their OIDs.
+fn empty_integers(response: &mut Pdu<'static>, prefix: &Oid) -> Vec<Oid> {
+    let mut emptied = Vec::new();
+    for vb in &mut response.varbinds {
+        if vb.oid.starts_with(prefix.arcs()) && matches!(vb.value, Value::Integer(_)) {
+            vb.value = Value::Opaque(std::borrow::Cow::Borrowed(&[]));
+            emptied.push(vb.oid.clone());
+        }
+    }
+    emptied
+}
+
+/// Turns the empty Opaque after `oid`'s OBJECT IDENTIFIER in `message` into a zero-length
+/// INTEGER (`02 00`): same length, so no enclosing length changes.
+fn retag_empty_integer(message: &mut [u8], oid: &Oid) {
+    let mut pattern = Vec::new();
+    snmp_proto::ber::write_oid(&mut pattern, oid);
+    pattern.extend_from_slice(&[0x44, 0x00]);
+    let Some(at) = message
+        .windows(pattern.len())
+        .position(|w| w == pattern.as_slice())
+    else {
+        return;
+    };
+    let tag = at.saturating_add(pattern.len()).saturating_sub(2);
+    if let Some(byte) = message.get_mut(tag) {
+        *byte = 0x02;
+    }
+}
+
+/// Whether `request` is a SET to the vendor's on, off or cycle control column (a switch
+/// operation, for `switch-gap`).
+fn switches(device: &Device, request: &Pdu<'_>) -> bool {
+    if request.pdu_type != PduType::SetRequest {
+        return false;
+    }
+    let switching = device.vendor.mib().switching;
+    let columns = [
+        Some(switching.on.column),
+        Some(switching.off.column),
+        switching.cycle.map(|c| c.column),
+    ];
+    request.varbinds.iter().any(|vb| {
+        columns
+            .iter()
+            .flatten()
+            .any(|column| vb.oid.starts_with(column))
+    })
+}
+
+/// Whether a command turned `before` into `after` by scheduling a delayed command on an
+/// outlet that had none (for `refuse-delayed-commands`).
+fn delayed_command(
+    before: &[crate::outlet::Outlet],
+    after: &mut [crate::outlet::Outlet],
+    now: Duration,
+) -> bool {
+    before
+        .iter()
+        .zip(after.iter_mut())
+        .any(|(was, is)| !was.clone().delayed_pending(now) && is.delayed_pending(now))
 }
 
 /// What the agent side decided, after the `Respond` faults.
@@ -262,12 +377,14 @@ fn answer(
     request: &Pdu<'_>,
     access: Access,
     budget: usize,
-    saving: &mut Option<crate::persist::PendingWrite>,
-    unsaved: &mut Option<Unsaved>,
+    buffers: &mut Buffers,
+    zero_length: &mut Option<Oid>,
 ) -> Answer {
     let faults = device.faults.at(FaultPoint::Respond, device.now());
     let mut wrong_request_id = false;
     let mut after_commit = None;
+    let mut gap_noted = false;
+    let mut refuse_delayed = false;
     for fault in &faults {
         match fault {
             FaultKind::ForceError {
@@ -312,6 +429,36 @@ fn answer(
                     after_commit = Some(*no_answer);
                 }
             }
+            FaultKind::SwitchGap { ms, status, ignore } => {
+                if !switches(device, request) {
+                    continue;
+                }
+                if !device.faults.switch_too_soon(*ms) {
+                    gap_noted = true;
+                    continue;
+                }
+                if *ignore {
+                    // Accepted, not carried out: noError with the request's varbinds.
+                    return Answer::Response(error_response(request, ErrorStatus::NoError, 0));
+                }
+                let status = status
+                    .as_deref()
+                    .and_then(parse_error_status)
+                    .unwrap_or(ErrorStatus::ResourceUnavailable);
+                let status = match version {
+                    Version::V1 => crate::agent::v1_error(status),
+                    Version::V2c | Version::V3 => status,
+                };
+                return Answer::Response(error_response(request, status, 1));
+            }
+            FaultKind::RefuseDelayedCommands => {
+                refuse_delayed = request.pdu_type == PduType::SetRequest;
+            }
+            FaultKind::ZeroLengthInteger { oid } => {
+                if version != Version::V3 {
+                    *zero_length = Oid::parse(oid);
+                }
+            }
             // Faults of the other points never come back from `at(FaultPoint::Respond)`.
             FaultKind::AgentDown
             | FaultKind::DropRequest
@@ -327,7 +474,10 @@ fn answer(
             | FaultKind::DropNotification
             | FaultKind::DelayNotification { .. }
             | FaultKind::DuplicateNotification
-            | FaultKind::UnacknowledgedInform => {}
+            | FaultKind::UnacknowledgedInform
+            | FaultKind::AuthLockout { .. }
+            | FaultKind::DiscoveryWithoutTime
+            | FaultKind::EmptyReport => {}
         }
     }
     // What an unsaved SET goes back to (see `settle_save`).
@@ -336,10 +486,26 @@ fn answer(
         mut response,
         state_changed,
     } = respond(device, version, request, access, budget);
+    // refuse-delayed-commands: a SET that left an outlet as it was with a change pending was a
+    // delayed command: undone and refused.
+    if refuse_delayed && state_changed {
+        if let Some(before) = &before {
+            let now = device.now();
+            let mut state = device.lock_state();
+            if delayed_command(&before.outlets, &mut state.outlets, now) {
+                *state = before.clone();
+                drop(state);
+                return Answer::Response(error_response(request, ErrorStatus::WrongValue, 1));
+            }
+        }
+    }
+    if gap_noted && response.error_status == ErrorStatus::NoError as i32 {
+        device.faults.switched();
+    }
     if state_changed {
-        *saving = device.persist();
-        if saving.is_some() {
-            *unsaved = before.map(|before| Unsaved {
+        buffers.saving = device.persist();
+        if buffers.saving.is_some() {
+            buffers.unsaved = before.map(|before| Unsaved {
                 device: None,
                 before,
                 answer: Vec::new(),
@@ -374,6 +540,9 @@ fn handle_community<'e>(
         seen.request(&m.pdu);
         seen.dropped("unknown community (snmpInBadCommunityNames)");
         primary.authentication_failure();
+        primary
+            .faults
+            .auth_failed(buffers.peer.map(|p| p.ip()), primary.now());
         debug!(pdu = %primary.name, "dropped a request with an unknown community");
         return None;
     };
@@ -382,7 +551,7 @@ fn handle_community<'e>(
     seen.request(&m.pdu);
     if shared(endpoint) {
         device.faults.count_request();
-        if lost_on_receive(device, seen) {
+        if lost_on_receive(device, buffers.peer, seen) {
             return None;
         }
     }
@@ -403,14 +572,15 @@ fn handle_community<'e>(
     log_request(device, m.version, &m.pdu, "community");
     let budget =
         MAX_MESSAGE_SIZE.saturating_sub(HEADER_ALLOWANCE.saturating_add(m.community.len()));
-    let response = match answer(
+    let mut zero_length = None;
+    let mut response = match answer(
         device,
         m.version,
         &m.pdu,
         access,
         budget,
-        &mut buffers.saving,
-        &mut buffers.unsaved,
+        buffers,
+        &mut zero_length,
     ) {
         Answer::Response(response) => response,
         Answer::Nothing => {
@@ -429,8 +599,16 @@ fn handle_community<'e>(
         let failed = error_response(&m.pdu, ErrorStatus::CommitFailed, 0);
         encode_community_message(&mut unsaved.answer, m.version, m.community, &failed);
     }
+    // zero-length-integer: the INTEGERs under the prefix go out as `44 00` (an empty Opaque,
+    // the same two octets long) and are then retagged `02 00` in the encoded message.
+    let emptied = zero_length
+        .map(|prefix| empty_integers(&mut response, &prefix))
+        .unwrap_or_default();
     buffers.out.clear();
     encode_community_message(&mut buffers.out, m.version, m.community, &response);
+    for oid in &emptied {
+        retag_empty_integer(&mut buffers.out, oid);
+    }
     if buffers.out.len() > MAX_MESSAGE_SIZE {
         // RFC 3416 §4.2.1: too big to send: say tooBig with no varbinds.
         let too_big = Pdu {
@@ -492,6 +670,9 @@ fn handle_v3<'e>(
             seen.reported(ReportReason::Usm(failure), reportable);
             if failure == UsmFailure::WrongDigest {
                 device.authentication_failure();
+                device
+                    .faults
+                    .auth_failed(buffers.peer.map(|p| p.ip()), device.now());
             }
             return usm_report(device, salts, &m, report, signed_by.as_deref(), buffers);
         }
@@ -560,7 +741,7 @@ fn handle_v3<'e>(
     };
     if shared(endpoint) {
         target.faults.count_request();
-        if lost_on_receive(target, seen) {
+        if lost_on_receive(target, buffers.peer, seen) {
             return None;
         }
     }
@@ -568,7 +749,7 @@ fn handle_v3<'e>(
         seen.at(&target.requests);
         seen.user(m.usm.user_name, level);
         seen.request(&scoped.pdu);
-        if lost_on_receive(target, seen) {
+        if lost_on_receive(target, buffers.peer, seen) {
             return None;
         }
     }
@@ -599,8 +780,8 @@ fn handle_v3<'e>(
         &scoped.pdu,
         user.access,
         budget,
-        &mut buffers.saving,
-        &mut buffers.unsaved,
+        buffers,
+        &mut None,
     ) {
         Answer::Response(response) => {
             if buffers.unsaved.is_some() {
@@ -638,10 +819,13 @@ fn handle_v3<'e>(
         }
         Answer::Report(failure) => {
             seen.reported_by_fault(failure);
-            let report = report_pdu(
+            let mut report = report_pdu(
                 scoped.pdu.request_id,
                 crate::security::count(failure, device),
             );
+            if report_faults(device).empty {
+                report.varbinds.clear();
+            }
             // A notInTimeWindow Report is authenticated, the others are not (as above).
             let level = if failure == UsmFailure::NotInTimeWindow {
                 SecurityLevel::AuthNoPriv
@@ -680,7 +864,17 @@ fn usm_report<'d>(
         ScopedPduData::Plaintext(s) => (s.pdu.request_id, s.context_name),
         ScopedPduData::Encrypted(_) => (0, &b""[..]),
     };
-    let report = report_pdu(request_id, varbind);
+    let faults = report_faults(device);
+    let mut report = report_pdu(request_id, varbind);
+    if faults.empty {
+        report.varbinds.clear();
+    }
+    // discovery-without-time: the answer to discovery (no engine ID yet) says boots 0, time 0.
+    let clock = if faults.discovery_without_time && m.usm.engine_id.is_empty() {
+        (0, 0)
+    } else {
+        (device.engine.boots(), device.engine.time())
+    };
     // notInTimeWindow Reports go out authenticated, so the sender can trust the boots and
     // time they carry (RFC 3414 §3.2 step 7b); the others cannot be.
     let level = if signed_by.is_some() {
@@ -695,16 +889,62 @@ fn usm_report<'d>(
         user: signed_by,
         user_name: m.usm.user_name,
     };
-    wrap_outbound(
+    wrap_outbound_at(
         device,
         salts,
         &how,
         context,
         &report,
+        clock,
         &mut buffers.scratch,
         &mut buffers.out,
     );
     Some(device)
+}
+
+/// What the `Report` point's faults do to the Report about to be sent.
+#[derive(Default)]
+struct ReportFaults {
+    /// `empty-report`: no varbind.
+    empty: bool,
+    /// `discovery-without-time`: a discovery Report says boots 0, time 0.
+    discovery_without_time: bool,
+}
+
+/// The `Report` point.
+fn report_faults(device: &Device) -> ReportFaults {
+    let mut out = ReportFaults::default();
+    for fault in device.faults.at(FaultPoint::Report, device.now()) {
+        match fault {
+            FaultKind::EmptyReport => out.empty = true,
+            FaultKind::DiscoveryWithoutTime => out.discovery_without_time = true,
+            // Faults of the other points never come back from `at(FaultPoint::Report)`.
+            FaultKind::AgentDown
+            | FaultKind::DropRequest
+            | FaultKind::DropResponse
+            | FaultKind::Delay { .. }
+            | FaultKind::Duplicate
+            | FaultKind::Reorder
+            | FaultKind::Truncate { .. }
+            | FaultKind::Corrupt { .. }
+            | FaultKind::WrongSourcePort
+            | FaultKind::ForceError { .. }
+            | FaultKind::WrongRequestId
+            | FaultKind::ReportInstead { .. }
+            | FaultKind::ErrorAfterCommit { .. }
+            | FaultKind::StuckOutlet { .. }
+            | FaultKind::SlowOutlet { .. }
+            | FaultKind::DropNotification
+            | FaultKind::DelayNotification { .. }
+            | FaultKind::DuplicateNotification
+            | FaultKind::UnacknowledgedInform
+            | FaultKind::SwitchGap { .. }
+            | FaultKind::RefuseDelayedCommands
+            | FaultKind::AuthLockout { .. }
+            | FaultKind::ZeroLengthInteger { .. } => {}
+        }
+    }
+    out
 }
 
 fn report_pdu(request_id: i32, varbind: VarBind<'static>) -> Pdu<'static> {

@@ -8,7 +8,9 @@
 //! - `Send`: on the encoded answer (dropped, late, duplicated, reordered, truncated, corrupted,
 //!   sent from another port);
 //! - `Notify`: on a notification the PDU sends (dropped, late, duplicated, an inform whose
-//!   Responses are ignored), in the originator (`notify`).
+//!   Responses are ignored), in the originator (`notify`);
+//! - `Report`: on an SNMPv3 Report the PDU sends (a discovery Report without engine boots and
+//!   time, a Report with no varbinds).
 //!
 //! One-shot engine events (restart, engine ID change, boots at maximum, clock skew) are not
 //! faults that wait for packets; they are operations on the device (`Device::restart`, ...).
@@ -22,9 +24,11 @@
     clippy::cast_possible_truncation
 )]
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +45,8 @@ pub enum FaultPoint {
     Send,
     /// A notification (trap or inform) is about to be sent to the PDU's targets.
     Notify,
+    /// An SNMPv3 Report (RFC 3412 §7.1 step 3, RFC 3414 §3.2) is about to be sent.
+    Report,
 }
 
 /// What goes wrong. Serialized as `{ "kind": "drop", ... }` in the control API and scenarios.
@@ -131,6 +137,53 @@ pub enum FaultKind {
     /// The inform's Responses are ignored, so it is sent again until its retries run out and
     /// then fails (counted), as if the receiver never acknowledged it.
     UnacknowledgedInform,
+    /// A minimum gap between switch operations (ATEN PDUs): a SET to the vendor's on, off or
+    /// cycle control column arriving less than `ms` milliseconds (real time) after the
+    /// previous switch operation this PDU carried out is refused with error-status `status`
+    /// (default resourceUnavailable; error-index 1) or, with `ignore`, answered noError and
+    /// not carried out.
+    SwitchGap {
+        /// The minimum gap, in milliseconds (1 to a day).
+        ms: u64,
+        /// The error-status of a refused SET, by RFC 3416 name or number (default
+        /// "resourceUnavailable"); not with `ignore`.
+        #[serde(default)]
+        status: Option<String>,
+        /// Answer noError and do nothing, instead of refusing.
+        #[serde(default)]
+        ignore: bool,
+    },
+    /// Delayed commands are refused (Eaton IPV/IPC models): a SET that would leave an outlet
+    /// as it is with a change pending (a delay above 0 in Eaton's control columns, APC's
+    /// delayedOn/Off/Reboot, ...) is undone and answered wrongValue (error-index 1).
+    RefuseDelayedCommands,
+    /// Lockout of a source address after failed authentications: after `failures` of them
+    /// from one source address (a wrong digest, usmStatsWrongDigests, or an unknown
+    /// community), everything from that address is dropped for `secs` seconds by the PDU's
+    /// clock; then it is forgiven and counting starts again. Counted on the PDU whose engine
+    /// or community table refused the message (the first PDU of a shared address).
+    AuthLockout {
+        /// Failed authentications that lock the source out (at least 1).
+        failures: u32,
+        /// How long the lockout lasts, in seconds (1 to a day).
+        secs: u64,
+    },
+    /// The discovery Report (usmStatsUnknownEngineIDs to a message with an empty
+    /// msgAuthoritativeEngineID, RFC 3414 §4) carries msgAuthoritativeEngineBoots and
+    /// msgAuthoritativeEngineTime 0, as some agents send it; managers learn the real values
+    /// from the notInTimeWindow Report that answers their first authenticated request.
+    DiscoveryWithoutTime,
+    /// SNMPv3 Reports carry no varbind (no usmStats counter says why the message was
+    /// refused), as some agents send them.
+    EmptyReport,
+    /// Values of INTEGER objects under `oid` (a dotted prefix, e.g. Sentry3's
+    /// outletControlAction column) are encoded as a zero-length INTEGER (`02 00`), which BER
+    /// does not allow (X.690 §8.3.1) and Sentry3 firmware sends. SNMPv1/v2c Responses only
+    /// (an SNMPv3 Response is protected after encoding and is sent as usual).
+    ZeroLengthInteger {
+        /// The dotted OID prefix whose INTEGER values are sent empty.
+        oid: String,
+    },
 }
 
 impl FaultKind {
@@ -138,10 +191,15 @@ impl FaultKind {
     pub fn point(&self) -> FaultPoint {
         use FaultKind::*;
         match self {
-            AgentDown | DropRequest => FaultPoint::Receive,
-            ForceError { .. } | WrongRequestId | ReportInstead { .. } | ErrorAfterCommit { .. } => {
-                FaultPoint::Respond
-            }
+            AgentDown | DropRequest | AuthLockout { .. } => FaultPoint::Receive,
+            DiscoveryWithoutTime | EmptyReport => FaultPoint::Report,
+            ForceError { .. }
+            | WrongRequestId
+            | ReportInstead { .. }
+            | ErrorAfterCommit { .. }
+            | SwitchGap { .. }
+            | RefuseDelayedCommands
+            | ZeroLengthInteger { .. } => FaultPoint::Respond,
             StuckOutlet { .. } | SlowOutlet { .. } => FaultPoint::Commit,
             DropResponse
             | Delay { .. }
@@ -218,6 +276,19 @@ pub struct FaultSet {
     next_id: AtomicU64,
     requests: AtomicU64,
     active: Mutex<Vec<Active>>,
+    /// `auth-lockout`: failed authentications and lockouts, per source address.
+    lockouts: Mutex<HashMap<IpAddr, Lockout>>,
+    /// `switch-gap`: when this PDU last carried out a switch operation (real time).
+    last_switch: Mutex<Option<Instant>>,
+}
+
+/// One source address under `auth-lockout`.
+#[derive(Debug, Default, Clone, Copy)]
+struct Lockout {
+    /// Failed authentications since the last lockout ended.
+    failures: u32,
+    /// Until when (PDU clock) everything from it is dropped.
+    until: Option<Duration>,
 }
 
 impl FaultSet {
@@ -361,6 +432,65 @@ impl FaultSet {
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Active>> {
         self.active.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// The `auth-lockout` fault in force (the first added and active), without using its
+    /// packet budget.
+    fn lockout_rule(&self) -> Option<(u32, u64)> {
+        if !self.armed.load(Ordering::Acquire) {
+            return None;
+        }
+        let requests = self.requests.load(Ordering::Relaxed);
+        self.lock().iter().find_map(|a| match a.kind {
+            FaultKind::AuthLockout { failures, secs } if requests >= a.starts_at_request => {
+                Some((failures, secs))
+            }
+            _ => None,
+        })
+    }
+
+    /// Notes a failed authentication (a wrong digest, an unknown community) from `source` at
+    /// `now` (PDU clock): with an `auth-lockout` fault in force, the source is locked out once
+    /// its failures reach the fault's count. Returns whether it is locked out now.
+    pub fn auth_failed(&self, source: Option<IpAddr>, now: Duration) -> bool {
+        let (Some(source), Some((failures, secs))) = (source, self.lockout_rule()) else {
+            return false;
+        };
+        let mut lockouts = self.lockouts.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = lockouts.entry(source).or_default();
+        entry.failures = entry.failures.saturating_add(1);
+        if entry.failures >= failures {
+            entry.failures = 0;
+            entry.until = now.checked_add(Duration::from_secs(secs));
+        }
+        entry.until.is_some_and(|until| now < until)
+    }
+
+    /// Whether `source` is locked out at `now` by `auth-lockout` (a lockout that has run out
+    /// is forgotten).
+    pub fn locked_out(&self, source: Option<IpAddr>, now: Duration) -> bool {
+        let Some(source) = source else { return false };
+        let mut lockouts = self.lockouts.lock().unwrap_or_else(|p| p.into_inner());
+        match lockouts.get(&source).and_then(|l| l.until) {
+            Some(until) if now < until => true,
+            Some(_) => {
+                lockouts.remove(&source);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// `switch-gap`: whether a switch operation now comes less than `ms` milliseconds (real
+    /// time) after the last one this PDU carried out.
+    pub fn switch_too_soon(&self, ms: u64) -> bool {
+        let last = *self.last_switch.lock().unwrap_or_else(|p| p.into_inner());
+        last.is_some_and(|at| at.elapsed() < Duration::from_millis(ms))
+    }
+
+    /// Notes that this PDU carried out a switch operation now (for `switch-gap`).
+    pub fn switched(&self) {
+        *self.last_switch.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+    }
 }
 
 /// The longest delay a fault may add (`delay`, `slow-outlet`, `delay-notification`), in
@@ -420,6 +550,31 @@ fn check_outlet(outlet: u32, outlets: Option<u32>) -> Result<(), FaultSpecError>
     }
 }
 
+/// A known error-status name or number other than noError (`status`).
+fn check_status(status: &str) -> Result<(), FaultSpecError> {
+    match parse_error_status(status) {
+        None => {
+            let names: Vec<&str> = snmp_proto::ErrorStatus::ALL
+                .into_iter()
+                .skip(1)
+                .map(snmp_proto::ErrorStatus::name)
+                .collect();
+            Err(FaultSpecError::new(
+                "status",
+                format!(
+                    "{status:?} is not an error-status: write one of {} or its number 1-18 (RFC 3416)",
+                    names.join(", ")
+                ),
+            ))
+        }
+        Some(snmp_proto::ErrorStatus::NoError) => Err(FaultSpecError::new(
+            "status",
+            "noError is not an error: write the error-status to force, e.g. genErr",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
 impl FaultKind {
     /// Checks that the fault means what it says: a known error-status name or number other
     /// than noError (`status`) and a dotted OID (`oid`) for `force-error`, a usmStats counter
@@ -433,29 +588,7 @@ impl FaultKind {
         use FaultKind::*;
         match self {
             ForceError { status, oid, .. } => {
-                match parse_error_status(status) {
-                    None => {
-                        let names: Vec<&str> = snmp_proto::ErrorStatus::ALL
-                            .into_iter()
-                            .skip(1)
-                            .map(snmp_proto::ErrorStatus::name)
-                            .collect();
-                        return Err(FaultSpecError::new(
-                            "status",
-                            format!(
-                                "{status:?} is not an error-status: write one of {} or its number 1-18 (RFC 3416)",
-                                names.join(", ")
-                            ),
-                        ));
-                    }
-                    Some(snmp_proto::ErrorStatus::NoError) => {
-                        return Err(FaultSpecError::new(
-                            "status",
-                            "noError is not an error: write the error-status to force, e.g. genErr",
-                        ))
-                    }
-                    Some(_) => {}
-                }
+                check_status(status)?;
                 if let Some(text) = oid {
                     if snmp_proto::Oid::parse(text).is_none() {
                         return Err(FaultSpecError::new(
@@ -498,8 +631,53 @@ impl FaultKind {
                 "bytes",
                 format!("{bytes} is beyond any UDP datagram: at most {MAX_DATAGRAM_OFFSET}"),
             )),
+            SwitchGap { ms, status, ignore } => {
+                if *ms == 0 {
+                    return Err(FaultSpecError::new(
+                        "ms",
+                        "a gap of 0 ms refuses nothing: give at least 1",
+                    ));
+                }
+                check_delay("ms", *ms)?;
+                match (status, ignore) {
+                    (Some(_), true) => Err(FaultSpecError::new(
+                        "status",
+                        "an ignored SET is answered noError: give either status or ignore = true, not both",
+                    )),
+                    (Some(status), false) => check_status(status),
+                    (None, _) => Ok(()),
+                }
+            }
+            AuthLockout { failures, secs } => {
+                if *failures == 0 {
+                    return Err(FaultSpecError::new(
+                        "failures",
+                        "0 failures would lock out every source at once: give at least 1",
+                    ));
+                }
+                if *secs == 0 || *secs > MAX_FAULT_DELAY_MS / 1000 {
+                    return Err(FaultSpecError::new(
+                        "secs",
+                        format!(
+                            "{secs} s: a lockout lasts 1 s to a day ({} s)",
+                            MAX_FAULT_DELAY_MS / 1000
+                        ),
+                    ));
+                }
+                Ok(())
+            }
+            ZeroLengthInteger { oid } => match snmp_proto::Oid::parse(oid) {
+                Some(_) => Ok(()),
+                None => Err(FaultSpecError::new(
+                    "oid",
+                    format!("{oid:?} is not a dotted OID such as 1.3.6.1.4.1.1718.3.2.3.1.11"),
+                )),
+            },
             Corrupt { .. }
             | Truncate { .. }
+            | RefuseDelayedCommands
+            | DiscoveryWithoutTime
+            | EmptyReport
             | AgentDown
             | DropRequest
             | DropResponse
@@ -715,6 +893,89 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains("genErr") && msg.contains("oops"), "{msg}");
+    }
+
+    #[test]
+    fn protocol_quirk_kinds_are_validated_with_their_field() {
+        let f = FaultSet::for_outlets(4);
+        let refused = |kind: FaultKind| {
+            f.add(kind, Schedule::default())
+                .expect_err("a meaningless fault must be refused")
+                .field()
+        };
+        let gap = |ms, status: Option<&str>, ignore| FaultKind::SwitchGap {
+            ms,
+            status: status.map(String::from),
+            ignore,
+        };
+        assert_eq!(refused(gap(0, None, false)), "ms");
+        assert_eq!(refused(gap(u64::MAX, None, false)), "ms");
+        assert_eq!(refused(gap(500, Some("oops"), false)), "status");
+        assert_eq!(refused(gap(500, Some("noError"), false)), "status");
+        assert_eq!(refused(gap(500, Some("genErr"), true)), "status");
+        let lockout = |failures, secs| FaultKind::AuthLockout { failures, secs };
+        assert_eq!(refused(lockout(0, 60)), "failures");
+        assert_eq!(refused(lockout(3, 0)), "secs");
+        assert_eq!(refused(lockout(3, u64::MAX)), "secs");
+        assert_eq!(
+            refused(FaultKind::ZeroLengthInteger { oid: "x.1".into() }),
+            "oid"
+        );
+        assert!(f.list().is_empty());
+        for kind in [
+            gap(2000, None, false),
+            gap(2000, Some("genErr"), false),
+            gap(2000, None, true),
+            lockout(3, 300),
+            FaultKind::RefuseDelayedCommands,
+            FaultKind::DiscoveryWithoutTime,
+            FaultKind::EmptyReport,
+            FaultKind::ZeroLengthInteger {
+                oid: "1.3.6.1.4.1.1718.3.2.3.1.11".into(),
+            },
+        ] {
+            f.add(kind, Schedule::default())
+                .expect("a sensible fault is taken");
+        }
+        assert_eq!(f.list().len(), 8);
+    }
+
+    /// auth-lockout: the Nth failure from one address locks that address (only) out for the
+    /// given time on the PDU clock; then it is answered again and counting restarts.
+    #[test]
+    fn auth_lockout_counts_per_source_and_expires_by_the_clock() {
+        let f = FaultSet::default();
+        let a: Option<IpAddr> = Some("127.0.0.2".parse().unwrap());
+        let b: Option<IpAddr> = Some("127.0.0.3".parse().unwrap());
+        let t = Duration::from_secs;
+        assert!(!f.auth_failed(a, t(0)), "no fault, no counting");
+        f.add(
+            FaultKind::AuthLockout {
+                failures: 2,
+                secs: 60,
+            },
+            Schedule::default(),
+        )
+        .unwrap();
+        assert!(!f.auth_failed(a, t(1)));
+        assert!(!f.locked_out(a, t(1)));
+        assert!(f.auth_failed(a, t(2)), "the second failure locks out");
+        assert!(f.locked_out(a, t(2)));
+        assert!(f.locked_out(a, t(61)));
+        assert!(!f.locked_out(b, t(3)), "another address is not locked out");
+        assert!(!f.locked_out(None, t(3)));
+        assert!(!f.locked_out(a, t(62)), "60 s after the lockout began");
+        assert!(!f.auth_failed(a, t(63)), "counting starts again");
+        assert!(f.auth_failed(a, t(64)));
+    }
+
+    #[test]
+    fn switch_gap_is_measured_from_the_last_switch() {
+        let f = FaultSet::default();
+        assert!(!f.switch_too_soon(60_000), "no switch yet");
+        f.switched();
+        assert!(f.switch_too_soon(60_000));
+        assert!(!f.switch_too_soon(0));
     }
 
     #[test]

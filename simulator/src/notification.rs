@@ -735,11 +735,6 @@ pub fn snmptrapd_hint(targets: &[NotifyTarget], engine_id: &[u8]) -> Vec<(String
     out
 }
 
-/// The up-time in hundredths of a second since `started` (clock readings).
-pub fn ticks_since(started: Duration, now: Duration) -> u32 {
-    u32::try_from(now.saturating_sub(started).as_millis() / 10).unwrap_or(u32::MAX)
-}
-
 /// The snmpTrapOID.0 and sysUpTime.0 varbinds that start every SNMPv2 notification
 /// (RFC 3416 §4.2.6), followed by `varbinds`.
 pub fn v2_varbinds(n: &Notification) -> Vec<VarBind<'static>> {

@@ -297,7 +297,13 @@ impl Originator {
                 | FaultKind::ReportInstead { .. }
                 | FaultKind::ErrorAfterCommit { .. }
                 | FaultKind::StuckOutlet { .. }
-                | FaultKind::SlowOutlet { .. } => {}
+                | FaultKind::SlowOutlet { .. }
+                | FaultKind::SwitchGap { .. }
+                | FaultKind::RefuseDelayedCommands
+                | FaultKind::AuthLockout { .. }
+                | FaultKind::DiscoveryWithoutTime
+                | FaultKind::EmptyReport
+                | FaultKind::ZeroLengthInteger { .. } => {}
             }
         }
         self.originate(device, n, duplicate, unacknowledged).await;

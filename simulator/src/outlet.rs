@@ -178,6 +178,20 @@ impl Outlet {
         }
     }
 
+    /// Whether a delayed command is pending at `now`: a scheduled change that is not the end
+    /// of a reboot's off period (for the `refuse-delayed-commands` fault).
+    pub fn delayed_pending(&mut self, now: Duration) -> bool {
+        self.settle(now);
+        match self.pending {
+            [None, _] => false,
+            // Off now, on at the end of the off period: a reboot under way, not a delay.
+            [Some(Step {
+                power: Power::On, ..
+            }), None] => !(self.rebooting && self.power == Power::Off),
+            [Some(_), _] => true,
+        }
+    }
+
     /// Seconds until the next pending step that turns the outlet to `power`, if one is pending
     /// (Eaton's countdown columns).
     pub fn countdown_to(&mut self, power: Power, now: Duration) -> Option<Duration> {

@@ -179,7 +179,24 @@ pub fn wrap_outbound(
     out: &mut Vec<u8>,
 ) {
     let engine = &device.engine;
-    let engine_id = engine.id();
+    let clock = (engine.boots(), engine.time());
+    wrap_outbound_at(device, salts, how, context_name, pdu, clock, scratch, out);
+}
+
+/// [`wrap_outbound`] with msgAuthoritativeEngineBoots and msgAuthoritativeEngineTime given as
+/// `(boots, time)` instead of the engine's (the `discovery-without-time` fault sends 0 and 0).
+#[allow(clippy::too_many_arguments)]
+pub fn wrap_outbound_at(
+    device: &Device,
+    salts: &SaltSource,
+    how: &Outbound<'_>,
+    context_name: &[u8],
+    pdu: &Pdu<'_>,
+    (engine_boots, engine_time): (i32, i32),
+    scratch: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) {
+    let engine_id = device.engine.id();
     let outgoing = OutgoingMessage {
         msg_id: how.msg_id,
         msg_max_size: how.msg_max_size,
@@ -188,8 +205,8 @@ pub fn wrap_outbound(
         user: how.user.map(|u| &u.usm),
         user_name: how.user_name,
         engine_id: &engine_id,
-        engine_boots: engine.boots(),
-        engine_time: engine.time(),
+        engine_boots,
+        engine_time,
         context_engine_id: &engine_id,
         context_name,
         salt: salts.next(),

@@ -96,6 +96,8 @@ pub struct DriverFile {
     pub verify_ms: Option<i64>,
     /// Off time of a client-side cycle (default 0).
     pub cycle_delay_ms: Option<u64>,
+    /// The least time between two switch operations of the driver (default 0: none).
+    pub min_gap_ms: Option<u64>,
 }
 
 /// What a step does. `do` may be left out when a step only waits or checks.
@@ -136,7 +138,7 @@ pub enum StepKind {
     /// Restarts the PDU's agent: engineBoots + 1, engine time 0; outlets kept unless
     /// `keep_outlets = false`.
     Restart,
-    /// Changes the PDU's engine: `boots`, `skew_secs`, `engine_id`.
+    /// Changes the PDU's engine: `boots`, `skew_secs`, `engine_id`, `uptime_skew_secs`.
     Engine,
     /// Changes outlet `outlet` directly (not through SNMP): `power`, `command`, `name`.
     Outlet,
@@ -222,7 +224,9 @@ pub struct StepFile {
     /// `do`: the action; left out, the step only waits and checks ([`StepKind::Check`]).
     #[serde(rename = "do")]
     pub kind: Option<StepKind>,
-    /// The PDU a control step (or expect_outlets) acts on; default: the driver's.
+    /// The PDU a control step (or expect_outlets) acts on; default: the driver's. On a driver
+    /// step, the PDU the driver talks to: another PDU gets its own driver handle (the
+    /// `[driver]` settings, that PDU's address), kept for the later steps naming it.
     pub pdu: Option<String>,
     /// The outlet a driver or `outlet` step acts on (`outlet` steps need a number).
     pub outlet: Option<OutletArg>,
@@ -252,6 +256,9 @@ pub struct StepFile {
     pub skew_secs: Option<i64>,
     /// `engine`: a new snmpEngineID, in hex.
     pub engine_id: Option<String>,
+    /// `engine`: move sysUpTime by this many seconds (it wraps after 2^32 hundredths of a
+    /// second, about 497 days).
+    pub uptime_skew_secs: Option<i64>,
     /// `outlet` step: "on" / "off" / a command ("reboot", "delayed-on", ...).
     pub power: Option<String>,
     /// `outlet` step: a command for the outlet model ("reboot", "delayed-on", "cancel", ...).
@@ -343,6 +350,7 @@ pub const COUNTERS: &[&str] = &[
 pub const ERROR_VARIANTS: &[&str] = &[
     "BadConfig",
     "Timeout",
+    "LikelyLockout",
     "Unreachable",
     "Network",
     "DiscoveryFailed",
@@ -355,6 +363,7 @@ pub const ERROR_VARIANTS: &[&str] = &[
     "AuthenticationFailed",
     "AgentError",
     "SetOutcomeUnknown",
+    "SwitchTooSoon",
     "NoSuchOutlet",
     "UnexpectedValue",
     "NotAvailable",
@@ -506,6 +515,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
                 retries: None,
                 verify_ms: None,
                 cycle_delay_ms: None,
+                min_gap_ms: None,
             },
             0..0,
         ),
@@ -609,6 +619,7 @@ fn driver_config(d: &DriverFile, loc: &Located<'_>) -> Result<pdu_driver::Config
         ms => Some(std::time::Duration::from_millis(ms.unsigned_abs())),
     };
     c.cycle_delay = std::time::Duration::from_millis(d.cycle_delay_ms.unwrap_or(0));
+    c.min_gap = std::time::Duration::from_millis(d.min_gap_ms.unwrap_or(0));
     Ok(c)
 }
 
@@ -631,7 +642,7 @@ fn allowed(kind: StepKind) -> &'static [&'static str] {
         StepKind::Fault => &["fault", "schedule"],
         StepKind::ClearFaults => &[],
         StepKind::Restart => &["keep_outlets"],
-        StepKind::Engine => &["boots", "skew_secs", "engine_id"],
+        StepKind::Engine => &["boots", "skew_secs", "engine_id", "uptime_skew_secs"],
         StepKind::Outlet => &["outlet", "power", "command", "name"],
     }
 }
@@ -651,7 +662,7 @@ fn check_step(
             format!("step {number} ({}): {message}", kind.name()),
         )
     };
-    let given: [(&str, bool); 17] = [
+    let given: [(&str, bool); 18] = [
         ("outlet", f.outlet.is_some()),
         ("name", f.name.is_some()),
         ("oids", f.oids.is_some()),
@@ -666,6 +677,7 @@ fn check_step(
         ("boots", f.boots.is_some()),
         ("skew_secs", f.skew_secs.is_some()),
         ("engine_id", f.engine_id.is_some()),
+        ("uptime_skew_secs", f.uptime_skew_secs.is_some()),
         ("power", f.power.is_some()),
         ("command", f.command.is_some()),
         ("pdu", false),
@@ -748,8 +760,16 @@ fn check_step(
                     .map_err(|e| err("schedule", e.to_string()))?;
             }
         }
-        StepKind::Engine if f.boots.is_none() && f.skew_secs.is_none() && f.engine_id.is_none() => {
-            return Err(err("do", "needs boots, skew_secs or engine_id".into()));
+        StepKind::Engine
+            if f.boots.is_none()
+                && f.skew_secs.is_none()
+                && f.engine_id.is_none()
+                && f.uptime_skew_secs.is_none() =>
+        {
+            return Err(err(
+                "do",
+                "needs boots, skew_secs, engine_id or uptime_skew_secs".into(),
+            ));
         }
         StepKind::Outlet => {
             needs(

@@ -179,6 +179,9 @@ struct Ctx<'a> {
     sim: Simulator,
     clock: Arc<ManualClock>,
     driver: Result<Pdu, (String, String)>,
+    /// Driver steps with `pdu = "name"` naming another PDU: one `Pdu` per such PDU, made on
+    /// first use with the driver's settings and that PDU's address.
+    others: std::collections::HashMap<String, Result<Pdu, (String, String)>>,
     adapter: Option<AdapterState>,
     target: SocketAddr,
 }
@@ -293,6 +296,7 @@ pub async fn run_with(scenario: &Scenario, under: Under<'_>) -> Result<Run, Stri
         sim,
         clock,
         driver,
+        others: std::collections::HashMap::new(),
         adapter,
         target,
     };
@@ -540,6 +544,9 @@ fn describe_step(step: &Step) -> String {
     if let Some(sk) = f.skew_secs {
         add(format!("skew {sk} s"));
     }
+    if let Some(sk) = f.uptime_skew_secs {
+        add(format!("sysUpTime skew {sk} s"));
+    }
     if f.engine_id.is_some() {
         add("engine-id changed".into());
     }
@@ -698,6 +705,7 @@ impl Ctx<'_> {
                     boots: f.boots,
                     skew_secs: f.skew_secs,
                     engine_id: f.engine_id.clone(),
+                    uptime_skew_secs: f.uptime_skew_secs,
                 };
                 match self.sim.control.change_engine(&self.pdu_of(step), &change) {
                     Ok(info) => Outcome::Ok(
@@ -734,6 +742,7 @@ impl Ctx<'_> {
     /// A driver step through the adapter process (started on first use, and again after it
     /// was killed).
     async fn adapter_step(&mut self, step: &Step) -> Outcome {
+        let target = self.step_target(step);
         let Some(a) = self.adapter.as_mut() else {
             return control_err("no adapter");
         };
@@ -766,7 +775,7 @@ impl Ctx<'_> {
             return control_err("no adapter process");
         };
         let mut config = self.scenario.driver_config.clone();
-        config.port = self.target.port();
+        config.port = target.port();
         let request = Request {
             protocol: PROTOCOL_VERSION,
             id: 0,
@@ -804,8 +813,33 @@ impl Ctx<'_> {
         }
     }
 
+    /// The address a driver step talks to: its `pdu`'s, else the driver's.
+    fn step_target(&self, step: &Step) -> SocketAddr {
+        match &step.file.pdu {
+            Some(name) if *name != self.scenario.driver_pdu && !self.scenario.closed_port => {
+                self.sim.address(name).unwrap_or(self.target)
+            }
+            _ => self.target,
+        }
+    }
+
     async fn driver_step(&mut self, step: &Step) -> Outcome {
-        let pdu = match &mut self.driver {
+        let other = step
+            .file
+            .pdu
+            .clone()
+            .filter(|name| *name != self.scenario.driver_pdu && !self.scenario.closed_port);
+        let driver = match other {
+            Some(name) => {
+                let mut config = self.scenario.driver_config.clone();
+                config.port = self.step_target(step).port();
+                self.others.entry(name).or_insert_with(|| {
+                    Pdu::new(config).map_err(|e| (variant_name(&e), e.to_string()))
+                })
+            }
+            None => &mut self.driver,
+        };
+        let pdu = match driver {
             Ok(p) => p,
             Err((variant, message)) => {
                 return Outcome::Err {
