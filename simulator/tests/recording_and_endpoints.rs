@@ -328,3 +328,170 @@ access = "read-only"
         "STRING: \"3F503A169043\""
     );
 }
+
+/// Every vendor profile serves the nameplate objects its MIB defines, at the literal OIDs of
+/// that MIB (written out here, not taken from the profiles), with the value configured per PDU
+/// and a plausible default otherwise; read with net-snmp's snmpget. A profile added to
+/// `PROFILES` without a row here fails.
+#[test]
+fn every_profile_serves_its_nameplate_objects() {
+    // (vendor, [(config key, literal OID)]).
+    let table: &[(&str, &[(&str, &str)])] = &[
+        (
+            "raritan-px2",
+            &[
+                ("manufacturer", "1.3.6.1.4.1.13742.6.3.2.1.1.2.1"),
+                ("model", "1.3.6.1.4.1.13742.6.3.2.1.1.3.1"),
+                ("serial_number", "1.3.6.1.4.1.13742.6.3.2.1.1.4.1"),
+            ],
+        ),
+        (
+            // PDU-MIB info: firmwareVersion(1), serialNumber(2), objectName(12).
+            "raritan-px1",
+            &[
+                ("firmware_version", "1.3.6.1.4.1.13742.4.1.1.1.0"),
+                ("serial_number", "1.3.6.1.4.1.13742.4.1.1.2.0"),
+                ("model", "1.3.6.1.4.1.13742.4.1.1.12.0"),
+            ],
+        ),
+        (
+            "apc-rpdu2",
+            &[
+                ("firmware_version", "1.3.6.1.4.1.318.1.1.4.1.2.0"),
+                ("model", "1.3.6.1.4.1.318.1.1.4.1.4.0"),
+                ("serial_number", "1.3.6.1.4.1.318.1.1.4.1.5.0"),
+            ],
+        ),
+        (
+            "apc-rpdu",
+            &[
+                ("firmware_version", "1.3.6.1.4.1.318.1.1.4.1.2.0"),
+                ("model", "1.3.6.1.4.1.318.1.1.4.1.4.0"),
+                ("serial_number", "1.3.6.1.4.1.318.1.1.4.1.5.0"),
+            ],
+        ),
+        (
+            "eaton-epdu",
+            &[
+                ("model", "1.3.6.1.4.1.534.6.6.7.1.2.1.3.0"),
+                ("serial_number", "1.3.6.1.4.1.534.6.6.7.1.2.1.4.0"),
+                ("firmware_version", "1.3.6.1.4.1.534.6.6.7.1.2.1.5.0"),
+            ],
+        ),
+        (
+            // Sentry3-MIB systemVersion.0, towerProductSN.1, towerModelNumber.1.
+            "sentry3",
+            &[
+                ("firmware_version", "1.3.6.1.4.1.1718.3.1.1.0"),
+                ("serial_number", "1.3.6.1.4.1.1718.3.2.1.1.6.1"),
+                ("model", "1.3.6.1.4.1.1718.3.2.1.1.7.1"),
+            ],
+        ),
+        (
+            // Sentry4-MIB st4SystemFirmwareVersion.0, st4UnitProductSN.1, st4UnitModel.1.
+            "sentry4",
+            &[
+                ("firmware_version", "1.3.6.1.4.1.1718.4.1.1.1.3.0"),
+                ("serial_number", "1.3.6.1.4.1.1718.4.1.2.2.1.4.1"),
+                ("model", "1.3.6.1.4.1.1718.4.1.2.2.1.5.1"),
+            ],
+        ),
+        (
+            // CPS-MIB ePDUIdentFirmwareRev.0, ePDUIdentModelNumber.0, ePDUIdentSerialNumber.0.
+            "cyberpower-epdu",
+            &[
+                ("firmware_version", "1.3.6.1.4.1.3808.1.1.3.1.3.0"),
+                ("model", "1.3.6.1.4.1.3808.1.1.3.1.5.0"),
+                ("serial_number", "1.3.6.1.4.1.3808.1.1.3.1.6.0"),
+            ],
+        ),
+        (
+            // TRIPPLITE-PRODUCTS tlpDeviceManufacturer.1, tlpDeviceModel.1,
+            // tlpDeviceIdentFirmwareVersion.1, tlpDeviceIdentSerialNum.1.
+            "tripplite-pdu",
+            &[
+                ("manufacturer", "1.3.6.1.4.1.850.1.1.1.2.1.4.1"),
+                ("model", "1.3.6.1.4.1.850.1.1.1.2.1.5.1"),
+                ("firmware_version", "1.3.6.1.4.1.850.1.1.2.1.1.4.1"),
+                ("serial_number", "1.3.6.1.4.1.850.1.1.2.1.1.5.1"),
+            ],
+        ),
+        (
+            // VERTIV-V5-MIB productTitle.0, productVersion.0.
+            "vertiv-geist",
+            &[
+                ("model", "1.3.6.1.4.1.21239.5.1.1.1.0"),
+                ("firmware_version", "1.3.6.1.4.1.21239.5.1.1.2.0"),
+            ],
+        ),
+        (
+            "baytech-mrp",
+            &[
+                ("firmware_version", "1.3.6.1.4.1.4779.1.1.1.0"),
+                ("serial_number", "1.3.6.1.4.1.4779.1.1.2.0"),
+                ("model", "1.3.6.1.4.1.4779.1.3.5.2.1.24.1"),
+            ],
+        ),
+    ];
+    let names: Vec<&str> = table.iter().map(|(v, _)| *v).collect();
+    for profile in pdusim::profiles::names() {
+        assert!(
+            names.contains(&profile),
+            "{profile} has no nameplate row in this test"
+        );
+    }
+    // Two PDUs per vendor: one configured, one with the profile's defaults.
+    let mut text = String::new();
+    for (vendor, fields) in table {
+        for configured in [true, false] {
+            text.push_str(&format!(
+                "[[pdu]]\nname = \"{vendor}-{configured}\"\nvendor = \"{vendor}\"\nlisten = [\"127.0.0.1:0\"]\n"
+            ));
+            if configured {
+                for (key, _) in *fields {
+                    text.push_str(&format!("{key} = \"{key}-of-{vendor}\"\n"));
+                }
+            }
+            text.push_str("[[pdu.community]]\nname = \"public\"\naccess = \"read-only\"\n\n");
+        }
+    }
+    let state = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime
+        .block_on(async {
+            Simulator::start(config(&text, state.path()), Arc::new(MonotonicClock::new()))
+        })
+        .unwrap();
+    let public = Sec::v2c("public");
+    for (vendor, fields) in table {
+        let oids: Vec<&str> = fields.iter().map(|(_, oid)| *oid).collect();
+        let read = |pdu: &str| {
+            let target = format!("127.0.0.1:{}", sim.address(pdu).unwrap().port());
+            let out = run_tool("snmpget", &public, &[], &target, &oids);
+            out.expect_clean();
+            out.varbinds()
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>()
+        };
+        let configured = read(&format!("{vendor}-true"));
+        let defaults = read(&format!("{vendor}-false"));
+        for (i, (key, oid)) in fields.iter().enumerate() {
+            assert_eq!(
+                configured[i],
+                format!("STRING: \"{key}-of-{vendor}\""),
+                "{vendor} {key} at {oid}"
+            );
+            let default = &defaults[i];
+            assert!(
+                default.starts_with("STRING: \"") && default.len() > "STRING: \"\"".len() + 2,
+                "{vendor} {key} at {oid} has no plausible default: {default}"
+            );
+            assert!(
+                !default.contains("-of-"),
+                "{vendor} {key}: the default PDU got another's value: {default}"
+            );
+        }
+    }
+    drop(sim);
+}
