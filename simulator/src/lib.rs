@@ -24,6 +24,7 @@ pub mod error_chain;
 pub mod fault;
 pub mod launch;
 pub mod mib;
+pub mod mib_quirks;
 pub mod notification;
 pub mod notify;
 pub mod outlet;
