@@ -77,7 +77,8 @@ pub enum Command {
 pub struct Connection {
     /// TOML file with any of: host, port, version, community, user, security_level, auth,
     /// auth_key, auth_key_file, priv, priv_key, priv_key_file, context, timeout, retries, vendor,
-    /// raw_oid, raw_on, raw_off, raw_state_oid, raw_state_on, raw_state_off, verify, cycle_delay.
+    /// raw_oid, raw_on, raw_off, raw_state_oid, raw_state_on, raw_state_off, verify, cycle_delay,
+    /// index_offset.
     #[arg(long, global = true, env = "PDU_PROFILE", value_name = "FILE")]
     pub profile: Option<PathBuf>,
     /// Where the PDU is and how to speak to it (shared with `pdu-conformance`).
@@ -110,6 +111,10 @@ pub struct Connection {
     /// Off time in seconds for a cycle done as off, wait, on [default: 3].
     #[arg(long, global = true)]
     pub cycle_delay: Option<f64>,
+    /// Add N to the outlet number in the control table only, for firmware that numbers its
+    /// control rows from another base (row 1 = the whole unit) [default: 0].
+    #[arg(long, global = true, value_name = "N")]
+    pub index_offset: Option<u32>,
 }
 
 /// The profile file: the same names as the flags, with underscores.
@@ -141,6 +146,7 @@ pub struct ProfileFile {
     retries: Option<u32>,
     verify: Option<f64>,
     cycle_delay: Option<f64>,
+    index_offset: Option<u32>,
 }
 
 fn seconds(v: f64, what: &str) -> Result<Duration> {
@@ -227,6 +233,9 @@ impl Connection {
         }
         if let Some(d) = self.cycle_delay.or(file.cycle_delay) {
             c.cycle_delay = seconds(d, "--cycle-delay")?;
+        }
+        if let Some(n) = self.index_offset.or(file.index_offset) {
+            c.index_offset = n;
         }
         c.validate()?;
         Ok(c)

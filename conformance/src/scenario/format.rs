@@ -96,6 +96,8 @@ pub struct DriverFile {
     pub verify_ms: Option<i64>,
     /// Off time of a client-side cycle (default 0).
     pub cycle_delay_ms: Option<u64>,
+    /// `pductl --index-offset`: added to the outlet number in the control columns (default 0).
+    pub index_offset: Option<u32>,
 }
 
 /// What a step does. `do` may be left out when a step only waits or checks.
@@ -506,6 +508,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
                 retries: None,
                 verify_ms: None,
                 cycle_delay_ms: None,
+                index_offset: None,
             },
             0..0,
         ),
@@ -609,6 +612,7 @@ fn driver_config(d: &DriverFile, loc: &Located<'_>) -> Result<pdu_driver::Config
         ms => Some(std::time::Duration::from_millis(ms.unsigned_abs())),
     };
     c.cycle_delay = std::time::Duration::from_millis(d.cycle_delay_ms.unwrap_or(0));
+    c.index_offset = d.index_offset.unwrap_or(0);
     Ok(c)
 }
 

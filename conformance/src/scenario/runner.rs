@@ -880,7 +880,9 @@ impl Ctx<'_> {
                         .readings
                         .iter()
                         .map(|x| {
-                            format!("outlet {} {} {} {}", x.outlet, x.quantity, x.value, x.unit)
+                            let value =
+                                x.value.map_or_else(|| "n/a".to_string(), |v| v.to_string());
+                            format!("outlet {} {} {value} {}", x.outlet, x.quantity, x.unit)
                         })
                         .collect();
                     let mut n = Node::map().with("readings", rows);
