@@ -12,11 +12,16 @@ use crate::config::{Config, RawProfile, Vendor};
 use crate::error::{Error, Result};
 use crate::session::{SetValue, Transport, Value};
 
-/// An outlet as the user names it: by number (`3`) or by name (`web-server`).
+/// An outlet as the user names it: by number (`3`), by its index in the vendor's tables
+/// (`1.2.3`: tower, bank, outlet) or by name (`web-server`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutletRef {
-    /// The outlet number, from 1 (the last index arc in the vendor's tables).
+    /// The outlet number, from 1 (the last index arc in the vendor's tables; counted flat
+    /// across banks on PDUs that number outlets in banks).
     Number(u32),
+    /// The index the vendor's tables give the outlet, dotted (`1.2.3` is Sentry tower 1, bank
+    /// or infeed 2, outlet 3; `1.5` is Raritan PDU 1, outlet 5).
+    Index(Vec<u32>),
     /// The outlet's name as the name column holds it (exact match first, then ignoring ASCII
     /// case if that is unambiguous).
     Name(String),
@@ -31,9 +36,13 @@ impl FromStr for OutletRef {
                 "empty outlet: give a number (1, 2, …) or an outlet name".into(),
             ));
         }
-        Ok(match t.parse::<u32>() {
-            Ok(n) => OutletRef::Number(n),
-            Err(_) => OutletRef::Name(t.to_string()),
+        if let Ok(n) = t.parse::<u32>() {
+            return Ok(OutletRef::Number(n));
+        }
+        let arcs: Option<Vec<u32>> = t.split('.').map(|a| a.parse().ok()).collect();
+        Ok(match arcs {
+            Some(arcs) if arcs.len() > 1 => OutletRef::Index(arcs),
+            _ => OutletRef::Name(t.to_string()),
         })
     }
 }
@@ -42,6 +51,10 @@ impl fmt::Display for OutletRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             OutletRef::Number(n) => write!(f, "{n}"),
+            OutletRef::Index(arcs) => {
+                let text: Vec<String> = arcs.iter().map(u32::to_string).collect();
+                write!(f, "{}", text.join("."))
+            }
             OutletRef::Name(s) => write!(f, "{s:?}"),
         }
     }
@@ -413,6 +426,7 @@ impl Pdu {
                 detail: "outlets are numbered from 1".into(),
             }),
             OutletRef::Number(n) => Ok(*n),
+            OutletRef::Index(arcs) => self.resolve_index(arcs).await,
             OutletRef::Name(name) => {
                 let tables = self.tables().await?.clone();
                 let Some(column) = tables.name_column() else {
@@ -458,6 +472,47 @@ impl Pdu {
                         },
                     }),
                 }
+            }
+        }
+    }
+
+    /// The outlet number of the row whose index in the vendor's tables is `arcs` (`1.2.3`),
+    /// found in the state column (which also tells the driver whether the PDU numbers its
+    /// outlets in banks).
+    async fn resolve_index(&mut self, arcs: &[u32]) -> Result<u32> {
+        let tables = self.tables().await?.clone();
+        let what = OutletRef::Index(arcs.to_vec()).to_string();
+        let Tables::Vendor(_) = &tables else {
+            return Err(Error::NoSuchOutlet {
+                outlet: what,
+                detail: "raw mode numbers outlets by the last arc only: give the number".into(),
+            });
+        };
+        let column = tables.state_column().unwrap_or_default();
+        let rows = self.transport.walk(&column).await?;
+        let tables = self.banked(&tables, &column, &rows).unwrap_or(tables);
+        let mut oid = column.clone();
+        oid.extend_from_slice(arcs);
+        match tables.outlet_in(&column, &oid) {
+            Some(n) if n > 0 && rows.iter().any(|(o, _)| *o == oid) => Ok(n),
+            _ => {
+                let indexes: Vec<String> = rows
+                    .iter()
+                    .filter_map(|(o, _)| o.strip_prefix(column.as_slice()))
+                    .map(|s| s.iter().map(u32::to_string).collect::<Vec<_>>().join("."))
+                    .collect();
+                Err(Error::NoSuchOutlet {
+                    outlet: what,
+                    detail: if indexes.is_empty() {
+                        format!("the state column {} has no rows", oid_string(&column))
+                    } else {
+                        format!(
+                            "the {} state column has rows {}",
+                            tables.profile_name(),
+                            indexes.join(", ")
+                        )
+                    },
+                })
             }
         }
     }
@@ -1148,6 +1203,23 @@ mod tests {
             Some(OutletRef::Name("web-1".into()))
         );
         assert!("  ".parse::<OutletRef>().is_err());
+    }
+
+    #[test]
+    fn outlet_refs_by_index() {
+        assert_eq!(
+            "1.2.3".parse::<OutletRef>().ok(),
+            Some(OutletRef::Index(vec![1, 2, 3]))
+        );
+        assert_eq!(OutletRef::Index(vec![1, 2, 3]).to_string(), "1.2.3");
+        assert_eq!(
+            "1.x".parse::<OutletRef>().ok(),
+            Some(OutletRef::Name("1.x".into()))
+        );
+        assert_eq!(
+            "v1.2".parse::<OutletRef>().ok(),
+            Some(OutletRef::Name("v1.2".into()))
+        );
     }
 
     #[test]

@@ -558,7 +558,8 @@ fn describe_step(step: &Step) -> String {
 fn outlet_ref(o: &OutletArg) -> OutletRef {
     match o {
         OutletArg::Number(n) => OutletRef::Number(*n),
-        OutletArg::Name(s) => OutletRef::Name(s.clone()),
+        // "1.2.3" is the outlet's index in the vendor's tables; anything else a name.
+        OutletArg::Name(s) => s.parse().unwrap_or_else(|_| OutletRef::Name(s.clone())),
     }
 }
 
