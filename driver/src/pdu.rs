@@ -538,10 +538,13 @@ impl Pdu {
                 return Err(Error::UnexpectedValue {
                     oid: oid_string(&oid),
                     got: v.describe(),
-                    expected: format!(
-                        "an INTEGER outlet state; another type there is what firmware that renumbered the MIB's columns serves (quirk 14 in docs/QUIRKS.md): walk the {} outlet table and compare it with the MIB, or use --vendor raw with the OIDs the device really has",
-                        tables.profile_name()
-                    ),
+                    expected: match &tables {
+                        Tables::Vendor(t) => format!(
+                            "an INTEGER outlet state; another type there is what firmware that renumbered the MIB's columns serves (quirk 14 in docs/QUIRKS.md): walk the {} outlet table and compare it with the MIB, or use --vendor raw with the OIDs the device really has",
+                            t.profile.name
+                        ),
+                        Tables::Raw(_) => "an INTEGER outlet state".into(),
+                    },
                 });
             }
             // Is the column there at all? Then the outlet is not.
