@@ -37,6 +37,6 @@ pub struct VendorState {
     /// Each outlet's control state since the PDU started: the power its last command (SNMP
     /// or control API) heads for, by outlet number. An outlet not listed has had no command
     /// yet (Sentry3 reads wakeOn/wakeOff); one whose power differs with nothing pending did
-    /// not follow its command (a stuck or slow relay: Sentry3 reads onError/offError).
+    /// not follow its command (a stuck relay: Sentry3 reads onError/offError).
     pub control: BTreeMap<u32, Power>,
 }

@@ -3,7 +3,7 @@
 //!
 //! outletControlAction (rw) takes none(0) on(1) off(2) reboot(3) and reads none(0).
 //! outletStatus reads off(0) on(1) offWait(2) onWait(3), and offError(4) onError(5) when the
-//! sensed power differs from the control state with nothing pending (a stuck or slow relay;
+//! sensed power differs from the control state with nothing pending (a stuck relay;
 //! the status is the sensed power). outletControlState reads wakeOff(2) wakeOn(3) for an
 //! outlet given no command since the PDU started (it woke up that way), then off(4) on(5), and
 //! reboot(8) pendOn(10) pendOff(11) while a command runs — the column labgrid reads (3 or 5 as
