@@ -439,6 +439,8 @@ impl Pdu {
                     });
                 };
                 let rows = self.transport.walk(column).await?;
+                // Names under more than one bank: outlets are counted flat across banks.
+                let tables = self.banked(&tables, column, &rows).unwrap_or(tables);
                 let named: Vec<(u32, String)> = rows
                     .iter()
                     .filter_map(|(oid, v)| Some((tables.outlet_in(column, oid)?, v.as_text()?)))
