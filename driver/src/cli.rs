@@ -107,6 +107,10 @@ pub struct Connection {
     /// too soon after the previous one (ATEN) [default: 0].
     #[arg(long, global = true)]
     pub min_gap: Option<f64>,
+    /// Add N to the outlet number in the control table only, for firmware that numbers its
+    /// control rows from another base (row 1 = the whole unit) [default: 0].
+    #[arg(long, global = true, value_name = "N")]
+    pub index_offset: Option<u32>,
 }
 
 fn seconds(v: f64, what: &str) -> Result<Duration> {
@@ -167,6 +171,9 @@ impl Connection {
         }
         if let Some(d) = self.min_gap.or(file.min_gap) {
             c.min_gap = seconds(d, "--min-gap")?;
+        }
+        if let Some(n) = self.index_offset.or(file.index_offset) {
+            c.index_offset = n;
         }
         c.validate()?;
         Ok(c)

@@ -201,6 +201,9 @@ impl FromStr for Vendor {
     }
 }
 
+/// The largest [`Config::index_offset`].
+pub const MAX_INDEX_OFFSET: u32 = 16;
+
 /// Everything needed to talk to one PDU.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -240,6 +243,10 @@ pub struct Config {
     /// driver waits out the rest of the gap before the next switch SET, and sends a SET refused
     /// with genErr or resourceUnavailable once more after the gap.
     pub min_gap: Duration,
+    /// Added to the outlet number in the control columns only (0 to 16): for firmware whose
+    /// control table is indexed from another base than its state table (quirk 10 of
+    /// `docs/QUIRKS.md`: index 1 is the whole unit's command, outlet N is row N + 1).
+    pub index_offset: u32,
 }
 
 impl Config {
@@ -263,6 +270,7 @@ impl Config {
             verify: Some(Duration::from_secs(10)),
             cycle_delay: Duration::from_secs(3),
             min_gap: Duration::ZERO,
+            index_offset: 0,
         }
     }
 
@@ -316,6 +324,17 @@ impl Config {
                 self.timeout,
                 MAX_TIMEOUT.as_secs()
             ));
+        }
+        if self.index_offset > MAX_INDEX_OFFSET {
+            return bad(format!(
+                "index offset {} is too large: give 0 to {MAX_INDEX_OFFSET} (real firmware shifts by one)",
+                self.index_offset
+            ));
+        }
+        if self.index_offset > 0 && matches!(self.vendor, Vendor::Raw(_)) {
+            return bad(
+                "--index-offset applies to vendor profiles; in raw mode give the control OID prefix and number outlets as the PDU does".into(),
+            );
         }
         if self.retries > MAX_RETRIES {
             return bad(format!(

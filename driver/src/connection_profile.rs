@@ -60,6 +60,7 @@ pub const KEYS: &[&str] = &[
     "verify",
     "cycle_delay",
     "min_gap",
+    "index_offset",
 ];
 
 /// `pductl`'s own settings a profile may hold (other tools ignore them): raw mode, verification
@@ -84,6 +85,8 @@ pub struct DriverSettings {
     pub cycle_delay: Option<f64>,
     /// `--min-gap`: seconds to leave between two switch operations.
     pub min_gap: Option<f64>,
+    /// `--index-offset`: added to the outlet number in the control columns.
+    pub index_offset: Option<u32>,
 }
 
 /// One profile, read and checked: the connection settings as [`ConnectionArgs`] (so flags can
@@ -279,6 +282,12 @@ pub fn parse(text: &str, file: &Path, name: &str) -> Result<ConnectionProfile> {
         verify: p.number("verify")?,
         cycle_delay: p.number("cycle_delay")?,
         min_gap: p.number("min_gap")?,
+        index_offset: p
+            .integer("index_offset")?
+            .map(|n| {
+                u32::try_from(n).map_err(|_| p.bad("index_offset", "must be 0 or more"))
+            })
+            .transpose()?,
     };
     Ok(ConnectionProfile {
         name: name.to_string(),

@@ -12,11 +12,16 @@ use crate::config::{Config, RawProfile, Vendor};
 use crate::error::{Error, Result};
 use crate::session::{SetValue, Transport, Value};
 
-/// An outlet as the user names it: by number (`3`) or by name (`web-server`).
+/// An outlet as the user names it: by number (`3`), by its index in the vendor's tables
+/// (`1.2.3`: tower, bank, outlet) or by name (`web-server`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutletRef {
-    /// The outlet number, from 1 (the last index arc in the vendor's tables).
+    /// The outlet number, from 1 (the last index arc in the vendor's tables; counted flat
+    /// across banks on PDUs that number outlets in banks).
     Number(u32),
+    /// The index the vendor's tables give the outlet, dotted (`1.2.3` is Sentry tower 1, bank
+    /// or infeed 2, outlet 3; `1.5` is Raritan PDU 1, outlet 5).
+    Index(Vec<u32>),
     /// The outlet's name as the name column holds it (exact match first, then ignoring ASCII
     /// case if that is unambiguous).
     Name(String),
@@ -31,9 +36,13 @@ impl FromStr for OutletRef {
                 "empty outlet: give a number (1, 2, …) or an outlet name".into(),
             ));
         }
-        Ok(match t.parse::<u32>() {
-            Ok(n) => OutletRef::Number(n),
-            Err(_) => OutletRef::Name(t.to_string()),
+        if let Ok(n) = t.parse::<u32>() {
+            return Ok(OutletRef::Number(n));
+        }
+        let arcs: Option<Vec<u32>> = t.split('.').map(|a| a.parse().ok()).collect();
+        Ok(match arcs {
+            Some(arcs) if arcs.len() > 1 => OutletRef::Index(arcs),
+            _ => OutletRef::Name(t.to_string()),
         })
     }
 }
@@ -42,6 +51,10 @@ impl fmt::Display for OutletRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             OutletRef::Number(n) => write!(f, "{n}"),
+            OutletRef::Index(arcs) => {
+                let text: Vec<String> = arcs.iter().map(u32::to_string).collect();
+                write!(f, "{}", text.join("."))
+            }
             OutletRef::Name(s) => write!(f, "{s:?}"),
         }
     }
@@ -156,8 +169,10 @@ pub struct Reading {
     pub outlet: u32,
     /// `current`, `voltage`, `power` or `energy` ([`pdu_mibs::Quantity::as_str`]).
     pub quantity: &'static str,
-    /// The raw INTEGER times the profile's scale, in `unit`.
-    pub value: f64,
+    /// The raw INTEGER times the profile's scale, in `unit`; `None` when the PDU has no value
+    /// now (the meter is missing, or reads negative, "not available": quirk 32 in
+    /// `docs/QUIRKS.md`), shown as `n/a`.
+    pub value: Option<f64>,
     /// `A`, `V`, `W` or `Wh`.
     pub unit: &'static str,
 }
@@ -174,20 +189,74 @@ pub struct Readings {
 /// Outlet tables resolved from the configuration.
 #[derive(Debug, Clone)]
 enum Tables {
-    Vendor(&'static Profile),
+    Vendor(VendorTables),
     Raw(RawProfile),
+}
+
+/// A vendor profile's tables as this PDU numbers them.
+#[derive(Debug, Clone)]
+struct VendorTables {
+    profile: &'static Profile,
+    /// Added to the outlet number in the control columns ([`Config::index_offset`]).
+    control_offset: u32,
+    /// The index suffix of each outlet, outlet 1 first, when the PDU numbers its outlets in
+    /// banks (`unit.bank.outlet`, quirk 15 of `docs/QUIRKS.md`): flat outlet N is the Nth row
+    /// of the state column. `None`: the profile's index shape.
+    rows: Option<Vec<Vec<u32>>>,
+}
+
+impl VendorTables {
+    fn new(profile: &'static Profile, control_offset: u32) -> Self {
+        VendorTables {
+            profile,
+            control_offset,
+            rows: None,
+        }
+    }
+
+    /// The index suffix of outlet `n`.
+    fn suffix(&self, n: u32) -> Vec<u32> {
+        let banked = self
+            .rows
+            .as_ref()
+            .and_then(|rows| rows.get(usize::try_from(n).ok()?.checked_sub(1)?).cloned());
+        banked.unwrap_or_else(|| self.profile.index.suffix(n))
+    }
+
+    fn oid(&self, column: &[u32], n: u32) -> Vec<u32> {
+        let mut oid = column.to_vec();
+        oid.extend(self.suffix(n));
+        oid
+    }
+
+    /// The outlet `oid` names in `column`.
+    fn outlet_in(&self, column: &[u32], oid: &[u32]) -> Option<u32> {
+        let suffix = oid.strip_prefix(column)?;
+        match &self.rows {
+            Some(rows) => rows
+                .iter()
+                .position(|r| r.as_slice() == suffix)
+                .and_then(|p| u32::try_from(p + 1).ok()),
+            None => self.profile.index.outlet_from_suffix(suffix),
+        }
+    }
 }
 
 impl Tables {
     fn command(&self, action: Action, n: u32) -> Option<(Vec<u32>, i64)> {
         match self {
-            Tables::Vendor(p) => {
+            Tables::Vendor(t) => {
+                let p = t.profile;
                 let c = match action {
                     Action::On => p.switching.on,
                     Action::Off => p.switching.off,
                     Action::Cycle => p.switching.cycle?,
                 };
-                Some((p.outlet_oid(c.column, n), c.value))
+                let mut oid = t.oid(c.column, n);
+                if let Some(last) = oid.last_mut() {
+                    *last = last.saturating_add(t.control_offset);
+                }
+                Some((oid, c.value))
             }
             Tables::Raw(r) => {
                 let v = match action {
@@ -204,14 +273,14 @@ impl Tables {
 
     fn state_column(&self) -> Option<Vec<u32>> {
         match self {
-            Tables::Vendor(p) => Some(p.state.column.to_vec()),
+            Tables::Vendor(t) => Some(t.profile.state.column.to_vec()),
             Tables::Raw(r) => r.state.as_ref().map(|s| s.prefix.clone()),
         }
     }
 
     fn state_oid(&self, n: u32) -> Option<Vec<u32>> {
         match self {
-            Tables::Vendor(p) => Some(p.state_oid(n)),
+            Tables::Vendor(t) => Some(t.oid(t.profile.state.column, n)),
             Tables::Raw(r) => r.state.as_ref().map(|s| {
                 let mut o = s.prefix.clone();
                 o.push(n);
@@ -222,7 +291,7 @@ impl Tables {
 
     fn decode(&self, v: i64) -> OutletState {
         match self {
-            Tables::Vendor(p) => p.state.decode(v),
+            Tables::Vendor(t) => t.profile.state.decode(v),
             Tables::Raw(r) => match &r.state {
                 Some(s) if s.on == v => OutletState::On,
                 Some(s) if s.off == v => OutletState::Off,
@@ -233,10 +302,9 @@ impl Tables {
 
     /// The outlet number named by `oid` in `column`.
     fn outlet_in(&self, column: &[u32], oid: &[u32]) -> Option<u32> {
-        let suffix = oid.strip_prefix(column)?;
         match self {
-            Tables::Vendor(p) => p.index.outlet_from_suffix(suffix),
-            Tables::Raw(_) => match suffix {
+            Tables::Vendor(t) => t.outlet_in(column, oid),
+            Tables::Raw(_) => match oid.strip_prefix(column)? {
                 [n] => Some(*n),
                 _ => None,
             },
@@ -245,14 +313,14 @@ impl Tables {
 
     fn name_column(&self) -> Option<&'static [u32]> {
         match self {
-            Tables::Vendor(p) => p.name_column,
+            Tables::Vendor(t) => t.profile.name_column,
             Tables::Raw(_) => None,
         }
     }
 
     fn profile_name(&self) -> &'static str {
         match self {
-            Tables::Vendor(p) => p.name,
+            Tables::Vendor(t) => t.profile.name,
             Tables::Raw(_) => "raw",
         }
     }
@@ -272,6 +340,9 @@ pub struct Pdu {
     last_switch: Option<Instant>,
     /// How long after the switch before it the last switch SET was sent.
     gap_before: Option<Duration>,
+    /// What the driver learnt about the PDU's tables (banks, an empty legacy generation),
+    /// said once in the next report that carries notes.
+    notes: Vec<String>,
 }
 
 /// Within this long after a switch, a genErr or resourceUnavailable refusal of the next one
@@ -284,7 +355,7 @@ impl Pdu {
         config.validate()?;
         let tables = match &config.vendor {
             Vendor::Detect => None,
-            Vendor::Profile(p) => Some(Tables::Vendor(p)),
+            Vendor::Profile(p) => Some(Tables::Vendor(VendorTables::new(p, config.index_offset))),
             Vendor::Raw(r) => Some(Tables::Raw(r.clone())),
         };
         Ok(Pdu {
@@ -292,6 +363,7 @@ impl Pdu {
             tables,
             last_switch: None,
             gap_before: None,
+            notes: Vec::new(),
         })
     }
 
@@ -348,7 +420,8 @@ impl Pdu {
                         known: pdu_mibs::names().join(", "),
                     })?;
             tracing::info!(profile = profile.name, "detected");
-            self.tables = Some(Tables::Vendor(profile));
+            let offset = self.config().index_offset;
+            self.tables = Some(Tables::Vendor(VendorTables::new(profile, offset)));
         }
         match &self.tables {
             Some(t) => Ok(t),
@@ -364,6 +437,7 @@ impl Pdu {
                 detail: "outlets are numbered from 1".into(),
             }),
             OutletRef::Number(n) => Ok(*n),
+            OutletRef::Index(arcs) => self.resolve_index(arcs).await,
             OutletRef::Name(name) => {
                 let tables = self.tables().await?.clone();
                 let Some(column) = tables.name_column() else {
@@ -376,9 +450,12 @@ impl Pdu {
                     });
                 };
                 let rows = self.transport.walk(column).await?;
+                // Names under more than one bank: outlets are counted flat across banks.
+                let tables = self.banked(&tables, column, &rows).unwrap_or(tables);
                 let named: Vec<(u32, String)> = rows
                     .iter()
                     .filter_map(|(oid, v)| Some((tables.outlet_in(column, oid)?, v.as_text()?)))
+                    .filter(|(n, _)| *n > 0)
                     .collect();
                 if let Some((n, _)) = named.iter().find(|(_, s)| s == name) {
                     return Ok(*n);
@@ -412,50 +489,187 @@ impl Pdu {
         }
     }
 
-    /// Read one outlet's state. `Ok(None)` if the profile cannot read state (raw mode without a
-    /// state column, or a device without one); `NoSuchOutlet` if the column exists but the outlet does not.
-    async fn read_state(&mut self, tables: &Tables, n: u32) -> Result<Option<(OutletState, i64)>> {
-        let Some(oid) = tables.state_oid(n) else {
-            return Ok(None);
-        };
-        let v = self.transport.get_one(&oid).await?;
-        if let Some(i) = v.as_i64() {
-            return Ok(Some((tables.decode(i), i)));
-        }
-        if !v.is_missing() {
-            return Err(Error::UnexpectedValue {
-                oid: oid_string(&oid),
-                got: v.describe(),
-                expected: "an INTEGER outlet state".into(),
+    /// The outlet number of the row whose index in the vendor's tables is `arcs` (`1.2.3`),
+    /// found in the state column (which also tells the driver whether the PDU numbers its
+    /// outlets in banks).
+    async fn resolve_index(&mut self, arcs: &[u32]) -> Result<u32> {
+        let tables = self.tables().await?.clone();
+        let what = OutletRef::Index(arcs.to_vec()).to_string();
+        let Tables::Vendor(_) = &tables else {
+            return Err(Error::NoSuchOutlet {
+                outlet: what,
+                detail: "raw mode numbers outlets by the last arc only: give the number".into(),
             });
-        }
-        // Is the column there at all? Then the outlet is not.
+        };
         let column = tables.state_column().unwrap_or_default();
         let rows = self.transport.walk(&column).await?;
-        let known: Vec<u32> = rows
-            .iter()
-            .filter_map(|(o, _)| tables.outlet_in(&column, o))
-            .collect();
-        if known.is_empty() {
-            return Ok(None);
+        let tables = self.banked(&tables, &column, &rows).unwrap_or(tables);
+        let mut oid = column.clone();
+        oid.extend_from_slice(arcs);
+        match tables.outlet_in(&column, &oid) {
+            Some(n) if n > 0 && rows.iter().any(|(o, _)| *o == oid) => Ok(n),
+            _ => {
+                let indexes: Vec<String> = rows
+                    .iter()
+                    .filter_map(|(o, _)| o.strip_prefix(column.as_slice()))
+                    .map(|s| s.iter().map(u32::to_string).collect::<Vec<_>>().join("."))
+                    .collect();
+                Err(Error::NoSuchOutlet {
+                    outlet: what,
+                    detail: if indexes.is_empty() {
+                        format!("the state column {} has no rows", oid_string(&column))
+                    } else {
+                        format!(
+                            "the {} state column has rows {}",
+                            tables.profile_name(),
+                            indexes.join(", ")
+                        )
+                    },
+                })
+            }
         }
-        Err(Error::NoSuchOutlet {
-            outlet: n.to_string(),
-            detail: format!(
-                "the PDU has outlets {} (no {} in {})",
-                summarize(&known),
-                oid_string(&oid),
-                tables.profile_name()
-            ),
-        })
+    }
+
+    /// Read one outlet's state. `Ok(None)` if the profile cannot read state (raw mode without a
+    /// state column, or a device without one); `NoSuchOutlet` if the column exists but the outlet does not.
+    ///
+    /// When the outlet's row is missing, the column is walked: rows under more than one bank
+    /// mean the PDU numbers its outlets in banks (flat outlet N becomes the Nth row, quirk 15);
+    /// an empty column of a profile with other MIB generations on the same hardware sends the
+    /// driver to the generation that has rows (quirk 12). Either is remembered, with a note.
+    async fn read_state(&mut self, tables: &Tables, n: u32) -> Result<Option<(OutletState, i64)>> {
+        let mut tables = tables.clone();
+        loop {
+            let Some(oid) = tables.state_oid(n) else {
+                return Ok(None);
+            };
+            let v = self.transport.get_one(&oid).await?;
+            if let Some(i) = v.as_i64() {
+                return Ok(Some((tables.decode(i), i)));
+            }
+            if !v.is_missing() {
+                return Err(Error::UnexpectedValue {
+                    oid: oid_string(&oid),
+                    got: v.describe(),
+                    expected: match &tables {
+                        Tables::Vendor(t) => format!(
+                            "an INTEGER outlet state; another type there is what firmware that renumbered the MIB's columns serves (quirk 14 in docs/QUIRKS.md): walk the {} outlet table and compare it with the MIB, or use --vendor raw with the OIDs the device really has",
+                            t.profile.name
+                        ),
+                        Tables::Raw(_) => "an INTEGER outlet state".into(),
+                    },
+                });
+            }
+            // Is the column there at all? Then the outlet is not.
+            let column = tables.state_column().unwrap_or_default();
+            let rows = self.transport.walk(&column).await?;
+            if let Some(banked) = self.banked(&tables, &column, &rows) {
+                tables = banked;
+                continue;
+            }
+            let known: Vec<u32> = rows
+                .iter()
+                .filter_map(|(o, _)| tables.outlet_in(&column, o))
+                .filter(|n| *n > 0)
+                .collect();
+            if known.is_empty() {
+                if let Some(other) = self.other_generation(&tables).await? {
+                    tables = other;
+                    continue;
+                }
+                return Ok(None);
+            }
+            return Err(Error::NoSuchOutlet {
+                outlet: n.to_string(),
+                detail: format!(
+                    "the PDU has outlets {} (no {} in {})",
+                    summarize(&known),
+                    oid_string(&oid),
+                    tables.profile_name()
+                ),
+            });
+        }
+    }
+
+    /// If the state column's `rows` lie under more than one bank of a `unit.cord.outlet`
+    /// profile (Sentry towers with banks of outlets: `1.1.1`-`1.1.8`, `1.2.1`-`1.2.8`), the
+    /// tables with flat outlet N as the Nth row, now in use.
+    fn banked(
+        &mut self,
+        tables: &Tables,
+        column: &[u32],
+        rows: &[(Vec<u32>, Value)],
+    ) -> Option<Tables> {
+        let Tables::Vendor(t) = tables else {
+            return None;
+        };
+        let pdu_mibs::IndexShape::UnitCordOutlet { unit, cord } = t.profile.index else {
+            return None;
+        };
+        if t.rows.is_some() {
+            return None;
+        }
+        let suffixes: Vec<Vec<u32>> = rows
+            .iter()
+            .filter_map(|(o, _)| o.strip_prefix(column))
+            .filter(|s| matches!(s, [u, _, n] if *u == unit && *n > 0))
+            .map(<[u32]>::to_vec)
+            .collect();
+        let banks: std::collections::BTreeSet<u32> =
+            suffixes.iter().filter_map(|s| s.get(1).copied()).collect();
+        if banks.len() < 2 || !banks.contains(&cord) {
+            return None;
+        }
+        self.notes.push(format!(
+            "the PDU numbers its outlets in {} banks ({}.B.N); outlets are counted flat across them, outlet {} being {}",
+            banks.len(),
+            unit,
+            suffixes.len(),
+            suffixes.last().map(|s| s.iter().map(u32::to_string).collect::<Vec<_>>().join(".")).unwrap_or_default()
+        ));
+        let banked = Tables::Vendor(VendorTables {
+            rows: Some(suffixes),
+            ..t.clone()
+        });
+        self.tables = Some(banked.clone());
+        Some(banked)
+    }
+
+    /// When `tables`' state column has no rows: the first other generation of the vendor's
+    /// MIB (`pdu_mibs::other_generations`) whose state column has, now in use.
+    async fn other_generation(&mut self, tables: &Tables) -> Result<Option<Tables>> {
+        let Tables::Vendor(t) = tables else {
+            return Ok(None);
+        };
+        for other in pdu_mibs::other_generations(t.profile.name) {
+            let rows = self.transport.walk(other.state.column).await?;
+            if rows
+                .iter()
+                .any(|(o, _)| other.outlet_in_column(other.state.column, o).is_some())
+            {
+                self.notes.push(format!(
+                    "the {} state table {} has no rows (legacy tables empty beside newer ones, quirk 12): using the {} tables, which have",
+                    t.profile.name,
+                    oid_string(t.profile.state.column),
+                    other.name
+                ));
+                let other = Tables::Vendor(VendorTables::new(other, t.control_offset));
+                self.tables = Some(other.clone());
+                return Ok(Some(other));
+            }
+        }
+        Ok(None)
     }
 
     /// The state of one outlet.
     pub async fn state(&mut self, outlet: &OutletRef) -> Result<OutletStatus> {
         let n = self.resolve(outlet).await?;
         let tables = self.tables().await?.clone();
+        let read = self.read_state(&tables, n).await?;
+        // Reading the state may have taught the driver the PDU's real layout.
+        let tables = self.tables().await?.clone();
         let name = self.read_name(&tables, n).await;
-        match self.read_state(&tables, n).await? {
+        match read {
             Some((s, raw)) => Ok(OutletStatus {
                 outlet: n,
                 name,
@@ -475,9 +689,9 @@ impl Pdu {
                     Tables::Raw(_) => {
                         "the --raw-state-oid column has no rows on this device: check the OID".into()
                     }
-                    Tables::Vendor(p) => format!(
-                        "the device has no {} state table, so it is probably not a {} PDU and switching with this profile will fail too: run `pductl detect` and use the profile it names (or drop --vendor)",
-                        p.name, p.name
+                    Tables::Vendor(t) => format!(
+                        "the device has no {} state table, so it is probably not a {} PDU and switching with this profile will fail too: run `pductl detect` and use the profile it names (or drop --vendor); if it is one, its firmware may have renumbered the MIB's columns (quirk 14 in docs/QUIRKS.md): walk its outlet table and compare it with the MIB",
+                        t.profile.name, t.profile.name
                     ),
                 },
             }),
@@ -487,7 +701,7 @@ impl Pdu {
     async fn read_name(&mut self, tables: &Tables, n: u32) -> Option<String> {
         let column = tables.name_column()?;
         let oid = match tables {
-            Tables::Vendor(p) => p.outlet_oid(column, n),
+            Tables::Vendor(t) => t.oid(column, n),
             Tables::Raw(_) => return None,
         };
         self.transport.get_one(&oid).await.ok()?.as_text()
@@ -545,14 +759,20 @@ impl Pdu {
         match answer {
             Ok(_) => Ok(()),
             // noSuchName / noCreation / inconsistentName on the control OID: the outlet is not there.
-            Err(r) if matches!(r.status, 2 | 11 | 18) => Err(Error::NoSuchOutlet {
-                outlet: n.to_string(),
-                detail: format!(
-                    "the agent answered {} for {}",
-                    crate::error::error_status_name(r.status),
-                    oid_string(&oid)
-                ),
-            }),
+            Err(r) if matches!(r.status, 2 | 11 | 18) => {
+                let offset = self.control_offset_seen(tables, action).await;
+                Err(Error::NoSuchOutlet {
+                    outlet: n.to_string(),
+                    detail: format!(
+                        "the agent answered {} for {}{}",
+                        crate::error::error_status_name(r.status),
+                        oid_string(&oid),
+                        offset.map_or_else(String::new, |k| format!(
+                            "; its control rows are numbered {k} above its state rows (a control index offset, quirk 10 in docs/QUIRKS.md): give --index-offset {k}"
+                        ))
+                    ),
+                })
+            }
             Err(r) => Err(r.into_error()),
         }
     }
@@ -589,6 +809,41 @@ impl Pdu {
                 GAP_SUSPECT.max(self.config().min_gap).as_secs_f64()
             ),
         }
+    }
+
+    /// After a control row was missing: how far the rows of `action`'s control column are
+    /// numbered above the state column's (beyond [`Config::index_offset`]), when both list the
+    /// same number of rows, all shifted by the same k > 0. Walks both columns; `None` when
+    /// they cannot be read or do not line up.
+    async fn control_offset_seen(&mut self, tables: &Tables, action: Action) -> Option<u32> {
+        let Tables::Vendor(t) = tables else {
+            return None;
+        };
+        let command = match action {
+            Action::On => t.profile.switching.on,
+            Action::Off => t.profile.switching.off,
+            Action::Cycle => t.profile.switching.cycle?,
+        };
+        let last = |column: &[u32], rows: &[(Vec<u32>, Value)]| -> Vec<u32> {
+            rows.iter()
+                .filter_map(|(o, _)| o.strip_prefix(column)?.last().copied())
+                .collect()
+        };
+        let control = self.transport.walk(command.column).await.ok()?;
+        let state = self.transport.walk(t.profile.state.column).await.ok()?;
+        let control = last(command.column, &control);
+        let state = last(t.profile.state.column, &state);
+        if control.is_empty() || control.len() != state.len() {
+            return None;
+        }
+        let k = control.first()?.checked_sub(*state.first()?)?;
+        let k = k.checked_sub(t.control_offset)?;
+        (k > 0
+            && control
+                .iter()
+                .zip(&state)
+                .all(|(c, s)| c.checked_sub(*s) == Some(k + t.control_offset)))
+        .then_some(k)
     }
 
     /// Sends the SET for `action` and, when it goes unanswered (or only a stale or unreadable
@@ -719,6 +974,12 @@ impl Pdu {
             }
             Err(e) => return Err(e),
         };
+        // Reading the state may have taught the driver the PDU's real layout.
+        let tables = self.tables().await?.clone();
+        let mut notes = std::mem::take(&mut self.notes)
+            .into_iter()
+            .chain(notes)
+            .collect::<Vec<_>>();
         let native = tables.command(action, n).is_some();
         let method = if native { "native" } else { "off-wait-on" };
         if native {
@@ -742,6 +1003,18 @@ impl Pdu {
                     .await?
             }
         };
+        // The SET went through but the outlet did not change: a control table numbered from
+        // another base switches another outlet; say so when the tables show it.
+        if matches!(verification, Verification::NotConfirmed { .. })
+            && before.as_deref() != Some(if want_on { "on" } else { "off" })
+        {
+            if let Some(k) = self.control_offset_seen(&tables, action).await {
+                notes.push(format!(
+                    "outlet {n} did not change, and the control rows are numbered {k} above the state rows (a control index offset, quirk 10 in docs/QUIRKS.md): the SET reached the row of outlet {}; give --index-offset {k}",
+                    n.saturating_sub(k)
+                ));
+            }
+        }
         Ok(SwitchReport {
             outlet: n,
             action,
@@ -788,14 +1061,31 @@ impl Pdu {
 
     /// Index, name and state of every outlet, by walking the name and state columns.
     pub async fn outlets(&mut self) -> Result<OutletList> {
-        let tables = self.tables().await?.clone();
+        let mut tables = self.tables().await?.clone();
         let mut notes = Vec::new();
         let mut states: Vec<(u32, OutletState, i64)> = Vec::new();
+        // Rows with index 0 are no outlet (outlets are numbered from 1).
+        let mut phantom = Vec::new();
         match tables.state_column() {
-            Some(column) => {
-                for (oid, v) in self.transport.walk(&column).await? {
-                    if let (Some(n), Some(i)) = (tables.outlet_in(&column, &oid), v.as_i64()) {
-                        states.push((n, tables.decode(i), i));
+            Some(mut column) => {
+                let mut rows = self.transport.walk(&column).await?;
+                if let Some(banked) = self.banked(&tables, &column, &rows) {
+                    tables = banked;
+                } else if !rows
+                    .iter()
+                    .any(|(o, _)| tables.outlet_in(&column, o).is_some_and(|n| n > 0))
+                {
+                    if let Some(other) = self.other_generation(&tables).await? {
+                        tables = other;
+                        column = tables.state_column().unwrap_or_default();
+                        rows = self.transport.walk(&column).await?;
+                    }
+                }
+                for (oid, v) in rows {
+                    match (tables.outlet_in(&column, &oid), v.as_i64()) {
+                        (Some(0), _) => phantom.push(oid_string(&oid)),
+                        (Some(n), Some(i)) => states.push((n, tables.decode(i), i)),
+                        _ => {}
                     }
                 }
                 if states.is_empty() {
@@ -810,8 +1100,10 @@ impl Pdu {
         let mut names: Vec<(u32, String)> = Vec::new();
         if let Some(column) = tables.name_column() {
             for (oid, v) in self.transport.walk(column).await? {
-                if let (Some(n), Some(s)) = (tables.outlet_in(column, &oid), v.as_text()) {
-                    names.push((n, s));
+                match (tables.outlet_in(column, &oid), v.as_text()) {
+                    (Some(0), _) => phantom.push(oid_string(&oid)),
+                    (Some(n), Some(s)) => names.push((n, s)),
+                    _ => {}
                 }
             }
             if names.is_empty() {
@@ -840,22 +1132,33 @@ impl Pdu {
                 }
             })
             .collect();
-        Ok(OutletList { outlets, notes })
+        if !phantom.is_empty() {
+            notes.push(format!(
+                "left out {}: index 0 is no outlet (outlets are numbered from 1; a phantom row, quirk 16 in docs/QUIRKS.md)",
+                phantom.join(", ")
+            ));
+        }
+        let mut learnt = std::mem::take(&mut self.notes);
+        learnt.extend(notes);
+        Ok(OutletList {
+            outlets,
+            notes: learnt,
+        })
     }
 
     /// Rename an outlet (where the vendor's name column is writable).
     pub async fn set_name(&mut self, outlet: &OutletRef, name: &str) -> Result<u32> {
         let n = self.resolve(outlet).await?;
         let tables = self.tables().await?.clone();
-        let profile = match &tables {
-            Tables::Vendor(p) => *p,
+        let (profile, t) = match &tables {
+            Tables::Vendor(t) => (t.profile, t),
             Tables::Raw(_) => {
                 return Err(Error::BadConfig(
                     "raw mode has no name column; use a vendor profile".into(),
                 ))
             }
         };
-        let Some(oid) = profile.name_oid(n) else {
+        let Some(oid) = profile.name_column.map(|c| t.oid(c, n)) else {
             return Err(Error::BadConfig(format!(
                 "the {} profile has no outlet name column",
                 profile.name
@@ -878,12 +1181,13 @@ impl Pdu {
     /// Metering readings for one outlet or all outlets (those the state column lists).
     pub async fn readings(&mut self, outlet: Option<&OutletRef>) -> Result<Readings> {
         let tables = self.tables().await?.clone();
-        let Tables::Vendor(profile) = tables else {
+        let Tables::Vendor(t) = tables else {
             return Ok(Readings {
                 readings: vec![],
                 notes: vec!["raw mode has no metering".into()],
             });
         };
+        let profile = t.profile;
         let mut notes = Vec::new();
         if profile.meters.is_empty() {
             notes.push(format!(
@@ -897,37 +1201,55 @@ impl Pdu {
         }
         let outlets: Vec<u32> = match outlet {
             Some(o) => vec![self.resolve(o).await?],
-            None => self
-                .outlets()
-                .await?
-                .outlets
-                .iter()
-                .map(|o| o.outlet)
-                .collect(),
+            None => {
+                let list = self.outlets().await?;
+                notes.extend(list.notes);
+                list.outlets.iter().map(|o| o.outlet).collect()
+            }
+        };
+        // Listing may have taught the driver the PDU's real layout.
+        let t = match self.tables().await?.clone() {
+            Tables::Vendor(t) => t,
+            Tables::Raw(_) => t,
         };
         let mut readings = Vec::new();
         for n in outlets {
-            for m in profile.meters {
-                let oid = profile.meter_oid(m, n);
-                match self.transport.get_one(&oid).await? {
-                    v if v.as_i64().is_some() => {
-                        let raw = v.as_i64().unwrap_or_default();
-                        #[allow(clippy::cast_precision_loss)]
-                        let value = raw as f64 * m.scale;
-                        readings.push(Reading {
-                            outlet: n,
-                            quantity: m.quantity.as_str(),
-                            value,
-                            unit: unit(m.quantity),
-                        });
+            for m in t.profile.meters {
+                let mut oid = t.oid(m.column, n);
+                oid.extend(m.sub_index);
+                let v = self.transport.get_one(&oid).await?;
+                let value = match v.as_i64() {
+                    // Negative: "not available" (EATON-EPDU-MIB -1, Sentry3 "not able to be
+                    // measured"), never a reading.
+                    Some(raw) if raw < 0 => {
+                        notes.push(format!(
+                            "outlet {n}: {} not available (the PDU reads {raw} at {}, its \"not available\")",
+                            m.quantity.as_str(),
+                            oid_string(&oid)
+                        ));
+                        None
                     }
-                    v => notes.push(format!(
-                        "outlet {n}: no {} at {} ({})",
-                        m.quantity.as_str(),
-                        oid_string(&oid),
-                        v.describe()
-                    )),
-                }
+                    #[allow(clippy::cast_precision_loss)]
+                    Some(raw) => Some(raw as f64 * m.scale),
+                    None => {
+                        notes.push(format!(
+                            "outlet {n}: no {} at {} ({})",
+                            m.quantity.as_str(),
+                            oid_string(&oid),
+                            v.describe()
+                        ));
+                        if !v.is_missing() {
+                            continue;
+                        }
+                        None
+                    }
+                };
+                readings.push(Reading {
+                    outlet: n,
+                    quantity: m.quantity.as_str(),
+                    value,
+                    unit: unit(m.quantity),
+                });
             }
         }
         Ok(Readings { readings, notes })
@@ -977,6 +1299,23 @@ mod tests {
     }
 
     #[test]
+    fn outlet_refs_by_index() {
+        assert_eq!(
+            "1.2.3".parse::<OutletRef>().ok(),
+            Some(OutletRef::Index(vec![1, 2, 3]))
+        );
+        assert_eq!(OutletRef::Index(vec![1, 2, 3]).to_string(), "1.2.3");
+        assert_eq!(
+            "1.x".parse::<OutletRef>().ok(),
+            Some(OutletRef::Name("1.x".into()))
+        );
+        assert_eq!(
+            "v1.2".parse::<OutletRef>().ok(),
+            Some(OutletRef::Name("v1.2".into()))
+        );
+    }
+
+    #[test]
     fn summaries() {
         assert_eq!(summarize(&[3, 1, 2, 5, 7, 8]), "1-3, 5, 7-8");
         assert_eq!(summarize(&[]), "");
@@ -998,7 +1337,7 @@ mod tests {
 
     #[test]
     fn vendor_tables_use_the_profile() {
-        let t = Tables::Vendor(&pdu_mibs::APC_RPDU2);
+        let t = Tables::Vendor(VendorTables::new(&pdu_mibs::APC_RPDU2, 0));
         assert_eq!(t.decode(1), OutletState::Off);
         let col = t.state_column().unwrap_or_default();
         let mut oid = col.clone();

@@ -463,18 +463,28 @@ async fn run_vendor(vendor: &'static str) -> Vec<(&'static str, Result<(), Strin
         );
         // The simulator draws 60 W per outlet that is on, at 230 V (meters frozen).
         for x in &r.readings {
-            let ok = match x.quantity {
-                "power" => (x.value - 60.0).abs() < 1.0,
-                "current" => (x.value - 60.0 / 230.0).abs() < 0.06,
-                "voltage" => (x.value - 230.0).abs() < 1.0,
-                _ => x.value >= 0.0,
+            let Some(value) = x.value else {
+                return Err(format!(
+                    "{} of an outlet that is on reads n/a: {r:?}",
+                    x.quantity
+                ));
             };
-            ensure!(ok, "{} reads {} {}", x.quantity, x.value, x.unit);
+            let ok = match x.quantity {
+                "power" => (value - 60.0).abs() < 1.0,
+                "current" => (value - 60.0 / 230.0).abs() < 0.06,
+                "voltage" => (value - 230.0).abs() < 1.0,
+                _ => value >= 0.0,
+            };
+            ensure!(ok, "{} reads {value} {}", x.quantity, x.unit);
         }
         pdu.off(&n(2)).await.map_err(|e| e.to_string())?;
         let r = pdu.readings(Some(&n(2))).await.map_err(|e| e.to_string())?;
         if let Some(p) = r.readings.iter().find(|x| x.quantity == "power") {
-            ensure!(p.value == 0.0, "an outlet that is off draws {} W", p.value);
+            ensure!(
+                p.value == Some(0.0),
+                "an outlet that is off draws {:?} W",
+                p.value
+            );
         }
         pdu.on(&n(2)).await.map_err(|e| e.to_string())?;
         let all = pdu.readings(None).await.map_err(|e| e.to_string())?;

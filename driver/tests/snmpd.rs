@@ -87,7 +87,7 @@ async fn v2c_on_off_state_list_name_cycle_readings() {
         .iter()
         .find(|r| r.quantity == "power")
         .expect("power reading");
-    assert_eq!((power.value, power.unit), (42.0, "W"));
+    assert_eq!((power.value, power.unit), (Some(42.0), "W"));
     assert!(
         readings.notes.iter().any(|n| n.contains("current")),
         "missing meters are noted: {readings:?}"

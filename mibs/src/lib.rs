@@ -596,7 +596,10 @@ pub const EATON_EPDU: Profile = Profile {
 
 const SENTRY3_ACTION: OidArcs = &[1, 3, 6, 1, 4, 1, 1718, 3, 2, 3, 1, 11];
 /// Server Technology Sentry3: outletControlAction on(1) off(2) reboot(3); outletStatus off(0) on(1)
-/// offWait(2) onWait(3). Outlets addressed as tower 1, infeed 1.
+/// offWait(2) onWait(3) offError(4) onError(5) noComm(6) reading(7) offFuse(8) onFuse(9). The
+/// status is the sensed power: onError/offError are on/off while the control state says the
+/// other (a relay that did not follow); noComm, reading and the fuse codes are unknown. Outlets
+/// addressed as tower 1, infeed 1 (banks of outlets are further infeeds: `1.2.N`).
 pub const SENTRY3: Profile = Profile {
     name: "sentry3",
     description: "Server Technology Sentry3 (Sentry3-MIB)",
@@ -618,8 +621,8 @@ pub const SENTRY3: Profile = Profile {
     },
     state: StateColumn {
         column: &[1, 3, 6, 1, 4, 1, 1718, 3, 2, 3, 1, 5],
-        on: &[1],
-        off: &[0],
+        on: &[1, 5],
+        off: &[0, 4],
         pending_on: &[3],
         pending_off: &[2],
     },
@@ -821,6 +824,22 @@ pub const PROFILES: &[&Profile] = &[
     &VERTIV_GEIST,
     &BAYTECH_MRP,
 ];
+
+/// Profiles that are generations of one vendor's MIB on the same hardware, newest first: a
+/// unit may serve an older generation's tables empty beside the newer ones (APC AP7822,
+/// quirk 12 of `docs/QUIRKS.md`), so a driver whose table has no rows can try the others.
+pub const TABLE_GENERATIONS: &[&[&str]] = &[&["apc-rpdu2", "apc-rpdu", "apc-spdu"]];
+
+/// The other generations of `name`'s tables ([`TABLE_GENERATIONS`]), newest first.
+pub fn other_generations(name: &str) -> Vec<&'static Profile> {
+    TABLE_GENERATIONS
+        .iter()
+        .filter(|g| g.contains(&name))
+        .flat_map(|g| g.iter())
+        .filter(|n| **n != name)
+        .filter_map(|n| by_name(n))
+        .collect()
+}
 
 /// Extra sysObjectIDs that map to a profile whose own sysObjectID differs
 /// (APC rPDUB, `.318.1.3.4.8`, serves the rPDU2 tables).
@@ -1050,6 +1069,15 @@ mod tests {
     }
 
     #[test]
+    fn table_generations() {
+        let names =
+            |n: &str| -> Vec<&str> { other_generations(n).iter().map(|p| p.name).collect() };
+        assert_eq!(names("apc-spdu"), ["apc-rpdu2", "apc-rpdu"]);
+        assert_eq!(names("apc-rpdu2"), ["apc-rpdu", "apc-spdu"]);
+        assert!(names("raritan-px2").is_empty());
+    }
+
+    #[test]
     fn sentry_literal_oids() {
         let p = &SENTRY3;
         assert_eq!(
@@ -1058,6 +1086,23 @@ mod tests {
         );
         assert_eq!(p.state_oid(5), o(".1.3.6.1.4.1.1718.3.2.3.1.5.1.1.5"));
         assert_eq!(p.name_oid(5), Some(o(".1.3.6.1.4.1.1718.3.2.3.1.3.1.1.5")));
+        // Sentry3-MIB outletStatus: every code a unit passes through.
+        let decoded: Vec<OutletState> = (0..=9).map(|v| p.state.decode(v)).collect();
+        assert_eq!(
+            decoded,
+            [
+                OutletState::Off,
+                OutletState::On,
+                OutletState::PendingOff,
+                OutletState::PendingOn,
+                OutletState::Off,
+                OutletState::On,
+                OutletState::Unknown(6),
+                OutletState::Unknown(7),
+                OutletState::Unknown(8),
+                OutletState::Unknown(9),
+            ]
+        );
         let p = &SENTRY4;
         assert_eq!(
             p.outlet_oid(p.switching.on.column, 5),

@@ -128,6 +128,11 @@ pub struct PduConfig {
     pub serial_number: Option<String>,
     /// The firmware version in the vendor MIB's nameplate objects.
     pub firmware_version: Option<String>,
+    /// MIB-level quirks of real PDUs, `[pdu.quirks]` (`docs/QUIRKS.md`): gaps and phantom rows,
+    /// banks, control index offsets, renumbered columns, empty legacy tables, what off outlets'
+    /// meters read. None by default.
+    #[serde(default)]
+    pub quirks: crate::mib_quirks::MibQuirks,
     /// snmpEngineID in hex (5 to 32 octets); default: made once and kept in the state folder.
     #[serde(default, deserialize_with = "engine_id")]
     pub engine_id: Option<Vec<u8>>,
@@ -588,6 +593,9 @@ impl FileConfig {
                     "give at most one load per outlet, each 0 to 100000 watts".into(),
                 ));
             }
+            p.quirks
+                .validate(vendor, outlets)
+                .map_err(|(key, problem)| field(format!("pdu[{i}].quirks.{key}"), problem))?;
             if p.max_bulk_varbinds == 0 {
                 return Err(field(at("max_bulk_varbinds"), "must be at least 1".into()));
             }
@@ -671,6 +679,7 @@ impl FileConfig {
                     serial_number: p.serial_number.clone(),
                     firmware_version: p.firmware_version.clone(),
                 },
+                quirks: p.quirks.clone(),
                 sys_name: recorded_text(&p.sys_name, oids::SYS_NAME),
                 sys_contact: recorded_text(&p.sys_contact, oids::SYS_CONTACT),
                 sys_location: recorded_text(&p.sys_location, oids::SYS_LOCATION),

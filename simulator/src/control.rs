@@ -438,6 +438,10 @@ fn apply_change(
     if let Some(new_name) = &change.name {
         o.name = new_name.clone();
     }
+    if change.power.is_some() || command.is_some() {
+        let target = o.settled_power();
+        state.vendor.control.insert(outlet, target);
+    }
     device.outlets_changed(&mut state, now);
     Ok(device.queue_state_write(&state))
 }

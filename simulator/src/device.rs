@@ -66,6 +66,9 @@ pub struct DeviceSpec {
     /// ([`crate::profiles::VendorProfile::identity`]); each left out comes from the recording,
     /// else the profile's default.
     pub identity: Identity,
+    /// MIB-level quirks (`[pdu.quirks]`): gaps, phantom rows, banks, offsets, renumbered
+    /// columns, empty legacy tables, what off outlets' meters read.
+    pub quirks: crate::mib_quirks::MibQuirks,
     /// A recording of a real device: its objects are served as recorded, except those the
     /// vendor profile owns; its system group is the default for this PDU's.
     pub recording: Option<Arc<Recording>>,
@@ -189,8 +192,14 @@ pub struct KeyAndTreeCache {
     pub start_counts: HashMap<PathBuf, crate::engine::StartCount>,
 }
 
-/// A tree depends on the vendor, the outlet count and the recording (by its path).
-type TreeKey = (&'static str, u32, Option<String>);
+/// A tree depends on the vendor, the outlet count, the recording (by its path) and the
+/// MIB-level quirks.
+type TreeKey = (
+    &'static str,
+    u32,
+    Option<String>,
+    crate::mib_quirks::MibQuirks,
+);
 
 impl KeyAndTreeCache {
     /// The MIB tree for `vendor` with `outlets` outlets over `recording`, built once and
@@ -200,12 +209,22 @@ impl KeyAndTreeCache {
         vendor: &'static dyn VendorProfile,
         outlets: u32,
         recording: Option<&Arc<Recording>>,
+        quirks: &crate::mib_quirks::MibQuirks,
     ) -> Arc<MibTree> {
         let mut trees = self.trees.lock().unwrap_or_else(|p| p.into_inner());
-        let key = (vendor.name(), outlets, recording.map(|r| r.origin.clone()));
+        let key = (
+            vendor.name(),
+            outlets,
+            recording.map(|r| r.origin.clone()),
+            quirks.clone(),
+        );
         trees
             .entry(key)
-            .or_insert_with(|| Arc::new(build_tree(vendor, outlets, recording.map(|r| &**r))))
+            .or_insert_with(|| {
+                let mut tree = build_tree(vendor, outlets, recording.map(|r| &**r));
+                quirks.apply(&mut tree, vendor);
+                Arc::new(tree)
+            })
             .clone()
     }
 }
@@ -343,6 +362,8 @@ pub struct Device {
     tree: Arc<MibTree>,
     sys_descr: String,
     sys_object_id: Oid,
+    /// The profile columns of its per-outlet meters, when `off_readings` changes them.
+    meter_columns: Vec<u16>,
     /// The identity objects' values ([`resolve_identity`]).
     identity: Vec<(crate::mib::IdentityField, String)>,
     /// Clock reading at agent start, for sysUpTime.
@@ -445,7 +466,16 @@ impl Device {
             communities: spec.communities.clone(),
             contexts: spec.contexts.clone(),
             max_bulk_varbinds: spec.max_bulk_varbinds,
-            tree: shared.tree(spec.vendor, spec.outlets, spec.recording.as_ref()),
+            tree: shared.tree(
+                spec.vendor,
+                spec.outlets,
+                spec.recording.as_ref(),
+                &spec.quirks,
+            ),
+            meter_columns: match spec.quirks.off_readings {
+                crate::mib_quirks::OffReadings::Zero => Vec::new(),
+                _ => crate::mib_quirks::meter_columns(spec.vendor),
+            },
             identity: resolve_identity(&spec),
             sys_descr: spec
                 .sys_descr
@@ -739,7 +769,17 @@ impl Device {
                 EngineObject::Time => Value::Integer(self.engine.time()),
                 EngineObject::MaxMessageSize => Value::Integer(MAX_MESSAGE_SIZE as i32),
             },
-            Cell::Profile { column, index } => self.vendor.read(*column, *index, state, now),
+            Cell::Profile { column, index } => {
+                let value = self.vendor.read(*column, *index, state, now);
+                if self.meter_columns.contains(column)
+                    && crate::profiles::outlet_mut(*index, state)
+                        .is_some_and(|o| o.power(now) == crate::outlet::Power::Off)
+                {
+                    self.spec.quirks.off_readings.off_value(value)
+                } else {
+                    value
+                }
+            }
         }
     }
 

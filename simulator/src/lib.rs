@@ -25,6 +25,7 @@ pub mod factory;
 pub mod fault;
 pub mod launch;
 pub mod mib;
+pub mod mib_quirks;
 pub mod notification;
 pub mod notify;
 pub mod outlet;

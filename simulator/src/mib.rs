@@ -151,6 +151,31 @@ impl MibTree {
         })
     }
 
+    /// Moves or drops instances: `place` gets each instance's OID and cell and answers where
+    /// it goes (`None`: dropped). An instance moved under an undeclared object declares it,
+    /// with the access and arc count of the object it came from; objects left without
+    /// instances stay declared (their instances read noSuchInstance). For the MIB-level quirks
+    /// of [`crate::mib_quirks`].
+    pub fn relocate(&mut self, mut place: impl FnMut(&[u32], &Cell) -> Option<Vec<u32>>) {
+        let instances = std::mem::take(&mut self.instances);
+        for (oid, cell) in instances {
+            let Some(new) = place(&oid, &cell) else {
+                continue;
+            };
+            if new != oid {
+                if let Some((object, access)) = self.object_of(&oid) {
+                    let len = object.len();
+                    if let Some(prefix) = new.get(..len) {
+                        if !self.objects.contains_key(prefix) {
+                            self.objects.insert(prefix.to_vec(), access);
+                        }
+                    }
+                }
+            }
+            self.instances.insert(new, cell);
+        }
+    }
+
     /// How many instances the tree holds.
     pub fn len(&self) -> usize {
         self.instances.len()

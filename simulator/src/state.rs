@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::outlet::{Command, Outlet};
+use crate::outlet::{Command, Outlet, Power};
 
 /// The mutable part of a PDU: what SETs change and what survives a restart.
 #[derive(Clone, Debug)]
@@ -34,4 +34,9 @@ pub struct VendorState {
     pub queued: BTreeMap<u32, Command>,
     /// Raw values of writable objects the outlet model has no field for, by (column, index).
     pub settings: BTreeMap<(u16, u32), i32>,
+    /// Each outlet's control state since the PDU started: the power its last command (SNMP
+    /// or control API) heads for, by outlet number. An outlet not listed has had no command
+    /// yet (Sentry3 reads wakeOn/wakeOff); one whose power differs with nothing pending did
+    /// not follow its command (a stuck relay: Sentry3 reads onError/offError).
+    pub control: BTreeMap<u32, Power>,
 }

@@ -328,3 +328,302 @@ access = "read-only"
         "STRING: \"3F503A169043\""
     );
 }
+
+/// Every vendor profile serves the nameplate objects its MIB defines, at the literal OIDs of
+/// that MIB (written out here, not taken from the profiles), with the value configured per PDU
+/// and a plausible default otherwise; read with net-snmp's snmpget. A profile added to
+/// `PROFILES` without a row here fails.
+#[test]
+fn every_profile_serves_its_nameplate_objects() {
+    // (vendor, [(config key, literal OID)]).
+    let table: &[(&str, &[(&str, &str)])] = &[
+        (
+            "raritan-px2",
+            &[
+                ("manufacturer", "1.3.6.1.4.1.13742.6.3.2.1.1.2.1"),
+                ("model", "1.3.6.1.4.1.13742.6.3.2.1.1.3.1"),
+                ("serial_number", "1.3.6.1.4.1.13742.6.3.2.1.1.4.1"),
+            ],
+        ),
+        (
+            // PDU-MIB info: firmwareVersion(1), serialNumber(2), objectName(12).
+            "raritan-px1",
+            &[
+                ("firmware_version", "1.3.6.1.4.1.13742.4.1.1.1.0"),
+                ("serial_number", "1.3.6.1.4.1.13742.4.1.1.2.0"),
+                ("model", "1.3.6.1.4.1.13742.4.1.1.12.0"),
+            ],
+        ),
+        (
+            "apc-rpdu2",
+            &[
+                ("firmware_version", "1.3.6.1.4.1.318.1.1.4.1.2.0"),
+                ("model", "1.3.6.1.4.1.318.1.1.4.1.4.0"),
+                ("serial_number", "1.3.6.1.4.1.318.1.1.4.1.5.0"),
+            ],
+        ),
+        (
+            "apc-rpdu",
+            &[
+                ("firmware_version", "1.3.6.1.4.1.318.1.1.4.1.2.0"),
+                ("model", "1.3.6.1.4.1.318.1.1.4.1.4.0"),
+                ("serial_number", "1.3.6.1.4.1.318.1.1.4.1.5.0"),
+            ],
+        ),
+        (
+            "eaton-epdu",
+            &[
+                ("model", "1.3.6.1.4.1.534.6.6.7.1.2.1.3.0"),
+                ("serial_number", "1.3.6.1.4.1.534.6.6.7.1.2.1.4.0"),
+                ("firmware_version", "1.3.6.1.4.1.534.6.6.7.1.2.1.5.0"),
+            ],
+        ),
+        (
+            // Sentry3-MIB systemVersion.0, towerProductSN.1, towerModelNumber.1.
+            "sentry3",
+            &[
+                ("firmware_version", "1.3.6.1.4.1.1718.3.1.1.0"),
+                ("serial_number", "1.3.6.1.4.1.1718.3.2.1.1.6.1"),
+                ("model", "1.3.6.1.4.1.1718.3.2.1.1.7.1"),
+            ],
+        ),
+        (
+            // Sentry4-MIB st4SystemFirmwareVersion.0, st4UnitProductSN.1, st4UnitModel.1.
+            "sentry4",
+            &[
+                ("firmware_version", "1.3.6.1.4.1.1718.4.1.1.1.3.0"),
+                ("serial_number", "1.3.6.1.4.1.1718.4.1.2.2.1.4.1"),
+                ("model", "1.3.6.1.4.1.1718.4.1.2.2.1.5.1"),
+            ],
+        ),
+        (
+            // CPS-MIB ePDUIdentFirmwareRev.0, ePDUIdentModelNumber.0, ePDUIdentSerialNumber.0.
+            "cyberpower-epdu",
+            &[
+                ("firmware_version", "1.3.6.1.4.1.3808.1.1.3.1.3.0"),
+                ("model", "1.3.6.1.4.1.3808.1.1.3.1.5.0"),
+                ("serial_number", "1.3.6.1.4.1.3808.1.1.3.1.6.0"),
+            ],
+        ),
+        (
+            // TRIPPLITE-PRODUCTS tlpDeviceManufacturer.1, tlpDeviceModel.1,
+            // tlpDeviceIdentFirmwareVersion.1, tlpDeviceIdentSerialNum.1.
+            "tripplite-pdu",
+            &[
+                ("manufacturer", "1.3.6.1.4.1.850.1.1.1.2.1.4.1"),
+                ("model", "1.3.6.1.4.1.850.1.1.1.2.1.5.1"),
+                ("firmware_version", "1.3.6.1.4.1.850.1.1.2.1.1.4.1"),
+                ("serial_number", "1.3.6.1.4.1.850.1.1.2.1.1.5.1"),
+            ],
+        ),
+        (
+            // VERTIV-V5-MIB productTitle.0, productVersion.0.
+            "vertiv-geist",
+            &[
+                ("model", "1.3.6.1.4.1.21239.5.1.1.1.0"),
+                ("firmware_version", "1.3.6.1.4.1.21239.5.1.1.2.0"),
+            ],
+        ),
+        (
+            "baytech-mrp",
+            &[
+                ("firmware_version", "1.3.6.1.4.1.4779.1.1.1.0"),
+                ("serial_number", "1.3.6.1.4.1.4779.1.1.2.0"),
+                ("model", "1.3.6.1.4.1.4779.1.3.5.2.1.24.1"),
+            ],
+        ),
+    ];
+    let names: Vec<&str> = table.iter().map(|(v, _)| *v).collect();
+    for profile in pdusim::profiles::names() {
+        assert!(
+            names.contains(&profile),
+            "{profile} has no nameplate row in this test"
+        );
+    }
+    // Two PDUs per vendor: one configured, one with the profile's defaults.
+    let mut text = String::new();
+    for (vendor, fields) in table {
+        for configured in [true, false] {
+            text.push_str(&format!(
+                "[[pdu]]\nname = \"{vendor}-{configured}\"\nvendor = \"{vendor}\"\nlisten = [\"127.0.0.1:0\"]\n"
+            ));
+            if configured {
+                for (key, _) in *fields {
+                    text.push_str(&format!("{key} = \"{key}-of-{vendor}\"\n"));
+                }
+            }
+            text.push_str("[[pdu.community]]\nname = \"public\"\naccess = \"read-only\"\n\n");
+        }
+    }
+    let state = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime
+        .block_on(async {
+            Simulator::start(config(&text, state.path()), Arc::new(MonotonicClock::new()))
+        })
+        .unwrap();
+    let public = Sec::v2c("public");
+    for (vendor, fields) in table {
+        let oids: Vec<&str> = fields.iter().map(|(_, oid)| *oid).collect();
+        let read = |pdu: &str| {
+            let target = format!("127.0.0.1:{}", sim.address(pdu).unwrap().port());
+            let out = run_tool("snmpget", &public, &[], &target, &oids);
+            out.expect_clean();
+            out.varbinds()
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>()
+        };
+        let configured = read(&format!("{vendor}-true"));
+        let defaults = read(&format!("{vendor}-false"));
+        for (i, (key, oid)) in fields.iter().enumerate() {
+            assert_eq!(
+                configured[i],
+                format!("STRING: \"{key}-of-{vendor}\""),
+                "{vendor} {key} at {oid}"
+            );
+            let default = &defaults[i];
+            assert!(
+                default.starts_with("STRING: \"") && default.len() > "STRING: \"\"".len() + 2,
+                "{vendor} {key} at {oid} has no plausible default: {default}"
+            );
+            assert!(
+                !default.contains("-of-"),
+                "{vendor} {key}: the default PDU got another's value: {default}"
+            );
+        }
+    }
+    drop(sim);
+}
+
+/// The MIB-level quirks of `[pdu.quirks]` (docs/QUIRKS.md 10, 12, 14, 15, 16, 32) as net-snmp's
+/// snmpwalk, snmpget and snmpset see them, at the literal OIDs of each vendor's MIB; and a quirk
+/// that means nothing for its vendor is refused naming the key.
+#[test]
+fn mib_quirks_move_and_drop_rows_as_real_firmware_does() {
+    let pdu = |name: &str, vendor: &str, outlets: u32, quirks: &str| {
+        format!(
+            "[[pdu]]\nname = \"{name}\"\nvendor = \"{vendor}\"\noutlets = {outlets}\nlisten = [\"127.0.0.1:0\"]\n[pdu.quirks]\n{quirks}\n[[pdu.community]]\nname = \"private\"\naccess = \"read-write\"\n\n"
+        )
+    };
+    let text = [
+        pdu(
+            "gaps",
+            "raritan-px2",
+            6,
+            "missing_outlets = [4]\nphantom_row = true",
+        ),
+        pdu("banks", "sentry3", 16, "bank_size = 8"),
+        pdu("offset", "eaton-epdu", 4, "control_index_offset = 1"),
+        pdu("shift", "sentry3", 4, "column_shift = 2"),
+        pdu("legacy", "apc-rpdu2", 4, "legacy_tables_empty = true"),
+        pdu("sentinel", "eaton-epdu", 2, "off_readings = \"sentinel\""),
+    ]
+    .concat();
+    let state = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime
+        .block_on(async {
+            Simulator::start(config(&text, state.path()), Arc::new(MonotonicClock::new()))
+        })
+        .unwrap();
+    let private = Sec::v2c("private");
+    let target = |pdu: &str| format!("127.0.0.1:{}", sim.address(pdu).unwrap().port());
+    let walk = |pdu: &str, column: &str| -> Vec<(String, String)> {
+        let out = run_tool("snmpwalk", &private, &[], &target(pdu), &[column]);
+        out.expect_clean();
+        out.varbinds()
+            .into_iter()
+            // An empty subtree: snmpwalk GETs the OID itself and prints "No Such Object/Instance".
+            .filter(|(_, v)| !v.starts_with("No more variables") && !v.starts_with("No Such"))
+            .map(|(oid, v)| (oid.trim_start_matches(&format!(".{column}")).to_string(), v))
+            .collect()
+    };
+    let indexes = |rows: &[(String, String)]| rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>();
+    let get = |pdu: &str, oid: &str| -> String {
+        let out = run_tool("snmpget", &private, &[], &target(pdu), &[oid]);
+        out.expect_clean();
+        out.varbinds().remove(0).1
+    };
+    let set = |pdu: &str, oid: &str, v: &str| {
+        run_tool("snmpset", &private, &[], &target(pdu), &[oid, "i", v]).expect_clean();
+    };
+
+    // 16: PDU2-MIB outletSwitchingState: no row 4, a phantom row 0 reading on(7).
+    let rows = walk("gaps", "1.3.6.1.4.1.13742.6.4.1.2.1.3");
+    assert_eq!(
+        indexes(&rows),
+        [".1.0", ".1.1", ".1.2", ".1.3", ".1.5", ".1.6"],
+        "{rows:?}"
+    );
+    assert_eq!(rows[0].1, "INTEGER: 7");
+    assert_eq!(
+        get("gaps", "1.3.6.1.4.1.13742.6.4.1.2.1.2.1.4"),
+        "No Such Instance currently exists at this OID"
+    );
+
+    // 15: Sentry3 outletStatus in two banks of 8; outletControlAction at 1.2.2 switches outlet 10.
+    let rows = walk("banks", "1.3.6.1.4.1.1718.3.2.3.1.5");
+    assert_eq!(rows.len(), 16, "{rows:?}");
+    assert_eq!(rows[8].0, ".1.2.1");
+    assert_eq!(rows[15].0, ".1.2.8");
+    set("banks", "1.3.6.1.4.1.1718.3.2.3.1.11.1.2.2", "2");
+    assert_eq!(
+        get("banks", "1.3.6.1.4.1.1718.3.2.3.1.5.1.2.2"),
+        "INTEGER: 0"
+    );
+    let outlets = sim.control.outlets("banks").unwrap();
+    assert_eq!(outlets[9].power, pdusim::outlet::Power::Off);
+    assert_eq!(outlets[1].power, pdusim::outlet::Power::On);
+
+    // 10: EATON-EPDU-MIB outletControlOffCmd rows 0.2-0.5 beside outletControlStatus rows 0.1-0.4.
+    let control = walk("offset", "1.3.6.1.4.1.534.6.6.7.6.6.1.3");
+    let status = walk("offset", "1.3.6.1.4.1.534.6.6.7.6.6.1.2");
+    assert_eq!(indexes(&control), [".0.2", ".0.3", ".0.4", ".0.5"]);
+    assert_eq!(indexes(&status), [".0.1", ".0.2", ".0.3", ".0.4"]);
+    set("offset", "1.3.6.1.4.1.534.6.6.7.6.6.1.3.0.2", "0");
+    assert_eq!(
+        get("offset", "1.3.6.1.4.1.534.6.6.7.6.6.1.2.0.1"),
+        "INTEGER: 0"
+    );
+
+    // 14: the Sentry3 columns two up: outletName (.3) is served where outletStatus (.5) was.
+    assert_eq!(
+        get("shift", "1.3.6.1.4.1.1718.3.2.3.1.5.1.1.1"),
+        "STRING: \"Outlet 1\""
+    );
+    assert_eq!(
+        get("shift", "1.3.6.1.4.1.1718.3.2.3.1.7.1.1.1"),
+        "INTEGER: 1"
+    );
+
+    // 12: sPDUOutletControlTable and rPDUOutletStatusTable empty, rPDU2 full.
+    assert!(walk("legacy", "1.3.6.1.4.1.318.1.1.4.4.2").is_empty());
+    assert!(walk("legacy", "1.3.6.1.4.1.318.1.1.12.3.5").is_empty());
+    assert_eq!(walk("legacy", "1.3.6.1.4.1.318.1.1.26.9.2.3.1.5").len(), 4);
+
+    // 32: EATON-EPDU-MIB outletCurrent reads -1 once the outlet is off; energy still counts.
+    set("sentinel", "1.3.6.1.4.1.534.6.6.7.6.6.1.3.0.2", "0");
+    assert_eq!(
+        get("sentinel", "1.3.6.1.4.1.534.6.6.7.6.4.1.3.0.2"),
+        "INTEGER: -1"
+    );
+    assert_ne!(
+        get("sentinel", "1.3.6.1.4.1.534.6.6.7.6.4.1.3.0.1"),
+        "INTEGER: -1"
+    );
+    assert!(get("sentinel", "1.3.6.1.4.1.534.6.6.7.6.5.1.4.0.2").starts_with("INTEGER: "));
+    drop(sim);
+
+    // A quirk its vendor cannot have is refused where it enters, naming the key and the fix.
+    let bad = pdu("flat", "raritan-px2", 8, "bank_size = 8");
+    let err = FileConfig::parse(&bad, "test config")
+        .unwrap()
+        .validate("test config")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("pdu[0].quirks.bank_size") && err.contains("sentry3"),
+        "{err}"
+    );
+}

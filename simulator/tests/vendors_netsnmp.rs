@@ -1348,7 +1348,7 @@ fn sentry3() {
     let name = format!("{entry}.3");
     let status = format!("{entry}.5.1.1"); // off(0) on(1) offWait(2) onWait(3)
     let load = format!("{entry}.7.1.1"); // 0.01 A
-    let control_state = format!("{entry}.10.1.1"); // off(4) on(5) reboot(8)
+    let control_state = format!("{entry}.10.1.1"); // wakeOn(3) off(4) on(5) reboot(8)
     let action = format!("{entry}.11.1.1"); // none(0) on(1) off(2) reboot(3)
     r.not_applicable(&["delayed", "cancel", "consistency"]);
 
@@ -1379,7 +1379,11 @@ fn sentry3() {
 
     r.item("off");
     r.is(&o(&status, 1), 1, "starts on");
-    r.is(&o(&control_state, 1), 5, "outletControlState on(5)");
+    r.is(
+        &o(&control_state, 1),
+        3,
+        "outletControlState wakeOn(3): no command since the start",
+    );
     r.set(&o(&action, 1), 2);
     r.is(&o(&status, 1), 0, "outletStatus off(0)");
     r.is(&o(&control_state, 1), 4, "outletControlState off(4)");

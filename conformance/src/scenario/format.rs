@@ -98,6 +98,8 @@ pub struct DriverFile {
     pub cycle_delay_ms: Option<u64>,
     /// The least time between two switch operations of the driver (default 0: none).
     pub min_gap_ms: Option<u64>,
+    /// `pductl --index-offset`: added to the outlet number in the control columns (default 0).
+    pub index_offset: Option<u32>,
 }
 
 /// What a step does. `do` may be left out when a step only waits or checks.
@@ -516,6 +518,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
                 verify_ms: None,
                 cycle_delay_ms: None,
                 min_gap_ms: None,
+                index_offset: None,
             },
             0..0,
         ),
@@ -620,6 +623,7 @@ fn driver_config(d: &DriverFile, loc: &Located<'_>) -> Result<pdu_driver::Config
     };
     c.cycle_delay = std::time::Duration::from_millis(d.cycle_delay_ms.unwrap_or(0));
     c.min_gap = std::time::Duration::from_millis(d.min_gap_ms.unwrap_or(0));
+    c.index_offset = d.index_offset.unwrap_or(0);
     Ok(c)
 }
 

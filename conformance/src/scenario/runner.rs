@@ -565,7 +565,8 @@ fn describe_step(step: &Step) -> String {
 fn outlet_ref(o: &OutletArg) -> OutletRef {
     match o {
         OutletArg::Number(n) => OutletRef::Number(*n),
-        OutletArg::Name(s) => OutletRef::Name(s.clone()),
+        // "1.2.3" is the outlet's index in the vendor's tables; anything else a name.
+        OutletArg::Name(s) => s.parse().unwrap_or_else(|_| OutletRef::Name(s.clone())),
     }
 }
 
@@ -914,7 +915,9 @@ impl Ctx<'_> {
                         .readings
                         .iter()
                         .map(|x| {
-                            format!("outlet {} {} {} {}", x.outlet, x.quantity, x.value, x.unit)
+                            let value =
+                                x.value.map_or_else(|| "n/a".to_string(), |v| v.to_string());
+                            format!("outlet {} {} {value} {}", x.outlet, x.quantity, x.unit)
                         })
                         .collect();
                     let mut n = Node::map().with("readings", rows);

@@ -145,10 +145,16 @@ async fn run(cli: Cli) -> Result<bool, pdu_driver::Error> {
                 json(&r);
             } else {
                 for x in &r.readings {
-                    println!(
-                        "outlet {:>3}  {:<8} {:>10.3} {}",
-                        x.outlet, x.quantity, x.value, x.unit
-                    );
+                    match x.value {
+                        Some(v) => println!(
+                            "outlet {:>3}  {:<8} {:>10.3} {}",
+                            x.outlet, x.quantity, v, x.unit
+                        ),
+                        None => println!(
+                            "outlet {:>3}  {:<8} {:>10} {}",
+                            x.outlet, x.quantity, "n/a", x.unit
+                        ),
+                    }
                 }
                 for n in &r.notes {
                     println!("note: {n}");

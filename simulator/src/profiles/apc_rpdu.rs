@@ -34,6 +34,21 @@ pub struct ApcRpdu;
 const SPDU_BASE: &[u32] = &[1, 3, 6, 1, 4, 1, 318, 1, 1, 4];
 const RPDU_BASE: &[u32] = &[1, 3, 6, 1, 4, 1, 318, 1, 1, 12];
 
+/// The sPDU outlet tables: sPDUOutletControlTable (4.4.2) and sPDUOutletConfigTable (4.5.2).
+pub(super) const SPDU_OUTLET_TABLES: &[&[u32]] = &[
+    &[1, 3, 6, 1, 4, 1, 318, 1, 1, 4, 4, 2],
+    &[1, 3, 6, 1, 4, 1, 318, 1, 1, 4, 5, 2],
+];
+/// The sPDU and rPDU outlet tables: the above, and rPDUOutletControlTable (12.3.3),
+/// rPDUOutletConfigTable (12.3.4) and rPDUOutletStatusTable (12.3.5).
+pub(super) const SPDU_AND_RPDU_OUTLET_TABLES: &[&[u32]] = &[
+    &[1, 3, 6, 1, 4, 1, 318, 1, 1, 4, 4, 2],
+    &[1, 3, 6, 1, 4, 1, 318, 1, 1, 4, 5, 2],
+    &[1, 3, 6, 1, 4, 1, 318, 1, 1, 12, 3, 3],
+    &[1, 3, 6, 1, 4, 1, 318, 1, 1, 12, 3, 4],
+    &[1, 3, 6, 1, 4, 1, 318, 1, 1, 12, 3, 5],
+];
+
 // sPDU objects pdu-mibs does not carry, below SPDU_BASE.
 const SPDU_MASTER_CONTROL_SWITCH: &[u32] = &[2, 1];
 const SPDU_MASTER_STATE: &[u32] = &[2, 2];
@@ -453,6 +468,10 @@ impl VendorProfile for ApcRpdu {
     }
     /// PowerNet-MIB sPDUIdent (318.1.1.4.1): sPDUIdentFirmwareRev(2), sPDUIdentModelNumber(4),
     /// sPDUIdentSerialNumber(5), as in the sysDescr the card writes.
+    /// The MasterSwitch sPDU outlet tables, beside the rPDU ones.
+    fn legacy_tables(&self) -> &'static [&'static [u32]] {
+        SPDU_OUTLET_TABLES
+    }
     fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
         &[
             (

@@ -122,6 +122,10 @@ impl VendorProfile for ApcRpdu2 {
     }
     /// PowerNet-MIB sPDUIdent (318.1.1.4.1): sPDUIdentFirmwareRev(2), sPDUIdentModelNumber(4),
     /// sPDUIdentSerialNumber(5), as in the sysDescr the card writes.
+    /// The sPDU and rPDU outlet tables, beside the rPDU2 ones.
+    fn legacy_tables(&self) -> &'static [&'static [u32]] {
+        apc_rpdu::SPDU_AND_RPDU_OUTLET_TABLES
+    }
     fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
         &[
             (

@@ -9,7 +9,7 @@ use pdu_mibs::BAYTECH_MRP as MRP;
 
 use super::{expect_one_of, join_const, outlet_column, outlet_mut, outlet_position, VendorProfile};
 use crate::access::Access;
-use crate::mib::MibTree;
+use crate::mib::{IdentityField, MibTree};
 use crate::outlet::{Command, Power};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
@@ -38,6 +38,27 @@ impl VendorProfile for BaytechMrp {
     }
     fn enterprise(&self) -> u32 {
         4779
+    }
+    /// Baytech's MIB as Network UPS Tools' baytech driver reads it: the firmware (4779.1.1.1.0),
+    /// the serial number (4779.1.1.2.0) and the module's model (4779.1.3.5.2.1.24.1).
+    fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
+        &[
+            (
+                IdentityField::FirmwareVersion,
+                &[1, 3, 6, 1, 4, 1, 4779, 1, 1, 1, 0],
+                "F.W. V1.20",
+            ),
+            (
+                IdentityField::SerialNumber,
+                &[1, 3, 6, 1, 4, 1, 4779, 1, 1, 2, 0],
+                "BT0091234",
+            ),
+            (
+                IdentityField::Model,
+                &[1, 3, 6, 1, 4, 1, 4779, 1, 3, 5, 2, 1, 24, 1],
+                "MRP27",
+            ),
+        ]
     }
     fn control_oid(&self) -> &'static [u32] {
         &CONTROL_OID

@@ -14,7 +14,7 @@ use super::{
     outlet_column, outlet_mut, outlet_position, scalar, set_delay, set_name, VendorProfile,
 };
 use crate::access::Access;
-use crate::mib::MibTree;
+use crate::mib::{IdentityField, MibTree};
 use crate::outlet::Command;
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
@@ -80,6 +80,27 @@ impl VendorProfile for CyberPowerEpdu {
     }
     fn enterprise(&self) -> u32 {
         3808
+    }
+    /// CPS-MIB ePDUIdent (3808.1.1.3.1): ePDUIdentFirmwareRev(3), ePDUIdentModelNumber(5),
+    /// ePDUIdentSerialNumber(6); ePDUIdentDeviceNumOutlets(8) is the profile's outlet count.
+    fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
+        &[
+            (
+                IdentityField::FirmwareVersion,
+                &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 1, 3, 0],
+                "1.2.1",
+            ),
+            (
+                IdentityField::Model,
+                &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 1, 5, 0],
+                "PDU41004",
+            ),
+            (
+                IdentityField::SerialNumber,
+                &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 1, 6, 0],
+                "GA1234000001",
+            ),
+        ]
     }
     fn build(&self, tree: &mut MibTree, outlets: u32) {
         if let Some(count) = CPS.outlet_count {

@@ -65,6 +65,12 @@ pub trait VendorProfile: Send + Sync + 'static {
     fn identity(&self) -> &'static [(crate::mib::IdentityField, &'static [u32], &'static str)] {
         &[]
     }
+    /// The OID prefixes of the legacy tables this profile serves beside its own (APC sPDU
+    /// tables beside rPDU/rPDU2), which `legacy_tables_empty` leaves without rows (quirk 12 of
+    /// `docs/QUIRKS.md`). None by default.
+    fn legacy_tables(&self) -> &'static [&'static [u32]] {
+        &[]
+    }
     /// Adds this vendor's objects for a PDU with `outlets` outlets.
     fn build(&self, tree: &mut MibTree, outlets: u32);
     /// The value of the profile's `column` at row `index` (an outlet number, or 0 for a scalar)

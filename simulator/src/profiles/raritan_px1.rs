@@ -12,7 +12,7 @@ use super::{
     scalar, set_name, VendorProfile,
 };
 use crate::access::Access;
-use crate::mib::MibTree;
+use crate::mib::{IdentityField, MibTree};
 use crate::outlet::{Command, PendingKind, Power};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
@@ -46,6 +46,28 @@ impl VendorProfile for RaritanPx1 {
     }
     fn enterprise(&self) -> u32 {
         13742
+    }
+    /// PDU-MIB info group (13742.4.1.1): firmwareVersion(1), serialNumber(2), objectName(12)
+    /// ("the model type of the device"; accessible-for-notify in the MIB, read with GET by
+    /// Network UPS Tools' raritan-pdu driver as the model).
+    fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
+        &[
+            (
+                IdentityField::FirmwareVersion,
+                &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 1, 1, 0],
+                "01.05.08.5415",
+            ),
+            (
+                IdentityField::SerialNumber,
+                &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 1, 2, 0],
+                "PK21940023",
+            ),
+            (
+                IdentityField::Model,
+                &[1, 3, 6, 1, 4, 1, 13742, 4, 1, 1, 12, 0],
+                "DPXR8-15",
+            ),
+        ]
     }
     fn build(&self, tree: &mut MibTree, outlets: u32) {
         if let Some(count) = PX1.outlet_count {

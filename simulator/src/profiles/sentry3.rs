@@ -2,8 +2,12 @@
 //! `<tower>.<infeed>.<outlet>`: a single tower with one infeed is `1.1.N`.
 //!
 //! outletControlAction (rw) takes none(0) on(1) off(2) reboot(3) and reads none(0).
-//! outletStatus reads off(0) on(1) offWait(2) onWait(3); outletControlState reads off(4) on(5)
-//! reboot(8) pendOn(10) pendOff(11) — the column labgrid reads (3 or 5 as on, 4 as off).
+//! outletStatus reads off(0) on(1) offWait(2) onWait(3), and offError(4) onError(5) when the
+//! sensed power differs from the control state with nothing pending (a stuck relay;
+//! the status is the sensed power). outletControlState reads wakeOff(2) wakeOn(3) for an
+//! outlet given no command since the PDU started (it woke up that way), then off(4) on(5), and
+//! reboot(8) pendOn(10) pendOff(11) while a command runs — the column labgrid reads (3 or 5 as
+//! on, 4 as off). Several codes mean on: quirk 3 of `docs/QUIRKS.md`.
 
 use std::time::Duration;
 
@@ -15,7 +19,7 @@ use super::{
     outlet_position, scalar, set_name, unit_cell, VendorProfile,
 };
 use crate::access::Access;
-use crate::mib::MibTree;
+use crate::mib::{IdentityField, MibTree};
 use crate::outlet::{Command, PendingKind, Power};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
@@ -30,6 +34,8 @@ const SENTRY3: &[u32] = S3.sys_object_id;
 // Objects pdu-mibs does not carry, below SENTRY3.
 const SYSTEM_TOWER_COUNT: &[u32] = &[1, 4];
 const INFEED_OUTLET_COUNT: &[u32] = &[2, 2, 1, 9];
+/// towerInfeedCount (towerEntry 5): input feeds on the tower.
+const TOWER_INFEED_COUNT: &[u32] = &[2, 1, 1, 5];
 const OUTLET_CONTROL_STATE: &[u32] = &[2, 3, 1, 10];
 const OUTLET_VOLTAGE: &[u32] = &[2, 3, 1, 13];
 const OUTLET_POWER: &[u32] = &[2, 3, 1, 14];
@@ -45,6 +51,7 @@ const COL_CONTROL_ACTION: u16 = 7;
 const COL_VOLTAGE: u16 = 8;
 const COL_POWER: u16 = 9;
 const COL_ENERGY: u16 = 10;
+const COL_INFEED_COUNT: u16 = 11;
 
 // outletControlAction.
 const ACTION_NONE: i32 = 0;
@@ -56,7 +63,11 @@ const STATUS_OFF: i32 = S3.state.off[0] as i32;
 const STATUS_ON: i32 = S3.state.on[0] as i32;
 const STATUS_OFF_WAIT: i32 = S3.state.pending_off[0] as i32;
 const STATUS_ON_WAIT: i32 = S3.state.pending_on[0] as i32;
+const STATUS_OFF_ERROR: i32 = 4;
+const STATUS_ON_ERROR: i32 = 5;
 // outletControlState.
+const CONTROL_WAKE_OFF: i32 = 2;
+const CONTROL_WAKE_ON: i32 = 3;
 const CONTROL_OFF: i32 = 4;
 const CONTROL_ON: i32 = 5;
 const CONTROL_REBOOT: i32 = 8;
@@ -82,6 +93,27 @@ impl VendorProfile for Sentry3 {
     fn enterprise(&self) -> u32 {
         1718
     }
+    /// Sentry3-MIB: systemVersion (1718.3.1.1, the firmware), towerEntry (1718.3.2.1.1, tower 1)
+    /// towerProductSN(6) and towerModelNumber(7).
+    fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
+        &[
+            (
+                IdentityField::FirmwareVersion,
+                &[1, 3, 6, 1, 4, 1, 1718, 3, 1, 1, 0],
+                "Sentry Switched CDU Version 7.1c",
+            ),
+            (
+                IdentityField::SerialNumber,
+                &[1, 3, 6, 1, 4, 1, 1718, 3, 2, 1, 1, 6, 1],
+                "ABEF0001234",
+            ),
+            (
+                IdentityField::Model,
+                &[1, 3, 6, 1, 4, 1, 1718, 3, 2, 1, 1, 7, 1],
+                "CW-24V2-L30M",
+            ),
+        ]
+    }
     fn control_oid(&self) -> &'static [u32] {
         &CONTROL_OID
     }
@@ -102,6 +134,7 @@ impl VendorProfile for Sentry3 {
             &[TOWER, INFEED],
             COL_OUTLET_COUNT,
         );
+        unit_cell(tree, &s3(TOWER_INFEED_COUNT), &[TOWER], COL_INFEED_COUNT);
         let rw = Access::ReadWrite;
         let ro = Access::ReadOnly;
         let load = S3.meters.first().map_or(&[][..], |m| m.column);
@@ -135,7 +168,7 @@ impl VendorProfile for Sentry3 {
         now: Duration,
     ) -> Value<'static> {
         match column {
-            COL_TOWER_COUNT => return Value::Integer(1),
+            COL_TOWER_COUNT | COL_INFEED_COUNT => return Value::Integer(1),
             COL_OUTLET_COUNT => return super::outlet_count(state),
             COL_LOAD | COL_VOLTAGE | COL_POWER | COL_ENERGY => {
                 let Some(r) = outlet_reading(state, index, now) else {
@@ -151,6 +184,7 @@ impl VendorProfile for Sentry3 {
             }
             _ => {}
         }
+        let control = state.vendor.control.get(&index).copied();
         let Some(outlet) = outlet_mut(index, state) else {
             return Value::NoSuchInstance;
         };
@@ -158,18 +192,24 @@ impl VendorProfile for Sentry3 {
         let pending = outlet.pending(now);
         match column {
             COL_NAME => name_of(outlet, index),
-            COL_STATUS => Value::Integer(match (power, outlet.next_step(now).map(|s| s.power)) {
-                (Power::On, Some(Power::Off)) => STATUS_OFF_WAIT,
-                (Power::Off, Some(Power::On)) => STATUS_ON_WAIT,
-                (Power::On, _) => STATUS_ON,
-                (Power::Off, _) => STATUS_OFF,
-            }),
-            COL_CONTROL_STATE => Value::Integer(match (pending, power) {
-                (Some(PendingKind::Reboot), _) => CONTROL_REBOOT,
-                (Some(PendingKind::On), _) => CONTROL_PEND_ON,
-                (Some(PendingKind::Off), _) => CONTROL_PEND_OFF,
-                (None, Power::On) => CONTROL_ON,
-                (None, Power::Off) => CONTROL_OFF,
+            COL_STATUS => Value::Integer(
+                match (power, outlet.next_step(now).map(|s| s.power), control) {
+                    (Power::On, Some(Power::Off), _) => STATUS_OFF_WAIT,
+                    (Power::Off, Some(Power::On), _) => STATUS_ON_WAIT,
+                    (Power::On, _, Some(Power::Off)) => STATUS_ON_ERROR,
+                    (Power::Off, _, Some(Power::On)) => STATUS_OFF_ERROR,
+                    (Power::On, _, _) => STATUS_ON,
+                    (Power::Off, _, _) => STATUS_OFF,
+                },
+            ),
+            COL_CONTROL_STATE => Value::Integer(match (pending, control, power) {
+                (Some(PendingKind::Reboot), _, _) => CONTROL_REBOOT,
+                (Some(PendingKind::On), _, _) => CONTROL_PEND_ON,
+                (Some(PendingKind::Off), _, _) => CONTROL_PEND_OFF,
+                (None, None, Power::On) => CONTROL_WAKE_ON,
+                (None, None, Power::Off) => CONTROL_WAKE_OFF,
+                (None, Some(Power::On), _) => CONTROL_ON,
+                (None, Some(Power::Off), _) => CONTROL_OFF,
             }),
             // An action column: nothing to read back.
             COL_CONTROL_ACTION => Value::Integer(ACTION_NONE),
@@ -206,14 +246,20 @@ impl VendorProfile for Sentry3 {
         let Some(outlet) = outlet_mut(index, state) else {
             return;
         };
-        match (column, value) {
-            (COL_NAME, _) => set_name(outlet, value),
-            (COL_CONTROL_ACTION, Value::Integer(ACTION_ON)) => outlet.command(Command::On, now),
-            (COL_CONTROL_ACTION, Value::Integer(ACTION_OFF)) => outlet.command(Command::Off, now),
-            (COL_CONTROL_ACTION, Value::Integer(ACTION_REBOOT)) => {
-                outlet.command(Command::Reboot, now)
+        let command = match (column, value) {
+            (COL_NAME, _) => {
+                set_name(outlet, value);
+                None
             }
-            _ => {}
+            (COL_CONTROL_ACTION, Value::Integer(ACTION_ON)) => Some(Command::On),
+            (COL_CONTROL_ACTION, Value::Integer(ACTION_OFF)) => Some(Command::Off),
+            (COL_CONTROL_ACTION, Value::Integer(ACTION_REBOOT)) => Some(Command::Reboot),
+            _ => None,
+        };
+        if let Some(command) = command {
+            outlet.command(command, now);
+            let target = outlet.settled_power();
+            state.vendor.control.insert(index, target);
         }
     }
 }
@@ -255,7 +301,9 @@ mod tests {
         let pdu = TestPdu::start("sentry3", 8);
         assert_eq!(pdu.get_int(".1.3.6.1.4.1.1718.3.2.2.1.9.1.1"), 8);
         assert_eq!(pdu.get_int(&format!("{STATUS}.5")), 1);
-        assert_eq!(pdu.get_int(&format!("{CONTROL}.5")), 5);
+        // No command since the start: wakeOn(3).
+        assert_eq!(pdu.get_int(&format!("{CONTROL}.5")), 3);
+        assert_eq!(pdu.get_int(&format!("{CONTROL}.6")), 3);
         assert_eq!(pdu.get_int(".1.3.6.1.4.1.1718.3.2.3.1.7.1.1.5"), 43);
         assert_eq!(pdu.set_int(&format!("{ACTION}.5"), 2), OK);
         assert_eq!(pdu.get_int(&format!("{STATUS}.5")), 0);
@@ -277,5 +325,31 @@ mod tests {
         );
         assert_eq!(pdu.set(".1.3.6.1.4.1.1718.3.2.3.1.3.1.1.5", text("fw")), OK);
         assert_eq!(pdu.get_text(".1.3.6.1.4.1.1718.3.2.3.1.3.1.1.5"), "fw");
+    }
+
+    /// A relay that does not follow its command (stuck-outlet fault): outletStatus reads the
+    /// sensed power with the error code, outletControlState the command; a control API change
+    /// is a command too.
+    #[test]
+    fn a_stuck_relay_reads_on_error_and_off_error() {
+        use crate::fault::{FaultKind, Schedule};
+        let pdu = TestPdu::start("sentry3", 4);
+        pdu.device
+            .faults
+            .add(FaultKind::StuckOutlet { outlet: 2 }, Schedule::default())
+            .unwrap();
+        assert_eq!(pdu.set_int(&format!("{ACTION}.2"), 2), OK);
+        assert_eq!(pdu.get_int(&format!("{STATUS}.2")), STATUS_ON_ERROR);
+        assert_eq!(pdu.get_int(&format!("{CONTROL}.2")), CONTROL_OFF);
+        pdu.device.faults.clear();
+        assert_eq!(pdu.set_int(&format!("{ACTION}.2"), 2), OK);
+        assert_eq!(pdu.get_int(&format!("{STATUS}.2")), STATUS_OFF);
+        pdu.device
+            .faults
+            .add(FaultKind::StuckOutlet { outlet: 2 }, Schedule::default())
+            .unwrap();
+        assert_eq!(pdu.set_int(&format!("{ACTION}.2"), 1), OK);
+        assert_eq!(pdu.get_int(&format!("{STATUS}.2")), STATUS_OFF_ERROR);
+        assert_eq!(pdu.get_int(&format!("{CONTROL}.2")), CONTROL_ON);
     }
 }

@@ -18,7 +18,7 @@ use super::{
     outlet_mut, outlet_position, scalar, set_name, unit_cell, VendorProfile,
 };
 use crate::access::Access;
-use crate::mib::MibTree;
+use crate::mib::{IdentityField, MibTree};
 use crate::outlet::{Command, PendingKind, Power};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
@@ -32,6 +32,8 @@ const CORD: u32 = 1;
 const SENTRY4: &[u32] = S4.sys_object_id;
 // Objects pdu-mibs does not carry, below SENTRY4.
 const SYSTEM_UNIT_COUNT: &[u32] = &[1, 1, 1, 21];
+/// st4UnitInputCordCount (st4UnitConfigEntry 30): input cords of the unit.
+const UNIT_INPUT_CORD_COUNT: &[u32] = &[1, 2, 2, 1, 30];
 const INPUT_CORD_OUTLET_COUNT: &[u32] = &[1, 3, 2, 1, 24];
 const OUTLET_CURRENT: &[u32] = &[1, 8, 3, 1, 3];
 const OUTLET_VOLTAGE: &[u32] = &[1, 8, 3, 1, 6];
@@ -41,6 +43,7 @@ const OUTLET_CONTROL_STATE: &[u32] = &[1, 8, 5, 1, 1];
 const OUTLET_QUEUE_CONTROL: &[u32] = &[1, 8, 6, 1];
 
 const COL_UNIT_COUNT: u16 = 1;
+const COL_CORD_COUNT: u16 = 12;
 const COL_OUTLET_COUNT: u16 = 2;
 const COL_QUEUE_CONTROL: u16 = 3;
 const COL_NAME: u16 = 4;
@@ -92,6 +95,27 @@ impl VendorProfile for Sentry4 {
     fn enterprise(&self) -> u32 {
         1718
     }
+    /// Sentry4-MIB: st4SystemFirmwareVersion (1718.4.1.1.1.3), st4UnitConfigEntry
+    /// (1718.4.1.2.2.1, unit 1) st4UnitProductSN(4) and st4UnitModel(5).
+    fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
+        &[
+            (
+                IdentityField::FirmwareVersion,
+                &[1, 3, 6, 1, 4, 1, 1718, 4, 1, 1, 1, 3, 0],
+                "Version 8.0n",
+            ),
+            (
+                IdentityField::SerialNumber,
+                &[1, 3, 6, 1, 4, 1, 1718, 4, 1, 2, 2, 1, 4, 1],
+                "AAAA0001234",
+            ),
+            (
+                IdentityField::Model,
+                &[1, 3, 6, 1, 4, 1, 1718, 4, 1, 2, 2, 1, 5, 1],
+                "C2S42CE-YCMFAM00",
+            ),
+        ]
+    }
     fn control_oid(&self) -> &'static [u32] {
         &CONTROL_OID
     }
@@ -118,6 +142,7 @@ impl VendorProfile for Sentry4 {
             &[UNIT, CORD],
             COL_OUTLET_COUNT,
         );
+        unit_cell(tree, &s4(UNIT_INPUT_CORD_COUNT), &[UNIT], COL_CORD_COUNT);
         let rw = Access::ReadWrite;
         let ro = Access::ReadOnly;
         let columns: [(Vec<u32>, Access, u16); 8] = [
@@ -143,7 +168,7 @@ impl VendorProfile for Sentry4 {
         now: Duration,
     ) -> Value<'static> {
         match column {
-            COL_UNIT_COUNT => return Value::Integer(1),
+            COL_UNIT_COUNT | COL_CORD_COUNT => return Value::Integer(1),
             COL_OUTLET_COUNT => return super::outlet_count(state),
             COL_QUEUE_CONTROL => {
                 return Value::Integer(if state.vendor.queued.is_empty() {

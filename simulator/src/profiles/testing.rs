@@ -49,6 +49,7 @@ impl TestPdu {
             outlet_powers: Vec::new(),
             sys_object_id: None,
             identity: crate::device::Identity::default(),
+            quirks: crate::mib_quirks::MibQuirks::default(),
             default_load_watts: 100.0,
             sys_descr: None,
             sys_name: "pdu".into(),

@@ -12,7 +12,7 @@ use super::{
     outlet_mut, outlet_position, set_name, unit_cell, VendorProfile,
 };
 use crate::access::Access;
-use crate::mib::MibTree;
+use crate::mib::{IdentityField, MibTree};
 use crate::outlet::Command;
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
@@ -55,6 +55,33 @@ impl VendorProfile for TrippLitePdu {
     }
     fn enterprise(&self) -> u32 {
         850
+    }
+    /// TRIPPLITE-PRODUCTS, device 1: tlpDeviceEntry (850.1.1.1.2.1) tlpDeviceManufacturer(4) and
+    /// tlpDeviceModel(5); tlpDeviceIdentEntry (850.1.1.2.1.1) tlpDeviceIdentFirmwareVersion(4)
+    /// and tlpDeviceIdentSerialNum(5).
+    fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
+        &[
+            (
+                IdentityField::Manufacturer,
+                &[1, 3, 6, 1, 4, 1, 850, 1, 1, 1, 2, 1, 4, 1],
+                "Tripp Lite",
+            ),
+            (
+                IdentityField::Model,
+                &[1, 3, 6, 1, 4, 1, 850, 1, 1, 1, 2, 1, 5, 1],
+                "PDUMH20HVNET",
+            ),
+            (
+                IdentityField::FirmwareVersion,
+                &[1, 3, 6, 1, 4, 1, 850, 1, 1, 2, 1, 1, 4, 1],
+                "12.06.0068",
+            ),
+            (
+                IdentityField::SerialNumber,
+                &[1, 3, 6, 1, 4, 1, 850, 1, 1, 2, 1, 1, 5, 1],
+                "2716AV0PD123400123",
+            ),
+        ]
     }
     fn control_oid(&self) -> &'static [u32] {
         &CONTROL_OID

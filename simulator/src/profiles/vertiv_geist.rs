@@ -13,7 +13,7 @@ use super::{
     outlet_mut, outlet_position, set_delay, set_name, VendorProfile,
 };
 use crate::access::Access;
-use crate::mib::MibTree;
+use crate::mib::{IdentityField, MibTree};
 use crate::outlet::{Command, PendingKind, Power};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
@@ -79,6 +79,22 @@ impl VendorProfile for VertivGeist {
     }
     fn enterprise(&self) -> u32 {
         21239
+    }
+    /// VERTIV-V5-MIB productInfo (21239.5.1.1): productTitle(1), the product as the unit names
+    /// it, and productVersion(2), the firmware.
+    fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
+        &[
+            (
+                IdentityField::Model,
+                &[1, 3, 6, 1, 4, 1, 21239, 5, 1, 1, 1, 0],
+                "Vertiv rPDU",
+            ),
+            (
+                IdentityField::FirmwareVersion,
+                &[1, 3, 6, 1, 4, 1, 21239, 5, 1, 1, 2, 0],
+                "5.10.4",
+            ),
+        ]
     }
     fn build(&self, tree: &mut MibTree, outlets: u32) {
         let rw = Access::ReadWrite;
