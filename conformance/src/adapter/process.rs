@@ -82,6 +82,8 @@ pub struct AdapterProcess {
     stdin: Option<ChildStdin>,
     lines: UnboundedReceiver<String>,
     stderr: Arc<Mutex<Vec<u8>>>,
+    /// Closed by the stderr reader when the adapter's stderr reaches its end.
+    stderr_done: std::sync::mpsc::Receiver<()>,
     next_id: u64,
     dead: bool,
     /// What the adapter announced.
@@ -139,9 +141,12 @@ impl AdapterProcess {
             });
         }
         let stderr = Arc::new(Mutex::new(Vec::new()));
+        let (stderr_end, stderr_done) = std::sync::mpsc::channel::<()>();
         if let Some(mut pipe) = child.stderr.take() {
             let kept = stderr.clone();
             std::thread::spawn(move || {
+                // Dropped when this thread ends: tells `wait_status` all of stderr is kept.
+                let _end = stderr_end;
                 let mut chunk = [0u8; 4096];
                 while let Ok(n) = pipe.read(&mut chunk) {
                     if n == 0 {
@@ -160,6 +165,7 @@ impl AdapterProcess {
             stdin,
             lines,
             stderr,
+            stderr_done,
             next_id: 1,
             dead: false,
             hello: Hello {
@@ -255,10 +261,14 @@ impl AdapterProcess {
         }
     }
 
-    /// The exit status, waiting briefly for a process that closed its stdout.
+    /// The exit status, waiting briefly for a process that closed its stdout (and for the
+    /// rest of its stderr, so that what it wrote before exiting is kept).
     fn wait_status(&mut self) -> String {
         for _ in 0..50 {
             if let Ok(Some(s)) = self.child.try_wait() {
+                // Ok(()) never comes: the sender is only dropped, when stderr ends (or a
+                // grandchild keeps it open: then after a second).
+                let _ = self.stderr_done.recv_timeout(Duration::from_secs(1));
                 return s.to_string();
             }
             std::thread::sleep(Duration::from_millis(10));
