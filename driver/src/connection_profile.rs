@@ -284,9 +284,7 @@ pub fn parse(text: &str, file: &Path, name: &str) -> Result<ConnectionProfile> {
         min_gap: p.number("min_gap")?,
         index_offset: p
             .integer("index_offset")?
-            .map(|n| {
-                u32::try_from(n).map_err(|_| p.bad("index_offset", "must be 0 or more"))
-            })
+            .map(|n| u32::try_from(n).map_err(|_| p.bad("index_offset", "must be 0 or more")))
             .transpose()?,
     };
     Ok(ConnectionProfile {
