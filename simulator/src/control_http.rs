@@ -826,6 +826,7 @@ name = "c"
             "name": "a",
             "vendor": "raritan-px2",
             "outlets": 4,
+            "materialised": true,
             "engine_id": "8000000001020304",
             "engine_boots": 1,
             "engine_time": 0,
@@ -984,7 +985,7 @@ name = "c"
             (StatusCode::BAD_REQUEST, &Value::from("n"))
         );
         assert_eq!(powers(&control), vec![Power::On; 4]);
-        assert_eq!(control.pdu("a").unwrap().engine_boots, 1);
+        assert_eq!(control.pdu("a").unwrap().engine_boots, Some(1));
         assert!(control.faults("a").unwrap().is_empty());
     }
 
@@ -1335,7 +1336,7 @@ name = "c"
             (status, &body["engine_boots"]),
             (StatusCode::OK, &Value::from(2_147_483_647))
         );
-        assert!(control.device("a").unwrap().engine.locked_out());
+        assert!(control.device("a").unwrap().engine().locked_out());
         let (status, body) =
             call_json(&app, "POST", "/pdus/a/engine", Some(r#"{"boots":0}"#)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -1547,7 +1548,7 @@ name = "c"
         }
         // Nothing of all that changed anything.
         assert_eq!(powers(&control), vec![Power::On; 4]);
-        assert_eq!(control.pdu("a").unwrap().engine_boots, 1);
+        assert_eq!(control.pdu("a").unwrap().engine_boots, Some(1));
         assert!(control.faults("a").unwrap().is_empty());
     }
 

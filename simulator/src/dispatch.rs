@@ -361,6 +361,17 @@ fn answer(
     Answer::Response(response)
 }
 
+/// Whether `device` is unavailable (its saved state became unreadable while the process ran,
+/// see [`crate::device::Device::unavailable`]): then the request is dropped unanswered, as a
+/// PDU that cannot boot answers nothing. Asking makes a lazy PDU come into being.
+fn unavailable(device: &Device, seen: &mut Seen<'_>) -> bool {
+    if device.unavailable().is_none() {
+        return false;
+    }
+    seen.dropped("the PDU is unavailable: its saved state cannot be read (see the log)");
+    true
+}
+
 fn handle_community<'e>(
     endpoint: &'e Endpoint,
     m: CommunityMessage<'_>,
@@ -380,6 +391,9 @@ fn handle_community<'e>(
     seen.at(&device.requests);
     seen.community(m.version, Some(access));
     seen.request(&m.pdu);
+    if unavailable(device, seen) {
+        return None;
+    }
     if shared(endpoint) {
         device.faults.count_request();
         if lost_on_receive(device, seen) {
@@ -459,6 +473,9 @@ fn handle_v3<'e>(
     // USM belongs to the address's engine: the primary PDU's.
     let device = endpoint.primary();
     let stats = &device.stats;
+    if unavailable(device, seen) {
+        return None;
+    }
     // RFC 3412 §7.2 step 4: only USM is known here.
     if m.msg_security_model != 3 {
         bump(&stats.snmp_unknown_security_models);
@@ -546,7 +563,7 @@ fn handle_v3<'e>(
     // at this address has.
     let counter_report =
         |reason: ReportReason, value: u32| report_pdu(scoped.pdu.request_id, reason.varbind(value));
-    if !scoped.context_engine_id.is_empty() && scoped.context_engine_id != &*device.engine.id() {
+    if !scoped.context_engine_id.is_empty() && scoped.context_engine_id != &*device.engine().id() {
         let n = bump(&stats.snmp_unknown_pdu_handlers);
         seen.reported(ReportReason::UnknownPduHandler, reportable);
         send(&counter_report(ReportReason::UnknownPduHandler, n), buffers);
@@ -568,7 +585,7 @@ fn handle_v3<'e>(
         seen.at(&target.requests);
         seen.user(m.usm.user_name, level);
         seen.request(&scoped.pdu);
-        if lost_on_receive(target, seen) {
+        if lost_on_receive(target, seen) || unavailable(target, seen) {
             return None;
         }
     }
@@ -590,7 +607,7 @@ fn handle_v3<'e>(
     let budget = max_size.saturating_sub(
         HEADER_ALLOWANCE
             .saturating_add(m.usm.user_name.len().saturating_mul(2))
-            .saturating_add(device.engine.id().len().saturating_mul(2))
+            .saturating_add(device.engine().id().len().saturating_mul(2))
             .saturating_add(64),
     );
     match answer(
@@ -1226,7 +1243,7 @@ access = "read-only"
     #[test]
     fn not_in_time_window_report_is_authenticated_with_current_boots_and_time() {
         let endpoint = endpoint();
-        let engine_id = endpoint.primary().engine.id();
+        let engine_id = endpoint.primary().engine().id();
         let key = AuthKey::from_password(AuthProtocol::Sha1, b"opsauth123", &engine_id).unwrap();
         let get = request(
             PduType::GetRequest,
@@ -1284,7 +1301,7 @@ access = "read-only"
     fn the_request_log_records_reports_responses_and_faults() {
         let endpoint = endpoint();
         let device = endpoint.primary();
-        let engine_id = device.engine.id();
+        let engine_id = device.engine().id();
         let get = request(
             PduType::GetRequest,
             vec![VarBind {

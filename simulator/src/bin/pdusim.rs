@@ -532,7 +532,6 @@ fn run_serve(args: ServeArgs) -> Result<()> {
     let pdus = cfg.validate(&origin)?;
     let clock: Arc<dyn Clock> = Arc::new(MonotonicClock::new());
     let started = std::time::Instant::now();
-    let specs: Vec<DeviceSpec> = pdus.iter().map(|(spec, _)| spec.clone()).collect();
     // The control port is bound before anything starts, so a busy port fails the start before
     // any PDU says it is listening (or bumps its engine boots).
     let control_listener = match args.control {
@@ -547,26 +546,11 @@ fn run_serve(args: ServeArgs) -> Result<()> {
         None => None,
     };
     let launched = launch(pdus, clock.clone())?;
-    for (device, spec) in launched.devices.iter().zip(&specs) {
-        if device.engine.locked_out() {
-            let fix = match spec.state_dir.as_deref().and_then(std::path::Path::parent) {
-                Some(root) => format!(
-                    "stop pdusim and run `pdusim state reset --state-dir {} --pdu {}`, or POST {{\"boots\":1}} to /pdus/{}/engine on the control API",
-                    root.display(),
-                    device.name,
-                    device.name
-                ),
-                None => format!("POST {{\"boots\":1}} to /pdus/{}/engine on the control API", device.name),
-            };
-            tracing::warn!(
-                "PDU {}: snmpEngineBoots is 2147483647, the maximum: every authenticated SNMPv3 request will be refused as not in time window (RFC 3414 §2.2.2); to undo it, {fix}",
-                device.name
-            );
-        }
-    }
+    // A PDU at snmpEngineBoots' maximum says so when it comes into being (`Device`).
     let devices = launched.devices.clone();
     if launched.devices.len() <= BANNER_LIMIT {
-        for (device, spec) in launched.devices.iter().zip(&specs) {
+        for device in &launched.devices {
+            let spec = device.spec();
             let addrs: Vec<_> = launched
                 .endpoints
                 .iter()
@@ -592,9 +576,14 @@ fn run_serve(args: ServeArgs) -> Result<()> {
             launched.endpoints.len(),
             started.elapsed().as_secs_f64()
         );
-        if let (Some(device), Some(spec)) = (launched.devices.first(), specs.first()) {
+        // Only with notification targets: reading the engine ID makes the PDU come into being.
+        if let Some(device) = launched
+            .devices
+            .first()
+            .filter(|d| !d.spec().notify.is_empty())
+        {
             for (summary, lines) in
-                pdusim::notification::snmptrapd_hint(&spec.notify, &device.engine.id())
+                pdusim::notification::snmptrapd_hint(&device.spec().notify, &device.engine().id())
             {
                 println!("  notifications (each PDU): {summary}; receive them with net-snmp's snmptrapd:");
                 for line in lines {
@@ -712,10 +701,11 @@ fn print_banner(
     }
     println!(
         "  snmpEngineID {}  snmpEngineBoots {}",
-        hex::encode(&*device.engine.id()),
-        device.engine.boots()
+        hex::encode(&*device.engine().id()),
+        device.engine().boots()
     );
-    for (summary, lines) in pdusim::notification::snmptrapd_hint(&spec.notify, &device.engine.id())
+    for (summary, lines) in
+        pdusim::notification::snmptrapd_hint(&spec.notify, &device.engine().id())
     {
         println!("  notifications: {summary}; receive them with net-snmp's snmptrapd:");
         for line in lines {
