@@ -1279,6 +1279,66 @@ mod persistence_tests {
         spec
     }
 
+    /// A lazy PDU makes nothing until used; then its engine time and sysUpTime count from its
+    /// start, its boots is the start count, and its first write creates its folder.
+    #[test]
+    fn a_lazy_pdu_comes_into_being_at_its_first_use() {
+        let root = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::default());
+        let mut shared = KeyAndTreeCache::default();
+        // The second start of the directory.
+        crate::engine::StartCount::bump(root.path()).unwrap();
+        let starts = crate::engine::StartCount::bump(root.path()).unwrap();
+        shared
+            .start_counts
+            .insert(root.path().to_path_buf(), starts);
+        let device = Device::start_lazy(spec(&root.path().join("p")), clock.clone(), &shared);
+        clock.advance(Duration::from_secs(90));
+        assert!(!device.is_materialised());
+        assert_eq!(device.outlet_count(), 3);
+        assert!(!root.path().join("p").exists(), "nothing written at start");
+        assert_eq!(
+            device.engine().time(),
+            90,
+            "engine time counts from the start"
+        );
+        assert!(device.is_materialised());
+        assert_eq!(device.engine().boots(), 2, "boots is the start count");
+        assert_eq!(device.uptime(), Duration::from_secs(90));
+        assert_eq!(device.unavailable(), None);
+        device.persist().unwrap().wait(Duration::from_secs(10));
+        assert!(root.path().join("p").join(STATE_FILE).exists());
+    }
+
+    /// A saved file that cannot be read when a lazy PDU comes into being leaves it
+    /// unavailable, and the file as it was.
+    #[test]
+    fn a_lazy_pdu_whose_file_went_bad_is_unavailable_and_writes_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::default());
+        let mut shared = KeyAndTreeCache::default();
+        let starts = crate::engine::StartCount::bump(root.path()).unwrap();
+        shared
+            .start_counts
+            .insert(root.path().to_path_buf(), starts);
+        let dir = root.path().join("p");
+        Device::check_saved(&spec(&dir)).unwrap();
+        let device = Device::start_lazy(spec(&dir), clock, &shared);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(STATE_FILE), "not toml [").unwrap();
+        assert!(Device::check_saved(&spec(&dir)).is_err());
+        let why = device.unavailable().unwrap().to_string();
+        assert!(why.contains("fix or delete the file"), "{why}");
+        assert!(
+            device.persist().is_none(),
+            "an unavailable PDU saves nothing"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join(STATE_FILE)).unwrap(),
+            "not toml ["
+        );
+    }
+
     /// What SETs changed on an outlet (power, name, delays, start-up power, vendor settings)
     /// survives a restart.
     #[test]
