@@ -54,6 +54,9 @@ pub async fn serve_listener(
     salts: Arc<crate::security::SaltSource>,
 ) -> std::io::Result<()> {
     match listener {
+        Listener::Own(endpoint, sockets) if crate::batch::batched() => {
+            crate::batch::serve_batched(endpoint, sockets, salts).await
+        }
         Listener::Own(endpoint, sockets) => crate::server::serve(endpoint, sockets, salts).await,
         Listener::Spread(table, socket) => serve_spread(table, socket, salts).await,
     }

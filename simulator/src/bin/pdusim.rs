@@ -96,6 +96,12 @@ struct ServeArgs {
     /// the config key `state_fsync = true`.
     #[arg(long)]
     state_fsync: bool,
+    /// Receive and send datagrams in batches (recvmmsg/sendmmsg, up to 32 at a time) on a
+    /// dedicated thread per socket, instead of one at a time on the async runtime. For
+    /// addresses with sockets of their own (not --spread address); see bench/README.md for
+    /// when it pays.
+    #[arg(long)]
+    batch_io: bool,
     /// snmpEngineID as hex (5-32 bytes); default: made once and kept in the state directory.
     #[arg(long, value_parser = engine_id, value_name = "HEX")]
     engine_id: Option<EngineIdFlag>,
@@ -526,6 +532,7 @@ fn main() -> ExitCode {
 
 fn run_serve(args: ServeArgs) -> Result<()> {
     let (cfg, origin, default_credentials) = args.config()?;
+    pdusim::batch::set_batched(args.batch_io);
     if args.state_fsync || cfg.state_fsync {
         pdusim::persist::set_state_durability(pdusim::persist::Durability::PowerLoss);
     }
