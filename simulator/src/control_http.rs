@@ -1,7 +1,7 @@
 //! The control API over HTTP/JSON (axum), bound to loopback unless told otherwise:
 //!
 //! ```text
-//! GET    /pdus?offset=N&limit=M        a page of PDUs (1000 by default; X-Total-Count, Link: next)
+//! GET    /pdus?offset=N&limit=M        a page of PDUs (1000 by default; X-Total-Count, X-Materialised-Count, Link: next)
 //! GET    /pdus/{pdu}                    one PDU (engine ID, boots, time)
 //! GET    /pdus/{pdu}/outlets            outlets: power, name, pending
 //! PUT    /pdus/{pdu}/outlets/{n}        {"power":"off"} | {"command":"reboot"} | {"name":"db-1"}
@@ -405,7 +405,9 @@ struct After {
 
 /// `GET /pdus?offset=N&limit=M`: a page of the PDU list (a JSON array, in config order), at
 /// most [`MAX_PAGE`] long ([`DEFAULT_PAGE`] without `limit`), with the whole list's length in
-/// `X-Total-Count` and, when more follow, the next page's address in `Link` (`rel="next"`).
+/// `X-Total-Count`, how many of all the PDUs have come into being (lazy PDUs, see
+/// [`crate::device::Device`]) in `X-Materialised-Count`, and, when more follow, the next page's
+/// address in `Link` (`rel="next"`).
 /// Errors: 400 for an `offset` or `limit` that is not a whole number, or a `limit` of 0 or
 /// above [`MAX_PAGE`].
 async fn list_pdus(
@@ -440,6 +442,10 @@ async fn list_pdus(
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
         headers.insert("x-total-count", v);
+    }
+    let made = c.devices().iter().filter(|d| d.is_materialised()).count();
+    if let Ok(v) = HeaderValue::from_str(&made.to_string()) {
+        headers.insert("x-materialised-count", v);
     }
     let next = offset.saturating_add(limit);
     if next < total {

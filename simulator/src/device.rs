@@ -347,8 +347,8 @@ fn resolve_identity(spec: &DeviceSpec) -> Vec<(crate::mib::IdentityField, String
 ///
 /// What lists or inspects PDUs without an operation on them (the control API's paged `/pdus`,
 /// the dashboard's list, counters) reads the specification and the counters only:
-/// [`Device::is_materialised`] tells whether the rest exists, and
-/// [`materialised_count`] how many PDUs of the process came into being.
+/// [`Device::is_materialised`] tells whether the rest exists (the control API's `GET /pdus`
+/// shows it per PDU and counts them in `X-Materialised-Count`).
 pub struct Device {
     /// The PDU's name: its state folder's, and a contextName that picks it.
     pub name: String,
@@ -403,16 +403,6 @@ struct Live {
     warm_start: bool,
 }
 
-/// How many PDUs of this process have come into being ([`Device`]'s lazy PDUs), eager starts
-/// included.
-static MATERIALISED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// How many PDUs of this process have made their engine, users and state so far (lazy PDUs
-/// that were used, and every PDU started with [`Device::start`]).
-pub fn materialised_count() -> u64 {
-    MATERIALISED.load(std::sync::atomic::Ordering::Relaxed)
-}
-
 impl Device {
     /// Starts a PDU on its own, at once: creates the state folder, starts the engine (boots +
     /// 1, saved before anything is answered), localizes the users' keys, and loads the saved
@@ -442,9 +432,7 @@ impl Device {
             }
         }
         let live = Live::load(&device)?;
-        if device.live.set(live).is_ok() {
-            MATERIALISED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
+        let _ = device.live.set(live);
         Ok(device)
     }
 
@@ -530,21 +518,18 @@ impl Device {
 
     /// The engine, users and state, made now if this is the first use.
     fn live(&self) -> &Live {
-        self.live.get_or_init(|| {
-            MATERIALISED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            match Live::load(self) {
-                Ok(live) => {
-                    tracing::debug!(pdu = %self.name, "PDU came into being at its first use");
-                    live
-                }
-                Err(e) => {
-                    let why = crate::error_chain::text(&e);
-                    tracing::error!(
-                        "{why}; this PDU answers nothing until the file is fixed and pdusim restarted"
-                    );
-                    let _ = self.unavailable.set(why);
-                    Live::detached(self)
-                }
+        self.live.get_or_init(|| match Live::load(self) {
+            Ok(live) => {
+                tracing::debug!(pdu = %self.name, "PDU came into being at its first use");
+                live
+            }
+            Err(e) => {
+                let why = crate::error_chain::text(&e);
+                tracing::error!(
+                    "{why}; this PDU answers nothing until the file is fixed and pdusim restarted"
+                );
+                let _ = self.unavailable.set(why);
+                Live::detached(self)
             }
         })
     }

@@ -63,6 +63,12 @@ fn start(dir: &std::path::Path, port: u16) -> PdusimProcess {
 
 /// One control API request; the status and the JSON body (`Null` when there is none).
 fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> (u16, Value) {
+    let (status, _, json) = http_with_head(port, method, path, body);
+    (status, json)
+}
+
+/// One control API request; the status, the response head and the JSON body.
+fn http_with_head(port: u16, method: &str, path: &str, body: Option<&str>) -> (u16, String, Value) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let body = body.unwrap_or("");
     let request = format!(
@@ -77,23 +83,29 @@ fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> (u16, Value)
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
-    let json = response
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.trim())
-        .filter(|b| !b.is_empty())
-        .map_or(Value::Null, |b| {
-            serde_json::from_str(b).unwrap_or_else(|e| panic!("{e}: {b}"))
-        });
-    (status, json)
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    let body = body.trim();
+    let json = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+    };
+    (status, head.to_ascii_lowercase(), json)
 }
 
 /// Which PDUs the control API's listing shows as materialised, PDU 1 first; every PDU that is
 /// not must show no engine.
 fn materialised(sim: &PdusimProcess) -> Vec<bool> {
-    let (status, list) = http(sim.control_port().unwrap(), "GET", "/pdus", None);
+    let (status, head, list) = http_with_head(sim.control_port().unwrap(), "GET", "/pdus", None);
     assert_eq!(status, 200, "{list}");
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), usize::from(COUNT), "{list:?}");
+    let made = list.iter().filter(|p| p["materialised"] == true).count();
+    assert!(
+        head.lines()
+            .any(|l| l.trim() == format!("x-materialised-count: {made}")),
+        "{made} materialised in the list: {head}"
+    );
     list.iter()
         .map(|p| {
             let made = p["materialised"].as_bool().unwrap();
