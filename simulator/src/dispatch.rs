@@ -800,6 +800,54 @@ auth_password = "opsauth123"
         Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![Arc::new(device)]).unwrap()
     }
 
+    /// A lazy PDU whose saved state went bad while the process ran answers nothing (v2c and
+    /// v3 alike) and writes nothing over the file.
+    #[test]
+    fn an_unavailable_pdu_answers_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let config = format!("{CONFIG}[[pdu.community]]\nname = \"rw\"\naccess = \"read-write\"\n");
+        let spec = FileConfig::parse(&config, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        let dir = root.path().join("px2");
+        let spec = crate::device::DeviceSpec {
+            state_dir: Some(dir.clone()),
+            ..spec
+        };
+        let mut shared = crate::device::KeyAndTreeCache::default();
+        let starts = crate::engine::StartCount::bump(root.path()).unwrap();
+        shared
+            .start_counts
+            .insert(root.path().to_path_buf(), starts);
+        let device = Device::start_lazy(spec, Arc::new(ManualClock::default()), &shared);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(crate::device::STATE_FILE), "[[outlets]\n").unwrap();
+        let endpoint =
+            Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![Arc::new(device)]).unwrap();
+        let mut out = Vec::new();
+        let get = request(
+            PduType::GetRequest,
+            vec![VarBind {
+                oid: Oid::new(snmp_proto::oids::SYS_NAME),
+                value: Value::Null,
+            }],
+        );
+        snmp_proto::encode_community_message(&mut out, Version::V2c, b"rw", &get);
+        let mut buffers = Buffers::default();
+        assert!(handle_datagram(&endpoint, &SaltSource::new(), &out, &mut buffers).is_none());
+        // SNMPv3 discovery gets no Report either.
+        let discovery = v3(0x04, b"", 0, 0, b"", None, get.clone());
+        assert!(handle_datagram(&endpoint, &SaltSource::new(), &discovery, &mut buffers).is_none());
+        assert!(endpoint.primary().unavailable().is_some());
+        assert_eq!(
+            std::fs::read_to_string(dir.join(crate::device::STATE_FILE)).unwrap(),
+            "[[outlets]\n"
+        );
+    }
+
     fn request(pdu_type: PduType, varbinds: Vec<VarBind<'static>>) -> Pdu<'static> {
         Pdu {
             pdu_type,
