@@ -5,7 +5,10 @@
 #
 #   bench/ab.sh OLD_PDUSIM NEW_PDUSIM            # e.g. a worktree's target/release/pdusim
 #
-# Knobs: ROUNDS (4), DURATION (seconds per cell, 3), LOADGEN (pdu-conformance binary; default:
+#   A_ARGS= B_ARGS=--batch-io bench/ab.sh target/release/pdusim target/release/pdusim
+#
+# Knobs: ROUNDS (4), DURATION (seconds per cell, 3), CLIENTS (concurrencies, "1 4"), A_ARGS and
+# B_ARGS (extra `pdusim serve` flags for each side), LOADGEN (pdu-conformance binary; default:
 # this workspace's release build, built when missing).
 # Prints, per scenario: requests/s of each (sum over rounds / time), median p50 and p99 latency,
 # server CPU µs per request (from /proc/PID/task/*/schedstat), errors, and B/A.
@@ -16,6 +19,7 @@ A=${1:?usage: bench/ab.sh OLD_PDUSIM NEW_PDUSIM}
 B=${2:?usage: bench/ab.sh OLD_PDUSIM NEW_PDUSIM}
 ROUNDS=${ROUNDS:-4}
 DURATION=${DURATION:-3}
+CLIENTS=${CLIENTS:-"1 4"}
 LOADGEN=${LOADGEN:-target/release/pdu-conformance}
 [[ -x $LOADGEN ]] || cargo build -q --release -p pdu-conformance
 for bin in "$A" "$B"; do [[ -x $bin ]] || { echo "ab.sh: no pdusim binary at $bin" >&2; exit 1; }; done
@@ -27,9 +31,10 @@ trap cleanup EXIT
 
 # Starts one pdusim on 127.0.0.1:0 and prints "PID PORT" once it is listening.
 start() {
-    local bin=$1 name=$2 out="$tmp/$2.out"
+    local bin=$1 name=$2 out="$tmp/$2.out" extra=$3
+    # shellcheck disable=SC2086
     "$bin" serve --listen 127.0.0.1:0 --state-dir "$tmp/$name" --community public --community private:rw \
-        --user admin:sha:authpass123:aes:privpass123 >"$out" 2>"$tmp/$name.err" &
+        --user admin:sha:authpass123:aes:privpass123 $extra >"$out" 2>"$tmp/$name.err" &
     local pid=$! port=""
     for _ in $(seq 100); do
         port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$out" | head -1)
@@ -39,8 +44,8 @@ start() {
     [[ -n $port ]] || { echo "ab.sh: $bin did not start: $(cat "$tmp/$name.err")" >&2; exit 1; }
     echo "$pid $port"
 }
-read -r PID_A PORT_A < <(start "$A" a); pids+=("$PID_A")
-read -r PID_B PORT_B < <(start "$B" b); pids+=("$PID_B")
+read -r PID_A PORT_A < <(start "$A" a "${A_ARGS:-}"); pids+=("$PID_A")
+read -r PID_B PORT_B < <(start "$B" b "${B_ARGS:-}"); pids+=("$PID_B")
 
 cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}'; }
 jget() { sed -n "s/.*\"$1\":\([^,}]*\).*/\1/p" <<<"$2"; }
@@ -67,11 +72,11 @@ run_cell() { # scenario-index concurrency who port pid
 }
 
 echo "pdusim A/B — $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $ROUNDS round(s) x ${DURATION}s per cell, interleaved"
-echo "A: $A"
-echo "B: $B"
+echo "A: $A ${A_ARGS:-}"
+echo "B: $B ${B_ARGS:-}"
 for round in $(seq "$ROUNDS"); do
     for i in "${!SCENARIOS[@]}"; do
-        for conc in 1 4; do
+        for conc in $CLIENTS; do
             if (( round % 2 )); then order="A B"; else order="B A"; fi
             for who in $order; do
                 if [[ $who == A ]]; then run_cell "$i" "$conc" A "$PORT_A" "$PID_A"
@@ -84,7 +89,7 @@ done
 printf '\n%-14s %3s | %9s %9s %6s | %6s %6s | %6s %6s | %7s %7s | %4s %4s\n' scenario cli "A req/s" "B req/s" "B/A" \
     "A p50" "B p50" "A p99" "B p99" "A cpu" "B cpu" "A er" "B er"
 for i in "${!SCENARIOS[@]}"; do
-    for conc in 1 4; do
+    for conc in $CLIENTS; do
         awk -F'\t' -v i="$i" -v c="$conc" -v name="${SCENARIOS[$i]%%|*}" '
             $1 == i && $2 == c { req[$3] += $4; secs[$3] += $5; err[$3] += $8; cpu[$3] += $9
                                  n[$3]++; p50[$3, n[$3]] = $6; p99[$3, n[$3]] = $7 }

@@ -11,7 +11,7 @@
 #
 # For each N it starts `pdusim serve --listen 127.1.0.1:PORT --count N --spread address
 # --outlets 24` on a fresh state directory and takes: the start-up time pdusim prints (from
-# the start of the command to listening, all PDUs built), resident memory (VmRSS) once
+# the start of the command to listening; PDUs are lazy, each made at its first request), resident memory (VmRSS) once
 # listening, p50/p99 of an SNMPv3 authPriv GET of sysName.0 to PDU #N with one client
 # (`pdu-conformance load`) beside the same against a lone PDU in its own process, and a walk
 # of the outlet table of every 1000th PDU with net-snmp's snmpwalk, which must see 24 outlets

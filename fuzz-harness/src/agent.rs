@@ -143,7 +143,7 @@ fn build() -> Result<Fixture, String> {
         devices,
     )
     .map_err(|e| e.to_string())?;
-    if endpoint.primary().engine.id().as_ref() != ENGINE_ID {
+    if endpoint.primary().engine().id().as_ref() != ENGINE_ID {
         return Err("the primary's engine ID is not the configured one".into());
     }
     let cache = MasterKeyCache::default();
@@ -275,7 +275,7 @@ pub fn authenticated_path(data: &[u8]) {
         }
         None => pdu_from(&mut bytes),
     };
-    let engine = &f.endpoint.primary().engine;
+    let engine = &f.endpoint.primary().engine();
     let how = OutgoingMessage {
         msg_id: pdu.request_id & 0x7fff_ffff,
         msg_max_size: 65507,

@@ -275,8 +275,8 @@ fn usm(c: &mut Criterion) {
 fn dispatch(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let device = device(dir.path());
-    let boots = device.engine.boots();
-    let time = device.engine.time();
+    let boots = device.engine().boots();
+    let time = device.engine().time();
     let endpoint = Endpoint::new(
         "127.0.0.1:1161".parse().expect("addr"),
         vec![device.clone()],

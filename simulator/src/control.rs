@@ -89,12 +89,17 @@ pub struct PduInfo {
     pub vendor: String,
     /// How many outlets it has.
     pub outlets: usize,
-    /// snmpEngineID in lower-case hex.
-    pub engine_id: String,
-    /// snmpEngineBoots.
-    pub engine_boots: i32,
-    /// snmpEngineTime, in seconds.
-    pub engine_time: i32,
+    /// Whether the PDU's engine, users and state exist yet: a PDU comes into being at its
+    /// first request or operation ([`crate::device::Device`]'s lazy PDUs). A listing never
+    /// makes one; asking for one PDU (`GET /pdus/{pdu}`) does.
+    pub materialised: bool,
+    /// snmpEngineID in lower-case hex; `None` (JSON `null`) in a listing of a PDU that has
+    /// not come into being.
+    pub engine_id: Option<String>,
+    /// snmpEngineBoots; `None` as for `engine_id`.
+    pub engine_boots: Option<i32>,
+    /// snmpEngineTime, in seconds; `None` as for `engine_id`.
+    pub engine_time: Option<i32>,
 }
 
 /// An outlet as the control API shows it.
@@ -173,9 +178,10 @@ impl Control {
             .ok_or_else(|| ControlError::NoSuchPdu(name.to_string()))
     }
 
-    /// Every PDU, in the order started.
+    /// Every PDU, in the order started, as a listing: the engine of a PDU that has not come
+    /// into being is left out, and none is made.
     pub fn pdus(&self) -> Vec<PduInfo> {
-        self.devices.iter().map(|d| pdu_info(d)).collect()
+        self.devices.iter().map(|d| pdu_summary(d)).collect()
     }
 
     /// PDUs `offset..offset + limit` of [`Control::pdus`] (fewer at the end, none past it).
@@ -184,7 +190,7 @@ impl Control {
             .iter()
             .skip(offset)
             .take(limit)
-            .map(|d| pdu_info(d))
+            .map(|d| pdu_summary(d))
             .collect()
     }
 
@@ -338,12 +344,12 @@ impl Control {
                 ));
             }
             device
-                .engine
+                .engine()
                 .set_boots(boots)
                 .map_err(|e| ControlError::Failed(e.to_string()))?;
         }
         if let Some(skew) = change.skew_secs {
-            device.engine.set_skew(skew);
+            device.engine().set_skew(skew);
         }
         if let Some(skew) = change.uptime_skew_secs {
             device.skew_uptime(skew);
@@ -446,14 +452,33 @@ fn apply_change(
     Ok(device.queue_state_write(&state))
 }
 
+/// One PDU with its engine, which comes into being if it has not yet.
 fn pdu_info(d: &Device) -> PduInfo {
+    let engine = d.engine();
     PduInfo {
         name: d.name.clone(),
         vendor: d.vendor.name().to_string(),
-        outlets: d.lock_state().outlets.len(),
-        engine_id: hex::encode(&*d.engine.id()),
-        engine_boots: d.engine.boots(),
-        engine_time: d.engine.time(),
+        outlets: d.outlet_count(),
+        materialised: d.is_materialised(),
+        engine_id: Some(hex::encode(&*engine.id())),
+        engine_boots: Some(engine.boots()),
+        engine_time: Some(engine.time()),
+    }
+}
+
+/// One PDU for a listing: the engine only if the PDU has come into being; makes nothing.
+fn pdu_summary(d: &Device) -> PduInfo {
+    if d.is_materialised() {
+        return pdu_info(d);
+    }
+    PduInfo {
+        name: d.name.clone(),
+        vendor: d.vendor.name().to_string(),
+        outlets: d.outlet_count(),
+        materialised: false,
+        engine_id: None,
+        engine_boots: None,
+        engine_time: None,
     }
 }
 
@@ -612,17 +637,19 @@ name = "c"
                     name: "a".into(),
                     vendor: "raritan-px2".into(),
                     outlets: 4,
-                    engine_id: "8000000001020304".into(),
-                    engine_boots: 1,
-                    engine_time: 7,
+                    materialised: true,
+                    engine_id: Some("8000000001020304".into()),
+                    engine_boots: Some(1),
+                    engine_time: Some(7),
                 },
                 PduInfo {
                     name: "b".into(),
                     vendor: "apc-rpdu2".into(),
                     outlets: 2,
-                    engine_id: "8000000001020305".into(),
-                    engine_boots: 1,
-                    engine_time: 7,
+                    materialised: true,
+                    engine_id: Some("8000000001020305".into()),
+                    engine_boots: Some(1),
+                    engine_time: Some(7),
                 },
             ]
         );
@@ -812,7 +839,7 @@ name = "c"
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(info.engine_boots, 5);
+        assert_eq!(info.engine_boots, Some(5));
         for bad in [0, -3] {
             let error = change(EngineChange {
                 boots: Some(bad),
@@ -822,23 +849,23 @@ name = "c"
             assert!(matches!(error, ControlError::BadField { .. }), "{error:?}");
             assert!(error.to_string().contains("1 to 2147483647"), "{error}");
         }
-        assert_eq!(c.pdu("a").unwrap().engine_boots, 5);
+        assert_eq!(c.pdu("a").unwrap().engine_boots, Some(5));
         let info = change(EngineChange {
             skew_secs: Some(400),
             ..Default::default()
         })
         .unwrap();
-        assert_eq!(info.engine_time, 400);
+        assert_eq!(info.engine_time, Some(400));
         clock.advance(Duration::from_secs(10));
-        assert_eq!(c.pdu("a").unwrap().engine_time, 410);
-        assert_eq!(c.pdu("b").unwrap().engine_time, 10, "another PDU");
+        assert_eq!(c.pdu("a").unwrap().engine_time, Some(410));
+        assert_eq!(c.pdu("b").unwrap().engine_time, Some(10), "another PDU");
         // Boots at the maximum lock the engine out (RFC 3414 §2.2.2).
         change(EngineChange {
             boots: Some(MAX_ENGINE_BOOTS),
             ..Default::default()
         })
         .unwrap();
-        assert!(c.device("a").unwrap().engine.locked_out());
+        assert!(c.device("a").unwrap().engine().locked_out());
     }
 
     /// An authNoPriv GET from user "ops" to `engine_id`, keys localized to it.
@@ -900,7 +927,10 @@ name = "c"
             )
             .unwrap();
         assert_eq!(
-            (info.engine_id.as_str(), info.engine_boots),
+            (
+                info.engine_id.as_deref().unwrap(),
+                info.engine_boots.unwrap()
+            ),
             ("8000000001020399", 1)
         );
         let device = c.device("a").unwrap();
@@ -926,7 +956,10 @@ name = "c"
             )
             .unwrap_err();
         assert!(matches!(error, ControlError::BadField { .. }), "{error:?}");
-        assert_eq!(c.pdu("a").unwrap().engine_id, "8000000001020399");
+        assert_eq!(
+            c.pdu("a").unwrap().engine_id.as_deref(),
+            Some("8000000001020399")
+        );
     }
 
     #[test]
@@ -944,14 +977,14 @@ name = "c"
         .unwrap();
         clock.advance(Duration::from_secs(100));
         let info = c.restart("a", true).unwrap();
-        assert_eq!((info.engine_boots, info.engine_time), (2, 0));
+        assert_eq!((info.engine_boots, info.engine_time), (Some(2), Some(0)));
         let first = &c.outlets("a").unwrap()[0];
         assert_eq!((first.name.as_str(), first.power), ("renamed", Power::Off));
         let info = c.restart("a", false).unwrap();
-        assert_eq!(info.engine_boots, 3);
+        assert_eq!(info.engine_boots, Some(3));
         let first = &c.outlets("a").unwrap()[0];
         assert_eq!((first.name.as_str(), first.power), ("web-1", Power::On));
         assert_eq!(snmp_states(&c), [7; 4]);
-        assert_eq!(c.pdu("b").unwrap().engine_boots, 1, "another PDU");
+        assert_eq!(c.pdu("b").unwrap().engine_boots, Some(1), "another PDU");
     }
 }

@@ -1,7 +1,7 @@
 //! The control API over HTTP/JSON (axum), bound to loopback unless told otherwise:
 //!
 //! ```text
-//! GET    /pdus?offset=N&limit=M        a page of PDUs (1000 by default; X-Total-Count, Link: next)
+//! GET    /pdus?offset=N&limit=M        a page of PDUs (1000 by default; X-Total-Count, X-Materialised-Count, Link: next)
 //! GET    /pdus/{pdu}                    one PDU (engine ID, boots, time)
 //! GET    /pdus/{pdu}/outlets            outlets: power, name, pending
 //! PUT    /pdus/{pdu}/outlets/{n}        {"power":"off"} | {"command":"reboot"} | {"name":"db-1"}
@@ -405,7 +405,9 @@ struct After {
 
 /// `GET /pdus?offset=N&limit=M`: a page of the PDU list (a JSON array, in config order), at
 /// most [`MAX_PAGE`] long ([`DEFAULT_PAGE`] without `limit`), with the whole list's length in
-/// `X-Total-Count` and, when more follow, the next page's address in `Link` (`rel="next"`).
+/// `X-Total-Count`, how many of all the PDUs have come into being (lazy PDUs, see
+/// [`crate::device::Device`]) in `X-Materialised-Count`, and, when more follow, the next page's
+/// address in `Link` (`rel="next"`).
 /// Errors: 400 for an `offset` or `limit` that is not a whole number, or a `limit` of 0 or
 /// above [`MAX_PAGE`].
 async fn list_pdus(
@@ -440,6 +442,10 @@ async fn list_pdus(
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&total.to_string()) {
         headers.insert("x-total-count", v);
+    }
+    let made = c.devices().iter().filter(|d| d.is_materialised()).count();
+    if let Ok(v) = HeaderValue::from_str(&made.to_string()) {
+        headers.insert("x-materialised-count", v);
     }
     let next = offset.saturating_add(limit);
     if next < total {
@@ -826,6 +832,7 @@ name = "c"
             "name": "a",
             "vendor": "raritan-px2",
             "outlets": 4,
+            "materialised": true,
             "engine_id": "8000000001020304",
             "engine_boots": 1,
             "engine_time": 0,
@@ -984,7 +991,7 @@ name = "c"
             (StatusCode::BAD_REQUEST, &Value::from("n"))
         );
         assert_eq!(powers(&control), vec![Power::On; 4]);
-        assert_eq!(control.pdu("a").unwrap().engine_boots, 1);
+        assert_eq!(control.pdu("a").unwrap().engine_boots, Some(1));
         assert!(control.faults("a").unwrap().is_empty());
     }
 
@@ -1335,7 +1342,7 @@ name = "c"
             (status, &body["engine_boots"]),
             (StatusCode::OK, &Value::from(2_147_483_647))
         );
-        assert!(control.device("a").unwrap().engine.locked_out());
+        assert!(control.device("a").unwrap().engine().locked_out());
         let (status, body) =
             call_json(&app, "POST", "/pdus/a/engine", Some(r#"{"boots":0}"#)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -1547,7 +1554,7 @@ name = "c"
         }
         // Nothing of all that changed anything.
         assert_eq!(powers(&control), vec![Power::On; 4]);
-        assert_eq!(control.pdu("a").unwrap().engine_boots, 1);
+        assert_eq!(control.pdu("a").unwrap().engine_boots, Some(1));
         assert!(control.faults("a").unwrap().is_empty());
     }
 

@@ -147,9 +147,9 @@ pub fn status(
         name: info.name,
         vendor: info.vendor,
         addresses: addresses.get(name).cloned().unwrap_or_default(),
-        engine_id: info.engine_id,
-        engine_boots: info.engine_boots,
-        engine_time: info.engine_time,
+        engine_id: hex::encode(&*device.engine().id()),
+        engine_boots: device.engine().boots(),
+        engine_time: device.engine().time(),
         uptime_secs: device.uptime().as_secs(),
         metered,
         outlets,
@@ -267,7 +267,7 @@ pub fn page(control: &Control, addresses: &Addresses, query: &PageQuery) -> Stri
     html.push_str("<table id=\"pdu-list\">\n<thead><tr><th scope=\"col\">PDU</th><th scope=\"col\">Vendor</th><th scope=\"col\">Outlets</th><th scope=\"col\">Address</th></tr></thead>\n<tbody>\n");
     for d in shown {
         let current = chosen.is_some_and(|c| std::ptr::eq(c, *d));
-        let outlets = d.lock_state().outlets.len();
+        let outlets = d.outlet_count();
         let address = addresses
             .get(&d.name)
             .and_then(|a| a.first())

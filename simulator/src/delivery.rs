@@ -66,6 +66,11 @@ impl<S: ResponseSink> Deliverer<S> {
         }
     }
 
+    /// Whether an answer is held back (a reorder fault) until the next one is delivered.
+    pub fn holding(&self) -> bool {
+        self.held.is_some()
+    }
+
     /// Sends `answer` to `peer` as `delivery` says; a held-back answer goes after it.
     pub async fn deliver(&mut self, answer: &[u8], peer: SocketAddr, delivery: Delivery) {
         if delivery == Delivery::default() {

@@ -332,26 +332,56 @@ fn resolve_identity(spec: &DeviceSpec) -> Vec<(crate::mib::IdentityField, String
         .collect()
 }
 
-/// One running PDU: engine, counters, faults, users and communities, MIB tree and state.
-/// Shared between the transport's tasks (`Arc<Device>`); the state is behind a lock.
+/// One running PDU: counters, faults, communities and MIB tree from the start, and its engine,
+/// users and state from its first use. Shared between the transport's tasks (`Arc<Device>`);
+/// the state is behind a lock.
+///
+/// # Lazy PDUs
+///
+/// A PDU that nobody has spoken to costs its specification and a few hundred bytes of
+/// counters: [`Device::start_lazy`] (what [`crate::launch`] uses) reads and writes nothing. Its
+/// engine (snmpEngineID, snmpEngineBoots, snmpEngineTime), its localized user keys, its outlets
+/// and the rest of its state ([`Live`]) come into being on the first call that needs them: an
+/// SNMP request that reaches it (v1/v2c by community, SNMPv3 through its engine), a control API
+/// or dashboard operation on it, the start notification or settle timer of a PDU with
+/// notification targets. From then on it is exactly the PDU an eager start makes: state changes
+/// go back to its folder as they always did ([`Device::persist`]), so nothing is lost at a stop.
+///
+/// Coming into being later changes nothing a manager can see:
+///
+/// - snmpEngineBoots comes from the state directory's start count
+///   ([`crate::engine::StartCount`]), bumped once before any PDU of the process answers, so it
+///   is the same whenever in this run the engine is made;
+/// - snmpEngineTime and sysUpTime count from the process start, when the PDU was started
+///   (`born`), not from its first request ([`Engine::count_time_from`]);
+/// - outlet energy accrues from the process start too, and a first start (no saved state) is
+///   the state the specification describes, as at an eager start.
+///
+/// Saved files are still checked at the start: the launcher lists each state directory once
+/// and [`Device::check_saved`] reads the files of every PDU that has a folder (without keeping
+/// them), so a corrupt or mismatched file stops the start with the file named, as before. A
+/// file that becomes unreadable while the process runs leaves its PDU *unavailable*
+/// ([`Device::unavailable`]): it logs why once, answers nothing (requests are counted and
+/// dropped) and never writes over the file.
+///
+/// What lists or inspects PDUs without an operation on them (the control API's paged `/pdus`,
+/// the dashboard's list, counters) reads the specification and the counters only:
+/// [`Device::is_materialised`] tells whether the rest exists (the control API's `GET /pdus`
+/// shows it per PDU and counts them in `X-Materialised-Count`).
 pub struct Device {
     /// The PDU's name: its state folder's, and a contextName that picks it.
     pub name: String,
     /// The vendor profile it serves.
     pub vendor: &'static dyn VendorProfile,
-    /// Its SNMP engine: snmpEngineID, snmpEngineBoots, snmpEngineTime.
-    pub engine: Engine,
     /// Its snmp group, MPD, target and usmStats counters.
     pub stats: AgentStats,
     /// The faults it is told to commit.
     pub faults: crate::fault::FaultSet,
     /// The last requests it received and what it answered (kept once armed).
     pub requests: crate::request_log::RequestLog,
-    /// Behind a lock only because an engine ID change re-localizes every key.
-    users: RwLock<Arc<UserTable>>,
-    user_specs: Vec<UserSpec>,
     keys: Arc<MasterKeyCache>,
-    /// The spec this PDU started from, for restarts that lose outlet state.
+    /// The spec this PDU started from: what it is made from, and restarts that lose outlet
+    /// state.
     spec: DeviceSpec,
     /// The v1/v2c communities and what each may do.
     pub communities: Vec<Community>,
@@ -360,10 +390,30 @@ pub struct Device {
     /// The most varbinds one GETBULK Response carries.
     pub max_bulk_varbinds: usize,
     tree: Arc<MibTree>,
-    sys_descr: String,
-    sys_object_id: Oid,
+    clock: Arc<dyn Clock>,
+    /// The state directory root's start count, when started with one.
+    start_count: Option<crate::engine::StartCount>,
     /// The profile columns of its per-outlet meters, when `off_readings` changes them.
     meter_columns: Vec<u16>,
+    /// Clock reading when this PDU was started: engine time, sysUpTime and energy count from
+    /// here, whenever [`Live`] is made.
+    born: Duration,
+    /// Everything made at the first use.
+    live: std::sync::OnceLock<Live>,
+    /// Why the PDU could not come into being, once it tried and failed.
+    unavailable: std::sync::OnceLock<String>,
+    /// The notification originator's side of this PDU: targets, queue, counters, history.
+    pub notifications: NotificationQueue,
+}
+
+/// The part of a PDU that comes into being at its first use ([`Device`]'s lazy PDUs): engine,
+/// users, identity and the mutable state.
+struct Live {
+    engine: Engine,
+    /// Behind a lock only because an engine ID change re-localizes every key.
+    users: RwLock<Arc<UserTable>>,
+    sys_descr: String,
+    sys_object_id: Oid,
     /// The identity objects' values ([`resolve_identity`]).
     identity: Vec<(crate::mib::IdentityField, String)>,
     /// Clock reading at agent start, for sysUpTime.
@@ -375,13 +425,11 @@ pub struct Device {
     state_file: Option<PathBuf>,
     /// Whether this start found saved state (a restart: warmStart) or not (coldStart).
     warm_start: bool,
-    /// The notification originator's side of this PDU: targets, queue, counters, history.
-    pub notifications: NotificationQueue,
 }
 
 impl Device {
-    /// Starts a PDU on its own: creates the state folder, starts the engine (boots + 1,
-    /// saved before anything is answered), localizes the users' keys, and loads the saved
+    /// Starts a PDU on its own, at once: creates the state folder, starts the engine (boots +
+    /// 1, saved before anything is answered), localizes the users' keys, and loads the saved
     /// state or makes the first-start one.
     ///
     /// Errors: [`StartError::StateDir`], [`StartError::Engine`], [`StartError::Security`],
@@ -390,79 +438,43 @@ impl Device {
         Self::start_shared(spec, clock, &KeyAndTreeCache::default())
     }
 
-    /// Starts a PDU, sharing key derivation and MIB trees with the other PDUs of the process.
+    /// Starts a PDU at once, sharing key derivation and MIB trees with the other PDUs of the
+    /// process. Errors: as [`Device::start`].
     pub fn start_shared(
         spec: DeviceSpec,
         clock: Arc<dyn Clock>,
         shared: &KeyAndTreeCache,
     ) -> Result<Device, StartError> {
-        let pdu = spec.name.clone();
-        let counted = spec.state_dir.as_deref().and_then(|dir| {
-            let root = dir.parent()?;
-            Some((dir, *shared.start_counts.get(root)?))
-        });
-        let engine = match counted {
-            // Nothing is written: the folder comes into being at the PDU's first write.
-            Some((dir, starts)) => Engine::start_counted(
-                dir,
-                spec.engine_id.clone(),
-                spec.vendor.enterprise(),
-                spec.name.as_str(),
-                starts,
-                clock.clone(),
-            ),
-            None => {
-                if let Some(dir) = &spec.state_dir {
-                    std::fs::create_dir_all(dir).map_err(|source| StartError::StateDir {
-                        pdu: pdu.clone(),
-                        path: dir.clone(),
-                        source,
-                    })?;
-                }
-                Engine::start(
-                    spec.state_dir.as_deref(),
-                    spec.engine_id.clone(),
-                    spec.vendor.enterprise(),
-                    clock.clone(),
-                )
+        let device = Self::start_lazy(spec, clock, shared);
+        if device.start_count.is_none() {
+            if let Some(dir) = &device.spec.state_dir {
+                std::fs::create_dir_all(dir).map_err(|source| StartError::StateDir {
+                    pdu: device.name.clone(),
+                    path: dir.clone(),
+                    source,
+                })?;
             }
         }
-        .map_err(|source| StartError::Engine {
-            pdu: pdu.clone(),
-            source,
-        })?;
-        let users = UserTable::new(&spec.users, &engine.id(), &shared.keys).map_err(|source| {
-            StartError::Security {
-                pdu: pdu.clone(),
-                source,
-            }
-        })?;
-        let state_file = spec.state_dir.as_ref().map(|d| d.join(STATE_FILE));
-        let warm_start = state_file.as_ref().is_some_and(|f| f.exists());
-        let mut state =
-            initial_state(&spec, state_file.as_ref()).map_err(|source| StartError::State {
-                pdu: pdu.clone(),
-                path: state_file.clone().unwrap_or_default(),
-                source,
-            })?;
-        // Energy accrues from this start, not from the clock's epoch.
-        let now = clock.now();
-        for outlet in &mut state.outlets {
-            outlet.restore_energy(outlet.energy_recorded(), now);
-        }
-        let device = Device {
+        let live = Live::load(&device)?;
+        let _ = device.live.set(live);
+        Ok(device)
+    }
+
+    /// Starts a PDU that comes into being at its first use (see [`Device`]): reads and writes
+    /// nothing. A spec with a state directory but no start count in `shared` saves its boots
+    /// when it comes into being ([`Engine::start`]); its folder must exist by then.
+    pub fn start_lazy(spec: DeviceSpec, clock: Arc<dyn Clock>, shared: &KeyAndTreeCache) -> Device {
+        let start_count = spec
+            .state_dir
+            .as_deref()
+            .and_then(|dir| shared.start_counts.get(dir.parent()?).copied());
+        Device {
             name: spec.name.clone(),
             vendor: spec.vendor,
-            started_nanos: std::sync::atomic::AtomicU64::new(nanos(clock.now())),
-            uptime_skew_nanos: std::sync::atomic::AtomicU64::new(0),
-            engine,
             stats: AgentStats::default(),
             faults: crate::fault::FaultSet::for_outlets(spec.outlets),
             requests: crate::request_log::RequestLog::default(),
-            users: RwLock::new(Arc::new(users)),
-            user_specs: spec.users.clone(),
             keys: shared.keys.clone(),
-            spec: spec.clone(),
             communities: spec.communities.clone(),
             contexts: spec.contexts.clone(),
             max_bulk_varbinds: spec.max_bulk_varbinds,
@@ -476,61 +488,125 @@ impl Device {
                 crate::mib_quirks::OffReadings::Zero => Vec::new(),
                 _ => crate::mib_quirks::meter_columns(spec.vendor),
             },
-            identity: resolve_identity(&spec),
-            sys_descr: spec
-                .sys_descr
-                .clone()
-                .or_else(|| {
-                    spec.recording
-                        .as_ref()
-                        .and_then(|r| r.text(oids::SYS_DESCR))
-                })
-                .unwrap_or_else(|| spec.vendor.sys_descr().to_string()),
-            sys_object_id: match (
-                &spec.sys_object_id,
-                spec.recording
-                    .as_ref()
-                    .and_then(|r| r.get(oids::SYS_OBJECT_ID)),
-            ) {
-                (Some(oid), _) => oid.clone(),
-                (None, Some(Value::ObjectId(oid))) => oid.clone(),
-                _ => Oid::new(spec.vendor.sys_object_id()),
-            },
-            state: Mutex::new(state),
-            state_file,
-            warm_start,
+            born: clock.now(),
+            clock,
+            start_count,
+            live: std::sync::OnceLock::new(),
+            unavailable: std::sync::OnceLock::new(),
             notifications: NotificationQueue::new(spec.notify.clone()),
+            spec,
+        }
+    }
+
+    /// Reads what `spec` saved in its state folder (engine ID and boots, outlet state), if it
+    /// has one, and says whether the PDU could come into being with it. Writes nothing.
+    ///
+    /// Errors: [`StartError::Engine`], [`StartError::State`], as [`Device::start`] would
+    /// return them.
+    pub fn check_saved(spec: &DeviceSpec) -> Result<(), StartError> {
+        let Some(dir) = &spec.state_dir else {
+            return Ok(());
         };
-        Ok(device)
+        Engine::check_saved(dir).map_err(|source| StartError::Engine {
+            pdu: spec.name.clone(),
+            source,
+        })?;
+        let state_file = dir.join(STATE_FILE);
+        initial_state(spec, Some(&state_file)).map_err(|source| StartError::State {
+            pdu: spec.name.clone(),
+            path: state_file,
+            source,
+        })?;
+        Ok(())
+    }
+
+    /// Whether this PDU's engine, users and state exist yet (see [`Device`]); asking makes
+    /// nothing.
+    pub fn is_materialised(&self) -> bool {
+        self.live.get().is_some()
+    }
+
+    /// Why this PDU could not come into being (its saved files became unreadable while the
+    /// process ran), if it tried and failed: it answers nothing until the file is fixed and
+    /// pdusim restarted.
+    pub fn unavailable(&self) -> Option<&str> {
+        self.live();
+        self.unavailable.get().map(String::as_str)
+    }
+
+    /// The spec this PDU was started from.
+    pub fn spec(&self) -> &DeviceSpec {
+        &self.spec
+    }
+
+    /// How many outlets the PDU has (from its spec; makes nothing).
+    pub fn outlet_count(&self) -> usize {
+        self.spec.outlets as usize
+    }
+
+    /// Whether the PDU has SNMPv3 users (from its spec; makes nothing).
+    pub fn has_users(&self) -> bool {
+        !self.spec.users.is_empty()
+    }
+
+    /// The engine, users and state, made now if this is the first use.
+    fn live(&self) -> &Live {
+        self.live.get_or_init(|| match Live::load(self) {
+            Ok(live) => {
+                tracing::debug!(pdu = %self.name, "PDU came into being at its first use");
+                live
+            }
+            Err(e) => {
+                let why = crate::error_chain::text(&e);
+                tracing::error!(
+                    "{why}; this PDU answers nothing until the file is fixed and pdusim restarted"
+                );
+                let _ = self.unavailable.set(why);
+                Live::detached(self)
+            }
+        })
+    }
+
+    /// Its SNMP engine: snmpEngineID, snmpEngineBoots, snmpEngineTime.
+    pub fn engine(&self) -> &Engine {
+        &self.live().engine
     }
 
     /// usmUserTable as it is now.
     pub fn users(&self) -> Arc<UserTable> {
-        self.users.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.live()
+            .users
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Gives the engine a new ID (boots back to 1) and re-localizes every user's keys to it.
     pub fn change_engine_id(&self, id: Vec<u8>) -> Result<(), StartError> {
         let pdu = || self.name.clone();
-        let users = UserTable::new(&self.user_specs, &id, &self.keys)
+        let users = UserTable::new(&self.spec.users, &id, &self.keys)
             .map_err(|source| StartError::Security { pdu: pdu(), source })?;
-        self.engine
+        self.engine()
             .change_id(id)
             .map_err(|source| StartError::Engine { pdu: pdu(), source })?;
-        *self.users.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(users);
+        *self.live().users.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(users);
         Ok(())
     }
 
     /// An agent restart inside the process: boots + 1, engine time and sysUpTime back to 0,
     /// and outlets either as they were or as at a first start.
     pub fn restart(&self, keep_outlets: bool) -> Result<(), StartError> {
-        self.engine.restart().map_err(|source| StartError::Engine {
-            pdu: self.name.clone(),
-            source,
-        })?;
-        self.started_nanos
+        self.engine()
+            .restart()
+            .map_err(|source| StartError::Engine {
+                pdu: self.name.clone(),
+                source,
+            })?;
+        self.live()
+            .started_nanos
             .store(nanos(self.now()), std::sync::atomic::Ordering::SeqCst);
-        self.uptime_skew_nanos
+        self.live()
+            .uptime_skew_nanos
             .store(0, std::sync::atomic::Ordering::SeqCst);
         // RFC 3418: warmStart when the configuration is unaltered, coldStart when it may be.
         let start = if keep_outlets {
@@ -559,7 +635,7 @@ impl Device {
         self.raise(
             start.0,
             start.1,
-            standard_trap_varbinds(&self.sys_object_id),
+            standard_trap_varbinds(&self.live().sys_object_id),
         );
         Ok(())
     }
@@ -572,10 +648,11 @@ impl Device {
     }
 
     fn uptime_at(&self, now: Duration) -> Duration {
+        let live = self.live();
         let started =
-            Duration::from_nanos(self.started_nanos.load(std::sync::atomic::Ordering::SeqCst));
+            Duration::from_nanos(live.started_nanos.load(std::sync::atomic::Ordering::SeqCst));
         let skew = Duration::from_nanos(
-            self.uptime_skew_nanos
+            live.uptime_skew_nanos
                 .load(std::sync::atomic::Ordering::SeqCst),
         );
         now.saturating_sub(started).saturating_add(skew)
@@ -592,7 +669,7 @@ impl Device {
     /// managers at sysUpTime's wrap, which takes about 497 days of real time.
     pub fn skew_uptime(&self, secs: i64) {
         let by = secs.unsigned_abs().saturating_mul(1_000_000_000);
-        let skew = &self.uptime_skew_nanos;
+        let skew = &self.live().uptime_skew_nanos;
         let update = |old: u64| {
             Some(if secs >= 0 {
                 old.saturating_add(by)
@@ -615,12 +692,16 @@ impl Device {
         let now = self.now();
         self.notifications
             .reset_outlets(&mut self.lock_state(), now);
-        let (name, oid) = if self.warm_start {
+        let (name, oid) = if self.live().warm_start {
             ("warmStart", WARM_START)
         } else {
             ("coldStart", COLD_START)
         };
-        self.raise(name, oid, standard_trap_varbinds(&self.sys_object_id));
+        self.raise(
+            name,
+            oid,
+            standard_trap_varbinds(&self.live().sys_object_id),
+        );
     }
 
     /// Raises authenticationFailure (RFC 3418) if snmpEnableAuthenTraps is enabled: a message
@@ -630,7 +711,7 @@ impl Device {
             self.raise(
                 "authenticationFailure",
                 AUTHENTICATION_FAILURE,
-                standard_trap_varbinds(&self.sys_object_id),
+                standard_trap_varbinds(&self.live().sys_object_id),
             );
         }
     }
@@ -657,10 +738,10 @@ impl Device {
                 trap_oid,
                 varbinds,
                 up_time: self.up_time_ticks(now),
-                engine_id: self.engine.id(),
-                engine_boots: self.engine.boots(),
-                engine_time: self.engine.time(),
-                sys_object_id: self.sys_object_id.clone(),
+                engine_id: self.engine().id(),
+                engine_boots: self.engine().boots(),
+                engine_time: self.engine().time(),
+                sys_object_id: self.live().sys_object_id.clone(),
                 faults: self.faults.at(crate::fault::FaultPoint::Notify, now),
             },
         );
@@ -725,14 +806,15 @@ impl Device {
 
     /// The PDU's clock: time since the clock's epoch (not since this agent started).
     pub fn now(&self) -> Duration {
-        self.engine.now()
+        self.clock.now()
     }
 
     /// Locks the device state for one request: a request sees one consistent state.
     pub fn lock_state(&self) -> MutexGuard<'_, DeviceState> {
         // A panic while holding the lock cannot leave the state half-written in a way that
         // matters more than stopping would, so carry on with the data as it is.
-        self.state
+        self.live()
+            .state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -744,15 +826,16 @@ impl Device {
         match cell {
             Cell::Static(v) => v.clone(),
             Cell::Identity(field) => self
+                .live()
                 .identity
                 .iter()
                 .find(|(f, _)| f == field)
                 .map_or(Value::NoSuchInstance, |(_, v)| Value::octets(v.clone())),
             Cell::System(object) => match object {
                 SystemObject::Descr => {
-                    Value::OctetString(Cow::Owned(self.sys_descr.clone().into_bytes()))
+                    Value::OctetString(Cow::Owned(self.live().sys_descr.clone().into_bytes()))
                 }
-                SystemObject::ObjectId => Value::ObjectId(self.sys_object_id.clone()),
+                SystemObject::ObjectId => Value::ObjectId(self.live().sys_object_id.clone()),
                 SystemObject::UpTime => Value::TimeTicks(self.up_time_ticks(now)),
                 SystemObject::Contact => Value::octets(state.sys_contact.clone()),
                 SystemObject::Name => Value::octets(state.sys_name.clone()),
@@ -764,9 +847,9 @@ impl Device {
             },
             Cell::Counter(counter) => Value::Counter32(read(counter(&self.stats))),
             Cell::Engine(object) => match object {
-                EngineObject::Id => Value::octets(self.engine.id().to_vec()),
-                EngineObject::Boots => Value::Integer(self.engine.boots()),
-                EngineObject::Time => Value::Integer(self.engine.time()),
+                EngineObject::Id => Value::octets(self.engine().id().to_vec()),
+                EngineObject::Boots => Value::Integer(self.engine().boots()),
+                EngineObject::Time => Value::Integer(self.engine().time()),
                 EngineObject::MaxMessageSize => Value::Integer(MAX_MESSAGE_SIZE as i32),
             },
             Cell::Profile { column, index } => {
@@ -871,7 +954,7 @@ impl Device {
     /// crash of this process; see `persist`); wait on the result before answering. A failure is
     /// logged, not fatal: the PDU keeps answering, as a real one with a worn flash would.
     pub fn queue_state_write(&self, state: &DeviceState) -> Option<PendingWrite> {
-        let path = self.state_file.as_ref()?;
+        let path = self.live().state_file.as_ref()?;
         let saved = SavedState {
             format: Some(STATE_FORMAT),
             sys_name: state.sys_name.clone(),
@@ -926,6 +1009,117 @@ impl Device {
     }
 }
 
+impl Live {
+    /// Makes `device`'s engine, users and state from its spec and saved files (see [`Device`]).
+    /// Called once per PDU, never while `device.live` is readable.
+    fn load(device: &Device) -> Result<Live, StartError> {
+        let spec = &device.spec;
+        let pdu = || spec.name.clone();
+        let engine = match (spec.state_dir.as_deref(), device.start_count) {
+            // Nothing is written: the folder comes into being at the PDU's first write.
+            (Some(dir), Some(starts)) => Engine::start_counted(
+                dir,
+                spec.engine_id.clone(),
+                spec.vendor.enterprise(),
+                spec.name.as_str(),
+                starts,
+                device.clock.clone(),
+            ),
+            (dir, _) => Engine::start(
+                dir,
+                spec.engine_id.clone(),
+                spec.vendor.enterprise(),
+                device.clock.clone(),
+            ),
+        }
+        .map_err(|source| StartError::Engine { pdu: pdu(), source })?;
+        engine.count_time_from(device.born);
+        if engine.locked_out() {
+            let fix = match spec.state_dir.as_deref().and_then(std::path::Path::parent) {
+                Some(root) => format!(
+                    "stop pdusim and run `pdusim state reset --state-dir {} --pdu {}`, or POST {{\"boots\":1}} to /pdus/{}/engine on the control API",
+                    root.display(),
+                    spec.name,
+                    spec.name
+                ),
+                None => format!(
+                    "POST {{\"boots\":1}} to /pdus/{}/engine on the control API",
+                    spec.name
+                ),
+            };
+            tracing::warn!(
+                "PDU {}: snmpEngineBoots is 2147483647, the maximum: every authenticated SNMPv3 request will be refused as not in time window (RFC 3414 §2.2.2); to undo it, {fix}",
+                spec.name
+            );
+        }
+        let users = UserTable::new(&spec.users, &engine.id(), &device.keys)
+            .map_err(|source| StartError::Security { pdu: pdu(), source })?;
+        let state_file = spec.state_dir.as_ref().map(|d| d.join(STATE_FILE));
+        let warm_start = state_file.as_ref().is_some_and(|f| f.exists());
+        let mut state =
+            initial_state(spec, state_file.as_ref()).map_err(|source| StartError::State {
+                pdu: pdu(),
+                path: state_file.clone().unwrap_or_default(),
+                source,
+            })?;
+        // Energy accrues from this start, not from the clock's epoch.
+        for outlet in &mut state.outlets {
+            outlet.restore_energy(outlet.energy_recorded(), device.born);
+        }
+        Ok(Live {
+            engine,
+            users: RwLock::new(Arc::new(users)),
+            identity: resolve_identity(spec),
+            sys_descr: spec
+                .sys_descr
+                .clone()
+                .or_else(|| {
+                    spec.recording
+                        .as_ref()
+                        .and_then(|r| r.text(oids::SYS_DESCR))
+                })
+                .unwrap_or_else(|| spec.vendor.sys_descr().to_string()),
+            sys_object_id: match (
+                &spec.sys_object_id,
+                spec.recording
+                    .as_ref()
+                    .and_then(|r| r.get(oids::SYS_OBJECT_ID)),
+            ) {
+                (Some(oid), _) => oid.clone(),
+                (None, Some(Value::ObjectId(oid))) => oid.clone(),
+                _ => Oid::new(spec.vendor.sys_object_id()),
+            },
+            started_nanos: std::sync::atomic::AtomicU64::new(nanos(device.born)),
+            uptime_skew_nanos: std::sync::atomic::AtomicU64::new(0),
+            state: Mutex::new(state),
+            state_file,
+            warm_start,
+        })
+    }
+
+    /// What an unavailable PDU gets when its saved files cannot be read: the spec's first
+    /// start, saving nothing (so the files stay as they are) and without users.
+    fn detached(device: &Device) -> Live {
+        let spec = &device.spec;
+        let engine = Engine::unsaved(
+            crate::engine::generate_engine_id(spec.vendor.enterprise()),
+            device.clock.clone(),
+        );
+        Live {
+            engine,
+            users: RwLock::new(Arc::new(UserTable::default())),
+            identity: resolve_identity(spec),
+            sys_descr: spec.vendor.sys_descr().to_string(),
+            sys_object_id: Oid::new(spec.vendor.sys_object_id()),
+            started_nanos: std::sync::atomic::AtomicU64::new(nanos(device.born)),
+            uptime_skew_nanos: std::sync::atomic::AtomicU64::new(0),
+            state: Mutex::new(fresh_state(spec)),
+            state_file: None,
+            warm_start: false,
+        }
+    }
+}
+
 fn nanos(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
@@ -936,15 +1130,13 @@ pub fn time_ticks(d: Duration) -> u32 {
     u32::try_from(wrapped).unwrap_or(0)
 }
 
-fn initial_state(
-    spec: &DeviceSpec,
-    state_file: Option<&PathBuf>,
-) -> Result<DeviceState, StateFileError> {
+/// The state `spec` describes for a first start (nothing saved).
+fn fresh_state(spec: &DeviceSpec) -> DeviceState {
     let delays = Delays {
         reboot: spec.power_off_period,
         ..spec.delays
     };
-    let mut state = DeviceState {
+    DeviceState {
         sys_name: spec.sys_name.clone(),
         sys_contact: spec.sys_contact.clone(),
         sys_location: spec.sys_location.clone(),
@@ -972,7 +1164,15 @@ fn initial_state(
         meters_frozen: false,
         vendor: crate::state::VendorState::default(),
         enable_authen_traps: false,
-    };
+    }
+}
+
+/// The state `spec` starts with: what `state_file` saved, else [`fresh_state`].
+fn initial_state(
+    spec: &DeviceSpec,
+    state_file: Option<&PathBuf>,
+) -> Result<DeviceState, StateFileError> {
+    let mut state = fresh_state(spec);
     let Some(path) = state_file.filter(|p| p.exists()) else {
         return Ok(state);
     };
@@ -1145,6 +1345,66 @@ mod persistence_tests {
         spec
     }
 
+    /// A lazy PDU makes nothing until used; then its engine time and sysUpTime count from its
+    /// start, its boots is the start count, and its first write creates its folder.
+    #[test]
+    fn a_lazy_pdu_comes_into_being_at_its_first_use() {
+        let root = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::default());
+        let mut shared = KeyAndTreeCache::default();
+        // The second start of the directory.
+        crate::engine::StartCount::bump(root.path()).unwrap();
+        let starts = crate::engine::StartCount::bump(root.path()).unwrap();
+        shared
+            .start_counts
+            .insert(root.path().to_path_buf(), starts);
+        let device = Device::start_lazy(spec(&root.path().join("p")), clock.clone(), &shared);
+        clock.advance(Duration::from_secs(90));
+        assert!(!device.is_materialised());
+        assert_eq!(device.outlet_count(), 3);
+        assert!(!root.path().join("p").exists(), "nothing written at start");
+        assert_eq!(
+            device.engine().time(),
+            90,
+            "engine time counts from the start"
+        );
+        assert!(device.is_materialised());
+        assert_eq!(device.engine().boots(), 2, "boots is the start count");
+        assert_eq!(device.uptime(), Duration::from_secs(90));
+        assert_eq!(device.unavailable(), None);
+        device.persist().unwrap().wait(Duration::from_secs(10));
+        assert!(root.path().join("p").join(STATE_FILE).exists());
+    }
+
+    /// A saved file that cannot be read when a lazy PDU comes into being leaves it
+    /// unavailable, and the file as it was.
+    #[test]
+    fn a_lazy_pdu_whose_file_went_bad_is_unavailable_and_writes_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::default());
+        let mut shared = KeyAndTreeCache::default();
+        let starts = crate::engine::StartCount::bump(root.path()).unwrap();
+        shared
+            .start_counts
+            .insert(root.path().to_path_buf(), starts);
+        let dir = root.path().join("p");
+        Device::check_saved(&spec(&dir)).unwrap();
+        let device = Device::start_lazy(spec(&dir), clock, &shared);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(STATE_FILE), "not toml [").unwrap();
+        assert!(Device::check_saved(&spec(&dir)).is_err());
+        let why = device.unavailable().unwrap().to_string();
+        assert!(why.contains("fix or delete the file"), "{why}");
+        assert!(
+            device.persist().is_none(),
+            "an unavailable PDU saves nothing"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join(STATE_FILE)).unwrap(),
+            "not toml ["
+        );
+    }
+
     /// What SETs changed on an outlet (power, name, delays, start-up power, vendor settings)
     /// survives a restart.
     #[test]
@@ -1168,7 +1428,7 @@ mod persistence_tests {
         }
         drop(device);
         let again = Device::start(spec(dir.path()), clock).unwrap();
-        assert_eq!(again.engine.boots(), 2);
+        assert_eq!(again.engine().boots(), 2);
         let state = again.lock_state();
         let o = &state.outlets[1];
         assert_eq!(

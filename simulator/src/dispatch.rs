@@ -527,6 +527,17 @@ fn answer(
     Answer::Response(response)
 }
 
+/// Whether `device` is unavailable (its saved state became unreadable while the process ran,
+/// see [`crate::device::Device::unavailable`]): then the request is dropped unanswered, as a
+/// PDU that cannot boot answers nothing. Asking makes a lazy PDU come into being.
+fn unavailable(device: &Device, seen: &mut Seen<'_>) -> bool {
+    if device.unavailable().is_none() {
+        return false;
+    }
+    seen.dropped("the PDU is unavailable: its saved state cannot be read (see the log)");
+    true
+}
+
 fn handle_community<'e>(
     endpoint: &'e Endpoint,
     m: CommunityMessage<'_>,
@@ -549,6 +560,9 @@ fn handle_community<'e>(
     seen.at(&device.requests);
     seen.community(m.version, Some(access));
     seen.request(&m.pdu);
+    if unavailable(device, seen) {
+        return None;
+    }
     if shared(endpoint) {
         device.faults.count_request();
         if lost_on_receive(device, buffers.peer, seen) {
@@ -637,6 +651,9 @@ fn handle_v3<'e>(
     // USM belongs to the address's engine: the primary PDU's.
     let device = endpoint.primary();
     let stats = &device.stats;
+    if unavailable(device, seen) {
+        return None;
+    }
     // RFC 3412 §7.2 step 4: only USM is known here.
     if m.msg_security_model != 3 {
         bump(&stats.snmp_unknown_security_models);
@@ -727,7 +744,7 @@ fn handle_v3<'e>(
     // at this address has.
     let counter_report =
         |reason: ReportReason, value: u32| report_pdu(scoped.pdu.request_id, reason.varbind(value));
-    if !scoped.context_engine_id.is_empty() && scoped.context_engine_id != &*device.engine.id() {
+    if !scoped.context_engine_id.is_empty() && scoped.context_engine_id != &*device.engine().id() {
         let n = bump(&stats.snmp_unknown_pdu_handlers);
         seen.reported(ReportReason::UnknownPduHandler, reportable);
         send(&counter_report(ReportReason::UnknownPduHandler, n), buffers);
@@ -749,7 +766,7 @@ fn handle_v3<'e>(
         seen.at(&target.requests);
         seen.user(m.usm.user_name, level);
         seen.request(&scoped.pdu);
-        if lost_on_receive(target, buffers.peer, seen) {
+        if lost_on_receive(target, buffers.peer, seen) || unavailable(target, seen) {
             return None;
         }
     }
@@ -771,7 +788,7 @@ fn handle_v3<'e>(
     let budget = max_size.saturating_sub(
         HEADER_ALLOWANCE
             .saturating_add(m.usm.user_name.len().saturating_mul(2))
-            .saturating_add(device.engine.id().len().saturating_mul(2))
+            .saturating_add(device.engine().id().len().saturating_mul(2))
             .saturating_add(64),
     );
     match answer(
@@ -873,7 +890,7 @@ fn usm_report<'d>(
     let clock = if faults.discovery_without_time && m.usm.engine_id.is_empty() {
         (0, 0)
     } else {
-        (device.engine.boots(), device.engine.time())
+        (device.engine().boots(), device.engine().time())
     };
     // notInTimeWindow Reports go out authenticated, so the sender can trust the boots and
     // time they carry (RFC 3414 §3.2 step 7b); the others cannot be.
@@ -1021,6 +1038,54 @@ auth_password = "opsauth123"
         };
         let device = Device::start(spec, Arc::new(ManualClock::default())).unwrap();
         Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![Arc::new(device)]).unwrap()
+    }
+
+    /// A lazy PDU whose saved state went bad while the process ran answers nothing (v2c and
+    /// v3 alike) and writes nothing over the file.
+    #[test]
+    fn an_unavailable_pdu_answers_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let config = format!("{CONFIG}[[pdu.community]]\nname = \"rw\"\naccess = \"read-write\"\n");
+        let spec = FileConfig::parse(&config, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        let dir = root.path().join("px2");
+        let spec = crate::device::DeviceSpec {
+            state_dir: Some(dir.clone()),
+            ..spec
+        };
+        let mut shared = crate::device::KeyAndTreeCache::default();
+        let starts = crate::engine::StartCount::bump(root.path()).unwrap();
+        shared
+            .start_counts
+            .insert(root.path().to_path_buf(), starts);
+        let device = Device::start_lazy(spec, Arc::new(ManualClock::default()), &shared);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(crate::device::STATE_FILE), "[[outlets]\n").unwrap();
+        let endpoint =
+            Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![Arc::new(device)]).unwrap();
+        let mut out = Vec::new();
+        let get = request(
+            PduType::GetRequest,
+            vec![VarBind {
+                oid: Oid::new(snmp_proto::oids::SYS_NAME),
+                value: Value::Null,
+            }],
+        );
+        snmp_proto::encode_community_message(&mut out, Version::V2c, b"rw", &get);
+        let mut buffers = Buffers::default();
+        assert!(handle_datagram(&endpoint, &SaltSource::new(), &out, &mut buffers).is_none());
+        // SNMPv3 discovery gets no Report either.
+        let discovery = v3(0x04, b"", 0, 0, b"", None, get.clone());
+        assert!(handle_datagram(&endpoint, &SaltSource::new(), &discovery, &mut buffers).is_none());
+        assert!(endpoint.primary().unavailable().is_some());
+        assert_eq!(
+            std::fs::read_to_string(dir.join(crate::device::STATE_FILE)).unwrap(),
+            "[[outlets]\n"
+        );
     }
 
     fn request(pdu_type: PduType, varbinds: Vec<VarBind<'static>>) -> Pdu<'static> {
@@ -1466,7 +1531,7 @@ access = "read-only"
     #[test]
     fn not_in_time_window_report_is_authenticated_with_current_boots_and_time() {
         let endpoint = endpoint();
-        let engine_id = endpoint.primary().engine.id();
+        let engine_id = endpoint.primary().engine().id();
         let key = AuthKey::from_password(AuthProtocol::Sha1, b"opsauth123", &engine_id).unwrap();
         let get = request(
             PduType::GetRequest,
@@ -1524,7 +1589,7 @@ access = "read-only"
     fn the_request_log_records_reports_responses_and_faults() {
         let endpoint = endpoint();
         let device = endpoint.primary();
-        let engine_id = device.engine.id();
+        let engine_id = device.engine().id();
         let get = request(
             PduType::GetRequest,
             vec![VarBind {

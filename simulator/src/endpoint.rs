@@ -79,7 +79,7 @@ impl Endpoint {
         let mut contexts: HashMap<Vec<u8>, usize> = HashMap::new();
         contexts.insert(Vec::new(), 0);
         for (i, device) in devices.iter().enumerate() {
-            if i > 0 && !device.users().is_empty() {
+            if i > 0 && device.has_users() {
                 return Err(EndpointError::UsersOnSecondary {
                     addr,
                     pdu: device.name.clone(),

@@ -336,6 +336,20 @@ impl Engine {
         Ok(engine)
     }
 
+    /// An engine that saves nothing: `id`, boots 1, time from now. What a PDU whose saved
+    /// state cannot be read gets, so that nothing is written over that state.
+    pub fn unsaved(id: Vec<u8>, clock: Arc<dyn Clock>) -> Engine {
+        Engine {
+            id: RwLock::new(Arc::from(id)),
+            skew_secs: AtomicI64::new(0),
+            boots: AtomicI32::new(1),
+            time_origin_nanos: AtomicU64::new(nanos(clock.now())),
+            clock,
+            state_file: None,
+            starts: None,
+        }
+    }
+
     /// snmpEngineID, as it is now (an engine ID change replaces it).
     pub fn id(&self) -> Arc<[u8]> {
         self.id.read().unwrap_or_else(|p| p.into_inner()).clone()
@@ -438,6 +452,40 @@ impl Engine {
         self.boots
             .store(boots.clamp(1, MAX_ENGINE_BOOTS), Ordering::SeqCst);
         self.persist()
+    }
+
+    /// Moves the moment engine time counts from to `origin` (a clock reading): a PDU that
+    /// comes into being after the process started ([`crate::device`]'s lazy PDUs) has been
+    /// running, as far as a manager can tell, since the process started, so its snmpEngineTime
+    /// counts from then (RFC 3414 §2.2.1).
+    pub fn count_time_from(&self, origin: Duration) {
+        self.time_origin_nanos
+            .store(nanos(origin), Ordering::SeqCst);
+    }
+
+    /// Reads the engine state saved in `state_dir` (if any) and says whether it could be used,
+    /// writing nothing: the start-time check of a PDU that comes into being later.
+    ///
+    /// Errors: [`EngineError::ReadState`], [`EngineError::CorruptState`], as
+    /// [`Engine::start_counted`] would return them.
+    pub fn check_saved(state_dir: &Path) -> Result<(), EngineError> {
+        let state_file = state_dir.join(ENGINE_FILE);
+        match state_file.try_exists() {
+            Ok(false) => Ok(()),
+            Ok(true) => {
+                let prev = load_state(&state_file)?;
+                parse_engine_id(&prev.engine_id).map(|_| ()).map_err(|e| {
+                    EngineError::CorruptState {
+                        path: state_file,
+                        detail: e.to_string(),
+                    }
+                })
+            }
+            Err(source) => Err(EngineError::ReadState {
+                path: state_file,
+                source,
+            }),
+        }
     }
 
     /// The clock this engine reads, for the agent's other uses (sysUpTime, outlet delays).

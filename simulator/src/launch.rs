@@ -1,6 +1,7 @@
 //! Starting a whole configuration: bind every address first (so a busy port fails the start
-//! before anything is written), start the PDUs (in parallel: each start persists its engine
-//! boots with an fsync), and group them into endpoints by address. Loopback addresses that
+//! before anything is written), start the PDUs (lazily: each comes into being at its first
+//! use, see [`crate::device::Device`]; one start count written per state directory), and group
+//! them into endpoints by address. Loopback addresses that
 //! share a port go through one socket for that port ([`crate::spread`]); every other address
 //! gets sockets of its own.
 
@@ -53,6 +54,9 @@ pub async fn serve_listener(
     salts: Arc<crate::security::SaltSource>,
 ) -> std::io::Result<()> {
     match listener {
+        Listener::Own(endpoint, sockets) if crate::batch::batched() => {
+            crate::batch::serve_batched(endpoint, sockets, salts).await
+        }
         Listener::Own(endpoint, sockets) => crate::server::serve(endpoint, sockets, salts).await,
         Listener::Spread(table, socket) => serve_spread(table, socket, salts).await,
     }
@@ -70,8 +74,8 @@ pub struct Launched {
     pub locks: Vec<StateLock>,
 }
 
-/// How many PDUs start at once: enough to overlap the fsyncs of their state files.
-const START_THREADS: usize = 128;
+/// How many threads check saved state files at a start: enough to overlap their reads.
+const START_THREADS: usize = 32;
 
 /// Starts every PDU of `pdus` (each with its listen addresses) on `clock`: binds every address
 /// first, then starts the PDUs, then groups them by address (the first PDU listing an address
@@ -192,13 +196,22 @@ fn shareable(addr: &SocketAddr) -> bool {
     matches!(addr, SocketAddr::V4(v4) if v4.ip().is_loopback() && v4.port() != 0)
 }
 
+/// Starts every PDU lazily ([`Device::start_lazy`]: engine, users and state come into being at
+/// each PDU's first use) after bumping each state directory's start count once, and checks
+/// the saved files of every PDU that has a folder ([`Device::check_saved`], in parallel), so a
+/// file that cannot be used stops the start as it would an eager one.
 fn start_devices(
     specs: Vec<DeviceSpec>,
     clock: Arc<dyn Clock>,
 ) -> Result<Vec<Arc<Device>>, StartError> {
     // One write per state directory root for the whole start: its start count
-    // (`engine::StartCount`), before any PDU starts.
+    // (`engine::StartCount`), before any PDU starts. One listing per root tells which PDUs
+    // have saved anything.
     let mut start_counts = std::collections::HashMap::new();
+    let mut folders: std::collections::HashMap<
+        std::path::PathBuf,
+        std::collections::HashSet<std::ffi::OsString>,
+    > = std::collections::HashMap::new();
     for root in specs
         .iter()
         .filter_map(|s| s.state_dir.as_deref()?.parent())
@@ -209,17 +222,28 @@ fn start_devices(
                 source,
             })?;
             start_counts.insert(root.to_path_buf(), count);
+            let names = std::fs::read_dir(root)
+                .map(|entries| entries.filter_map(|e| Some(e.ok()?.file_name())).collect())
+                .unwrap_or_default();
+            folders.insert(root.to_path_buf(), names);
         }
     }
+    let saved: Vec<&DeviceSpec> = specs
+        .iter()
+        .filter(|s| {
+            s.state_dir.as_deref().is_some_and(|dir| {
+                match (dir.parent().and_then(|r| folders.get(r)), dir.file_name()) {
+                    (Some(names), Some(name)) => names.contains(name),
+                    _ => false,
+                }
+            })
+        })
+        .collect();
+    check_saved(&saved)?;
     let mut shared = KeyAndTreeCache::default();
     shared.start_counts = start_counts;
-    if specs.len() <= 1 {
-        return specs
-            .into_iter()
-            .map(|s| Device::start_shared(s, clock.clone(), &shared).map(Arc::new))
-            .collect();
-    }
-    // Derive each distinct password's master key once, before the threads race for it.
+    // Derive each distinct password's master key now (a million octets hashed each), so a
+    // PDU's first request pays only the localisation of its keys.
     for user in specs.iter().flat_map(|s| &s.users) {
         if let Some((auth, password)) = &user.auth {
             let _ = shared.keys.master_key(*auth, password);
@@ -229,31 +253,29 @@ fn start_devices(
             }
         }
     }
+    Ok(specs
+        .into_iter()
+        .map(|s| Arc::new(Device::start_lazy(s, clock.clone(), &shared)))
+        .collect())
+}
+
+/// [`Device::check_saved`] for each of `specs`, on up to [`START_THREADS`] threads; the first
+/// failure in spec order.
+fn check_saved(specs: &[&DeviceSpec]) -> Result<(), StartError> {
+    if specs.is_empty() {
+        return Ok(());
+    }
     let chunk = specs.len().div_ceil(START_THREADS);
-    let mut results: Vec<Result<Arc<Device>, StartError>> = Vec::with_capacity(specs.len());
     std::thread::scope(|scope| {
         let handles: Vec<_> = specs
             .chunks(chunk)
-            .map(|part| {
-                let shared = &shared;
-                let clock = clock.clone();
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|s| {
-                            Device::start_shared(s.clone(), clock.clone(), shared).map(Arc::new)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| scope.spawn(move || part.iter().try_for_each(|s| Device::check_saved(s))))
             .collect();
         for h in handles {
-            match h.join() {
-                Ok(part) => results.extend(part),
-                Err(_) => results.push(Err(StartError::Panicked)),
-            }
+            h.join().map_err(|_| StartError::Panicked)??;
         }
-    });
-    results.into_iter().collect()
+        Ok(())
+    })
 }
 
 /// A simulator running inside the caller's tokio runtime (tests, the conformance runner):

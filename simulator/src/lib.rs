@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod agent;
+pub mod batch;
 pub mod clock;
 pub mod config;
 pub mod control;

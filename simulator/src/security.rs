@@ -74,7 +74,7 @@ pub fn process_inbound(
         signed_by,
     };
     let usm = &msg.usm;
-    let engine = &device.engine;
+    let engine = &device.engine();
     // Step 3: an engine ID that is not ours (including the empty one of discovery).
     if usm.engine_id != &*engine.id() {
         return refuse(UsmFailure::UnknownEngineId, None);
@@ -178,7 +178,7 @@ pub fn wrap_outbound(
     scratch: &mut Vec<u8>,
     out: &mut Vec<u8>,
 ) {
-    let engine = &device.engine;
+    let engine = device.engine();
     let clock = (engine.boots(), engine.time());
     wrap_outbound_at(device, salts, how, context_name, pdu, clock, scratch, out);
 }
@@ -196,7 +196,7 @@ pub fn wrap_outbound_at(
     scratch: &mut Vec<u8>,
     out: &mut Vec<u8>,
 ) {
-    let engine_id = device.engine.id();
+    let engine_id = device.engine().id();
     let outgoing = OutgoingMessage {
         msg_id: how.msg_id,
         msg_max_size: how.msg_max_size,
@@ -493,7 +493,7 @@ priv_password = "privpass123"
     fn step_7_the_time_window_is_150_seconds_and_the_report_is_signed() {
         let (d, clock) = device();
         clock.advance(Duration::from_secs(1000));
-        assert_eq!(d.engine.time(), 1000);
+        assert_eq!(d.engine().time(), 1000);
         let user = manager("authonly", Some(AUTH), None, &ENGINE);
         for (boots, time, in_window) in [
             (1, 1000, true),
@@ -530,7 +530,7 @@ priv_password = "privpass123"
     #[test]
     fn step_7_an_engine_at_maximum_boots_is_locked_out() {
         let (d, _) = device();
-        d.engine.set_boots(MAX_ENGINE_BOOTS).unwrap();
+        d.engine().set_boots(MAX_ENGINE_BOOTS).unwrap();
         let user = manager("authonly", Some(AUTH), None, &ENGINE);
         // Even with boots and time exactly the engine's own (RFC 3414 §3.2 step 7a).
         let datagram = request(
@@ -539,7 +539,7 @@ priv_password = "privpass123"
             SecurityLevel::AuthNoPriv,
             &ENGINE,
             MAX_ENGINE_BOOTS,
-            d.engine.time(),
+            d.engine().time(),
         );
         assert_eq!(
             refused(inbound(&d, &datagram)),

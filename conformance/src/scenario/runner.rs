@@ -441,8 +441,11 @@ pub async fn run_with(scenario: &Scenario, under: Under<'_>) -> Result<Run, Stri
         if !problems.is_empty() {
             rec.push("expectations_failed", problems);
         }
+        // A PDU that has not come into being has shown no engine ID yet.
         for info in ctx.sim.control.pdus() {
-            let id = info.engine_id.clone();
+            let Some(id) = info.engine_id.clone() else {
+                continue;
+            };
             if !redactions.iter().any(|(from, _)| *from == id) {
                 redactions.push((id, "[engine-id]".into()));
             }
@@ -698,7 +701,9 @@ impl Ctx<'_> {
                 .control
                 .restart(&self.pdu_of(step), f.keep_outlets.unwrap_or(true))
             {
-                Ok(info) => Outcome::Ok(Node::map().with("engine_boots", info.engine_boots)),
+                Ok(info) => Outcome::Ok(
+                    Node::map().with("engine_boots", info.engine_boots.unwrap_or_default()),
+                ),
                 Err(e) => control_err(&e.to_string()),
             },
             StepKind::Engine => {
@@ -711,8 +716,8 @@ impl Ctx<'_> {
                 match self.sim.control.change_engine(&self.pdu_of(step), &change) {
                     Ok(info) => Outcome::Ok(
                         Node::map()
-                            .with("engine_boots", info.engine_boots)
-                            .with("engine_id", info.engine_id),
+                            .with("engine_boots", info.engine_boots.unwrap_or_default())
+                            .with("engine_id", info.engine_id.unwrap_or_default()),
                     ),
                     Err(e) => control_err(&e.to_string()),
                 }

@@ -101,6 +101,12 @@ struct ServeArgs {
     /// the config key `state_fsync = true`.
     #[arg(long)]
     state_fsync: bool,
+    /// Receive and send datagrams in batches (recvmmsg/sendmmsg, up to 32 at a time) on a
+    /// dedicated thread per socket, instead of one at a time on the async runtime. For
+    /// addresses with sockets of their own (not --spread address); see bench/README.md for
+    /// when it pays.
+    #[arg(long)]
+    batch_io: bool,
     /// snmpEngineID as hex (5-32 bytes); default: made once and kept in the state directory.
     #[arg(long, value_parser = engine_id, value_name = "HEX")]
     engine_id: Option<EngineIdFlag>,
@@ -606,13 +612,15 @@ fn main() -> ExitCode {
 
 fn run_serve(args: ServeArgs) -> Result<()> {
     let (cfg, origin, default_credentials) = args.config()?;
+    pdusim::batch::set_batched(args.batch_io);
     if args.state_fsync || cfg.state_fsync {
         pdusim::persist::set_state_durability(pdusim::persist::Durability::PowerLoss);
     }
     let pdus = cfg.validate(&origin)?;
+    // The checked specs are all that is needed from here: 100,000 PDUs' configs go now.
+    drop(cfg);
     let clock: Arc<dyn Clock> = Arc::new(MonotonicClock::new());
     let started = std::time::Instant::now();
-    let specs: Vec<DeviceSpec> = pdus.iter().map(|(spec, _)| spec.clone()).collect();
     // The control port is bound before anything starts, so a busy port fails the start before
     // any PDU says it is listening (or bumps its engine boots).
     let control_listener = match args.control {
@@ -627,26 +635,11 @@ fn run_serve(args: ServeArgs) -> Result<()> {
         None => None,
     };
     let launched = launch(pdus, clock.clone())?;
-    for (device, spec) in launched.devices.iter().zip(&specs) {
-        if device.engine.locked_out() {
-            let fix = match spec.state_dir.as_deref().and_then(std::path::Path::parent) {
-                Some(root) => format!(
-                    "stop pdusim and run `pdusim state reset --state-dir {} --pdu {}`, or POST {{\"boots\":1}} to /pdus/{}/engine on the control API",
-                    root.display(),
-                    device.name,
-                    device.name
-                ),
-                None => format!("POST {{\"boots\":1}} to /pdus/{}/engine on the control API", device.name),
-            };
-            tracing::warn!(
-                "PDU {}: snmpEngineBoots is 2147483647, the maximum: every authenticated SNMPv3 request will be refused as not in time window (RFC 3414 §2.2.2); to undo it, {fix}",
-                device.name
-            );
-        }
-    }
+    // A PDU at snmpEngineBoots' maximum says so when it comes into being (`Device`).
     let devices = launched.devices.clone();
     if launched.devices.len() <= BANNER_LIMIT {
-        for (device, spec) in launched.devices.iter().zip(&specs) {
+        for device in &launched.devices {
+            let spec = device.spec();
             let addrs: Vec<_> = launched
                 .endpoints
                 .iter()
@@ -672,9 +665,14 @@ fn run_serve(args: ServeArgs) -> Result<()> {
             launched.endpoints.len(),
             started.elapsed().as_secs_f64()
         );
-        if let (Some(device), Some(spec)) = (launched.devices.first(), specs.first()) {
+        // Only with notification targets: reading the engine ID makes the PDU come into being.
+        if let Some(device) = launched
+            .devices
+            .first()
+            .filter(|d| !d.spec().notify.is_empty())
+        {
             for (summary, lines) in
-                pdusim::notification::snmptrapd_hint(&spec.notify, &device.engine.id())
+                pdusim::notification::snmptrapd_hint(&device.spec().notify, &device.engine().id())
             {
                 println!("  notifications (each PDU): {summary}; receive them with net-snmp's snmptrapd:");
                 for line in lines {
@@ -792,10 +790,11 @@ fn print_banner(
     }
     println!(
         "  snmpEngineID {}  snmpEngineBoots {}",
-        hex::encode(&*device.engine.id()),
-        device.engine.boots()
+        hex::encode(&*device.engine().id()),
+        device.engine().boots()
     );
-    for (summary, lines) in pdusim::notification::snmptrapd_hint(&spec.notify, &device.engine.id())
+    for (summary, lines) in
+        pdusim::notification::snmptrapd_hint(&spec.notify, &device.engine().id())
     {
         println!("  notifications: {summary}; receive them with net-snmp's snmptrapd:");
         for line in lines {
