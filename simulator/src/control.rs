@@ -272,7 +272,8 @@ impl Control {
     /// The PDU's faults, as [`crate::fault::FaultSet::list`] gives them.
     /// Errors: [`ControlError::NoSuchPdu`].
     pub fn faults(&self, name: &str) -> Result<Vec<FaultInfo>, ControlError> {
-        Ok(self.device(name)?.faults.list())
+        let device = self.device(name)?;
+        Ok(device.faults.list(device.now()))
     }
 
     /// The PDU's notification counters and the last notifications it sent (oldest first).
