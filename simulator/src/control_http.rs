@@ -68,6 +68,7 @@ impl IntoResponse for ControlError {
             | ControlError::BadField { .. }
             | ControlError::BadFault(_) => StatusCode::BAD_REQUEST,
             ControlError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ControlError::NotSaved { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
         error_response(status, &self.to_string(), self.field())
     }
