@@ -704,7 +704,10 @@ mod tests {
         };
         assert_eq!(refused(drop(), for_ms(0)), "for_ms");
         assert_eq!(refused(drop(), for_ms(u64::MAX)), "for_ms");
-        assert!(f.list(Duration::ZERO).is_empty(), "nothing refused was added");
+        assert!(
+            f.list(Duration::ZERO).is_empty(),
+            "nothing refused was added"
+        );
         // The same kinds with sensible values are taken.
         for kind in [
             force("notWritable", Some("1.3.6.1.4.1")),

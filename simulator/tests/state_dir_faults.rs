@@ -254,7 +254,10 @@ fn a_control_api_change_that_cannot_be_saved_is_refused_and_undone() {
                 && message.contains("free space"),
             "the error names the file, the cause and the fix: {body}"
         );
-        assert!(error["field"].is_null(), "no request field is at fault: {body}");
+        assert!(
+            error["field"].is_null(),
+            "no request field is at fault: {body}"
+        );
     }
     for outlet in [2, 3] {
         assert_eq!(
