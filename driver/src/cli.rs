@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 
-use crate::config::{Config, RawProfile, RawState, Secret, Vendor};
+use crate::config::{Config, RawProfile, RawState, Secret, Vendor, MAX_WAIT};
 use crate::connection::ConnectionArgs;
 use crate::error::{Error, Result};
 
@@ -77,7 +77,8 @@ pub enum Command {
 pub struct Connection {
     /// TOML file with any of: host, port, version, community, user, security_level, auth,
     /// auth_key, auth_key_file, priv, priv_key, priv_key_file, context, timeout, retries, vendor,
-    /// raw_oid, raw_on, raw_off, raw_state_oid, raw_state_on, raw_state_off, verify, cycle_delay.
+    /// raw_oid, raw_on, raw_off, raw_state_oid, raw_state_on, raw_state_off, verify, cycle_delay,
+    /// max_walk_bytes.
     #[arg(long, global = true, env = "PDU_PROFILE", value_name = "FILE")]
     pub profile: Option<PathBuf>,
     /// Where the PDU is and how to speak to it (shared with `pdu-conformance`).
@@ -110,6 +111,10 @@ pub struct Connection {
     /// Off time in seconds for a cycle done as off, wait, on [default: 3].
     #[arg(long, global = true)]
     pub cycle_delay: Option<f64>,
+    /// The most bytes one walk of a column (`list`, names) may read before it stops with an
+    /// error, against agents whose tables never end [default: 1048576].
+    #[arg(long, global = true, value_name = "BYTES")]
+    pub max_walk_bytes: Option<usize>,
 }
 
 /// The profile file: the same names as the flags, with underscores.
@@ -141,9 +146,17 @@ pub struct ProfileFile {
     retries: Option<u32>,
     verify: Option<f64>,
     cycle_delay: Option<f64>,
+    max_walk_bytes: Option<usize>,
 }
 
+/// `v` seconds as a duration, at most [`MAX_WAIT`].
 fn seconds(v: f64, what: &str) -> Result<Duration> {
+    if v.is_finite() && v > MAX_WAIT.as_secs_f64() {
+        return Err(Error::BadConfig(format!(
+            "{what} {v} is too long: give at most {} seconds",
+            MAX_WAIT.as_secs()
+        )));
+    }
     Duration::try_from_secs_f64(v)
         .map_err(|_| Error::BadConfig(format!("{what} must be a number of seconds ≥ 0, got {v}")))
 }
@@ -228,6 +241,9 @@ impl Connection {
         if let Some(d) = self.cycle_delay.or(file.cycle_delay) {
             c.cycle_delay = seconds(d, "--cycle-delay")?;
         }
+        if let Some(b) = self.max_walk_bytes.or(file.max_walk_bytes) {
+            c.max_walk_bytes = b;
+        }
         c.validate()?;
         Ok(c)
     }
@@ -309,6 +325,86 @@ mod tests {
         let cli = Cli::try_parse_from(["pductl", "--profile", p.to_str().expect("utf8"), "list"])
             .expect("parses");
         assert!(matches!(cli.conn.to_config(), Err(Error::BadConfig(m)) if m.contains("hots")));
+    }
+
+    /// Every numeric flag is bounded with an error naming it, never a panic or an overflow.
+    #[test]
+    fn numeric_flags_are_bounded() {
+        let refused = |args: &[&str], words: &[&str]| {
+            let mut argv = vec!["pductl", "--host", "h"];
+            argv.extend_from_slice(args);
+            argv.push("list");
+            let cli = Cli::try_parse_from(argv).expect("parses");
+            let e = cli.conn.to_config().expect_err("refused").to_string();
+            for w in words {
+                assert!(e.contains(w), "{args:?}: {w:?} missing from: {e}");
+            }
+        };
+        refused(&["--timeout", "1e19"], &["--timeout", "3600"]);
+        refused(&["--timeout", "inf"], &["--timeout"]);
+        refused(&["--timeout", "NaN"], &["--timeout"]);
+        refused(&["--timeout=-1"], &["--timeout"]);
+        refused(&["--timeout", "0"], &["--timeout"]);
+        refused(&["--timeout-ms", "18446744073709551615"], &["3600"]);
+        refused(&["--retries", "4294967295"], &["retries", "0 to 100"]);
+        refused(&["--verify", "1e18"], &["--verify", "86400"]);
+        refused(&["--verify", "NaN"], &["--verify"]);
+        refused(&["--cycle-delay", "1e300"], &["--cycle-delay", "86400"]);
+        refused(&["--cycle-delay=-3"], &["--cycle-delay"]);
+        refused(&["--max-walk-bytes", "0"], &["--max-walk-bytes"]);
+        refused(
+            &["--max-walk-bytes", "18446744073709551615"],
+            &["--max-walk-bytes"],
+        );
+        refused(
+            &[
+                "--raw-oid",
+                "1.3.6.1.4.1.99",
+                "--raw-on",
+                "9223372036854775807",
+            ],
+            &["--raw-on", "Integer32"],
+        );
+        refused(
+            &[
+                "--raw-oid",
+                "1.3.6.1.4.1.99",
+                "--raw-state-oid",
+                "1.3.6.1.4.1.99.2",
+                "--raw-state-off",
+                "-2147483649",
+            ],
+            &["--raw-state-off", "Integer32"],
+        );
+        assert!(
+            Cli::try_parse_from(["pductl", "--host", "h", "--retries", "4294967296", "list"])
+                .is_err(),
+            "beyond u32 is clap's usage error"
+        );
+        let cli =
+            Cli::try_parse_from(["pductl", "--host", "h", "--max-walk-bytes", "4096", "list"])
+                .expect("parses");
+        assert_eq!(cli.conn.to_config().expect("valid").max_walk_bytes, 4096);
+        // The profile file's numbers go through the same checks.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("pdu.toml");
+        for (line, words) in [
+            ("timeout = 1e19", &["--timeout", "3600"][..]),
+            ("retries = 4294967295", &["retries", "0 to 100"][..]),
+            ("verify = 1e18", &["--verify", "86400"][..]),
+            ("max_walk_bytes = 0", &["--max-walk-bytes"][..]),
+            ("retries = -1", &["retries"][..]),
+            ("port = 70000", &["port"][..]),
+        ] {
+            std::fs::write(&p, format!("host = \"h\"\n{line}\n")).expect("write");
+            let cli =
+                Cli::try_parse_from(["pductl", "--profile", p.to_str().expect("utf8"), "list"])
+                    .expect("parses");
+            let e = cli.conn.to_config().expect_err(line).to_string();
+            for w in words {
+                assert!(e.contains(w), "{line}: {w:?} missing from: {e}");
+            }
+        }
     }
 
     #[test]

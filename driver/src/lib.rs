@@ -23,6 +23,7 @@ pub mod cli;
 pub mod config;
 pub mod connection;
 pub mod error;
+pub mod guard;
 pub mod pdu;
 pub mod probe;
 pub mod session;
