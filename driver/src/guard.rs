@@ -16,7 +16,8 @@
 //!   authenticated, a MAC that verifies with the user's key (RFC 3414 §3.2 step 6).
 //!
 //! An answer that fails is dropped and reported to the transport, which ends the try with an
-//! error naming what was wrong. An agent whose engineBoots is 2147483647 is locked out of
+//! error naming what was wrong. A second copy of an answer already passed on, and late answers
+//! to earlier requests of the session, are dropped without a word (RFC 3412 §7.2.10). An agent whose engineBoots is 2147483647 is locked out of
 //! authenticated SNMPv3 (RFC 3414 §2.2.2) and reported as such. SNMPv1/v2c answers pass as they
 //! are (snmp2 range-checks those), and "port unreachable" from the agent's host is reported.
 //!
@@ -120,8 +121,23 @@ impl Guard {
     }
 }
 
-/// The relay loop: requests from the session go to the agent as they are; answers go back
-/// only when [`check`] accepts them.
+/// How many earlier requests' IDs the relay remembers, so that their late answers are dropped.
+const REMEMBERED_REQUESTS: usize = 64;
+
+/// The ID that pairs an answer with its request: msgID for SNMPv3, request-id for SNMPv1/v2c;
+/// `None` when the datagram does not decode.
+fn message_id(datagram: &[u8]) -> Option<i32> {
+    match decode_message(datagram).ok()? {
+        Message::V3(m) => Some(m.msg_id),
+        Message::Community(m) => Some(m.pdu.request_id),
+    }
+}
+
+/// The relay loop: requests from the session go to the agent as they are; the first answer
+/// to the request being waited for goes back when [`check`] accepts it (SNMPv3). A second copy
+/// of it (a duplicated datagram) and late answers to earlier requests are dropped, as RFC 3412
+/// §7.2.10 drops answers that match no outstanding request, so the session never reads one as
+/// the answer to the next request.
 async fn relay(
     inner: UdpSocket,
     outer: UdpSocket,
@@ -129,7 +145,10 @@ async fn relay(
     refusals: mpsc::UnboundedSender<Refusal>,
 ) {
     let mut session: Option<SocketAddr> = None;
-    let mut msg_id: Option<i32> = None;
+    // The request being waited for, whether its answer went back, and the earlier ones.
+    let mut current: Option<i32> = None;
+    let mut answered = false;
+    let mut earlier: std::collections::VecDeque<i32> = std::collections::VecDeque::new();
     let mut up = vec![0u8; 65_536];
     let mut down = vec![0u8; 65_536];
     let mut localized: Option<(Vec<u8>, UsmUser)> = None;
@@ -143,10 +162,14 @@ async fn relay(
                 }
                 session = Some(from);
                 let request = up.get(..n).unwrap_or_default();
-                msg_id = match decode_message(request) {
-                    Ok(Message::V3(m)) => Some(m.msg_id),
-                    _ => None,
-                };
+                if let Some(id) = current.take() {
+                    if earlier.len() == REMEMBERED_REQUESTS {
+                        earlier.pop_front();
+                    }
+                    earlier.push_back(id);
+                }
+                current = message_id(request);
+                answered = false;
                 if let Err(e) = outer.send(request).await {
                     let _ = refusals.send(network_refusal(&e));
                 }
@@ -159,12 +182,18 @@ async fn relay(
                         continue;
                     }
                 };
+                let id = message_id(answer);
+                let ours = id.is_some() && id == current;
+                if (ours && answered) || id.is_some_and(|i| !ours && earlier.contains(&i)) {
+                    continue;
+                }
                 let verdict = match &user {
-                    Some(u) => check(answer, msg_id, u, &mut localized),
+                    Some(u) => check(answer, current, u, &mut localized),
                     None => Ok(()),
                 };
                 match (verdict, session) {
                     (Ok(()), Some(s)) => {
+                        answered = answered || ours;
                         let _ = inner.send_to(answer, s).await;
                     }
                     (Ok(()), None) => {}
