@@ -2,7 +2,8 @@
 //! driver must turn every answer into a result or an error, never panic, never hang.
 //!
 //! - SNMPv3 answers with engine boots and time out of range (i64 extremes, negative, the locked
-//!   maximum 2147483647), engine IDs too long or too short, a msgID that is not the request's:
+//!   maximum 2147483647), engine IDs too long or too short, a msgID that is not the request's,
+//!   an authenticated Report whose MAC does not verify:
 //!   the driver must refuse them before its SNMP stack (snmp2, which stores boots and time from
 //!   a Report before any check and adds to them without overflow checks) takes them in.
 //! - An endless table: a walk stops at `--max-walk-bytes` with an error that says so, through
@@ -65,6 +66,9 @@ struct Crafted {
     time: i64,
     /// Added to the request's msgID in the answer.
     msg_id_offset: i64,
+    /// msgFlags; with the authFlag the Report carries a MAC of zeros (24 octets, as
+    /// HMAC-SHA-256-192's), which cannot verify.
+    flags: u8,
 }
 
 /// An unauthenticated Report (usmStatsUnknownEngineIDs.0 = 1), as an agent answers discovery,
@@ -76,8 +80,15 @@ fn report(c: &Crafted, msg_id: i64, request_id: i64) -> Vec<u8> {
         tlv(0x04, &c.engine_id),
         int(c.boots),
         int(c.time),
-        tlv(0x04, b""),
-        tlv(0x04, b""),
+        tlv(0x04, b"ops"),
+        tlv(
+            0x04,
+            if c.flags & 1 != 0 {
+                &[0u8; 24][..]
+            } else {
+                b""
+            },
+        ),
         tlv(0x04, b""),
     ]);
     let pdu = tlv(
@@ -95,7 +106,7 @@ fn report(c: &Crafted, msg_id: i64, request_id: i64) -> Vec<u8> {
         seq(&[
             int(msg_id + c.msg_id_offset),
             int(65507),
-            tlv(0x04, &[0]),
+            tlv(0x04, &[c.flags]),
             int(3),
         ]),
         tlv(0x04, &usm),
@@ -189,6 +200,7 @@ async fn hostile_v3_answers_end_in_errors_not_panics_or_hangs() {
             boots: i64::MAX,
             time: i64::MAX,
             msg_id_offset: 0,
+            flags: 0,
         },
         Crafted {
             name: "boots and time at i64::MIN",
@@ -196,6 +208,7 @@ async fn hostile_v3_answers_end_in_errors_not_panics_or_hangs() {
             boots: i64::MIN,
             time: i64::MIN,
             msg_id_offset: 0,
+            flags: 0,
         },
         Crafted {
             name: "boots just past Integer32",
@@ -203,6 +216,7 @@ async fn hostile_v3_answers_end_in_errors_not_panics_or_hangs() {
             boots: 1 << 31,
             time: 10,
             msg_id_offset: 0,
+            flags: 0,
         },
         Crafted {
             name: "boots at the locked maximum",
@@ -210,6 +224,7 @@ async fn hostile_v3_answers_end_in_errors_not_panics_or_hangs() {
             boots: i64::from(i32::MAX),
             time: i64::from(i32::MAX),
             msg_id_offset: 0,
+            flags: 0,
         },
         Crafted {
             name: "time at its maximum",
@@ -217,6 +232,7 @@ async fn hostile_v3_answers_end_in_errors_not_panics_or_hangs() {
             boots: 5,
             time: i64::from(i32::MAX),
             msg_id_offset: 0,
+            flags: 0,
         },
         Crafted {
             name: "negative boots",
@@ -224,6 +240,7 @@ async fn hostile_v3_answers_end_in_errors_not_panics_or_hangs() {
             boots: -1,
             time: 10,
             msg_id_offset: 0,
+            flags: 0,
         },
         Crafted {
             name: "negative time",
@@ -231,6 +248,7 @@ async fn hostile_v3_answers_end_in_errors_not_panics_or_hangs() {
             boots: 5,
             time: -100,
             msg_id_offset: 0,
+            flags: 0,
         },
         Crafted {
             name: "a 1000-octet engine ID",
@@ -238,6 +256,7 @@ async fn hostile_v3_answers_end_in_errors_not_panics_or_hangs() {
             boots: 5,
             time: 10,
             msg_id_offset: 0,
+            flags: 0,
         },
         Crafted {
             name: "a 4-octet engine ID",
@@ -245,6 +264,7 @@ async fn hostile_v3_answers_end_in_errors_not_panics_or_hangs() {
             boots: 5,
             time: 10,
             msg_id_offset: 0,
+            flags: 0,
         },
         Crafted {
             name: "a msgID that is not the request's",
@@ -252,6 +272,15 @@ async fn hostile_v3_answers_end_in_errors_not_panics_or_hangs() {
             boots: 5,
             time: 10,
             msg_id_offset: 1,
+            flags: 0,
+        },
+        Crafted {
+            name: "an authenticated Report with a forged MAC",
+            engine_id: good_id.clone(),
+            boots: 1000,
+            time: 1000,
+            msg_id_offset: 0,
+            flags: 1,
         },
     ];
     for case in cases {
@@ -278,6 +307,7 @@ async fn hostile_v3_answers_end_in_errors_not_panics_or_hangs() {
             "a msgID that is not the request's" => &["msgID"],
             "a 1000-octet engine ID" | "a 4-octet engine ID" => &["engine ID", "5 to 32"],
             "time at its maximum" => &[],
+            "an authenticated Report with a forged MAC" => &["HMAC"],
             "negative boots" => &["msgAuthoritativeEngineBoots", "-1", "allowed range"],
             "negative time" => &["msgAuthoritativeEngineTime", "-100", "allowed range"],
             _ => &["does not fit Integer32"],
