@@ -75,7 +75,7 @@ measure() { # $1: label, $2: with control calls (0/1)
             callers+=($!)
         done
     fi
-    "$LOADGEN" load --port "$port" --version 3 --user bench --auth sha --auth-key "$AUTH" \
+    "$LOADGEN" load --host 127.0.0.1 --port "$port" --snmp-version 3 --user bench --auth sha --auth-key "$AUTH" \
         --priv aes --priv-key "$PRIV" --oid 1.3.6.1.2.1.1.1.0 --concurrency "$CONCURRENCY" \
         --duration "$DURATION" --json --quiet >"$work/load.json" 2>"$work/load.err" || true
     touch "$work/stop"

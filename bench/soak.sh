@@ -68,7 +68,7 @@ pdu=$(curl -sf "$control/pdus" | python3 -c 'import json,sys; print(json.load(sy
 
 # The four clients.
 PX2_OUTLET=1.3.6.1.4.1.13742.6.4.1.2.1
-common=(load --port "$port" --version 3 --user soak --auth sha --auth-key "$AUTH"
+common=(load --host 127.0.0.1 --port "$port" --snmp-version 3 --user soak --auth sha --auth-key "$AUTH"
     --priv aes --priv-key "$PRIV" --duration "$DURATION" --timeout-ms 500 --json --quiet)
 clients=(get getnext getbulk set)
 for op in "${clients[@]}"; do
@@ -117,7 +117,7 @@ for op in "${clients[@]}"; do
     fi
 done
 kill -0 "$server" 2>/dev/null || fail "pdusim is not running after the soak"
-snmpget_ok=$("$LOADGEN" load --port "$port" --version 3 --user soak --auth sha --auth-key "$AUTH" \
+snmpget_ok=$("$LOADGEN" load --host 127.0.0.1 --port "$port" --snmp-version 3 --user soak --auth sha --auth-key "$AUTH" \
     --priv aes --priv-key "$PRIV" --requests 20 --timeout-ms 2000 --oid 1.3.6.1.2.1.1.1.0 \
     --json --quiet | python3 -c 'import json,sys; print(json.load(sys.stdin)["ok"])')
 [[ $snmpget_ok == 20 ]] || fail "pdusim answered $snmpget_ok of 20 GETs after the soak"

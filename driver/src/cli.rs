@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{Config, RawProfile, RawState, Vendor};
+use crate::config::{Config, RawProfile, RawState, Vendor, MAX_WAIT};
 use crate::connection::ConnectionArgs;
 use crate::error::{Error, Result};
 
@@ -111,9 +111,20 @@ pub struct Connection {
     /// control rows from another base (row 1 = the whole unit) [default: 0].
     #[arg(long, global = true, value_name = "N")]
     pub index_offset: Option<u32>,
+    /// The most bytes one walk of a column (`list`, names) may read before it stops with an
+    /// error, against agents whose tables never end [default: 1048576].
+    #[arg(long, global = true, value_name = "BYTES")]
+    pub max_walk_bytes: Option<usize>,
 }
 
+/// `v` seconds as a duration, at most [`MAX_WAIT`].
 fn seconds(v: f64, what: &str) -> Result<Duration> {
+    if v.is_finite() && v > MAX_WAIT.as_secs_f64() {
+        return Err(Error::BadConfig(format!(
+            "{what} {v} is too long: give at most {} seconds",
+            MAX_WAIT.as_secs()
+        )));
+    }
     Duration::try_from_secs_f64(v)
         .map_err(|_| Error::BadConfig(format!("{what} must be a number of seconds ≥ 0, got {v}")))
 }
@@ -174,6 +185,9 @@ impl Connection {
         }
         if let Some(n) = self.index_offset.or(file.index_offset) {
             c.index_offset = n;
+        }
+        if let Some(b) = self.max_walk_bytes.or(file.max_walk_bytes) {
+            c.max_walk_bytes = b;
         }
         c.validate()?;
         Ok(c)
@@ -296,6 +310,86 @@ mod tests {
         }
         #[cfg(not(unix))]
         let _ = path;
+    }
+
+    /// Every numeric flag is bounded with an error naming it, never a panic or an overflow.
+    #[test]
+    fn numeric_flags_are_bounded() {
+        let refused = |args: &[&str], words: &[&str]| {
+            let mut argv = vec!["pductl", "--host", "h"];
+            argv.extend_from_slice(args);
+            argv.push("list");
+            let cli = Cli::try_parse_from(argv).expect("parses");
+            let e = cli.conn.to_config().expect_err("refused").to_string();
+            for w in words {
+                assert!(e.contains(w), "{args:?}: {w:?} missing from: {e}");
+            }
+        };
+        refused(&["--timeout", "1e19"], &["--timeout", "3600"]);
+        refused(&["--timeout", "inf"], &["--timeout"]);
+        refused(&["--timeout", "NaN"], &["--timeout"]);
+        refused(&["--timeout=-1"], &["--timeout"]);
+        refused(&["--timeout", "0"], &["--timeout"]);
+        refused(&["--timeout-ms", "18446744073709551615"], &["3600"]);
+        refused(&["--retries", "4294967295"], &["retries", "0 to 100"]);
+        refused(&["--verify", "1e18"], &["--verify", "86400"]);
+        refused(&["--verify", "NaN"], &["--verify"]);
+        refused(&["--cycle-delay", "1e300"], &["--cycle-delay", "86400"]);
+        refused(&["--cycle-delay=-3"], &["--cycle-delay"]);
+        refused(&["--max-walk-bytes", "0"], &["--max-walk-bytes"]);
+        refused(
+            &["--max-walk-bytes", "18446744073709551615"],
+            &["--max-walk-bytes"],
+        );
+        refused(
+            &[
+                "--raw-oid",
+                "1.3.6.1.4.1.99",
+                "--raw-on",
+                "9223372036854775807",
+            ],
+            &["--raw-on", "Integer32"],
+        );
+        refused(
+            &[
+                "--raw-oid",
+                "1.3.6.1.4.1.99",
+                "--raw-state-oid",
+                "1.3.6.1.4.1.99.2",
+                "--raw-state-off",
+                "-2147483649",
+            ],
+            &["--raw-state-off", "Integer32"],
+        );
+        assert!(
+            Cli::try_parse_from(["pductl", "--host", "h", "--retries", "4294967296", "list"])
+                .is_err(),
+            "beyond u32 is clap's usage error"
+        );
+        let cli =
+            Cli::try_parse_from(["pductl", "--host", "h", "--max-walk-bytes", "4096", "list"])
+                .expect("parses");
+        assert_eq!(cli.conn.to_config().expect("valid").max_walk_bytes, 4096);
+        // The profile file's numbers go through the same checks.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("pdu.toml");
+        for (line, words) in [
+            ("timeout = 1e19", &["--timeout", "3600"][..]),
+            ("retries = 4294967295", &["retries", "0 to 100"][..]),
+            ("verify = 1e18", &["--verify", "86400"][..]),
+            ("max_walk_bytes = 0", &["--max-walk-bytes"][..]),
+            ("retries = -1", &["retries"][..]),
+            ("port = 70000", &["port"][..]),
+        ] {
+            std::fs::write(&p, format!("host = \"h\"\n{line}\n")).expect("write");
+            let cli =
+                Cli::try_parse_from(["pductl", "--profile", p.to_str().expect("utf8"), "list"])
+                    .expect("parses");
+            let e = cli.conn.to_config().expect_err(line).to_string();
+            for w in words {
+                assert!(e.contains(w), "{line}: {w:?} missing from: {e}");
+            }
+        }
     }
 
     #[test]

@@ -18,6 +18,16 @@ pub type Secret = snmp_proto::usm::Password;
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
 /// The most retries [`Config::validate`] accepts.
 pub const MAX_RETRIES: u32 = 100;
+/// The longest `--verify` and `--cycle-delay` [`Config::validate`] accept: one day.
+pub const MAX_WAIT: Duration = Duration::from_secs(86_400);
+/// How many bytes one walk of a column may read before it stops with
+/// [`Error::WalkTooLarge`], by default (`--max-walk-bytes`): 1 MiB, some thousand outlets'
+/// names. Counted as 4 bytes per OID arc, a string's or OID's own length, 8 per number.
+pub const DEFAULT_MAX_WALK_BYTES: usize = 1 << 20;
+/// The largest `--max-walk-bytes` [`Config::validate`] accepts: 256 MiB.
+pub const MAX_WALK_BYTES: usize = 256 << 20;
+/// How many rows one walk may read, whatever its bytes: 100,000.
+pub const MAX_WALK_ROWS: usize = 100_000;
 pub use snmp_proto::usm::ExposeSecret;
 
 /// The SNMP message version to speak. Parsed from `1`, `2c` or `3` (also `v1`, `2`, `v2c`,
@@ -247,11 +257,15 @@ pub struct Config {
     /// control table is indexed from another base than its state table (quirk 10 of
     /// `docs/QUIRKS.md`: index 1 is the whole unit's command, outlet N is row N + 1).
     pub index_offset: u32,
+    /// The most bytes one walk of a column may read (see [`DEFAULT_MAX_WALK_BYTES`] for how
+    /// they are counted); a walk that would read more stops with [`Error::WalkTooLarge`].
+    pub max_walk_bytes: usize,
 }
 
 impl Config {
     /// Defaults: port 161, SNMPv2c, community `private`, detect the vendor, 1 s timeout, 2 retries,
-    /// verify for 10 s, 3 s off time when cycling by hand.
+    /// verify for 10 s, 3 s off time when cycling by hand, walks of at most
+    /// [`DEFAULT_MAX_WALK_BYTES`].
     pub fn new(host: impl Into<String>) -> Self {
         Config {
             host: host.into(),
@@ -271,6 +285,7 @@ impl Config {
             cycle_delay: Duration::from_secs(3),
             min_gap: Duration::ZERO,
             index_offset: 0,
+            max_walk_bytes: DEFAULT_MAX_WALK_BYTES,
         }
     }
 
@@ -342,6 +357,26 @@ impl Config {
                 self.retries
             ));
         }
+        if self.verify.is_some_and(|v| v > MAX_WAIT) {
+            return bad(format!(
+                "--verify {:?} is too long: give at most {} seconds (0 = do not read back)",
+                self.verify.unwrap_or_default(),
+                MAX_WAIT.as_secs()
+            ));
+        }
+        if self.cycle_delay > MAX_WAIT {
+            return bad(format!(
+                "--cycle-delay {:?} is too long: give at most {} seconds",
+                self.cycle_delay,
+                MAX_WAIT.as_secs()
+            ));
+        }
+        if self.max_walk_bytes == 0 || self.max_walk_bytes > MAX_WALK_BYTES {
+            return bad(format!(
+                "--max-walk-bytes {} is out of range: give 1 to {MAX_WALK_BYTES} (default {DEFAULT_MAX_WALK_BYTES})",
+                self.max_walk_bytes
+            ));
+        }
         match self.version {
             SnmpVersion::V1 | SnmpVersion::V2c => {
                 if self.community.expose_secret().is_empty() {
@@ -385,6 +420,23 @@ impl Config {
                         .into(),
                 );
             }
+            let integers = [("--raw-on", raw.on), ("--raw-off", raw.off)]
+                .into_iter()
+                .chain(raw.cycle.map(|c| ("the cycle value", c)))
+                .chain(
+                    raw.state
+                        .iter()
+                        .flat_map(|s| [("--raw-state-on", s.on), ("--raw-state-off", s.off)]),
+                );
+            for (flag, value) in integers {
+                if i32::try_from(value).is_err() {
+                    return bad(format!(
+                        "{flag} {value} does not fit SNMP's INTEGER (Integer32, RFC 2578 §7.1.1): give {} to {}",
+                        i32::MIN,
+                        i32::MAX
+                    ));
+                }
+            }
             if raw.on == raw.off {
                 return bad(format!(
                     "raw mode: the on and off values are both {}",
@@ -412,6 +464,25 @@ mod tests {
         assert!(e.contains("0 to 100"), "{e}");
         c.retries = 100;
         assert!(c.validate().is_ok());
+        c.verify = Some(Duration::from_secs(86_401));
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("--verify") && e.contains("86400"), "{e}");
+        c.verify = None;
+        c.cycle_delay = Duration::MAX;
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("--cycle-delay") && e.contains("86400"), "{e}");
+        c.cycle_delay = Duration::from_secs(3);
+        for bytes in [0, MAX_WALK_BYTES + 1] {
+            c.max_walk_bytes = bytes;
+            let e = c.validate().unwrap_err().to_string();
+            assert!(e.contains("--max-walk-bytes"), "{e}");
+        }
+        c.max_walk_bytes = DEFAULT_MAX_WALK_BYTES;
+        let mut raw = RawProfile::jumpstarter();
+        raw.on = 1 << 40;
+        c.vendor = Vendor::Raw(raw);
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("--raw-on") && e.contains("Integer32"), "{e}");
     }
 
     #[test]

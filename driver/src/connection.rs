@@ -296,6 +296,12 @@ impl ConnectionArgs {
     /// Errors: [`Error::BadConfig`] for a negative, zero or non-finite number.
     pub fn timeout(&self) -> Result<Duration> {
         let t = match (self.timeout, self.timeout_ms) {
+            (Some(s), _) if s.is_finite() && s > crate::config::MAX_TIMEOUT.as_secs_f64() => {
+                return Err(Error::BadConfig(format!(
+                    "--timeout {s} is too long: give at most {} seconds",
+                    crate::config::MAX_TIMEOUT.as_secs()
+                )))
+            }
             (Some(s), _) => Duration::try_from_secs_f64(s).map_err(|_| {
                 Error::BadConfig(format!(
                     "--timeout must be a number of seconds more than 0, got {s}"

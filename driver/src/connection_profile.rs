@@ -61,6 +61,7 @@ pub const KEYS: &[&str] = &[
     "cycle_delay",
     "min_gap",
     "index_offset",
+    "max_walk_bytes",
 ];
 
 /// `pductl`'s own settings a profile may hold (other tools ignore them): raw mode, verification
@@ -87,6 +88,8 @@ pub struct DriverSettings {
     pub min_gap: Option<f64>,
     /// `--index-offset`: added to the outlet number in the control columns.
     pub index_offset: Option<u32>,
+    /// `--max-walk-bytes`: the most bytes one walk of a column may read.
+    pub max_walk_bytes: Option<usize>,
 }
 
 /// One profile, read and checked: the connection settings as [`ConnectionArgs`] (so flags can
@@ -285,6 +288,10 @@ pub fn parse(text: &str, file: &Path, name: &str) -> Result<ConnectionProfile> {
         index_offset: p
             .integer("index_offset")?
             .map(|n| u32::try_from(n).map_err(|_| p.bad("index_offset", "must be 0 or more")))
+            .transpose()?,
+        max_walk_bytes: p
+            .integer("max_walk_bytes")?
+            .map(|n| usize::try_from(n).map_err(|_| p.bad("max_walk_bytes", "must be 1 or more")))
             .transpose()?,
     };
     Ok(ConnectionProfile {

@@ -309,6 +309,22 @@ pub enum Error {
         known: String,
     },
 
+    #[error("the walk of {column} read {rows} rows ({bytes} bytes) without reaching the end of the column, more than a walk may read (--max-walk-bytes {max_bytes}, at most {max_rows} rows): the agent's table does not end (a broken agent) or is far larger than a PDU's; raise --max-walk-bytes if the PDU really has that many outlets")]
+    /// A walk of one column read more than [`crate::Config::max_walk_bytes`] (or
+    /// [`crate::config::MAX_WALK_ROWS`] rows) without reaching the column's end.
+    WalkTooLarge {
+        /// The column walked, dotted.
+        column: String,
+        /// Rows read before stopping.
+        rows: usize,
+        /// Bytes read before stopping, counted as [`crate::config::DEFAULT_MAX_WALK_BYTES`] says.
+        bytes: usize,
+        /// The byte limit in force.
+        max_bytes: usize,
+        /// The row limit in force.
+        max_rows: usize,
+    },
+
     #[error("the agent's answer could not be understood ({detail}); check that {host}:{port} is an SNMP agent and the --snmp-version matches")]
     /// Answers came that could not be used: malformed, failing the HMAC check, not matching
     /// the request, engineBoots 0, or a GETNEXT that did not advance.

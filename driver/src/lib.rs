@@ -24,6 +24,7 @@ pub mod config;
 pub mod connection;
 pub mod connection_profile;
 pub mod error;
+pub mod guard;
 pub mod pdu;
 pub mod probe;
 pub mod session;

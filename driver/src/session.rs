@@ -7,14 +7,18 @@ use std::time::Duration;
 
 use snmp2::{AsyncSession, Oid};
 use snmp_proto::usm::MasterKeyCache;
+use std::sync::Arc;
 use tokio::time::timeout;
 
 use crate::config::{
     auth_name, priv_name, triple_des_refused, AuthProtocol, Config, PrivProtocol, SnmpVersion,
 };
 use crate::error::{error_status_hint, error_status_name, read_error_status_hint, Error, Result};
+use crate::guard::{Guard, GuardUser, Refusal};
 use crate::probe::{self, Diagnosis};
 use pdu_mibs::oid_string;
+
+const LOCKED_ADVICE: &str = "RFC 3414 §2.2.2 locks an agent at the maximum engineBoots out of authenticated SNMPv3: reset the PDU's SNMP engine (engine ID or boots counter, often a factory reset of the SNMP settings), or use --version 2c meanwhile";
 
 const NOT_IN_TIME_WINDOW_ADVICE: &str = "the agent's engineBoots or engineTime keeps changing (rebooting in a loop, or a clock that jumps); check the PDU's uptime and clock, and retry once it is stable";
 
@@ -175,6 +179,8 @@ impl AgentRefusal {
 enum Failure {
     Snmp(snmp2::Error),
     Io(std::io::Error),
+    /// The answer guard dropped an answer, or the agent's host refused the datagram.
+    Refused(Refusal),
     /// A setting snmp2 cannot honour (a config that skipped [`Config::validate`]).
     Config(Error),
 }
@@ -204,18 +210,25 @@ struct Attempts {
 /// session is open, never a key.
 pub struct Transport {
     cfg: Config,
-    session: Option<Box<AsyncSession>>,
+    session: Option<Box<Connected>>,
     next_request_id: i32,
     /// Set once a v3 discovery was answered: a later silence is then not "host down".
     discovery_answered: bool,
     /// Set once a request got its answer: a later silence is the agent going away, not a
     /// wrong key or community.
     answered: bool,
-    /// Master keys for the diagnosis probe: each password is hashed once per transport.
-    keys: MasterKeyCache,
+    /// Master keys for the diagnosis probe and the answer guard: each password is hashed
+    /// once per transport.
+    keys: Arc<MasterKeyCache>,
     /// Set once the agent refused our authentication (usmStatsWrongDigests): silence after
     /// that is most likely a lockout of this address ([`Error::LikelyLockout`]).
     auth_refused: std::sync::atomic::AtomicBool,
+}
+
+/// An open snmp2 session and the answer guard it talks to the agent through.
+struct Connected {
+    session: AsyncSession,
+    guard: Guard,
 }
 
 impl std::fmt::Debug for Transport {
@@ -317,6 +330,18 @@ pub(crate) fn usm_security(c: &Config) -> Result<snmp2::v3::Security> {
     Ok(sec)
 }
 
+/// What one walked row counts toward [`Config::max_walk_bytes`]: 4 bytes per OID arc, plus a
+/// string's or OID's own length, or 8 for a number.
+fn walked_bytes(oid: &[u32], value: &Value) -> usize {
+    let value_bytes = match value {
+        Value::OctetString(b) => b.len(),
+        Value::ObjectIdentifier(o) => o.len().saturating_mul(4),
+        Value::Other(s) => s.len(),
+        _ => 8,
+    };
+    oid.len().saturating_mul(4).saturating_add(value_bytes)
+}
+
 impl Transport {
     /// A transport for `cfg`; nothing is sent before the first request. `cfg` is not checked
     /// here: call [`Config::validate`] first (as [`crate::Pdu::new`] does), since snmp2
@@ -333,7 +358,7 @@ impl Transport {
             next_request_id: i32::try_from(seed & 0x3fff_ffff).unwrap_or(1),
             discovery_answered: false,
             answered: false,
-            keys: MasterKeyCache::default(),
+            keys: Arc::new(MasterKeyCache::default()),
             auth_refused: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -365,10 +390,26 @@ impl Transport {
         }
     }
 
-    /// Create the UDP session and, for v3, run engine discovery.
-    async fn open(&mut self) -> std::result::Result<Box<AsyncSession>, Failure> {
+    /// Create the UDP session (through a new answer guard) and, for v3, run engine discovery.
+    async fn open(&mut self) -> std::result::Result<Box<Connected>, Failure> {
         let id = self.take_request_id();
-        let addr = (self.cfg.host.as_str(), self.cfg.port);
+        let agent = tokio::net::lookup_host((self.cfg.host.as_str(), self.cfg.port))
+            .await
+            .map_err(Failure::Io)?
+            .next()
+            .ok_or_else(|| {
+                Failure::Io(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "the name resolves to no address",
+                ))
+            })?;
+        let user = (self.cfg.version == SnmpVersion::V3).then(|| GuardUser {
+            name: self.cfg.user.as_bytes().to_vec(),
+            auth: self.cfg.auth.map(|a| (a, self.cfg.auth_key.clone())),
+            keys: self.keys.clone(),
+        });
+        let mut guard = Guard::start(agent, user).await.map_err(Failure::Io)?;
+        let addr = guard.local();
         let community = self.cfg.community.expose_secret().as_bytes().to_vec();
         let made = match self.cfg.version {
             SnmpVersion::V1 => AsyncSession::new_v1(addr, &community, id).await,
@@ -378,12 +419,15 @@ impl Transport {
                 AsyncSession::new_v3(addr, id, security).await
             }
         };
-        let mut session = Box::new(made.map_err(Failure::Io)?);
+        let mut session = made.map_err(Failure::Io)?;
         if self.cfg.version == SnmpVersion::V3 {
-            Box::pin(session.init()).await?;
+            tokio::select! {
+                discovered = Box::pin(session.init()) => discovered?,
+                refusal = guard.refusal() => return Err(Failure::Refused(refusal)),
+            }
             self.discovery_answered = true;
         }
-        Ok(session)
+        Ok(Box::new(Connected { session, guard }))
     }
 
     async fn exchange(
@@ -527,7 +571,7 @@ impl Transport {
             Diagnosis::UnknownContext => Error::UnknownContext { context: c.context.clone() },
             Diagnosis::NotInTimeWindow { boots } if boots >= i64::from(i32::MAX) => Error::NotInTimeWindow {
                 boots_hint: format!("{boots}, the maximum"),
-                advice: "RFC 3414 §2.2.2 locks an agent at the maximum engineBoots out of authenticated SNMPv3: reset the PDU's SNMP engine (engine ID or boots counter, often a factory reset of the SNMP settings), or use --version 2c meanwhile".into(),
+                advice: LOCKED_ADVICE.into(),
             },
             Diagnosis::NotInTimeWindow { boots } => Error::NotInTimeWindow {
                 boots_hint: boots.to_string(),
@@ -606,13 +650,18 @@ impl Transport {
             };
             let attempt = {
                 let fut = async {
-                    let mut session = match self.session.take() {
+                    let mut connected = match self.session.take() {
                         Some(s) => s,
                         None => self.open().await?,
                     };
-                    let r = Self::exchange(&mut session, req).await;
-                    self.session = Some(session);
-                    r.map_err(Failure::Snmp)
+                    connected.guard.forget();
+                    let Connected { session, guard } = &mut *connected;
+                    let r = tokio::select! {
+                        answered = Self::exchange(session, req) => answered.map_err(Failure::Snmp),
+                        refusal = guard.refusal() => Err(Failure::Refused(refusal)),
+                    };
+                    self.session = Some(connected);
+                    r
                 };
                 timeout(limit, Box::pin(fut)).await
             };
@@ -657,10 +706,52 @@ impl Transport {
                 Ok(Err(detail)) => return Err(self.protocol(detail)),
                 Err(Failure::Io(e)) => return Err(self.map_io(&e)),
                 Err(Failure::Config(e)) => return Err(e),
+                Err(Failure::Refused(refusal)) => {
+                    self.session = None;
+                    match self.refused(refusal, &mut at, max_tries) {
+                        Some(err) => return Err(err),
+                        None => continue,
+                    }
+                }
                 Err(Failure::Snmp(e)) => match self.classify(e, &mut at, max_tries).await {
                     Some(err) => return Err(err),
                     None => continue,
                 },
+            }
+        }
+    }
+
+    /// What a refusal of the answer guard means: `None` = try again (a dropped answer counts
+    /// as an unreadable one).
+    fn refused(&self, refusal: Refusal, at: &mut Attempts, max_tries: u32) -> Option<Error> {
+        let c = &self.cfg;
+        match refusal {
+            Refusal::Unreachable => Some(Error::Unreachable {
+                host: c.host.clone(),
+                port: c.port,
+            }),
+            Refusal::Network(detail) => Some(Error::Network {
+                host: c.host.clone(),
+                port: c.port,
+                detail,
+            }),
+            Refusal::Locked => Some(Error::NotInTimeWindow {
+                boots_hint: format!("{}, the maximum", crate::guard::MAX_ENGINE_BOOTS_OR_TIME),
+                advice: LOCKED_ADVICE.into(),
+            }),
+            Refusal::Answer(detail) => {
+                tracing::debug!(tries = at.tries, "{detail}");
+                at.malformed_count += 1;
+                at.malformed = Some(detail);
+                if at.tries >= max_tries {
+                    let detail = at.malformed.clone().unwrap_or_default();
+                    Some(self.protocol(format!(
+                        "{detail}; {} of {} answers could not be used",
+                        at.malformed_count, at.tries
+                    )))
+                } else {
+                    None
+                }
             }
         }
     }
@@ -832,11 +923,17 @@ impl Transport {
         }
     }
 
-    /// Every (oid, value) below `column`, by GETNEXT.
+    /// Every (oid, value) below `column`, by GETNEXT, up to [`Config::max_walk_bytes`] and
+    /// [`crate::config::MAX_WALK_ROWS`] rows.
+    ///
+    /// Errors: those of [`Transport::request_raw`], [`Error::AgentError`] for an error-status
+    /// (but noSuchName, v1's end of the MIB), [`Error::Protocol`] for a GETNEXT that does not
+    /// advance, [`Error::WalkTooLarge`] when the column goes on past the limits.
     pub async fn walk(&mut self, column: &[u32]) -> Result<Varbinds> {
         let mut out = Vec::new();
         let mut cursor = column.to_vec();
-        for _ in 0..100_000 {
+        let mut bytes = 0usize;
+        loop {
             let next = match self.request_raw(&Request::GetNext(cursor.clone())).await? {
                 Ok(vbs) => vbs.into_iter().next(),
                 Err(r) if r.status == 2 => None, // v1 end of MIB
@@ -852,6 +949,16 @@ impl Transport {
                     oid_string(&cursor),
                     oid_string(&oid)
                 )));
+            }
+            bytes = bytes.saturating_add(walked_bytes(&oid, &value));
+            if bytes > self.cfg.max_walk_bytes || out.len() >= crate::config::MAX_WALK_ROWS {
+                return Err(Error::WalkTooLarge {
+                    column: oid_string(column),
+                    rows: out.len(),
+                    bytes,
+                    max_bytes: self.cfg.max_walk_bytes,
+                    max_rows: crate::config::MAX_WALK_ROWS,
+                });
             }
             cursor.clone_from(&oid);
             out.push((oid, value));

@@ -58,6 +58,16 @@ pub enum ControlError {
     /// The PDU could not do it (its state or engine boots could not be written).
     #[error("{0}")]
     Failed(String),
+    /// An outlet change was made but its state could not be saved, so it was undone (the
+    /// outlets are as before the request). Over HTTP: 503, since it may work once the disk has
+    /// room again.
+    #[error("the change was undone because the state of PDU {} could not be saved: {why}; free space on the state directory's file system or make it writable, then send the request again", .pdus.join(", "))]
+    NotSaved {
+        /// The PDUs whose change was undone.
+        pdus: Vec<String>,
+        /// Why the write failed (the file and the operating system's error).
+        why: String,
+    },
 }
 
 impl ControlError {
@@ -223,10 +233,13 @@ impl Control {
     }
 
     /// Applies `change` to one outlet: power first, then the command, then the name. The new
-    /// state is saved (waiting briefly for the write) before the outlet is returned.
+    /// state is saved (waiting for the write, up to [`crate::persist::SAVE_WAIT`]) before the
+    /// outlet is returned.
     ///
     /// Errors: [`ControlError::NoSuchPdu`], [`ControlError::NoSuchOutlet`],
-    /// [`ControlError::BadField`] for an unknown command.
+    /// [`ControlError::BadField`] for an unknown command, [`ControlError::NotSaved`] when the
+    /// new state could not be written (the change is then undone, as an SNMP SET's is, and
+    /// counted in `stateSaveFailures`).
     pub fn change_outlet(
         &self,
         name: &str,
@@ -235,8 +248,12 @@ impl Control {
     ) -> Result<OutletInfo, ControlError> {
         let device = self.device(name)?;
         let command = command_of(change)?;
+        let before = device.lock_state().clone();
         if let Some(p) = apply_change(device, outlet, change, command)? {
-            p.wait(crate::device::SAVE_WAIT);
+            settle_change(device, &p, before).map_err(|why| ControlError::NotSaved {
+                pdus: vec![device.name.clone()],
+                why,
+            })?;
         }
         self.outlets(name)?
             .into_iter()
@@ -248,7 +265,9 @@ impl Control {
     /// notification targets all notify at once); returns how many PDUs changed. The state
     /// writes are queued for all of them before any is waited for.
     ///
-    /// Errors: [`ControlError::BadField`] for an unknown command.
+    /// Errors: [`ControlError::BadField`] for an unknown command, [`ControlError::NotSaved`]
+    /// naming the PDUs whose new state could not be written (those are undone and counted; the
+    /// others keep the change).
     pub fn change_outlet_everywhere(
         &self,
         outlet: u32,
@@ -258,17 +277,28 @@ impl Control {
         let mut changed = 0;
         let mut pending = Vec::new();
         for device in self.devices.iter() {
+            let before = device.lock_state().clone();
             match apply_change(device, outlet, change, command) {
                 Ok(p) => {
                     changed += 1;
-                    pending.extend(p);
+                    if let Some(p) = p {
+                        pending.push((device, p, before));
+                    }
                 }
                 Err(ControlError::NoSuchOutlet { .. }) => {}
                 Err(e) => return Err(e),
             }
         }
-        if let Some(last) = pending.last() {
-            last.wait(crate::device::SAVE_WAIT);
+        let mut unsaved = Vec::new();
+        let mut why = String::new();
+        for (device, p, before) in pending {
+            if let Err(e) = settle_change(device, &p, before) {
+                unsaved.push(device.name.clone());
+                why = e;
+            }
+        }
+        if !unsaved.is_empty() {
+            return Err(ControlError::NotSaved { pdus: unsaved, why });
         }
         Ok(changed)
     }
@@ -284,7 +314,8 @@ impl Control {
     /// The PDU's faults, as [`crate::fault::FaultSet::list`] gives them.
     /// Errors: [`ControlError::NoSuchPdu`].
     pub fn faults(&self, name: &str) -> Result<Vec<FaultInfo>, ControlError> {
-        Ok(self.device(name)?.faults.list())
+        let device = self.device(name)?;
+        Ok(device.faults.list(device.now()))
     }
 
     /// The PDU's notification counters and the last notifications it sent (oldest first).
@@ -413,6 +444,43 @@ fn command_of(change: &OutletChange) -> Result<Option<Command>, ControlError> {
             )
         }),
     }
+}
+
+/// Waits (up to [`crate::persist::SAVE_WAIT`]) for the state write a change started; when it
+/// failed or is still unfinished, puts the PDU's state back to `before` (queueing that to be
+/// written after a stalled write), counts it in `stateSaveFailures`, logs it with the fix, and
+/// returns why.
+fn settle_change(
+    device: &Device,
+    write: &crate::persist::PendingWrite,
+    before: crate::state::DeviceState,
+) -> Result<(), String> {
+    use crate::persist::WriteOutcome;
+    write.wait(crate::persist::SAVE_WAIT);
+    let (why, still_pending) = match write.outcome() {
+        WriteOutcome::Written => return Ok(()),
+        WriteOutcome::Failed(why) => (why.to_string(), false),
+        WriteOutcome::Pending => (
+            format!(
+                "the state file was still not written after {} s",
+                crate::persist::SAVE_WAIT.as_secs()
+            ),
+            true,
+        ),
+    };
+    {
+        let mut state = device.lock_state();
+        *state = before;
+        if still_pending {
+            let _ = device.queue_state_write(&state);
+        }
+    }
+    crate::stats::bump(&device.stats.state_save_failures);
+    tracing::error!(
+        pdu = %device.name,
+        "an outlet change through the control API was refused and undone because its state could not be saved ({why}): free space on the state directory's file system or make it writable"
+    );
+    Err(why)
 }
 
 /// Applies one change to one outlet (power first, then the command, then the name), notifies

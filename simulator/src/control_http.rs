@@ -68,6 +68,7 @@ impl IntoResponse for ControlError {
             | ControlError::BadField { .. }
             | ControlError::BadFault(_) => StatusCode::BAD_REQUEST,
             ControlError::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ControlError::NotSaved { .. } => StatusCode::SERVICE_UNAVAILABLE,
         };
         error_response(status, &self.to_string(), self.field())
     }
@@ -1080,6 +1081,50 @@ name = "c"
         assert_eq!(
             call_json(&app, "GET", "/pdus/a/faults", None).await,
             (StatusCode::OK, serde_json::json!([]))
+        );
+    }
+
+    /// A fault whose `for_ms` ran out is not listed, even when no request has reached its point
+    /// since (which is what used to drop it).
+    #[tokio::test]
+    async fn expired_faults_are_not_listed() {
+        let mut spec = FileConfig::parse(CONFIG, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        spec.state_dir = None;
+        let clock = Arc::new(ManualClock::default());
+        let device = Arc::new(Device::start(spec, clock.clone()).unwrap());
+        let app = router(Control::new(vec![device.clone()]));
+        for body in [
+            r#"{"fault":{"kind":"agent-down"},"schedule":{"for_ms":1500}}"#,
+            r#"{"fault":{"kind":"duplicate"}}"#,
+        ] {
+            let (status, _) = call(&app, "POST", "/pdus/a/faults", Some(body)).await;
+            assert_eq!(status, StatusCode::CREATED);
+        }
+        let kinds = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["kind"].as_str().unwrap().to_string())
+                .collect()
+        };
+        // agent-down starts its 1.5 s when it first acts (one request reaching the PDU).
+        let acting = device
+            .faults
+            .at(crate::fault::FaultPoint::Receive, device.now());
+        assert_eq!(acting, vec![crate::fault::FaultKind::AgentDown]);
+        clock.advance(std::time::Duration::from_millis(1499));
+        let (_, listed) = call_json(&app, "GET", "/pdus/a/faults", None).await;
+        assert_eq!(kinds(&listed), ["agent-down", "duplicate"]);
+        clock.advance(std::time::Duration::from_millis(1));
+        let (status, listed) = call_json(&app, "GET", "/pdus/a/faults", None).await;
+        assert_eq!(
+            (status, kinds(&listed)),
+            (StatusCode::OK, vec!["duplicate".to_string()])
         );
     }
 

@@ -133,7 +133,7 @@ pub fn status(
     let remaining: HashMap<u64, Remaining> = device.faults.remaining(now).into_iter().collect();
     let faults = device
         .faults
-        .list()
+        .list(now)
         .into_iter()
         .filter_map(|f| {
             let remaining = remaining.get(&f.id)?.clone();

@@ -63,33 +63,68 @@ struct Unsaved {
 }
 
 /// Called by the transport once it has waited for [`Buffers::saving`] (up to
-/// [`crate::device::SAVE_WAIT`]): when the state write of the SET being answered failed (a full
-/// disk, a read-only folder), the SET is undone in memory (the PDU's state goes back to what it
-/// was before it, which is what the state file still holds), counted in
-/// `AgentStats::state_save_failures`, logged with the fix, and [`Buffers::out`] becomes a
-/// Response with error-status commitFailed and error-index 0 (RFC 3416 §4.2.5 step 3: the
-/// assignments had all succeeded in memory, and the failure comes at the commit, when they are
-/// made to last; they are undone, so not undoFailed). resourceUnavailable (step 2) is for a
-/// resource found missing before any assignment, which a write that fails afterwards is not.
+/// [`crate::persist::SAVE_WAIT`]): when the state write of the SET being answered failed (a full
+/// disk, a read-only folder), or had still not finished (a hung file system), the SET is undone
+/// in memory (the PDU's state goes back to what it was before it, which is what the state file
+/// holds), counted in `AgentStats::state_save_failures`, logged with the fix, and
+/// [`Buffers::out`] becomes a Response with error-status commitFailed and error-index 0
+/// (RFC 3416 §4.2.5 step 3: the assignments had all succeeded in memory, and the failure comes
+/// at the commit, when they are made to last; they are undone, so not undoFailed).
+/// resourceUnavailable (step 2) is for a resource found missing before any assignment, which a
+/// write that fails afterwards is not.
 ///
-/// A write still pending after the wait is not undone: the answer has left; the writer logs
-/// its failure if it fails later.
+/// A write given up while still pending may yet land: the state from before the SET is queued
+/// behind it, so the file ends up holding what the PDU holds. Only a SET whose write is on disk
+/// is answered noError.
 pub fn settle_save(saving: &crate::persist::PendingWrite, buffers: &mut Buffers) {
+    use crate::persist::WriteOutcome;
     let unsaved = buffers.unsaved.take();
-    let (Some(why), Some(unsaved)) = (saving.failure(), unsaved) else {
+    let (why, fix, still_pending) = match saving.outcome() {
+        WriteOutcome::Written => return,
+        WriteOutcome::Failed(why) => (
+            why.to_string(),
+            "free space on the state directory's file system or make it writable",
+            false,
+        ),
+        WriteOutcome::Pending => (
+            format!(
+                "its state file was still not written after {} s",
+                crate::persist::SAVE_WAIT.as_secs()
+            ),
+            "check the state directory's file system, which is hung or far too slow",
+            true,
+        ),
+    };
+    let Some(unsaved) = unsaved else {
         return;
     };
     let Some(device) = unsaved.device else {
         return;
     };
-    *device.lock_state() = unsaved.before;
+    {
+        let mut state = device.lock_state();
+        *state = unsaved.before;
+        if still_pending {
+            // Lands after the stalled write, whichever way that one ends.
+            let _ = device.queue_state_write(&state);
+        }
+    }
     bump(&device.stats.state_save_failures);
     tracing::error!(
         pdu = %device.name,
-        "a SET was answered commitFailed and undone because its state could not be saved ({why}): \
-         free space on the state directory's file system or make it writable"
+        "a SET was answered commitFailed and undone because its state could not be saved ({why}): {fix}"
     );
     buffers.out = unsaved.answer;
+}
+
+/// What the transport does before sending the answer to a SET that changed state: waits for
+/// [`Buffers::saving`] (up to [`crate::persist::save_wait`], without holding the runtime's
+/// workers), then [`settle_save`]. Nothing happens when no write was started.
+pub async fn await_save(buffers: &mut Buffers) {
+    if let Some(saving) = buffers.saving.take() {
+        let _ = tokio::time::timeout(crate::persist::save_wait(), saving.written()).await;
+        settle_save(&saving, buffers);
+    }
 }
 
 /// Handles one datagram for the PDUs at `endpoint`. Returns how to send the answer left in
@@ -1008,6 +1043,7 @@ mod tests {
     use super::*;
     use crate::clock::ManualClock;
     use crate::config::FileConfig;
+    use crate::stats::read;
     use snmp_proto::usm::auth::AuthKey;
     use snmp_proto::usm::AuthProtocol;
     use snmp_proto::Value;
@@ -1162,6 +1198,123 @@ auth_password = "opsauth123"
             s.pdu.varbinds[0].oid.to_string(),
             s.pdu.request_id,
         )
+    }
+
+    /// A PX2 with outlets saved under `dir` and a read-write community `private`.
+    fn saving_endpoint(dir: &std::path::Path) -> (Endpoint, Arc<Device>) {
+        let config = "[[pdu]]\nname = \"px2\"\noutlets = 4\n[[pdu.community]]\nname = \"private\"\naccess = \"rw\"\n";
+        let mut spec = FileConfig::parse(config, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        spec.state_dir = Some(dir.to_path_buf());
+        let device = Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap());
+        let endpoint =
+            Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![device.clone()]).unwrap();
+        (endpoint, device)
+    }
+
+    /// A v2c SET of PX2 switchingOperation.`outlet` to off (0), community `private`.
+    fn switch_off(outlet: u32) -> Vec<u8> {
+        let oid = format!("1.3.6.1.4.1.13742.6.4.1.2.1.2.1.{outlet}");
+        let pdu = request(
+            PduType::SetRequest,
+            vec![VarBind {
+                oid: snmp_proto::Oid::parse(&oid).unwrap(),
+                value: Value::Integer(0),
+            }],
+        );
+        let mut out = Vec::new();
+        snmp_proto::encode_community_message(&mut out, Version::V2c, b"private", &pdu);
+        out
+    }
+
+    fn error_status_of(answer: &[u8]) -> i32 {
+        match decode_message(answer).unwrap() {
+            Message::Community(m) => m.pdu.error_status,
+            Message::V3(_) => panic!("a v2c request got a v3 answer"),
+        }
+    }
+
+    fn power_of(device: &Device, outlet: usize) -> crate::outlet::Power {
+        device.outlet_powers()[outlet - 1]
+    }
+
+    /// A SET whose state write has still not finished when the wait ends (a hung file system)
+    /// is not acknowledged: it is answered commitFailed, undone in memory and counted, and the
+    /// state from before it is written after the stalled write, so the file ends up agreeing.
+    #[test]
+    fn a_set_whose_write_is_still_pending_after_the_wait_is_refused_and_undone() {
+        use crate::outlet::Power;
+        let dir = tempfile::tempdir().unwrap();
+        let (endpoint, device) = saving_endpoint(dir.path());
+        assert_eq!(power_of(&device, 1), Power::On);
+        let mut buffers = Buffers::default();
+        handle_datagram(&endpoint, &SaltSource::new(), &switch_off(1), &mut buffers).unwrap();
+        assert_eq!(error_status_of(&buffers.out), 0, "answered noError so far");
+        assert_eq!(power_of(&device, 1), Power::Off);
+        // The real write lands (the stalled write that ends after all) ...
+        let real = buffers.saving.take().unwrap();
+        assert!(real.wait(std::time::Duration::from_secs(20)));
+        // ... but the transport only knows of a write still pending when it gives up waiting.
+        let stalled = crate::persist::PendingWrite::new();
+        settle_save(&stalled, &mut buffers);
+        assert_eq!(
+            error_status_of(&buffers.out),
+            ErrorStatus::CommitFailed as i32,
+            "the answer is commitFailed"
+        );
+        assert_eq!(power_of(&device, 1), Power::On, "the SET is undone");
+        assert_eq!(read(&device.stats.state_save_failures), 1, "and counted");
+        assert!(crate::persist::flush_background_writes(
+            std::time::Duration::from_secs(20)
+        ));
+        drop(endpoint);
+        drop(device);
+        let (_, again) = saving_endpoint(dir.path());
+        assert_eq!(
+            power_of(&again, 1),
+            Power::On,
+            "the state file holds the state from before the refused SET"
+        );
+    }
+
+    /// The transport waits for the outcome of a SET's write, not for a short deadline: a write
+    /// that fails a while later (a slow file system that then reports a full disk) still turns
+    /// the answer into commitFailed; one that succeeds leaves it noError.
+    #[tokio::test]
+    async fn the_answer_waits_for_the_outcome_of_a_slow_write() {
+        use crate::outlet::Power;
+        let dir = tempfile::tempdir().unwrap();
+        let (endpoint, device) = saving_endpoint(dir.path());
+        for fails in [true, false] {
+            let mut buffers = Buffers::default();
+            handle_datagram(&endpoint, &SaltSource::new(), &switch_off(2), &mut buffers).unwrap();
+            let real = buffers.saving.take().unwrap();
+            assert!(real.wait(std::time::Duration::from_secs(20)));
+            let slow = crate::persist::PendingWrite::new();
+            buffers.saving = Some(slow.clone());
+            let ender = std::thread::spawn(move || {
+                // Well past the 50 ms the transport used to wait.
+                std::thread::sleep(std::time::Duration::from_millis(400));
+                if fails {
+                    slow.fail("cannot write outlets.toml: No space left on device".into());
+                } else {
+                    slow.finish();
+                }
+            });
+            await_save(&mut buffers).await;
+            ender.join().unwrap();
+            let (status, power) = if fails {
+                (ErrorStatus::CommitFailed as i32, Power::On)
+            } else {
+                (0, Power::Off)
+            };
+            assert_eq!(error_status_of(&buffers.out), status, "fails: {fails}");
+            assert_eq!(power_of(&device, 2), power, "fails: {fails}");
+        }
     }
 
     #[test]

@@ -266,6 +266,18 @@ struct Active {
     packets_left: Option<u32>,
 }
 
+impl Active {
+    /// Whether its `for_ms` has run out at `now` (it started acting that long ago or more).
+    fn expired(&self, now: Duration) -> bool {
+        match (self.started_at, self.schedule.for_ms) {
+            (Some(started), Some(ms)) => started
+                .checked_add(Duration::from_millis(ms))
+                .is_some_and(|end| now >= end),
+            _ => false,
+        }
+    }
+}
+
 /// The faults of one PDU.
 #[derive(Debug, Default)]
 pub struct FaultSet {
@@ -343,10 +355,13 @@ impl FaultSet {
         self.lock().clear();
     }
 
-    /// Every fault not yet removed, in the order added. A fault whose time or packets ran out
-    /// stays listed until its point is next reached.
-    pub fn list(&self) -> Vec<FaultInfo> {
-        self.lock()
+    /// Every fault not yet removed at `now` (the PDU's clock), in the order added. A fault whose
+    /// time (`for_ms`) or packets ran out is not listed: it is dropped here, as it would be the
+    /// next time its point is reached.
+    pub fn list(&self, now: Duration) -> Vec<FaultInfo> {
+        let mut active = self.lock();
+        active.retain(|a| !a.expired(now));
+        active
             .iter()
             .map(|a| FaultInfo {
                 id: a.id,
@@ -360,7 +375,9 @@ impl FaultSet {
     /// dashboard; [`FaultSet::list`] gives the schedules as added).
     pub fn remaining(&self, now: Duration) -> Vec<(u64, Remaining)> {
         let requests = self.requests.load(Ordering::Relaxed);
-        self.lock()
+        let mut active = self.lock();
+        active.retain(|a| !a.expired(now));
+        active
             .iter()
             .map(|a| {
                 let ms_left = a.schedule.for_ms.map(|ms| match a.started_at {
@@ -403,12 +420,8 @@ impl FaultSet {
             if a.kind.point() != point || requests < a.starts_at_request {
                 return true;
             }
-            let started = *a.started_at.get_or_insert(now);
-            if a.schedule.for_ms.is_some_and(|ms| {
-                started
-                    .checked_add(Duration::from_millis(ms))
-                    .is_some_and(|end| now >= end)
-            }) {
+            a.started_at.get_or_insert(now);
+            if a.expired(now) {
                 return false;
             }
             acting.push(a.kind.clone());
@@ -782,7 +795,7 @@ mod tests {
             f.at(FaultPoint::Send, now).is_empty(),
             "two packets, then gone"
         );
-        assert!(f.list().is_empty());
+        assert!(f.list(Duration::ZERO).is_empty());
     }
 
     #[test]
@@ -869,7 +882,10 @@ mod tests {
         };
         assert_eq!(refused(drop(), for_ms(0)), "for_ms");
         assert_eq!(refused(drop(), for_ms(u64::MAX)), "for_ms");
-        assert!(f.list().is_empty(), "nothing refused was added");
+        assert!(
+            f.list(Duration::ZERO).is_empty(),
+            "nothing refused was added"
+        );
         // The same kinds with sensible values are taken.
         for kind in [
             force("notWritable", Some("1.3.6.1.4.1")),
@@ -887,7 +903,7 @@ mod tests {
         ] {
             f.add(kind, packets(1)).expect("a sensible fault is taken");
         }
-        assert_eq!(f.list().len(), 7);
+        assert_eq!(f.list(Duration::ZERO).len(), 7);
         let msg = f
             .add(force("oops", None), always())
             .unwrap_err()
@@ -921,7 +937,7 @@ mod tests {
             refused(FaultKind::ZeroLengthInteger { oid: "x.1".into() }),
             "oid"
         );
-        assert!(f.list().is_empty());
+        assert!(f.list(Duration::ZERO).is_empty());
         for kind in [
             gap(2000, None, false),
             gap(2000, Some("genErr"), false),
@@ -937,7 +953,7 @@ mod tests {
             f.add(kind, Schedule::default())
                 .expect("a sensible fault is taken");
         }
-        assert_eq!(f.list().len(), 8);
+        assert_eq!(f.list(Duration::ZERO).len(), 8);
     }
 
     /// auth-lockout: the Nth failure from one address locks that address (only) out for the
@@ -1021,6 +1037,36 @@ mod tests {
         assert!(f
             .at(FaultPoint::Receive, Duration::from_millis(1010))
             .is_empty());
+    }
+
+    #[test]
+    fn expired_faults_are_not_listed() {
+        let f = FaultSet::default();
+        let timed = Schedule {
+            for_ms: Some(1000),
+            ..Schedule::default()
+        };
+        f.add(FaultKind::AgentDown, timed.clone()).unwrap();
+        f.add(FaultKind::DropRequest, Schedule::default()).unwrap();
+        // Not started yet: listed with its whole time left, however late it is.
+        assert_eq!(f.list(Duration::from_secs(50)).len(), 2);
+        assert_eq!(f.at(FaultPoint::Receive, Duration::from_secs(100)).len(), 2);
+        let ids = |now| -> Vec<u64> { f.list(now).iter().map(|i| i.id).collect() };
+        assert_eq!(ids(Duration::from_millis(100_999)), vec![1, 2]);
+        assert_eq!(
+            f.remaining(Duration::from_millis(100_999))[0].1.ms_left,
+            Some(1)
+        );
+        // Its time ran out without its point being reached again: gone from both lists.
+        assert_eq!(ids(Duration::from_millis(101_000)), vec![2]);
+        assert_eq!(
+            f.remaining(Duration::from_millis(101_000))
+                .iter()
+                .map(|(id, _)| *id)
+                .collect::<Vec<_>>(),
+            vec![2]
+        );
+        assert!(!f.remove(1), "an expired fault is gone, not removable");
     }
 
     #[test]

@@ -72,8 +72,20 @@ pub struct PendingWrite(
     Arc<OnceLock<String>>,
 );
 
+/// How a state write ended, as far as is known now ([`PendingWrite::outcome`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteOutcome<'a> {
+    /// Still queued or being written.
+    Pending,
+    /// On disk (as [`state_durability`] makes it).
+    Written,
+    /// It failed; why (the file and the operating system's error).
+    Failed(&'a str),
+}
+
 impl PendingWrite {
-    fn new() -> PendingWrite {
+    /// A write not yet done; [`PendingWrite::fail`] or the writer ends it.
+    pub(crate) fn new() -> PendingWrite {
         PendingWrite(
             Arc::new((Mutex::new(false), Condvar::new())),
             Arc::new(tokio::sync::Notify::new()),
@@ -87,7 +99,20 @@ impl PendingWrite {
         self.2.get().map(String::as_str)
     }
 
-    fn fail(&self, why: String) {
+    /// Whether the write is done, and how it went.
+    pub fn outcome(&self) -> WriteOutcome<'_> {
+        if !*self.0 .0.lock().unwrap_or_else(|p| p.into_inner()) {
+            return WriteOutcome::Pending;
+        }
+        // `fail` sets the reason before it marks the write done.
+        match self.failure() {
+            Some(why) => WriteOutcome::Failed(why),
+            None => WriteOutcome::Written,
+        }
+    }
+
+    /// Ends the write as failed, for `why`.
+    pub(crate) fn fail(&self, why: String) {
         let _ = self.2.set(why);
         self.finish();
     }
@@ -110,7 +135,8 @@ impl PendingWrite {
         *guard
     }
 
-    fn finish(&self) {
+    /// Ends the write as done.
+    pub(crate) fn finish(&self) {
         let (lock, done) = &*self.0;
         *lock.lock().unwrap_or_else(|p| p.into_inner()) = true;
         done.notify_all();
@@ -144,25 +170,24 @@ pub fn state_durability() -> Durability {
     }
 }
 
-/// How long a request waits for its state write before answering anyway, by default (see
-/// [`save_wait`]).
-pub const SAVE_WAIT: Duration = Duration::from_millis(50);
+/// The longest a SET or a control call waits for its state write: 10 s. A write normally
+/// takes well under a millisecond (an fsync, with [`Durability::PowerLoss`], a few); one still
+/// unfinished after this long (a hung or badly stalled file system) is given up on: the change
+/// is undone and answered as failed (`dispatch::settle_save`, the control API), and the state
+/// from before it is queued to be written after the stalled one. So nothing is acknowledged
+/// before it is on disk, and the file ends up holding what the PDU holds either way.
+pub const SAVE_WAIT: Duration = Duration::from_secs(10);
 
-/// How long the transport waits for a SET's state write before answering anyway:
-/// [`SAVE_WAIT`] by default; with [`Durability::PowerLoss`] up to 10 s, since a
-/// SET acknowledged before its fsync would not be power-cut safe.
+/// How long the transport waits for a SET's state write before giving up on it:
+/// [`SAVE_WAIT`], whatever the [`state_durability`].
 pub fn save_wait() -> Duration {
-    match state_durability() {
-        Durability::PowerLoss => Duration::from_secs(10),
-        Durability::ProcessCrash => SAVE_WAIT,
-    }
+    SAVE_WAIT
 }
 
 /// Replaces `path` with `contents` ([`state_durability`]) on the process's one state-writer
-/// thread. A request waits for it with a short deadline: normally the file is written before the
-/// answer leaves, but a file system stall (a journal commit can hold a create or rename for most
-/// of a second) delays the write, not the answer. Several writes of one file queued at once
-/// collapse into the last.
+/// thread, in the order queued. A request waits for its outcome (up to [`SAVE_WAIT`]) before it
+/// answers, so an answer never acknowledges what is not on disk. Several writes of one file
+/// queued at once collapse into the last.
 pub fn replace_file_in_background(path: PathBuf, contents: Vec<u8>) -> PendingWrite {
     let done = PendingWrite::new();
     let job = Job {

@@ -158,13 +158,9 @@ async fn worker(
                 Received::Nothing => break,
                 Received::Datagram(None) => continue,
                 Received::Datagram(Some((peer, delivery))) => {
-                    // A SET is answered once its state is on disk, or after a short deadline:
-                    // awaited here, so the runtime keeps serving other sockets meanwhile.
-                    if let Some(saving) = buffers.saving.take() {
-                        let _ = tokio::time::timeout(crate::persist::save_wait(), saving.written())
-                            .await;
-                        crate::dispatch::settle_save(&saving, &mut buffers);
-                    }
+                    // A SET is answered once its state is on disk (or refused when it cannot be
+                    // saved): awaited here, so the runtime keeps serving other sockets meanwhile.
+                    crate::dispatch::await_save(&mut buffers).await;
                     deliverer.deliver(&buffers.out, peer, delivery).await
                 }
             }

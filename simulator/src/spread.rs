@@ -150,10 +150,7 @@ pub async fn serve_spread(
             let Some(delivery) = handle_datagram(endpoint, &salts, datagram, &mut buffers) else {
                 continue;
             };
-            if let Some(saving) = buffers.saving.take() {
-                let _ = tokio::time::timeout(crate::persist::save_wait(), saving.written()).await;
-                crate::dispatch::settle_save(&saving, &mut buffers);
-            }
+            crate::dispatch::await_save(&mut buffers).await;
             let deliverer = deliverers.entry(destination).or_insert_with(|| {
                 Deliverer::new(SpreadSink {
                     socket: socket.clone(),

@@ -3,6 +3,8 @@
 //! - a SET whose state cannot be saved is refused: on a full file system (a 64 KiB tmpfs filled
 //!   to the last byte) a SET is answered commitFailed, over v2c and v3, the outlet stays as it
 //!   was, and the failure is logged; once there is room again the same SET succeeds;
+//! - so is an outlet change through the control API: 503 with a JSON error naming the file,
+//!   the cause and the fix, the outlet left as it was;
 //! - a read-only state directory (or one that cannot be created) stops the start with what
 //!   failed and the fix, each cause said once; so does a corrupt start count file.
 //!
@@ -181,6 +183,108 @@ fn a_set_that_cannot_be_saved_is_answered_commit_failed_and_undone() {
     assert_eq!(sim.get_value(&v3, &state(3)), on(false));
     let now = std::fs::read_to_string(&outlets).unwrap();
     assert_ne!(now, saved, "the accepted SET reached the state file");
+    drop(sim);
+}
+
+/// One JSON request to the control API over plain HTTP/1.1; the status and the body.
+fn http_json(port: u16, method: &str, path: &str, body: &str) -> (u16, String) {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn a_control_api_change_that_cannot_be_saved_is_refused_and_undone() {
+    let fs = SmallFs::mount("size=64k");
+    let state_dir = fs.path().join("state");
+    let sim = PdusimProcess::builder(PDUSIM)
+        .state_dir(&state_dir)
+        .args([
+            "--vendor",
+            "raritan-px2",
+            "--outlets",
+            "8",
+            "--community",
+            "public",
+        ])
+        .control()
+        .start();
+    let port = sim.control_port().unwrap();
+    let v2c = Sec::v2c("public");
+    let off = r#"{"power":"off"}"#;
+
+    // With room, the change is saved and answered 200.
+    let (status, body) = http_json(port, "PUT", "/pdus/px2/outlets/1", off);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sim.get_value(&v2c, &state(1)), on(false));
+    let outlets = outlets_file(&state_dir);
+    let saved = std::fs::read_to_string(&outlets).unwrap();
+
+    let filler = fill(fs.path());
+    for path in ["/pdus/px2/outlets/2", "/outlets/3"] {
+        let (status, body) = http_json(port, "PUT", path, off);
+        assert_eq!(
+            status, 503,
+            "PUT {path} on a full disk is refused with 503: {body}"
+        );
+        let error: serde_json::Value = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("PUT {path}: not JSON ({e}): {body}"));
+        let message = error["error"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("No space left on device")
+                && message.contains("outlets.toml")
+                && message.contains("undone")
+                && message.contains("free space"),
+            "the error names the file, the cause and the fix: {body}"
+        );
+        assert!(
+            error["field"].is_null(),
+            "no request field is at fault: {body}"
+        );
+    }
+    for outlet in [2, 3] {
+        assert_eq!(
+            sim.get_value(&v2c, &state(outlet)),
+            on(true),
+            "the refused change of outlet {outlet} is undone in memory"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(&outlets).unwrap(),
+        saved,
+        "the state file still holds the last saved state"
+    );
+    assert!(
+        wait_until(std::time::Duration::from_secs(5), || sim
+            .log()
+            .contains("refused and undone")),
+        "the refusal is logged: {}",
+        sim.log()
+    );
+
+    // Room again: the same change goes through and is saved.
+    std::fs::remove_file(filler).unwrap();
+    let (status, body) = http_json(port, "PUT", "/pdus/px2/outlets/2", off);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sim.get_value(&v2c, &state(2)), on(false));
+    assert_ne!(std::fs::read_to_string(&outlets).unwrap(), saved);
     drop(sim);
 }
 

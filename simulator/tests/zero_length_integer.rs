@@ -77,7 +77,14 @@ fn get_raw(agent: std::net::SocketAddr, oids: &[&str]) -> Vec<u8> {
 #[test]
 fn a_column_is_served_as_zero_length_integers() {
     let sim = PdusimProcess::builder(PDUSIM)
-        .args(["--vendor", "sentry3", "--name", "px2", "--community", "private:rw"])
+        .args([
+            "--vendor",
+            "sentry3",
+            "--name",
+            "px2",
+            "--community",
+            "private:rw",
+        ])
         .control()
         .start();
     let port = sim.control_port().unwrap();
