@@ -381,9 +381,10 @@ mod tests {
             ("retries = -1", &["retries"][..]),
             ("port = 70000", &["port"][..]),
         ] {
-            std::fs::write(&p, format!("host = \"h\"\n{line}\n")).expect("write");
+            std::fs::write(&p, format!("[t]\nhost = \"h\"\n{line}\n")).expect("write");
+            let file = p.to_str().expect("utf8");
             let cli =
-                Cli::try_parse_from(["pductl", "--profile", p.to_str().expect("utf8"), "list"])
+                Cli::try_parse_from(["pductl", "--profiles-file", file, "--profile", "t", "list"])
                     .expect("parses");
             let e = cli.conn.to_config().expect_err(line).to_string();
             for w in words {
