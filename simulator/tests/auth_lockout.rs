@@ -4,8 +4,6 @@
 //! the process's clock) is over. Plain HTTP/1.1 over loopback TCP for the control API.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
 use pdu_test_support::*;
@@ -15,45 +13,26 @@ const PDUSIM: &str = env!("CARGO_BIN_EXE_pdusim");
 
 const SYS_NAME: &str = "1.3.6.1.2.1.1.5.0";
 
-/// POSTs a JSON body to the control API; the status code and the whole response.
-fn post(port: u16, path: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
-    (status, response)
-}
-
 #[test]
 fn wrong_digests_lock_the_source_address_out_for_a_while() {
     let sim = PdusimProcess::builder(PDUSIM)
         .args(["--user", "ops:sha:lockout-auth-pw"])
         .control()
         .start();
-    let port = sim.control_port().unwrap();
     let right: Sec = V3::auth("ops", "SHA", "lockout-auth-pw").into();
     let wrong: Sec = V3::auth("ops", "SHA", "not-the-auth-pw").into();
     let once = ["-t", "1", "-r", "0"];
     sim.get(&right, &[SYS_NAME]).expect_clean();
 
-    let (status, body) = post(
-        port,
+    let (status, body) = sim.control_request(
+        "POST",
         "/pdus/px2/faults",
         r#"{"fault":{"kind":"auth-lockout","failures":0,"secs":2}}"#,
     );
     assert_eq!(status, 400, "{body}");
     assert!(body.contains(r#""field":"failures""#), "{body}");
-    let (status, body) = post(
-        port,
+    let (status, body) = sim.control_request(
+        "POST",
         "/pdus/px2/faults",
         r#"{"fault":{"kind":"auth-lockout","failures":2,"secs":2}}"#,
     );

@@ -5,8 +5,6 @@
 //! sticking at the maximum. Plain HTTP/1.1 over a loopback TCP socket for the control API.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
 use pdu_test_support::*;
@@ -18,31 +16,12 @@ const SYS_UP_TIME: &str = "1.3.6.1.2.1.1.3.0";
 /// 2^32: TimeTicks wrap here.
 const WRAP: i64 = 1 << 32;
 
-/// POSTs a JSON body to the control API; the status code and the whole response.
-fn post(port: u16, path: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
-    (status, response)
-}
-
 #[test]
 fn sys_up_time_wraps_to_zero_after_2_32_ticks() {
     let sim = PdusimProcess::builder(PDUSIM)
         .args(["--community", "public"])
         .control()
         .start();
-    let port = sim.control_port().unwrap();
     let sec = Sec::v2c("public");
     let up_time = || sim.get_number(&sec, SYS_UP_TIME);
     // A slow machine may pass the wrap between the skew and the first reading: then the
@@ -52,8 +31,8 @@ fn sys_up_time_wraps_to_zero_after_2_32_ticks() {
         assert!((0..WRAP).contains(&now), "sysUpTime {now} is not TimeTicks");
         // Three seconds before the wrap.
         let skew = (WRAP - now) / 100 - 3;
-        let (status, body) = post(
-            port,
+        let (status, body) = sim.control_request(
+            "POST",
             "/pdus/px2/engine",
             &format!("{{\"uptime_skew_secs\":{skew}}}"),
         );

@@ -6,8 +6,7 @@
 //! language would add it; a fault that means nothing is refused with 400 and its field.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
-use std::io::{Read, Write};
-use std::net::{TcpStream, UdpSocket};
+use std::net::UdpSocket;
 use std::time::Duration;
 
 use pdu_test_support::*;
@@ -24,24 +23,6 @@ const PDUSIM: &str = env!("CARGO_BIN_EXE_pdusim");
 const ACTION: &str = "1.3.6.1.4.1.1718.3.2.3.1.11";
 const ACTION_2: &str = "1.3.6.1.4.1.1718.3.2.3.1.11.1.1.2";
 const STATUS_2: &str = "1.3.6.1.4.1.1718.3.2.3.1.5.1.1.2";
-
-/// POSTs a JSON body to the control API; the status code and the whole response.
-fn post(port: u16, path: &str, body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
-    (status, response)
-}
 
 /// A v2c GET of `oids` (community `private`) and the raw answer.
 fn get_raw(agent: std::net::SocketAddr, oids: &[&str]) -> Vec<u8> {
@@ -87,7 +68,6 @@ fn a_column_is_served_as_zero_length_integers() {
         ])
         .control()
         .start();
-    let port = sim.control_port().unwrap();
     let sec = Sec::v2c("private");
     // Before the fault: both columns read as INTEGERs.
     let before = sim.get(&sec, &[ACTION_2, STATUS_2]);
@@ -95,15 +75,15 @@ fn a_column_is_served_as_zero_length_integers() {
     assert_eq!(before.varbinds().len(), 2, "{}", before.describe());
 
     // A fault that means nothing is refused with its field.
-    let (status, body) = post(
-        port,
+    let (status, body) = sim.control_request(
+        "POST",
         "/pdus/px2/faults",
         r#"{"fault":{"kind":"zero-length-integer","oid":"not.an.oid"}}"#,
     );
     assert_eq!(status, 400, "{body}");
     assert!(body.contains(r#""field":"oid""#), "{body}");
-    let (status, body) = post(
-        port,
+    let (status, body) = sim.control_request(
+        "POST",
         "/pdus/px2/faults",
         &format!(r#"{{"fault":{{"kind":"zero-length-integer","oid":"{ACTION}"}}}}"#),
     );

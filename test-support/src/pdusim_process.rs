@@ -313,6 +313,36 @@ impl PdusimProcess {
         self.control.map(|a| a.port())
     }
 
+    /// Sends `method path` with a JSON `body` (empty: none) to the control API over plain
+    /// HTTP/1.1 and returns the status code and the whole response (headers and body).
+    ///
+    /// Panics when the process has no control API or the answer is not HTTP.
+    pub fn control_request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        use std::io::Write;
+        let port = self
+            .control_port()
+            .expect("control_request needs PdusimBuilder::control()");
+        let mut stream =
+            std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to the control API");
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream
+            .write_all(request.as_bytes())
+            .expect("write the request");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("read the response");
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
+        (status, response)
+    }
+
     /// The state directory the process was given.
     pub fn state_dir(&self) -> &Path {
         self.state.path()
