@@ -3,6 +3,7 @@
 //! over HTTP/JSON on loopback (`pdusim serve --control 127.0.0.1:PORT`) for drivers written in
 //! any language.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -170,21 +171,29 @@ pub struct NewFault {
 #[derive(Clone)]
 pub struct Control {
     devices: Arc<Vec<Arc<Device>>>,
+    /// Each name's position in `devices` (the first PDU of that name), so that a lookup does
+    /// not scan 100,000 PDUs.
+    by_name: Arc<HashMap<String, usize>>,
 }
 
 impl Control {
     /// A handle on `devices` (their names should be unique: lookups take the first).
     pub fn new(devices: Vec<Arc<Device>>) -> Control {
+        let mut by_name = HashMap::with_capacity(devices.len());
+        for (i, d) in devices.iter().enumerate() {
+            by_name.entry(d.name.clone()).or_insert(i);
+        }
         Control {
             devices: Arc::new(devices),
+            by_name: Arc::new(by_name),
         }
     }
 
     /// The PDU named `name`. Errors: [`ControlError::NoSuchPdu`].
     pub fn device(&self, name: &str) -> Result<&Arc<Device>, ControlError> {
-        self.devices
-            .iter()
-            .find(|d| d.name == name)
+        self.by_name
+            .get(name)
+            .and_then(|&i| self.devices.get(i))
             .ok_or_else(|| ControlError::NoSuchPdu(name.to_string()))
     }
 
