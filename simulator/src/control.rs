@@ -349,11 +349,19 @@ impl Control {
     }
 
     /// Restarts the agent: boots + 1, time 0; outlets kept or back to their first-start state.
+    ///
+    /// Errors: [`ControlError::NoSuchPdu`]; [`ControlError::NotSaved`] when the first-start
+    /// outlets could not be saved (nothing is restarted); [`ControlError::Failed`] when the new
+    /// engineBoots could not be saved (the restart has happened).
     pub fn restart(&self, name: &str, keep_outlets: bool) -> Result<PduInfo, ControlError> {
         let device = self.device(name)?;
-        device
-            .restart(keep_outlets)
-            .map_err(|e| ControlError::Failed(e.to_string()))?;
+        device.restart(keep_outlets).map_err(|e| match e {
+            crate::device::StartError::StateNotSaved { pdu, why } => ControlError::NotSaved {
+                pdus: vec![pdu],
+                why,
+            },
+            e => ControlError::Failed(e.to_string()),
+        })?;
         Ok(pdu_info(device))
     }
 

@@ -141,6 +141,15 @@ pub enum StartError {
     /// A start thread panicked (a bug): the PDUs it started are unknown.
     #[error("a PDU start thread panicked: this is a bug, please report it with the log")]
     Panicked,
+    /// A restart that puts the outlets back to their first-start state could not save them:
+    /// nothing was restarted.
+    #[error("PDU {pdu}: the restart was refused and the outlets were left as they were, because their first-start state could not be saved ({why}); free space on the state directory's file system or make it writable")]
+    StateNotSaved {
+        /// The PDU's name.
+        pdu: String,
+        /// Why the write failed (the file and the operating system's error).
+        why: String,
+    },
     /// The saved outlet state could not be read.
     #[error("PDU {pdu}: cannot read outlet state {path}: {source}; fix or delete the file to start afresh")]
     State {
@@ -595,7 +604,15 @@ impl Device {
 
     /// An agent restart inside the process: boots + 1, engine time and sysUpTime back to 0,
     /// and outlets either as they were or as at a first start.
+    ///
+    /// Errors: [`StartError::StateNotSaved`] when the first-start outlets could not be saved
+    /// (nothing is restarted, the outlets are as before, and it is counted in
+    /// `stateSaveFailures`); [`StartError::Engine`] when the new engineBoots could not be saved
+    /// (the restart has happened).
     pub fn restart(&self, keep_outlets: bool) -> Result<(), StartError> {
+        if !keep_outlets {
+            self.reset_outlets_saved()?;
+        }
         self.engine()
             .restart()
             .map_err(|source| StartError::Engine {
@@ -615,19 +632,6 @@ impl Device {
             ("coldStart", COLD_START)
         };
         if !keep_outlets {
-            let fresh = initial_state(&self.spec, None).map_err(|source| StartError::State {
-                pdu: self.name.clone(),
-                path: PathBuf::new(),
-                source,
-            })?;
-            let pending = {
-                let mut state = self.lock_state();
-                *state = fresh;
-                self.queue_state_write(&state)
-            };
-            if let Some(p) = pending {
-                p.wait(SAVE_WAIT);
-            }
             let now = self.now();
             self.notifications
                 .reset_outlets(&mut self.lock_state(), now);
@@ -638,6 +642,55 @@ impl Device {
             standard_trap_varbinds(&self.live().sys_object_id),
         );
         Ok(())
+    }
+
+    /// Puts the outlets back to their first-start state and waits (up to [`SAVE_WAIT`]) for it
+    /// to be saved. When the write fails or is still unfinished, the outlets are put back as
+    /// they were (queued to be written after a stalled write) and the failure is counted in
+    /// `stateSaveFailures`. Errors: [`StartError::State`], [`StartError::StateNotSaved`].
+    fn reset_outlets_saved(&self) -> Result<(), StartError> {
+        use crate::persist::WriteOutcome;
+        let fresh = initial_state(&self.spec, None).map_err(|source| StartError::State {
+            pdu: self.name.clone(),
+            path: PathBuf::new(),
+            source,
+        })?;
+        let (before, pending) = {
+            let mut state = self.lock_state();
+            let before = std::mem::replace(&mut *state, fresh);
+            (before, self.queue_state_write(&state))
+        };
+        let Some(write) = pending else {
+            return Ok(());
+        };
+        write.wait(SAVE_WAIT);
+        let (why, still_pending) = match write.outcome() {
+            WriteOutcome::Written => return Ok(()),
+            WriteOutcome::Failed(why) => (why.to_string(), false),
+            WriteOutcome::Pending => (
+                format!(
+                    "the state file was still not written after {} s",
+                    SAVE_WAIT.as_secs()
+                ),
+                true,
+            ),
+        };
+        {
+            let mut state = self.lock_state();
+            *state = before;
+            if still_pending {
+                let _ = self.queue_state_write(&state);
+            }
+        }
+        crate::stats::bump(&self.stats.state_save_failures);
+        tracing::error!(
+            pdu = %self.name,
+            "a restart to first-start outlets was refused and undone because their state could not be saved ({why}): free space on the state directory's file system or make it writable"
+        );
+        Err(StartError::StateNotSaved {
+            pdu: self.name.clone(),
+            why,
+        })
     }
 
     /// Time since the agent (re)started, as sysUpTime counts it (with any skew added by

@@ -279,6 +279,36 @@ fn a_control_api_change_that_cannot_be_saved_is_refused_and_undone() {
         sim.log()
     );
 
+    // A restart that would put the outlets back to their first-start state is refused too:
+    // outlet 1 stays off and engineBoots does not move.
+    let boots = || sim.get_value(&v2c, "1.3.6.1.6.3.10.2.1.2.0");
+    let boots_before = boots();
+    let (status, body) = http_json(
+        port,
+        "POST",
+        "/pdus/px2/restart",
+        r#"{"keep_outlets":false}"#,
+    );
+    assert_eq!(
+        status, 503,
+        "a restart whose outlet reset cannot be saved is refused with 503: {body}"
+    );
+    assert!(
+        body.contains("No space left on device") && body.contains("undone"),
+        "the error names the cause and what happened: {body}"
+    );
+    assert_eq!(
+        sim.get_value(&v2c, &state(1)),
+        on(false),
+        "the outlets are as they were"
+    );
+    assert_eq!(boots(), boots_before, "nothing was restarted");
+    assert_eq!(
+        std::fs::read_to_string(&outlets).unwrap(),
+        saved,
+        "the state file still holds the last saved state"
+    );
+
     // Room again: the same change goes through and is saved.
     std::fs::remove_file(filler).unwrap();
     let (status, body) = http_json(port, "PUT", "/pdus/px2/outlets/2", off);
