@@ -602,4 +602,64 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused, "{err}");
         assert!(drain(other.as_ref().unwrap()).await.is_empty());
     }
+
+    /// A v1/v2c message of `pdu_type` with `request_id`.
+    fn community(version: Version, pdu_type: PduType, request_id: i32) -> Vec<u8> {
+        let pdu = snmp_proto::Pdu {
+            pdu_type,
+            request_id,
+            error_status: 0,
+            error_index: 0,
+            varbinds: Vec::new(),
+            trap_v1: None,
+        };
+        let mut out = Vec::new();
+        snmp_proto::encode_community_message(&mut out, version, b"public", &pdu);
+        out
+    }
+
+    /// How answers from another port of the agent's address are paired with the request in
+    /// flight: only a Response with its request-id and version passes, once; duplicates, late
+    /// answers to earlier requests, other IDs, other versions and requests are ignored.
+    #[test]
+    fn answers_from_another_port_must_match_the_request_in_flight() {
+        let v2c = |t, id| community(Version::V2c, t, id);
+        let mut p = Pairing::default();
+        let mut localized = None;
+        let mut judge = |p: &mut Pairing, answer: &[u8], other_port| {
+            p.judge(answer, other_port, None, &mut localized)
+        };
+        p.sent(&v2c(PduType::GetRequest, 7));
+        assert!(matches!(
+            judge(&mut p, &v2c(PduType::Response, 8), true),
+            Verdict::Ignore(_)
+        ));
+        assert!(matches!(
+            judge(&mut p, &community(Version::V1, PduType::Response, 7), true),
+            Verdict::Ignore(_)
+        ));
+        assert!(matches!(
+            judge(&mut p, &v2c(PduType::GetRequest, 7), true),
+            Verdict::Ignore(_)
+        ));
+        assert!(matches!(
+            judge(&mut p, b"not SNMP", true),
+            Verdict::Ignore(_)
+        ));
+        assert_eq!(judge(&mut p, &v2c(PduType::Response, 7), true), Verdict::Pass);
+        assert!(matches!(
+            judge(&mut p, &v2c(PduType::Response, 7), true),
+            Verdict::Ignore(_)
+        ));
+        p.sent(&v2c(PduType::GetRequest, 9));
+        assert!(matches!(
+            judge(&mut p, &v2c(PduType::Response, 7), true),
+            Verdict::Ignore(_)
+        ));
+        assert!(matches!(
+            judge(&mut p, &v2c(PduType::Response, 7), false),
+            Verdict::Ignore(_)
+        ));
+        assert_eq!(judge(&mut p, &v2c(PduType::Response, 9), true), Verdict::Pass);
+    }
 }

@@ -505,8 +505,8 @@ async fn a_forged_answer_from_another_address_is_ignored() {
     assert_ne!(from.port(), forger_then_agent.port);
     let notes = t.take_notes();
     assert!(
-        notes.len() == 1 && notes[0].contains(&format!("answered from UDP port {}", from.port())),
-        "one note names the port: {notes:?}"
+        notes.len() == 1 && notes[0].contains("answers from another UDP port"),
+        "one note says so: {notes:?}"
     );
 }
 
