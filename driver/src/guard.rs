@@ -17,9 +17,10 @@
 //!
 //! An answer that fails is dropped and reported to the transport, which ends the try with an
 //! error naming what was wrong. A second copy of an answer already passed on, and late answers
-//! to earlier requests of the session, are dropped without a word (RFC 3412 §7.2.10). An agent whose engineBoots is 2147483647 is locked out of
-//! authenticated SNMPv3 (RFC 3414 §2.2.2) and reported as such. SNMPv1/v2c answers pass as they
-//! are (snmp2 range-checks those), and "port unreachable" from the agent's host is reported.
+//! to earlier requests of the session, are dropped without a word (RFC 3412 §7.2.10). An agent
+//! whose engineBoots is 2147483647 is locked out of authenticated SNMPv3 (RFC 3414 §2.2.2) and
+//! reported as such. SNMPv1/v2c answers from the agent's port pass as they are (snmp2
+//! range-checks those), and "port unreachable" from the agent's host is reported.
 //!
 //! # Answers from another source port
 //!
@@ -571,8 +572,7 @@ mod tests {
         assert_eq!(
             on_other
                 .iter()
-                .filter(|(from, b)| *from == agent_other_port.local_addr().unwrap()
-                    && b[0] == b'o')
+                .filter(|(from, b)| *from == agent_other_port.local_addr().unwrap() && b[0] == b'o')
                 .count(),
             10,
             "{on_other:?}"
@@ -646,7 +646,10 @@ mod tests {
             judge(&mut p, b"not SNMP", true),
             Verdict::Ignore(_)
         ));
-        assert_eq!(judge(&mut p, &v2c(PduType::Response, 7), true), Verdict::Pass);
+        assert_eq!(
+            judge(&mut p, &v2c(PduType::Response, 7), true),
+            Verdict::Pass
+        );
         assert!(matches!(
             judge(&mut p, &v2c(PduType::Response, 7), true),
             Verdict::Ignore(_)
@@ -660,6 +663,9 @@ mod tests {
             judge(&mut p, &v2c(PduType::Response, 7), false),
             Verdict::Ignore(_)
         ));
-        assert_eq!(judge(&mut p, &v2c(PduType::Response, 9), true), Verdict::Pass);
+        assert_eq!(
+            judge(&mut p, &v2c(PduType::Response, 9), true),
+            Verdict::Pass
+        );
     }
 }

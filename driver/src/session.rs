@@ -3,8 +3,8 @@
 //! results — and the mapping of its errors to ours (with the diagnosis probe for v3).
 
 use snmp_proto::usm::ExposeSecret;
-use std::time::Duration;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use snmp2::{AsyncSession, Oid};
 use snmp_proto::usm::MasterKeyCache;

@@ -559,18 +559,14 @@ async fn v3_answers_from_another_port_need_the_msg_id_and_pass_every_check() {
     let responder = Responder::start_with(&["127.0.0.1:0"], move |datagram| {
         v3_ids(datagram)
             .map(|(msg_id, request_id)| {
-                vec![(
-                    From::Extra(0),
-                    report(&wrong_msg_id, msg_id, request_id),
-                )]
+                vec![(From::Extra(0), report(&wrong_msg_id, msg_id, request_id))]
             })
             .unwrap_or_default()
     });
     let mut pdu = Pdu::new(v3_config(responder.port)).unwrap();
-    let outcome =
-        tokio::time::timeout(Duration::from_secs(60), pdu.state(&OutletRef::Number(1)))
-            .await
-            .expect("the driver hung (no result after 60 s)");
+    let outcome = tokio::time::timeout(Duration::from_secs(60), pdu.state(&OutletRef::Number(1)))
+        .await
+        .expect("the driver hung (no result after 60 s)");
     assert!(
         matches!(outcome, Err(Error::Timeout { .. })),
         "a Report with another msgID from another port was taken or misnamed: {outcome:?}"
@@ -587,7 +583,9 @@ async fn v3_answers_from_another_port_need_the_msg_id_and_pass_every_check() {
     };
     let responder = Responder::start_with(&["127.0.0.1:0"], move |datagram| {
         v3_ids(datagram)
-            .map(|(msg_id, request_id)| vec![(From::Extra(0), report(&forged_mac, msg_id, request_id))])
+            .map(|(msg_id, request_id)| {
+                vec![(From::Extra(0), report(&forged_mac, msg_id, request_id))]
+            })
             .unwrap_or_default()
     });
     let mut pdu = Pdu::new(v3_config(responder.port)).unwrap();

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use pdu_test_support::{workspace_pdusim, PdusimProcess};
 use snmp_proto::{
-    decode_message, encode_community_message, Message, Oid, Pdu, PduType, VarBind, Value, Version,
+    decode_message, encode_community_message, Message, Oid, Pdu, PduType, Value, VarBind, Version,
 };
 
 /// The v3 user the simulator is given, and its keys.
@@ -54,8 +54,8 @@ fn power(sim: &PdusimProcess, n: u32) -> String {
         .split_once("\r\n\r\n")
         .map_or("", |(_, b)| b)
         .trim();
-    let outlets: serde_json::Value = serde_json::from_str(body)
-        .unwrap_or_else(|e| panic!("the outlets as JSON ({e}): {body}"));
+    let outlets: serde_json::Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("the outlets as JSON ({e}): {body}"));
     outlets
         .as_array()
         .and_then(|a| a.iter().find(|o| o["outlet"] == n))
@@ -106,7 +106,9 @@ fn logged_port(stderr: &str) -> u16 {
         .and_then(|l| l.split("from=127.0.0.1:").nth(1))
         .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
         .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("the debug log names the address the agent answered from: {stderr}"))
+        .unwrap_or_else(|| {
+            panic!("the debug log names the address the agent answered from: {stderr}")
+        })
 }
 
 /// With every answer sent from another port: `off`, `status`, `on` over v2c and SNMPv3
@@ -133,7 +135,11 @@ fn pductl_copes_with_answers_from_another_port() {
         .control()
         .start();
     let port = sim.port();
-    assert_eq!(answer_port(&sim), port, "before the fault: from the agent's port");
+    assert_eq!(
+        answer_port(&sim),
+        port,
+        "before the fault: from the agent's port"
+    );
     let (status, body) = sim.control_request(
         "POST",
         "/pdus/px2/faults",
@@ -159,11 +165,21 @@ fn pductl_copes_with_answers_from_another_port() {
     assert_eq!(power(&sim, 2), "off");
     let (code, out, err) = pductl(port, &["--community", "public", "status", "2"], &[]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("outlet 2 (") && out.trim_end().ends_with(": off"), "{out}");
+    assert!(
+        out.contains("outlet 2 (") && out.trim_end().ends_with(": off"),
+        "{out}"
+    );
 
     // SNMPv3, authPriv
     let v3 = [
-        "--user", "ops", "--auth", "sha256", "--priv", "aes256", "--vendor", "raritan-px2",
+        "--user",
+        "ops",
+        "--auth",
+        "sha256",
+        "--priv",
+        "aes256",
+        "--vendor",
+        "raritan-px2",
     ];
     let keys = [
         ("PDU_AUTH_KEY", "ops-auth-pass"),
