@@ -37,17 +37,18 @@
 //!   (the most specific match) and to the unconnected one otherwise
 //!   (`tests::the_kernel_sorts_answers_by_source` checks this).
 //!
-//! A datagram on the unconnected socket is taken for an answer only when it comes from the
-//! agent's IP address (any port), decodes, is in the request's version, and carries the ID of
-//! the request in flight (msgID for SNMPv3; request-id for SNMPv1/v2c, whose PDU must also be a
-//! Response); then it passes every check above, like an answer from the agent's own port.
-//! Anything else on that socket is dropped without ending the try (logged at debug level), so
-//! a stray or forged datagram from another host cannot cut a request short. The first answer
-//! taken from another port is recorded ([`Guard::answered_from_another_port`]) so that the
-//! driver can tell the user the agent does this. Only processes of the same user can join a
-//! `SO_REUSEPORT` group, so no other user's socket can take the answers. On systems other than
-//! Linux and Android the unconnected socket is not opened and answers from another port are
-//! dropped (the request times out).
+//! The source of every datagram is read, on both sockets (so the rules hold even where a kernel
+//! sorted one differently). A datagram from any other IP address than the agent's is dropped. A
+//! datagram from the agent's address but another port is taken for an answer only when it
+//! decodes, is in the request's version, and carries the ID of the request in flight (msgID for
+//! SNMPv3; request-id for SNMPv1/v2c, whose PDU must also be a Response); then it passes every
+//! check above, like an answer from the agent's own port. Anything else from another port is
+//! dropped without ending the try (logged at debug level), so a stray or forged datagram cannot
+//! cut a request short. The first answer taken from another port is recorded
+//! ([`Guard::answered_from_another_port`]) so that the driver can tell the user the agent does
+//! this. Only processes of the same user can join a `SO_REUSEPORT` group, so no other user's
+//! socket can take the answers. On systems other than Linux and Android the unconnected socket
+//! is not opened and answers from another port are dropped (the request times out).
 //!
 //! What remains: an unauthenticated Report whose boots and time are in range is still taken in
 //! by snmp2 during a session (RFC 3414 §4 discovery needs it); from a forger this can make
@@ -366,15 +367,18 @@ impl Relay {
                     }
                     continue;
                 }
-                received = connected.recv(&mut down) => match received {
-                    Ok(n) => (down.get(..n).unwrap_or_default(), None),
+                // The source is checked on both sockets: a kernel that gave the connected socket
+                // a datagram from another source (older Linux could, by SO_REUSEPORT's hash)
+                // must not make it an answer from the agent's port.
+                received = connected.recv_from(&mut down) => match received {
+                    Ok((n, from)) => (down.get(..n).unwrap_or_default(), from),
                     Err(e) => {
                         let _ = self.refusals.send(network_refusal(&e));
                         continue;
                     }
                 },
                 received = recv_from_other(other.as_ref(), &mut side) => match received {
-                    Ok((n, from)) => (side.get(..n).unwrap_or_default(), Some(from)),
+                    Ok((n, from)) => (side.get(..n).unwrap_or_default(), from),
                     Err(e) => {
                         tracing::debug!("receiving on the socket for answers from another port: {e}");
                         continue;
@@ -382,22 +386,20 @@ impl Relay {
                 },
             };
             let Some(to) = session else { continue };
-            let other_port = from.is_some_and(|f| f.port() != self.agent.port());
-            if let Some(from) = from {
-                if from.ip() != self.agent.ip() {
-                    tracing::debug!(%from, agent = %self.agent, "dropped a datagram from another address than the agent's");
-                    continue;
-                }
+            if from.ip() != self.agent.ip() {
+                tracing::debug!(%from, agent = %self.agent, "dropped a datagram from another address than the agent's");
+                continue;
             }
+            let other_port = from.port() != self.agent.port();
             match pairing.judge(answer, other_port, self.user.as_ref(), &mut localized) {
                 Verdict::Pass => {
-                    if let (true, Some(from)) = (other_port, from) {
+                    if other_port {
                         self.first_from_another_port(from);
                     }
                     let _ = inner.send_to(answer, to).await;
                 }
                 Verdict::Ignore(why) => {
-                    tracing::debug!(?from, "dropped an answer: {why}");
+                    tracing::debug!(%from, "dropped an answer: {why}");
                 }
                 Verdict::Refuse(refusal) => {
                     let _ = self.refusals.send(refusal);
