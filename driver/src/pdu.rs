@@ -1015,6 +1015,7 @@ impl Pdu {
                 ));
             }
         }
+        notes.extend(self.transport.take_notes());
         Ok(SwitchReport {
             outlet: n,
             action,
@@ -1140,6 +1141,7 @@ impl Pdu {
         }
         let mut learnt = std::mem::take(&mut self.notes);
         learnt.extend(notes);
+        learnt.extend(self.transport.take_notes());
         Ok(OutletList {
             outlets,
             notes: learnt,
@@ -1252,6 +1254,7 @@ impl Pdu {
                 });
             }
         }
+        notes.extend(self.transport.take_notes());
         Ok(Readings { readings, notes })
     }
 }

@@ -254,8 +254,33 @@ fn classify_report(oid: &[u32], boots: i64) -> Diagnosis {
 // The exchange.
 // ------------------------------------------------------------------------------------------
 
+/// The probe's socket toward the agent. Not connected, so that answers from the agent's
+/// address but another UDP port (a NAT or multi-homed agent, quirk 28 in docs/QUIRKS.md) are
+/// read too; datagrams from other addresses are skipped, and answers are paired with the
+/// probe's messages by msgID.
+struct ProbeSocket {
+    socket: UdpSocket,
+    agent: SocketAddr,
+}
+
+impl ProbeSocket {
+    async fn send(&self, msg: &[u8]) -> std::io::Result<usize> {
+        self.socket.send_to(msg, self.agent).await
+    }
+
+    /// The next datagram from the agent's IP address (any port).
+    async fn recv(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let (n, from) = self.socket.recv_from(buf).await?;
+            if from.ip() == self.agent.ip() {
+                return Ok(n);
+            }
+        }
+    }
+}
+
 async fn exchange(
-    socket: &UdpSocket,
+    socket: &ProbeSocket,
     msg: &[u8],
     cfg: &Config,
     msg_id: i32,
@@ -265,7 +290,7 @@ async fn exchange(
 
 /// As [`exchange`], with the answer's bytes (to decrypt an encrypted one).
 async fn exchange_raw(
-    socket: &UdpSocket,
+    socket: &ProbeSocket,
     msg: &[u8],
     cfg: &Config,
     msg_id: i32,
@@ -303,7 +328,10 @@ pub async fn diagnose(cfg: &Config, keys: &MasterKeyCache) -> Diagnosis {
             SocketAddr::V4(_) => UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).await.ok()?,
             SocketAddr::V6(_) => UdpSocket::bind((Ipv6Addr::UNSPECIFIED, 0)).await.ok()?,
         };
-        socket.connect(addr).await.ok()?;
+        let socket = ProbeSocket {
+            socket,
+            agent: addr,
+        };
         Some(probe_on(&socket, cfg, keys).await)
     };
     let overall =
@@ -314,7 +342,7 @@ pub async fn diagnose(cfg: &Config, keys: &MasterKeyCache) -> Diagnosis {
     }
 }
 
-async fn probe_on(socket: &UdpSocket, cfg: &Config, keys: &MasterKeyCache) -> Diagnosis {
+async fn probe_on(socket: &ProbeSocket, cfg: &Config, keys: &MasterKeyCache) -> Diagnosis {
     let base = i32::try_from(std::process::id() & 0xffff).unwrap_or(1) << 12;
     let discovery = probe_message(
         base + 1,
@@ -379,7 +407,7 @@ async fn probe_on(socket: &UdpSocket, cfg: &Config, keys: &MasterKeyCache) -> Di
 /// A well-formed encryption means the probe itself never moves usmStatsDecryptionErrors
 /// on an agent whose keys match.
 async fn probe_auth_priv(
-    socket: &UdpSocket,
+    socket: &ProbeSocket,
     cfg: &Config,
     engine: &ProbeAnswer,
     msg_id: i32,

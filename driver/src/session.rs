@@ -3,6 +3,7 @@
 //! results — and the mapping of its errors to ours (with the diagnosis probe for v3).
 
 use snmp_proto::usm::ExposeSecret;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use snmp2::{AsyncSession, Oid};
@@ -223,6 +224,11 @@ pub struct Transport {
     /// Set once the agent refused our authentication (usmStatsWrongDigests): silence after
     /// that is most likely a lockout of this address ([`Error::LikelyLockout`]).
     auth_refused: std::sync::atomic::AtomicBool,
+    /// The first address the agent answered from that was not the requests' port (quirk 28
+    /// in docs/QUIRKS.md), once the answer guard took such an answer.
+    answered_from: Option<SocketAddr>,
+    /// What the transport learnt about the agent, for the next report that carries notes.
+    notes: Vec<String>,
 }
 
 /// An open snmp2 session and the answer guard it talks to the agent through.
@@ -360,7 +366,36 @@ impl Transport {
             answered: false,
             keys: Arc::new(MasterKeyCache::default()),
             auth_refused: std::sync::atomic::AtomicBool::new(false),
+            answered_from: None,
+            notes: Vec::new(),
         }
+    }
+
+    /// What the transport learnt about the agent since the last call (an agent answering
+    /// from another UDP port than the requests go to), as notes for the user.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
+    }
+
+    /// The address the agent answered from when that was not the port the requests go to
+    /// (quirk 28 in docs/QUIRKS.md); `None` while every answer came from the agent's port.
+    pub fn answered_from_another_port(&self) -> Option<SocketAddr> {
+        self.answered_from
+    }
+
+    /// Notes, once, that the answer guard took answers from `from`, another port than the
+    /// agent's.
+    fn learn_source(&mut self, from: Option<SocketAddr>) {
+        let (Some(from), None) = (from, self.answered_from) else {
+            return;
+        };
+        self.answered_from = Some(from);
+        tracing::debug!(%from, port = self.cfg.port, "the agent answers from another UDP port");
+        // No port numbers in the note: they change from run to run, and the note is part of
+        // recorded output; the debug log above has them.
+        self.notes.push(
+            "the agent answers from another UDP port than the one the requests go to (a NAT or multi-homed agent, quirk 28 in docs/QUIRKS.md): its answers were taken because they came from its address and matched the requests in flight (RUST_LOG=pdu_driver=debug shows the port)".into(),
+        );
     }
 
     /// The configuration the transport was made with.
@@ -660,6 +695,7 @@ impl Transport {
                         answered = Self::exchange(session, req) => answered.map_err(Failure::Snmp),
                         refusal = guard.refusal() => Err(Failure::Refused(refusal)),
                     };
+                    self.learn_source(guard.answered_from_another_port());
                     self.session = Some(connected);
                     r
                 };

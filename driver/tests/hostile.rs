@@ -6,6 +6,9 @@
 //!   an authenticated Report whose MAC does not verify:
 //!   the driver must refuse them before its SNMP stack (snmp2, which stores boots and time from
 //!   a Report before any check and adds to them without overflow checks) takes them in.
+//! - Answers from another UDP port (quirk 28): taken only from the agent's IP address and only
+//!   when they carry the ID of the request in flight; a forger on another loopback address
+//!   (127.0.0.2) and answers with a wrong request-id or msgID are ignored.
 //! - An endless table: a walk stops at `--max-walk-bytes` with an error that says so, through
 //!   the real `pductl` binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -15,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use pdu_driver::session::{Transport, Value};
 use pdu_driver::{AuthProtocol, Config, Error, OutletRef, Pdu, PrivProtocol};
 use snmp_proto::{decode_message, Message, ScopedPduData};
 
@@ -114,6 +118,15 @@ fn report(c: &Crafted, msg_id: i64, request_id: i64) -> Vec<u8> {
     ])
 }
 
+/// Where a responder sends an answer from.
+#[derive(Clone, Copy, Debug)]
+enum From {
+    /// The agent's own socket, the one the request went to.
+    Agent,
+    /// The responder's extra socket number N (see [`Responder::start_with`]).
+    Extra(usize),
+}
+
 /// A UDP responder on 127.0.0.1 answering every datagram with `answer(datagram)` (nothing
 /// when it returns `None`), on its own thread until dropped.
 struct Responder {
@@ -124,10 +137,28 @@ struct Responder {
 
 impl Responder {
     fn start(answer: impl Fn(&[u8]) -> Option<Vec<u8>> + Send + 'static) -> Responder {
+        Self::start_with(&[], move |datagram| {
+            answer(datagram)
+                .map(|a| vec![(From::Agent, a)])
+                .unwrap_or_default()
+        })
+    }
+
+    /// A responder with extra sockets bound to `extra` (another port of 127.0.0.1, another
+    /// loopback address): `answer` says what to send to the requester, in order, and from which
+    /// socket.
+    fn start_with(
+        extra: &[&str],
+        answer: impl Fn(&[u8]) -> Vec<(From, Vec<u8>)> + Send + 'static,
+    ) -> Responder {
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
         socket
             .set_read_timeout(Some(Duration::from_millis(50)))
             .unwrap();
+        let extra: Vec<UdpSocket> = extra
+            .iter()
+            .map(|a| UdpSocket::bind(a).unwrap_or_else(|e| panic!("bind {a}: {e}")))
+            .collect();
         let port = socket.local_addr().unwrap().port();
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
@@ -137,8 +168,12 @@ impl Responder {
                 let Ok((n, peer)) = socket.recv_from(&mut buf) else {
                     continue;
                 };
-                if let Some(out) = answer(&buf[..n]) {
-                    let _ = socket.send_to(&out, peer);
+                for (from, out) in answer(&buf[..n]) {
+                    let sender = match from {
+                        From::Agent => &socket,
+                        From::Extra(i) => &extra[i],
+                    };
+                    let _ = sender.send_to(&out, peer);
                 }
             }
         });
@@ -386,4 +421,177 @@ fn a_walk_of_an_endless_table_stops_at_the_byte_cap() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
     drop(responder);
+}
+
+/// sysName.0, the OID the transport-level tests read.
+const SYS_NAME: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 5, 0];
+
+/// A v2c Response to the GET `datagram`: every OID asked for, with the string `value`, under
+/// the request's request-id plus `id_offset`.
+fn v2c_answer(datagram: &[u8], value: &str, id_offset: i32) -> Option<Vec<u8>> {
+    let Message::Community(m) = decode_message(datagram).ok()? else {
+        return None;
+    };
+    let response = snmp_proto::Pdu {
+        pdu_type: snmp_proto::PduType::Response,
+        request_id: m.pdu.request_id.wrapping_add(id_offset),
+        error_status: 0,
+        error_index: 0,
+        varbinds: m
+            .pdu
+            .varbinds
+            .iter()
+            .map(|vb| snmp_proto::VarBind {
+                oid: vb.oid.clone(),
+                value: snmp_proto::Value::OctetString(value.as_bytes().to_vec().into()),
+            })
+            .collect(),
+        trap_v1: None,
+    };
+    let mut out = Vec::new();
+    snmp_proto::encode_community_message(&mut out, m.version, m.community, &response);
+    Some(out)
+}
+
+/// A v2c transport (community `public`) to 127.0.0.1:`port`: 300 ms per try, one retry.
+fn v2c_transport(port: u16) -> Transport {
+    let mut cfg = Config::new("127.0.0.1");
+    cfg.port = port;
+    cfg.timeout = Duration::from_millis(300);
+    cfg.retries = 1;
+    Transport::new(cfg)
+}
+
+/// Reads sysName.0, failing the test if the driver hangs.
+async fn read_sys_name(t: &mut Transport) -> Result<Value, Error> {
+    tokio::time::timeout(Duration::from_secs(60), t.get_one(SYS_NAME))
+        .await
+        .expect("the driver hung (no result after 60 s)")
+}
+
+/// A forger on another loopback address (127.0.0.2) answers the request in flight, with its
+/// request-id, to the port the driver's requests come from, while the agent (127.0.0.1) stays
+/// silent: the driver does not take the forged answer and times out. When the agent's own
+/// answer follows the forged one (from another port of its address, as a NAT may send it),
+/// the driver takes the agent's.
+#[tokio::test]
+async fn a_forged_answer_from_another_address_is_ignored() {
+    let forger_only = Responder::start_with(&["127.0.0.2:0"], |d| {
+        v2c_answer(d, "forged", 0)
+            .map(|a| vec![(From::Extra(0), a)])
+            .unwrap_or_default()
+    });
+    let mut t = v2c_transport(forger_only.port);
+    let outcome = read_sys_name(&mut t).await;
+    assert!(
+        matches!(outcome, Err(Error::Timeout { .. })),
+        "the forged answer from 127.0.0.2 was taken or misnamed: {outcome:?}"
+    );
+    assert_eq!(t.answered_from_another_port(), None);
+    drop(forger_only);
+
+    let forger_then_agent = Responder::start_with(&["127.0.0.2:0", "127.0.0.1:0"], |d| {
+        let forged = v2c_answer(d, "forged", 0).map(|a| (From::Extra(0), a));
+        let real = v2c_answer(d, "real", 0).map(|a| (From::Extra(1), a));
+        forged.into_iter().chain(real).collect()
+    });
+    let mut t = v2c_transport(forger_then_agent.port);
+    let value = read_sys_name(&mut t).await.expect("the agent's answer");
+    assert_eq!(value, Value::OctetString(b"real".to_vec()));
+    let from = t
+        .answered_from_another_port()
+        .expect("the transport knows the agent answered from another port");
+    assert_eq!(from.ip(), std::net::Ipv4Addr::LOCALHOST);
+    assert_ne!(from.port(), forger_then_agent.port);
+    let notes = t.take_notes();
+    assert!(
+        notes.len() == 1 && notes[0].contains("answers from another UDP port"),
+        "one note says so: {notes:?}"
+    );
+}
+
+/// The agent answers from another port of its address with a request-id that is not the
+/// request's: ignored (a timeout, not an answer and not a protocol error ending the try); the
+/// right answer after it from that port is taken.
+#[tokio::test]
+async fn an_answer_from_another_port_with_a_wrong_request_id_is_ignored() {
+    let wrong_only = Responder::start_with(&["127.0.0.1:0"], |d| {
+        v2c_answer(d, "wrong-id", 1)
+            .map(|a| vec![(From::Extra(0), a)])
+            .unwrap_or_default()
+    });
+    let mut t = v2c_transport(wrong_only.port);
+    let outcome = read_sys_name(&mut t).await;
+    assert!(
+        matches!(outcome, Err(Error::Timeout { .. })),
+        "an answer with another request-id was taken or misnamed: {outcome:?}"
+    );
+    drop(wrong_only);
+
+    let wrong_then_right = Responder::start_with(&["127.0.0.1:0"], |d| {
+        let wrong = v2c_answer(d, "wrong-id", 1).map(|a| (From::Extra(0), a));
+        let right = v2c_answer(d, "right-id", 0).map(|a| (From::Extra(0), a));
+        wrong.into_iter().chain(right).collect()
+    });
+    let mut t = v2c_transport(wrong_then_right.port);
+    let value = read_sys_name(&mut t).await.expect("the matching answer");
+    assert_eq!(value, Value::OctetString(b"right-id".to_vec()));
+    // The next request gets its own answer, not a leftover of the first.
+    let value = read_sys_name(&mut t).await.expect("the second answer");
+    assert_eq!(value, Value::OctetString(b"right-id".to_vec()));
+}
+
+/// SNMPv3 answers from another port of the agent's address: a discovery Report with a msgID
+/// that is not the request's is ignored (the driver times out, where from the agent's own port
+/// it is refused naming the msgID); one with the request's msgID gets every check of an
+/// answer from the agent's port (here a MAC that does not verify, named as such).
+#[tokio::test]
+async fn v3_answers_from_another_port_need_the_msg_id_and_pass_every_check() {
+    let good_id = vec![0x80, 0, 0x1f, 0x88, 0x80, 1, 2, 3, 4];
+    let wrong_msg_id = Crafted {
+        name: "a msgID that is not the request's, from another port",
+        engine_id: good_id.clone(),
+        boots: 5,
+        time: 10,
+        msg_id_offset: 1,
+        flags: 0,
+    };
+    let responder = Responder::start_with(&["127.0.0.1:0"], move |datagram| {
+        v3_ids(datagram)
+            .map(|(msg_id, request_id)| {
+                vec![(From::Extra(0), report(&wrong_msg_id, msg_id, request_id))]
+            })
+            .unwrap_or_default()
+    });
+    let mut pdu = Pdu::new(v3_config(responder.port)).unwrap();
+    let outcome = tokio::time::timeout(Duration::from_secs(60), pdu.state(&OutletRef::Number(1)))
+        .await
+        .expect("the driver hung (no result after 60 s)");
+    assert!(
+        matches!(outcome, Err(Error::Timeout { .. })),
+        "a Report with another msgID from another port was taken or misnamed: {outcome:?}"
+    );
+    drop(responder);
+
+    let forged_mac = Crafted {
+        name: "an authenticated Report with a forged MAC, from another port",
+        engine_id: good_id,
+        boots: 1000,
+        time: 1000,
+        msg_id_offset: 0,
+        flags: 1,
+    };
+    let responder = Responder::start_with(&["127.0.0.1:0"], move |datagram| {
+        v3_ids(datagram)
+            .map(|(msg_id, request_id)| {
+                vec![(From::Extra(0), report(&forged_mac, msg_id, request_id))]
+            })
+            .unwrap_or_default()
+    });
+    let mut pdu = Pdu::new(v3_config(responder.port)).unwrap();
+    let error = tokio::time::timeout(Duration::from_secs(60), pdu.state(&OutletRef::Number(1)))
+        .await
+        .expect("the driver hung (no result after 60 s)")
+        .expect_err("a Report whose MAC does not verify is refused");
+    assert!(error.to_string().contains("HMAC"), "{error}");
 }
