@@ -79,8 +79,12 @@ pub fn respond(
     }
 }
 
-/// A Response carrying the request's own varbinds and an error, as RFC 3416 asks of errors.
+/// A Response carrying the request's own varbinds and an error, as RFC 3416 asks of errors
+/// (for tooBig, [`too_big_response`] instead: no varbinds, error-index 0).
 pub fn error_response(request: &Pdu<'_>, status: ErrorStatus, index: usize) -> Pdu<'static> {
+    if status == ErrorStatus::TooBig {
+        return too_big_response(request);
+    }
     let varbinds = request
         .varbinds
         .iter()
@@ -90,6 +94,13 @@ pub fn error_response(request: &Pdu<'_>, status: ErrorStatus, index: usize) -> P
         })
         .collect();
     response(request.request_id, status, index, varbinds)
+}
+
+/// The tooBig Response to `request`: error-status tooBig, error-index 0 and an empty
+/// variable-bindings field (RFC 3416 §4.2.1; RFC 1157 §4.1.2 also sets error-index 0), whether
+/// the real answer was too big or a fault forces the error.
+pub fn too_big_response(request: &Pdu<'_>) -> Pdu<'static> {
+    response(request.request_id, ErrorStatus::TooBig, 0, Vec::new())
 }
 
 fn response(

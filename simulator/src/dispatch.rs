@@ -13,7 +13,7 @@ use std::time::Duration;
 use tracing::debug;
 
 use crate::access::Access;
-use crate::agent::{error_response, respond};
+use crate::agent::{error_response, respond, too_big_response};
 pub use crate::delivery::Delivery;
 use crate::device::{Device, MAX_MESSAGE_SIZE};
 use crate::endpoint::Endpoint;
@@ -660,10 +660,7 @@ fn handle_community<'e>(
     }
     if buffers.out.len() > MAX_MESSAGE_SIZE {
         // RFC 3416 §4.2.1: too big to send: say tooBig with no varbinds.
-        let too_big = Pdu {
-            varbinds: Vec::new(),
-            ..error_response(&m.pdu, ErrorStatus::TooBig, 0)
-        };
+        let too_big = too_big_response(&m.pdu);
         bump(&device.stats.snmp_out_too_bigs);
         buffers.out.clear();
         encode_community_message(&mut buffers.out, m.version, m.community, &too_big);
@@ -853,10 +850,7 @@ fn handle_v3<'e>(
             }
             send(&response, buffers);
             if buffers.out.len() > max_size {
-                let too_big = Pdu {
-                    varbinds: Vec::new(),
-                    ..error_response(&scoped.pdu, ErrorStatus::TooBig, 0)
-                };
+                let too_big = too_big_response(&scoped.pdu);
                 bump(&stats.snmp_out_too_bigs);
                 send(&too_big, buffers);
                 seen.answered(&too_big);
@@ -1550,6 +1544,29 @@ access = "read-write"
         let (sent, status, index, got) = ask(Version::V1, PduType::GetRequest, missing).unwrap();
         assert_eq!((status, index), (ErrorStatus::NoSuchName as i32, 1));
         assert_eq!(got, sent);
+        // A forced tooBig is answered as a real one: error-index 0, no varbinds (RFC 3416
+        // §4.2.1), in every version.
+        let fault = device
+            .faults
+            .add(
+                FaultKind::ForceError {
+                    status: "tooBig".into(),
+                    oid: None,
+                    set_only: false,
+                },
+                crate::fault::Schedule::default(),
+            )
+            .unwrap();
+        for version in [Version::V1, Version::V2c] {
+            let (_, status, index, got) =
+                ask(version, PduType::SetRequest, set_off.clone()).unwrap();
+            assert_eq!(
+                (status, index, got.len()),
+                (ErrorStatus::TooBig as i32, 0, 0),
+                "{version:?}"
+            );
+        }
+        assert!(device.faults.remove(fault));
     }
 
     /// Two PDUs at one address, told apart by community: each counts its own requests for
