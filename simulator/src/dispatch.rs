@@ -611,8 +611,11 @@ fn handle_community<'e>(
         return None;
     }
     if !is_request(&m.pdu) {
-        bump(&device.stats.snmp_silent_drops);
-        seen.dropped("not a request (snmpSilentDrops)");
+        // RFC 3412 §4.2.2.1 step 2 (no application for a Trap, Inform or Report) and §4.2.2.2
+        // step 2 (a Response that answers nothing we sent): snmpUnknownPDUHandlers, as for
+        // SNMPv3. snmpSilentDrops is for answers too big even as tooBig (RFC 3418).
+        bump(&device.stats.snmp_unknown_pdu_handlers);
+        seen.dropped("not a request (snmpUnknownPDUHandlers)");
         return None;
     }
     if m.pdu.pdu_type == PduType::SetRequest && access == Access::ReadOnly {
@@ -1394,6 +1397,65 @@ auth_password = "opsauth123"
         .is_none());
         assert_eq!(crate::stats::read(&stats.snmp_in_bad_versions), 2);
         assert_eq!(crate::stats::read(&stats.snmp_in_asn_parse_errs), 1);
+    }
+
+    /// A Response, Trap, Inform or Report sent to the agent over SNMPv1/v2c is dropped and
+    /// counted in snmpUnknownPDUHandlers (RFC 3412 §4.2.2.1 step 2, §4.2.2.2 step 2), as over
+    /// SNMPv3 and as net-snmp's agent counts it, not in snmpSilentDrops.
+    #[test]
+    fn non_requests_are_unknown_pdu_handlers() {
+        const ONE: &str = r#"
+[[pdu]]
+name = "px2"
+[[pdu.community]]
+name = "public"
+access = "read-only"
+"#;
+        let spec = FileConfig::parse(ONE, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        let spec = crate::device::DeviceSpec {
+            state_dir: None,
+            ..spec
+        };
+        let device = Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap());
+        let endpoint =
+            Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![device.clone()]).unwrap();
+        let sys_name = || {
+            vec![VarBind {
+                oid: Oid::new(&[1, 3, 6, 1, 2, 1, 1, 5, 0]),
+                value: Value::Null,
+            }]
+        };
+        let kinds = [
+            PduType::Response,
+            PduType::Report,
+            PduType::InformRequest,
+            PduType::SnmpV2Trap,
+        ];
+        for pdu_type in kinds {
+            let mut out = Vec::new();
+            snmp_proto::encode_community_message(
+                &mut out,
+                Version::V2c,
+                b"public",
+                &request(pdu_type, sys_name()),
+            );
+            let mut buffers = Buffers::default();
+            assert!(
+                handle_datagram(&endpoint, &SaltSource::new(), &out, &mut buffers).is_none(),
+                "{pdu_type:?} is not answered"
+            );
+        }
+        let stats = &device.stats;
+        assert_eq!(
+            crate::stats::read(&stats.snmp_unknown_pdu_handlers),
+            u32::try_from(kinds.len()).unwrap()
+        );
+        assert_eq!(crate::stats::read(&stats.snmp_silent_drops), 0);
     }
 
     /// Error Responses keep the request's varbinds (RFC 3416 §4.2.1 and §4.2.5: "the same
