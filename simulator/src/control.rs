@@ -148,10 +148,11 @@ pub struct EngineChange {
     pub skew_secs: Option<i64>,
     /// A new snmpEngineID, in hex (the device was replaced or reset).
     pub engine_id: Option<String>,
-    /// Moves sysUpTime by this many seconds, as if the agent had been up that much longer
-    /// (negative: shorter, never before its start); a restart puts it back to 0. sysUpTime
-    /// wraps modulo 2^32 hundredths of a second (about 497 days), so
-    /// `{"uptime_skew_secs": 42949670}` puts it 2.96 s before its wrap.
+    /// Puts sysUpTime this many seconds (0 or more) ahead of the time since the agent
+    /// (re)started, as if it had been up that much longer, replacing any earlier skew (0
+    /// removes it); a restart puts it back to 0. sysUpTime wraps modulo 2^32 hundredths of a
+    /// second (about 497 days), so `{"uptime_skew_secs": 42949670}` right after a start puts
+    /// it 2.96 s before its wrap.
     #[serde(default)]
     pub uptime_skew_secs: Option<i64>,
 }
@@ -377,20 +378,35 @@ impl Control {
         change: &EngineChange,
     ) -> Result<PduInfo, ControlError> {
         let device = self.device(name)?;
-        if let Some(hex) = &change.engine_id {
-            let id = parse_engine_id(hex)
-                .map_err(|e| ControlError::bad_field("engine_id", e.to_string()))?;
+        // Every field is checked before any is applied, so a refused change changes nothing.
+        let engine_id = match &change.engine_id {
+            Some(hex) => Some(
+                parse_engine_id(hex)
+                    .map_err(|e| ControlError::bad_field("engine_id", e.to_string()))?,
+            ),
+            None => None,
+        };
+        if change.boots.is_some_and(|boots| boots < 1) {
+            return Err(ControlError::bad_field(
+                "boots",
+                "snmpEngineBoots is 1 to 2147483647 (RFC 3411 §5)",
+            ));
+        }
+        let uptime_skew = match change.uptime_skew_secs {
+            Some(skew) => Some(u64::try_from(skew).map_err(|_| {
+                ControlError::bad_field(
+                    "uptime_skew_secs",
+                    "sysUpTime cannot go back before the agent's start: give 0 or more seconds (0 removes the skew)",
+                )
+            })?),
+            None => None,
+        };
+        if let Some(id) = engine_id {
             device
                 .change_engine_id(id)
                 .map_err(|e| ControlError::Failed(e.to_string()))?;
         }
         if let Some(boots) = change.boots {
-            if boots < 1 {
-                return Err(ControlError::bad_field(
-                    "boots",
-                    "snmpEngineBoots is 1 to 2147483647 (RFC 3411 §5)",
-                ));
-            }
             device
                 .engine()
                 .set_boots(boots)
@@ -399,7 +415,7 @@ impl Control {
         if let Some(skew) = change.skew_secs {
             device.engine().set_skew(skew);
         }
-        if let Some(skew) = change.uptime_skew_secs {
+        if let Some(skew) = uptime_skew {
             device.skew_uptime(skew);
         }
         Ok(pdu_info(device))
@@ -935,6 +951,27 @@ name = "c"
             assert!(error.to_string().contains("1 to 2147483647"), "{error}");
         }
         assert_eq!(c.pdu("a").unwrap().engine_boots, Some(5));
+        // A bad field refuses the whole change: the good ones beside it are not applied.
+        let error = change(EngineChange {
+            boots: Some(9),
+            uptime_skew_secs: Some(-1),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(error.field(), Some("uptime_skew_secs"), "{error}");
+        assert_eq!(c.pdu("a").unwrap().engine_boots, Some(5));
+        let error = change(EngineChange {
+            engine_id: Some("80000000010203".into()),
+            boots: Some(0),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(error.field(), Some("boots"), "{error}");
+        assert_ne!(
+            c.device("a").unwrap().engine().id().as_ref(),
+            [0x80, 0, 0, 0, 1, 2, 3],
+            "the engine ID is unchanged"
+        );
         let info = change(EngineChange {
             skew_secs: Some(400),
             ..Default::default()

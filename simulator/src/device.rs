@@ -717,24 +717,14 @@ impl Device {
         time_ticks(self.uptime_at(now))
     }
 
-    /// Moves sysUpTime by `secs` seconds (negative: back, but never before the agent's start),
-    /// as if the agent had been up that much longer; a restart puts it back to 0. For tests of
-    /// managers at sysUpTime's wrap, which takes about 497 days of real time.
-    pub fn skew_uptime(&self, secs: i64) {
-        let by = secs.unsigned_abs().saturating_mul(1_000_000_000);
-        let skew = &self.live().uptime_skew_nanos;
-        let update = |old: u64| {
-            Some(if secs >= 0 {
-                old.saturating_add(by)
-            } else {
-                old.saturating_sub(by)
-            })
-        };
-        // The closure always returns Some, so this cannot fail.
-        let _ = skew.fetch_update(
+    /// Sets sysUpTime `secs` seconds ahead of the time since the agent (re)started, as if it
+    /// had been up that much longer, replacing any earlier skew (0 removes it); a restart puts
+    /// it back to 0. For tests of managers at sysUpTime's wrap, which takes about 497 days of
+    /// real time.
+    pub fn skew_uptime(&self, secs: u64) {
+        self.live().uptime_skew_nanos.store(
+            secs.saturating_mul(1_000_000_000),
             std::sync::atomic::Ordering::SeqCst,
-            std::sync::atomic::Ordering::SeqCst,
-            update,
         );
     }
 
@@ -1662,8 +1652,11 @@ mod limit_tests {
         assert_eq!(up_time(&d), Value::TimeTicks(4_294_967_200));
         clock.advance(Duration::from_secs(1));
         assert_eq!(up_time(&d), Value::TimeTicks(4));
-        d.skew_uptime(-1_000_000_000_000);
-        assert_eq!(up_time(&d), Value::TimeTicks(100), "never before the start");
+        // A new skew replaces the old one; 0 removes it.
+        d.skew_uptime(42_949_672);
+        assert_eq!(up_time(&d), Value::TimeTicks(4));
+        d.skew_uptime(0);
+        assert_eq!(up_time(&d), Value::TimeTicks(100));
         d.skew_uptime(42_949_672);
         d.restart(true).unwrap();
         assert_eq!(up_time(&d), Value::TimeTicks(0));
