@@ -72,6 +72,9 @@ pub struct FileConfig {
     pub pdu: Vec<PduConfig>,
 }
 
+/// The most power inlets `inlets` accepts: real PDUs have one or two cords, some four.
+pub const MAX_INLETS: u32 = 8;
+
 /// One `[[pdu]]` table: a simulated PDU as the file gives it. [`FileConfig::validate`] checks
 /// it and fills the defaults in.
 #[derive(Debug, Clone, Deserialize)]
@@ -128,6 +131,19 @@ pub struct PduConfig {
     pub serial_number: Option<String>,
     /// The firmware version in the vendor MIB's nameplate objects.
     pub firmware_version: Option<String>,
+    /// The number of power inlets in the vendor MIB's inventory objects (TRIPPLITE-PRODUCTS
+    /// tlpPduIdentNumInputs), 1 to [`MAX_INLETS`] (default: the recording's, else the
+    /// profile's).
+    pub inlets: Option<u32>,
+    /// The number of input phases in the vendor MIB's inventory objects (TRIPPLITE-PRODUCTS
+    /// tlpPduIdentNumPhases, CPS-MIB ePDUIdentDeviceNumPhases), 1 or 3 (default: the
+    /// recording's, else the profile's).
+    pub phases: Option<u32>,
+    /// The number of outlet groups (banks, each behind its own breaker) in the vendor MIB's
+    /// inventory objects (TRIPPLITE-PRODUCTS tlpPduIdentNumOutletGroups, CPS-MIB
+    /// ePDUIdentDeviceNumBreakers), 0 (none) to the PDU's outlets (default: the recording's,
+    /// else the profile's).
+    pub outlet_groups: Option<u32>,
     /// MIB-level quirks of real PDUs, `[pdu.quirks]` (`docs/QUIRKS.md`): gaps and phantom rows,
     /// banks, control index offsets, renumbered columns, empty legacy tables, what off outlets'
     /// meters read. None by default.
@@ -593,6 +609,24 @@ impl FileConfig {
                     "give at most one load per outlet, each 0 to 100000 watts".into(),
                 ));
             }
+            if p.inlets.is_some_and(|n| !(1..=MAX_INLETS).contains(&n)) {
+                return Err(field(
+                    at("inlets"),
+                    format!("must be 1 to {MAX_INLETS}: the power cords feeding the PDU"),
+                ));
+            }
+            if p.phases.is_some_and(|n| n != 1 && n != 3) {
+                return Err(field(
+                    at("phases"),
+                    "must be 1 (single-phase) or 3 (three-phase)".into(),
+                ));
+            }
+            if p.outlet_groups.is_some_and(|n| n > outlets) {
+                return Err(field(
+                    at("outlet_groups"),
+                    format!("must be 0 (none) to the PDU's {outlets} outlets: each group holds at least one outlet"),
+                ));
+            }
             p.quirks
                 .validate(vendor, outlets)
                 .map_err(|(key, problem)| field(format!("pdu[{i}].quirks.{key}"), problem))?;
@@ -678,6 +712,9 @@ impl FileConfig {
                     model: p.model.clone(),
                     serial_number: p.serial_number.clone(),
                     firmware_version: p.firmware_version.clone(),
+                    inlets: p.inlets,
+                    phases: p.phases,
+                    outlet_groups: p.outlet_groups,
                 },
                 quirks: p.quirks.clone(),
                 sys_name: recorded_text(&p.sys_name, oids::SYS_NAME),
