@@ -534,6 +534,8 @@ impl FileConfig {
                 .zip(profile_data.and_then(|d| d.outlet_count))
                 .and_then(|(r, oid)| match r.get(oid) {
                     Some(Value::Integer(n)) => u32::try_from(*n).ok(),
+                    // TRIPPLITE-PRODUCTS tlpPduIdentNumOutlets is Unsigned32.
+                    Some(Value::Gauge32(n)) => Some(*n),
                     _ => None,
                 });
             let outlets = p.outlets.or(recorded_outlets).unwrap_or(DEFAULT_OUTLETS);
