@@ -1017,6 +1017,20 @@ mod tests {
             e.contains("pdu[0].outlets") && e.contains("1 to 1024"),
             "{e}"
         );
+        // Inventory counts: in range for a real PDU, groups no more than outlets.
+        for (key, value, fix) in [
+            ("inlets", "0", "1 to 8"),
+            ("phases", "2", "1 (single-phase) or 3"),
+            ("outlet_groups", "9", "0 (none) to the PDU's 8 outlets"),
+        ] {
+            let e = error_of(&format!(
+                "[[pdu]]\nname = \"a\"\noutlets = 8\n{key} = {value}\n[[pdu.community]]\nname = \"p\"\n"
+            ));
+            assert!(
+                e.contains(&format!("pdu[0].{key}")) && e.contains(fix),
+                "{key}: {e}"
+            );
+        }
     }
 
     #[test]
