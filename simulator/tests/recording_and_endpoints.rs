@@ -795,3 +795,87 @@ fn mib_quirks_move_and_drop_rows_as_real_firmware_does() {
         "{err}"
     );
 }
+
+/// Network UPS Tools' `snmp-ups` (Debian's nut-snmp), the real manager, detects every profile
+/// it has a MIB mapping for: it matches sysObjectID, then reads the model object (PDU2-MIB
+/// pduModel.1, PowerNet-MIB sPDUIdentModelNumber.0, EATON-EPDU-MIB productName.0, Baytech
+/// sBTAModulesRPCType.1) and names the model it read. Its other vendors (CyberPower ePDU,
+/// Tripp Lite, Vertiv/Geist, Sentry, Raritan PX1 with sysObjectID 13742.4) have no mapping in
+/// it, whatever the agent serves.
+#[test]
+fn network_ups_tools_detects_the_profiles_it_supports() {
+    const SNMP_UPS: &str = "/lib/nut/snmp-ups";
+    assert!(
+        std::path::Path::new(SNMP_UPS).exists(),
+        "{SNMP_UPS} is missing: install Debian's nut-snmp (scripts/test.sh does)"
+    );
+    // (profile, the snmp-ups MIB mapping that must pick it).
+    let supported = [
+        ("raritan-px2", "raritan-px2"),
+        ("apc-rpdu", "apc_pdu"),
+        ("apc-rpdu2", "apc_pdu"),
+        ("eaton-epdu", "eaton_epdu"),
+        ("baytech-mrp", "baytech"),
+    ];
+    let text: String = supported
+        .iter()
+        .map(|(vendor, _)| {
+            format!(
+                "[[pdu]]\nname = \"{vendor}\"\nvendor = \"{vendor}\"\nmodel = \"nut-{vendor}\"\nlisten = [\"127.0.0.1:0\"]\n[[pdu.community]]\nname = \"public\"\naccess = \"read-only\"\n\n"
+            )
+        })
+        .collect();
+    let state = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime
+        .block_on(async {
+            Simulator::start(config(&text, state.path()), Arc::new(MonotonicClock::new()))
+        })
+        .unwrap();
+    for (vendor, mib) in supported {
+        let port = sim.address(vendor).unwrap().port();
+        let mut child = std::process::Command::new(SNMP_UPS)
+            .args(["-s", "pdusim", "-d", "1", "-x"])
+            .arg(format!("port=127.0.0.1:{port}"))
+            .args(["-x", "mibs=auto", "-x", "community=public"])
+            .args(["-x", "snmp_version=v2c"])
+            .env("NUT_STATEPATH", state.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {SNMP_UPS}: {e}"));
+        // snmp-ups logs its verdict on stderr, then polls on: read up to the verdict and stop it.
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let verdict = line.starts_with("Detected ") || line.contains("No supported");
+                if tx.send(line).is_err() || verdict {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        // A guard against a hung tool, not a timing check.
+        while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(120)) {
+            let verdict = line.starts_with("Detected ") || line.contains("No supported");
+            seen.push(line);
+            if verdict {
+                break;
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let want = format!("Detected nut-{vendor} on host 127.0.0.1:{port} (mib: {mib} ");
+        assert!(
+            seen.last().is_some_and(|l| l.starts_with(&want)),
+            "{vendor}: snmp-ups did not say {want:?}; it said:\n{}",
+            seen.join("\n")
+        );
+    }
+    drop(sim);
+}
