@@ -91,12 +91,12 @@ impl VendorProfile for CyberPowerEpdu {
             (
                 IdentityField::FirmwareVersion,
                 &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 1, 3, 0],
-                "1.2.1",
+                "1.2.3",
             ),
             (
                 IdentityField::Model,
                 &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 1, 5, 0],
-                "PDU41004",
+                "PDU41001",
             ),
             (
                 IdentityField::SerialNumber,
@@ -108,7 +108,7 @@ impl VendorProfile for CyberPowerEpdu {
     /// CPS-MIB, all INTEGER scalars: ePDUIdent (3808.1.1.3.1) ePDUIdentDeviceNumPhases(9) and
     /// ePDUIdentDeviceNumBreakers(10) ("the same as the number of banks of outlets", 0 for none);
     /// ePDULoadDevice (3808.1.1.3.2.1) ePDULoadDevNumPhases(2) and ePDULoadDevNumBanks(4). A
-    /// PDU41004 is single-phase; no bank table is served, so no banks by default. CPS-MIB's ePDU
+    /// PDU41001 is single-phase; no bank table is served, so no banks by default. CPS-MIB's ePDU
     /// group has no inlet count.
     fn inventory(&self) -> &'static [Inventory] {
         const fn integer(count: InventoryCount, oid: &'static [u32], default: u32) -> Inventory {

@@ -108,7 +108,7 @@ impl VendorProfile for EatonEpdu {
             (
                 IdentityField::Model,
                 &[1, 3, 6, 1, 4, 1, 534, 6, 6, 7, 1, 2, 1, 3, 0],
-                "EMAB03",
+                "EMAB04",
             ),
             (
                 IdentityField::SerialNumber,
@@ -118,7 +118,7 @@ impl VendorProfile for EatonEpdu {
             (
                 IdentityField::FirmwareVersion,
                 &[1, 3, 6, 1, 4, 1, 534, 6, 6, 7, 1, 2, 1, 5, 0],
-                "04.00.0008",
+                "04.01.0003",
             ),
         ]
     }

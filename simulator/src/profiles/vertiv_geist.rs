@@ -94,7 +94,7 @@ impl VendorProfile for VertivGeist {
             (
                 IdentityField::FirmwareVersion,
                 &[1, 3, 6, 1, 4, 1, 21239, 5, 2, 1, 2, 0],
-                "5.10.4",
+                "5.10.3",
             ),
             (
                 IdentityField::Model,
