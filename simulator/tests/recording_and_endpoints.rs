@@ -453,7 +453,7 @@ fn every_profile_serves_its_nameplate_objects() {
     // The inventory counts: (vendor, [(count, literal OID, SMI type as snmpget prints it)]).
     // "outlets" is the PDU's `outlets`, "units" the one unit the profile has rows for; the
     // others are `[[pdu]]` keys.
-    let counts: &[(&str, &[(&str, &str, &str)])] = &[
+    let counts: &[(&str, &[CountRow])] = &[
         (
             // TRIPPLITE-PRODUCTS (Unsigned32): tlpDeviceNumDevices.0, tlpPduIdentNumPdu.0;
             // tlpPduIdentEntry of device 1: NumInputs(1), NumPhases(3), NumOutlets(4),
@@ -658,6 +658,10 @@ fn every_profile_serves_its_nameplate_objects() {
     }
     drop(sim);
 }
+
+/// An inventory count object in a test table: (count, literal OID, SMI type as snmpget prints
+/// it).
+type CountRow = (&'static str, &'static str, &'static str);
 
 /// `oid` (dotted, without a leading dot) as arcs, for sorting recording lines.
 fn arcs(oid: &str) -> Vec<u32> {
