@@ -611,6 +611,33 @@ impl FileConfig {
                     "give at most one load per outlet, each 0 to 100000 watts".into(),
                 ));
             }
+            for (key, value, count) in [
+                ("inlets", p.inlets, crate::mib::InventoryCount::Inlets),
+                ("phases", p.phases, crate::mib::InventoryCount::Phases),
+                (
+                    "outlet_groups",
+                    p.outlet_groups,
+                    crate::mib::InventoryCount::OutletGroups,
+                ),
+            ] {
+                let reports =
+                    |v: &dyn VendorProfile| v.inventory().iter().any(|o| o.count == count);
+                if value.is_some() && !reports(vendor) {
+                    let having: Vec<&str> = profiles::PROFILES
+                        .iter()
+                        .filter(|v| reports(**v))
+                        .map(|v| v.name())
+                        .collect();
+                    return Err(field(
+                        at(key),
+                        format!(
+                            "{} serves no object that reports it (only {} do): remove the key",
+                            vendor.name(),
+                            having.join(", ")
+                        ),
+                    ));
+                }
+            }
             if p.inlets.is_some_and(|n| !(1..=MAX_INLETS).contains(&n)) {
                 return Err(field(
                     at("inlets"),
@@ -1024,13 +1051,20 @@ mod tests {
             ("outlet_groups", "9", "0 (none) to the PDU's 8 outlets"),
         ] {
             let e = error_of(&format!(
-                "[[pdu]]\nname = \"a\"\noutlets = 8\n{key} = {value}\n[[pdu.community]]\nname = \"p\"\n"
+                "[[pdu]]\nname = \"a\"\nvendor = \"tripplite-pdu\"\noutlets = 8\n{key} = {value}\n[[pdu.community]]\nname = \"p\"\n"
             ));
             assert!(
                 e.contains(&format!("pdu[0].{key}")) && e.contains(fix),
                 "{key}: {e}"
             );
         }
+        let e = error_of(
+            "[[pdu]]\nname = \"a\"\nvendor = \"raritan-px2\"\nphases = 3\n[[pdu.community]]\nname = \"p\"\n",
+        );
+        assert!(
+            e.contains("pdu[0].phases") && e.contains("raritan-px2 serves no object"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -543,8 +543,11 @@ fn every_profile_serves_its_nameplate_objects() {
                 for key in keys {
                     text.push_str(&format!("{key} = \"{key}-of-{vendor}\"\n"));
                 }
+                // The counts this vendor reports (others are refused); outlets for every one.
                 for (key, n) in configured_counts {
-                    text.push_str(&format!("{key} = {n}\n"));
+                    if key == "outlets" || count_rows(vendor).iter().any(|(k, _, _)| *k == key) {
+                        text.push_str(&format!("{key} = {n}\n"));
+                    }
                 }
             }
             text.push_str("[[pdu.community]]\nname = \"public\"\naccess = \"read-only\"\n\n");
