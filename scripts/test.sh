@@ -3,7 +3,8 @@
 # net-snmp's client tools (Debian package `snmp`), its agent (`snmpd`) and its notification
 # receiver (`snmptrapd`); the browser the dashboard test drives (`chromium` and
 # `chromium-driver`); jq and Python's venv (for the conformance kit's driver adapters), curl (the
-# README's control-API examples, which conformance/tests/docs.rs runs), and the
+# README's control-API examples, which conformance/tests/docs.rs runs), Network UPS Tools'
+# `snmp-ups` (`nut-snmp`, the manager whose model detection the simulator tests), and the
 # adapters' Python virtualenvs (under target/, reused on a second run). Tests never skip for a
 # missing tool, so this script is the one way to get a machine ready.
 set -euo pipefail
@@ -17,6 +18,7 @@ command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 { command -v snmptrapd >/dev/null 2>&1 || [ -x /usr/sbin/snmptrapd ]; } || missing+=(snmptrapd)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+[ -x /lib/nut/snmp-ups ] || missing+=(nut-snmp)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}" >&2

@@ -72,6 +72,9 @@ pub struct FileConfig {
     pub pdu: Vec<PduConfig>,
 }
 
+/// The most power inlets `inlets` accepts: real PDUs have one or two cords, some four.
+pub const MAX_INLETS: u32 = 8;
+
 /// One `[[pdu]]` table: a simulated PDU as the file gives it. [`FileConfig::validate`] checks
 /// it and fills the defaults in.
 #[derive(Debug, Clone, Deserialize)]
@@ -128,6 +131,19 @@ pub struct PduConfig {
     pub serial_number: Option<String>,
     /// The firmware version in the vendor MIB's nameplate objects.
     pub firmware_version: Option<String>,
+    /// The number of power inlets in the vendor MIB's inventory objects (TRIPPLITE-PRODUCTS
+    /// tlpPduIdentNumInputs), 1 to [`MAX_INLETS`] (default: the recording's, else the
+    /// profile's).
+    pub inlets: Option<u32>,
+    /// The number of input phases in the vendor MIB's inventory objects (TRIPPLITE-PRODUCTS
+    /// tlpPduIdentNumPhases, CPS-MIB ePDUIdentDeviceNumPhases), 1 or 3 (default: the
+    /// recording's, else the profile's).
+    pub phases: Option<u32>,
+    /// The number of outlet groups (banks, each behind its own breaker) in the vendor MIB's
+    /// inventory objects (TRIPPLITE-PRODUCTS tlpPduIdentNumOutletGroups, CPS-MIB
+    /// ePDUIdentDeviceNumBreakers), 0 (none) to the PDU's outlets (default: the recording's,
+    /// else the profile's).
+    pub outlet_groups: Option<u32>,
     /// MIB-level quirks of real PDUs, `[pdu.quirks]` (`docs/QUIRKS.md`): gaps and phantom rows,
     /// banks, control index offsets, renumbered columns, empty legacy tables, what off outlets'
     /// meters read. None by default.
@@ -518,6 +534,8 @@ impl FileConfig {
                 .zip(profile_data.and_then(|d| d.outlet_count))
                 .and_then(|(r, oid)| match r.get(oid) {
                     Some(Value::Integer(n)) => u32::try_from(*n).ok(),
+                    // TRIPPLITE-PRODUCTS tlpPduIdentNumOutlets is Unsigned32.
+                    Some(Value::Gauge32(n)) => Some(*n),
                     _ => None,
                 });
             let outlets = p.outlets.or(recorded_outlets).unwrap_or(DEFAULT_OUTLETS);
@@ -591,6 +609,51 @@ impl FileConfig {
                 return Err(field(
                     at("outlet_loads"),
                     "give at most one load per outlet, each 0 to 100000 watts".into(),
+                ));
+            }
+            for (key, value, count) in [
+                ("inlets", p.inlets, crate::mib::InventoryCount::Inlets),
+                ("phases", p.phases, crate::mib::InventoryCount::Phases),
+                (
+                    "outlet_groups",
+                    p.outlet_groups,
+                    crate::mib::InventoryCount::OutletGroups,
+                ),
+            ] {
+                let reports =
+                    |v: &dyn VendorProfile| v.inventory().iter().any(|o| o.count == count);
+                if value.is_some() && !reports(vendor) {
+                    let having: Vec<&str> = profiles::PROFILES
+                        .iter()
+                        .filter(|v| reports(**v))
+                        .map(|v| v.name())
+                        .collect();
+                    return Err(field(
+                        at(key),
+                        format!(
+                            "{} serves no object that reports it (only {} do): remove the key",
+                            vendor.name(),
+                            having.join(", ")
+                        ),
+                    ));
+                }
+            }
+            if p.inlets.is_some_and(|n| !(1..=MAX_INLETS).contains(&n)) {
+                return Err(field(
+                    at("inlets"),
+                    format!("must be 1 to {MAX_INLETS}: the power cords feeding the PDU"),
+                ));
+            }
+            if p.phases.is_some_and(|n| n != 1 && n != 3) {
+                return Err(field(
+                    at("phases"),
+                    "must be 1 (single-phase) or 3 (three-phase)".into(),
+                ));
+            }
+            if p.outlet_groups.is_some_and(|n| n > outlets) {
+                return Err(field(
+                    at("outlet_groups"),
+                    format!("must be 0 (none) to the PDU's {outlets} outlets: each group holds at least one outlet"),
                 ));
             }
             p.quirks
@@ -678,6 +741,9 @@ impl FileConfig {
                     model: p.model.clone(),
                     serial_number: p.serial_number.clone(),
                     firmware_version: p.firmware_version.clone(),
+                    inlets: p.inlets,
+                    phases: p.phases,
+                    outlet_groups: p.outlet_groups,
                 },
                 quirks: p.quirks.clone(),
                 sys_name: recorded_text(&p.sys_name, oids::SYS_NAME),
@@ -976,6 +1042,27 @@ mod tests {
         let e = error_of("[[pdu]]\nname = \"a\"\noutlets = 0\n[[pdu.community]]\nname = \"p\"\n");
         assert!(
             e.contains("pdu[0].outlets") && e.contains("1 to 1024"),
+            "{e}"
+        );
+        // Inventory counts: in range for a real PDU, groups no more than outlets.
+        for (key, value, fix) in [
+            ("inlets", "0", "1 to 8"),
+            ("phases", "2", "1 (single-phase) or 3"),
+            ("outlet_groups", "9", "0 (none) to the PDU's 8 outlets"),
+        ] {
+            let e = error_of(&format!(
+                "[[pdu]]\nname = \"a\"\nvendor = \"tripplite-pdu\"\noutlets = 8\n{key} = {value}\n[[pdu.community]]\nname = \"p\"\n"
+            ));
+            assert!(
+                e.contains(&format!("pdu[0].{key}")) && e.contains(fix),
+                "{key}: {e}"
+            );
+        }
+        let e = error_of(
+            "[[pdu]]\nname = \"a\"\nvendor = \"raritan-px2\"\nphases = 3\n[[pdu.community]]\nname = \"p\"\n",
+        );
+        assert!(
+            e.contains("pdu[0].phases") && e.contains("raritan-px2 serves no object"),
             "{e}"
         );
     }

@@ -297,8 +297,9 @@ pub(crate) const STATE_FILE: &str = "outlets.toml";
 
 pub use crate::persist::SAVE_WAIT;
 
-/// A PDU's nameplate facts as configured (`[[pdu]]` `manufacturer`, `model`, `serial_number`,
-/// `firmware_version`); `None` leaves the recording's value, else the vendor profile's default.
+/// A PDU's nameplate facts and inventory counts as configured (`[[pdu]]` `manufacturer`,
+/// `model`, `serial_number`, `firmware_version`, `inlets`, `phases`, `outlet_groups`); `None`
+/// leaves the recording's value, else the vendor profile's default.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Identity {
     /// The manufacturer's name.
@@ -309,6 +310,12 @@ pub struct Identity {
     pub serial_number: Option<String>,
     /// The firmware version.
     pub firmware_version: Option<String>,
+    /// The number of power inlets (input cords).
+    pub inlets: Option<u32>,
+    /// The number of input phases (1 or 3).
+    pub phases: Option<u32>,
+    /// The number of outlet groups (banks behind their own breakers); 0 for none.
+    pub outlet_groups: Option<u32>,
 }
 
 impl Identity {
@@ -321,22 +328,61 @@ impl Identity {
             F::FirmwareVersion => self.firmware_version.as_ref(),
         }
     }
+
+    fn count(&self, count: crate::mib::InventoryCount) -> Option<u32> {
+        use crate::mib::InventoryCount as C;
+        match count {
+            C::Inlets => self.inlets,
+            C::Phases => self.phases,
+            C::OutletGroups => self.outlet_groups,
+            // The profile serves rows for one unit: not a setting.
+            C::Units => None,
+        }
+    }
 }
 
-/// The value of each identity object of `spec`'s vendor: configured, else recorded, else the
-/// profile's default.
-fn resolve_identity(spec: &DeviceSpec) -> Vec<(crate::mib::IdentityField, String)> {
+/// The value of each inventory count of `spec`'s vendor: configured, else recorded (at any of
+/// the objects that report it, as INTEGER or Gauge32), else the profile's default.
+fn resolve_inventory(spec: &DeviceSpec) -> Vec<(crate::mib::InventoryCount, u32)> {
+    let objects = spec.vendor.inventory();
+    let mut counts: Vec<(crate::mib::InventoryCount, u32)> = Vec::new();
+    for object in objects {
+        if counts.iter().any(|(c, _)| *c == object.count) {
+            continue;
+        }
+        let recorded = || {
+            objects
+                .iter()
+                .filter(|o| o.count == object.count)
+                .find_map(|o| match spec.recording.as_ref()?.get(o.oid)? {
+                    Value::Integer(v) => u32::try_from(*v).ok(),
+                    Value::Gauge32(v) => Some(*v),
+                    _ => None,
+                })
+        };
+        let value = spec
+            .identity
+            .count(object.count)
+            .or_else(recorded)
+            .unwrap_or(object.default);
+        counts.push((object.count, value));
+    }
+    counts
+}
+
+/// The value of each identity object of `spec`'s vendor, in the order of
+/// [`VendorProfile::identity`]: configured (one setting fills every object of its field),
+/// else recorded at that object, else that object's default.
+fn resolve_identity(spec: &DeviceSpec) -> Vec<String> {
     spec.vendor
         .identity()
         .iter()
         .map(|(field, oid, default)| {
-            let value = spec
-                .identity
+            spec.identity
                 .get(*field)
                 .cloned()
                 .or_else(|| spec.recording.as_ref().and_then(|r| r.text(oid)))
-                .unwrap_or_else(|| (*default).to_string());
-            (*field, value)
+                .unwrap_or_else(|| (*default).to_string())
         })
         .collect()
 }
@@ -424,7 +470,9 @@ struct Live {
     sys_descr: String,
     sys_object_id: Oid,
     /// The identity objects' values ([`resolve_identity`]).
-    identity: Vec<(crate::mib::IdentityField, String)>,
+    identity: Vec<String>,
+    /// The inventory counts' values ([`resolve_inventory`]).
+    inventory: Vec<(crate::mib::InventoryCount, u32)>,
     /// Clock reading at agent start, for sysUpTime.
     started_nanos: std::sync::atomic::AtomicU64,
     /// Nanoseconds added to sysUpTime (`uptime_skew_secs` of the control API), so that a
@@ -868,12 +916,17 @@ impl Device {
     pub fn read(&self, cell: &Cell, state: &mut DeviceState, now: Duration) -> Value<'static> {
         match cell {
             Cell::Static(v) => v.clone(),
-            Cell::Identity(field) => self
+            Cell::Identity(position) => self
                 .live()
                 .identity
+                .get(*position)
+                .map_or(Value::NoSuchInstance, |v| Value::octets(v.clone())),
+            Cell::Inventory { count, syntax } => self
+                .live()
+                .inventory
                 .iter()
-                .find(|(f, _)| f == field)
-                .map_or(Value::NoSuchInstance, |(_, v)| Value::octets(v.clone())),
+                .find(|(c, _)| c == count)
+                .map_or(Value::NoSuchInstance, |(_, v)| syntax.value(*v)),
             Cell::System(object) => match object {
                 SystemObject::Descr => {
                     Value::OctetString(Cow::Owned(self.live().sys_descr.clone().into_bytes()))
@@ -1113,6 +1166,7 @@ impl Live {
             engine,
             users: RwLock::new(Arc::new(users)),
             identity: resolve_identity(spec),
+            inventory: resolve_inventory(spec),
             sys_descr: spec
                 .sys_descr
                 .clone()
@@ -1152,6 +1206,7 @@ impl Live {
             engine,
             users: RwLock::new(Arc::new(UserTable::default())),
             identity: resolve_identity(spec),
+            inventory: resolve_inventory(spec),
             sys_descr: spec.vendor.sys_descr().to_string(),
             sys_object_id: Oid::new(spec.vendor.sys_object_id()),
             started_nanos: std::sync::atomic::AtomicU64::new(nanos(device.born)),
@@ -1304,10 +1359,23 @@ pub fn build_tree(
     let mut t = MibTree::default();
     crate::standard_mib::register(&mut t);
     vendor.build(&mut t, outlets);
-    for (field, oid, _) in vendor.identity() {
+    for (position, (_, oid, _)) in vendor.identity().iter().enumerate() {
         if let Some((index, object)) = oid.split_last() {
             t.object(object, crate::access::Access::ReadOnly);
-            t.instance(object, &[*index], Cell::Identity(*field));
+            t.instance(object, &[*index], Cell::Identity(position));
+        }
+    }
+    for inventory in vendor.inventory() {
+        if let Some((index, object)) = inventory.oid.split_last() {
+            t.object(object, crate::access::Access::ReadOnly);
+            t.instance(
+                object,
+                &[*index],
+                Cell::Inventory {
+                    count: inventory.count,
+                    syntax: inventory.syntax,
+                },
+            );
         }
     }
     // The recording fills in everything else the real device had. What this agent or the

@@ -57,9 +57,19 @@ pub enum Cell {
     Counter(fn(&AgentStats) -> &AtomicU32),
     /// An snmpEngine scalar, from the device's engine.
     Engine(EngineObject),
-    /// A nameplate object of the vendor's MIB (model, serial number, ...), from the PDU's
-    /// identity: its configuration, else its recording, else the profile's default.
-    Identity(IdentityField),
+    /// A nameplate object of the vendor's MIB (model, serial number, ...), by its position in
+    /// [`crate::profiles::VendorProfile::identity`], from the PDU's identity: its
+    /// configuration, else its recording, else the profile's default.
+    Identity(usize),
+    /// An inventory count of the vendor's MIB (inlets, phases, outlet groups, units), from the
+    /// PDU's configuration, else its recording, else the profile's default, in the object's
+    /// SMI type.
+    Inventory {
+        /// Which count.
+        count: InventoryCount,
+        /// The object's SMI type.
+        syntax: CountSyntax,
+    },
     /// An object of the vendor profile's own MIB (outlet tables, unit settings): `column` is
     /// the profile's number for one of its columns or scalars (each profile names them as
     /// constants), `index` the row (outlet number, or 0 for a scalar). The profile reads and
@@ -84,6 +94,41 @@ pub enum IdentityField {
     SerialNumber,
     /// The firmware version (PowerNet-MIB rPDUIdentFirmwareRev).
     FirmwareVersion,
+}
+
+/// The counts of a PDU's parts its vendor's MIB reports beside the outlet count (which is the
+/// PDU's `outlets`) ([`crate::profiles::VendorProfile::inventory`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InventoryCount {
+    /// Power inlets (input cords): TRIPPLITE-PRODUCTS tlpPduIdentNumInputs.
+    Inlets,
+    /// Input phases: TRIPPLITE-PRODUCTS tlpPduIdentNumPhases, CPS-MIB ePDUIdentDeviceNumPhases.
+    Phases,
+    /// Outlet groups or banks, each behind its own breaker: TRIPPLITE-PRODUCTS
+    /// tlpPduIdentNumOutletGroups, CPS-MIB ePDUIdentDeviceNumBreakers / ePDULoadDevNumBanks.
+    OutletGroups,
+    /// Units (devices) the agent manages: TRIPPLITE-PRODUCTS tlpDeviceNumDevices, VERTIV-V5-MIB
+    /// deviceCount. Always the one unit the profile serves rows for, unless recorded otherwise.
+    Units,
+}
+
+/// The SMI type an inventory count object has in its MIB.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CountSyntax {
+    /// INTEGER / Integer32 (CPS-MIB, VERTIV-V5-MIB).
+    Integer,
+    /// Unsigned32, which is Gauge32 on the wire (RFC 2578 §7.1.11; TRIPPLITE-PRODUCTS).
+    Unsigned32,
+}
+
+impl CountSyntax {
+    /// `count` as a value of this type; an INTEGER above 2147483647 reads as 2147483647.
+    pub fn value(self, count: u32) -> Value<'static> {
+        match self {
+            CountSyntax::Integer => Value::Integer(i32::try_from(count).unwrap_or(i32::MAX)),
+            CountSyntax::Unsigned32 => Value::Gauge32(count),
+        }
+    }
 }
 
 /// Why a GET found nothing (RFC 3416 §4.2.1).

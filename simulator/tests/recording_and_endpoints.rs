@@ -329,10 +329,12 @@ access = "read-only"
     );
 }
 
-/// Every vendor profile serves the nameplate objects its MIB defines, at the literal OIDs of
-/// that MIB (written out here, not taken from the profiles), with the value configured per PDU
-/// and a plausible default otherwise; read with net-snmp's snmpget. A profile added to
-/// `PROFILES` without a row here fails.
+/// Every vendor profile serves the nameplate and inventory objects its MIB defines, at the
+/// literal OIDs of that MIB (written out here, not taken from the profiles), with the value
+/// configured per PDU, the recording's where one is loaded (and nothing is configured), and a
+/// plausible default otherwise; read with net-snmp's snmpget. A profile added to `PROFILES`
+/// without a nameplate row here fails, and so does one whose inventory objects are not all
+/// listed.
 #[test]
 fn every_profile_serves_its_nameplate_objects() {
     // (vendor, [(config key, literal OID)]).
@@ -371,8 +373,11 @@ fn every_profile_serves_its_nameplate_objects() {
             ],
         ),
         (
+            // EATON-EPDU-MIB productName.0 (what Network UPS Tools detects the model by),
+            // partNumber.0, serialNumber.0, firmwareVersion.0.
             "eaton-epdu",
             &[
+                ("model", "1.3.6.1.4.1.534.6.6.7.1.2.1.2.0"),
                 ("model", "1.3.6.1.4.1.534.6.6.7.1.2.1.3.0"),
                 ("serial_number", "1.3.6.1.4.1.534.6.6.7.1.2.1.4.0"),
                 ("firmware_version", "1.3.6.1.4.1.534.6.6.7.1.2.1.5.0"),
@@ -417,11 +422,16 @@ fn every_profile_serves_its_nameplate_objects() {
             ],
         ),
         (
-            // VERTIV-V5-MIB productTitle.0, productVersion.0.
+            // VERTIV-V5-MIB deviceInfo productTitle.0, productVersion.0, productModelNumber.0,
+            // productSerialNumber.0, productManufacturer.0; pduMainSerial.1.
             "vertiv-geist",
             &[
-                ("model", "1.3.6.1.4.1.21239.5.1.1.1.0"),
-                ("firmware_version", "1.3.6.1.4.1.21239.5.1.1.2.0"),
+                ("model", "1.3.6.1.4.1.21239.5.2.1.1.0"),
+                ("firmware_version", "1.3.6.1.4.1.21239.5.2.1.2.0"),
+                ("model", "1.3.6.1.4.1.21239.5.2.1.8.0"),
+                ("serial_number", "1.3.6.1.4.1.21239.5.2.1.10.0"),
+                ("manufacturer", "1.3.6.1.4.1.21239.5.2.1.15.0"),
+                ("serial_number", "1.3.6.1.4.1.21239.5.2.3.1.1.2.1"),
             ],
         ),
         (
@@ -440,7 +450,86 @@ fn every_profile_serves_its_nameplate_objects() {
             "{profile} has no nameplate row in this test"
         );
     }
-    // Two PDUs per vendor: one configured, one with the profile's defaults.
+    // The inventory counts: (vendor, [(count, literal OID, SMI type as snmpget prints it)]).
+    // "outlets" is the PDU's `outlets`, "units" the one unit the profile has rows for; the
+    // others are `[[pdu]]` keys.
+    let counts: &[(&str, &[CountRow])] = &[
+        (
+            // TRIPPLITE-PRODUCTS (Unsigned32): tlpDeviceNumDevices.0, tlpPduIdentNumPdu.0;
+            // tlpPduIdentEntry of device 1: NumInputs(1), NumPhases(3), NumOutlets(4),
+            // NumOutletGroups(5).
+            "tripplite-pdu",
+            &[
+                ("units", "1.3.6.1.4.1.850.1.1.1.1.0", "Gauge32"),
+                ("units", "1.3.6.1.4.1.850.1.1.3.2.1.1.0", "Gauge32"),
+                ("inlets", "1.3.6.1.4.1.850.1.1.3.2.1.2.1.1.1", "Gauge32"),
+                ("phases", "1.3.6.1.4.1.850.1.1.3.2.1.2.1.3.1", "Gauge32"),
+                ("outlets", "1.3.6.1.4.1.850.1.1.3.2.1.2.1.4.1", "Gauge32"),
+                (
+                    "outlet_groups",
+                    "1.3.6.1.4.1.850.1.1.3.2.1.2.1.5.1",
+                    "Gauge32",
+                ),
+            ],
+        ),
+        (
+            // CPS-MIB (INTEGER): ePDUIdentDeviceNumOutlets.0, ePDUIdentDeviceNumPhases.0,
+            // ePDUIdentDeviceNumBreakers.0, ePDULoadDevNumPhases.0, ePDULoadDevNumBanks.0.
+            "cyberpower-epdu",
+            &[
+                ("outlets", "1.3.6.1.4.1.3808.1.1.3.1.8.0", "INTEGER"),
+                ("phases", "1.3.6.1.4.1.3808.1.1.3.1.9.0", "INTEGER"),
+                ("outlet_groups", "1.3.6.1.4.1.3808.1.1.3.1.10.0", "INTEGER"),
+                ("phases", "1.3.6.1.4.1.3808.1.1.3.2.1.2.0", "INTEGER"),
+                ("outlet_groups", "1.3.6.1.4.1.3808.1.1.3.2.1.4.0", "INTEGER"),
+            ],
+        ),
+        (
+            // VERTIV-V5-MIB deviceCount.0 (Integer32); the MIB has no other count.
+            "vertiv-geist",
+            &[("units", "1.3.6.1.4.1.21239.5.2.1.6.0", "INTEGER")],
+        ),
+    ];
+    for profile in pdusim::profiles::PROFILES {
+        let listed = counts
+            .iter()
+            .find(|(v, _)| *v == profile.name())
+            .map_or(0, |(_, rows)| {
+                rows.iter().filter(|(key, _, _)| *key != "outlets").count()
+            });
+        assert_eq!(
+            listed,
+            profile.inventory().len(),
+            "{}: this test must list every inventory object the profile serves",
+            profile.name()
+        );
+    }
+    // What the configured PDU is given, and what the recording says (different from both the
+    // configuration and any default).
+    let configured_counts = [
+        ("outlets", 12),
+        ("inlets", 2),
+        ("phases", 3),
+        ("outlet_groups", 3),
+    ];
+    let recorded_counts = [
+        ("outlets", 10),
+        ("inlets", 4),
+        ("phases", 3),
+        ("outlet_groups", 5),
+        ("units", 2),
+    ];
+    let count_of =
+        |list: &[(&str, u32)], key: &str| list.iter().find(|(k, _)| *k == key).map(|(_, n)| *n);
+    let count_rows = |vendor: &str| {
+        counts
+            .iter()
+            .find(|(v, _)| *v == vendor)
+            .map_or(&[][..], |(_, rows)| *rows)
+    };
+    let state = tempfile::tempdir().unwrap();
+    // Three PDUs per vendor: one configured, one with the profile's defaults, one with a
+    // recording of its own.
     let mut text = String::new();
     for (vendor, fields) in table {
         for configured in [true, false] {
@@ -448,14 +537,39 @@ fn every_profile_serves_its_nameplate_objects() {
                 "[[pdu]]\nname = \"{vendor}-{configured}\"\nvendor = \"{vendor}\"\nlisten = [\"127.0.0.1:0\"]\n"
             ));
             if configured {
-                for (key, _) in *fields {
+                let mut keys: Vec<&str> = fields.iter().map(|(key, _)| *key).collect();
+                keys.sort_unstable();
+                keys.dedup();
+                for key in keys {
                     text.push_str(&format!("{key} = \"{key}-of-{vendor}\"\n"));
+                }
+                // The counts this vendor reports (others are refused); outlets for every one.
+                for (key, n) in configured_counts {
+                    if key == "outlets" || count_rows(vendor).iter().any(|(k, _, _)| *k == key) {
+                        text.push_str(&format!("{key} = {n}\n"));
+                    }
                 }
             }
             text.push_str("[[pdu.community]]\nname = \"public\"\naccess = \"read-only\"\n\n");
         }
+        let mut lines: Vec<(Vec<u32>, String)> = Vec::new();
+        for (i, (key, oid)) in fields.iter().enumerate() {
+            lines.push((arcs(oid), format!("{oid}|4|rec-{key}-{i}")));
+        }
+        for (key, oid, ty) in count_rows(vendor) {
+            let tag = if *ty == "Gauge32" { 66 } else { 2 };
+            let n = count_of(&recorded_counts, key).unwrap();
+            lines.push((arcs(oid), format!("{oid}|{tag}|{n}")));
+        }
+        lines.sort();
+        let recording = state.path().join(format!("{vendor}.snmprec"));
+        let body: Vec<String> = lines.into_iter().map(|(_, line)| line).collect();
+        std::fs::write(&recording, body.join("\n") + "\n").unwrap();
+        text.push_str(&format!(
+            "[[pdu]]\nname = \"{vendor}-recorded\"\nvendor = \"{vendor}\"\nrecording = {:?}\nlisten = [\"127.0.0.1:0\"]\n[[pdu.community]]\nname = \"public\"\naccess = \"read-only\"\n\n",
+            recording.display().to_string()
+        ));
     }
-    let state = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let sim = runtime
         .block_on(async {
@@ -464,7 +578,12 @@ fn every_profile_serves_its_nameplate_objects() {
         .unwrap();
     let public = Sec::v2c("public");
     for (vendor, fields) in table {
-        let oids: Vec<&str> = fields.iter().map(|(_, oid)| *oid).collect();
+        let rows = count_rows(vendor);
+        let oids: Vec<&str> = fields
+            .iter()
+            .map(|(_, oid)| *oid)
+            .chain(rows.iter().map(|(_, oid, _)| *oid))
+            .collect();
         let read = |pdu: &str| {
             let target = format!("127.0.0.1:{}", sim.address(pdu).unwrap().port());
             let out = run_tool("snmpget", &public, &[], &target, &oids);
@@ -476,11 +595,17 @@ fn every_profile_serves_its_nameplate_objects() {
         };
         let configured = read(&format!("{vendor}-true"));
         let defaults = read(&format!("{vendor}-false"));
+        let recorded = read(&format!("{vendor}-recorded"));
         for (i, (key, oid)) in fields.iter().enumerate() {
             assert_eq!(
                 configured[i],
                 format!("STRING: \"{key}-of-{vendor}\""),
                 "{vendor} {key} at {oid}"
+            );
+            assert_eq!(
+                recorded[i],
+                format!("STRING: \"rec-{key}-{i}\""),
+                "{vendor} {key} at {oid}: the recording's value"
             );
             let default = &defaults[i];
             assert!(
@@ -488,12 +613,62 @@ fn every_profile_serves_its_nameplate_objects() {
                 "{vendor} {key} at {oid} has no plausible default: {default}"
             );
             assert!(
-                !default.contains("-of-"),
+                !default.contains("-of-") && !default.contains("rec-"),
                 "{vendor} {key}: the default PDU got another's value: {default}"
+            );
+        }
+        let default_outlets = sim
+            .control
+            .outlets(&format!("{vendor}-false"))
+            .unwrap()
+            .len();
+        for (j, (key, oid, ty)) in rows.iter().enumerate() {
+            let i = fields.len() + j;
+            let number = |v: &str| {
+                v.strip_prefix(&format!("{ty}: "))
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .unwrap_or_else(|| panic!("{vendor} {key} at {oid} is no {ty}: {v}"))
+            };
+            // The configured PDU: its setting; units are the one unit served.
+            let want = count_of(&configured_counts, key).unwrap_or(1);
+            assert_eq!(number(&configured[i]), want, "{vendor} {key} at {oid}");
+            let want = count_of(&recorded_counts, key).unwrap();
+            assert_eq!(
+                number(&recorded[i]),
+                want,
+                "{vendor} {key} at {oid}: the recording's value"
+            );
+            let default = number(&defaults[i]);
+            let plausible = match *key {
+                "outlets" => default as usize == default_outlets,
+                "phases" => default == 1 || default == 3,
+                "inlets" | "units" => default >= 1,
+                _ => default as usize <= default_outlets,
+            };
+            assert!(
+                plausible,
+                "{vendor} {key} at {oid}: {default} is no plausible default ({default_outlets} outlets)"
+            );
+        }
+        if rows.iter().any(|(key, _, _)| *key == "outlets") {
+            let recorded_outlets = sim.control.outlets(&format!("{vendor}-recorded")).unwrap();
+            assert_eq!(
+                Some(recorded_outlets.len() as u32),
+                count_of(&recorded_counts, "outlets"),
+                "{vendor}: the PDU has the recording's outlet count"
             );
         }
     }
     drop(sim);
+}
+
+/// An inventory count object in a test table: (count, literal OID, SMI type as snmpget prints
+/// it).
+type CountRow = (&'static str, &'static str, &'static str);
+
+/// `oid` (dotted, without a leading dot) as arcs, for sorting recording lines.
+fn arcs(oid: &str) -> Vec<u32> {
+    oid.split('.').map(|a| a.parse().unwrap()).collect()
 }
 
 /// The MIB-level quirks of `[pdu.quirks]` (docs/QUIRKS.md 10, 12, 14, 15, 16, 32) as net-snmp's
@@ -626,4 +801,88 @@ fn mib_quirks_move_and_drop_rows_as_real_firmware_does() {
         err.contains("pdu[0].quirks.bank_size") && err.contains("sentry3"),
         "{err}"
     );
+}
+
+/// Network UPS Tools' `snmp-ups` (Debian's nut-snmp), the real manager, detects every profile
+/// it has a MIB mapping for: it matches sysObjectID, then reads the model object (PDU2-MIB
+/// pduModel.1, PowerNet-MIB sPDUIdentModelNumber.0, EATON-EPDU-MIB productName.0, Baytech
+/// sBTAModulesRPCType.1) and names the model it read. Its other vendors (CyberPower ePDU,
+/// Tripp Lite, Vertiv/Geist, Sentry, Raritan PX1 with sysObjectID 13742.4) have no mapping in
+/// it, whatever the agent serves.
+#[test]
+fn network_ups_tools_detects_the_profiles_it_supports() {
+    const SNMP_UPS: &str = "/lib/nut/snmp-ups";
+    assert!(
+        std::path::Path::new(SNMP_UPS).exists(),
+        "{SNMP_UPS} is missing: install Debian's nut-snmp (scripts/test.sh does)"
+    );
+    // (profile, the snmp-ups MIB mapping that must pick it).
+    let supported = [
+        ("raritan-px2", "raritan-px2"),
+        ("apc-rpdu", "apc_pdu"),
+        ("apc-rpdu2", "apc_pdu"),
+        ("eaton-epdu", "eaton_epdu"),
+        ("baytech-mrp", "baytech"),
+    ];
+    let text: String = supported
+        .iter()
+        .map(|(vendor, _)| {
+            format!(
+                "[[pdu]]\nname = \"{vendor}\"\nvendor = \"{vendor}\"\nmodel = \"nut-{vendor}\"\nlisten = [\"127.0.0.1:0\"]\n[[pdu.community]]\nname = \"public\"\naccess = \"read-only\"\n\n"
+            )
+        })
+        .collect();
+    let state = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime
+        .block_on(async {
+            Simulator::start(config(&text, state.path()), Arc::new(MonotonicClock::new()))
+        })
+        .unwrap();
+    for (vendor, mib) in supported {
+        let port = sim.address(vendor).unwrap().port();
+        let mut child = std::process::Command::new(SNMP_UPS)
+            .args(["-s", "pdusim", "-d", "1", "-x"])
+            .arg(format!("port=127.0.0.1:{port}"))
+            .args(["-x", "mibs=auto", "-x", "community=public"])
+            .args(["-x", "snmp_version=v2c"])
+            .env("NUT_STATEPATH", state.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {SNMP_UPS}: {e}"));
+        // snmp-ups logs its verdict on stderr, then polls on: read up to the verdict and stop it.
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let verdict = line.starts_with("Detected ") || line.contains("No supported");
+                if tx.send(line).is_err() || verdict {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        // A guard against a hung tool, not a timing check.
+        while let Ok(line) = rx.recv_timeout(std::time::Duration::from_secs(120)) {
+            let verdict = line.starts_with("Detected ") || line.contains("No supported");
+            seen.push(line);
+            if verdict {
+                break;
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let want = format!("Detected nut-{vendor} on host 127.0.0.1:{port} (mib: {mib} ");
+        assert!(
+            seen.last().is_some_and(|l| l.starts_with(&want)),
+            "{vendor}: snmp-ups did not say {want:?}; it said:\n{}",
+            seen.join("\n")
+        );
+    }
+    drop(sim);
 }

@@ -1670,7 +1670,7 @@ fn tripplite_pdu() {
     r.is(
         ".1.3.6.1.4.1.850.1.1.3.2.1.2.1.4.1",
         8,
-        "tlpPduOutletNumOutlets",
+        "tlpPduIdentNumOutlets",
     );
     r.rows(&state, 8, "tlpPduOutletState rows");
 

@@ -11,10 +11,11 @@ use pdu_mibs::CYBERPOWER_EPDU as CPS;
 use super::metering::{outlet_reading, scaled};
 use super::{
     delay_secs, expect_display_string, expect_in, expect_one_of, integer, join, name_of, on_off,
-    outlet_column, outlet_mut, outlet_position, scalar, set_delay, set_name, VendorProfile,
+    outlet_column, outlet_mut, outlet_position, scalar, set_delay, set_name, Inventory,
+    VendorProfile,
 };
 use crate::access::Access;
-use crate::mib::{IdentityField, MibTree};
+use crate::mib::{CountSyntax, IdentityField, InventoryCount, MibTree};
 use crate::outlet::Command;
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
@@ -81,19 +82,21 @@ impl VendorProfile for CyberPowerEpdu {
     fn enterprise(&self) -> u32 {
         3808
     }
-    /// CPS-MIB ePDUIdent (3808.1.1.3.1): ePDUIdentFirmwareRev(3), ePDUIdentModelNumber(5),
-    /// ePDUIdentSerialNumber(6); ePDUIdentDeviceNumOutlets(8) is the profile's outlet count.
+    /// CPS-MIB ePDUIdent (3808.1.1.3.1), DisplayString scalars: ePDUIdentFirmwareRev(3),
+    /// ePDUIdentModelNumber(5), ePDUIdentSerialNumber(6) (checked against CPS-MIB's text, not
+    /// only its APC rPDUIdent mirror); ePDUIdentDeviceNumOutlets(8, INTEGER) is the profile's
+    /// outlet count.
     fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
         &[
             (
                 IdentityField::FirmwareVersion,
                 &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 1, 3, 0],
-                "1.2.1",
+                "1.2.3",
             ),
             (
                 IdentityField::Model,
                 &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 1, 5, 0],
-                "PDU41004",
+                "PDU41001",
             ),
             (
                 IdentityField::SerialNumber,
@@ -101,6 +104,44 @@ impl VendorProfile for CyberPowerEpdu {
                 "GA1234000001",
             ),
         ]
+    }
+    /// CPS-MIB, all INTEGER scalars: ePDUIdent (3808.1.1.3.1) ePDUIdentDeviceNumPhases(9) and
+    /// ePDUIdentDeviceNumBreakers(10) ("the same as the number of banks of outlets", 0 for none);
+    /// ePDULoadDevice (3808.1.1.3.2.1) ePDULoadDevNumPhases(2) and ePDULoadDevNumBanks(4). A
+    /// PDU41001 is single-phase; no bank table is served, so no banks by default. CPS-MIB's ePDU
+    /// group has no inlet count.
+    fn inventory(&self) -> &'static [Inventory] {
+        const fn integer(count: InventoryCount, oid: &'static [u32], default: u32) -> Inventory {
+            Inventory {
+                count,
+                oid,
+                syntax: CountSyntax::Integer,
+                default,
+            }
+        }
+        const OBJECTS: &[Inventory] = &[
+            integer(
+                InventoryCount::Phases,
+                &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 1, 9, 0],
+                1,
+            ),
+            integer(
+                InventoryCount::OutletGroups,
+                &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 1, 10, 0],
+                0,
+            ),
+            integer(
+                InventoryCount::Phases,
+                &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 2, 1, 2, 0],
+                1,
+            ),
+            integer(
+                InventoryCount::OutletGroups,
+                &[1, 3, 6, 1, 4, 1, 3808, 1, 1, 3, 2, 1, 4, 0],
+                0,
+            ),
+        ];
+        OBJECTS
     }
     fn build(&self, tree: &mut MibTree, outlets: u32) {
         if let Some(count) = CPS.outlet_count {

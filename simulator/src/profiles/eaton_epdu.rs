@@ -95,14 +95,20 @@ impl VendorProfile for EatonEpdu {
     fn enterprise(&self) -> u32 {
         534
     }
-    /// EATON-EPDU-MIB unitEntry (534.6.6.7.1.2.1, unit 0): partNumber(3), serialNumber(4),
+    /// EATON-EPDU-MIB unitEntry (534.6.6.7.1.2.1, unit 0): productName(2), the object Network
+    /// UPS Tools' `snmp-ups` reads to detect the model; partNumber(3), serialNumber(4),
     /// firmwareVersion(5).
     fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
         &[
             (
                 IdentityField::Model,
+                &[1, 3, 6, 1, 4, 1, 534, 6, 6, 7, 1, 2, 1, 2, 0],
+                "Eaton ePDU Switched 0U (C20 16A 1P) 20xC13 4xC19",
+            ),
+            (
+                IdentityField::Model,
                 &[1, 3, 6, 1, 4, 1, 534, 6, 6, 7, 1, 2, 1, 3, 0],
-                "EMAB03",
+                "EMAB04",
             ),
             (
                 IdentityField::SerialNumber,
@@ -112,7 +118,7 @@ impl VendorProfile for EatonEpdu {
             (
                 IdentityField::FirmwareVersion,
                 &[1, 3, 6, 1, 4, 1, 534, 6, 6, 7, 1, 2, 1, 5, 0],
-                "04.00.0008",
+                "04.01.0003",
             ),
         ]
     }

@@ -65,6 +65,14 @@ pub trait VendorProfile: Send + Sync + 'static {
     fn identity(&self) -> &'static [(crate::mib::IdentityField, &'static [u32], &'static str)] {
         &[]
     }
+    /// The inventory count objects of the vendor's MIB as instance OIDs (e.g. TRIPPLITE-PRODUCTS
+    /// tlpPduIdentNumPhases.1), with the count each one serves, its SMI type and the default of
+    /// a simulated unit. Served per PDU from its configuration (`inlets`, `phases`,
+    /// `outlet_groups`), else its recording, else this default. The outlet count is not here:
+    /// it is the PDU's outlets, served by [`VendorProfile::build`]. None by default.
+    fn inventory(&self) -> &'static [Inventory] {
+        &[]
+    }
     /// The OID prefixes of the legacy tables this profile serves beside its own (APC sPDU
     /// tables beside rPDU/rPDU2), which `legacy_tables_empty` leaves without rows (quirk 12 of
     /// `docs/QUIRKS.md`). None by default.
@@ -99,6 +107,19 @@ pub trait VendorProfile: Send + Sync + 'static {
         state: &mut DeviceState,
         now: Duration,
     );
+}
+
+/// One inventory count object of a vendor MIB ([`VendorProfile::inventory`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Inventory {
+    /// The count it serves.
+    pub count: crate::mib::InventoryCount,
+    /// The instance OID (with `.0` for a scalar, the unit's index for a table row).
+    pub oid: &'static [u32],
+    /// Its SMI type in the MIB.
+    pub syntax: crate::mib::CountSyntax,
+    /// The value of a simulated unit when neither the configuration nor a recording gives one.
+    pub default: u32,
 }
 
 /// Every profile this build knows.

@@ -102,7 +102,7 @@ impl VendorProfile for Sentry4 {
             (
                 IdentityField::FirmwareVersion,
                 &[1, 3, 6, 1, 4, 1, 1718, 4, 1, 1, 1, 3, 0],
-                "Version 8.0n",
+                "Version 8.0k",
             ),
             (
                 IdentityField::SerialNumber,

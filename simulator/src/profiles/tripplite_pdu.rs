@@ -9,10 +9,10 @@ use pdu_mibs::TRIPPLITE_PDU as TL;
 use super::metering::{outlet_reading, scaled_i32};
 use super::{
     expect_display_string, expect_one_of, join, join_const, name_of, on_off, outlet_column,
-    outlet_mut, outlet_position, set_name, unit_cell, VendorProfile,
+    outlet_mut, outlet_position, set_name, unit_cell, Inventory, VendorProfile,
 };
 use crate::access::Access;
-use crate::mib::{IdentityField, MibTree};
+use crate::mib::{CountSyntax, IdentityField, InventoryCount, MibTree};
 use crate::outlet::Command;
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
@@ -83,6 +83,50 @@ impl VendorProfile for TrippLitePdu {
             ),
         ]
     }
+    /// TRIPPLITE-PRODUCTS, all Unsigned32: tlpDeviceNumDevices.0 (850.1.1.1.1) and
+    /// tlpPduIdentNumPdu.0 (850.1.1.3.2.1.1), the one unit; tlpPduIdentEntry (850.1.1.3.2.1.2.1,
+    /// INDEX tlpDeviceIndex) of device 1: tlpPduIdentNumInputs(1), tlpPduIdentNumPhases(3) and
+    /// tlpPduIdentNumOutletGroups(5). A PDUMH20HVNET has one single-phase cord; no outlet group
+    /// table is served, so no groups by default. tlpPduIdentNumOutlets(4) is the PDU's outlets
+    /// ([`TrippLitePdu::build`]).
+    fn inventory(&self) -> &'static [Inventory] {
+        const fn unsigned(count: InventoryCount, oid: &'static [u32], default: u32) -> Inventory {
+            Inventory {
+                count,
+                oid,
+                syntax: CountSyntax::Unsigned32,
+                default,
+            }
+        }
+        const OBJECTS: &[Inventory] = &[
+            unsigned(
+                InventoryCount::Units,
+                &[1, 3, 6, 1, 4, 1, 850, 1, 1, 1, 1, 0],
+                1,
+            ),
+            unsigned(
+                InventoryCount::Units,
+                &[1, 3, 6, 1, 4, 1, 850, 1, 1, 3, 2, 1, 1, 0],
+                1,
+            ),
+            unsigned(
+                InventoryCount::Inlets,
+                &[1, 3, 6, 1, 4, 1, 850, 1, 1, 3, 2, 1, 2, 1, 1, DEVICE],
+                1,
+            ),
+            unsigned(
+                InventoryCount::Phases,
+                &[1, 3, 6, 1, 4, 1, 850, 1, 1, 3, 2, 1, 2, 1, 3, DEVICE],
+                1,
+            ),
+            unsigned(
+                InventoryCount::OutletGroups,
+                &[1, 3, 6, 1, 4, 1, 850, 1, 1, 3, 2, 1, 2, 1, 5, DEVICE],
+                0,
+            ),
+        ];
+        OBJECTS
+    }
     fn control_oid(&self) -> &'static [u32] {
         &CONTROL_OID
     }
@@ -115,7 +159,10 @@ impl VendorProfile for TrippLitePdu {
         now: Duration,
     ) -> Value<'static> {
         match column {
-            COL_COUNT => return super::outlet_count(state),
+            // tlpPduIdentNumOutlets is Unsigned32: Gauge32 on the wire.
+            COL_COUNT => {
+                return Value::Gauge32(u32::try_from(state.outlets.len()).unwrap_or(u32::MAX))
+            }
             COL_VOLTAGE | COL_CURRENT | COL_POWER => {
                 // Volts, hundredths of amps, watts.
                 return outlet_reading(state, index, now).map_or(Value::NoSuchInstance, |r| {

@@ -10,10 +10,10 @@ use pdu_mibs::VERTIV_GEIST as V5;
 
 use super::{
     delay_secs, expect_display_string, expect_in, expect_one_of, join, name_of, outlet_column,
-    outlet_mut, outlet_position, set_delay, set_name, VendorProfile,
+    outlet_mut, outlet_position, set_delay, set_name, Inventory, VendorProfile,
 };
 use crate::access::Access;
-use crate::mib::{IdentityField, MibTree};
+use crate::mib::{CountSyntax, IdentityField, InventoryCount, MibTree};
 use crate::outlet::{Command, PendingKind, Power};
 use crate::state::DeviceState;
 use snmp_proto::{ErrorStatus, Value};
@@ -80,21 +80,54 @@ impl VendorProfile for VertivGeist {
     fn enterprise(&self) -> u32 {
         21239
     }
-    /// VERTIV-V5-MIB productInfo (21239.5.1.1): productTitle(1), the product as the unit names
-    /// it, and productVersion(2), the firmware.
+    /// VERTIV-V5-MIB deviceInfo (21239.5.2.1, SnmpAdminString scalars): productTitle(1), the
+    /// product name; productVersion(2), the firmware; productModelNumber(8);
+    /// productSerialNumber(10); productManufacturer(15). pduMainEntry (21239.5.2.3.1.1, INDEX
+    /// pduMainIndex) of PDU 1: pduMainSerial(2).
     fn identity(&self) -> &'static [(IdentityField, &'static [u32], &'static str)] {
         &[
             (
                 IdentityField::Model,
-                &[1, 3, 6, 1, 4, 1, 21239, 5, 1, 1, 1, 0],
+                &[1, 3, 6, 1, 4, 1, 21239, 5, 2, 1, 1, 0],
                 "Vertiv rPDU",
             ),
             (
                 IdentityField::FirmwareVersion,
-                &[1, 3, 6, 1, 4, 1, 21239, 5, 1, 1, 2, 0],
-                "5.10.4",
+                &[1, 3, 6, 1, 4, 1, 21239, 5, 2, 1, 2, 0],
+                "5.10.3",
+            ),
+            (
+                IdentityField::Model,
+                &[1, 3, 6, 1, 4, 1, 21239, 5, 2, 1, 8, 0],
+                "VP7871",
+            ),
+            (
+                IdentityField::SerialNumber,
+                &[1, 3, 6, 1, 4, 1, 21239, 5, 2, 1, 10, 0],
+                "0217VP7871A10042",
+            ),
+            (
+                IdentityField::Manufacturer,
+                &[1, 3, 6, 1, 4, 1, 21239, 5, 2, 1, 15, 0],
+                "Vertiv",
+            ),
+            (
+                IdentityField::SerialNumber,
+                &[1, 3, 6, 1, 4, 1, 21239, 5, 2, 3, 1, 1, 2, 1],
+                "0217VP7871A10042",
             ),
         ]
+    }
+    /// VERTIV-V5-MIB deviceCount.0 (21239.5.2.1.6, Integer32 0..16): the one PDU. The MIB has
+    /// no inlet, phase or outlet count: managers count pduPhaseTable and pduOutletSwitchTable
+    /// rows.
+    fn inventory(&self) -> &'static [Inventory] {
+        &[Inventory {
+            count: InventoryCount::Units,
+            oid: &[1, 3, 6, 1, 4, 1, 21239, 5, 2, 1, 6, 0],
+            syntax: CountSyntax::Integer,
+            default: 1,
+        }]
     }
     fn build(&self, tree: &mut MibTree, outlets: u32) {
         let rw = Access::ReadWrite;
