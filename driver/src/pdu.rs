@@ -859,8 +859,9 @@ impl Pdu {
     /// [`Config::verify`] window (one read when it is `None` or zero, and for an unanswered
     /// `on`/`off` that is resent anyway), so a slow outlet that was switched is seen switched.
     /// A `cycle` is never sent again: when the read-back shows no change, an agent's error
-    /// answer is reported as the error it is if the outlet was off before (the read-back
-    /// agrees nothing happened), and otherwise [`Error::SetOutcomeUnknown`].
+    /// answer is reported as the error it is if the outlet was off before and stayed off for
+    /// a window longer than zero (the read-back agrees nothing happened), and otherwise
+    /// [`Error::SetOutcomeUnknown`].
     async fn set_checked(
         &mut self,
         tables: &Tables,
@@ -927,19 +928,26 @@ impl Pdu {
                 }
                 Evidence::NoChange => {}
             }
+            let as_before = if before.is_some() && before == seen.last().copied() {
+                ", as before"
+            } else {
+                ""
+            };
             let read_back = if seen.is_empty() {
                 "unreadable".to_string()
             } else if window.is_zero() {
-                last.clone()
+                format!("{last}{as_before}")
             } else {
-                format!("{last}{was}, read for {} ms", window.as_millis())
+                format!("{last}{as_before}, for {} ms", window.as_millis())
             };
             if action == Action::Cycle {
-                // The outlet was off and stays off: the read-back agrees with the agent's
-                // error answer that nothing happened. Without an answer, or with the outlet on
-                // before (a cycle that finished before the first read looks the same), the
-                // outcome cannot be told; never send a cycle again.
-                if !unanswered && before == Some(OutletState::Off) {
+                // The outlet was off and stayed off for the whole read-back window: the
+                // read-back agrees with the agent's error answer that nothing happened (a PDU
+                // whose off time is longer than the window looks the same; documented).
+                // Without an answer, with one read only (a cycle in its off time reads off
+                // too), or with the outlet on before (a cycle that finished before the first
+                // read looks the same), the outcome cannot be told; never send a cycle again.
+                if !unanswered && before == Some(OutletState::Off) && !window.is_zero() {
                     return Err(error);
                 }
                 return Err(Error::SetOutcomeUnknown {
