@@ -892,10 +892,15 @@ impl Pdu {
                 Err(e) => return Err(e),
             };
             let unanswered = matches!(error, Error::Timeout { .. } | Error::Protocol { .. });
-            // An unanswered on/off with resends left is sent again if one read does not show
-            // it carried out (sending it twice leaves the outlet as once): no need to wait.
-            let window = if action != Action::Cycle && unanswered && resent < self.config().retries
-            {
+            // An on/off that will be sent again if one read does not show it carried out
+            // (unanswered with resends left, or refused genErr within a configured minimum
+            // gap, below) needs no wait: sending it twice leaves the outlet as once.
+            let gap_resend = matches!(error, Error::AgentError { code: 5, .. })
+                && !self.config().min_gap.is_zero()
+                && self.too_soon()
+                && resent == 0;
+            let resendable = (unanswered && resent < self.config().retries) || gap_resend;
+            let window = if action != Action::Cycle && resendable {
                 Duration::ZERO
             } else {
                 self.config().verify.unwrap_or(Duration::ZERO)
