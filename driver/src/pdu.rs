@@ -847,19 +847,27 @@ impl Pdu {
     }
 
     /// Sends the SET for `action` and, when it goes unanswered (or only a stale or unreadable
-    /// answer comes) or is answered genErr,
-    /// commitFailed or undoFailed, reads the outlet back before reporting or retrying: a PDU
-    /// may carry out a SET and then fail its answer. The transport sends a SET only once
-    /// ([`crate::session::Transport::request_raw`]); this is where it is retried, and only
-    /// `on`/`off` (the same command twice leaves the outlet as once), up to
-    /// [`Config::retries`] times, when the read-back shows it was not carried out. A `cycle`
-    /// is never sent again: when the read-back does not show it under way (off or pending),
+    /// answer comes) or is answered genErr, commitFailed or undoFailed, reads the outlet back
+    /// before reporting or retrying: a PDU may carry out a SET and then fail its answer. The
+    /// transport sends a SET only once ([`crate::session::Transport::request_raw`]); this is
+    /// where it is retried, and only `on`/`off` (the same command twice leaves the outlet as
+    /// once), up to [`Config::retries`] times, when the read-back shows it was not carried
+    /// out.
+    ///
+    /// `before` is the state read before the SET: only a change from it is evidence that the
+    /// PDU carried the command out ([`read_back_evidence`]). The read-back is polled within the
+    /// [`Config::verify`] window (one read when it is `None` or zero, and for an unanswered
+    /// `on`/`off` that is resent anyway), so a slow outlet that was switched is seen switched.
+    /// A `cycle` is never sent again: when the read-back shows no change, an agent's error
+    /// answer is reported as the error it is if the outlet was off before and stayed off for
+    /// a window longer than zero (the read-back agrees nothing happened), and otherwise
     /// [`Error::SetOutcomeUnknown`].
     async fn set_checked(
         &mut self,
         tables: &Tables,
         action: Action,
         n: u32,
+        before: Option<OutletState>,
         notes: &mut Vec<String>,
     ) -> Result<()> {
         let mut resent = 0;
@@ -883,34 +891,76 @@ impl Pdu {
                 }
                 Err(e) => return Err(e),
             };
-            let read = match self.read_state(tables, n).await {
-                Ok(Some((s, _))) => Some(s),
-                Ok(None) | Err(_) => None,
+            let unanswered = matches!(error, Error::Timeout { .. } | Error::Protocol { .. });
+            // An on/off that will be sent again if one read does not show it carried out
+            // (unanswered with resends left, or refused genErr within a configured minimum
+            // gap, below) needs no wait: sending it twice leaves the outlet as once.
+            let gap_resend = matches!(error, Error::AgentError { code: 5, .. })
+                && !self.config().min_gap.is_zero()
+                && self.too_soon()
+                && resent == 0;
+            let resendable = (unanswered && resent < self.config().retries) || gap_resend;
+            let window = if action != Action::Cycle && resendable {
+                Duration::ZERO
+            } else {
+                self.config().verify.unwrap_or(Duration::ZERO)
             };
-            let carried_out = match (action, read) {
-                (Action::On, Some(OutletState::On | OutletState::PendingOn)) => true,
-                (Action::Off, Some(OutletState::Off | OutletState::PendingOff)) => true,
-                (
-                    Action::Cycle,
-                    Some(OutletState::Off | OutletState::PendingOn | OutletState::PendingOff),
-                ) => true,
-                (Action::Cycle, _) => {
-                    return Err(Error::SetOutcomeUnknown {
-                        outlet: n,
-                        action: action.as_str(),
-                        failure,
-                        read_back: read.map_or_else(|| "unreadable".to_string(), state_text),
-                    })
+            let (evidence, seen, after_ms) =
+                self.read_back(tables, n, action, before, window).await;
+            let last = seen
+                .last()
+                .map_or_else(|| "unreadable".to_string(), |s| state_text(*s));
+            let was = before.map_or_else(String::new, |b| format!(" (was {})", state_text(b)));
+            let after = if after_ms > 0 {
+                format!(" after {after_ms} ms")
+            } else {
+                String::new()
+            };
+            match evidence {
+                Evidence::CarriedOut => {
+                    notes.push(format!(
+                        "the {} SET {failure}, but the outlet reads {last}{was}{after}: the PDU carried it out, so it was not sent again",
+                        action.as_str()
+                    ));
+                    return Ok(());
                 }
-                (Action::On | Action::Off, _) => false,
+                Evidence::AlreadySo => {
+                    notes.push(format!(
+                        "the {} SET {failure}; the outlet was {last} before it and reads {last}, as asked (whether the PDU carried the SET out cannot be told), so it was not sent again",
+                        action.as_str()
+                    ));
+                    return Ok(());
+                }
+                Evidence::NoChange => {}
+            }
+            let as_before = if before.is_some() && before == seen.last().copied() {
+                ", as before"
+            } else {
+                ""
             };
-            if carried_out {
-                let state = read.map_or_else(|| "unreadable".to_string(), state_text);
-                notes.push(format!(
-                    "the {} SET {failure}, but the outlet reads {state}: the PDU carried it out, so it was not sent again",
-                    action.as_str()
-                ));
-                return Ok(());
+            let read_back = if seen.is_empty() {
+                "unreadable".to_string()
+            } else if window.is_zero() {
+                format!("{last}{as_before}")
+            } else {
+                format!("{last}{as_before}, for {} ms", window.as_millis())
+            };
+            if action == Action::Cycle {
+                // The outlet was off and stayed off for the whole read-back window: the
+                // read-back agrees with the agent's error answer that nothing happened (a PDU
+                // whose off time is longer than the window looks the same; documented).
+                // Without an answer, with one read only (a cycle in its off time reads off
+                // too), or with the outlet on before (a cycle that finished before the first
+                // read looks the same), the outcome cannot be told; never send a cycle again.
+                if !unanswered && before == Some(OutletState::Off) && !window.is_zero() {
+                    return Err(error);
+                }
+                return Err(Error::SetOutcomeUnknown {
+                    outlet: n,
+                    action: action.as_str(),
+                    failure,
+                    read_back,
+                });
             }
             // Refused with genErr soon after the previous switch, and not carried out, with a
             // minimum gap configured: a PDU that wants that gap between switch operations
@@ -933,17 +983,45 @@ impl Pdu {
                 }
             }
             // Not carried out: an unanswered on/off is safe to send again; an error is reported.
-            if !matches!(error, Error::Timeout { .. } | Error::Protocol { .. })
-                || resent >= self.config().retries
-            {
+            if !unanswered || resent >= self.config().retries {
                 return Err(error);
             }
             resent += 1;
             notes.push(format!(
-                "the {} SET {failure} and the outlet still reads {}: sent again",
+                "the {} SET {failure} and the outlet still reads {last}: sent again",
                 action.as_str(),
-                read.map_or_else(|| "unreadable".to_string(), state_text)
             ));
+        }
+    }
+
+    /// Reads outlet `n` back after a failed switch SET until the reads show whether `action`
+    /// was carried out ([`read_back_evidence`]) or `window` has passed (one read when it is
+    /// zero). Returns the evidence, the states read (unreadable reads left out) and the
+    /// milliseconds from the first read to the one that decided.
+    async fn read_back(
+        &mut self,
+        tables: &Tables,
+        n: u32,
+        action: Action,
+        before: Option<OutletState>,
+        window: Duration,
+    ) -> (Evidence, Vec<OutletState>, u128) {
+        let start = Instant::now();
+        let mut seen = Vec::new();
+        loop {
+            if let Ok(Some((s, _))) = self.read_state(tables, n).await {
+                seen.push(s);
+            }
+            let evidence = read_back_evidence(action, before, &seen);
+            if evidence != Evidence::NoChange || start.elapsed() >= window {
+                let ms = if seen.len() > 1 {
+                    start.elapsed().as_millis()
+                } else {
+                    0
+                };
+                return (evidence, seen, ms);
+            }
+            tokio::time::sleep(Duration::from_millis(250).min(window)).await;
         }
     }
 
@@ -951,8 +1029,8 @@ impl Pdu {
         let n = self.resolve(outlet).await?;
         let tables = self.tables().await?.clone();
         let mut notes = Vec::new();
-        let before = match self.read_state(&tables, n).await {
-            Ok(Some((s, _))) => Some(state_text(s)),
+        let before_state = match self.read_state(&tables, n).await {
+            Ok(Some((s, _))) => Some(s),
             Ok(None) => {
                 notes.push(match tables.state_oid(n) {
                     Some(o) => format!(
@@ -974,6 +1052,7 @@ impl Pdu {
             }
             Err(e) => return Err(e),
         };
+        let before = before_state.map(state_text);
         // Reading the state may have taught the driver the PDU's real layout.
         let tables = self.tables().await?.clone();
         let mut notes = std::mem::take(&mut self.notes)
@@ -983,12 +1062,14 @@ impl Pdu {
         let native = tables.command(action, n).is_some();
         let method = if native { "native" } else { "off-wait-on" };
         if native {
-            self.set_checked(&tables, action, n, &mut notes).await?;
+            self.set_checked(&tables, action, n, before_state, &mut notes)
+                .await?;
         } else {
-            self.set_checked(&tables, Action::Off, n, &mut notes)
+            self.set_checked(&tables, Action::Off, n, before_state, &mut notes)
                 .await?;
             tokio::time::sleep(self.config().cycle_delay).await;
-            self.set_checked(&tables, Action::On, n, &mut notes).await?;
+            self.set_checked(&tables, Action::On, n, None, &mut notes)
+                .await?;
         }
         let want_on = action != Action::Off;
         let verification = match self.config().verify {
@@ -1259,6 +1340,71 @@ impl Pdu {
     }
 }
 
+/// What the reads after a failed switch SET show, judged against the state before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Evidence {
+    /// The outlet changed as the command changes it: the PDU carried it out (or it is under
+    /// way).
+    CarriedOut,
+    /// `on`/`off` only: the outlet was already in the wanted state and still is.
+    AlreadySo,
+    /// Nothing read shows the command carried out.
+    NoChange,
+}
+
+/// Whether the states `seen` (in order) after a failed `action` SET show it carried out,
+/// given the state `before` the SET (`None`: unreadable).
+///
+/// - `on`/`off`: the wanted state or its pending code; [`Evidence::AlreadySo`] when the
+///   outlet was in that state before.
+/// - `cycle`: a pending code (a reboot in progress) always counts. Otherwise a change from
+///   `before`: an outlet that was on (or unread) counts once it reads off (on → off, the first
+///   half of on → off → on); an outlet that was off counts once it reads on (the PDU turned
+///   it on after its off time, as many do for a reboot of an off outlet). An outlet that was
+///   off and reads off shows nothing: the cycle was refused, not carried out, or is still in
+///   its off time.
+fn read_back_evidence(
+    action: Action,
+    before: Option<OutletState>,
+    seen: &[OutletState],
+) -> Evidence {
+    let any = |f: fn(&OutletState) -> bool| seen.iter().any(f);
+    match action {
+        Action::On | Action::Off => {
+            let on = action == Action::On;
+            let wanted = if on {
+                OutletState::On
+            } else {
+                OutletState::Off
+            };
+            let pending = if on {
+                OutletState::PendingOn
+            } else {
+                OutletState::PendingOff
+            };
+            match seen.iter().find(|s| **s == wanted || **s == pending) {
+                None => Evidence::NoChange,
+                Some(_) if before == Some(wanted) && seen.iter().all(|s| *s == wanted) => {
+                    Evidence::AlreadySo
+                }
+                Some(_) => Evidence::CarriedOut,
+            }
+        }
+        Action::Cycle => {
+            let pending = any(|s| matches!(s, OutletState::PendingOn | OutletState::PendingOff));
+            let changed = match before {
+                Some(OutletState::Off) => any(|s| *s == OutletState::On),
+                _ => any(|s| *s == OutletState::Off),
+            };
+            if pending || changed {
+                Evidence::CarriedOut
+            } else {
+                Evidence::NoChange
+            }
+        }
+    }
+}
+
 fn unit(q: Quantity) -> &'static str {
     q.unit()
 }
@@ -1346,5 +1492,72 @@ mod tests {
         let mut oid = col.clone();
         oid.push(12);
         assert_eq!(t.outlet_in(&col, &oid), Some(12));
+    }
+
+    #[test]
+    fn read_back_of_on_and_off_wants_the_state_or_its_pending_code() {
+        use OutletState::{Off, On, PendingOff, PendingOn};
+        let e = read_back_evidence;
+        assert_eq!(e(Action::On, Some(Off), &[On]), Evidence::CarriedOut);
+        assert_eq!(e(Action::On, Some(Off), &[PendingOn]), Evidence::CarriedOut);
+        assert_eq!(
+            e(Action::On, Some(Off), &[Off, Off, On]),
+            Evidence::CarriedOut
+        );
+        assert_eq!(e(Action::On, Some(Off), &[Off]), Evidence::NoChange);
+        assert_eq!(e(Action::On, Some(Off), &[]), Evidence::NoChange);
+        assert_eq!(e(Action::On, Some(On), &[On]), Evidence::AlreadySo);
+        assert_eq!(e(Action::On, None, &[On]), Evidence::CarriedOut);
+        assert_eq!(
+            e(Action::Off, Some(On), &[PendingOff]),
+            Evidence::CarriedOut
+        );
+        assert_eq!(e(Action::Off, Some(On), &[On, Off]), Evidence::CarriedOut);
+        assert_eq!(e(Action::Off, Some(Off), &[Off]), Evidence::AlreadySo);
+        assert_eq!(e(Action::Off, Some(On), &[On]), Evidence::NoChange);
+    }
+
+    #[test]
+    fn read_back_of_a_cycle_needs_a_change_from_before() {
+        use OutletState::{Off, On, PendingOff, PendingOn, Unknown};
+        let e = read_back_evidence;
+        // Was on: off (on → off) or a pending code counts; on throughout cannot tell.
+        assert_eq!(e(Action::Cycle, Some(On), &[Off]), Evidence::CarriedOut);
+        assert_eq!(
+            e(Action::Cycle, Some(On), &[On, Off, On]),
+            Evidence::CarriedOut
+        );
+        assert_eq!(
+            e(Action::Cycle, Some(On), &[PendingOn]),
+            Evidence::CarriedOut
+        );
+        assert_eq!(e(Action::Cycle, Some(On), &[On, On]), Evidence::NoChange);
+        // Was off: off is no evidence (the case that was taken as carried out); a pending
+        // code or the outlet coming on after the off time is.
+        assert_eq!(e(Action::Cycle, Some(Off), &[Off]), Evidence::NoChange);
+        assert_eq!(
+            e(Action::Cycle, Some(Off), &[Off, Off, Off]),
+            Evidence::NoChange
+        );
+        assert_eq!(
+            e(Action::Cycle, Some(Off), &[Off, PendingOn]),
+            Evidence::CarriedOut
+        );
+        assert_eq!(
+            e(Action::Cycle, Some(Off), &[PendingOff]),
+            Evidence::CarriedOut
+        );
+        assert_eq!(
+            e(Action::Cycle, Some(Off), &[Off, On]),
+            Evidence::CarriedOut
+        );
+        assert_eq!(
+            e(Action::Cycle, Some(Off), &[Unknown(9)]),
+            Evidence::NoChange
+        );
+        // Before unreadable: off or pending counts, as a change from on is the only cycle
+        // that reads off.
+        assert_eq!(e(Action::Cycle, None, &[Off]), Evidence::CarriedOut);
+        assert_eq!(e(Action::Cycle, None, &[On]), Evidence::NoChange);
     }
 }

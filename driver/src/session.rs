@@ -623,13 +623,14 @@ impl Transport {
                     "{fallback}; the agent's Reports carry no varbind, so which usmStats counter refused the request (unknown user, wrong digest, security level, time window, decryption) cannot be told (RFC 3412 §7.1 step 3 puts it there; this agent leaves it out). Check --user, --auth/--auth-key and --priv/--priv-key against the PDU, the authentication key first"
                 ),
             },
-            other => Error::AuthenticationFailed {
-                user: c.user.clone(),
-                detail: format!(
-                    "{fallback}; a diagnostic probe found: {}. Check --user, --auth/--auth-key and --priv/--priv-key against the PDU",
-                    other.describe()
-                ),
-            },
+            other => {
+                let found = other.describe();
+                let advice = report_advice(&found, &c.host, c.port);
+                Error::AuthenticationFailed {
+                    user: c.user.clone(),
+                    detail: format!("{fallback}; a diagnostic probe found: {found}. {advice}"),
+                }
+            }
         }
     }
 
@@ -1013,9 +1014,83 @@ impl Transport {
     }
 }
 
+/// What to check after a Report naming the counter found in `found` (a probe's description,
+/// [`Diagnosis::describe`]), by what that counter means: RFC 3414 §3.2 for the usmStats
+/// counters, RFC 3412 §7.2 and §4.2.2.1 and RFC 3413 §3.2 for the others. The usmStats
+/// counters with a [`Diagnosis`] of their own never come here; a Report naming no known
+/// counter gets the keys-and-user advice.
+fn report_advice(found: &str, host: &str, port: u16) -> String {
+    use snmp_proto::report::{ReportReason, UsmFailure};
+    let reason = ReportReason::ALL
+        .into_iter()
+        .find(|r| found.contains(r.name()));
+    match reason {
+        Some(ReportReason::Usm(UsmFailure::UnknownEngineId)) => format!(
+            "The agent does not take the snmpEngineID the request carried (learnt by discovery just before) as its own (RFC 3414 §3.2 step 3): the user and keys are not the cause. Its engine ID changes between requests (an SNMP engine reset or reconfigured while in use), or more than one agent answers at {host}:{port} (a NAT, proxy or load balancer passing requests to different agents, or PDUs sharing one address): make sure one agent with one engine ID answers there (net-snmp's `snmpget -v3 -d` shows the engine ID of each answer), then retry"
+        ),
+        Some(ReportReason::Usm(UsmFailure::UnknownUserName)) => {
+            "Check --user (case matters) against the PDU's SNMPv3 users".into()
+        }
+        Some(ReportReason::Usm(UsmFailure::WrongDigest)) => {
+            "Check --auth and --auth-key against the PDU".into()
+        }
+        Some(ReportReason::Usm(UsmFailure::DecryptionError)) => {
+            "Check --priv and --priv-key against the PDU (the authentication is right)".into()
+        }
+        Some(ReportReason::Usm(UsmFailure::UnsupportedSecLevel)) => {
+            "Check --security-level, --auth and --priv against the levels the PDU gives this user".into()
+        }
+        Some(ReportReason::Usm(UsmFailure::NotInTimeWindow)) => {
+            "The agent's engineBoots or engineTime keeps changing (RFC 3414 §3.2 step 7): check the PDU's uptime and clock, and retry once it is stable".into()
+        }
+        Some(ReportReason::UnknownSecurityModel) => {
+            "The agent does not run the User-based Security Model the request uses (RFC 3412 §7.2 step 4): the user and keys are not the cause; enable SNMPv3 (USM) on the PDU, or use --snmp-version 2c".into()
+        }
+        Some(ReportReason::InvalidMsg) => {
+            "The agent found the message header inconsistent (RFC 3412 §7.2 step 5: msgFlags asking for privacy without authentication, or not matching the security model): not a wrong key; try another --security-level, and report it as an interoperability fault of the agent".into()
+        }
+        Some(ReportReason::UnknownPduHandler) => {
+            "No application in the agent takes this kind of request (RFC 3412 §4.2.2.1): the user and keys are not the cause; check that the PDU has SNMP writes (or this request type) enabled".into()
+        }
+        Some(ReportReason::UnavailableContext) => {
+            "The agent knows the context but cannot serve it now (RFC 3413 §3.2 step 3): retry later, or check --context".into()
+        }
+        Some(ReportReason::UnknownContext) => "Check --context against the PDU's contexts".into(),
+        None => {
+            "Check --user, --auth/--auth-key and --priv/--priv-key against the PDU".into()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn report_advice_follows_the_counter() {
+        let engine = report_advice(
+            "a Report naming usmStatsUnknownEngineIDs (.1.3.6.1.6.3.15.1.1.4.0)",
+            "10.0.0.5",
+            161,
+        );
+        assert!(
+            engine.contains("RFC 3414 §3.2 step 3")
+                && engine.contains("engine ID")
+                && engine.contains("10.0.0.5:161")
+                && engine.contains("not the cause")
+                && !engine.contains("--auth-key"),
+            "{engine}"
+        );
+        let model = report_advice("a Report naming snmpUnknownSecurityModels (.1.3)", "h", 1);
+        assert!(model.contains("--snmp-version 2c"), "{model}");
+        let other = report_advice("a Report naming .1.3.6.1.4.1.9.9", "h", 1);
+        assert!(other.contains("--auth/--auth-key"), "{other}");
+        // Every counter gets advice of its own, none the keys-and-user fallback.
+        for reason in snmp_proto::report::ReportReason::ALL {
+            let advice = report_advice(&format!("a Report naming {reason} (.1)"), "h", 1);
+            assert_ne!(advice, other, "{reason}");
+        }
+    }
 
     #[test]
     fn oid_conversion_round_trip() {

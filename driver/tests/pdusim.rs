@@ -71,6 +71,23 @@ impl Pdusim {
     /// given v3 users (read-write), and `extra` TOML appended inside the `[[pdu]]` table
     /// (more `[[pdu.user]]` entries, settings). Must run inside a tokio runtime.
     fn start(vendor: &str, outlets: u32, users: &[TestUser], extra: &str) -> Pdusim {
+        Self::start_clocked(vendor, outlets, users, extra, false)
+    }
+
+    /// As [`Pdusim::start`], on the system's monotonic clock instead of the manual one, for
+    /// outlets that must change while the driver waits (a slow outlet, a reboot's off time);
+    /// `clock` is then left unused.
+    fn start_real_time(vendor: &str, outlets: u32, users: &[TestUser], extra: &str) -> Pdusim {
+        Self::start_clocked(vendor, outlets, users, extra, true)
+    }
+
+    fn start_clocked(
+        vendor: &str,
+        outlets: u32,
+        users: &[TestUser],
+        extra: &str,
+        real_time: bool,
+    ) -> Pdusim {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut toml = format!(
             "state_dir = {:?}\n[[pdu]]\nname = \"pdu\"\nvendor = {vendor:?}\nlisten = [\"127.0.0.1:0\"]\n\
@@ -106,7 +123,12 @@ impl Pdusim {
         let clock = std::sync::Arc::new(pdusim::clock::ManualClock::default());
         // Start the engine clock somewhere other than 0 so engineTime is a real number.
         clock.advance(Duration::from_secs(1000));
-        let sim = pdusim::launch::Simulator::start(specs, clock.clone())
+        let sim_clock: std::sync::Arc<dyn pdusim::clock::Clock> = if real_time {
+            std::sync::Arc::new(pdusim::clock::MonotonicClock::new())
+        } else {
+            clock.clone()
+        };
+        let sim = pdusim::launch::Simulator::start(specs, sim_clock)
             .unwrap_or_else(|e| panic!("pdusim did not start: {e}"));
         let port = sim.address("pdu").expect("pdu has an address").port();
         Pdusim {
@@ -997,6 +1019,136 @@ async fn agent_down_is_a_timeout() {
 // ------------------------------------------------------------------------------------------
 // The binaries, as a user runs them.
 // ------------------------------------------------------------------------------------------
+
+fn add_fault(sim: &Pdusim, fault: FaultKind) {
+    sim.sim
+        .control
+        .add_fault(
+            sim.name,
+            NewFault {
+                fault,
+                schedule: Schedule::default(),
+            },
+        )
+        .unwrap_or_else(|e| panic!("fault refused: {e}"));
+}
+
+fn force_gen_err() -> FaultKind {
+    FaultKind::ForceError {
+        status: "genErr".into(),
+        oid: None,
+        set_only: true,
+    }
+}
+
+/// A cycle of an outlet that was off, answered genErr, and nothing happens: the outlet reads
+/// off, as before, for the whole read-back window. That is no evidence of a cycle under way:
+/// the driver reports the agent's genErr (it used to take "off" for the cycle carried out,
+/// then wait for "on" and say the PDU had accepted the command).
+#[tokio::test]
+async fn a_cycle_of_an_off_outlet_answered_gen_err_that_changed_nothing_is_the_agents_error() {
+    let sim = error_sim();
+    for u in [None, Some(ADMIN)] {
+        let mut c = match &u {
+            None => v2c(&sim, "raritan-px2"),
+            Some(u) => v3(&sim, u),
+        };
+        c.verify = Some(Duration::from_millis(600));
+        let label = u.map_or("v2c", |u| u.name);
+        let mut pdu = Pdu::new(c).unwrap();
+        pdu.off(&n(3)).await.unwrap();
+        add_fault(&sim, force_gen_err());
+        let e = expect_err(label, pdu.cycle(&n(3)).await);
+        assert!(
+            matches!(e, Error::AgentError { code: 5, .. }),
+            "{label}: {e:?}"
+        );
+        sim.sim.control.clear_faults(sim.name).unwrap();
+        assert_eq!(sim.power(3), "off", "{label}: nothing was switched");
+        // The manual clock has not moved: no reboot was started that could still end in on.
+        sim.clock.advance(Duration::from_secs(30));
+        assert_eq!(sim.power(3), "off", "{label}: no reboot was under way");
+        pdu.on(&n(3)).await.unwrap();
+    }
+}
+
+/// A cycle of an outlet that was off, carried out (pdusim, like many PDUs, reboots an off
+/// outlet: off for its power-off period, then on) and answered genErr: the read-back polls
+/// within the --verify window, sees the outlet come on (a change from off) and reports the
+/// cycle carried out, without sending it again.
+#[tokio::test]
+async fn a_cycle_of_an_off_outlet_carried_out_and_answered_gen_err_is_seen_coming_on() {
+    let sim = Pdusim::start_real_time("raritan-px2", 8, &[ADMIN], "");
+    let mut c = v3(&sim, &ADMIN);
+    c.verify = Some(Duration::from_secs(20));
+    let mut pdu = Pdu::new(c).unwrap();
+    pdu.off(&n(3)).await.unwrap();
+    add_fault(&sim, FaultKind::ErrorAfterCommit { no_answer: false });
+    let seen = sim.sim.control.requests(sim.name, 0).unwrap();
+    let after = seen.last().map_or(0, |r| r.seq);
+    let r = pdu
+        .cycle(&n(3))
+        .await
+        .unwrap_or_else(|e| panic!("cycle: {e}"));
+    sim.sim.control.clear_faults(sim.name).unwrap();
+    assert_eq!(r.before.as_deref(), Some("off"), "{r:?}");
+    assert!(confirmed(&r.verification, "on"), "{r:?}");
+    assert!(
+        r.notes.iter().any(|note| note.contains(
+            "the cycle SET was answered genErr, but the outlet reads on (was off) after"
+        )),
+        "{r:?}"
+    );
+    let sets = sim
+        .sim
+        .control
+        .requests(sim.name, after)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.pdu_type == Some("SetRequest"))
+        .count();
+    assert_eq!(sets, 1, "the cycle SET is sent once: {r:?}");
+    assert_eq!(sim.power(3), "on");
+}
+
+/// A slow outlet (it follows 1.5 s after the SET) whose on SET is carried out and answered
+/// genErr: the read-back polls within the --verify window instead of reading once, so the
+/// switch is reported carried out with a note, not as the agent's genErr.
+#[tokio::test]
+async fn a_slow_outlet_switched_and_answered_gen_err_is_read_back_until_it_follows() {
+    let sim = Pdusim::start_real_time("raritan-px2", 8, &[ADMIN], "");
+    for u in [None, Some(ADMIN)] {
+        let mut c = match &u {
+            None => v2c(&sim, "raritan-px2"),
+            Some(u) => v3(&sim, u),
+        };
+        c.verify = Some(Duration::from_secs(20));
+        let label = u.map_or("v2c", |u| u.name);
+        let mut pdu = Pdu::new(c).unwrap();
+        pdu.off(&n(7)).await.unwrap();
+        add_fault(
+            &sim,
+            FaultKind::SlowOutlet {
+                outlet: 7,
+                ms: 1500,
+            },
+        );
+        add_fault(&sim, FaultKind::ErrorAfterCommit { no_answer: false });
+        let r = pdu
+            .on(&n(7))
+            .await
+            .unwrap_or_else(|e| panic!("{label}: on: {e}"));
+        sim.sim.control.clear_faults(sim.name).unwrap();
+        assert!(confirmed(&r.verification, "on"), "{label}: {r:?}");
+        assert!(
+            r.notes.iter().any(|note| note.contains(
+                "the on SET was answered genErr, but the outlet reads on (was off) after"
+            )),
+            "{label}: {r:?}"
+        );
+        assert_eq!(sim.power(7), "on", "{label}");
+    }
+}
 
 fn pductl(port: u16, args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
     let port = port.to_string();
