@@ -13,7 +13,7 @@ use crate::access::{Access, Community, UserError, UserSpec, UserTable};
 use crate::clock::Clock;
 use crate::engine::{Engine, EngineError};
 use crate::fault::FaultKind;
-use crate::mib::{Cell, EngineObject, MibTree, SystemObject};
+use crate::mib::{Cell, EngineObject, InterfaceObject, MibTree, SystemObject, TrafficCounter};
 use crate::notification::{
     outlet_notification_varbinds, standard_trap_varbinds, Notification, NotificationQueue,
     NotifyTarget, SystemStrings, AUTHENTICATION_FAILURE, COLD_START, WARM_START,
@@ -23,7 +23,7 @@ use crate::persist::{replace_file_in_background, PendingWrite};
 use crate::profiles::{expect_display_string, VendorProfile};
 use crate::recording::Recording;
 use crate::state::DeviceState;
-use crate::stats::{read, AgentStats};
+use crate::stats::{read, AgentStats, InterfaceStats};
 use snmp_proto::usm::MasterKeyCache;
 use snmp_proto::{oids, ErrorStatus, Oid, Value};
 
@@ -375,6 +375,8 @@ pub struct Device {
     pub vendor: &'static dyn VendorProfile,
     /// Its snmp group, MPD, target and usmStats counters.
     pub stats: AgentStats,
+    /// The traffic counters of its management port, served in IF-MIB ([`crate::interfaces`]).
+    pub interface: InterfaceStats,
     /// The faults it is told to commit.
     pub faults: crate::fault::FaultSet,
     /// The last requests it received and what it answered (kept once armed).
@@ -472,6 +474,7 @@ impl Device {
             name: spec.name.clone(),
             vendor: spec.vendor,
             stats: AgentStats::default(),
+            interface: InterfaceStats::default(),
             faults: crate::fault::FaultSet::for_outlets(spec.outlets),
             requests: crate::request_log::RequestLog::default(),
             keys: shared.keys.clone(),
@@ -608,6 +611,8 @@ impl Device {
         self.live()
             .uptime_skew_nanos
             .store(0, std::sync::atomic::Ordering::SeqCst);
+        // The management port's counters start again with the agent; no discontinuity since.
+        self.interface.reset(0);
         // RFC 3418: warmStart when the configuration is unaltered, coldStart when it may be.
         let start = if keep_outlets {
             ("warmStart", WARM_START)
@@ -683,6 +688,28 @@ impl Device {
             std::sync::atomic::Ordering::SeqCst,
             update,
         );
+    }
+
+    /// Moves the management port's traffic counters (IF-MIB ifHCInOctets, ifHCOutOctets,
+    /// ifHCInUcastPkts, ifHCOutUcastPkts and their low 32 bits in ifTable) `by` on, wrapping
+    /// modulo 2^64, as if that many more octets and datagrams had passed each way: not a
+    /// discontinuity. For tests of managers at the counters' wraps, which take years of real
+    /// traffic. A restart puts the counters back to 0.
+    pub fn offset_interface_counters(&self, by: u64) {
+        self.interface.add_offset(by);
+    }
+
+    /// Sets the management port's traffic counters back to 0 without an agent restart (as a
+    /// re-initialised network driver does): a discontinuity, so ifCounterDiscontinuityTime
+    /// becomes sysUpTime now (RFC 2863).
+    pub fn reset_interface_counters(&self) {
+        let now = self.now();
+        self.interface.reset(self.up_time_ticks(now));
+    }
+
+    /// ifPhysAddress: the management port's MAC address ([`crate::interfaces::mac_address`]).
+    pub fn mac_address(&self) -> [u8; 6] {
+        crate::interfaces::mac_address(self.notifications.agent_address(), &self.name)
     }
 
     /// Raises the start notification once the originator is attached: coldStart at the first
@@ -846,6 +873,7 @@ impl Device {
                 }
             },
             Cell::Counter(counter) => Value::Counter32(read(counter(&self.stats))),
+            Cell::Interface(object) => self.read_interface(*object),
             Cell::Engine(object) => match object {
                 EngineObject::Id => Value::octets(self.engine().id().to_vec()),
                 EngineObject::Boots => Value::Integer(self.engine().boots()),
@@ -861,6 +889,35 @@ impl Device {
                     self.spec.quirks.off_readings.off_value(value)
                 } else {
                     value
+                }
+            }
+        }
+    }
+
+    /// The value of a live IF-MIB object of the management port.
+    fn read_interface(&self, object: InterfaceObject) -> Value<'static> {
+        let i = &self.interface;
+        match object {
+            InterfaceObject::PhysAddress => Value::octets(self.mac_address().to_vec()),
+            InterfaceObject::CounterDiscontinuityTime => Value::TimeTicks(
+                i.discontinuity_time
+                    .load(std::sync::atomic::Ordering::Relaxed),
+            ),
+            InterfaceObject::Traffic {
+                counter,
+                high_capacity,
+            } => {
+                let count = i.served(match counter {
+                    TrafficCounter::InOctets => &i.in_octets,
+                    TrafficCounter::InUcastPkts => &i.in_ucast_pkts,
+                    TrafficCounter::OutOctets => &i.out_octets,
+                    TrafficCounter::OutUcastPkts => &i.out_ucast_pkts,
+                });
+                if high_capacity {
+                    Value::Counter64(count)
+                } else {
+                    // Counter32: the low 32 bits, so it wraps modulo 2^32 as the count grows.
+                    Value::Counter32((count & u64::from(u32::MAX)) as u32)
                 }
             }
         }
@@ -1260,6 +1317,12 @@ pub fn build_tree(
 ) -> MibTree {
     let mut t = MibTree::default();
     crate::standard_mib::register(&mut t);
+    // A recording's own interface rows win over the live management port.
+    if !recording.is_some_and(|r| {
+        crate::interfaces::has_recorded_interfaces(r.entries.iter().map(|(oid, _)| oid))
+    }) {
+        crate::interfaces::register(&mut t);
+    }
     vendor.build(&mut t, outlets);
     for (field, oid, _) in vendor.identity() {
         if let Some((index, object)) = oid.split_last() {

@@ -130,6 +130,12 @@ pub async fn await_save(buffers: &mut Buffers) {
 /// Handles one datagram for the PDUs at `endpoint`. Returns how to send the answer left in
 /// `buffers.out`, or None when there is nothing to send. Counters that apply before a PDU is
 /// known go to the endpoint's primary.
+///
+/// Every datagram counts in the IF-MIB counters of the PDU it is for
+/// ([`crate::stats::InterfaceStats::received`]): the PDU its community or context names, else
+/// (malformed, unknown community or context, refused by USM) the address's primary; the
+/// answer counts as sent by the PDU that answers, once the Send-point faults have acted
+/// (a dropped answer is not sent, a duplicated one is sent twice).
 pub fn handle_datagram(
     endpoint: &Endpoint,
     salts: &SaltSource,
@@ -137,7 +143,16 @@ pub fn handle_datagram(
     buffers: &mut Buffers,
 ) -> Option<Delivery> {
     let mut seen = Seen::new(buffers.peer);
-    let delivery = handle(endpoint, salts, datagram, buffers, &mut seen);
+    let mut addressed = endpoint.primary();
+    let delivery = handle(
+        endpoint,
+        salts,
+        datagram,
+        buffers,
+        &mut seen,
+        &mut addressed,
+    );
+    addressed.interface.received(datagram.len());
     seen.finish();
     delivery
 }
@@ -148,6 +163,7 @@ fn handle<'e>(
     datagram: &[u8],
     buffers: &mut Buffers,
     seen: &mut Seen<'e>,
+    addressed: &mut &'e Device,
 ) -> Option<Delivery> {
     let primary = endpoint.primary();
     buffers.saving = None;
@@ -181,8 +197,8 @@ fn handle<'e>(
         }
     };
     let answered_by = match message {
-        Message::Community(m) => handle_community(endpoint, m, buffers, seen)?,
-        Message::V3(m) => handle_v3(endpoint, salts, datagram, m, buffers, seen)?,
+        Message::Community(m) => handle_community(endpoint, m, buffers, seen, addressed)?,
+        Message::V3(m) => handle_v3(endpoint, salts, datagram, m, buffers, seen, addressed)?,
     };
     bump(&primary.stats.snmp_out_pkts);
     deliver(answered_by, &mut buffers.out, seen)
@@ -289,6 +305,8 @@ fn deliver(device: &Device, out: &mut Vec<u8>, seen: &mut Seen<'_>) -> Option<De
             | FaultKind::ZeroLengthInteger { .. } => {}
         }
     }
+    let datagrams = if delivery.duplicate { 2 } else { 1 };
+    device.interface.sent(out.len(), datagrams);
     Some(delivery)
 }
 
@@ -578,6 +596,7 @@ fn handle_community<'e>(
     m: CommunityMessage<'_>,
     buffers: &mut Buffers,
     seen: &mut Seen<'e>,
+    addressed: &mut &'e Device,
 ) -> Option<&'e Device> {
     let Some((device, access)) = endpoint.by_community(m.community) else {
         let primary = endpoint.primary();
@@ -592,6 +611,7 @@ fn handle_community<'e>(
         debug!(pdu = %primary.name, "dropped a request with an unknown community");
         return None;
     };
+    *addressed = device;
     seen.at(&device.requests);
     seen.community(m.version, Some(access));
     seen.request(&m.pdu);
@@ -682,6 +702,7 @@ fn handle_v3<'e>(
     m: V3Message<'_>,
     buffers: &mut Buffers,
     seen: &mut Seen<'e>,
+    addressed: &mut &'e Device,
 ) -> Option<&'e Device> {
     // USM belongs to the address's engine: the primary PDU's.
     let device = endpoint.primary();
@@ -791,6 +812,7 @@ fn handle_v3<'e>(
         send(&counter_report(ReportReason::UnknownContext, n), buffers);
         return reportable.then_some(device);
     };
+    *addressed = target;
     if shared(endpoint) {
         target.faults.count_request();
         if lost_on_receive(target, buffers.peer, seen) {
