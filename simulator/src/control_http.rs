@@ -941,6 +941,36 @@ name = "c"
             ("PUT", "/pdus/a/outlets/1", r#"{"powr":"off"}"#, "powr"),
             ("PUT", "/pdus/a/outlets/1", r#"{"name":7}"#, "name"),
             ("POST", "/pdus/a/engine", r#"{"boots":"many"}"#, "boots"),
+            (
+                "POST",
+                "/pdus/a/engine",
+                r#"{"if_counter_offset":18446744073709551616}"#,
+                "if_counter_offset",
+            ),
+            (
+                "POST",
+                "/pdus/a/engine",
+                r#"{"if_counter_offset":-9223372036854775809}"#,
+                "if_counter_offset",
+            ),
+            (
+                "POST",
+                "/pdus/a/engine",
+                r#"{"if_counter_offset":"near the wrap"}"#,
+                "if_counter_offset",
+            ),
+            (
+                "POST",
+                "/pdus/a/engine",
+                r#"{"if_counter_offset":1.5}"#,
+                "if_counter_offset",
+            ),
+            (
+                "POST",
+                "/pdus/a/engine",
+                r#"{"if_counters_reset":1}"#,
+                "if_counters_reset",
+            ),
             // Inside a tagged fault, serde names the fault, not the field within it.
             (
                 "POST",
@@ -1406,6 +1436,38 @@ name = "c"
         assert_eq!(
             (&body["engine_id"], &body["engine_boots"]),
             (&Value::from("8000000001020399"), &Value::from(1))
+        );
+        // IF-MIB counters: the largest offset, a negative one (modulo 2^64), a reset.
+        let device = control.device("a").unwrap();
+        for (body, expected) in [
+            (r#"{"if_counter_offset":18446744073709551615}"#, u64::MAX),
+            (r#"{"if_counter_offset":-1000}"#, u64::MAX - 1000),
+            (r#"{"if_counters_reset":true,"if_counter_offset":7}"#, 7),
+        ] {
+            let (status, _) = call_json(&app, "POST", "/pdus/a/engine", Some(body)).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(
+                device
+                    .interface
+                    .offset
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                expected,
+                "{body}"
+            );
+        }
+        let (_, bad) = call_json(
+            &app,
+            "POST",
+            "/pdus/a/engine",
+            Some(r#"{"if_counter_offset":18446744073709551616}"#),
+        )
+        .await;
+        assert!(
+            bad["error"]
+                .as_str()
+                .unwrap()
+                .contains("18446744073709551615"),
+            "the error says what the field takes: {bad}"
         );
     }
 

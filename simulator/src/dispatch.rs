@@ -1576,6 +1576,96 @@ access = "read-write"
 
     /// Two PDUs at one address, told apart by community: each counts its own requests for
     /// `after_requests`, and a Receive fault of one loses only its own requests.
+    /// Each datagram counts in the IF-MIB counters of the PDU it is for, with its exact length;
+    /// each answer in those of the PDU that sent it, twice when duplicated, not at all when
+    /// dropped; what names no PDU (an unknown community, a malformed message) counts on the
+    /// address's first PDU.
+    #[test]
+    fn interface_counters_count_datagrams_and_octets_per_addressed_pdu() {
+        use std::sync::atomic::Ordering::Relaxed;
+        const TWO: &str = r#"
+[[pdu]]
+name = "a"
+[[pdu.community]]
+name = "ca"
+[[pdu]]
+name = "b"
+[[pdu.community]]
+name = "cb"
+"#;
+        let devices: Vec<Arc<Device>> = FileConfig::parse(TWO, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .into_iter()
+            .map(|(spec, _)| {
+                let spec = crate::device::DeviceSpec {
+                    state_dir: None,
+                    ..spec
+                };
+                Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap())
+            })
+            .collect();
+        let endpoint = Endpoint::new("127.0.0.1:1161".parse().unwrap(), devices.clone()).unwrap();
+        let get = |community: &[u8]| {
+            let mut out = Vec::new();
+            snmp_proto::encode_community_message(
+                &mut out,
+                Version::V2c,
+                community,
+                &request(
+                    PduType::GetRequest,
+                    vec![VarBind {
+                        oid: Oid::new(&[1, 3, 6, 1, 2, 1, 1, 5, 0]),
+                        value: Value::Null,
+                    }],
+                ),
+            );
+            let mut buffers = Buffers::default();
+            let answered = handle_datagram(&endpoint, &SaltSource::new(), &out, &mut buffers)
+                .map(|_| buffers.out.len());
+            (out.len(), answered)
+        };
+        let counts = |d: &Device| {
+            let i = &d.interface;
+            [
+                i.in_octets.load(Relaxed),
+                i.in_ucast_pkts.load(Relaxed),
+                i.out_octets.load(Relaxed),
+                i.out_ucast_pkts.load(Relaxed),
+            ]
+        };
+        let (a, b) = (&devices[0], &devices[1]);
+        let (asked, answer) = get(b"cb");
+        let answer = answer.unwrap();
+        assert_eq!(counts(b), [asked as u64, 1, answer as u64, 1]);
+        assert_eq!(counts(a), [0; 4], "b's traffic is not a's");
+        // A duplicated answer is sent twice; a dropped one not at all.
+        b.faults
+            .add(FaultKind::Duplicate, crate::fault::Schedule::default())
+            .unwrap();
+        get(b"cb");
+        assert_eq!(
+            counts(b),
+            [2 * asked as u64, 2, 3 * answer as u64, 3],
+            "a duplicated answer counts twice"
+        );
+        b.faults.clear();
+        b.faults
+            .add(FaultKind::DropResponse, crate::fault::Schedule::default())
+            .unwrap();
+        assert_eq!(get(b"cb").1, None);
+        assert_eq!(counts(b), [3 * asked as u64, 3, 3 * answer as u64, 3]);
+        // An unknown community and a malformed datagram name no PDU: the first one's.
+        let (unknown, none) = get(b"nobody");
+        assert_eq!(none, None);
+        let mut buffers = Buffers::default();
+        let garbage = [0x30, 0x03, 0x02, 0x01];
+        assert!(handle_datagram(&endpoint, &SaltSource::new(), &garbage, &mut buffers).is_none());
+        assert_eq!(counts(a), [(unknown + garbage.len()) as u64, 2, 0, 0]);
+        assert_eq!(counts(b)[1], 3);
+    }
+
     #[test]
     fn faults_count_and_act_per_pdu_at_a_shared_address() {
         const TWO: &str = r#"
