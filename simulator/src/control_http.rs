@@ -11,12 +11,19 @@
 //! DELETE /pdus/{pdu}/faults/{id}        clear one fault
 //! POST   /pdus/{pdu}/restart            {"keep_outlets":true}
 //! POST   /pdus/{pdu}/engine             {"boots":2147483647} | {"skew_secs":400} | {"engine_id":"8000..."} | {"uptime_skew_secs":42949670}
+//!                                       | {"if_counter_offset":-1000} | {"if_counters_reset":true}
 //! GET    /pdus/{pdu}/requests?after=N   the request log (records with seq > N; arms the log)
 //! GET    /pdus/{pdu}/events             server-sent events for the dashboard: `state`, `requests`
 //! GET    /pdus/{pdu}/notifications      notification counters and the last ones sent
 //! PUT    /outlets/{n}                   {"power":"off"}: outlet n of every PDU that has it
 //! GET    /                              the dashboard (`?q=FILTER&page=N&pdu=NAME`)
 //! ```
+//!
+//! `if_counter_offset` moves the IF-MIB octet and packet counters of the PDU's management port
+//! (ifHCInOctets ... and their low 32 bits in ifTable) N on, modulo 2^64, as if that much traffic
+//! had passed: N from -2^63 to 2^64 - 1, a negative N being 2^64 + N. `if_counters_reset: true`
+//! sets them back to 0, a discontinuity: ifCounterDiscontinuityTime becomes sysUpTime now
+//! ([`crate::interfaces`]).
 //!
 //! Every error, on every route, is JSON of one shape: `{"error": message, "field": name}`, where
 //! `field` names the request field at fault (`power`, `command`, `boots`, `fault.kind`,

@@ -550,11 +550,11 @@ fn describe_step(step: &Step) -> String {
     if let Some(sk) = f.uptime_skew_secs {
         add(format!("sysUpTime skew {sk} s"));
     }
-    if let Some(n) = f.if_counter_offset {
-        add(format!("IF-MIB counters {n} on"));
-    }
     if f.if_counters_reset == Some(true) {
         add("IF-MIB counters reset".into());
+    }
+    if let Some(n) = f.if_counter_offset {
+        add(format!("IF-MIB counters {n} on"));
     }
     if f.engine_id.is_some() {
         add("engine-id changed".into());
