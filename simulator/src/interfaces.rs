@@ -241,6 +241,34 @@ mod tests {
         );
     }
 
+    /// Every vendor profile's PDU serves the management port, and its own objects never take
+    /// an IF-MIB OID.
+    #[test]
+    fn every_profile_serves_the_management_port() {
+        for vendor in crate::profiles::PROFILES {
+            let t = crate::device::build_tree(*vendor, 2, None);
+            assert!(
+                matches!(
+                    t.get(&arcs("1.3.6.1.2.1.31.1.1.1.6.1")),
+                    Ok(Cell::Interface(InterfaceObject::Traffic {
+                        counter: TrafficCounter::InOctets,
+                        high_capacity: true
+                    }))
+                ),
+                "{}",
+                vendor.name()
+            );
+            assert!(
+                matches!(
+                    t.get(&arcs("1.3.6.1.2.1.2.2.1.2.1")),
+                    Ok(Cell::Static(v)) if *v == Value::octets(IF_NAME)
+                ),
+                "{}",
+                vendor.name()
+            );
+        }
+    }
+
     #[test]
     fn the_mac_address_is_locally_administered_stable_and_follows_address_and_name() {
         let at = |a: &str| a.parse().ok();
