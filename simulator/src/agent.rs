@@ -522,6 +522,40 @@ name = "c"
         assert_eq!(d.stats.snmp_out_no_such_names.load(Ordering::Relaxed), 2);
     }
 
+    /// A recording with interface rows of its own keeps them: the live management port is
+    /// not mixed in (no ifNumber or ifXTable it did not record); without one, it is served.
+    #[test]
+    fn recorded_interface_rows_win_over_the_live_management_port() {
+        let recorded = device_with(
+            CONFIG,
+            Some("1.3.6.1.2.1.2.2.1.2.1|4|LOOPBACK\n1.3.6.1.2.1.2.2.1.10.1|65|1313604\n"),
+        );
+        assert_eq!(
+            read(&recorded, &oid("1.3.6.1.2.1.2.2.1.2.1")),
+            Value::octets("LOOPBACK")
+        );
+        assert_eq!(
+            read(&recorded, &oid("1.3.6.1.2.1.2.2.1.10.1")),
+            Value::Counter32(1_313_604)
+        );
+        for absent in ["1.3.6.1.2.1.2.1.0", "1.3.6.1.2.1.31.1.1.1.6.1"] {
+            assert_eq!(
+                read(&recorded, &oid(absent)),
+                Value::NoSuchObject,
+                "{absent}"
+            );
+        }
+        let live = device();
+        assert_eq!(
+            read(&live, &oid("1.3.6.1.2.1.2.2.1.2.1")),
+            Value::octets("eth0")
+        );
+        assert_eq!(
+            read(&live, &oid("1.3.6.1.2.1.31.1.1.1.6.1")),
+            Value::Counter64(0)
+        );
+    }
+
     #[test]
     fn v1_managers_never_see_counter64() {
         // Recorded ifHCInOctets (Counter64) of two interfaces.

@@ -155,6 +155,44 @@ pub struct EngineChange {
     /// it 2.96 s before its wrap.
     #[serde(default)]
     pub uptime_skew_secs: Option<i64>,
+    /// Moves the management port's IF-MIB traffic counters (ifHCInOctets, ifHCOutOctets,
+    /// ifHCInUcastPkts, ifHCOutUcastPkts, and ifInOctets ... their low 32 bits) this many on,
+    /// modulo 2^64, as if that much traffic had passed: a manager sees the counters wrap, not a
+    /// discontinuity. A whole number from -9223372036854775808 to 18446744073709551615; a
+    /// negative N is 2^64 + N (the same modulo 2^64), for TOML scenario files, whose integers
+    /// stop at 2^63 - 1. On fresh counters, `{"if_counter_offset": 4294967000}` puts the
+    /// Counter32 columns 296 before their wrap, `{"if_counter_offset": -1000}` (or
+    /// 18446744073709550616) the Counter64 ones 1000 before theirs. A restart puts the counters
+    /// back to 0.
+    #[serde(default, deserialize_with = "counter_offset")]
+    pub if_counter_offset: Option<u64>,
+    /// `true`: sets the management port's traffic counters (and any offset) back to 0 without a
+    /// restart, a counter discontinuity: ifCounterDiscontinuityTime becomes sysUpTime now
+    /// (RFC 2863). Applied before `if_counter_offset`.
+    #[serde(default)]
+    pub if_counters_reset: Option<bool>,
+}
+
+/// `if_counter_offset`: a whole number from -2^63 to 2^64 - 1, a negative one taken modulo
+/// 2^64; refused otherwise with what it must be (serde names the field).
+fn counter_offset<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    struct Offset;
+    impl serde::de::Visitor<'_> for Offset {
+        type Value = u64;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(
+                "a whole number from -9223372036854775808 to 18446744073709551615: the octets and datagrams to add to the IF-MIB traffic counters, modulo 2^64",
+            )
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<u64, E> {
+            // Two's complement: 2^64 + v for a negative v.
+            Ok(v as u64)
+        }
+    }
+    d.deserialize_any(Offset).map(Some)
 }
 
 /// A fault to add: what it does and when (`POST /pdus/{pdu}/faults`).
@@ -367,7 +405,7 @@ impl Control {
     }
 
     /// Applies `change` to the PDU's SNMP engine, in order: new engine ID, boots, time skew,
-    /// sysUpTime skew.
+    /// sysUpTime skew, IF-MIB counter reset, IF-MIB counter offset.
     ///
     /// Errors: [`ControlError::NoSuchPdu`], [`ControlError::BadField`] for an engine ID that
     /// is not 5 to 32 octets of hex or boots below 1 (RFC 3411 §5), [`ControlError::Failed`]
@@ -417,6 +455,12 @@ impl Control {
         }
         if let Some(skew) = uptime_skew {
             device.skew_uptime(skew);
+        }
+        if change.if_counters_reset == Some(true) {
+            device.reset_interface_counters();
+        }
+        if let Some(by) = change.if_counter_offset {
+            device.offset_interface_counters(by);
         }
         Ok(pdu_info(device))
     }

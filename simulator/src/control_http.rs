@@ -11,12 +11,19 @@
 //! DELETE /pdus/{pdu}/faults/{id}        clear one fault
 //! POST   /pdus/{pdu}/restart            {"keep_outlets":true}
 //! POST   /pdus/{pdu}/engine             {"boots":2147483647} | {"skew_secs":400} | {"engine_id":"8000..."} | {"uptime_skew_secs":42949670}
+//!                                       | {"if_counter_offset":-1000} | {"if_counters_reset":true}
 //! GET    /pdus/{pdu}/requests?after=N   the request log (records with seq > N; arms the log)
 //! GET    /pdus/{pdu}/events             server-sent events for the dashboard: `state`, `requests`
 //! GET    /pdus/{pdu}/notifications      notification counters and the last ones sent
 //! PUT    /outlets/{n}                   {"power":"off"}: outlet n of every PDU that has it
 //! GET    /                              the dashboard (`?q=FILTER&page=N&pdu=NAME`)
 //! ```
+//!
+//! `if_counter_offset` moves the IF-MIB octet and packet counters of the PDU's management port
+//! (ifHCInOctets ... and their low 32 bits in ifTable) N on, modulo 2^64, as if that much traffic
+//! had passed: N from -2^63 to 2^64 - 1, a negative N being 2^64 + N. `if_counters_reset: true`
+//! sets them back to 0, a discontinuity: ifCounterDiscontinuityTime becomes sysUpTime now
+//! ([`crate::interfaces`]).
 //!
 //! Every error, on every route, is JSON of one shape: `{"error": message, "field": name}`, where
 //! `field` names the request field at fault (`power`, `command`, `boots`, `fault.kind`,
@@ -941,6 +948,36 @@ name = "c"
             ("PUT", "/pdus/a/outlets/1", r#"{"powr":"off"}"#, "powr"),
             ("PUT", "/pdus/a/outlets/1", r#"{"name":7}"#, "name"),
             ("POST", "/pdus/a/engine", r#"{"boots":"many"}"#, "boots"),
+            (
+                "POST",
+                "/pdus/a/engine",
+                r#"{"if_counter_offset":18446744073709551616}"#,
+                "if_counter_offset",
+            ),
+            (
+                "POST",
+                "/pdus/a/engine",
+                r#"{"if_counter_offset":-9223372036854775809}"#,
+                "if_counter_offset",
+            ),
+            (
+                "POST",
+                "/pdus/a/engine",
+                r#"{"if_counter_offset":"near the wrap"}"#,
+                "if_counter_offset",
+            ),
+            (
+                "POST",
+                "/pdus/a/engine",
+                r#"{"if_counter_offset":1.5}"#,
+                "if_counter_offset",
+            ),
+            (
+                "POST",
+                "/pdus/a/engine",
+                r#"{"if_counters_reset":1}"#,
+                "if_counters_reset",
+            ),
             // Inside a tagged fault, serde names the fault, not the field within it.
             (
                 "POST",
@@ -1406,6 +1443,38 @@ name = "c"
         assert_eq!(
             (&body["engine_id"], &body["engine_boots"]),
             (&Value::from("8000000001020399"), &Value::from(1))
+        );
+        // IF-MIB counters: the largest offset, a negative one (modulo 2^64), a reset.
+        let device = control.device("a").unwrap();
+        for (body, expected) in [
+            (r#"{"if_counter_offset":18446744073709551615}"#, u64::MAX),
+            (r#"{"if_counter_offset":-1000}"#, u64::MAX - 1000),
+            (r#"{"if_counters_reset":true,"if_counter_offset":7}"#, 7),
+        ] {
+            let (status, _) = call_json(&app, "POST", "/pdus/a/engine", Some(body)).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            assert_eq!(
+                device
+                    .interface
+                    .offset
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                expected,
+                "{body}"
+            );
+        }
+        let (_, bad) = call_json(
+            &app,
+            "POST",
+            "/pdus/a/engine",
+            Some(r#"{"if_counter_offset":18446744073709551616}"#),
+        )
+        .await;
+        assert!(
+            bad["error"]
+                .as_str()
+                .unwrap()
+                .contains("18446744073709551615"),
+            "the error says what the field takes: {bad}"
         );
     }
 

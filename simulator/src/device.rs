@@ -13,7 +13,7 @@ use crate::access::{Access, Community, UserError, UserSpec, UserTable};
 use crate::clock::Clock;
 use crate::engine::{Engine, EngineError};
 use crate::fault::FaultKind;
-use crate::mib::{Cell, EngineObject, MibTree, SystemObject};
+use crate::mib::{Cell, EngineObject, InterfaceObject, MibTree, SystemObject, TrafficCounter};
 use crate::notification::{
     outlet_notification_varbinds, standard_trap_varbinds, Notification, NotificationQueue,
     NotifyTarget, SystemStrings, AUTHENTICATION_FAILURE, COLD_START, WARM_START,
@@ -23,7 +23,7 @@ use crate::persist::{replace_file_in_background, PendingWrite};
 use crate::profiles::{expect_display_string, VendorProfile};
 use crate::recording::Recording;
 use crate::state::DeviceState;
-use crate::stats::{read, AgentStats};
+use crate::stats::{read, AgentStats, InterfaceStats};
 use snmp_proto::usm::MasterKeyCache;
 use snmp_proto::{oids, ErrorStatus, Oid, Value};
 
@@ -430,6 +430,8 @@ pub struct Device {
     pub vendor: &'static dyn VendorProfile,
     /// Its snmp group, MPD, target and usmStats counters.
     pub stats: AgentStats,
+    /// The traffic counters of its management port, served in IF-MIB ([`crate::interfaces`]).
+    pub interface: InterfaceStats,
     /// The faults it is told to commit.
     pub faults: crate::fault::FaultSet,
     /// The last requests it received and what it answered (kept once armed).
@@ -529,6 +531,7 @@ impl Device {
             name: spec.name.clone(),
             vendor: spec.vendor,
             stats: AgentStats::default(),
+            interface: InterfaceStats::default(),
             faults: crate::fault::FaultSet::for_outlets(spec.outlets),
             requests: crate::request_log::RequestLog::default(),
             keys: shared.keys.clone(),
@@ -673,6 +676,8 @@ impl Device {
         self.live()
             .uptime_skew_nanos
             .store(0, std::sync::atomic::Ordering::SeqCst);
+        // The management port's counters start again with the agent; no discontinuity since.
+        self.interface.reset(0);
         // RFC 3418: warmStart when the configuration is unaltered, coldStart when it may be.
         let start = if keep_outlets {
             ("warmStart", WARM_START)
@@ -774,6 +779,28 @@ impl Device {
             secs.saturating_mul(1_000_000_000),
             std::sync::atomic::Ordering::SeqCst,
         );
+    }
+
+    /// Moves the management port's traffic counters (IF-MIB ifHCInOctets, ifHCOutOctets,
+    /// ifHCInUcastPkts, ifHCOutUcastPkts and their low 32 bits in ifTable) `by` on, wrapping
+    /// modulo 2^64, as if that many more octets and datagrams had passed each way: not a
+    /// discontinuity. For tests of managers at the counters' wraps, which take years of real
+    /// traffic. A restart puts the counters back to 0.
+    pub fn offset_interface_counters(&self, by: u64) {
+        self.interface.add_offset(by);
+    }
+
+    /// Sets the management port's traffic counters back to 0 without an agent restart (as a
+    /// re-initialised network driver does): a discontinuity, so ifCounterDiscontinuityTime
+    /// becomes sysUpTime now (RFC 2863).
+    pub fn reset_interface_counters(&self) {
+        let now = self.now();
+        self.interface.reset(self.up_time_ticks(now));
+    }
+
+    /// ifPhysAddress: the management port's MAC address ([`crate::interfaces::mac_address`]).
+    pub fn mac_address(&self) -> [u8; 6] {
+        crate::interfaces::mac_address(self.notifications.agent_address(), &self.name)
     }
 
     /// Raises the start notification once the originator is attached: coldStart at the first
@@ -942,6 +969,7 @@ impl Device {
                 }
             },
             Cell::Counter(counter) => Value::Counter32(read(counter(&self.stats))),
+            Cell::Interface(object) => self.read_interface(*object),
             Cell::Engine(object) => match object {
                 EngineObject::Id => Value::octets(self.engine().id().to_vec()),
                 EngineObject::Boots => Value::Integer(self.engine().boots()),
@@ -957,6 +985,35 @@ impl Device {
                     self.spec.quirks.off_readings.off_value(value)
                 } else {
                     value
+                }
+            }
+        }
+    }
+
+    /// The value of a live IF-MIB object of the management port.
+    fn read_interface(&self, object: InterfaceObject) -> Value<'static> {
+        let i = &self.interface;
+        match object {
+            InterfaceObject::PhysAddress => Value::octets(self.mac_address().to_vec()),
+            InterfaceObject::CounterDiscontinuityTime => Value::TimeTicks(
+                i.discontinuity_time
+                    .load(std::sync::atomic::Ordering::Relaxed),
+            ),
+            InterfaceObject::Traffic {
+                counter,
+                high_capacity,
+            } => {
+                let count = i.served(match counter {
+                    TrafficCounter::InOctets => &i.in_octets,
+                    TrafficCounter::InUcastPkts => &i.in_ucast_pkts,
+                    TrafficCounter::OutOctets => &i.out_octets,
+                    TrafficCounter::OutUcastPkts => &i.out_ucast_pkts,
+                });
+                if high_capacity {
+                    Value::Counter64(count)
+                } else {
+                    // Counter32: the low 32 bits, so it wraps modulo 2^32 as the count grows.
+                    Value::Counter32((count & u64::from(u32::MAX)) as u32)
                 }
             }
         }
@@ -1358,6 +1415,12 @@ pub fn build_tree(
 ) -> MibTree {
     let mut t = MibTree::default();
     crate::standard_mib::register(&mut t);
+    // A recording's own interface rows win over the live management port.
+    if !recording.is_some_and(|r| {
+        crate::interfaces::has_recorded_interfaces(r.entries.iter().map(|(oid, _)| oid))
+    }) {
+        crate::interfaces::register(&mut t);
+    }
     vendor.build(&mut t, outlets);
     for (position, (_, oid, _)) in vendor.identity().iter().enumerate() {
         if let Some((index, object)) = oid.split_last() {
@@ -1744,6 +1807,136 @@ mod limit_tests {
         assert_eq!(read_it(), Value::Counter32(u32::MAX));
         assert_eq!(crate::stats::bump(&d.stats.snmp_in_pkts), 0);
         assert_eq!(read_it(), Value::Counter32(0));
+    }
+
+    fn interface(d: &Device, column: &str) -> Value<'static> {
+        let oid = Oid::parse(column).unwrap();
+        let cell = d.tree().get(oid.arcs()).unwrap().clone();
+        let now = d.now();
+        d.read(&cell, &mut d.lock_state(), now)
+    }
+
+    const IF_IN_OCTETS: &str = "1.3.6.1.2.1.2.2.1.10.1";
+    const IF_IN_UCAST_PKTS: &str = "1.3.6.1.2.1.2.2.1.11.1";
+    const IF_OUT_OCTETS: &str = "1.3.6.1.2.1.2.2.1.16.1";
+    const IF_HC_IN_OCTETS: &str = "1.3.6.1.2.1.31.1.1.1.6.1";
+    const IF_HC_IN_UCAST_PKTS: &str = "1.3.6.1.2.1.31.1.1.1.7.1";
+    const IF_HC_OUT_OCTETS: &str = "1.3.6.1.2.1.31.1.1.1.10.1";
+    const IF_LAST_CHANGE: &str = "1.3.6.1.2.1.2.2.1.9.1";
+    const IF_COUNTER_DISCONTINUITY_TIME: &str = "1.3.6.1.2.1.31.1.1.1.19.1";
+
+    /// ifInOctets (Counter32) is the low 32 bits of the count: it wraps past 4294967295 while
+    /// ifHCInOctets (Counter64) keeps counting; the packet and out columns alike.
+    #[test]
+    fn counter32_interface_columns_wrap_while_counter64_ones_keep_counting() {
+        let d = device(Arc::new(ManualClock::default()));
+        d.offset_interface_counters(u64::from(u32::MAX) - 100);
+        d.interface.received(100);
+        assert_eq!(interface(&d, IF_IN_OCTETS), Value::Counter32(u32::MAX));
+        assert_eq!(
+            interface(&d, IF_HC_IN_OCTETS),
+            Value::Counter64(u64::from(u32::MAX))
+        );
+        d.interface.received(150);
+        assert_eq!(interface(&d, IF_IN_OCTETS), Value::Counter32(149));
+        assert_eq!(
+            interface(&d, IF_HC_IN_OCTETS),
+            Value::Counter64((1 << 32) + 149)
+        );
+        // The packet count is 2^32 - 101 + 2 datagrams: not yet wrapped.
+        assert_eq!(
+            interface(&d, IF_IN_UCAST_PKTS),
+            Value::Counter32(u32::MAX - 98)
+        );
+        assert_eq!(
+            interface(&d, IF_HC_IN_UCAST_PKTS),
+            Value::Counter64(u64::from(u32::MAX) - 98)
+        );
+        // Sent: two datagrams of 60 octets (a duplicated answer).
+        d.interface.sent(60, 2);
+        assert_eq!(interface(&d, IF_OUT_OCTETS), Value::Counter32(19));
+        assert_eq!(
+            interface(&d, IF_HC_OUT_OCTETS),
+            Value::Counter64((1 << 32) + 19)
+        );
+    }
+
+    /// ifHCInOctets wraps past 18446744073709551615 to small values, and ifInOctets with it.
+    #[test]
+    fn counter64_interface_columns_wrap_modulo_2_64() {
+        let d = device(Arc::new(ManualClock::default()));
+        // -1000 modulo 2^64, as a scenario's TOML writes it.
+        d.offset_interface_counters(u64::MAX - 999);
+        d.interface.received(999);
+        assert_eq!(interface(&d, IF_HC_IN_OCTETS), Value::Counter64(u64::MAX));
+        assert_eq!(interface(&d, IF_IN_OCTETS), Value::Counter32(u32::MAX));
+        d.interface.received(80);
+        assert_eq!(interface(&d, IF_HC_IN_OCTETS), Value::Counter64(79));
+        assert_eq!(interface(&d, IF_IN_OCTETS), Value::Counter32(79));
+        // The offset is added, not set: another full turn of 2^64 leaves the value as it was.
+        d.offset_interface_counters(u64::MAX);
+        d.offset_interface_counters(1);
+        assert_eq!(interface(&d, IF_HC_IN_OCTETS), Value::Counter64(79));
+    }
+
+    /// A 600-day run on the manual clock, a day at a time, with traffic every day: the counters
+    /// only grow (across sysUpTime's wrap at day 497 too) until a reset on day 3 of the second
+    /// half, whose sysUpTime ifCounterDiscontinuityTime keeps however far sysUpTime moves on;
+    /// ifLastChange stays 0; a restart puts counters and discontinuity time back to 0.
+    #[test]
+    fn interface_counters_and_discontinuity_time_in_a_days_long_run() {
+        let clock = Arc::new(ManualClock::default());
+        let d = device(clock.clone());
+        let day = Duration::from_secs(86_400);
+        let hc_in = |d: &Device| match interface(d, IF_HC_IN_OCTETS) {
+            Value::Counter64(v) => v,
+            other => panic!("ifHCInOctets is Counter64: {other:?}"),
+        };
+        let mut last = 0;
+        let mut reset_at = None;
+        for n in 1..=600u32 {
+            clock.advance(day);
+            d.interface.received(1_000_000);
+            if n == 303 {
+                d.reset_interface_counters();
+                reset_at = Some(up_time(&d));
+                assert_eq!(hc_in(&d), 0, "the reset sets the counts to 0");
+                last = 0;
+                continue;
+            }
+            let now = hc_in(&d);
+            assert_eq!(now, last + 1_000_000, "day {n}");
+            last = now;
+            let expected = match reset_at {
+                Some(Value::TimeTicks(t)) => Value::TimeTicks(t),
+                _ => Value::TimeTicks(0),
+            };
+            assert_eq!(
+                interface(&d, IF_COUNTER_DISCONTINUITY_TIME),
+                expected,
+                "day {n}"
+            );
+            assert_eq!(interface(&d, IF_LAST_CHANGE), Value::TimeTicks(0));
+        }
+        // Reset on day 303: sysUpTime then was 303 days of ticks; now, at day 600, sysUpTime
+        // has wrapped and is below it, the discontinuity time is not.
+        assert_eq!(reset_at, Some(Value::TimeTicks(303 * 8_640_000)));
+        let Value::TimeTicks(now) = up_time(&d) else {
+            panic!("TimeTicks")
+        };
+        assert_eq!(u64::from(now), 600 * 8_640_000 - (1u64 << 32));
+        assert_eq!(
+            interface(&d, IF_COUNTER_DISCONTINUITY_TIME),
+            Value::TimeTicks(303 * 8_640_000)
+        );
+        assert_eq!(hc_in(&d), 297 * 1_000_000);
+        d.offset_interface_counters(5);
+        d.restart(true).unwrap();
+        assert_eq!(hc_in(&d), 0, "a restart starts the counters again");
+        assert_eq!(
+            interface(&d, IF_COUNTER_DISCONTINUITY_TIME),
+            Value::TimeTicks(0)
+        );
     }
 
     /// A Gauge32 reading beyond 2^32 - 1 latches at 4294967295 (RFC 2578 §7.1.7) instead of

@@ -130,6 +130,12 @@ pub async fn await_save(buffers: &mut Buffers) {
 /// Handles one datagram for the PDUs at `endpoint`. Returns how to send the answer left in
 /// `buffers.out`, or None when there is nothing to send. Counters that apply before a PDU is
 /// known go to the endpoint's primary.
+///
+/// Every datagram counts in the IF-MIB counters of the PDU it is for
+/// ([`crate::stats::InterfaceStats::received`]): the PDU its community or context names, else
+/// (malformed, unknown community or context, refused by USM) the address's primary; the
+/// answer counts as sent by the PDU that answers, once the Send-point faults have acted
+/// (a dropped answer is not sent, a duplicated one is sent twice).
 pub fn handle_datagram(
     endpoint: &Endpoint,
     salts: &SaltSource,
@@ -137,7 +143,16 @@ pub fn handle_datagram(
     buffers: &mut Buffers,
 ) -> Option<Delivery> {
     let mut seen = Seen::new(buffers.peer);
-    let delivery = handle(endpoint, salts, datagram, buffers, &mut seen);
+    let mut addressed = endpoint.primary();
+    let delivery = handle(
+        endpoint,
+        salts,
+        datagram,
+        buffers,
+        &mut seen,
+        &mut addressed,
+    );
+    addressed.interface.received(datagram.len());
     seen.finish();
     delivery
 }
@@ -148,6 +163,7 @@ fn handle<'e>(
     datagram: &[u8],
     buffers: &mut Buffers,
     seen: &mut Seen<'e>,
+    addressed: &mut &'e Device,
 ) -> Option<Delivery> {
     let primary = endpoint.primary();
     buffers.saving = None;
@@ -181,8 +197,8 @@ fn handle<'e>(
         }
     };
     let answered_by = match message {
-        Message::Community(m) => handle_community(endpoint, m, buffers, seen)?,
-        Message::V3(m) => handle_v3(endpoint, salts, datagram, m, buffers, seen)?,
+        Message::Community(m) => handle_community(endpoint, m, buffers, seen, addressed)?,
+        Message::V3(m) => handle_v3(endpoint, salts, datagram, m, buffers, seen, addressed)?,
     };
     bump(&primary.stats.snmp_out_pkts);
     deliver(answered_by, &mut buffers.out, seen)
@@ -289,6 +305,8 @@ fn deliver(device: &Device, out: &mut Vec<u8>, seen: &mut Seen<'_>) -> Option<De
             | FaultKind::ZeroLengthInteger { .. } => {}
         }
     }
+    let datagrams = if delivery.duplicate { 2 } else { 1 };
+    device.interface.sent(out.len(), datagrams);
     Some(delivery)
 }
 
@@ -578,6 +596,7 @@ fn handle_community<'e>(
     m: CommunityMessage<'_>,
     buffers: &mut Buffers,
     seen: &mut Seen<'e>,
+    addressed: &mut &'e Device,
 ) -> Option<&'e Device> {
     let Some((device, access)) = endpoint.by_community(m.community) else {
         let primary = endpoint.primary();
@@ -592,6 +611,7 @@ fn handle_community<'e>(
         debug!(pdu = %primary.name, "dropped a request with an unknown community");
         return None;
     };
+    *addressed = device;
     seen.at(&device.requests);
     seen.community(m.version, Some(access));
     seen.request(&m.pdu);
@@ -682,6 +702,7 @@ fn handle_v3<'e>(
     m: V3Message<'_>,
     buffers: &mut Buffers,
     seen: &mut Seen<'e>,
+    addressed: &mut &'e Device,
 ) -> Option<&'e Device> {
     // USM belongs to the address's engine: the primary PDU's.
     let device = endpoint.primary();
@@ -791,6 +812,7 @@ fn handle_v3<'e>(
         send(&counter_report(ReportReason::UnknownContext, n), buffers);
         return reportable.then_some(device);
     };
+    *addressed = target;
     if shared(endpoint) {
         target.faults.count_request();
         if lost_on_receive(target, buffers.peer, seen) {
@@ -1633,6 +1655,96 @@ access = "read-write"
 
     /// Two PDUs at one address, told apart by community: each counts its own requests for
     /// `after_requests`, and a Receive fault of one loses only its own requests.
+    /// Each datagram counts in the IF-MIB counters of the PDU it is for, with its exact length;
+    /// each answer in those of the PDU that sent it, twice when duplicated, not at all when
+    /// dropped; what names no PDU (an unknown community, a malformed message) counts on the
+    /// address's first PDU.
+    #[test]
+    fn interface_counters_count_datagrams_and_octets_per_addressed_pdu() {
+        use std::sync::atomic::Ordering::Relaxed;
+        const TWO: &str = r#"
+[[pdu]]
+name = "a"
+[[pdu.community]]
+name = "ca"
+[[pdu]]
+name = "b"
+[[pdu.community]]
+name = "cb"
+"#;
+        let devices: Vec<Arc<Device>> = FileConfig::parse(TWO, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .into_iter()
+            .map(|(spec, _)| {
+                let spec = crate::device::DeviceSpec {
+                    state_dir: None,
+                    ..spec
+                };
+                Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap())
+            })
+            .collect();
+        let endpoint = Endpoint::new("127.0.0.1:1161".parse().unwrap(), devices.clone()).unwrap();
+        let get = |community: &[u8]| {
+            let mut out = Vec::new();
+            snmp_proto::encode_community_message(
+                &mut out,
+                Version::V2c,
+                community,
+                &request(
+                    PduType::GetRequest,
+                    vec![VarBind {
+                        oid: Oid::new(&[1, 3, 6, 1, 2, 1, 1, 5, 0]),
+                        value: Value::Null,
+                    }],
+                ),
+            );
+            let mut buffers = Buffers::default();
+            let answered = handle_datagram(&endpoint, &SaltSource::new(), &out, &mut buffers)
+                .map(|_| buffers.out.len());
+            (out.len(), answered)
+        };
+        let counts = |d: &Device| {
+            let i = &d.interface;
+            [
+                i.in_octets.load(Relaxed),
+                i.in_ucast_pkts.load(Relaxed),
+                i.out_octets.load(Relaxed),
+                i.out_ucast_pkts.load(Relaxed),
+            ]
+        };
+        let (a, b) = (&devices[0], &devices[1]);
+        let (asked, answer) = get(b"cb");
+        let answer = answer.unwrap();
+        assert_eq!(counts(b), [asked as u64, 1, answer as u64, 1]);
+        assert_eq!(counts(a), [0; 4], "b's traffic is not a's");
+        // A duplicated answer is sent twice; a dropped one not at all.
+        b.faults
+            .add(FaultKind::Duplicate, crate::fault::Schedule::default())
+            .unwrap();
+        get(b"cb");
+        assert_eq!(
+            counts(b),
+            [2 * asked as u64, 2, 3 * answer as u64, 3],
+            "a duplicated answer counts twice"
+        );
+        b.faults.clear();
+        b.faults
+            .add(FaultKind::DropResponse, crate::fault::Schedule::default())
+            .unwrap();
+        assert_eq!(get(b"cb").1, None);
+        assert_eq!(counts(b), [3 * asked as u64, 3, 3 * answer as u64, 3]);
+        // An unknown community and a malformed datagram name no PDU: the first one's.
+        let (unknown, none) = get(b"nobody");
+        assert_eq!(none, None);
+        let mut buffers = Buffers::default();
+        let garbage = [0x30, 0x03, 0x02, 0x01];
+        assert!(handle_datagram(&endpoint, &SaltSource::new(), &garbage, &mut buffers).is_none());
+        assert_eq!(counts(a), [(unknown + garbage.len()) as u64, 2, 0, 0]);
+        assert_eq!(counts(b)[1], 3);
+    }
+
     #[test]
     fn faults_count_and_act_per_pdu_at_a_shared_address() {
         const TWO: &str = r#"

@@ -91,7 +91,7 @@ impl FactoryIdentity {
 
 /// 24 bits derived from an address (FNV-1a over its IP octets and port): stable across starts
 /// and releases, different for neighbouring addresses.
-fn address_tag(address: Option<SocketAddr>) -> u32 {
+pub(crate) fn address_tag(address: Option<SocketAddr>) -> u32 {
     let Some(address) = address else { return 0 };
     let mut bytes = match address.ip() {
         std::net::IpAddr::V4(ip) => ip.octets().to_vec(),

@@ -24,6 +24,7 @@ pub mod engine;
 pub mod error_chain;
 pub mod factory;
 pub mod fault;
+pub mod interfaces;
 pub mod launch;
 pub mod mib;
 pub mod mib_quirks;

@@ -46,6 +46,38 @@ pub enum EngineObject {
     MaxMessageSize,
 }
 
+/// The live objects of IF-MIB (RFC 2863) row 1, the management Ethernet port
+/// ([`crate::interfaces`]); its fixed columns are [`Cell::Static`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InterfaceObject {
+    /// ifPhysAddress (ifEntry.6): the port's MAC address, derived from the PDU's address and
+    /// name.
+    PhysAddress,
+    /// A traffic counter: as Counter64 (ifXTable's ifHC columns) when `high_capacity`, else
+    /// its low 32 bits as Counter32 (ifTable's columns).
+    Traffic {
+        /// Which count.
+        counter: TrafficCounter,
+        /// Counter64 (true) or Counter32 (false).
+        high_capacity: bool,
+    },
+    /// ifCounterDiscontinuityTime (ifXEntry.19): TimeTicks.
+    CounterDiscontinuityTime,
+}
+
+/// The four traffic counts of the management port ([`crate::stats::InterfaceStats`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrafficCounter {
+    /// ifInOctets / ifHCInOctets.
+    InOctets,
+    /// ifInUcastPkts / ifHCInUcastPkts.
+    InUcastPkts,
+    /// ifOutOctets / ifHCOutOctets.
+    OutOctets,
+    /// ifOutUcastPkts / ifHCOutUcastPkts.
+    OutUcastPkts,
+}
+
 /// What an object instance is, and so where its value comes from.
 #[derive(Clone, Debug)]
 pub enum Cell {
@@ -70,6 +102,9 @@ pub enum Cell {
         /// The object's SMI type.
         syntax: CountSyntax,
     },
+    /// A live IF-MIB object of the management port, from the device's
+    /// [`crate::stats::InterfaceStats`].
+    Interface(InterfaceObject),
     /// An object of the vendor profile's own MIB (outlet tables, unit settings): `column` is
     /// the profile's number for one of its columns or scalars (each profile names them as
     /// constants), `index` the row (outlet number, or 0 for a scalar). The profile reads and

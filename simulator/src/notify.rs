@@ -242,6 +242,7 @@ impl Originator {
     async fn send(&self, device: usize, to: SocketAddr, bytes: &[u8]) {
         if let Some(d) = self.devices.get(device) {
             bump(&d.stats.snmp_out_pkts);
+            d.interface.sent(bytes.len(), 1);
         }
         if let Err(e) = self.socket.send_to(bytes, to).await {
             debug!(%to, "cannot send a notification: {e}");
@@ -613,6 +614,7 @@ impl Originator {
                     return;
                 };
                 bump(&d.stats.snmp_in_pkts);
+                d.interface.received(datagram.len());
                 let community_ok = snmp_proto::usm::ExposeSecret::expose_secret(&t.community)
                     .as_bytes()
                     == m.community;
@@ -637,6 +639,7 @@ impl Originator {
                     return;
                 };
                 bump(&d.stats.snmp_in_pkts);
+                d.interface.received(datagram.len());
                 let t = t.clone();
                 let pdu_type_and_reason = match &m.data {
                     ScopedPduData::Plaintext(s) => Some((

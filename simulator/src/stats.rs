@@ -1,7 +1,7 @@
 //! The counters an agent keeps about itself: the SNMPv2-MIB snmp group (1.3.6.1.2.1.11),
 //! usmStats (1.3.6.1.6.3.15.1.1), and the MPD / target counters RFC 3412 and 3413 define.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 macro_rules! counters {
     ($(#[$meta:meta])* $name:ident { $($(#[$field_meta:meta])* $field:ident),* $(,)? }) => {
@@ -102,4 +102,81 @@ pub fn bump(counter: &AtomicU32) -> u32 {
 /// The counter's current value (a Counter32: it wraps at 2^32).
 pub fn read(counter: &AtomicU32) -> u32 {
     counter.load(Ordering::Relaxed)
+}
+
+/// The traffic counters of a PDU's management Ethernet port, served in IF-MIB (RFC 2863)
+/// ifTable and ifXTable row 1 ([`crate::interfaces`]). Each count is 64 bits wide, as the
+/// Counter64 columns (ifHCInOctets ...) are; the Counter32 columns (ifInOctets ...) serve its
+/// low 32 bits. The counts are of the SNMP datagrams this PDU receives and sends (UDP payload
+/// octets; the simulated link adds no headers), counted with one relaxed atomic add each.
+#[derive(Debug, Default)]
+pub struct InterfaceStats {
+    /// Octets of the datagrams received for this PDU (ifHCInOctets before the offset).
+    pub in_octets: AtomicU64,
+    /// Datagrams received for this PDU (ifHCInUcastPkts before the offset).
+    pub in_ucast_pkts: AtomicU64,
+    /// Octets of the datagrams this PDU sent: answers and notifications (ifHCOutOctets before
+    /// the offset).
+    pub out_octets: AtomicU64,
+    /// Datagrams this PDU sent (ifHCOutUcastPkts before the offset).
+    pub out_ucast_pkts: AtomicU64,
+    /// Added, wrapping modulo 2^64, to each of the four counts when served: the control API's
+    /// `if_counter_offset`, which puts the counters where a long run would have taken them.
+    pub offset: AtomicU64,
+    /// ifCounterDiscontinuityTime: sysUpTime (TimeTicks, hundredths of a second) when the
+    /// counters were last reset without an agent restart; 0 when they never were.
+    pub discontinuity_time: AtomicU32,
+}
+
+impl InterfaceStats {
+    /// Counts one datagram of `octets` received.
+    pub fn received(&self, octets: usize) {
+        self.in_octets
+            .fetch_add(octets_u64(octets), Ordering::Relaxed);
+        self.in_ucast_pkts.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts `datagrams` datagrams of `octets` each sent.
+    pub fn sent(&self, octets: usize, datagrams: u64) {
+        self.out_octets.fetch_add(
+            octets_u64(octets).wrapping_mul(datagrams),
+            Ordering::Relaxed,
+        );
+        self.out_ucast_pkts.fetch_add(datagrams, Ordering::Relaxed);
+    }
+
+    /// A count as its Counter64 column serves it: the count plus the offset, modulo 2^64.
+    pub fn served(&self, count: &AtomicU64) -> u64 {
+        count
+            .load(Ordering::Relaxed)
+            .wrapping_add(self.offset.load(Ordering::Relaxed))
+    }
+
+    /// Adds `by` to the offset, wrapping modulo 2^64: the served counters move on by `by`, as
+    /// if that many more octets and datagrams had passed in each direction.
+    pub fn add_offset(&self, by: u64) {
+        // Atomic adds wrap on overflow.
+        self.offset.fetch_add(by, Ordering::Relaxed);
+    }
+
+    /// Sets every count and the offset back to 0 and records `discontinuity_time`
+    /// (ifCounterDiscontinuityTime, RFC 2863: the sysUpTime at which the counters suffered a
+    /// discontinuity; 0 at an agent restart).
+    pub fn reset(&self, discontinuity_time: u32) {
+        for count in [
+            &self.in_octets,
+            &self.in_ucast_pkts,
+            &self.out_octets,
+            &self.out_ucast_pkts,
+            &self.offset,
+        ] {
+            count.store(0, Ordering::Relaxed);
+        }
+        self.discontinuity_time
+            .store(discontinuity_time, Ordering::Relaxed);
+    }
+}
+
+fn octets_u64(octets: usize) -> u64 {
+    u64::try_from(octets).unwrap_or(u64::MAX)
 }

@@ -62,3 +62,16 @@ pub const SNMP_UNKNOWN_CONTEXTS: &[u32] = &[1, 3, 6, 1, 6, 3, 12, 1, 5, 0];
 /// usmStats (SNMP-USER-BASED-SM-MIB, RFC 3414 §5): 1.3.6.1.6.3.15.1.1. Each counter's arc is
 /// [`crate::report::UsmFailure`]'s discriminant.
 pub const USM_STATS: &[u32] = &[1, 3, 6, 1, 6, 3, 15, 1, 1];
+
+/// interfaces (IF-MIB, RFC 2863; MIB-II): 1.3.6.1.2.1.2. ifNumber is arc 1, ifTable arc 2.
+pub const INTERFACES: &[u32] = &[1, 3, 6, 1, 2, 1, 2];
+/// ifNumber.0 (IF-MIB, RFC 2863): how many rows ifTable has.
+pub const IF_NUMBER: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 1, 0];
+/// ifEntry (IF-MIB, RFC 2863): 1.3.6.1.2.1.2.2.1; column N of row I is `ifEntry.N.I`.
+pub const IF_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1];
+/// ifMIB (IF-MIB, RFC 2863): 1.3.6.1.2.1.31, the home of ifXTable.
+pub const IF_MIB: &[u32] = &[1, 3, 6, 1, 2, 1, 31];
+/// ifXEntry (IF-MIB, RFC 2863): 1.3.6.1.2.1.31.1.1.1; column N of row I is `ifXEntry.N.I`.
+pub const IF_X_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 31, 1, 1, 1];
+/// ifTableLastChange.0 (IF-MIB, RFC 2863): sysUpTime of the last row change of ifTable.
+pub const IF_TABLE_LAST_CHANGE: &[u32] = &[1, 3, 6, 1, 2, 1, 31, 1, 5, 0];

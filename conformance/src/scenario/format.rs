@@ -140,7 +140,8 @@ pub enum StepKind {
     /// Restarts the PDU's agent: engineBoots + 1, engine time 0; outlets kept unless
     /// `keep_outlets = false`.
     Restart,
-    /// Changes the PDU's engine: `boots`, `skew_secs`, `engine_id`, `uptime_skew_secs`.
+    /// Changes the PDU's engine: `boots`, `skew_secs`, `engine_id`, `uptime_skew_secs`, and the
+    /// IF-MIB counters of its management port: `if_counter_offset`, `if_counters_reset`.
     Engine,
     /// Changes outlet `outlet` directly (not through SNMP): `power`, `command`, `name`.
     Outlet,
@@ -261,6 +262,13 @@ pub struct StepFile {
     /// `engine`: move sysUpTime by this many seconds (it wraps after 2^32 hundredths of a
     /// second, about 497 days).
     pub uptime_skew_secs: Option<i64>,
+    /// `engine`: move the IF-MIB traffic counters of the PDU's management port this many on,
+    /// modulo 2^64 (a negative N is 2^64 + N: `-1000` puts fresh Counter64 counters 1000
+    /// before their wrap); see the control API's `if_counter_offset`.
+    pub if_counter_offset: Option<i64>,
+    /// `engine`: `true` sets the IF-MIB traffic counters back to 0, a discontinuity
+    /// (ifCounterDiscontinuityTime becomes sysUpTime now).
+    pub if_counters_reset: Option<bool>,
     /// `outlet` step: "on" / "off" / a command ("reboot", "delayed-on", ...).
     pub power: Option<String>,
     /// `outlet` step: a command for the outlet model ("reboot", "delayed-on", "cancel", ...).
@@ -646,7 +654,14 @@ fn allowed(kind: StepKind) -> &'static [&'static str] {
         StepKind::Fault => &["fault", "schedule"],
         StepKind::ClearFaults => &[],
         StepKind::Restart => &["keep_outlets"],
-        StepKind::Engine => &["boots", "skew_secs", "engine_id", "uptime_skew_secs"],
+        StepKind::Engine => &[
+            "boots",
+            "skew_secs",
+            "engine_id",
+            "uptime_skew_secs",
+            "if_counter_offset",
+            "if_counters_reset",
+        ],
         StepKind::Outlet => &["outlet", "power", "command", "name"],
     }
 }
@@ -666,7 +681,7 @@ fn check_step(
             format!("step {number} ({}): {message}", kind.name()),
         )
     };
-    let given: [(&str, bool); 18] = [
+    let given: [(&str, bool); 20] = [
         ("outlet", f.outlet.is_some()),
         ("name", f.name.is_some()),
         ("oids", f.oids.is_some()),
@@ -682,6 +697,8 @@ fn check_step(
         ("skew_secs", f.skew_secs.is_some()),
         ("engine_id", f.engine_id.is_some()),
         ("uptime_skew_secs", f.uptime_skew_secs.is_some()),
+        ("if_counter_offset", f.if_counter_offset.is_some()),
+        ("if_counters_reset", f.if_counters_reset.is_some()),
         ("power", f.power.is_some()),
         ("command", f.command.is_some()),
         ("pdu", false),
@@ -768,11 +785,13 @@ fn check_step(
             if f.boots.is_none()
                 && f.skew_secs.is_none()
                 && f.engine_id.is_none()
-                && f.uptime_skew_secs.is_none() =>
+                && f.uptime_skew_secs.is_none()
+                && f.if_counter_offset.is_none()
+                && f.if_counters_reset.is_none() =>
         {
             return Err(err(
                 "do",
-                "needs boots, skew_secs, engine_id or uptime_skew_secs".into(),
+                "needs boots, skew_secs, engine_id, uptime_skew_secs, if_counter_offset or if_counters_reset".into(),
             ));
         }
         StepKind::Outlet => {

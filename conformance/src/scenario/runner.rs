@@ -550,6 +550,12 @@ fn describe_step(step: &Step) -> String {
     if let Some(sk) = f.uptime_skew_secs {
         add(format!("sysUpTime skew {sk} s"));
     }
+    if f.if_counters_reset == Some(true) {
+        add("IF-MIB counters reset".into());
+    }
+    if let Some(n) = f.if_counter_offset {
+        add(format!("IF-MIB counters {n} on"));
+    }
     if f.engine_id.is_some() {
         add("engine-id changed".into());
     }
@@ -712,6 +718,9 @@ impl Ctx<'_> {
                     skew_secs: f.skew_secs,
                     engine_id: f.engine_id.clone(),
                     uptime_skew_secs: f.uptime_skew_secs,
+                    // Modulo 2^64: a negative offset is 2^64 + N.
+                    if_counter_offset: f.if_counter_offset.map(|n| n as u64),
+                    if_counters_reset: f.if_counters_reset,
                 };
                 match self.sim.control.change_engine(&self.pdu_of(step), &change) {
                     Ok(info) => Outcome::Ok(
