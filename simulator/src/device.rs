@@ -982,7 +982,7 @@ impl Device {
             self.write(cell, value, state, now);
         }
         if let Some(before) = before {
-            apply_outlet_faults(&outlet_faults, before, state, now);
+            apply_outlet_faults(&self.faults, &outlet_faults, before, state, now);
         }
         self.outlets_changed(state, now);
     }
@@ -1331,13 +1331,15 @@ pub fn build_tree(
 }
 
 /// The `Commit` fault point: stuck outlets go back to what they were; slow ones switch later.
+/// A fault acts (and uses a packet of its budget) only when the SET changed its outlet.
 fn apply_outlet_faults(
-    faults: &[FaultKind],
+    set: &crate::fault::FaultSet,
+    faults: &[(u64, FaultKind)],
     before: Vec<Outlet>,
     state: &mut DeviceState,
     now: Duration,
 ) {
-    for fault in faults {
+    for (id, fault) in faults {
         let (outlet, delay) = match fault {
             FaultKind::StuckOutlet { outlet } => (*outlet, None),
             FaultKind::SlowOutlet { outlet, ms } => (*outlet, Some(Duration::from_millis(*ms))),
@@ -1372,6 +1374,9 @@ fn apply_outlet_faults(
         let (Some(after), Some(was)) = (state.outlets.get_mut(pos), before.get(pos)) else {
             continue;
         };
+        if after == was || !set.claim(*id, now) {
+            continue;
+        }
         let target = after.settled_power();
         *after = was.clone();
         if let Some(delay) = delay {

@@ -203,7 +203,8 @@ fn lost_on_receive(
 ) -> bool {
     let now = device.now();
     let mut lost = None;
-    for fault in device.faults.at(FaultPoint::Receive, now) {
+    // Each fault that drops the request uses one packet of its budget (`Schedule::packets`).
+    for (id, fault) in device.faults.pending(FaultPoint::Receive, now) {
         let why = match fault {
             FaultKind::AgentDown => "lost to an agent-down fault",
             FaultKind::DropRequest => "lost to a drop-request fault",
@@ -237,7 +238,10 @@ fn lost_on_receive(
             | FaultKind::EmptyReport
             | FaultKind::ZeroLengthInteger { .. } => continue,
         };
-        lost.get_or_insert(why);
+        // The first fault that drops it acts; the others leave this request alone.
+        if lost.is_none() && device.faults.claim(id, now) {
+            lost = Some(why);
+        }
     }
     if let Some(why) = lost {
         debug!(pdu = %device.name, "request {why}");
@@ -415,19 +419,25 @@ fn answer(
     buffers: &mut Buffers,
     zero_length: &mut Option<Oid>,
 ) -> Answer {
-    let faults = device.faults.at(FaultPoint::Respond, device.now());
-    let mut wrong_request_id = false;
+    let now = device.now();
+    // A fault uses its packet budget only on requests it acts on (`Schedule::packets`): each
+    // is claimed once it is sure to act.
+    let faults = device.faults.pending(FaultPoint::Respond, now);
+    let is_set = request.pdu_type == PduType::SetRequest;
+    let mut wrong_request_id = None;
     let mut after_commit = None;
     let mut gap_noted = false;
-    let mut refuse_delayed = false;
-    for fault in &faults {
+    let mut refuse_delayed = None;
+    let mut zero_length_prefix = None;
+    for (id, fault) in &faults {
+        let id = *id;
         match fault {
             FaultKind::ForceError {
                 status,
                 oid,
                 set_only,
             } => {
-                if *set_only && request.pdu_type != PduType::SetRequest {
+                if *set_only && !is_set {
                     continue;
                 }
                 let prefix = oid.as_deref().and_then(Oid::parse);
@@ -442,6 +452,9 @@ fn answer(
                     },
                     None => usize::from(!request.varbinds.is_empty()),
                 };
+                if !device.faults.claim(id, now) {
+                    continue;
+                }
                 let status = parse_error_status(status).unwrap_or(ErrorStatus::GenErr);
                 // SNMPv1 has only its six error-status values (RFC 3584 §4.4).
                 let status = match version {
@@ -455,13 +468,17 @@ fn answer(
                     continue;
                 }
                 if let Some(failure) = UsmFailure::from_name(counter) {
-                    return Answer::Report(failure);
+                    if device.faults.claim(id, now) {
+                        return Answer::Report(failure);
+                    }
                 }
             }
-            FaultKind::WrongRequestId => wrong_request_id = true,
+            FaultKind::WrongRequestId => {
+                wrong_request_id.get_or_insert(id);
+            }
             FaultKind::ErrorAfterCommit { no_answer } => {
-                if request.pdu_type == PduType::SetRequest {
-                    after_commit = Some(*no_answer);
+                if is_set {
+                    after_commit.get_or_insert((id, *no_answer));
                 }
             }
             FaultKind::SwitchGap { ms, status, ignore } => {
@@ -470,6 +487,9 @@ fn answer(
                 }
                 if !device.faults.switch_too_soon(*ms) {
                     gap_noted = true;
+                    continue;
+                }
+                if !device.faults.claim(id, now) {
                     continue;
                 }
                 if *ignore {
@@ -487,14 +507,18 @@ fn answer(
                 return Answer::Response(error_response(request, status, 1));
             }
             FaultKind::RefuseDelayedCommands => {
-                refuse_delayed = request.pdu_type == PduType::SetRequest;
+                if is_set {
+                    refuse_delayed.get_or_insert(id);
+                }
             }
             FaultKind::ZeroLengthInteger { oid } => {
                 if version != Version::V3 {
-                    *zero_length = Oid::parse(oid);
+                    if let Some(prefix) = Oid::parse(oid) {
+                        zero_length_prefix.get_or_insert((id, prefix));
+                    }
                 }
             }
-            // Faults of the other points never come back from `at(FaultPoint::Respond)`.
+            // Faults of the other points never come back from `pending(FaultPoint::Respond)`.
             FaultKind::AgentDown
             | FaultKind::DropRequest
             | FaultKind::DropResponse
@@ -523,11 +547,13 @@ fn answer(
     } = respond(device, version, request, access, budget);
     // refuse-delayed-commands: a SET that left an outlet as it was with a change pending was a
     // delayed command: undone and refused.
-    if refuse_delayed && state_changed {
+    if let (Some(id), true) = (refuse_delayed, state_changed) {
         if let Some(before) = &before {
             let now = device.now();
             let mut state = device.lock_state();
-            if delayed_command(&before.outlets, &mut state.outlets, now) {
+            if delayed_command(&before.outlets, &mut state.outlets, now)
+                && device.faults.claim(id, now)
+            {
                 *state = before.clone();
                 drop(state);
                 return Answer::Response(error_response(request, ErrorStatus::WrongValue, 1));
@@ -548,16 +574,28 @@ fn answer(
         }
     }
     // error-after-commit: the SET was carried out; the answer says genErr, or nothing comes.
-    if let Some(no_answer) = after_commit {
-        if response.error_status == ErrorStatus::NoError as i32 {
+    if let Some((id, no_answer)) = after_commit {
+        if response.error_status == ErrorStatus::NoError as i32 && device.faults.claim(id, now) {
             if no_answer {
                 return Answer::Nothing;
             }
             response = error_response(request, ErrorStatus::GenErr, 1);
         }
     }
-    if wrong_request_id {
-        response.request_id = response.request_id.wrapping_add(1);
+    if let Some(id) = wrong_request_id {
+        if device.faults.claim(id, now) {
+            response.request_id = response.request_id.wrapping_add(1);
+        }
+    }
+    // zero-length-integer acts on a Response with an INTEGER under its prefix.
+    if let Some((id, prefix)) = zero_length_prefix {
+        let has_integer = response
+            .varbinds
+            .iter()
+            .any(|vb| vb.oid.starts_with(prefix.arcs()) && matches!(vb.value, Value::Integer(_)));
+        if has_integer && device.faults.claim(id, now) {
+            *zero_length = Some(prefix);
+        }
     }
     Answer::Response(response)
 }
@@ -875,7 +913,7 @@ fn handle_v3<'e>(
                 scoped.pdu.request_id,
                 crate::security::count(failure, device),
             );
-            if report_faults(device).empty {
+            if report_faults(device, false).empty {
                 report.varbinds.clear();
             }
             // A notInTimeWindow Report is authenticated, the others are not (as above).
@@ -916,13 +954,13 @@ fn usm_report<'d>(
         ScopedPduData::Plaintext(s) => (s.pdu.request_id, s.context_name),
         ScopedPduData::Encrypted(_) => (0, &b""[..]),
     };
-    let faults = report_faults(device);
+    let faults = report_faults(device, m.usm.engine_id.is_empty());
     let mut report = report_pdu(request_id, varbind);
     if faults.empty {
         report.varbinds.clear();
     }
     // discovery-without-time: the answer to discovery (no engine ID yet) says boots 0, time 0.
-    let clock = if faults.discovery_without_time && m.usm.engine_id.is_empty() {
+    let clock = if faults.discovery_without_time {
         (0, 0)
     } else {
         (device.engine().boots(), device.engine().time())
@@ -963,13 +1001,24 @@ struct ReportFaults {
     discovery_without_time: bool,
 }
 
-/// The `Report` point.
-fn report_faults(device: &Device) -> ReportFaults {
+/// The `Report` point, for a Report answering discovery (`discovery`: the message named no
+/// authoritative engine) or not: `discovery-without-time` acts on discovery Reports only, so
+/// only those use its packet budget.
+fn report_faults(device: &Device, discovery: bool) -> ReportFaults {
     let mut out = ReportFaults::default();
-    for fault in device.faults.at(FaultPoint::Report, device.now()) {
+    let now = device.now();
+    for (id, fault) in device.faults.pending(FaultPoint::Report, now) {
         match fault {
-            FaultKind::EmptyReport => out.empty = true,
-            FaultKind::DiscoveryWithoutTime => out.discovery_without_time = true,
+            FaultKind::EmptyReport => {
+                if !out.empty && device.faults.claim(id, now) {
+                    out.empty = true;
+                }
+            }
+            FaultKind::DiscoveryWithoutTime => {
+                if discovery && !out.discovery_without_time && device.faults.claim(id, now) {
+                    out.discovery_without_time = true;
+                }
+            }
             // Faults of the other points never come back from `at(FaultPoint::Report)`.
             FaultKind::AgentDown
             | FaultKind::DropRequest

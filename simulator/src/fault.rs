@@ -220,13 +220,37 @@ impl FaultKind {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
-    /// Becomes active after this many more requests reach the PDU.
+    /// Becomes active after this many more requests reach the PDU: every message addressed
+    /// to it counts (a GET, a SET, an SNMPv3 discovery, one refused by security, and at an
+    /// address of its own also a datagram that does not decode), whether or not the fault
+    /// would act on it.
     #[serde(default)]
     pub after_requests: u64,
     /// Stays active this long (by the PDU's clock) once active.
     #[serde(default)]
     pub for_ms: Option<u64>,
-    /// Acts on this many packets, then expires.
+    /// Acts on this many packets, then expires. A packet counts only when the fault acts on
+    /// it; packets it leaves alone pass and use nothing:
+    ///
+    /// - `agent-down`, `drop-request`: every request reaching the PDU;
+    /// - `auth-lockout`: every request it drops from a locked-out source address;
+    /// - `force-error`: every request it answers with its error-status (with `set_only`, SETs
+    ///   only; with `oid`, requests naming it);
+    /// - `report-instead`: every SNMPv3 request it answers with its Report;
+    /// - `wrong-request-id`: every Response whose request-id it changes;
+    /// - `error-after-commit`: every SET the agent carried out (answered genErr or not at all);
+    /// - `switch-gap`: every switch operation it refuses or ignores (not one it lets through);
+    /// - `refuse-delayed-commands`: every delayed command it refuses;
+    /// - `zero-length-integer`: every SNMPv1/v2c Response with an INTEGER under its `oid`;
+    /// - `stuck-outlet`, `slow-outlet`: every SET that would have switched its outlet;
+    /// - `drop-response`, `delay`, `duplicate`, `reorder`, `truncate`, `corrupt`,
+    ///   `wrong-source-port`: every answer about to be sent;
+    /// - `empty-report`: every SNMPv3 Report; `discovery-without-time`: every discovery Report;
+    /// - `drop-notification`, `delay-notification`, `duplicate-notification`,
+    ///   `unacknowledged-inform`: every notification the PDU raises.
+    ///
+    /// A request answered by one fault instead of the agent (`force-error`, `report-instead`,
+    /// a refusing `switch-gap`) is not acted on by the others of the `Respond` point.
     #[serde(default)]
     pub packets: Option<u32>,
 }
@@ -267,6 +291,17 @@ struct Active {
 }
 
 impl Active {
+    /// Uses one packet of its budget; false when that was the last one (it is then dropped).
+    fn use_packet(&mut self) -> bool {
+        match &mut self.packets_left {
+            Some(n) => {
+                *n = n.saturating_sub(1);
+                *n > 0
+            }
+            None => true,
+        }
+    }
+
     /// Whether its `for_ms` has run out at `now` (it started acting that long ago or more).
     fn expired(&self, now: Duration) -> bool {
         match (self.started_at, self.schedule.for_ms) {
@@ -407,8 +442,10 @@ impl FaultSet {
         }
     }
 
-    /// The faults acting at `point` on this packet, consuming their packet budgets and
-    /// dropping the ones that ran out.
+    /// The faults acting at `point` on this packet, each using one packet of its budget
+    /// (dropping the ones that ran out): for the points and kinds that act on every packet
+    /// reaching them (see [`Schedule::packets`]). Kinds that act on some packets only are
+    /// looked up with [`FaultSet::pending`] and used with [`FaultSet::claim`].
     pub fn at(&self, point: FaultPoint, now: Duration) -> Vec<FaultKind> {
         if !self.armed.load(Ordering::Acquire) {
             return Vec::new();
@@ -425,21 +462,57 @@ impl FaultSet {
                 return false;
             }
             acting.push(a.kind.clone());
-            match &mut a.packets_left {
-                Some(n) => {
-                    *n = n.saturating_sub(1);
-                    *n > 0
-                }
-                None => true,
-            }
+            a.use_packet()
         });
         acting
     }
 
-    /// The outlet faults (stuck, slow) acting on this SET: the `Commit` point of [`FaultSet::at`],
-    /// so each SET uses one packet of a fault's budget and expired faults go.
-    pub fn outlet_faults(&self, now: Duration) -> Vec<FaultKind> {
-        self.at(FaultPoint::Commit, now)
+    /// The faults that may act at `point` on this packet (active, time not run out), by ID, in
+    /// the order added, without using their budgets: the caller decides which of them act on
+    /// the packet and [`FaultSet::claim`]s those, so a packet a fault leaves alone does not
+    /// count against its `packets` (a `set_only` fault and a GET, for instance).
+    pub fn pending(&self, point: FaultPoint, now: Duration) -> Vec<(u64, FaultKind)> {
+        if !self.armed.load(Ordering::Acquire) {
+            return Vec::new();
+        }
+        let requests = self.requests.load(Ordering::Relaxed);
+        let mut active = self.lock();
+        active.retain(|a| !a.expired(now));
+        active
+            .iter()
+            .filter(|a| a.kind.point() == point && requests >= a.starts_at_request)
+            .map(|a| (a.id, a.kind.clone()))
+            .collect()
+    }
+
+    /// Fault `id` (from [`FaultSet::pending`]) acts on this packet: uses one packet of its
+    /// budget and starts its `for_ms` on first use. False when it is gone meanwhile (removed,
+    /// its time or packets ran out, for instance used up by a concurrent request): then it
+    /// must not act.
+    pub fn claim(&self, id: u64, now: Duration) -> bool {
+        let mut active = self.lock();
+        let Some(pos) = active.iter().position(|a| a.id == id) else {
+            return false;
+        };
+        let Some(a) = active.get_mut(pos) else {
+            return false;
+        };
+        a.started_at.get_or_insert(now);
+        if a.expired(now) {
+            active.remove(pos);
+            return false;
+        }
+        if !a.use_packet() {
+            active.remove(pos);
+        }
+        true
+    }
+
+    /// The outlet faults (stuck, slow) that may act on this SET: the `Commit` point of
+    /// [`FaultSet::pending`]; one acts (and is [`FaultSet::claim`]ed) when the SET would have
+    /// switched its outlet.
+    pub fn outlet_faults(&self, now: Duration) -> Vec<(u64, FaultKind)> {
+        self.pending(FaultPoint::Commit, now)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Active>> {
