@@ -1601,6 +1601,117 @@ access = "read-write"
         assert_eq!(got, sent);
     }
 
+    /// A fault's `packets` budget is used only by packets it acts on: a SET-only or
+    /// OID-scoped force-error, error-after-commit and stuck-outlet outlive GETs (and SETs they
+    /// leave alone) and act on the first request they apply to.
+    #[test]
+    fn budgets_count_only_packets_a_fault_acts_on() {
+        const ONE: &str = r#"
+[[pdu]]
+name = "px2"
+vendor = "raritan-px2"
+outlets = 4
+[[pdu.community]]
+name = "rw"
+access = "read-write"
+"#;
+        let spec = FileConfig::parse(ONE, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        let spec = crate::device::DeviceSpec {
+            state_dir: None,
+            ..spec
+        };
+        let device = Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap());
+        let endpoint =
+            Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![device.clone()]).unwrap();
+        // switchingOperation.1.2 (write) and switchingState.1.2 (read) of outlet 2.
+        let control: Vec<u32> = vec![1, 3, 6, 1, 4, 1, 13742, 6, 4, 1, 2, 1, 2, 1, 2];
+        let state: Vec<u32> = vec![1, 3, 6, 1, 4, 1, 13742, 6, 4, 1, 2, 1, 3, 1, 2];
+        let sys_name = Oid::new(&[1, 3, 6, 1, 2, 1, 1, 5, 0]);
+        let ask = |pdu_type: PduType, oid: &Oid, value: Value<'static>| -> (i32, Value<'static>) {
+            let mut out = Vec::new();
+            let request = request(
+                pdu_type,
+                vec![VarBind {
+                    oid: oid.clone(),
+                    value,
+                }],
+            );
+            snmp_proto::encode_community_message(&mut out, Version::V2c, b"rw", &request);
+            let mut buffers = Buffers::default();
+            handle_datagram(&endpoint, &SaltSource::new(), &out, &mut buffers)
+                .expect("answered");
+            let Ok(Message::Community(m)) = decode_message(&buffers.out) else {
+                panic!("not a community message");
+            };
+            (m.pdu.error_status, m.pdu.varbinds[0].value.clone().into_owned())
+        };
+        let get = || ask(PduType::GetRequest, &Oid::new(&state), Value::Null);
+        let switch = |on: bool| {
+            ask(
+                PduType::SetRequest,
+                &Oid::new(&control),
+                Value::Integer(i32::from(on)),
+            )
+            .0
+        };
+        let rename = || ask(PduType::SetRequest, &sys_name, Value::octets("x")).0;
+        let once = crate::fault::Schedule {
+            packets: Some(1),
+            ..Default::default()
+        };
+        let listed = || device.faults.list(device.now()).len();
+        let no_error = ErrorStatus::NoError as i32;
+        let gen_err = ErrorStatus::GenErr as i32;
+        let set_only_error = FaultKind::ForceError {
+            status: "genErr".into(),
+            oid: None,
+            set_only: true,
+        };
+        let scoped_error = FaultKind::ForceError {
+            status: "genErr".into(),
+            oid: Some("1.3.6.1.4.1.13742.6.4.1.2.1.2".into()),
+            set_only: false,
+        };
+        for fault in [
+            set_only_error,
+            scoped_error,
+            FaultKind::ErrorAfterCommit { no_answer: false },
+        ] {
+            device.faults.add(fault.clone(), once.clone()).unwrap();
+            for _ in 0..3 {
+                assert_eq!(get().0, no_error, "{fault:?}: a GET is left alone");
+            }
+            assert_eq!(listed(), 1, "{fault:?}: GETs used none of its budget");
+            if matches!(fault, FaultKind::ForceError { oid: Some(_), .. }) {
+                assert_eq!(rename(), no_error, "{fault:?}: a SET elsewhere is left alone");
+                assert_eq!(listed(), 1, "{fault:?}");
+            }
+            assert_eq!(switch(false), gen_err, "{fault:?}: the SET is hit");
+            assert_eq!(listed(), 0, "{fault:?}: its one packet used");
+            assert_eq!(switch(true), no_error, "{fault:?}: then gone");
+        }
+        // stuck-outlet: GETs and SETs that do not switch its outlet pass; the first SET that
+        // would switch it does nothing and uses the budget.
+        let on = get().1;
+        device
+            .faults
+            .add(FaultKind::StuckOutlet { outlet: 2 }, once.clone())
+            .unwrap();
+        assert_eq!(get().1, on);
+        assert_eq!(rename(), no_error);
+        assert_eq!(listed(), 1, "a GET and a rename used none of its budget");
+        assert_eq!(switch(false), no_error);
+        assert_eq!(get().1, on, "stuck: still on");
+        assert_eq!(listed(), 0);
+        assert_eq!(switch(false), no_error);
+        assert_ne!(get().1, on, "then it switches");
+    }
+
     /// Two PDUs at one address, told apart by community: each counts its own requests for
     /// `after_requests`, and a Receive fault of one loses only its own requests.
     #[test]

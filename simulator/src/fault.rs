@@ -49,9 +49,12 @@ pub enum FaultPoint {
     Report,
 }
 
-/// What goes wrong. Serialized as `{ "kind": "drop", ... }` in the control API and scenarios.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+/// What goes wrong. Serialized as `{ "kind": "drop-response", ... }` in the control API and
+/// scenarios. Deserializing refuses a field the kind does not take, for every kind (a
+/// schedule field such as `for_ms` is pointed to `schedule`), naming the field at fault as
+/// [`FaultKind::from_value`] does.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum FaultKind {
     /// The agent stops answering anything (a hung management card).
     AgentDown,
@@ -186,7 +189,271 @@ pub enum FaultKind {
     },
 }
 
+/// [`FaultKind`] as read: externally tagged (`{"drop-response": {}}`) so that serde names the
+/// path of a field at fault, every kind a struct so that an unknown field is refused.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+enum Repr {
+    AgentDown {},
+    DropRequest {},
+    DropResponse {},
+    Delay {
+        ms: u64,
+    },
+    Duplicate {},
+    Reorder {},
+    Truncate {
+        bytes: usize,
+    },
+    Corrupt {
+        #[serde(default)]
+        offset_from_end: usize,
+    },
+    WrongSourcePort {},
+    ForceError {
+        status: String,
+        #[serde(default)]
+        oid: Option<String>,
+        #[serde(default)]
+        set_only: bool,
+    },
+    WrongRequestId {},
+    ErrorAfterCommit {
+        #[serde(default)]
+        no_answer: bool,
+    },
+    ReportInstead {
+        counter: String,
+    },
+    StuckOutlet {
+        outlet: u32,
+    },
+    SlowOutlet {
+        outlet: u32,
+        ms: u64,
+    },
+    DropNotification {},
+    DelayNotification {
+        ms: u64,
+    },
+    DuplicateNotification {},
+    UnacknowledgedInform {},
+    SwitchGap {
+        ms: u64,
+        #[serde(default)]
+        status: Option<String>,
+        #[serde(default)]
+        ignore: bool,
+    },
+    RefuseDelayedCommands {},
+    AuthLockout {
+        failures: u32,
+        secs: u64,
+    },
+    DiscoveryWithoutTime {},
+    EmptyReport {},
+    ZeroLengthInteger {
+        oid: String,
+    },
+}
+
+impl From<Repr> for FaultKind {
+    fn from(repr: Repr) -> Self {
+        match repr {
+            Repr::AgentDown {} => FaultKind::AgentDown,
+            Repr::DropRequest {} => FaultKind::DropRequest,
+            Repr::DropResponse {} => FaultKind::DropResponse,
+            Repr::Delay { ms } => FaultKind::Delay { ms },
+            Repr::Duplicate {} => FaultKind::Duplicate,
+            Repr::Reorder {} => FaultKind::Reorder,
+            Repr::Truncate { bytes } => FaultKind::Truncate { bytes },
+            Repr::Corrupt { offset_from_end } => FaultKind::Corrupt { offset_from_end },
+            Repr::WrongSourcePort {} => FaultKind::WrongSourcePort,
+            Repr::ForceError { status, oid, set_only } => FaultKind::ForceError { status, oid, set_only },
+            Repr::WrongRequestId {} => FaultKind::WrongRequestId,
+            Repr::ErrorAfterCommit { no_answer } => FaultKind::ErrorAfterCommit { no_answer },
+            Repr::ReportInstead { counter } => FaultKind::ReportInstead { counter },
+            Repr::StuckOutlet { outlet } => FaultKind::StuckOutlet { outlet },
+            Repr::SlowOutlet { outlet, ms } => FaultKind::SlowOutlet { outlet, ms },
+            Repr::DropNotification {} => FaultKind::DropNotification,
+            Repr::DelayNotification { ms } => FaultKind::DelayNotification { ms },
+            Repr::DuplicateNotification {} => FaultKind::DuplicateNotification,
+            Repr::UnacknowledgedInform {} => FaultKind::UnacknowledgedInform,
+            Repr::SwitchGap { ms, status, ignore } => FaultKind::SwitchGap { ms, status, ignore },
+            Repr::RefuseDelayedCommands {} => FaultKind::RefuseDelayedCommands,
+            Repr::AuthLockout { failures, secs } => FaultKind::AuthLockout { failures, secs },
+            Repr::DiscoveryWithoutTime {} => FaultKind::DiscoveryWithoutTime,
+            Repr::EmptyReport {} => FaultKind::EmptyReport,
+            Repr::ZeroLengthInteger { oid } => FaultKind::ZeroLengthInteger { oid },
+        }
+    }
+}
+
+/// The fields of a [`Schedule`], for pointing one written in a fault to `schedule`.
+const SCHEDULE_FIELDS: [&str; 3] = ["after_requests", "for_ms", "packets"];
+
+/// The name inside the first pair of backquotes after `marker` in serde's `message`.
+fn quoted_after<'m>(message: &'m str, marker: &str) -> Option<&'m str> {
+    message
+        .split_once(marker)
+        .and_then(|(_, rest)| rest.split('`').next())
+}
+
+/// A serde error found at `path` (dotted, from the part's root, "." for the root) of the part
+/// named `part` (`fault`, `schedule`) as a [`FaultSpecError`] naming the dotted path of the
+/// field at fault (`fault.status`, `schedule.packets`).
+fn spec_error(part: &str, path: &str, message: &str) -> FaultSpecError {
+    let inner = path.trim_start_matches('.');
+    let field = if let Some(unknown) = quoted_after(message, "unknown field `") {
+        if SCHEDULE_FIELDS.contains(&unknown) && part != "schedule" {
+            return FaultSpecError::new(
+                format!("{part}.{unknown}"),
+                format!(
+                    "`{unknown}` is not a field of the fault but of its schedule: put it in `schedule`, e.g. {{\"fault\": {{\"kind\": \"agent-down\"}}, \"schedule\": {{\"{unknown}\": 1000}}}}"
+                ),
+            );
+        }
+        unknown.to_string()
+    } else if let Some(missing) = quoted_after(message, "missing field `") {
+        missing.to_string()
+    } else {
+        inner.to_string()
+    };
+    let field = if field.is_empty() {
+        part.to_string()
+    } else {
+        format!("{part}.{field}")
+    };
+    FaultSpecError::new(field, message.to_string())
+}
+
 impl FaultKind {
+    /// Reads a fault from its JSON/TOML object (`{"kind": "delay", "ms": 300}`), refusing a
+    /// field the kind does not take (pointing a schedule field such as `for_ms` to
+    /// `schedule`), a missing one, or one of the wrong type.
+    ///
+    /// Errors: [`FaultSpecError`] naming the dotted path of the field at fault (`fault.kind`,
+    /// `fault.status`, `fault.outlet`, ...).
+    pub fn from_value(value: serde_json::Value) -> Result<FaultKind, FaultSpecError> {
+        let serde_json::Value::Object(mut fields) = value else {
+            return Err(FaultSpecError::new(
+                "fault",
+                "a fault is an object naming its kind, e.g. {\"kind\": \"drop-response\"}",
+            ));
+        };
+        let kind = match fields.remove("kind") {
+            Some(serde_json::Value::String(kind)) => kind,
+            Some(other) => {
+                return Err(FaultSpecError::new(
+                    "fault.kind",
+                    format!("{other} is not a fault kind: write its name, e.g. \"drop-response\""),
+                ))
+            }
+            None => {
+                return Err(FaultSpecError::new(
+                    "fault.kind",
+                    "missing field `kind`: name what goes wrong, e.g. \"drop-response\"",
+                ))
+            }
+        };
+        let mut tagged = serde_json::Map::new();
+        tagged.insert(kind, serde_json::Value::Object(fields));
+        match serde_path_to_error::deserialize::<_, Repr>(serde_json::Value::Object(tagged)) {
+            Ok(repr) => Ok(repr.into()),
+            Err(e) => {
+                let path = e.path().to_string();
+                let message = e.into_inner().to_string();
+                if quoted_after(&message, "unknown variant `").is_some() {
+                    return Err(FaultSpecError::new("fault.kind", message));
+                }
+                // The first segment is the kind itself.
+                let within = path.split_once('.').map_or("", |(_, rest)| rest);
+                Err(spec_error("fault", within, &message))
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FaultKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        FaultKind::from_value(value).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Schedule {
+    /// Reads a schedule from its JSON/TOML object (`{"packets": 1}`), refusing an unknown
+    /// field or one of the wrong type.
+    ///
+    /// Errors: [`FaultSpecError`] naming the dotted path of the field at fault
+    /// (`schedule.packets`, ...).
+    pub fn from_value(value: serde_json::Value) -> Result<Schedule, FaultSpecError> {
+        serde_path_to_error::deserialize::<_, Schedule>(value).map_err(|e| {
+            let path = e.path().to_string();
+            spec_error("schedule", &path, &e.into_inner().to_string())
+        })
+    }
+}
+
+impl FaultKind {
+    /// One sensible fault of every kind, in declaration order (for tests and examples that
+    /// must cover every kind: a new kind cannot compile until it joins this list).
+    pub fn examples() -> Vec<FaultKind> {
+        let mut all = vec![FaultKind::AgentDown];
+        while let Some(next) = all.last().and_then(FaultKind::next_example) {
+            all.push(next);
+        }
+        all
+    }
+
+    /// The example of the kind declared after this one (`None` after the last): a chain
+    /// through every kind, with no catch-all arm.
+    fn next_example(&self) -> Option<FaultKind> {
+        use FaultKind::*;
+        Some(match self {
+            AgentDown => DropRequest,
+            DropRequest => DropResponse,
+            DropResponse => Delay { ms: 300 },
+            Delay { .. } => Duplicate,
+            Duplicate => Reorder,
+            Reorder => Truncate { bytes: 10 },
+            Truncate { .. } => Corrupt { offset_from_end: 0 },
+            Corrupt { .. } => WrongSourcePort,
+            WrongSourcePort => ForceError {
+                status: "genErr".into(),
+                oid: None,
+                set_only: true,
+            },
+            ForceError { .. } => WrongRequestId,
+            WrongRequestId => ErrorAfterCommit { no_answer: false },
+            ErrorAfterCommit { .. } => ReportInstead {
+                counter: "usmStatsNotInTimeWindows".into(),
+            },
+            ReportInstead { .. } => StuckOutlet { outlet: 1 },
+            StuckOutlet { .. } => SlowOutlet { outlet: 1, ms: 2000 },
+            SlowOutlet { .. } => DropNotification,
+            DropNotification => DelayNotification { ms: 500 },
+            DelayNotification { .. } => DuplicateNotification,
+            DuplicateNotification => UnacknowledgedInform,
+            UnacknowledgedInform => SwitchGap {
+                ms: 2000,
+                status: None,
+                ignore: false,
+            },
+            SwitchGap { .. } => RefuseDelayedCommands,
+            RefuseDelayedCommands => AuthLockout {
+                failures: 3,
+                secs: 300,
+            },
+            AuthLockout { .. } => DiscoveryWithoutTime,
+            DiscoveryWithoutTime => EmptyReport,
+            EmptyReport => ZeroLengthInteger {
+                oid: "1.3.6.1.4.1.1718.3.2.3.1.11".into(),
+            },
+            ZeroLengthInteger { .. } => return None,
+        })
+    }
+
     /// The one point of the flow where this kind acts.
     pub fn point(&self) -> FaultPoint {
         use FaultKind::*;
@@ -590,32 +857,34 @@ pub const MAX_AFTER_REQUESTS: u64 = u32::MAX as u64;
 pub const MAX_DATAGRAM_OFFSET: usize = 65_507;
 
 /// A fault spec that does not mean anything, refused where it enters (control API, scenario
-/// file, [`FaultSet::add`]). `field` is the offending field as written in JSON/TOML
-/// (`status`, `counter`, `outlet`, `packets`, ...), for an error shape that names it.
+/// file, [`FaultSet::add`], deserializing a [`FaultKind`]). `field` is the dotted path of the
+/// offending field as written in JSON/TOML (`fault.kind`, `fault.status`, `fault.outlet`,
+/// `schedule.packets`, ...), for an error shape that names it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("fault field `{field}`: {problem}")]
+#[error("`{field}`: {problem}")]
 pub struct FaultSpecError {
-    /// The field at fault, as named in the JSON/TOML fault spec.
-    pub field: &'static str,
+    /// The dotted path of the field at fault, as named in the JSON/TOML fault spec.
+    pub field: String,
     /// What is wrong and what to write instead.
     pub problem: String,
 }
 
 impl FaultSpecError {
-    fn new(field: &'static str, problem: impl Into<String>) -> Self {
+    fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
         FaultSpecError {
-            field,
+            field: field.into(),
             problem: problem.into(),
         }
     }
 
-    /// The field at fault, as named in the JSON/TOML fault spec.
-    pub fn field(&self) -> &'static str {
-        self.field
+    /// The dotted path of the field at fault, as named in the JSON/TOML fault spec
+    /// (`fault.status`, `schedule.packets`).
+    pub fn field(&self) -> &str {
+        &self.field
     }
 }
 
-fn check_delay(field: &'static str, ms: u64) -> Result<(), FaultSpecError> {
+fn check_delay(field: &str, ms: u64) -> Result<(), FaultSpecError> {
     if ms > MAX_FAULT_DELAY_MS {
         return Err(FaultSpecError::new(
             field,
@@ -627,9 +896,9 @@ fn check_delay(field: &'static str, ms: u64) -> Result<(), FaultSpecError> {
 
 fn check_outlet(outlet: u32, outlets: Option<u32>) -> Result<(), FaultSpecError> {
     match outlets {
-        _ if outlet == 0 => Err(FaultSpecError::new("outlet", "outlets are numbered from 1")),
+        _ if outlet == 0 => Err(FaultSpecError::new("fault.outlet", "outlets are numbered from 1")),
         Some(count) if outlet > count => Err(FaultSpecError::new(
-            "outlet",
+            "fault.outlet",
             format!("the PDU has no outlet {outlet}: it has outlets 1 to {count}"),
         )),
         _ => Ok(()),
@@ -646,7 +915,7 @@ fn check_status(status: &str) -> Result<(), FaultSpecError> {
                 .map(snmp_proto::ErrorStatus::name)
                 .collect();
             Err(FaultSpecError::new(
-                "status",
+                "fault.status",
                 format!(
                     "{status:?} is not an error-status: write one of {} or its number 1-18 (RFC 3416)",
                     names.join(", ")
@@ -654,7 +923,7 @@ fn check_status(status: &str) -> Result<(), FaultSpecError> {
             ))
         }
         Some(snmp_proto::ErrorStatus::NoError) => Err(FaultSpecError::new(
-            "status",
+            "fault.status",
             "noError is not an error: write the error-status to force, e.g. genErr",
         )),
         Some(_) => Ok(()),
@@ -678,7 +947,7 @@ impl FaultKind {
                 if let Some(text) = oid {
                     if snmp_proto::Oid::parse(text).is_none() {
                         return Err(FaultSpecError::new(
-                            "oid",
+                            "fault.oid",
                             format!("{text:?} is not a dotted OID such as 1.3.6.1.4.1.13742"),
                         ));
                     }
@@ -693,7 +962,7 @@ impl FaultKind {
                         .map(snmp_proto::report::UsmFailure::name)
                         .collect();
                     Err(FaultSpecError::new(
-                        "counter",
+                        "fault.counter",
                         format!(
                             "{counter:?} is not a usmStats counter: write one of {}",
                             names.join(", ")
@@ -704,30 +973,30 @@ impl FaultKind {
             StuckOutlet { outlet } => check_outlet(*outlet, outlets),
             SlowOutlet { outlet, ms } => {
                 check_outlet(*outlet, outlets)?;
-                check_delay("ms", *ms)
+                check_delay("fault.ms", *ms)
             }
-            Delay { ms } | DelayNotification { ms } => check_delay("ms", *ms),
+            Delay { ms } | DelayNotification { ms } => check_delay("fault.ms", *ms),
             Corrupt { offset_from_end } if *offset_from_end > MAX_DATAGRAM_OFFSET => {
                 Err(FaultSpecError::new(
-                    "offset_from_end",
+                    "fault.offset_from_end",
                     format!("{offset_from_end} is beyond any UDP datagram: at most {MAX_DATAGRAM_OFFSET} (0 is the last byte)"),
                 ))
             }
             Truncate { bytes } if *bytes > MAX_DATAGRAM_OFFSET => Err(FaultSpecError::new(
-                "bytes",
+                "fault.bytes",
                 format!("{bytes} is beyond any UDP datagram: at most {MAX_DATAGRAM_OFFSET}"),
             )),
             SwitchGap { ms, status, ignore } => {
                 if *ms == 0 {
                     return Err(FaultSpecError::new(
-                        "ms",
+                        "fault.ms",
                         "a gap of 0 ms refuses nothing: give at least 1",
                     ));
                 }
-                check_delay("ms", *ms)?;
+                check_delay("fault.ms", *ms)?;
                 match (status, ignore) {
                     (Some(_), true) => Err(FaultSpecError::new(
-                        "status",
+                        "fault.status",
                         "an ignored SET is answered noError: give either status or ignore = true, not both",
                     )),
                     (Some(status), false) => check_status(status),
@@ -737,13 +1006,13 @@ impl FaultKind {
             AuthLockout { failures, secs } => {
                 if *failures == 0 {
                     return Err(FaultSpecError::new(
-                        "failures",
+                        "fault.failures",
                         "0 failures would lock out every source at once: give at least 1",
                     ));
                 }
                 if *secs == 0 || *secs > MAX_FAULT_DELAY_MS / 1000 {
                     return Err(FaultSpecError::new(
-                        "secs",
+                        "fault.secs",
                         format!(
                             "{secs} s: a lockout lasts 1 s to a day ({} s)",
                             MAX_FAULT_DELAY_MS / 1000
@@ -755,7 +1024,7 @@ impl FaultKind {
             ZeroLengthInteger { oid } => match snmp_proto::Oid::parse(oid) {
                 Some(_) => Ok(()),
                 None => Err(FaultSpecError::new(
-                    "oid",
+                    "fault.oid",
                     format!("{oid:?} is not a dotted OID such as 1.3.6.1.4.1.1718.3.2.3.1.11"),
                 )),
             },
@@ -787,13 +1056,13 @@ impl Schedule {
     pub fn validate(&self) -> Result<(), FaultSpecError> {
         if self.packets == Some(0) {
             return Err(FaultSpecError::new(
-                "packets",
+                "schedule.packets",
                 "0 packets would never act: give at least 1, or leave packets out for no limit",
             ));
         }
         if self.after_requests > MAX_AFTER_REQUESTS {
             return Err(FaultSpecError::new(
-                "after_requests",
+                "schedule.after_requests",
                 format!(
                     "{} is more requests than a run can send: at most {MAX_AFTER_REQUESTS}",
                     self.after_requests
@@ -802,11 +1071,11 @@ impl Schedule {
         }
         match self.for_ms {
             Some(0) => Err(FaultSpecError::new(
-                "for_ms",
+                "schedule.for_ms",
                 "0 ms would never act: give at least 1, or leave for_ms out for no limit",
             )),
             Some(ms) if ms > MAX_FOR_MS => Err(FaultSpecError::new(
-                "for_ms",
+                "schedule.for_ms",
                 format!("{ms} ms is more than a year: at most {MAX_FOR_MS}"),
             )),
             _ => Ok(()),
@@ -877,7 +1146,7 @@ mod tests {
         let refused = |kind: FaultKind, schedule: Schedule| {
             f.add(kind, schedule)
                 .expect_err("a meaningless fault must be refused")
-                .field()
+                .field
         };
         let always = Schedule::default;
         let force = |status: &str, oid: Option<&str>| FaultKind::ForceError {
@@ -885,10 +1154,10 @@ mod tests {
             oid: oid.map(String::from),
             set_only: false,
         };
-        assert_eq!(refused(force("oops", None), always()), "status");
-        assert_eq!(refused(force("noError", None), always()), "status");
-        assert_eq!(refused(force("19", None), always()), "status");
-        assert_eq!(refused(force("genErr", Some("1.x.3")), always()), "oid");
+        assert_eq!(refused(force("oops", None), always()), "fault.status");
+        assert_eq!(refused(force("noError", None), always()), "fault.status");
+        assert_eq!(refused(force("19", None), always()), "fault.status");
+        assert_eq!(refused(force("genErr", Some("1.x.3")), always()), "fault.oid");
         assert_eq!(
             refused(
                 FaultKind::ReportInstead {
@@ -896,19 +1165,19 @@ mod tests {
                 },
                 always()
             ),
-            "counter"
+            "fault.counter"
         );
         assert_eq!(
             refused(FaultKind::StuckOutlet { outlet: 5 }, always()),
-            "outlet"
+            "fault.outlet"
         );
         assert_eq!(
             refused(FaultKind::StuckOutlet { outlet: 0 }, always()),
-            "outlet"
+            "fault.outlet"
         );
         assert_eq!(
             refused(FaultKind::SlowOutlet { outlet: 9, ms: 10 }, always()),
-            "outlet"
+            "fault.outlet"
         );
         assert_eq!(
             refused(
@@ -918,12 +1187,12 @@ mod tests {
                 },
                 always()
             ),
-            "ms"
+            "fault.ms"
         );
-        assert_eq!(refused(FaultKind::Delay { ms: u64::MAX }, always()), "ms");
+        assert_eq!(refused(FaultKind::Delay { ms: u64::MAX }, always()), "fault.ms");
         assert_eq!(
             refused(FaultKind::DelayNotification { ms: u64::MAX }, always()),
-            "ms"
+            "fault.ms"
         );
         assert_eq!(
             refused(
@@ -932,29 +1201,29 @@ mod tests {
                 },
                 always()
             ),
-            "offset_from_end"
+            "fault.offset_from_end"
         );
         assert_eq!(
             refused(FaultKind::Truncate { bytes: usize::MAX }, always()),
-            "bytes"
+            "fault.bytes"
         );
         let drop = || FaultKind::DropResponse;
         let packets = |n| Schedule {
             packets: Some(n),
             ..Schedule::default()
         };
-        assert_eq!(refused(drop(), packets(0)), "packets");
+        assert_eq!(refused(drop(), packets(0)), "schedule.packets");
         let after = Schedule {
             after_requests: u64::MAX,
             ..Schedule::default()
         };
-        assert_eq!(refused(drop(), after), "after_requests");
+        assert_eq!(refused(drop(), after), "schedule.after_requests");
         let for_ms = |ms| Schedule {
             for_ms: Some(ms),
             ..Schedule::default()
         };
-        assert_eq!(refused(drop(), for_ms(0)), "for_ms");
-        assert_eq!(refused(drop(), for_ms(u64::MAX)), "for_ms");
+        assert_eq!(refused(drop(), for_ms(0)), "schedule.for_ms");
+        assert_eq!(refused(drop(), for_ms(u64::MAX)), "schedule.for_ms");
         assert!(
             f.list(Duration::ZERO).is_empty(),
             "nothing refused was added"
@@ -990,25 +1259,25 @@ mod tests {
         let refused = |kind: FaultKind| {
             f.add(kind, Schedule::default())
                 .expect_err("a meaningless fault must be refused")
-                .field()
+                .field
         };
         let gap = |ms, status: Option<&str>, ignore| FaultKind::SwitchGap {
             ms,
             status: status.map(String::from),
             ignore,
         };
-        assert_eq!(refused(gap(0, None, false)), "ms");
-        assert_eq!(refused(gap(u64::MAX, None, false)), "ms");
-        assert_eq!(refused(gap(500, Some("oops"), false)), "status");
-        assert_eq!(refused(gap(500, Some("noError"), false)), "status");
-        assert_eq!(refused(gap(500, Some("genErr"), true)), "status");
+        assert_eq!(refused(gap(0, None, false)), "fault.ms");
+        assert_eq!(refused(gap(u64::MAX, None, false)), "fault.ms");
+        assert_eq!(refused(gap(500, Some("oops"), false)), "fault.status");
+        assert_eq!(refused(gap(500, Some("noError"), false)), "fault.status");
+        assert_eq!(refused(gap(500, Some("genErr"), true)), "fault.status");
         let lockout = |failures, secs| FaultKind::AuthLockout { failures, secs };
-        assert_eq!(refused(lockout(0, 60)), "failures");
-        assert_eq!(refused(lockout(3, 0)), "secs");
-        assert_eq!(refused(lockout(3, u64::MAX)), "secs");
+        assert_eq!(refused(lockout(0, 60)), "fault.failures");
+        assert_eq!(refused(lockout(3, 0)), "fault.secs");
+        assert_eq!(refused(lockout(3, u64::MAX)), "fault.secs");
         assert_eq!(
             refused(FaultKind::ZeroLengthInteger { oid: "x.1".into() }),
-            "oid"
+            "fault.oid"
         );
         assert!(f.list(Duration::ZERO).is_empty());
         for kind in [
@@ -1140,6 +1409,83 @@ mod tests {
             vec![2]
         );
         assert!(!f.remove(1), "an expired fault is gone, not removable");
+    }
+
+    /// Every kind, however many fields it takes, refuses a field it does not take, through
+    /// `from_value` and through serde (TOML here), naming `fault.<field>`; a schedule field is
+    /// pointed to `schedule`.
+    #[test]
+    fn every_kind_refuses_unknown_fields() {
+        let examples = FaultKind::examples();
+        // The chain covers every kind the reader knows (the names its error lists).
+        let unknown = FaultKind::from_value(serde_json::json!({"kind": "explode"})).unwrap_err();
+        assert_eq!(unknown.field, "fault.kind");
+        let known = unknown.problem.matches('`').count() / 2 - 1;
+        assert_eq!(examples.len(), known, "{}", unknown.problem);
+        for kind in &examples {
+            let value = serde_json::to_value(kind).unwrap();
+            assert_eq!(&FaultKind::from_value(value.clone()).unwrap(), kind);
+            kind.validate(Some(4)).expect("examples are sensible");
+            for extra in ["typo", "for_ms", "packets", "after_requests"] {
+                let mut with = value.clone();
+                with[extra] = serde_json::json!(1000);
+                let e = FaultKind::from_value(with.clone()).expect_err(&format!("{with}"));
+                assert_eq!(e.field, format!("fault.{extra}"), "{with}: {e}");
+                if extra != "typo" {
+                    assert!(e.problem.contains("put it in `schedule`"), "{with}: {e}");
+                }
+                // The same through serde, as scenario files and the Rust API read faults.
+                #[derive(Deserialize, Debug)]
+                struct W {
+                    #[allow(dead_code)]
+                    fault: FaultKind,
+                }
+                let mut written = with.clone();
+                if let Some(fields) = written.as_object_mut() {
+                    fields.retain(|_, v| !v.is_null()); // TOML has no null
+                }
+                let table: toml::Value =
+                    serde_json::from_value(serde_json::json!({ "fault": written })).unwrap();
+                let e = toml::from_str::<W>(&toml::to_string(&table).unwrap())
+                    .expect_err("refused through serde too")
+                    .to_string();
+                assert!(e.contains(&format!("`fault.{extra}`")), "{with}: {e}");
+            }
+        }
+    }
+
+    /// Type and presence errors name the dotted path of the field at fault.
+    #[test]
+    fn type_and_presence_errors_name_the_dotted_field() {
+        use serde_json::json;
+        for (fault, field) in [
+            (json!({"kind": "force-error"}), "fault.status"),
+            (json!({"kind": "force-error", "status": 5}), "fault.status"),
+            (
+                json!({"kind": "force-error", "status": "genErr", "set_only": "yes"}),
+                "fault.set_only",
+            ),
+            (json!({"kind": "stuck-outlet", "outlet": -1}), "fault.outlet"),
+            (json!({"kind": "slow-outlet", "outlet": 3}), "fault.ms"),
+            (json!({"kind": "corrupt", "offset_from_end": -1}), "fault.offset_from_end"),
+            (json!({"kind": "delay", "ms": "soon"}), "fault.ms"),
+            (json!({"kind": "meteor"}), "fault.kind"),
+            (json!({"kind": 7}), "fault.kind"),
+            (json!({"ms": 7}), "fault.kind"),
+            (json!("drop-response"), "fault"),
+        ] {
+            let e = FaultKind::from_value(fault.clone()).expect_err(&format!("{fault}"));
+            assert_eq!(e.field, field, "{fault}: {e}");
+        }
+        for (schedule, field) in [
+            (json!({"packets": -1}), "schedule.packets"),
+            (json!({"packets": "one"}), "schedule.packets"),
+            (json!({"after_requests": -1}), "schedule.after_requests"),
+            (json!({"pakets": 1}), "schedule.pakets"),
+        ] {
+            let e = Schedule::from_value(schedule.clone()).expect_err(&format!("{schedule}"));
+            assert_eq!(e.field, field, "{schedule}: {e}");
+        }
     }
 
     #[test]
