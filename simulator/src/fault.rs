@@ -16,7 +16,10 @@
 //! faults that wait for packets; they are operations on the device (`Device::restart`, ...).
 //!
 //! A fault is scheduled: it becomes active after N more requests (default 0), stays active for
-//! a duration and/or a number of packets (default: until cleared).
+//! a duration and/or a number of packets (default: until cleared). Only packets a fault acts
+//! on count against its packets ([`Schedule::packets`] lists them per kind): a point takes
+//! faults that act on every packet with [`FaultSet::at`], and looks up the others with
+//! [`FaultSet::pending`] and [`FaultSet::claim`]s each one that acts.
 // Code on the path of every network datagram: no panic by overflow, indexing or truncation.
 #![deny(
     clippy::arithmetic_side_effects,
@@ -487,10 +490,10 @@ impl FaultKind {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
-    /// Becomes active after this many more requests reach the PDU: every message addressed
-    /// to it counts (a GET, a SET, an SNMPv3 discovery, one refused by security, and at an
-    /// address of its own also a datagram that does not decode), whether or not the fault
-    /// would act on it.
+    /// Becomes active after this many more requests reach the PDU, whether or not the fault
+    /// would act on them: at an address of its own every datagram counts (a GET, a SET, an
+    /// SNMPv3 discovery, one security refuses, one that does not decode); at an address shared
+    /// with other PDUs, every message that names it by community or context.
     #[serde(default)]
     pub after_requests: u64,
     /// Stays active this long (by the PDU's clock) once active.
