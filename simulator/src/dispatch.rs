@@ -1695,6 +1695,26 @@ access = "read-write"
             assert_eq!(listed(), 0, "{fault:?}: its one packet used");
             assert_eq!(switch(true), no_error, "{fault:?}: then gone");
         }
+        // after_requests counts requests of every type, not only those the fault acts on.
+        device
+            .faults
+            .add(
+                FaultKind::ForceError {
+                    status: "genErr".into(),
+                    oid: None,
+                    set_only: true,
+                },
+                crate::fault::Schedule {
+                    after_requests: 2,
+                    packets: Some(1),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(get().0, no_error);
+        assert_eq!(switch(true), no_error, "the second request passes too");
+        assert_eq!(switch(true), gen_err, "the third is the first affected");
+        assert_eq!(listed(), 0);
         // stuck-outlet: GETs and SETs that do not switch its outlet pass; the first SET that
         // would switch it does nothing and uses the budget.
         let on = get().1;
@@ -1710,6 +1730,52 @@ access = "read-write"
         assert_eq!(listed(), 0);
         assert_eq!(switch(false), no_error);
         assert_ne!(get().1, on, "then it switches");
+    }
+
+    /// discovery-without-time uses its budget on discovery Reports only: a Report for an
+    /// unknown user leaves it in force; the next discovery Report carries boots and time 0.
+    #[test]
+    fn discovery_without_time_counts_discovery_reports_only() {
+        let endpoint = endpoint();
+        let device = endpoint.primary();
+        device
+            .faults
+            .add(
+                FaultKind::DiscoveryWithoutTime,
+                crate::fault::Schedule {
+                    packets: Some(1),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let engine_id = device.engine().id();
+        let boots = device.engine().boots();
+        let unknown_user = v3(
+            FLAG_REPORTABLE,
+            &engine_id,
+            boots,
+            0,
+            b"nobody",
+            None,
+            request(PduType::GetRequest, Vec::new()),
+        );
+        let report = answer_to(&endpoint, &unknown_user).expect("a Report");
+        assert_eq!(report.usm.engine_boots, boots, "not a discovery Report");
+        assert_eq!(device.faults.list(device.now()).len(), 1, "budget unused");
+        let probe = v3(
+            FLAG_REPORTABLE,
+            b"",
+            0,
+            0,
+            b"",
+            None,
+            request(PduType::GetRequest, Vec::new()),
+        );
+        let report = answer_to(&endpoint, &probe).expect("a discovery Report");
+        assert_eq!((report.usm.engine_boots, report.usm.engine_time), (0, 0));
+        assert!(device.faults.list(device.now()).is_empty(), "one packet used");
+        let report = answer_to(&endpoint, &probe).expect("a discovery Report");
+        assert_eq!(report.usm.engine_boots, boots, "then gone");
     }
 
     /// Two PDUs at one address, told apart by community: each counts its own requests for

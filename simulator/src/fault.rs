@@ -1143,6 +1143,53 @@ mod tests {
         assert!(f.list(Duration::ZERO).is_empty());
     }
 
+    /// `pending` uses no budget and does not start `for_ms`; `claim` uses one packet, starts
+    /// the time, and refuses once the fault is gone.
+    #[test]
+    fn pending_uses_nothing_and_claim_uses_one_packet() {
+        let f = FaultSet::default();
+        let id = f
+            .add(
+                FaultKind::WrongRequestId,
+                Schedule {
+                    packets: Some(2),
+                    for_ms: Some(1000),
+                    ..Schedule::default()
+                },
+            )
+            .unwrap();
+        let t = Duration::from_millis;
+        for _ in 0..5 {
+            assert_eq!(
+                f.pending(FaultPoint::Respond, t(0)),
+                vec![(id, FaultKind::WrongRequestId)]
+            );
+        }
+        assert!(f.pending(FaultPoint::Send, t(0)).is_empty(), "other points");
+        // Not started by looking: its whole time is left long after.
+        assert_eq!(f.remaining(t(5000))[0].1.ms_left, Some(1000));
+        assert_eq!(f.remaining(t(5000))[0].1.packets_left, Some(2));
+        assert!(f.claim(id, t(5000)));
+        assert_eq!(f.remaining(t(5000))[0].1.packets_left, Some(1));
+        assert_eq!(f.remaining(t(5400))[0].1.ms_left, Some(600), "started at its first use");
+        assert!(f.claim(id, t(5500)));
+        assert!(!f.claim(id, t(5500)), "two packets, then gone");
+        assert!(f.pending(FaultPoint::Respond, t(5500)).is_empty());
+        // A fault whose time ran out cannot be claimed.
+        let timed = f
+            .add(
+                FaultKind::WrongRequestId,
+                Schedule {
+                    for_ms: Some(10),
+                    ..Schedule::default()
+                },
+            )
+            .unwrap();
+        assert!(f.claim(timed, t(6000)));
+        assert!(!f.claim(timed, t(6010)));
+        assert!(f.list(t(6010)).is_empty());
+    }
+
     #[test]
     fn meaningless_specs_are_refused_with_their_field() {
         let f = FaultSet::for_outlets(4);
