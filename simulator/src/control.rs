@@ -198,7 +198,9 @@ impl NewFault {
         let Some(fault) = fault else {
             return Err(FaultSpecError {
                 field: "fault".into(),
-                problem: "missing field `fault`: what goes wrong, e.g. {\"kind\": \"drop-response\"}".into(),
+                problem:
+                    "missing field `fault`: what goes wrong, e.g. {\"kind\": \"drop-response\"}"
+                        .into(),
             });
         };
         Ok(NewFault {

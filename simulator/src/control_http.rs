@@ -1222,15 +1222,20 @@ name = "c"
         let (app, _) = app();
         for kind in crate::fault::FaultKind::examples() {
             let fault = serde_json::to_value(&kind).unwrap();
-            for extra in ["typo", "for_ms", "packets", "after_requests", "offset_from_end"] {
+            for extra in [
+                "typo",
+                "for_ms",
+                "packets",
+                "after_requests",
+                "offset_from_end",
+            ] {
                 if fault.get(extra).is_some() {
                     continue; // corrupt takes offset_from_end
                 }
                 let mut with = fault.clone();
                 with[extra] = Value::from(1000);
                 let spec = serde_json::json!({ "fault": with }).to_string();
-                let (status, body) =
-                    call_json(&app, "POST", "/pdus/a/faults", Some(&spec)).await;
+                let (status, body) = call_json(&app, "POST", "/pdus/a/faults", Some(&spec)).await;
                 assert_eq!(status, StatusCode::BAD_REQUEST, "{spec}: {body}");
                 let field = format!("fault.{extra}");
                 assert_eq!(body["field"], Value::from(field), "{spec}: {body}");

@@ -1643,12 +1643,14 @@ access = "read-write"
             );
             snmp_proto::encode_community_message(&mut out, Version::V2c, b"rw", &request);
             let mut buffers = Buffers::default();
-            handle_datagram(&endpoint, &SaltSource::new(), &out, &mut buffers)
-                .expect("answered");
+            handle_datagram(&endpoint, &SaltSource::new(), &out, &mut buffers).expect("answered");
             let Ok(Message::Community(m)) = decode_message(&buffers.out) else {
                 panic!("not a community message");
             };
-            (m.pdu.error_status, m.pdu.varbinds[0].value.clone().into_owned())
+            (
+                m.pdu.error_status,
+                m.pdu.varbinds[0].value.clone().into_owned(),
+            )
         };
         let get = || ask(PduType::GetRequest, &Oid::new(&state), Value::Null);
         let switch = |on: bool| {
@@ -1688,7 +1690,11 @@ access = "read-write"
             }
             assert_eq!(listed(), 1, "{fault:?}: GETs used none of its budget");
             if matches!(fault, FaultKind::ForceError { oid: Some(_), .. }) {
-                assert_eq!(rename(), no_error, "{fault:?}: a SET elsewhere is left alone");
+                assert_eq!(
+                    rename(),
+                    no_error,
+                    "{fault:?}: a SET elsewhere is left alone"
+                );
                 assert_eq!(listed(), 1, "{fault:?}");
             }
             assert_eq!(switch(false), gen_err, "{fault:?}: the SET is hit");
@@ -1773,7 +1779,10 @@ access = "read-write"
         );
         let report = answer_to(&endpoint, &probe).expect("a discovery Report");
         assert_eq!((report.usm.engine_boots, report.usm.engine_time), (0, 0));
-        assert!(device.faults.list(device.now()).is_empty(), "one packet used");
+        assert!(
+            device.faults.list(device.now()).is_empty(),
+            "one packet used"
+        );
         let report = answer_to(&endpoint, &probe).expect("a discovery Report");
         assert_eq!(report.usm.engine_boots, boots, "then gone");
     }

@@ -272,7 +272,15 @@ impl From<Repr> for FaultKind {
             Repr::Truncate { bytes } => FaultKind::Truncate { bytes },
             Repr::Corrupt { offset_from_end } => FaultKind::Corrupt { offset_from_end },
             Repr::WrongSourcePort {} => FaultKind::WrongSourcePort,
-            Repr::ForceError { status, oid, set_only } => FaultKind::ForceError { status, oid, set_only },
+            Repr::ForceError {
+                status,
+                oid,
+                set_only,
+            } => FaultKind::ForceError {
+                status,
+                oid,
+                set_only,
+            },
             Repr::WrongRequestId {} => FaultKind::WrongRequestId,
             Repr::ErrorAfterCommit { no_answer } => FaultKind::ErrorAfterCommit { no_answer },
             Repr::ReportInstead { counter } => FaultKind::ReportInstead { counter },
@@ -433,7 +441,10 @@ impl FaultKind {
                 counter: "usmStatsNotInTimeWindows".into(),
             },
             ReportInstead { .. } => StuckOutlet { outlet: 1 },
-            StuckOutlet { .. } => SlowOutlet { outlet: 1, ms: 2000 },
+            StuckOutlet { .. } => SlowOutlet {
+                outlet: 1,
+                ms: 2000,
+            },
             SlowOutlet { .. } => DropNotification,
             DropNotification => DelayNotification { ms: 500 },
             DelayNotification { .. } => DuplicateNotification,
@@ -899,7 +910,10 @@ fn check_delay(field: &str, ms: u64) -> Result<(), FaultSpecError> {
 
 fn check_outlet(outlet: u32, outlets: Option<u32>) -> Result<(), FaultSpecError> {
     match outlets {
-        _ if outlet == 0 => Err(FaultSpecError::new("fault.outlet", "outlets are numbered from 1")),
+        _ if outlet == 0 => Err(FaultSpecError::new(
+            "fault.outlet",
+            "outlets are numbered from 1",
+        )),
         Some(count) if outlet > count => Err(FaultSpecError::new(
             "fault.outlet",
             format!("the PDU has no outlet {outlet}: it has outlets 1 to {count}"),
@@ -1171,7 +1185,11 @@ mod tests {
         assert_eq!(f.remaining(t(5000))[0].1.packets_left, Some(2));
         assert!(f.claim(id, t(5000)));
         assert_eq!(f.remaining(t(5000))[0].1.packets_left, Some(1));
-        assert_eq!(f.remaining(t(5400))[0].1.ms_left, Some(600), "started at its first use");
+        assert_eq!(
+            f.remaining(t(5400))[0].1.ms_left,
+            Some(600),
+            "started at its first use"
+        );
         assert!(f.claim(id, t(5500)));
         assert!(!f.claim(id, t(5500)), "two packets, then gone");
         assert!(f.pending(FaultPoint::Respond, t(5500)).is_empty());
@@ -1207,7 +1225,10 @@ mod tests {
         assert_eq!(refused(force("oops", None), always()), "fault.status");
         assert_eq!(refused(force("noError", None), always()), "fault.status");
         assert_eq!(refused(force("19", None), always()), "fault.status");
-        assert_eq!(refused(force("genErr", Some("1.x.3")), always()), "fault.oid");
+        assert_eq!(
+            refused(force("genErr", Some("1.x.3")), always()),
+            "fault.oid"
+        );
         assert_eq!(
             refused(
                 FaultKind::ReportInstead {
@@ -1239,7 +1260,10 @@ mod tests {
             ),
             "fault.ms"
         );
-        assert_eq!(refused(FaultKind::Delay { ms: u64::MAX }, always()), "fault.ms");
+        assert_eq!(
+            refused(FaultKind::Delay { ms: u64::MAX }, always()),
+            "fault.ms"
+        );
         assert_eq!(
             refused(FaultKind::DelayNotification { ms: u64::MAX }, always()),
             "fault.ms"
@@ -1515,9 +1539,15 @@ mod tests {
                 json!({"kind": "force-error", "status": "genErr", "set_only": "yes"}),
                 "fault.set_only",
             ),
-            (json!({"kind": "stuck-outlet", "outlet": -1}), "fault.outlet"),
+            (
+                json!({"kind": "stuck-outlet", "outlet": -1}),
+                "fault.outlet",
+            ),
             (json!({"kind": "slow-outlet", "outlet": 3}), "fault.ms"),
-            (json!({"kind": "corrupt", "offset_from_end": -1}), "fault.offset_from_end"),
+            (
+                json!({"kind": "corrupt", "offset_from_end": -1}),
+                "fault.offset_from_end",
+            ),
             (json!({"kind": "delay", "ms": "soon"}), "fault.ms"),
             (json!({"kind": "meteor"}), "fault.kind"),
             (json!({"kind": 7}), "fault.kind"),

@@ -58,13 +58,16 @@ fn a_set_only_fault_with_one_packet_outlives_gets_and_hits_the_set() {
             "{fault}: the SET is answered genErr: {}",
             hit.describe()
         );
-        assert_eq!(faults(), (200, "[]".to_string()), "{fault}: its one packet used");
+        assert_eq!(
+            faults(),
+            (200, "[]".to_string()),
+            "{fault}: its one packet used"
+        );
         // error-after-commit carried the SET (off) out; force-error refused its SET (on), so
         // outlet 1 is off after both.
         assert_eq!(outlet_1(&sim, &sec), oids::STATE_OFF, "{fault}");
         // The next SET is answered as usual and carried out.
-        sim.set(&sec, &[&oids::control(1), "i", off])
-            .expect_clean();
+        sim.set(&sec, &[&oids::control(1), "i", off]).expect_clean();
         let expected = if n == 0 {
             oids::STATE_OFF
         } else {

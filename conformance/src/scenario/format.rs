@@ -977,7 +977,10 @@ mod tests {
                 let text = step(&with);
                 let e = error_of(&text);
                 assert_eq!(e.line, 9, "{text}: {e}");
-                assert!(e.message.contains(&format!("`fault.{extra}`")), "{text}: {e}");
+                assert!(
+                    e.message.contains(&format!("`fault.{extra}`")),
+                    "{text}: {e}"
+                );
                 if extra != "typo" {
                     assert!(e.message.contains("put it in `schedule`"), "{text}: {e}");
                 }
