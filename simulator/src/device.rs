@@ -795,9 +795,35 @@ impl Device {
                 engine_boots: self.engine().boots(),
                 engine_time: self.engine().time(),
                 sys_object_id: self.live().sys_object_id.clone(),
-                faults: self.faults.at(crate::fault::FaultPoint::Notify, now),
+                faults: self.notify_faults(now),
             },
         );
+    }
+
+    /// The Notify fault point: the faults acting on a notification raised at `now`, each using
+    /// one packet of its budget. `unacknowledged-inform` acts only when some target is sent
+    /// an inform; nothing acts after a `drop-notification` has dropped it.
+    fn notify_faults(&self, now: Duration) -> Vec<FaultKind> {
+        let informs = self
+            .notifications
+            .targets()
+            .iter()
+            .any(|t| matches!(t.kind, crate::notification::NotifyKind::Inform));
+        let mut acting = Vec::new();
+        for (id, kind) in self.faults.pending(crate::fault::FaultPoint::Notify, now) {
+            if matches!(kind, FaultKind::UnacknowledgedInform) && !informs {
+                continue;
+            }
+            if !self.faults.claim(id, now) {
+                continue;
+            }
+            let dropped = matches!(kind, FaultKind::DropNotification);
+            acting.push(kind);
+            if dropped {
+                break;
+            }
+        }
+        acting
     }
 
     /// Sends the vendor's outlet notifications for every outlet whose power changed since it
@@ -1705,5 +1731,76 @@ mod limit_tests {
             let ticks = Duration::MAX.as_millis() / 10;
             u32::try_from(ticks % (1u128 << 32)).unwrap()
         });
+    }
+}
+
+#[cfg(test)]
+mod notify_fault_tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::fault::Schedule;
+
+    fn device(kind: &str) -> Device {
+        let text = format!(
+            "[[pdu]]\nname = \"p\"\n[[pdu.community]]\nname = \"c\"\n[[pdu.notify]]\naddress = \"127.0.0.1:162\"\nkind = \"{kind}\"\n"
+        );
+        let spec = crate::config::FileConfig::parse(&text, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        let spec = DeviceSpec {
+            state_dir: None,
+            ..spec
+        };
+        Device::start(spec, Arc::new(ManualClock::default())).unwrap()
+    }
+
+    /// unacknowledged-inform uses its budget only on notifications sent as informs; the
+    /// other Notify faults on every notification; nothing after a drop.
+    #[test]
+    fn notify_faults_use_their_budget_only_where_they_act() {
+        let once = Schedule {
+            packets: Some(1),
+            ..Schedule::default()
+        };
+        let traps = device("trap");
+        let now = traps.now();
+        traps
+            .faults
+            .add(FaultKind::UnacknowledgedInform, once.clone())
+            .unwrap();
+        traps
+            .faults
+            .add(FaultKind::DuplicateNotification, once.clone())
+            .unwrap();
+        assert_eq!(
+            traps.notify_faults(now),
+            vec![FaultKind::DuplicateNotification]
+        );
+        let left: Vec<FaultKind> = traps.faults.list(now).into_iter().map(|f| f.kind).collect();
+        assert_eq!(
+            left,
+            vec![FaultKind::UnacknowledgedInform],
+            "traps leave it alone"
+        );
+
+        let informs = device("inform");
+        let now = informs.now();
+        for kind in [FaultKind::DropNotification, FaultKind::UnacknowledgedInform] {
+            informs.faults.add(kind, once.clone()).unwrap();
+        }
+        assert_eq!(
+            informs.notify_faults(now),
+            vec![FaultKind::DropNotification],
+            "nothing acts on a dropped notification"
+        );
+        assert_eq!(informs.faults.list(now).len(), 1);
+        assert_eq!(
+            informs.notify_faults(now),
+            vec![FaultKind::UnacknowledgedInform]
+        );
+        assert!(informs.faults.list(now).is_empty());
     }
 }

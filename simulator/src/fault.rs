@@ -527,8 +527,9 @@ pub struct Schedule {
     /// - `drop-response`, `delay`, `duplicate`, `reorder`, `truncate`, `corrupt`,
     ///   `wrong-source-port`: every answer about to be sent;
     /// - `empty-report`: every SNMPv3 Report; `discovery-without-time`: every discovery Report;
-    /// - `drop-notification`, `delay-notification`, `duplicate-notification`,
-    ///   `unacknowledged-inform`: every notification the PDU raises.
+    /// - `drop-notification`, `delay-notification`, `duplicate-notification`: every
+    ///   notification the PDU raises (none after a `drop-notification` dropped it);
+    ///   `unacknowledged-inform`: every notification sent as an inform to some target.
     ///
     /// A request answered by one fault instead of the agent (`force-error`, `report-instead`,
     /// a refusing `switch-gap`) is not acted on by the others of the `Respond` point.
