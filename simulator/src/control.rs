@@ -206,6 +206,52 @@ pub struct NewFault {
     pub schedule: Schedule,
 }
 
+impl NewFault {
+    /// Reads `{"fault": {...}, "schedule": {...}}` (the schedule optional), refusing unknown
+    /// fields (a schedule field written beside `fault` is pointed to `schedule`), missing
+    /// ones and ones of the wrong type.
+    ///
+    /// Errors: [`crate::fault::FaultSpecError`] naming the dotted path of the field at fault
+    /// (`fault`, `fault.kind`, `fault.status`, `schedule.packets`, ...).
+    pub fn from_value(value: serde_json::Value) -> Result<NewFault, crate::fault::FaultSpecError> {
+        use crate::fault::FaultSpecError;
+        let serde_json::Value::Object(mut fields) = value else {
+            return Err(FaultSpecError {
+                field: "fault".into(),
+                problem: "the body is an object: {\"fault\": {\"kind\": \"drop-response\"}, \"schedule\": {\"packets\": 1}}".into(),
+            });
+        };
+        let fault = fields.remove("fault");
+        let schedule = fields.remove("schedule");
+        if let Some(unknown) = fields.keys().next() {
+            let fix = if ["after_requests", "for_ms", "packets"].contains(&unknown.as_str()) {
+                "put it in `schedule`"
+            } else {
+                "the body has `fault` and `schedule` only"
+            };
+            return Err(FaultSpecError {
+                field: unknown.clone(),
+                problem: format!("unknown field `{unknown}`: {fix}"),
+            });
+        }
+        let Some(fault) = fault else {
+            return Err(FaultSpecError {
+                field: "fault".into(),
+                problem:
+                    "missing field `fault`: what goes wrong, e.g. {\"kind\": \"drop-response\"}"
+                        .into(),
+            });
+        };
+        Ok(NewFault {
+            fault: FaultKind::from_value(fault)?,
+            schedule: match schedule {
+                Some(schedule) => Schedule::from_value(schedule)?,
+                None => Schedule::default(),
+            },
+        })
+    }
+}
+
 /// The handle to every PDU of a running simulator.
 #[derive(Clone)]
 pub struct Control {

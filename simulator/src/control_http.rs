@@ -327,7 +327,10 @@ pub fn app(control: Control, options: ServeOptions) -> Router {
         .route(
             "/pdus/{pdu}/faults",
             get(|State(c): State<Control>, Path(pdu): Path<String>| async move { c.faults(&pdu).map(Json) })
-                .post(|State(c): State<Control>, Path(pdu): Path<String>, JsonBody(fault): JsonBody<NewFault>| async move {
+                .post(|State(c): State<Control>, Path(pdu): Path<String>, JsonBody(body): JsonBody<serde_json::Value>| async move {
+                    // Read here rather than by serde, so an error names the dotted path of the
+                    // field at fault (`fault.status`), which serde cannot inside a tagged fault.
+                    let fault = NewFault::from_value(body)?;
                     c.add_fault(&pdu, fault).map(|id| (StatusCode::CREATED, Json(json!({ "id": id }))))
                 })
                 .delete(|State(c): State<Control>, Path(pdu): Path<String>| async move {
@@ -978,12 +981,11 @@ name = "c"
                 r#"{"if_counters_reset":1}"#,
                 "if_counters_reset",
             ),
-            // Inside a tagged fault, serde names the fault, not the field within it.
             (
                 "POST",
                 "/pdus/a/faults",
                 r#"{"fault":{"kind":"delay","ms":"soon"}}"#,
-                "fault",
+                "fault.ms",
             ),
             (
                 "POST",
@@ -1165,34 +1167,81 @@ name = "c"
         );
     }
 
+    /// Every 400 for a fault names the dotted path of the field at fault, whether the spec
+    /// does not parse (a missing field, a wrong type) or does not mean anything.
     #[tokio::test]
     async fn meaningless_faults_are_refused_with_400_naming_the_field() {
         let (app, _) = app();
         for (spec, field) in [
             (
                 r#"{"fault":{"kind":"force-error","status":"oops"}}"#,
-                "status",
+                "fault.status",
+            ),
+            (r#"{"fault":{"kind":"force-error"}}"#, "fault.status"),
+            (
+                r#"{"fault":{"kind":"force-error","status":5}}"#,
+                "fault.status",
+            ),
+            (
+                r#"{"fault":{"kind":"force-error","status":"genErr","set_only":"yes"}}"#,
+                "fault.set_only",
             ),
             (
                 r#"{"fault":{"kind":"report-instead","counter":"usmStatsNope"}}"#,
-                "counter",
+                "fault.counter",
             ),
-            (r#"{"fault":{"kind":"stuck-outlet","outlet":99}}"#, "outlet"),
+            (
+                r#"{"fault":{"kind":"stuck-outlet","outlet":99}}"#,
+                "fault.outlet",
+            ),
+            (
+                r#"{"fault":{"kind":"stuck-outlet","outlet":-1}}"#,
+                "fault.outlet",
+            ),
+            (r#"{"fault":{"kind":"slow-outlet","outlet":3}}"#, "fault.ms"),
             (
                 r#"{"fault":{"kind":"corrupt","offset_from_end":18446744073709551615}}"#,
-                "offset_from_end",
+                "fault.offset_from_end",
+            ),
+            (
+                r#"{"fault":{"kind":"corrupt","offset_from_end":-1}}"#,
+                "fault.offset_from_end",
+            ),
+            (r#"{"fault":{"kind":"meteor"}}"#, "fault.kind"),
+            (r#"{"fault":{}}"#, "fault.kind"),
+            (r#"{"schedule":{"packets":1}}"#, "fault"),
+            (
+                r#"{"fault":{"kind":"agent-down","for_ms":1000}}"#,
+                "fault.for_ms",
+            ),
+            (
+                r#"{"fault":{"kind":"drop-response"},"for_ms":1000}"#,
+                "for_ms",
             ),
             (
                 r#"{"fault":{"kind":"drop-response"},"schedule":{"packets":0}}"#,
-                "packets",
+                "schedule.packets",
+            ),
+            (
+                r#"{"fault":{"kind":"drop-response"},"schedule":{"packets":-1}}"#,
+                "schedule.packets",
             ),
             (
                 r#"{"fault":{"kind":"drop-response"},"schedule":{"after_requests":18446744073709551615}}"#,
-                "after_requests",
+                "schedule.after_requests",
+            ),
+            (
+                r#"{"fault":{"kind":"drop-response"},"schedule":{"for_ms":0}}"#,
+                "schedule.for_ms",
+            ),
+            (
+                r#"{"fault":{"kind":"drop-response"},"schedule":{"pakets":1}}"#,
+                "schedule.pakets",
             ),
         ] {
             let (status, body) = call_json(&app, "POST", "/pdus/a/faults", Some(spec)).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{spec}: {body}");
+            assert_eq!(body["field"], Value::from(field), "{spec}: {body}");
             let message = body["error"].as_str().unwrap_or_default();
             assert!(message.contains(&format!("`{field}`")), "{spec}: {body}");
         }
@@ -1200,6 +1249,48 @@ name = "c"
             call_json(&app, "GET", "/pdus/a/faults", None).await,
             (StatusCode::OK, serde_json::json!([])),
             "nothing refused was added"
+        );
+    }
+
+    /// Every fault kind, with or without parameters, refuses a field it does not take; a
+    /// schedule field misplaced in the fault is pointed to `schedule`.
+    #[tokio::test]
+    async fn every_fault_kind_refuses_unknown_fields() {
+        let (app, _) = app();
+        for kind in crate::fault::FaultKind::examples() {
+            let fault = serde_json::to_value(&kind).unwrap();
+            for extra in [
+                "typo",
+                "for_ms",
+                "packets",
+                "after_requests",
+                "offset_from_end",
+            ] {
+                if fault.get(extra).is_some() {
+                    continue; // corrupt takes offset_from_end
+                }
+                let mut with = fault.clone();
+                with[extra] = Value::from(1000);
+                let spec = serde_json::json!({ "fault": with }).to_string();
+                let (status, body) = call_json(&app, "POST", "/pdus/a/faults", Some(&spec)).await;
+                assert_eq!(status, StatusCode::BAD_REQUEST, "{spec}: {body}");
+                let field = format!("fault.{extra}");
+                assert_eq!(body["field"], Value::from(field), "{spec}: {body}");
+                let message = body["error"].as_str().unwrap_or_default();
+                if ["for_ms", "packets", "after_requests"].contains(&extra) {
+                    assert!(message.contains("put it in `schedule`"), "{spec}: {body}");
+                }
+            }
+            // As it is, the kind is taken.
+            let spec = serde_json::json!({ "fault": fault }).to_string();
+            let (status, body) = call_json(&app, "POST", "/pdus/a/faults", Some(&spec)).await;
+            assert_eq!(status, StatusCode::CREATED, "{spec}: {body}");
+        }
+        let (_, listed) = call_json(&app, "GET", "/pdus/a/faults", None).await;
+        assert_eq!(
+            listed.as_array().map(Vec::len),
+            Some(crate::fault::FaultKind::examples().len()),
+            "only the well-formed ones were added"
         );
     }
 

@@ -860,9 +860,35 @@ impl Device {
                 engine_boots: self.engine().boots(),
                 engine_time: self.engine().time(),
                 sys_object_id: self.live().sys_object_id.clone(),
-                faults: self.faults.at(crate::fault::FaultPoint::Notify, now),
+                faults: self.notify_faults(now),
             },
         );
+    }
+
+    /// The Notify fault point: the faults acting on a notification raised at `now`, each using
+    /// one packet of its budget. `unacknowledged-inform` acts only when some target is sent
+    /// an inform; nothing acts after a `drop-notification` has dropped it.
+    fn notify_faults(&self, now: Duration) -> Vec<FaultKind> {
+        let informs = self
+            .notifications
+            .targets()
+            .iter()
+            .any(|t| matches!(t.kind, crate::notification::NotifyKind::Inform));
+        let mut acting = Vec::new();
+        for (id, kind) in self.faults.pending(crate::fault::FaultPoint::Notify, now) {
+            if matches!(kind, FaultKind::UnacknowledgedInform) && !informs {
+                continue;
+            }
+            if !self.faults.claim(id, now) {
+                continue;
+            }
+            let dropped = matches!(kind, FaultKind::DropNotification);
+            acting.push(kind);
+            if dropped {
+                break;
+            }
+        }
+        acting
     }
 
     /// Sends the vendor's outlet notifications for every outlet whose power changed since it
@@ -1082,7 +1108,7 @@ impl Device {
             self.write(cell, value, state, now);
         }
         if let Some(before) = before {
-            apply_outlet_faults(&outlet_faults, before, state, now);
+            apply_outlet_faults(&self.faults, &outlet_faults, before, state, now);
         }
         self.outlets_changed(state, now);
     }
@@ -1452,13 +1478,15 @@ pub fn build_tree(
 }
 
 /// The `Commit` fault point: stuck outlets go back to what they were; slow ones switch later.
+/// A fault acts (and uses a packet of its budget) only when the SET changed its outlet.
 fn apply_outlet_faults(
-    faults: &[FaultKind],
+    set: &crate::fault::FaultSet,
+    faults: &[(u64, FaultKind)],
     before: Vec<Outlet>,
     state: &mut DeviceState,
     now: Duration,
 ) {
-    for fault in faults {
+    for (id, fault) in faults {
         let (outlet, delay) = match fault {
             FaultKind::StuckOutlet { outlet } => (*outlet, None),
             FaultKind::SlowOutlet { outlet, ms } => (*outlet, Some(Duration::from_millis(*ms))),
@@ -1493,6 +1521,9 @@ fn apply_outlet_faults(
         let (Some(after), Some(was)) = (state.outlets.get_mut(pos), before.get(pos)) else {
             continue;
         };
+        if after == was || !set.claim(*id, now) {
+            continue;
+        }
         let target = after.settled_power();
         *after = was.clone();
         if let Some(delay) = delay {
@@ -1954,5 +1985,76 @@ mod limit_tests {
             let ticks = Duration::MAX.as_millis() / 10;
             u32::try_from(ticks % (1u128 << 32)).unwrap()
         });
+    }
+}
+
+#[cfg(test)]
+mod notify_fault_tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::fault::Schedule;
+
+    fn device(kind: &str) -> Device {
+        let text = format!(
+            "[[pdu]]\nname = \"p\"\n[[pdu.community]]\nname = \"c\"\n[[pdu.notify]]\naddress = \"127.0.0.1:162\"\nkind = \"{kind}\"\n"
+        );
+        let spec = crate::config::FileConfig::parse(&text, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        let spec = DeviceSpec {
+            state_dir: None,
+            ..spec
+        };
+        Device::start(spec, Arc::new(ManualClock::default())).unwrap()
+    }
+
+    /// unacknowledged-inform uses its budget only on notifications sent as informs; the
+    /// other Notify faults on every notification; nothing after a drop.
+    #[test]
+    fn notify_faults_use_their_budget_only_where_they_act() {
+        let once = Schedule {
+            packets: Some(1),
+            ..Schedule::default()
+        };
+        let traps = device("trap");
+        let now = traps.now();
+        traps
+            .faults
+            .add(FaultKind::UnacknowledgedInform, once.clone())
+            .unwrap();
+        traps
+            .faults
+            .add(FaultKind::DuplicateNotification, once.clone())
+            .unwrap();
+        assert_eq!(
+            traps.notify_faults(now),
+            vec![FaultKind::DuplicateNotification]
+        );
+        let left: Vec<FaultKind> = traps.faults.list(now).into_iter().map(|f| f.kind).collect();
+        assert_eq!(
+            left,
+            vec![FaultKind::UnacknowledgedInform],
+            "traps leave it alone"
+        );
+
+        let informs = device("inform");
+        let now = informs.now();
+        for kind in [FaultKind::DropNotification, FaultKind::UnacknowledgedInform] {
+            informs.faults.add(kind, once.clone()).unwrap();
+        }
+        assert_eq!(
+            informs.notify_faults(now),
+            vec![FaultKind::DropNotification],
+            "nothing acts on a dropped notification"
+        );
+        assert_eq!(informs.faults.list(now).len(), 1);
+        assert_eq!(
+            informs.notify_faults(now),
+            vec![FaultKind::UnacknowledgedInform]
+        );
+        assert!(informs.faults.list(now).is_empty());
     }
 }

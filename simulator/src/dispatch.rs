@@ -219,7 +219,8 @@ fn lost_on_receive(
 ) -> bool {
     let now = device.now();
     let mut lost = None;
-    for fault in device.faults.at(FaultPoint::Receive, now) {
+    // Each fault that drops the request uses one packet of its budget (`Schedule::packets`).
+    for (id, fault) in device.faults.pending(FaultPoint::Receive, now) {
         let why = match fault {
             FaultKind::AgentDown => "lost to an agent-down fault",
             FaultKind::DropRequest => "lost to a drop-request fault",
@@ -253,7 +254,10 @@ fn lost_on_receive(
             | FaultKind::EmptyReport
             | FaultKind::ZeroLengthInteger { .. } => continue,
         };
-        lost.get_or_insert(why);
+        // The first fault that drops it acts; the others leave this request alone.
+        if lost.is_none() && device.faults.claim(id, now) {
+            lost = Some(why);
+        }
     }
     if let Some(why) = lost {
         debug!(pdu = %device.name, "request {why}");
@@ -433,19 +437,25 @@ fn answer(
     buffers: &mut Buffers,
     zero_length: &mut Option<Oid>,
 ) -> Answer {
-    let faults = device.faults.at(FaultPoint::Respond, device.now());
-    let mut wrong_request_id = false;
+    let now = device.now();
+    // A fault uses its packet budget only on requests it acts on (`Schedule::packets`): each
+    // is claimed once it is sure to act.
+    let faults = device.faults.pending(FaultPoint::Respond, now);
+    let is_set = request.pdu_type == PduType::SetRequest;
+    let mut wrong_request_id = None;
     let mut after_commit = None;
     let mut gap_noted = false;
-    let mut refuse_delayed = false;
-    for fault in &faults {
+    let mut refuse_delayed = None;
+    let mut zero_length_prefix = None;
+    for (id, fault) in &faults {
+        let id = *id;
         match fault {
             FaultKind::ForceError {
                 status,
                 oid,
                 set_only,
             } => {
-                if *set_only && request.pdu_type != PduType::SetRequest {
+                if *set_only && !is_set {
                     continue;
                 }
                 let prefix = oid.as_deref().and_then(Oid::parse);
@@ -460,6 +470,9 @@ fn answer(
                     },
                     None => usize::from(!request.varbinds.is_empty()),
                 };
+                if !device.faults.claim(id, now) {
+                    continue;
+                }
                 let status = parse_error_status(status).unwrap_or(ErrorStatus::GenErr);
                 // SNMPv1 has only its six error-status values (RFC 3584 §4.4).
                 let status = match version {
@@ -473,13 +486,17 @@ fn answer(
                     continue;
                 }
                 if let Some(failure) = UsmFailure::from_name(counter) {
-                    return Answer::Report(failure);
+                    if device.faults.claim(id, now) {
+                        return Answer::Report(failure);
+                    }
                 }
             }
-            FaultKind::WrongRequestId => wrong_request_id = true,
+            FaultKind::WrongRequestId => {
+                wrong_request_id.get_or_insert(id);
+            }
             FaultKind::ErrorAfterCommit { no_answer } => {
-                if request.pdu_type == PduType::SetRequest {
-                    after_commit = Some(*no_answer);
+                if is_set {
+                    after_commit.get_or_insert((id, *no_answer));
                 }
             }
             FaultKind::SwitchGap { ms, status, ignore } => {
@@ -488,6 +505,9 @@ fn answer(
                 }
                 if !device.faults.switch_too_soon(*ms) {
                     gap_noted = true;
+                    continue;
+                }
+                if !device.faults.claim(id, now) {
                     continue;
                 }
                 if *ignore {
@@ -505,14 +525,18 @@ fn answer(
                 return Answer::Response(error_response(request, status, 1));
             }
             FaultKind::RefuseDelayedCommands => {
-                refuse_delayed = request.pdu_type == PduType::SetRequest;
+                if is_set {
+                    refuse_delayed.get_or_insert(id);
+                }
             }
             FaultKind::ZeroLengthInteger { oid } => {
                 if version != Version::V3 {
-                    *zero_length = Oid::parse(oid);
+                    if let Some(prefix) = Oid::parse(oid) {
+                        zero_length_prefix.get_or_insert((id, prefix));
+                    }
                 }
             }
-            // Faults of the other points never come back from `at(FaultPoint::Respond)`.
+            // Faults of the other points never come back from `pending(FaultPoint::Respond)`.
             FaultKind::AgentDown
             | FaultKind::DropRequest
             | FaultKind::DropResponse
@@ -541,11 +565,13 @@ fn answer(
     } = respond(device, version, request, access, budget);
     // refuse-delayed-commands: a SET that left an outlet as it was with a change pending was a
     // delayed command: undone and refused.
-    if refuse_delayed && state_changed {
+    if let (Some(id), true) = (refuse_delayed, state_changed) {
         if let Some(before) = &before {
             let now = device.now();
             let mut state = device.lock_state();
-            if delayed_command(&before.outlets, &mut state.outlets, now) {
+            if delayed_command(&before.outlets, &mut state.outlets, now)
+                && device.faults.claim(id, now)
+            {
                 *state = before.clone();
                 drop(state);
                 return Answer::Response(error_response(request, ErrorStatus::WrongValue, 1));
@@ -566,16 +592,28 @@ fn answer(
         }
     }
     // error-after-commit: the SET was carried out; the answer says genErr, or nothing comes.
-    if let Some(no_answer) = after_commit {
-        if response.error_status == ErrorStatus::NoError as i32 {
+    if let Some((id, no_answer)) = after_commit {
+        if response.error_status == ErrorStatus::NoError as i32 && device.faults.claim(id, now) {
             if no_answer {
                 return Answer::Nothing;
             }
             response = error_response(request, ErrorStatus::GenErr, 1);
         }
     }
-    if wrong_request_id {
-        response.request_id = response.request_id.wrapping_add(1);
+    if let Some(id) = wrong_request_id {
+        if device.faults.claim(id, now) {
+            response.request_id = response.request_id.wrapping_add(1);
+        }
+    }
+    // zero-length-integer acts on a Response with an INTEGER under its prefix.
+    if let Some((id, prefix)) = zero_length_prefix {
+        let has_integer = response
+            .varbinds
+            .iter()
+            .any(|vb| vb.oid.starts_with(prefix.arcs()) && matches!(vb.value, Value::Integer(_)));
+        if has_integer && device.faults.claim(id, now) {
+            *zero_length = Some(prefix);
+        }
     }
     Answer::Response(response)
 }
@@ -894,7 +932,7 @@ fn handle_v3<'e>(
                 scoped.pdu.request_id,
                 crate::security::count(failure, device),
             );
-            if report_faults(device).empty {
+            if report_faults(device, false).empty {
                 report.varbinds.clear();
             }
             // A notInTimeWindow Report is authenticated, the others are not (as above).
@@ -935,13 +973,13 @@ fn usm_report<'d>(
         ScopedPduData::Plaintext(s) => (s.pdu.request_id, s.context_name),
         ScopedPduData::Encrypted(_) => (0, &b""[..]),
     };
-    let faults = report_faults(device);
+    let faults = report_faults(device, m.usm.engine_id.is_empty());
     let mut report = report_pdu(request_id, varbind);
     if faults.empty {
         report.varbinds.clear();
     }
     // discovery-without-time: the answer to discovery (no engine ID yet) says boots 0, time 0.
-    let clock = if faults.discovery_without_time && m.usm.engine_id.is_empty() {
+    let clock = if faults.discovery_without_time {
         (0, 0)
     } else {
         (device.engine().boots(), device.engine().time())
@@ -982,13 +1020,24 @@ struct ReportFaults {
     discovery_without_time: bool,
 }
 
-/// The `Report` point.
-fn report_faults(device: &Device) -> ReportFaults {
+/// The `Report` point, for a Report answering discovery (`discovery`: the message named no
+/// authoritative engine) or not: `discovery-without-time` acts on discovery Reports only, so
+/// only those use its packet budget.
+fn report_faults(device: &Device, discovery: bool) -> ReportFaults {
     let mut out = ReportFaults::default();
-    for fault in device.faults.at(FaultPoint::Report, device.now()) {
+    let now = device.now();
+    for (id, fault) in device.faults.pending(FaultPoint::Report, now) {
         match fault {
-            FaultKind::EmptyReport => out.empty = true,
-            FaultKind::DiscoveryWithoutTime => out.discovery_without_time = true,
+            FaultKind::EmptyReport => {
+                if !out.empty && device.faults.claim(id, now) {
+                    out.empty = true;
+                }
+            }
+            FaultKind::DiscoveryWithoutTime => {
+                if discovery && !out.discovery_without_time && device.faults.claim(id, now) {
+                    out.discovery_without_time = true;
+                }
+            }
             // Faults of the other points never come back from `at(FaultPoint::Report)`.
             FaultKind::AgentDown
             | FaultKind::DropRequest
@@ -1651,6 +1700,192 @@ access = "read-write"
             );
         }
         assert!(device.faults.remove(fault));
+    }
+
+    /// A fault's `packets` budget is used only by packets it acts on: a SET-only or
+    /// OID-scoped force-error, error-after-commit and stuck-outlet outlive GETs (and SETs they
+    /// leave alone) and act on the first request they apply to.
+    #[test]
+    fn budgets_count_only_packets_a_fault_acts_on() {
+        const ONE: &str = r#"
+[[pdu]]
+name = "px2"
+vendor = "raritan-px2"
+outlets = 4
+[[pdu.community]]
+name = "rw"
+access = "read-write"
+"#;
+        let spec = FileConfig::parse(ONE, "t")
+            .unwrap()
+            .validate("t")
+            .unwrap()
+            .remove(0)
+            .0;
+        let spec = crate::device::DeviceSpec {
+            state_dir: None,
+            ..spec
+        };
+        let device = Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap());
+        let endpoint =
+            Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![device.clone()]).unwrap();
+        // switchingOperation.1.2 (write) and switchingState.1.2 (read) of outlet 2.
+        let control: Vec<u32> = vec![1, 3, 6, 1, 4, 1, 13742, 6, 4, 1, 2, 1, 2, 1, 2];
+        let state: Vec<u32> = vec![1, 3, 6, 1, 4, 1, 13742, 6, 4, 1, 2, 1, 3, 1, 2];
+        let sys_name = Oid::new(&[1, 3, 6, 1, 2, 1, 1, 5, 0]);
+        let ask = |pdu_type: PduType, oid: &Oid, value: Value<'static>| -> (i32, Value<'static>) {
+            let mut out = Vec::new();
+            let request = request(
+                pdu_type,
+                vec![VarBind {
+                    oid: oid.clone(),
+                    value,
+                }],
+            );
+            snmp_proto::encode_community_message(&mut out, Version::V2c, b"rw", &request);
+            let mut buffers = Buffers::default();
+            handle_datagram(&endpoint, &SaltSource::new(), &out, &mut buffers).expect("answered");
+            let Ok(Message::Community(m)) = decode_message(&buffers.out) else {
+                panic!("not a community message");
+            };
+            (
+                m.pdu.error_status,
+                m.pdu.varbinds[0].value.clone().into_owned(),
+            )
+        };
+        let get = || ask(PduType::GetRequest, &Oid::new(&state), Value::Null);
+        let switch = |on: bool| {
+            ask(
+                PduType::SetRequest,
+                &Oid::new(&control),
+                Value::Integer(i32::from(on)),
+            )
+            .0
+        };
+        let rename = || ask(PduType::SetRequest, &sys_name, Value::octets("x")).0;
+        let once = crate::fault::Schedule {
+            packets: Some(1),
+            ..Default::default()
+        };
+        let listed = || device.faults.list(device.now()).len();
+        let no_error = ErrorStatus::NoError as i32;
+        let gen_err = ErrorStatus::GenErr as i32;
+        let set_only_error = FaultKind::ForceError {
+            status: "genErr".into(),
+            oid: None,
+            set_only: true,
+        };
+        let scoped_error = FaultKind::ForceError {
+            status: "genErr".into(),
+            oid: Some("1.3.6.1.4.1.13742.6.4.1.2.1.2".into()),
+            set_only: false,
+        };
+        for fault in [
+            set_only_error,
+            scoped_error,
+            FaultKind::ErrorAfterCommit { no_answer: false },
+        ] {
+            device.faults.add(fault.clone(), once.clone()).unwrap();
+            for _ in 0..3 {
+                assert_eq!(get().0, no_error, "{fault:?}: a GET is left alone");
+            }
+            assert_eq!(listed(), 1, "{fault:?}: GETs used none of its budget");
+            if matches!(fault, FaultKind::ForceError { oid: Some(_), .. }) {
+                assert_eq!(
+                    rename(),
+                    no_error,
+                    "{fault:?}: a SET elsewhere is left alone"
+                );
+                assert_eq!(listed(), 1, "{fault:?}");
+            }
+            assert_eq!(switch(false), gen_err, "{fault:?}: the SET is hit");
+            assert_eq!(listed(), 0, "{fault:?}: its one packet used");
+            assert_eq!(switch(true), no_error, "{fault:?}: then gone");
+        }
+        // after_requests counts requests of every type, not only those the fault acts on.
+        device
+            .faults
+            .add(
+                FaultKind::ForceError {
+                    status: "genErr".into(),
+                    oid: None,
+                    set_only: true,
+                },
+                crate::fault::Schedule {
+                    after_requests: 2,
+                    packets: Some(1),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(get().0, no_error);
+        assert_eq!(switch(true), no_error, "the second request passes too");
+        assert_eq!(switch(true), gen_err, "the third is the first affected");
+        assert_eq!(listed(), 0);
+        // stuck-outlet: GETs and SETs that do not switch its outlet pass; the first SET that
+        // would switch it does nothing and uses the budget.
+        let on = get().1;
+        device
+            .faults
+            .add(FaultKind::StuckOutlet { outlet: 2 }, once.clone())
+            .unwrap();
+        assert_eq!(get().1, on);
+        assert_eq!(rename(), no_error);
+        assert_eq!(listed(), 1, "a GET and a rename used none of its budget");
+        assert_eq!(switch(false), no_error);
+        assert_eq!(get().1, on, "stuck: still on");
+        assert_eq!(listed(), 0);
+        assert_eq!(switch(false), no_error);
+        assert_ne!(get().1, on, "then it switches");
+    }
+
+    /// discovery-without-time uses its budget on discovery Reports only: a Report for an
+    /// unknown user leaves it in force; the next discovery Report carries boots and time 0.
+    #[test]
+    fn discovery_without_time_counts_discovery_reports_only() {
+        let endpoint = endpoint();
+        let device = endpoint.primary();
+        device
+            .faults
+            .add(
+                FaultKind::DiscoveryWithoutTime,
+                crate::fault::Schedule {
+                    packets: Some(1),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let engine_id = device.engine().id();
+        let boots = device.engine().boots();
+        let unknown_user = v3(
+            FLAG_REPORTABLE,
+            &engine_id,
+            boots,
+            0,
+            b"nobody",
+            None,
+            request(PduType::GetRequest, Vec::new()),
+        );
+        let report = answer_to(&endpoint, &unknown_user).expect("a Report");
+        assert_eq!(report.usm.engine_boots, boots, "not a discovery Report");
+        assert_eq!(device.faults.list(device.now()).len(), 1, "budget unused");
+        let probe = v3(
+            FLAG_REPORTABLE,
+            b"",
+            0,
+            0,
+            b"",
+            None,
+            request(PduType::GetRequest, Vec::new()),
+        );
+        let report = answer_to(&endpoint, &probe).expect("a discovery Report");
+        assert_eq!((report.usm.engine_boots, report.usm.engine_time), (0, 0));
+        assert!(
+            device.faults.list(device.now()).is_empty(),
+            "one packet used"
+        );
+        let report = answer_to(&endpoint, &probe).expect("a discovery Report");
+        assert_eq!(report.usm.engine_boots, boots, "then gone");
     }
 
     /// Two PDUs at one address, told apart by community: each counts its own requests for

@@ -16,7 +16,10 @@
 //! faults that wait for packets; they are operations on the device (`Device::restart`, ...).
 //!
 //! A fault is scheduled: it becomes active after N more requests (default 0), stays active for
-//! a duration and/or a number of packets (default: until cleared).
+//! a duration and/or a number of packets (default: until cleared). Only packets a fault acts
+//! on count against its packets ([`Schedule::packets`] lists them per kind): a point takes
+//! faults that act on every packet with [`FaultSet::at`], and looks up the others with
+//! [`FaultSet::pending`] and [`FaultSet::claim`]s each one that acts.
 // Code on the path of every network datagram: no panic by overflow, indexing or truncation.
 #![deny(
     clippy::arithmetic_side_effects,
@@ -49,9 +52,12 @@ pub enum FaultPoint {
     Report,
 }
 
-/// What goes wrong. Serialized as `{ "kind": "drop", ... }` in the control API and scenarios.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+/// What goes wrong. Serialized as `{ "kind": "drop-response", ... }` in the control API and
+/// scenarios. Deserializing refuses a field the kind does not take, for every kind (a
+/// schedule field such as `for_ms` is pointed to `schedule`), naming the field at fault as
+/// [`FaultKind::from_value`] does.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum FaultKind {
     /// The agent stops answering anything (a hung management card).
     AgentDown,
@@ -186,7 +192,282 @@ pub enum FaultKind {
     },
 }
 
+/// [`FaultKind`] as read: externally tagged (`{"drop-response": {}}`) so that serde names the
+/// path of a field at fault, every kind a struct so that an unknown field is refused.
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+enum Repr {
+    AgentDown {},
+    DropRequest {},
+    DropResponse {},
+    Delay {
+        ms: u64,
+    },
+    Duplicate {},
+    Reorder {},
+    Truncate {
+        bytes: usize,
+    },
+    Corrupt {
+        #[serde(default)]
+        offset_from_end: usize,
+    },
+    WrongSourcePort {},
+    ForceError {
+        status: String,
+        #[serde(default)]
+        oid: Option<String>,
+        #[serde(default)]
+        set_only: bool,
+    },
+    WrongRequestId {},
+    ErrorAfterCommit {
+        #[serde(default)]
+        no_answer: bool,
+    },
+    ReportInstead {
+        counter: String,
+    },
+    StuckOutlet {
+        outlet: u32,
+    },
+    SlowOutlet {
+        outlet: u32,
+        ms: u64,
+    },
+    DropNotification {},
+    DelayNotification {
+        ms: u64,
+    },
+    DuplicateNotification {},
+    UnacknowledgedInform {},
+    SwitchGap {
+        ms: u64,
+        #[serde(default)]
+        status: Option<String>,
+        #[serde(default)]
+        ignore: bool,
+    },
+    RefuseDelayedCommands {},
+    AuthLockout {
+        failures: u32,
+        secs: u64,
+    },
+    DiscoveryWithoutTime {},
+    EmptyReport {},
+    ZeroLengthInteger {
+        oid: String,
+    },
+}
+
+impl From<Repr> for FaultKind {
+    fn from(repr: Repr) -> Self {
+        match repr {
+            Repr::AgentDown {} => FaultKind::AgentDown,
+            Repr::DropRequest {} => FaultKind::DropRequest,
+            Repr::DropResponse {} => FaultKind::DropResponse,
+            Repr::Delay { ms } => FaultKind::Delay { ms },
+            Repr::Duplicate {} => FaultKind::Duplicate,
+            Repr::Reorder {} => FaultKind::Reorder,
+            Repr::Truncate { bytes } => FaultKind::Truncate { bytes },
+            Repr::Corrupt { offset_from_end } => FaultKind::Corrupt { offset_from_end },
+            Repr::WrongSourcePort {} => FaultKind::WrongSourcePort,
+            Repr::ForceError {
+                status,
+                oid,
+                set_only,
+            } => FaultKind::ForceError {
+                status,
+                oid,
+                set_only,
+            },
+            Repr::WrongRequestId {} => FaultKind::WrongRequestId,
+            Repr::ErrorAfterCommit { no_answer } => FaultKind::ErrorAfterCommit { no_answer },
+            Repr::ReportInstead { counter } => FaultKind::ReportInstead { counter },
+            Repr::StuckOutlet { outlet } => FaultKind::StuckOutlet { outlet },
+            Repr::SlowOutlet { outlet, ms } => FaultKind::SlowOutlet { outlet, ms },
+            Repr::DropNotification {} => FaultKind::DropNotification,
+            Repr::DelayNotification { ms } => FaultKind::DelayNotification { ms },
+            Repr::DuplicateNotification {} => FaultKind::DuplicateNotification,
+            Repr::UnacknowledgedInform {} => FaultKind::UnacknowledgedInform,
+            Repr::SwitchGap { ms, status, ignore } => FaultKind::SwitchGap { ms, status, ignore },
+            Repr::RefuseDelayedCommands {} => FaultKind::RefuseDelayedCommands,
+            Repr::AuthLockout { failures, secs } => FaultKind::AuthLockout { failures, secs },
+            Repr::DiscoveryWithoutTime {} => FaultKind::DiscoveryWithoutTime,
+            Repr::EmptyReport {} => FaultKind::EmptyReport,
+            Repr::ZeroLengthInteger { oid } => FaultKind::ZeroLengthInteger { oid },
+        }
+    }
+}
+
+/// The fields of a [`Schedule`], for pointing one written in a fault to `schedule`.
+const SCHEDULE_FIELDS: [&str; 3] = ["after_requests", "for_ms", "packets"];
+
+/// The name inside the first pair of backquotes after `marker` in serde's `message`.
+fn quoted_after<'m>(message: &'m str, marker: &str) -> Option<&'m str> {
+    message
+        .split_once(marker)
+        .and_then(|(_, rest)| rest.split('`').next())
+}
+
+/// A serde error found at `path` (dotted, from the part's root, "." for the root) of the part
+/// named `part` (`fault`, `schedule`) as a [`FaultSpecError`] naming the dotted path of the
+/// field at fault (`fault.status`, `schedule.packets`).
+fn spec_error(part: &str, path: &str, message: &str) -> FaultSpecError {
+    let inner = path.trim_start_matches('.');
+    let field = if let Some(unknown) = quoted_after(message, "unknown field `") {
+        if SCHEDULE_FIELDS.contains(&unknown) && part != "schedule" {
+            return FaultSpecError::new(
+                format!("{part}.{unknown}"),
+                format!(
+                    "`{unknown}` is not a field of the fault but of its schedule: put it in `schedule`, e.g. {{\"fault\": {{\"kind\": \"agent-down\"}}, \"schedule\": {{\"{unknown}\": 1000}}}}"
+                ),
+            );
+        }
+        unknown.to_string()
+    } else if let Some(missing) = quoted_after(message, "missing field `") {
+        missing.to_string()
+    } else {
+        inner.to_string()
+    };
+    let field = if field.is_empty() {
+        part.to_string()
+    } else {
+        format!("{part}.{field}")
+    };
+    FaultSpecError::new(field, message.to_string())
+}
+
 impl FaultKind {
+    /// Reads a fault from its JSON/TOML object (`{"kind": "delay", "ms": 300}`), refusing a
+    /// field the kind does not take (pointing a schedule field such as `for_ms` to
+    /// `schedule`), a missing one, or one of the wrong type.
+    ///
+    /// Errors: [`FaultSpecError`] naming the dotted path of the field at fault (`fault.kind`,
+    /// `fault.status`, `fault.outlet`, ...).
+    pub fn from_value(value: serde_json::Value) -> Result<FaultKind, FaultSpecError> {
+        let serde_json::Value::Object(mut fields) = value else {
+            return Err(FaultSpecError::new(
+                "fault",
+                "a fault is an object naming its kind, e.g. {\"kind\": \"drop-response\"}",
+            ));
+        };
+        let kind = match fields.remove("kind") {
+            Some(serde_json::Value::String(kind)) => kind,
+            Some(other) => {
+                return Err(FaultSpecError::new(
+                    "fault.kind",
+                    format!("{other} is not a fault kind: write its name, e.g. \"drop-response\""),
+                ))
+            }
+            None => {
+                return Err(FaultSpecError::new(
+                    "fault.kind",
+                    "missing field `kind`: name what goes wrong, e.g. \"drop-response\"",
+                ))
+            }
+        };
+        let mut tagged = serde_json::Map::new();
+        tagged.insert(kind, serde_json::Value::Object(fields));
+        match serde_path_to_error::deserialize::<_, Repr>(serde_json::Value::Object(tagged)) {
+            Ok(repr) => Ok(repr.into()),
+            Err(e) => {
+                let path = e.path().to_string();
+                let message = e.into_inner().to_string();
+                if quoted_after(&message, "unknown variant `").is_some() {
+                    return Err(FaultSpecError::new("fault.kind", message));
+                }
+                // The first segment is the kind itself.
+                let within = path.split_once('.').map_or("", |(_, rest)| rest);
+                Err(spec_error("fault", within, &message))
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FaultKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(deserializer)?;
+        FaultKind::from_value(value).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Schedule {
+    /// Reads a schedule from its JSON/TOML object (`{"packets": 1}`), refusing an unknown
+    /// field or one of the wrong type.
+    ///
+    /// Errors: [`FaultSpecError`] naming the dotted path of the field at fault
+    /// (`schedule.packets`, ...).
+    pub fn from_value(value: serde_json::Value) -> Result<Schedule, FaultSpecError> {
+        serde_path_to_error::deserialize::<_, Schedule>(value).map_err(|e| {
+            let path = e.path().to_string();
+            spec_error("schedule", &path, &e.into_inner().to_string())
+        })
+    }
+}
+
+impl FaultKind {
+    /// One sensible fault of every kind, in declaration order (for tests and examples that
+    /// must cover every kind: a new kind cannot compile until it joins this list).
+    pub fn examples() -> Vec<FaultKind> {
+        let mut all = vec![FaultKind::AgentDown];
+        while let Some(next) = all.last().and_then(FaultKind::next_example) {
+            all.push(next);
+        }
+        all
+    }
+
+    /// The example of the kind declared after this one (`None` after the last): a chain
+    /// through every kind, with no catch-all arm.
+    fn next_example(&self) -> Option<FaultKind> {
+        use FaultKind::*;
+        Some(match self {
+            AgentDown => DropRequest,
+            DropRequest => DropResponse,
+            DropResponse => Delay { ms: 300 },
+            Delay { .. } => Duplicate,
+            Duplicate => Reorder,
+            Reorder => Truncate { bytes: 10 },
+            Truncate { .. } => Corrupt { offset_from_end: 0 },
+            Corrupt { .. } => WrongSourcePort,
+            WrongSourcePort => ForceError {
+                status: "genErr".into(),
+                oid: None,
+                set_only: true,
+            },
+            ForceError { .. } => WrongRequestId,
+            WrongRequestId => ErrorAfterCommit { no_answer: false },
+            ErrorAfterCommit { .. } => ReportInstead {
+                counter: "usmStatsNotInTimeWindows".into(),
+            },
+            ReportInstead { .. } => StuckOutlet { outlet: 1 },
+            StuckOutlet { .. } => SlowOutlet {
+                outlet: 1,
+                ms: 2000,
+            },
+            SlowOutlet { .. } => DropNotification,
+            DropNotification => DelayNotification { ms: 500 },
+            DelayNotification { .. } => DuplicateNotification,
+            DuplicateNotification => UnacknowledgedInform,
+            UnacknowledgedInform => SwitchGap {
+                ms: 2000,
+                status: None,
+                ignore: false,
+            },
+            SwitchGap { .. } => RefuseDelayedCommands,
+            RefuseDelayedCommands => AuthLockout {
+                failures: 3,
+                secs: 300,
+            },
+            AuthLockout { .. } => DiscoveryWithoutTime,
+            DiscoveryWithoutTime => EmptyReport,
+            EmptyReport => ZeroLengthInteger {
+                oid: "1.3.6.1.4.1.1718.3.2.3.1.11".into(),
+            },
+            ZeroLengthInteger { .. } => return None,
+        })
+    }
+
     /// The one point of the flow where this kind acts.
     pub fn point(&self) -> FaultPoint {
         use FaultKind::*;
@@ -220,13 +501,38 @@ impl FaultKind {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Schedule {
-    /// Becomes active after this many more requests reach the PDU.
+    /// Becomes active after this many more requests reach the PDU, whether or not the fault
+    /// would act on them: at an address of its own every datagram counts (a GET, a SET, an
+    /// SNMPv3 discovery, one security refuses, one that does not decode); at an address shared
+    /// with other PDUs, every message that names it by community or context.
     #[serde(default)]
     pub after_requests: u64,
     /// Stays active this long (by the PDU's clock) once active.
     #[serde(default)]
     pub for_ms: Option<u64>,
-    /// Acts on this many packets, then expires.
+    /// Acts on this many packets, then expires. A packet counts only when the fault acts on
+    /// it; packets it leaves alone pass and use nothing:
+    ///
+    /// - `agent-down`, `drop-request`: every request reaching the PDU;
+    /// - `auth-lockout`: every request it drops from a locked-out source address;
+    /// - `force-error`: every request it answers with its error-status (with `set_only`, SETs
+    ///   only; with `oid`, requests naming it);
+    /// - `report-instead`: every SNMPv3 request it answers with its Report;
+    /// - `wrong-request-id`: every Response whose request-id it changes;
+    /// - `error-after-commit`: every SET the agent carried out (answered genErr or not at all);
+    /// - `switch-gap`: every switch operation it refuses or ignores (not one it lets through);
+    /// - `refuse-delayed-commands`: every delayed command it refuses;
+    /// - `zero-length-integer`: every SNMPv1/v2c Response with an INTEGER under its `oid`;
+    /// - `stuck-outlet`, `slow-outlet`: every SET that would have switched its outlet;
+    /// - `drop-response`, `delay`, `duplicate`, `reorder`, `truncate`, `corrupt`,
+    ///   `wrong-source-port`: every answer about to be sent;
+    /// - `empty-report`: every SNMPv3 Report; `discovery-without-time`: every discovery Report;
+    /// - `drop-notification`, `delay-notification`, `duplicate-notification`: every
+    ///   notification the PDU raises (none after a `drop-notification` dropped it);
+    ///   `unacknowledged-inform`: every notification sent as an inform to some target.
+    ///
+    /// A request answered by one fault instead of the agent (`force-error`, `report-instead`,
+    /// a refusing `switch-gap`) is not acted on by the others of the `Respond` point.
     #[serde(default)]
     pub packets: Option<u32>,
 }
@@ -267,6 +573,17 @@ struct Active {
 }
 
 impl Active {
+    /// Uses one packet of its budget; false when that was the last one (it is then dropped).
+    fn use_packet(&mut self) -> bool {
+        match &mut self.packets_left {
+            Some(n) => {
+                *n = n.saturating_sub(1);
+                *n > 0
+            }
+            None => true,
+        }
+    }
+
     /// Whether its `for_ms` has run out at `now` (it started acting that long ago or more).
     fn expired(&self, now: Duration) -> bool {
         match (self.started_at, self.schedule.for_ms) {
@@ -407,8 +724,10 @@ impl FaultSet {
         }
     }
 
-    /// The faults acting at `point` on this packet, consuming their packet budgets and
-    /// dropping the ones that ran out.
+    /// The faults acting at `point` on this packet, each using one packet of its budget
+    /// (dropping the ones that ran out): for the points and kinds that act on every packet
+    /// reaching them (see [`Schedule::packets`]). Kinds that act on some packets only are
+    /// looked up with [`FaultSet::pending`] and used with [`FaultSet::claim`].
     pub fn at(&self, point: FaultPoint, now: Duration) -> Vec<FaultKind> {
         if !self.armed.load(Ordering::Acquire) {
             return Vec::new();
@@ -425,21 +744,57 @@ impl FaultSet {
                 return false;
             }
             acting.push(a.kind.clone());
-            match &mut a.packets_left {
-                Some(n) => {
-                    *n = n.saturating_sub(1);
-                    *n > 0
-                }
-                None => true,
-            }
+            a.use_packet()
         });
         acting
     }
 
-    /// The outlet faults (stuck, slow) acting on this SET: the `Commit` point of [`FaultSet::at`],
-    /// so each SET uses one packet of a fault's budget and expired faults go.
-    pub fn outlet_faults(&self, now: Duration) -> Vec<FaultKind> {
-        self.at(FaultPoint::Commit, now)
+    /// The faults that may act at `point` on this packet (active, time not run out), by ID, in
+    /// the order added, without using their budgets: the caller decides which of them act on
+    /// the packet and [`FaultSet::claim`]s those, so a packet a fault leaves alone does not
+    /// count against its `packets` (a `set_only` fault and a GET, for instance).
+    pub fn pending(&self, point: FaultPoint, now: Duration) -> Vec<(u64, FaultKind)> {
+        if !self.armed.load(Ordering::Acquire) {
+            return Vec::new();
+        }
+        let requests = self.requests.load(Ordering::Relaxed);
+        let mut active = self.lock();
+        active.retain(|a| !a.expired(now));
+        active
+            .iter()
+            .filter(|a| a.kind.point() == point && requests >= a.starts_at_request)
+            .map(|a| (a.id, a.kind.clone()))
+            .collect()
+    }
+
+    /// Fault `id` (from [`FaultSet::pending`]) acts on this packet: uses one packet of its
+    /// budget and starts its `for_ms` on first use. False when it is gone meanwhile (removed,
+    /// its time or packets ran out, for instance used up by a concurrent request): then it
+    /// must not act.
+    pub fn claim(&self, id: u64, now: Duration) -> bool {
+        let mut active = self.lock();
+        let Some(pos) = active.iter().position(|a| a.id == id) else {
+            return false;
+        };
+        let Some(a) = active.get_mut(pos) else {
+            return false;
+        };
+        a.started_at.get_or_insert(now);
+        if a.expired(now) {
+            active.remove(pos);
+            return false;
+        }
+        if !a.use_packet() {
+            active.remove(pos);
+        }
+        true
+    }
+
+    /// The outlet faults (stuck, slow) that may act on this SET: the `Commit` point of
+    /// [`FaultSet::pending`]; one acts (and is [`FaultSet::claim`]ed) when the SET would have
+    /// switched its outlet.
+    pub fn outlet_faults(&self, now: Duration) -> Vec<(u64, FaultKind)> {
+        self.pending(FaultPoint::Commit, now)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Active>> {
@@ -517,32 +872,34 @@ pub const MAX_AFTER_REQUESTS: u64 = u32::MAX as u64;
 pub const MAX_DATAGRAM_OFFSET: usize = 65_507;
 
 /// A fault spec that does not mean anything, refused where it enters (control API, scenario
-/// file, [`FaultSet::add`]). `field` is the offending field as written in JSON/TOML
-/// (`status`, `counter`, `outlet`, `packets`, ...), for an error shape that names it.
+/// file, [`FaultSet::add`], deserializing a [`FaultKind`]). `field` is the dotted path of the
+/// offending field as written in JSON/TOML (`fault.kind`, `fault.status`, `fault.outlet`,
+/// `schedule.packets`, ...), for an error shape that names it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("fault field `{field}`: {problem}")]
+#[error("`{field}`: {problem}")]
 pub struct FaultSpecError {
-    /// The field at fault, as named in the JSON/TOML fault spec.
-    pub field: &'static str,
+    /// The dotted path of the field at fault, as named in the JSON/TOML fault spec.
+    pub field: String,
     /// What is wrong and what to write instead.
     pub problem: String,
 }
 
 impl FaultSpecError {
-    fn new(field: &'static str, problem: impl Into<String>) -> Self {
+    fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
         FaultSpecError {
-            field,
+            field: field.into(),
             problem: problem.into(),
         }
     }
 
-    /// The field at fault, as named in the JSON/TOML fault spec.
-    pub fn field(&self) -> &'static str {
-        self.field
+    /// The dotted path of the field at fault, as named in the JSON/TOML fault spec
+    /// (`fault.status`, `schedule.packets`).
+    pub fn field(&self) -> &str {
+        &self.field
     }
 }
 
-fn check_delay(field: &'static str, ms: u64) -> Result<(), FaultSpecError> {
+fn check_delay(field: &str, ms: u64) -> Result<(), FaultSpecError> {
     if ms > MAX_FAULT_DELAY_MS {
         return Err(FaultSpecError::new(
             field,
@@ -554,9 +911,12 @@ fn check_delay(field: &'static str, ms: u64) -> Result<(), FaultSpecError> {
 
 fn check_outlet(outlet: u32, outlets: Option<u32>) -> Result<(), FaultSpecError> {
     match outlets {
-        _ if outlet == 0 => Err(FaultSpecError::new("outlet", "outlets are numbered from 1")),
+        _ if outlet == 0 => Err(FaultSpecError::new(
+            "fault.outlet",
+            "outlets are numbered from 1",
+        )),
         Some(count) if outlet > count => Err(FaultSpecError::new(
-            "outlet",
+            "fault.outlet",
             format!("the PDU has no outlet {outlet}: it has outlets 1 to {count}"),
         )),
         _ => Ok(()),
@@ -573,7 +933,7 @@ fn check_status(status: &str) -> Result<(), FaultSpecError> {
                 .map(snmp_proto::ErrorStatus::name)
                 .collect();
             Err(FaultSpecError::new(
-                "status",
+                "fault.status",
                 format!(
                     "{status:?} is not an error-status: write one of {} or its number 1-18 (RFC 3416)",
                     names.join(", ")
@@ -581,7 +941,7 @@ fn check_status(status: &str) -> Result<(), FaultSpecError> {
             ))
         }
         Some(snmp_proto::ErrorStatus::NoError) => Err(FaultSpecError::new(
-            "status",
+            "fault.status",
             "noError is not an error: write the error-status to force, e.g. genErr",
         )),
         Some(_) => Ok(()),
@@ -605,7 +965,7 @@ impl FaultKind {
                 if let Some(text) = oid {
                     if snmp_proto::Oid::parse(text).is_none() {
                         return Err(FaultSpecError::new(
-                            "oid",
+                            "fault.oid",
                             format!("{text:?} is not a dotted OID such as 1.3.6.1.4.1.13742"),
                         ));
                     }
@@ -620,7 +980,7 @@ impl FaultKind {
                         .map(snmp_proto::report::UsmFailure::name)
                         .collect();
                     Err(FaultSpecError::new(
-                        "counter",
+                        "fault.counter",
                         format!(
                             "{counter:?} is not a usmStats counter: write one of {}",
                             names.join(", ")
@@ -631,30 +991,30 @@ impl FaultKind {
             StuckOutlet { outlet } => check_outlet(*outlet, outlets),
             SlowOutlet { outlet, ms } => {
                 check_outlet(*outlet, outlets)?;
-                check_delay("ms", *ms)
+                check_delay("fault.ms", *ms)
             }
-            Delay { ms } | DelayNotification { ms } => check_delay("ms", *ms),
+            Delay { ms } | DelayNotification { ms } => check_delay("fault.ms", *ms),
             Corrupt { offset_from_end } if *offset_from_end > MAX_DATAGRAM_OFFSET => {
                 Err(FaultSpecError::new(
-                    "offset_from_end",
+                    "fault.offset_from_end",
                     format!("{offset_from_end} is beyond any UDP datagram: at most {MAX_DATAGRAM_OFFSET} (0 is the last byte)"),
                 ))
             }
             Truncate { bytes } if *bytes > MAX_DATAGRAM_OFFSET => Err(FaultSpecError::new(
-                "bytes",
+                "fault.bytes",
                 format!("{bytes} is beyond any UDP datagram: at most {MAX_DATAGRAM_OFFSET}"),
             )),
             SwitchGap { ms, status, ignore } => {
                 if *ms == 0 {
                     return Err(FaultSpecError::new(
-                        "ms",
+                        "fault.ms",
                         "a gap of 0 ms refuses nothing: give at least 1",
                     ));
                 }
-                check_delay("ms", *ms)?;
+                check_delay("fault.ms", *ms)?;
                 match (status, ignore) {
                     (Some(_), true) => Err(FaultSpecError::new(
-                        "status",
+                        "fault.status",
                         "an ignored SET is answered noError: give either status or ignore = true, not both",
                     )),
                     (Some(status), false) => check_status(status),
@@ -664,13 +1024,13 @@ impl FaultKind {
             AuthLockout { failures, secs } => {
                 if *failures == 0 {
                     return Err(FaultSpecError::new(
-                        "failures",
+                        "fault.failures",
                         "0 failures would lock out every source at once: give at least 1",
                     ));
                 }
                 if *secs == 0 || *secs > MAX_FAULT_DELAY_MS / 1000 {
                     return Err(FaultSpecError::new(
-                        "secs",
+                        "fault.secs",
                         format!(
                             "{secs} s: a lockout lasts 1 s to a day ({} s)",
                             MAX_FAULT_DELAY_MS / 1000
@@ -682,7 +1042,7 @@ impl FaultKind {
             ZeroLengthInteger { oid } => match snmp_proto::Oid::parse(oid) {
                 Some(_) => Ok(()),
                 None => Err(FaultSpecError::new(
-                    "oid",
+                    "fault.oid",
                     format!("{oid:?} is not a dotted OID such as 1.3.6.1.4.1.1718.3.2.3.1.11"),
                 )),
             },
@@ -714,13 +1074,13 @@ impl Schedule {
     pub fn validate(&self) -> Result<(), FaultSpecError> {
         if self.packets == Some(0) {
             return Err(FaultSpecError::new(
-                "packets",
+                "schedule.packets",
                 "0 packets would never act: give at least 1, or leave packets out for no limit",
             ));
         }
         if self.after_requests > MAX_AFTER_REQUESTS {
             return Err(FaultSpecError::new(
-                "after_requests",
+                "schedule.after_requests",
                 format!(
                     "{} is more requests than a run can send: at most {MAX_AFTER_REQUESTS}",
                     self.after_requests
@@ -729,11 +1089,11 @@ impl Schedule {
         }
         match self.for_ms {
             Some(0) => Err(FaultSpecError::new(
-                "for_ms",
+                "schedule.for_ms",
                 "0 ms would never act: give at least 1, or leave for_ms out for no limit",
             )),
             Some(ms) if ms > MAX_FOR_MS => Err(FaultSpecError::new(
-                "for_ms",
+                "schedule.for_ms",
                 format!("{ms} ms is more than a year: at most {MAX_FOR_MS}"),
             )),
             _ => Ok(()),
@@ -798,13 +1158,64 @@ mod tests {
         assert!(f.list(Duration::ZERO).is_empty());
     }
 
+    /// `pending` uses no budget and does not start `for_ms`; `claim` uses one packet, starts
+    /// the time, and refuses once the fault is gone.
+    #[test]
+    fn pending_uses_nothing_and_claim_uses_one_packet() {
+        let f = FaultSet::default();
+        let id = f
+            .add(
+                FaultKind::WrongRequestId,
+                Schedule {
+                    packets: Some(2),
+                    for_ms: Some(1000),
+                    ..Schedule::default()
+                },
+            )
+            .unwrap();
+        let t = Duration::from_millis;
+        for _ in 0..5 {
+            assert_eq!(
+                f.pending(FaultPoint::Respond, t(0)),
+                vec![(id, FaultKind::WrongRequestId)]
+            );
+        }
+        assert!(f.pending(FaultPoint::Send, t(0)).is_empty(), "other points");
+        // Not started by looking: its whole time is left long after.
+        assert_eq!(f.remaining(t(5000))[0].1.ms_left, Some(1000));
+        assert_eq!(f.remaining(t(5000))[0].1.packets_left, Some(2));
+        assert!(f.claim(id, t(5000)));
+        assert_eq!(f.remaining(t(5000))[0].1.packets_left, Some(1));
+        assert_eq!(
+            f.remaining(t(5400))[0].1.ms_left,
+            Some(600),
+            "started at its first use"
+        );
+        assert!(f.claim(id, t(5500)));
+        assert!(!f.claim(id, t(5500)), "two packets, then gone");
+        assert!(f.pending(FaultPoint::Respond, t(5500)).is_empty());
+        // A fault whose time ran out cannot be claimed.
+        let timed = f
+            .add(
+                FaultKind::WrongRequestId,
+                Schedule {
+                    for_ms: Some(10),
+                    ..Schedule::default()
+                },
+            )
+            .unwrap();
+        assert!(f.claim(timed, t(6000)));
+        assert!(!f.claim(timed, t(6010)));
+        assert!(f.list(t(6010)).is_empty());
+    }
+
     #[test]
     fn meaningless_specs_are_refused_with_their_field() {
         let f = FaultSet::for_outlets(4);
         let refused = |kind: FaultKind, schedule: Schedule| {
             f.add(kind, schedule)
                 .expect_err("a meaningless fault must be refused")
-                .field()
+                .field
         };
         let always = Schedule::default;
         let force = |status: &str, oid: Option<&str>| FaultKind::ForceError {
@@ -812,10 +1223,13 @@ mod tests {
             oid: oid.map(String::from),
             set_only: false,
         };
-        assert_eq!(refused(force("oops", None), always()), "status");
-        assert_eq!(refused(force("noError", None), always()), "status");
-        assert_eq!(refused(force("19", None), always()), "status");
-        assert_eq!(refused(force("genErr", Some("1.x.3")), always()), "oid");
+        assert_eq!(refused(force("oops", None), always()), "fault.status");
+        assert_eq!(refused(force("noError", None), always()), "fault.status");
+        assert_eq!(refused(force("19", None), always()), "fault.status");
+        assert_eq!(
+            refused(force("genErr", Some("1.x.3")), always()),
+            "fault.oid"
+        );
         assert_eq!(
             refused(
                 FaultKind::ReportInstead {
@@ -823,19 +1237,19 @@ mod tests {
                 },
                 always()
             ),
-            "counter"
+            "fault.counter"
         );
         assert_eq!(
             refused(FaultKind::StuckOutlet { outlet: 5 }, always()),
-            "outlet"
+            "fault.outlet"
         );
         assert_eq!(
             refused(FaultKind::StuckOutlet { outlet: 0 }, always()),
-            "outlet"
+            "fault.outlet"
         );
         assert_eq!(
             refused(FaultKind::SlowOutlet { outlet: 9, ms: 10 }, always()),
-            "outlet"
+            "fault.outlet"
         );
         assert_eq!(
             refused(
@@ -845,12 +1259,15 @@ mod tests {
                 },
                 always()
             ),
-            "ms"
+            "fault.ms"
         );
-        assert_eq!(refused(FaultKind::Delay { ms: u64::MAX }, always()), "ms");
+        assert_eq!(
+            refused(FaultKind::Delay { ms: u64::MAX }, always()),
+            "fault.ms"
+        );
         assert_eq!(
             refused(FaultKind::DelayNotification { ms: u64::MAX }, always()),
-            "ms"
+            "fault.ms"
         );
         assert_eq!(
             refused(
@@ -859,29 +1276,29 @@ mod tests {
                 },
                 always()
             ),
-            "offset_from_end"
+            "fault.offset_from_end"
         );
         assert_eq!(
             refused(FaultKind::Truncate { bytes: usize::MAX }, always()),
-            "bytes"
+            "fault.bytes"
         );
         let drop = || FaultKind::DropResponse;
         let packets = |n| Schedule {
             packets: Some(n),
             ..Schedule::default()
         };
-        assert_eq!(refused(drop(), packets(0)), "packets");
+        assert_eq!(refused(drop(), packets(0)), "schedule.packets");
         let after = Schedule {
             after_requests: u64::MAX,
             ..Schedule::default()
         };
-        assert_eq!(refused(drop(), after), "after_requests");
+        assert_eq!(refused(drop(), after), "schedule.after_requests");
         let for_ms = |ms| Schedule {
             for_ms: Some(ms),
             ..Schedule::default()
         };
-        assert_eq!(refused(drop(), for_ms(0)), "for_ms");
-        assert_eq!(refused(drop(), for_ms(u64::MAX)), "for_ms");
+        assert_eq!(refused(drop(), for_ms(0)), "schedule.for_ms");
+        assert_eq!(refused(drop(), for_ms(u64::MAX)), "schedule.for_ms");
         assert!(
             f.list(Duration::ZERO).is_empty(),
             "nothing refused was added"
@@ -917,25 +1334,25 @@ mod tests {
         let refused = |kind: FaultKind| {
             f.add(kind, Schedule::default())
                 .expect_err("a meaningless fault must be refused")
-                .field()
+                .field
         };
         let gap = |ms, status: Option<&str>, ignore| FaultKind::SwitchGap {
             ms,
             status: status.map(String::from),
             ignore,
         };
-        assert_eq!(refused(gap(0, None, false)), "ms");
-        assert_eq!(refused(gap(u64::MAX, None, false)), "ms");
-        assert_eq!(refused(gap(500, Some("oops"), false)), "status");
-        assert_eq!(refused(gap(500, Some("noError"), false)), "status");
-        assert_eq!(refused(gap(500, Some("genErr"), true)), "status");
+        assert_eq!(refused(gap(0, None, false)), "fault.ms");
+        assert_eq!(refused(gap(u64::MAX, None, false)), "fault.ms");
+        assert_eq!(refused(gap(500, Some("oops"), false)), "fault.status");
+        assert_eq!(refused(gap(500, Some("noError"), false)), "fault.status");
+        assert_eq!(refused(gap(500, Some("genErr"), true)), "fault.status");
         let lockout = |failures, secs| FaultKind::AuthLockout { failures, secs };
-        assert_eq!(refused(lockout(0, 60)), "failures");
-        assert_eq!(refused(lockout(3, 0)), "secs");
-        assert_eq!(refused(lockout(3, u64::MAX)), "secs");
+        assert_eq!(refused(lockout(0, 60)), "fault.failures");
+        assert_eq!(refused(lockout(3, 0)), "fault.secs");
+        assert_eq!(refused(lockout(3, u64::MAX)), "fault.secs");
         assert_eq!(
             refused(FaultKind::ZeroLengthInteger { oid: "x.1".into() }),
-            "oid"
+            "fault.oid"
         );
         assert!(f.list(Duration::ZERO).is_empty());
         for kind in [
@@ -1067,6 +1484,89 @@ mod tests {
             vec![2]
         );
         assert!(!f.remove(1), "an expired fault is gone, not removable");
+    }
+
+    /// Every kind, however many fields it takes, refuses a field it does not take, through
+    /// `from_value` and through serde (TOML here), naming `fault.<field>`; a schedule field is
+    /// pointed to `schedule`.
+    #[test]
+    fn every_kind_refuses_unknown_fields() {
+        let examples = FaultKind::examples();
+        // The chain covers every kind the reader knows (the names its error lists).
+        let unknown = FaultKind::from_value(serde_json::json!({"kind": "explode"})).unwrap_err();
+        assert_eq!(unknown.field, "fault.kind");
+        let known = unknown.problem.matches('`').count() / 2 - 1;
+        assert_eq!(examples.len(), known, "{}", unknown.problem);
+        for kind in &examples {
+            let value = serde_json::to_value(kind).unwrap();
+            assert_eq!(&FaultKind::from_value(value.clone()).unwrap(), kind);
+            kind.validate(Some(4)).expect("examples are sensible");
+            for extra in ["typo", "for_ms", "packets", "after_requests"] {
+                let mut with = value.clone();
+                with[extra] = serde_json::json!(1000);
+                let e = FaultKind::from_value(with.clone()).expect_err(&format!("{with}"));
+                assert_eq!(e.field, format!("fault.{extra}"), "{with}: {e}");
+                if extra != "typo" {
+                    assert!(e.problem.contains("put it in `schedule`"), "{with}: {e}");
+                }
+                // The same through serde, as scenario files and the Rust API read faults.
+                #[derive(Deserialize, Debug)]
+                struct W {
+                    #[allow(dead_code)]
+                    fault: FaultKind,
+                }
+                let mut written = with.clone();
+                if let Some(fields) = written.as_object_mut() {
+                    fields.retain(|_, v| !v.is_null()); // TOML has no null
+                }
+                let table: toml::Value =
+                    serde_json::from_value(serde_json::json!({ "fault": written })).unwrap();
+                let e = toml::from_str::<W>(&toml::to_string(&table).unwrap())
+                    .expect_err("refused through serde too")
+                    .to_string();
+                assert!(e.contains(&format!("`fault.{extra}`")), "{with}: {e}");
+            }
+        }
+    }
+
+    /// Type and presence errors name the dotted path of the field at fault.
+    #[test]
+    fn type_and_presence_errors_name_the_dotted_field() {
+        use serde_json::json;
+        for (fault, field) in [
+            (json!({"kind": "force-error"}), "fault.status"),
+            (json!({"kind": "force-error", "status": 5}), "fault.status"),
+            (
+                json!({"kind": "force-error", "status": "genErr", "set_only": "yes"}),
+                "fault.set_only",
+            ),
+            (
+                json!({"kind": "stuck-outlet", "outlet": -1}),
+                "fault.outlet",
+            ),
+            (json!({"kind": "slow-outlet", "outlet": 3}), "fault.ms"),
+            (
+                json!({"kind": "corrupt", "offset_from_end": -1}),
+                "fault.offset_from_end",
+            ),
+            (json!({"kind": "delay", "ms": "soon"}), "fault.ms"),
+            (json!({"kind": "meteor"}), "fault.kind"),
+            (json!({"kind": 7}), "fault.kind"),
+            (json!({"ms": 7}), "fault.kind"),
+            (json!("drop-response"), "fault"),
+        ] {
+            let e = FaultKind::from_value(fault.clone()).expect_err(&format!("{fault}"));
+            assert_eq!(e.field, field, "{fault}: {e}");
+        }
+        for (schedule, field) in [
+            (json!({"packets": -1}), "schedule.packets"),
+            (json!({"packets": "one"}), "schedule.packets"),
+            (json!({"after_requests": -1}), "schedule.after_requests"),
+            (json!({"pakets": 1}), "schedule.pakets"),
+        ] {
+            let e = Schedule::from_value(schedule.clone()).expect_err(&format!("{schedule}"));
+            assert_eq!(e.field, field, "{schedule}: {e}");
+        }
     }
 
     #[test]

@@ -102,7 +102,7 @@ impl Default for Delays {
 }
 
 /// One outlet: its power, at most two pending steps, its delays and its metering.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Outlet {
     /// The outlet's name (empty if none), as vendor name columns show it.
     pub name: String,

@@ -30,7 +30,7 @@ fn wrong_digests_lock_the_source_address_out_for_a_while() {
         r#"{"fault":{"kind":"auth-lockout","failures":0,"secs":2}}"#,
     );
     assert_eq!(status, 400, "{body}");
-    assert!(body.contains(r#""field":"failures""#), "{body}");
+    assert!(body.contains(r#""field":"fault.failures""#), "{body}");
     let (status, body) = sim.control_request(
         "POST",
         "/pdus/px2/faults",

@@ -81,7 +81,7 @@ fn a_column_is_served_as_zero_length_integers() {
         r#"{"fault":{"kind":"zero-length-integer","oid":"not.an.oid"}}"#,
     );
     assert_eq!(status, 400, "{body}");
-    assert!(body.contains(r#""field":"oid""#), "{body}");
+    assert!(body.contains(r#""field":"fault.oid""#), "{body}");
     let (status, body) = sim.control_request(
         "POST",
         "/pdus/px2/faults",

@@ -956,16 +956,54 @@ mod tests {
     #[test]
     fn meaningless_faults_are_refused_with_their_field() {
         for (fault, field, line) in [
-            ("fault = { kind = \"force-error\", status = \"oops\" }\n", "`status`", 9),
-            ("fault = { kind = \"report-instead\", counter = \"usmStatsNope\" }\n", "`counter`", 9),
-            ("fault = { kind = \"stuck-outlet\", outlet = 0 }\n", "`outlet`", 9),
-            ("fault = { kind = \"corrupt\", offset_from_end = 9223372036854775807 }\n", "`offset_from_end`", 9),
-            ("fault = { kind = \"drop-response\" }\nschedule = { packets = 0 }\n", "`packets`", 10),
-            ("fault = { kind = \"drop-response\" }\nschedule = { after_requests = 9223372036854775807 }\n", "`after_requests`", 10),
+            ("fault = { kind = \"force-error\", status = \"oops\" }\n", "`fault.status`", 9),
+            ("fault = { kind = \"report-instead\", counter = \"usmStatsNope\" }\n", "`fault.counter`", 9),
+            ("fault = { kind = \"stuck-outlet\", outlet = 0 }\n", "`fault.outlet`", 9),
+            ("fault = { kind = \"corrupt\", offset_from_end = 9223372036854775807 }\n", "`fault.offset_from_end`", 9),
+            ("fault = { kind = \"drop-response\" }\nschedule = { packets = 0 }\n", "`schedule.packets`", 10),
+            ("fault = { kind = \"drop-response\" }\nschedule = { after_requests = 9223372036854775807 }\n", "`schedule.after_requests`", 10),
         ] {
             let e = error_of(&format!("{PDU}[[step]]\ndo = \"fault\"\n{fault}"));
             assert_eq!(e.line, line, "{fault}: {e}");
             assert!(e.message.contains(field), "{fault}: {e}");
+        }
+    }
+
+    /// Every fault kind refuses a field it does not take in a scenario file, naming it and
+    /// the step's line; a schedule field is pointed to `schedule`.
+    #[test]
+    fn every_fault_kind_refuses_unknown_fields() {
+        for kind in FaultKind::examples() {
+            let value = serde_json::to_value(&kind).unwrap();
+            let fields: Vec<String> = value
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| format!("{k} = {v}"))
+                .collect();
+            let step = |fields: &[String]| {
+                format!(
+                    "{PDU}[[step]]\ndo = \"fault\"\nfault = {{ {} }}\n",
+                    fields.join(", ")
+                )
+            };
+            let s = parse(&step(&fields), "t.toml").unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            assert_eq!(s.steps[0].file.fault.as_ref(), Some(&kind));
+            for extra in ["typo", "for_ms", "packets", "after_requests"] {
+                let mut with = fields.clone();
+                with.push(format!("{extra} = 1000"));
+                let text = step(&with);
+                let e = error_of(&text);
+                assert_eq!(e.line, 9, "{text}: {e}");
+                assert!(
+                    e.message.contains(&format!("`fault.{extra}`")),
+                    "{text}: {e}"
+                );
+                if extra != "typo" {
+                    assert!(e.message.contains("put it in `schedule`"), "{text}: {e}");
+                }
+            }
         }
     }
 
