@@ -1132,10 +1132,7 @@ mod tests {
     fn rejects_bad_oids() {
         assert_eq!(decode_oid(&[], 3), Err(DecodeError::EmptyOid { offset: 3 }));
         // Leading 0x80 octets in a subidentifier add nothing: they are read through.
-        assert_eq!(
-            decode_oid(&[0x2B, 0x80, 0x01], 0),
-            Ok(Oid::new(&[1, 3, 1]))
-        );
+        assert_eq!(decode_oid(&[0x2B, 0x80, 0x01], 0), Ok(Oid::new(&[1, 3, 1])));
         assert_eq!(decode_oid(&[0x80, 0x2B], 0), Ok(Oid::new(&[1, 3])));
         assert_eq!(
             decode_oid(&[0x2B, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x8F, 0x7F], 0),

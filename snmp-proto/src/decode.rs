@@ -77,7 +77,8 @@ pub const SECURITY_MODEL_USM: i32 = 3;
 /// The result borrows from `datagram`. Bytes after the outer SEQUENCE, and elements after the
 /// last field of the message or of the PDU, are ignored (see the module docs). Errors: any
 /// [`DecodeError`], with the offset of the offending byte; [`DecodeError::UnsupportedVersion`]
-/// for a msgVersion other than 0, 1 or 3. v3 header fields outside their RFC 3412 ranges
+/// for a msgVersion other than 0, 1 or 3 that fits 32 bits ([`DecodeError::IntegerOverflow`]
+/// when it does not). v3 header fields outside their RFC 3412 ranges
 /// (msgID, msgMaxSize, msgSecurityModel, a msgFlags that is not one octet), negative
 /// msgAuthoritativeEngineBoots/Time and a msgUserName over [`MAX_USER_NAME_LEN`] octets are
 /// errors too. Encrypted msgData is
@@ -88,7 +89,9 @@ pub fn decode_message(datagram: &[u8]) -> Result<Message<'_>, DecodeError> {
     let message = top.read_expected(tag::SEQUENCE, "the message SEQUENCE (0x30)")?;
     let mut r = message.reader();
     let version_tlv = r.read_expected(tag::INTEGER, "msgVersion INTEGER")?;
-    let version = ber::decode_signed(version_tlv.contents, version_tlv.offset, 8, "msgVersion")?;
+    // RFC 3412 §6: msgVersion INTEGER (0..2147483647). One that does not even fit 32 bits is
+    // malformed, not merely a version this engine does not speak.
+    let version = i64::from(ber::decode_i32(&version_tlv)?);
     match version {
         0 => decode_community(r, Version::V1).map(Message::Community),
         1 => decode_community(r, Version::V2c).map(Message::Community),

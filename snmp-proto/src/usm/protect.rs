@@ -14,10 +14,10 @@
 
 use std::cell::RefCell;
 
-use crate::ber::Reader;
 use super::auth::MAX_DIGEST_LEN;
 use super::privacy::DecryptError;
 use super::{PrivKey, SecurityLevel, UsmUser};
+use crate::ber::Reader;
 use crate::encode::{encode_scoped_pdu_parts, encode_v3_message, V3Body};
 use crate::message::{Pdu, ScopedPduData, UsmSecurityParameters, V3Message, FLAG_REPORTABLE};
 
