@@ -627,6 +627,166 @@ fn accepts_longer_lengths_as_rfc_3417_allows_and_non_minimal_integers() {
     ));
 }
 
+/// Each lenient form decodes to what its minimal form decodes to, and re-encodes to the
+/// minimal form: what is accepted never changes what is written.
+#[test]
+fn lenient_forms_mean_what_their_minimal_forms_mean() {
+    let same = |what: &str, lenient: &[u8], minimal: &[u8]| {
+        let want = decode_message(minimal).unwrap_or_else(|e| panic!("{what}: minimal: {e}"));
+        let got = decode_message(lenient).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(got, want, "{what}");
+        assert_eq!(reencode(&got, true), minimal, "{what}: re-encoding");
+    };
+    let value = get_with_value_element;
+    // X.690 §8.3.2 binds senders: redundant sign octets do not change an INTEGER.
+    same(
+        "Integer32 5 in 4 octets",
+        &value(&[0x02, 0x04, 0, 0, 0, 5]),
+        &value(&[0x02, 0x01, 5]),
+    );
+    same(
+        "Integer32 -2 in 4 octets",
+        &value(&[0x02, 0x04, 0xFF, 0xFF, 0xFF, 0xFE]),
+        &value(&[0x02, 0x01, 0xFE]),
+    );
+    same(
+        "Counter32 4294967295 with an extra 00",
+        &value(&[0x41, 0x06, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]),
+        &value(&[0x41, 0x05, 0, 0xFF, 0xFF, 0xFF, 0xFF]),
+    );
+    same(
+        "TimeTicks 5 in 2 octets",
+        &value(&[0x43, 0x02, 0, 5]),
+        &value(&[0x43, 0x01, 5]),
+    );
+    same(
+        "Counter64 2^64-1 with two extra 00",
+        &value(&[
+            0x46, 0x0B, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]),
+        &value(&[
+            0x46, 0x09, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        ]),
+    );
+    // X.690 §8.19.2 binds senders: 0x80 padding does not change a subidentifier.
+    same(
+        "1.3.6 with 80 80 before the 6",
+        &get_with_oid_element(&[0x06, 0x04, 0x2B, 0x80, 0x80, 0x06]),
+        &get_with_oid_element(&[0x06, 0x02, 0x2B, 0x06]),
+    );
+    same(
+        "1.3.6 with 80 before the first subidentifier",
+        &get_with_oid_element(&[0x06, 0x03, 0x80, 0x2B, 0x06]),
+        &get_with_oid_element(&[0x06, 0x02, 0x2B, 0x06]),
+    );
+    // X.690 §8.8.2: a NULL's contents (there should be none) carry nothing.
+    for (what, lenient, minimal) in [
+        ("NULL 05 01 00", &[0x05, 0x01, 0x00][..], &[0x05, 0x00][..]),
+        ("NULL 05 02 00 00", &[0x05, 0x02, 0x00, 0x00], &[0x05, 0x00]),
+        ("noSuchObject 80 01 00", &[0x80, 0x01, 0x00], &[0x80, 0x00]),
+        ("endOfMibView 82 01 07", &[0x82, 0x01, 0x07], &[0x82, 0x00]),
+    ] {
+        same(what, &value(lenient), &value(minimal));
+    }
+    // Request-id and version with redundant octets.
+    let plain = h(GET_V2C);
+    let mut version = plain.clone();
+    version.splice(2..5, [0x02, 0x02, 0x00, 0x01]);
+    version[1] += 1;
+    same("msgVersion 02 02 00 01", &version, &plain);
+    let mut request_id = plain.clone();
+    request_id.splice(15..21, [0x02, 0x05, 0x00, 0x09, 0xd3, 0x16, 0x4a]);
+    request_id[1] += 1;
+    request_id[14] += 1;
+    same("request-id with an extra 00", &request_id, &plain);
+    // Bytes after the message, elements after the PDU or after the VarBindList.
+    same(
+        "a 00 after the message",
+        &[&plain[..], &[0x00]].concat(),
+        &plain,
+    );
+    same(
+        "DE AD BE EF x3 after the message",
+        &[&plain[..], &[0xDE, 0xAD, 0xBE, 0xEF].repeat(3)].concat(),
+        &plain,
+    );
+    let mut fourth = plain.clone();
+    fourth[1] += 2;
+    fourth.extend_from_slice(&[0x05, 0x00]);
+    same("a fourth element in the message", &fourth, &plain);
+    same(
+        "an element after the VarBindList",
+        &get_with_pdu_tail(&h("30003000")),
+        &get_with_pdu_tail(&h("3000")),
+    );
+}
+
+/// What stays refused: values out of their type's range, truncated or empty elements, and a
+/// msgUserName over RFC 3414's 32 octets.
+#[test]
+fn out_of_range_and_oversized_fields_stay_refused() {
+    let plain = h(GET_V2C);
+    // msgVersion 2^32: does not fit 32 bits (net-snmp's agent would read it as 0, SNMPv1).
+    let mut version = plain.clone();
+    version.splice(2..5, [0x02, 0x05, 0x01, 0x00, 0x00, 0x00, 0x00]);
+    version[1] += 4;
+    assert!(matches!(
+        decode_message(&version),
+        Err(DecodeError::IntegerOverflow {
+            offset: 2,
+            ty: "Integer32"
+        })
+    ));
+    // A Counter32 of 2^32, an Integer32 of 2^31, a negative Gauge32 even when padded.
+    let value = |v: &[u8]| decode_message(&get_with_value_element(v)).map(|_| ());
+    for v in [
+        &[0x41, 0x05, 0x01, 0, 0, 0, 0][..],
+        &[0x02, 0x05, 0x00, 0x80, 0, 0, 0],
+        &[0x42, 0x02, 0xFF, 0xFF],
+    ] {
+        assert!(
+            matches!(value(v), Err(DecodeError::IntegerOverflow { .. })),
+            "{v:02x?}"
+        );
+    }
+
+    let v3 = |engine_id: &[u8], user: &[u8]| {
+        let usm = UsmSecurityParameters {
+            engine_id,
+            engine_boots: 1,
+            engine_time: 2,
+            user_name: user,
+            auth_params: b"",
+            priv_params: b"",
+        };
+        let mut out = Vec::new();
+        encode_v3_message(&mut out, 1, 65507, 4, &usm, V3Body::Encrypted(b""));
+        out
+    };
+    let user32 = v3(b"\x80\x00\x00\x00\x01", &[b'u'; 32]);
+    let Message::V3(m) = decode_message(&user32).unwrap() else {
+        panic!("not v3")
+    };
+    assert_eq!(m.usm.user_name, &[b'u'; 32][..]);
+    let user33 = v3(b"\x80\x00\x00\x00\x01", &[b'u'; 33]);
+    assert!(matches!(
+        decode_message(&user33),
+        Err(DecodeError::TooLong {
+            what: "msgUserName",
+            length: 33,
+            max: 32,
+            ..
+        })
+    ));
+    // msgAuthoritativeEngineID has no size in RFC 3414 §2.4: 33 octets decode (an agent then
+    // answers usmStatsUnknownEngineIDs).
+    let engine33 = v3(&[1; 33], b"user");
+    let Message::V3(m) = decode_message(&engine33).unwrap() else {
+        panic!("not v3")
+    };
+    assert_eq!(m.usm.engine_id.len(), 33);
+}
+
 #[test]
 fn rejects_indefinite_lengths() {
     let mut bytes = vec![0x30, 0x80];
