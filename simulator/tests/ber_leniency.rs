@@ -333,6 +333,25 @@ fn lenient_ber_is_answered_as_net_snmp_answers_it() {
             "{what}"
         );
     }
+    // The same at a vendor column: outlet 1's control, an INTEGER.
+    for value in [
+        &[0x45, 0x01, 0x01][..],
+        &[0x47, 0x01, 0x00],
+        &[0x03, 0x01, 0x00],
+    ] {
+        let what = format!("SET outlet 1 control to {value:02x?}");
+        let (_, pdu) = response(&what, &agent.ask(&what, &set(51, &control_oid, value)));
+        assert_eq!(
+            (pdu.error_status, pdu.error_index),
+            (WRONG_TYPE, 1),
+            "{what}"
+        );
+    }
+    assert_eq!(
+        agent.sim.get_value(&ro, &state(1)),
+        format!("INTEGER: {STATE_ON}"),
+        "a refused SET changes nothing"
+    );
 
     assert_eq!(
         agent.parse_errors(),
