@@ -78,11 +78,10 @@ pub const SECURITY_MODEL_USM: i32 = 3;
 /// last field of the message or of the PDU, are ignored (see the module docs). Errors: any
 /// [`DecodeError`], with the offset of the offending byte; [`DecodeError::UnsupportedVersion`]
 /// for a msgVersion other than 0, 1 or 3 that fits 32 bits ([`DecodeError::IntegerOverflow`]
-/// when it does not). v3 header fields outside their RFC 3412 ranges
-/// (msgID, msgMaxSize, msgSecurityModel, a msgFlags that is not one octet), negative
+/// when it does not). v3 header fields outside their RFC 3412 ranges (msgID, msgMaxSize,
+/// msgSecurityModel, a msgFlags that is not one octet), negative
 /// msgAuthoritativeEngineBoots/Time and a msgUserName over [`MAX_USER_NAME_LEN`] octets are
-/// errors too. Encrypted msgData is
-/// returned undecoded ([`ScopedPduData::Encrypted`]).
+/// errors too. Encrypted msgData is returned undecoded ([`ScopedPduData::Encrypted`]).
 pub fn decode_message(datagram: &[u8]) -> Result<Message<'_>, DecodeError> {
     let mut top = Reader::new(datagram);
     // Bytes after the message are ignored, as net-snmp's agent ignores them.
