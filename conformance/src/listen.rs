@@ -528,6 +528,15 @@ pub fn value_text(v: &Value<'_>) -> String {
         Value::NoSuchObject => "noSuchObject".into(),
         Value::NoSuchInstance => "noSuchInstance".into(),
         Value::EndOfMibView => "endOfMibView".into(),
+        Value::Other { contents, .. } => format!(
+            "{}: {}",
+            v.type_name(),
+            contents
+                .iter()
+                .map(|b| format!("{b:02X}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
     }
 }
 

@@ -56,8 +56,9 @@ pub const TARGETS: [Target; 7] = [
 ///   `encode_v3_message` says.
 ///
 /// Not compared byte for byte with the input: the decoder accepts long-form lengths with more
-/// octets than needed (RFC 3417 §8, `82 00 26`; see `snmp_proto::ber`), which the encoder
-/// writes minimally. For the same reason a v3 message's raw msgSecurityParameters and
+/// octets than needed (RFC 3417 §8, `82 00 26`), non-minimal INTEGERs, 0x80-padded OID
+/// subidentifiers, NULL contents and bytes after the message (see `snmp_proto::decode`), which
+/// the encoder writes minimally or not at all. For the same reason a v3 message's raw msgSecurityParameters and
 /// msgAuthenticationParameters' offset are compared between the re-encoding and its decoding,
 /// not with the input. v3 messages with a msgSecurityModel other than 3 (USM) are decoded but
 /// not re-encoded (the encoder writes USM only); the plaintext inside an encryptedPDU is not

@@ -388,6 +388,10 @@ fn show(vb: &VarBind<'_>) -> String {
         Value::NoSuchObject => write!(text, "noSuchObject"),
         Value::NoSuchInstance => write!(text, "noSuchInstance"),
         Value::EndOfMibView => write!(text, "endOfMibView"),
+        Value::Other { contents, .. } => {
+            let shown = hex::encode(contents.get(..MAX_VALUE_CHARS / 2).unwrap_or(contents));
+            write!(text, "{}: {shown}", vb.value.type_name())
+        }
     };
     text
 }

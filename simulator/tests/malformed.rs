@@ -126,6 +126,21 @@ fn capture_v3_packet(engine_id_hex: &str) -> Vec<u8> {
     buf[..n].to_vec()
 }
 
+/// The counter a plaintext v3 Report carries (dotted), or `None` for another answer.
+fn v3_report_counter(answer: &[u8]) -> Option<String> {
+    let snmp_proto::Message::V3(m) = snmp_proto::decode_message(answer).unwrap() else {
+        panic!("not a v3 answer")
+    };
+    match m.data {
+        snmp_proto::ScopedPduData::Plaintext(s)
+            if s.pdu.pdu_type == snmp_proto::PduType::Report =>
+        {
+            Some(s.pdu.varbinds[0].oid.to_string())
+        }
+        _ => None,
+    }
+}
+
 #[test]
 fn malformed_burst_is_counted_and_survived() {
     let engine_hex = "800035ae0466757a7a2d656e67696e65"; // enterprise 13742, text "fuzz-engine"
@@ -160,6 +175,18 @@ fn malformed_burst_is_counted_and_survived() {
         .recv_from(&mut buf)
         .expect("pdusim answers the intact SNMPv3 request net-snmp built");
     assert!(n > 0);
+    let intact = v3_report_counter(&buf[..n]);
+    // Bytes after the message are ignored, and the MAC covers the message only (RFC 3414
+    // §3.2 step 6, wholeMsg): the same request with a tail passes authentication and gets
+    // the same answer (the time-window Report, as snmpget's -Z 1,1 is not the agent's clock),
+    // not usmStatsWrongDigests.
+    let tailed = [&v3[..], &[0xDE, 0xAD, 0xBE, 0xEF]].concat();
+    sock.send_to(&tailed, &agent).unwrap();
+    let (n, _) = sock
+        .recv_from(&mut buf)
+        .expect("pdusim answers the SNMPv3 request with bytes after it");
+    assert_eq!(intact.as_deref(), Some(USM_STATS_NOT_IN_TIME_WINDOWS));
+    assert_eq!(v3_report_counter(&buf[..n]), intact);
 
     // A GET that is valid as sent (its request-id has 4 content octets, so it must be at least
     // 0x00800000 to be a minimal INTEGER): every mutation below is malformed because of what it
@@ -233,8 +260,6 @@ fn malformed_burst_is_counted_and_survived() {
     p.extend_from_slice(&valid[2..]);
     p.extend_from_slice(&[0, 0]);
     nasties.push(p);
-    // a non-minimal INTEGER: the request-id 7 written in 4 octets (X.690 §8.3.2)
-    nasties.push(v2c_get(7));
     // the outer length one short / one long of the content
     let mut p = valid.clone();
     p[1] = 0x28;

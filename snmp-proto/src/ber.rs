@@ -4,8 +4,12 @@
 //! octet strings, community and USM fields borrow from the datagram. It accepts the BER of
 //! RFC 3417 §8: single-byte tags; definite lengths only, where the long form may use more length
 //! octets than needed (`81 26` for 38, as puresnmp writes every length of 127, `82 00 26`), up to
-//! [`MAX_LENGTH_OCTETS`] of them, for a value below 4 GiB; minimal INTEGERs (X.690 §8.3.2) and
-//! minimal OID arcs. What this crate writes is always minimal. Nothing is allocated from a length field before the bytes it announces are known
+//! [`MAX_LENGTH_OCTETS`] of them, for a value below 4 GiB; INTEGERs with redundant leading
+//! 0x00 / 0xFF octets (X.690 §8.3.2 asks senders not to write them) and OID subidentifiers with
+//! leading 0x80 octets (X.690 §8.19.2 likewise), both of which still have exactly one value,
+//! as net-snmp's agent reads them. Values out of their type's range, empty INTEGERs, truncated
+//! elements and indefinite lengths stay errors. What this crate writes is always minimal.
+//! Nothing is allocated from a length field before the bytes it announces are known
 //! to be present, and every error names the byte offset (within the whole datagram, see
 //! [`Reader::with_base`]) where it occurred.
 //!
@@ -22,6 +26,8 @@ use crate::message::Oid;
 pub mod tag {
     /// `UNIVERSAL 2`, INTEGER (and Integer32, RFC 2578 §7.1.1).
     pub const INTEGER: u8 = 0x02;
+    /// `UNIVERSAL 3`, BIT STRING: no SNMPv2 type, read into [`crate::message::Value::Other`].
+    pub const BIT_STRING: u8 = 0x03;
     /// `UNIVERSAL 4`, OCTET STRING.
     pub const OCTET_STRING: u8 = 0x04;
     /// `UNIVERSAL 5`, NULL: the value of every varbind in a Get request.
@@ -40,6 +46,13 @@ pub mod tag {
     pub const TIME_TICKS: u8 = 0x43;
     /// `[APPLICATION 4]` Opaque: arbitrary BER wrapped in an OCTET STRING (RFC 2578 §7.1.9).
     pub const OPAQUE: u8 = 0x44;
+    /// `[APPLICATION 5]` NsapAddress of the first SNMPv2 SMI (RFC 1442), gone from RFC 2578:
+    /// read into
+    /// [`crate::message::Value::Other`].
+    pub const NSAP_ADDRESS: u8 = 0x45;
+    /// `[APPLICATION 7]` UInteger32 of the first SNMPv2 SMI (RFC 1442), gone from RFC 2578:
+    /// read into [`crate::message::Value::Other`].
+    pub const UINTEGER32: u8 = 0x47;
     /// `[APPLICATION 6]` Counter64 (RFC 2578 §7.1.10).
     pub const COUNTER64: u8 = 0x46;
     /// `[0] IMPLICIT NULL`, the noSuchObject exception (RFC 3416 §3).
@@ -94,11 +107,18 @@ pub enum DecodeError {
         /// The length field's first byte.
         offset: usize,
     },
-    /// A length, INTEGER or OID subidentifier with redundant leading octets.
-    #[error("non-minimal encoding at byte {offset}")]
-    NonMinimal {
-        /// The length field's first byte, or the element's tag byte.
+    /// An element longer than its type allows (msgUserName, RFC 3414 §2.4:
+    /// `OCTET STRING (SIZE(0..32))`).
+    #[error("{what} at byte {offset} has {length} content bytes, at most {max} are allowed")]
+    TooLong {
+        /// The element's tag byte.
         offset: usize,
+        /// What the element is.
+        what: &'static str,
+        /// Its contents length, in bytes.
+        length: usize,
+        /// The most contents bytes its type allows.
+        max: usize,
     },
     /// The element has another tag than the one the message structure requires here.
     #[error("unexpected tag 0x{found:02X} at byte {offset}: expected {expected}")]
@@ -200,7 +220,7 @@ impl DecodeError {
             | LengthOverrun { offset, .. }
             | IndefiniteLength { offset }
             | BadLength { offset }
-            | NonMinimal { offset }
+            | TooLong { offset, .. }
             | UnexpectedTag { offset, .. }
             | EmptyInteger { offset }
             | IntegerOverflow { offset, .. }
@@ -350,12 +370,11 @@ impl<'a> Reader<'a> {
         usize::try_from(length).map_err(|_| DecodeError::BadLength { offset: at })
     }
 
-    /// Reads one element of any tag (single tag byte, definite minimal length of at most
-    /// [`MAX_LENGTH_OCTETS`] octets, contents borrowed).
+    /// Reads one element of any tag (single tag byte, definite length of at most
+    /// [`MAX_LENGTH_OCTETS`] octets, minimal or not, contents borrowed).
     ///
     /// Errors: [`DecodeError::Truncated`], [`DecodeError::IndefiniteLength`],
-    /// [`DecodeError::BadLength`], [`DecodeError::NonMinimal`] (length) and
-    /// [`DecodeError::LengthOverrun`]. On error the reader does not move.
+    /// [`DecodeError::BadLength`] and [`DecodeError::LengthOverrun`]. On error the reader does not move.
     pub fn read_tlv(&mut self) -> Result<Tlv<'a>> {
         let offset = self.offset();
         let start = self.pos;
@@ -417,7 +436,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads an INTEGER that must fit an `i32`. Errors: as [`Reader::read_expected`], then
-    /// [`DecodeError::EmptyInteger`], [`DecodeError::NonMinimal`], [`DecodeError::IntegerOverflow`].
+    /// [`DecodeError::EmptyInteger`], [`DecodeError::IntegerOverflow`].
     pub fn read_i32(&mut self, expected: &'static str) -> Result<i32> {
         let tlv = self.read_expected(tag::INTEGER, expected)?;
         decode_i32(&tlv)
@@ -456,27 +475,42 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn check_minimal_integer(contents: &[u8], offset: usize) -> Result<()> {
-    match contents {
-        [] => Err(DecodeError::EmptyInteger { offset }),
-        [0x00, next, ..] if *next < 0x80 => Err(DecodeError::NonMinimal { offset }),
-        [0xFF, next, ..] if *next >= 0x80 => Err(DecodeError::NonMinimal { offset }),
-        _ => Ok(()),
+/// The contents of an INTEGER without redundant leading octets: a 0x00 before an octet whose
+/// top bit is clear, or a 0xFF before one whose top bit is set, repeat the sign bit and change
+/// nothing about the value (X.690 §8.3.2 asks a sender not to write them; RFC 3417 §8 and
+/// net-snmp's agent do not refuse them from a client, and some encoders write fixed-width
+/// 4-byte integers).
+///
+/// Errors: [`DecodeError::EmptyInteger`] for no contents at all.
+fn minimal_integer(contents: &[u8], offset: usize) -> Result<&[u8]> {
+    let mut digits = contents;
+    while let [first, next, ..] = digits {
+        let redundant = (*first == 0x00 && *next < 0x80) || (*first == 0xFF && *next >= 0x80);
+        if !redundant {
+            break;
+        }
+        digits = digits.get(1..).unwrap_or_default();
+    }
+    if digits.is_empty() {
+        Err(DecodeError::EmptyInteger { offset })
+    } else {
+        Ok(digits)
     }
 }
 
-/// Decodes a signed (two's complement) INTEGER of at most `max_octets` (≤ 8) contents octets.
-/// `offset` is the element's offset, for errors.
+/// Decodes a signed (two's complement) INTEGER whose value needs at most `max_octets` (≤ 8)
+/// octets. Redundant leading 0x00 / 0xFF octets (a non-minimal encoding) are skipped: they do
+/// not change the value. `offset` is the element's offset, for errors.
 ///
-/// Errors: [`DecodeError::EmptyInteger`], [`DecodeError::NonMinimal`] (a redundant leading
-/// 0x00 or 0xFF), [`DecodeError::IntegerOverflow`] (more than `max_octets` octets, naming `ty`).
+/// Errors: [`DecodeError::EmptyInteger`], [`DecodeError::IntegerOverflow`] (a value that needs
+/// more than `max_octets` octets, naming `ty`).
 pub fn decode_signed(
     contents: &[u8],
     offset: usize,
     max_octets: usize,
     ty: &'static str,
 ) -> Result<i64> {
-    check_minimal_integer(contents, offset)?;
+    let contents = minimal_integer(contents, offset)?;
     if contents.len() > max_octets.min(8) {
         return Err(DecodeError::IntegerOverflow { offset, ty });
     }
@@ -499,12 +533,14 @@ pub fn decode_i32(tlv: &Tlv<'_>) -> Result<i32> {
 }
 
 /// Decodes a non-negative integer (Counter32, Gauge32, TimeTicks, Counter64) no greater than
-/// `max`: minimal two's complement, so a leading 0x00 appears exactly when the top bit is set.
+/// `max`: two's complement, so a leading 0x00 is needed when the top bit is set
+/// (`41 05 00 FF FF FF FF` is the minimal Counter32 4294967295); redundant leading octets are
+/// skipped, as for [`decode_signed`].
 ///
-/// Errors: [`DecodeError::EmptyInteger`], [`DecodeError::NonMinimal`], and
+/// Errors: [`DecodeError::EmptyInteger`], and
 /// [`DecodeError::IntegerOverflow`] (naming `ty`) for a negative value or one above `max`.
 pub fn decode_unsigned(contents: &[u8], offset: usize, max: u64, ty: &'static str) -> Result<u64> {
-    check_minimal_integer(contents, offset)?;
+    let contents = minimal_integer(contents, offset)?;
     let digits = match contents.split_first() {
         Some((&first, _)) if first & 0x80 != 0 => {
             return Err(DecodeError::IntegerOverflow { offset, ty });
@@ -536,11 +572,12 @@ pub fn decode_u32(tlv: &Tlv<'_>, ty: &'static str) -> Result<u32> {
 const MAX_FIRST_SUBIDENTIFIER: u64 = u32::MAX as u64 + 80;
 
 /// Decodes OBJECT IDENTIFIER contents (X.690 §8.19): at most [`Oid::MAX_ARCS`] arcs, each at
-/// most `u32::MAX`, each subidentifier minimal (no leading 0x80 octet). The first
-/// subidentifier gives two arcs. `offset` is the element's offset, used by every error.
+/// most `u32::MAX`. The first subidentifier gives two arcs. A subidentifier that starts with
+/// 0x80 octets (X.690 §8.19.2 asks a sender not to write them; net-snmp's agent reads them)
+/// still has one value, which is taken: they add nothing. `offset` is the element's offset,
+/// used by every error.
 ///
-/// Errors: [`DecodeError::EmptyOid`], [`DecodeError::NonMinimal`],
-/// [`DecodeError::ArcOverflow`], [`DecodeError::TooManyArcs`], and [`DecodeError::Truncated`]
+/// Errors: [`DecodeError::EmptyOid`], [`DecodeError::ArcOverflow`], [`DecodeError::TooManyArcs`], and [`DecodeError::Truncated`]
 /// when the last octet still has its continuation bit set.
 pub fn decode_oid(contents: &[u8], offset: usize) -> Result<Oid> {
     if contents.is_empty() {
@@ -549,15 +586,12 @@ pub fn decode_oid(contents: &[u8], offset: usize) -> Result<Oid> {
     // Bounded by the bytes actually present, and by the arc limit.
     let mut arcs = Vec::with_capacity(contents.len().saturating_add(1).min(Oid::MAX_ARCS));
     let mut value: u64 = 0;
-    let mut at_start = true;
+    // True when the last octet ended a subidentifier (its continuation bit clear).
+    let mut complete = true;
     let mut first = true;
     for &b in contents {
-        if at_start {
-            if b == 0x80 {
-                return Err(DecodeError::NonMinimal { offset });
-            }
-            at_start = false;
-        }
+        // A leading 0x80 adds a zero group: `value` stays 0.
+        complete = false;
         value = (value << 7) | u64::from(b & 0x7F);
         // The first subidentifier packs two arcs (X*40 + Y, Y unbounded when X = 2).
         let limit = if first {
@@ -588,10 +622,10 @@ pub fn decode_oid(contents: &[u8], offset: usize) -> Result<Oid> {
                 arcs.push(arc);
             }
             value = 0;
-            at_start = true;
+            complete = true;
         }
     }
-    if !at_start {
+    if !complete {
         // The last octet still had its continuation bit set.
         return Err(DecodeError::Truncated { offset });
     }
@@ -883,8 +917,14 @@ mod tests {
         assert_eq!(d(&[0x80, 0, 0, 0]), Ok(i64::from(i32::MIN)));
         assert_eq!(d(&[0x7F, 0xFF, 0xFF, 0xFF]), Ok(i64::from(i32::MAX)));
         assert_eq!(d(&[]), Err(DecodeError::EmptyInteger { offset: 0 }));
-        assert_eq!(d(&[0x00, 0x7F]), Err(DecodeError::NonMinimal { offset: 0 }));
-        assert_eq!(d(&[0xFF, 0x80]), Err(DecodeError::NonMinimal { offset: 0 }));
+        // Redundant sign octets change nothing (X.690 binds senders, not receivers).
+        assert_eq!(d(&[0x00, 0x7F]), Ok(127));
+        assert_eq!(d(&[0xFF, 0x80]), Ok(-128));
+        assert_eq!(d(&[0x00, 0x00, 0x00, 0x01]), Ok(1));
+        assert_eq!(d(&[0xFF, 0xFF, 0xFF, 0xFF]), Ok(-1));
+        assert_eq!(d(&[0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05]), Ok(5));
+        assert_eq!(d(&[0x00, 0x00]), Ok(0));
+        assert_eq!(d(&[0xFF, 0xFF, 0x7F]), Ok(-129));
         assert_eq!(
             d(&[0x00, 0x80, 0, 0, 0]),
             Err(DecodeError::IntegerOverflow {
@@ -912,9 +952,15 @@ mod tests {
             d(&[0x80]),
             Err(DecodeError::IntegerOverflow { .. })
         ));
+        assert_eq!(d(&[0x00, 0x01]), Ok(1));
+        assert_eq!(
+            d(&[0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF]),
+            Ok(u64::from(u32::MAX))
+        );
+        // A redundant 0xFF still makes a negative number.
         assert!(matches!(
-            d(&[0x00, 0x01]),
-            Err(DecodeError::NonMinimal { .. })
+            d(&[0xFF, 0xFF]),
+            Err(DecodeError::IntegerOverflow { .. })
         ));
         let d64 = |c: &[u8]| decode_unsigned(c, 0, u64::MAX, "Counter64");
         assert_eq!(
@@ -1085,13 +1131,16 @@ mod tests {
     #[test]
     fn rejects_bad_oids() {
         assert_eq!(decode_oid(&[], 3), Err(DecodeError::EmptyOid { offset: 3 }));
+        // Leading 0x80 octets in a subidentifier add nothing: they are read through.
+        assert_eq!(decode_oid(&[0x2B, 0x80, 0x01], 0), Ok(Oid::new(&[1, 3, 1])));
+        assert_eq!(decode_oid(&[0x80, 0x2B], 0), Ok(Oid::new(&[1, 3])));
         assert_eq!(
-            decode_oid(&[0x2B, 0x80, 0x01], 0),
-            Err(DecodeError::NonMinimal { offset: 0 })
+            decode_oid(&[0x2B, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x8F, 0x7F], 0),
+            Ok(Oid::new(&[1, 3, 0x7FF]))
         );
         assert_eq!(
-            decode_oid(&[0x80, 0x2B], 0),
-            Err(DecodeError::NonMinimal { offset: 0 })
+            decode_oid(&[0x2B, 0x80, 0x80], 0),
+            Err(DecodeError::Truncated { offset: 0 })
         );
         assert_eq!(
             decode_oid(&[0x2B, 0x86], 0),

@@ -4,10 +4,39 @@
 //! parameters, ScopedPDU, PDU, varbind list, varbind, value — with no generic recursion: nesting
 //! depth is bounded by the code, not by the datagram. The decoded [`Message`] borrows from the
 //! datagram (community, USM fields, octet-string values), so a request costs only the varbind
-//! `Vec` and the OID arcs. The varbind count is capped at [`MAX_VARBINDS`].
+//! `Vec` and the OID arcs. The varbind count is capped at [`MAX_VARBINDS`], more than any UDP
+//! datagram can carry.
 //!
 //! Decoding is syntax only: whether a version / PDU type / security model / flags combination
 //! is acceptable is for the security and agent layers to decide (and count).
+//!
+//! # What is accepted from a peer, and what is not
+//!
+//! The rule: accept what the standard (RFC 3417 §8: BER, definite lengths) and net-snmp's
+//! agent accept from clients when the bytes still have exactly one meaning; refuse (a
+//! [`DecodeError`], which an agent counts in snmpInASNParseErrs, RFC 3412 §7.2 step 2) what is
+//! truncated, ambiguous or out of its type's range. Everything this crate *writes* stays
+//! minimal whatever it accepted.
+//!
+//! | Input | Decision | Why |
+//! |---|---|---|
+//! | Long-form lengths with more octets than needed (`81 26`, `82 00 26`) | accepted | RFC 3417 §8 allows them |
+//! | Indefinite length (`80`), more than [`ber::MAX_LENGTH_OCTETS`] length octets, a length past the data | refused | RFC 3417 §8; the element's end is unknown |
+//! | INTEGER with redundant leading `00` / `FF` (`02 02 00 05`, `02 02 FF FF`, Counter32 `41 06 00 00 FF FF FF FF`) | accepted, as its one value | X.690 §8.3.2 binds senders; the value is unambiguous; net-snmp's agent accepts it and fixed-width encoders write it |
+//! | `41 05 00 FF FF FF FF` | accepted | the *minimal* encoding of 4294967295 (the `00` keeps it positive) |
+//! | INTEGER out of its type's range (request-id or msgVersion 2^32 as `02 05 01 00 00 00 00`, a Counter32 of 2^32) | refused | RFC 3416 gives request-id `INTEGER (-214783648..214783647)`; net-snmp's agent keeps the low 32 bits and answers request-id 0 (or version 0 = SNMPv1), a changed meaning no manager can pair |
+//! | Empty INTEGER (`02 00`) | refused | no value at all |
+//! | OID subidentifier with leading `80` octets | accepted, as its one value | X.690 §8.19.2 binds senders; net-snmp's agent reads it |
+//! | OID subidentifier past 2^32−1, more than 128 arcs, empty OID, last octet with its continuation bit | refused | RFC 2578 §3.5 and §7.1.3; truncated |
+//! | NULL with contents (`05 01 00`, `05 02 00 00`), likewise noSuchObject / noSuchInstance / endOfMibView | accepted, contents ignored | X.690 §8.8.2 says a NULL has none; a NULL carries no value whatever follows, and net-snmp's agent answers |
+//! | Bytes after the message SEQUENCE (`…05 00` + `00`, + `DE AD BE EF…`) | ignored | net-snmp's agent answers; the message is complete without them (v3 authentication covers the message SEQUENCE only) |
+//! | Elements after the last field of the message SEQUENCE or of the PDU | ignored | net-snmp's agent answers; every field SNMP defines is present |
+//! | An element after the value inside a VarBind | refused | net-snmp's agent drops it too: the varbind's shape is wrong |
+//! | BIT STRING (`03`, at least one octet), NsapAddress (`45`), UInteger32 (`47`, as a 32-bit unsigned INTEGER) as a value | accepted as [`Value::Other`] | net-snmp's agent reads them and answers a SET of one with wrongType; an empty BIT STRING or UInteger32 stays refused, as there |
+//! | Any other value tag (`24`, `9F 50`, …) | refused | no SNMP type; net-snmp's agent drops it too |
+//! | msgUserName over 32 octets | refused | RFC 3414 §2.4: `OCTET STRING (SIZE(0..32))`; net-snmp's agent counts a parse error |
+//! | msgAuthoritativeEngineID of any length | accepted | RFC 3414 §2.4 gives it no size; one outside SnmpEngineID's 5..32 (RFC 3411) is no engine's, so an agent answers usmStatsUnknownEngineIDs, as net-snmp's does |
+//! | More varbinds than [`MAX_VARBINDS`] | refused | no UDP datagram can carry that many (see the constant) |
 
 use std::borrow::Cow;
 
@@ -15,11 +44,25 @@ pub use crate::ber::DecodeError;
 use crate::ber::{self, tag, Reader, Tlv};
 use crate::message::*;
 
-/// The most varbinds decoded from one PDU; one more is [`DecodeError::TooManyVarbinds`].
-pub const MAX_VARBINDS: usize = 1024;
-
 /// The smallest encoded varbind (`30 05 06 01 xx 05 00`), used to size the varbind `Vec`.
-const MIN_VARBIND_LEN: usize = 7;
+pub const MIN_VARBIND_LEN: usize = 7;
+
+/// The largest UDP payload, in bytes: a UDP length field is 16 bits (RFC 768), so no datagram
+/// over IPv4 or IPv6 (without jumbograms) carries more than 65,535 bytes of payload.
+pub const MAX_UDP_PAYLOAD: usize = 65_535;
+
+/// The most varbinds decoded from one PDU (9,362); one more is [`DecodeError::TooManyVarbinds`].
+///
+/// RFC 3416 §3 allows up to 2147483647 (max-bindings), so the bound is not SNMP's but the
+/// transport's: a varbind takes at least [`MIN_VARBIND_LEN`] bytes and a UDP datagram at most
+/// [`MAX_UDP_PAYLOAD`], so no datagram can carry more than this many. Only a larger buffer
+/// (never one read from UDP) meets the limit. Memory stays bounded by the datagram: the
+/// varbind `Vec` is sized from the bytes present.
+pub const MAX_VARBINDS: usize = MAX_UDP_PAYLOAD / MIN_VARBIND_LEN;
+
+/// The longest msgUserName, in octets (RFC 3414 §2.4: `OCTET STRING (SIZE(0..32))`); a longer
+/// one is [`DecodeError::TooLong`].
+pub const MAX_USER_NAME_LEN: usize = 32;
 
 /// The smallest msgMaxSize, in bytes (RFC 3412 §6: INTEGER (484..2147483647)); a smaller one is
 /// [`DecodeError::OutOfRange`].
@@ -31,19 +74,23 @@ pub const SECURITY_MODEL_USM: i32 = 3;
 /// Decodes a whole datagram: a v1/v2c community message (RFC 1157 §4, RFC 1901 §3) or a v3
 /// message (RFC 3412 §6, with RFC 3414 §2.4 UsmSecurityParameters when msgSecurityModel is 3).
 ///
-/// The result borrows from `datagram`. Errors: any [`DecodeError`], with the offset of the
-/// offending byte; [`DecodeError::UnsupportedVersion`] for a msgVersion other than 0, 1 or 3;
-/// [`DecodeError::TrailingBytes`] for bytes after the outer SEQUENCE. v3 header fields outside
-/// their RFC 3412 ranges (msgID, msgMaxSize, msgSecurityModel, a msgFlags that is not one
-/// octet) and negative msgAuthoritativeEngineBoots/Time are errors too. Encrypted msgData is
-/// returned undecoded ([`ScopedPduData::Encrypted`]).
+/// The result borrows from `datagram`. Bytes after the outer SEQUENCE, and elements after the
+/// last field of the message or of the PDU, are ignored (see the module docs). Errors: any
+/// [`DecodeError`], with the offset of the offending byte; [`DecodeError::UnsupportedVersion`]
+/// for a msgVersion other than 0, 1 or 3 that fits 32 bits ([`DecodeError::IntegerOverflow`]
+/// when it does not). v3 header fields outside their RFC 3412 ranges (msgID, msgMaxSize,
+/// msgSecurityModel, a msgFlags that is not one octet), negative
+/// msgAuthoritativeEngineBoots/Time and a msgUserName over [`MAX_USER_NAME_LEN`] octets are
+/// errors too. Encrypted msgData is returned undecoded ([`ScopedPduData::Encrypted`]).
 pub fn decode_message(datagram: &[u8]) -> Result<Message<'_>, DecodeError> {
     let mut top = Reader::new(datagram);
+    // Bytes after the message are ignored, as net-snmp's agent ignores them.
     let message = top.read_expected(tag::SEQUENCE, "the message SEQUENCE (0x30)")?;
-    top.finish()?;
     let mut r = message.reader();
     let version_tlv = r.read_expected(tag::INTEGER, "msgVersion INTEGER")?;
-    let version = ber::decode_signed(version_tlv.contents, version_tlv.offset, 8, "msgVersion")?;
+    // RFC 3412 §6: msgVersion INTEGER (0..2147483647). One that does not even fit 32 bits is
+    // malformed, not merely a version this engine does not speak.
+    let version = i64::from(ber::decode_i32(&version_tlv)?);
     match version {
         0 => decode_community(r, Version::V1).map(Message::Community),
         1 => decode_community(r, Version::V2c).map(Message::Community),
@@ -69,8 +116,8 @@ fn decode_community<'a>(
     version: Version,
 ) -> Result<CommunityMessage<'a>, DecodeError> {
     let community = r.read_octet_string("community OCTET STRING")?;
+    // Elements after the PDU are ignored, as net-snmp's agent ignores them.
     let pdu = decode_pdu(&mut r)?;
-    r.finish()?;
     Ok(CommunityMessage {
         version,
         community,
@@ -111,7 +158,7 @@ fn decode_v3(mut r: Reader<'_>) -> Result<V3Message<'_>, DecodeError> {
             }),
             None => return Err(DecodeError::Truncated { offset: at }),
         };
-    r.finish()?;
+    // Elements after msgData are ignored, as after a community message's PDU.
     Ok(V3Message {
         msg_id,
         msg_max_size,
@@ -133,7 +180,16 @@ fn decode_usm<'a>(params: &Tlv<'a>) -> Result<(UsmSecurityParameters<'a>, usize)
     let engine_id = seq.read_octet_string("msgAuthoritativeEngineID OCTET STRING")?;
     let engine_boots = seq.read_i32_in("msgAuthoritativeEngineBoots", 0..=i32::MAX)?;
     let engine_time = seq.read_i32_in("msgAuthoritativeEngineTime", 0..=i32::MAX)?;
+    let user_offset = seq.offset();
     let user_name = seq.read_octet_string("msgUserName OCTET STRING")?;
+    if user_name.len() > MAX_USER_NAME_LEN {
+        return Err(DecodeError::TooLong {
+            offset: user_offset,
+            what: "msgUserName",
+            length: user_name.len(),
+            max: MAX_USER_NAME_LEN,
+        });
+    }
     let auth = seq.read_expected(
         tag::OCTET_STRING,
         "msgAuthenticationParameters OCTET STRING",
@@ -211,7 +267,7 @@ fn decode_pdu<'a>(r: &mut Reader<'a>) -> Result<Pdu<'a>, DecodeError> {
             trap_v1: None,
         }
     };
-    p.finish()?;
+    // Elements after the VarBindList are ignored, as net-snmp's agent ignores them.
     Ok(pdu)
 }
 
@@ -249,17 +305,17 @@ fn ip_address(tlv: &Tlv<'_>) -> Result<[u8; 4], DecodeError> {
 /// Decodes one varbind value from its element (RFC 3416 §3 ObjectSyntax and the exceptions).
 ///
 /// Errors: [`DecodeError::UnexpectedTag`] for a tag that is no SMI value, and the integer,
-/// OID and fixed-length errors of the value's type (a NULL or exception with contents, an
-/// IpAddress that is not 4 bytes, an integer too large for its type).
+/// OID and fixed-length errors of the value's type (an IpAddress that is not 4 bytes, an
+/// integer too large for its type, an empty BIT STRING). The contents of a NULL or an
+/// exception are ignored; BIT STRING, NsapAddress and UInteger32 become [`Value::Other`].
 pub fn decode_value(tlv: Tlv<'_>) -> Result<Value<'_>, DecodeError> {
     Ok(match tlv.tag {
         tag::INTEGER => Value::Integer(ber::decode_i32(&tlv)?),
         tag::OCTET_STRING => Value::OctetString(Cow::Borrowed(tlv.contents)),
         tag::OBJECT_IDENTIFIER => Value::ObjectId(ber::decode_oid(tlv.contents, tlv.offset)?),
-        tag::NULL => {
-            tlv.expect_len("NULL", 0)?;
-            Value::Null
-        }
+        // X.690 §8.8.2: a NULL has no contents; any that come carry no meaning and are ignored
+        // (so are an exception's, which is an IMPLICIT NULL).
+        tag::NULL => Value::Null,
         tag::IP_ADDRESS => Value::IpAddress(ip_address(&tlv)?),
         tag::COUNTER32 => Value::Counter32(ber::decode_u32(&tlv, "Counter32")?),
         tag::GAUGE32 => Value::Gauge32(ber::decode_u32(&tlv, "Gauge32")?),
@@ -271,22 +327,31 @@ pub fn decode_value(tlv: Tlv<'_>) -> Result<Value<'_>, DecodeError> {
             u64::MAX,
             "Counter64",
         )?),
-        tag::NO_SUCH_OBJECT => {
-            tlv.expect_len("noSuchObject", 0)?;
-            Value::NoSuchObject
-        }
-        tag::NO_SUCH_INSTANCE => {
-            tlv.expect_len("noSuchInstance", 0)?;
-            Value::NoSuchInstance
-        }
-        tag::END_OF_MIB_VIEW => {
-            tlv.expect_len("endOfMibView", 0)?;
-            Value::EndOfMibView
+        tag::NO_SUCH_OBJECT => Value::NoSuchObject,
+        tag::NO_SUCH_INSTANCE => Value::NoSuchInstance,
+        tag::END_OF_MIB_VIEW => Value::EndOfMibView,
+        // RFC 1442's types and BIT STRING: kept raw for the agent to refuse with wrongType.
+        tag::BIT_STRING | tag::NSAP_ADDRESS | tag::UINTEGER32 => {
+            if tlv.tag == tag::UINTEGER32 {
+                ber::decode_u32(&tlv, "UInteger32")?;
+            } else if tlv.tag == tag::BIT_STRING && tlv.contents.is_empty() {
+                // The unused-bits octet is mandatory (X.690 §8.6.2.2).
+                return Err(DecodeError::WrongLength {
+                    offset: tlv.offset,
+                    what: "BIT STRING",
+                    length: 0,
+                    expected: 1,
+                });
+            }
+            Value::Other {
+                tag: tlv.tag,
+                contents: Cow::Borrowed(tlv.contents),
+            }
         }
         found => {
             return Err(DecodeError::UnexpectedTag {
                 offset: tlv.offset,
-                expected: "an SMI value (0x02, 0x04, 0x05, 0x06, 0x40-0x44, 0x46, 0x80-0x82)",
+                expected: "an SMI value (0x02-0x06, 0x40-0x47, 0x80-0x82)",
                 found,
             })
         }
@@ -342,21 +407,17 @@ mod tests {
     }
 
     #[test]
-    fn rejects_unknown_version_and_trailing_bytes() {
+    fn rejects_unknown_version_and_ignores_trailing_bytes() {
         let mut bytes = h("302902010204067075626c6963a01c020409d3164a020100020100300e300c06082b060102010101000500");
         assert_eq!(
             decode_message(&bytes),
             Err(DecodeError::UnsupportedVersion(2))
         );
         bytes[4] = 1;
+        let plain = bytes.clone();
         bytes.push(0);
-        assert_eq!(
-            decode_message(&bytes),
-            Err(DecodeError::TrailingBytes {
-                offset: 43,
-                count: 1
-            })
-        );
+        assert_eq!(decode_message(&bytes), decode_message(&plain));
+        assert!(decode_message(&plain).is_ok());
     }
 
     #[test]
@@ -367,10 +428,9 @@ mod tests {
             decode_value(tlv).map(Value::into_owned)
         };
         assert_eq!(v(&[0x05, 0x00]), Ok(Value::Null));
-        assert!(matches!(
-            v(&[0x05, 0x01, 0x00]),
-            Err(DecodeError::WrongLength { .. })
-        ));
+        // NULL contents are ignored (X.690 §8.8.2 says there are none).
+        assert_eq!(v(&[0x05, 0x01, 0x00]), Ok(Value::Null));
+        assert_eq!(v(&[0x05, 0x02, 0x00, 0x00]), Ok(Value::Null));
         assert_eq!(
             v(&[0x40, 4, 10, 1, 2, 3]),
             Ok(Value::IpAddress([10, 1, 2, 3]))
@@ -386,17 +446,31 @@ mod tests {
         assert_eq!(v(&[0x80, 0]), Ok(Value::NoSuchObject));
         assert_eq!(v(&[0x81, 0]), Ok(Value::NoSuchInstance));
         assert_eq!(v(&[0x82, 0]), Ok(Value::EndOfMibView));
-        assert!(matches!(
-            v(&[0x82, 1, 0]),
-            Err(DecodeError::WrongLength { .. })
-        ));
+        assert_eq!(v(&[0x82, 1, 0]), Ok(Value::EndOfMibView));
         assert_eq!(
             v(&[0x44, 2, 0x9f, 0x78]),
             Ok(Value::Opaque(Cow::Owned(vec![0x9f, 0x78])))
         );
+        // RFC 1442's NsapAddress and UInteger32, and BIT STRING: kept raw.
+        for (bytes, tag) in [
+            (&[0x45, 1, 1][..], tag::NSAP_ADDRESS),
+            (&[0x47, 1, 1], tag::UINTEGER32),
+            (&[0x47, 5, 0, 0xFF, 0xFF, 0xFF, 0xFF], tag::UINTEGER32),
+            (&[0x03, 1, 0], tag::BIT_STRING),
+            (&[0x03, 2, 4, 0xF0], tag::BIT_STRING),
+        ] {
+            let contents = bytes[2..].to_vec();
+            assert_eq!(
+                v(bytes),
+                Ok(Value::Other {
+                    tag,
+                    contents: Cow::Owned(contents)
+                })
+            );
+        }
         assert!(matches!(
-            v(&[0x45, 0]),
-            Err(DecodeError::UnexpectedTag { found: 0x45, .. })
+            v(&[0x48, 0]),
+            Err(DecodeError::UnexpectedTag { found: 0x48, .. })
         ));
         assert!(matches!(
             v(&[0x24, 0]),

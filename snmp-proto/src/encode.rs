@@ -30,6 +30,7 @@ fn value_contents_len(value: &Value<'_>) -> usize {
     match value {
         Value::Integer(v) => ber::signed_len(i64::from(*v)),
         Value::OctetString(s) | Value::Opaque(s) => s.len(),
+        Value::Other { contents, .. } => contents.len(),
         Value::ObjectId(oid) => ber::oid_len(oid),
         Value::Null | Value::NoSuchObject | Value::NoSuchInstance | Value::EndOfMibView => 0,
         Value::IpAddress(_) => 4,
@@ -56,6 +57,7 @@ pub fn encode_value(out: &mut Vec<u8>, value: &Value<'_>) {
         Value::NoSuchObject => ber::write_header(out, tag::NO_SUCH_OBJECT, 0),
         Value::NoSuchInstance => ber::write_header(out, tag::NO_SUCH_INSTANCE, 0),
         Value::EndOfMibView => ber::write_header(out, tag::END_OF_MIB_VIEW, 0),
+        Value::Other { tag, contents } => ber::write_octets(out, *tag, contents),
     }
 }
 

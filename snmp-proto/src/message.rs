@@ -105,6 +105,17 @@ pub enum Value<'a> {
     NoSuchInstance,
     /// endOfMibView (0x82): GetNext/GetBulk walked past the last object (RFC 3416 §4.2.2).
     EndOfMibView,
+    /// A value of a type outside RFC 3416's ObjectSyntax that net-snmp's agent still reads
+    /// from a client: BIT STRING (0x03, at least the unused-bits octet), NsapAddress (0x45)
+    /// and UInteger32 (0x47, a 32-bit unsigned integer) of RFC 1442. Kept undecoded so
+    /// that an agent can answer a SET of one with wrongType (RFC 3416 §4.2.5) instead of
+    /// dropping the message; written back as received.
+    Other {
+        /// The tag byte: 0x03, 0x45 or 0x47 when decoded.
+        tag: u8,
+        /// The contents octets, as received.
+        contents: Cow<'a, [u8]>,
+    },
 }
 
 impl Value<'_> {
@@ -124,6 +135,10 @@ impl Value<'_> {
             Value::NoSuchObject => Value::NoSuchObject,
             Value::NoSuchInstance => Value::NoSuchInstance,
             Value::EndOfMibView => Value::EndOfMibView,
+            Value::Other { tag, contents } => Value::Other {
+                tag,
+                contents: Cow::Owned(contents.into_owned()),
+            },
         }
     }
 
@@ -143,6 +158,12 @@ impl Value<'_> {
             Value::NoSuchObject => "noSuchObject",
             Value::NoSuchInstance => "noSuchInstance",
             Value::EndOfMibView => "endOfMibView",
+            Value::Other { tag, .. } => match *tag {
+                crate::ber::tag::BIT_STRING => "BIT STRING",
+                crate::ber::tag::NSAP_ADDRESS => "NsapAddress",
+                crate::ber::tag::UINTEGER32 => "UInteger32",
+                _ => "an unknown type",
+            },
         }
     }
 

@@ -50,6 +50,7 @@ pub fn describe(value: &Value<'_>) -> String {
         Value::NoSuchObject => "noSuchObject".into(),
         Value::NoSuchInstance => "noSuchInstance".into(),
         Value::EndOfMibView => "endOfMibView".into(),
+        Value::Other { contents, .. } => format!("{} {}", value.type_name(), contents.len()),
     }
 }
 

@@ -1268,5 +1268,6 @@ fn value_text(v: &snmp_proto::Value<'_>) -> String {
         V::NoSuchObject => "noSuchObject".into(),
         V::NoSuchInstance => "noSuchInstance".into(),
         V::EndOfMibView => "endOfMibView".into(),
+        V::Other { contents, .. } => format!("{} {} bytes", v.type_name(), contents.len()),
     }
 }
