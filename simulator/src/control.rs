@@ -578,32 +578,12 @@ fn settle_change(
     write: &crate::persist::PendingWrite,
     before: crate::state::DeviceState,
 ) -> Result<(), String> {
-    use crate::persist::WriteOutcome;
     write.wait(crate::persist::SAVE_WAIT);
-    let (why, still_pending) = match write.outcome() {
-        WriteOutcome::Written => return Ok(()),
-        WriteOutcome::Failed(why) => (why.to_string(), false),
-        WriteOutcome::Pending => (
-            format!(
-                "the state file was still not written after {} s",
-                crate::persist::SAVE_WAIT.as_secs()
-            ),
-            true,
-        ),
-    };
-    {
-        let mut state = device.lock_state();
-        *state = before;
-        if still_pending {
-            let _ = device.queue_state_write(&state);
-        }
-    }
-    crate::stats::bump(&device.stats.state_save_failures);
-    tracing::error!(
-        pdu = %device.name,
-        "an outlet change through the control API was refused and undone because its state could not be saved ({why}): free space on the state directory's file system or make it writable"
-    );
-    Err(why)
+    device.undo_unless_saved(
+        write,
+        before,
+        "an outlet change through the control API was refused",
+    )
 }
 
 /// Applies one change to one outlet (power first, then the command, then the name), notifies

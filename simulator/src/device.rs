@@ -697,12 +697,55 @@ impl Device {
         Ok(())
     }
 
+    /// What to do once a state write has had its wait (up to [`SAVE_WAIT`]): nothing when it
+    /// is on disk; otherwise the PDU's state goes back to `before` (what the file holds; queued
+    /// behind a stalled write, so the file ends up agreeing whichever way that one ends), the
+    /// failure is counted in `stateSaveFailures` and logged as "`what` and undone", with the
+    /// cause and the fix. Errors: the cause (the file and the operating system's error, or how
+    /// long the write has been stalled).
+    pub fn undo_unless_saved(
+        &self,
+        write: &crate::persist::PendingWrite,
+        before: crate::state::DeviceState,
+        what: &str,
+    ) -> Result<(), String> {
+        use crate::persist::WriteOutcome;
+        let (why, fix, still_pending) = match write.outcome() {
+            WriteOutcome::Written => return Ok(()),
+            WriteOutcome::Failed(why) => (
+                why.to_string(),
+                "free space on the state directory's file system or make it writable",
+                false,
+            ),
+            WriteOutcome::Pending => (
+                format!(
+                    "the state file was still not written after {} s",
+                    SAVE_WAIT.as_secs()
+                ),
+                "check the state directory's file system, which is hung or far too slow",
+                true,
+            ),
+        };
+        {
+            let mut state = self.lock_state();
+            *state = before;
+            if still_pending {
+                let _ = self.queue_state_write(&state);
+            }
+        }
+        crate::stats::bump(&self.stats.state_save_failures);
+        tracing::error!(
+            pdu = %self.name,
+            "{what} and undone because its state could not be saved ({why}): {fix}"
+        );
+        Err(why)
+    }
+
     /// Puts the outlets back to their first-start state and waits (up to [`SAVE_WAIT`]) for it
     /// to be saved. When the write fails or is still unfinished, the outlets are put back as
     /// they were (queued to be written after a stalled write) and the failure is counted in
     /// `stateSaveFailures`. Errors: [`StartError::State`], [`StartError::StateNotSaved`].
     fn reset_outlets_saved(&self) -> Result<(), StartError> {
-        use crate::persist::WriteOutcome;
         let fresh = initial_state(&self.spec, None).map_err(|source| StartError::State {
             pdu: self.name.clone(),
             path: PathBuf::new(),
@@ -717,30 +760,12 @@ impl Device {
             return Ok(());
         };
         write.wait(SAVE_WAIT);
-        let (why, still_pending) = match write.outcome() {
-            WriteOutcome::Written => return Ok(()),
-            WriteOutcome::Failed(why) => (why.to_string(), false),
-            WriteOutcome::Pending => (
-                format!(
-                    "the state file was still not written after {} s",
-                    SAVE_WAIT.as_secs()
-                ),
-                true,
-            ),
-        };
-        {
-            let mut state = self.lock_state();
-            *state = before;
-            if still_pending {
-                let _ = self.queue_state_write(&state);
-            }
-        }
-        crate::stats::bump(&self.stats.state_save_failures);
-        tracing::error!(
-            pdu = %self.name,
-            "a restart to first-start outlets was refused and undone because their state could not be saved ({why}): free space on the state directory's file system or make it writable"
-        );
-        Err(StartError::StateNotSaved {
+        self.undo_unless_saved(
+            &write,
+            before,
+            "a restart to first-start outlets was refused",
+        )
+        .map_err(|why| StartError::StateNotSaved {
             pdu: self.name.clone(),
             why,
         })

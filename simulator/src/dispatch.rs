@@ -77,44 +77,18 @@ struct Unsaved {
 /// behind it, so the file ends up holding what the PDU holds. Only a SET whose write is on disk
 /// is answered noError.
 pub fn settle_save(saving: &crate::persist::PendingWrite, buffers: &mut Buffers) {
-    use crate::persist::WriteOutcome;
-    let unsaved = buffers.unsaved.take();
-    let (why, fix, still_pending) = match saving.outcome() {
-        WriteOutcome::Written => return,
-        WriteOutcome::Failed(why) => (
-            why.to_string(),
-            "free space on the state directory's file system or make it writable",
-            false,
-        ),
-        WriteOutcome::Pending => (
-            format!(
-                "its state file was still not written after {} s",
-                crate::persist::SAVE_WAIT.as_secs()
-            ),
-            "check the state directory's file system, which is hung or far too slow",
-            true,
-        ),
-    };
-    let Some(unsaved) = unsaved else {
+    let Some(unsaved) = buffers.unsaved.take() else {
         return;
     };
     let Some(device) = unsaved.device else {
         return;
     };
+    if device
+        .undo_unless_saved(saving, unsaved.before, "a SET was answered commitFailed")
+        .is_err()
     {
-        let mut state = device.lock_state();
-        *state = unsaved.before;
-        if still_pending {
-            // Lands after the stalled write, whichever way that one ends.
-            let _ = device.queue_state_write(&state);
-        }
+        buffers.out = unsaved.answer;
     }
-    bump(&device.stats.state_save_failures);
-    tracing::error!(
-        pdu = %device.name,
-        "a SET was answered commitFailed and undone because its state could not be saved ({why}): {fix}"
-    );
-    buffers.out = unsaved.answer;
 }
 
 /// What the transport does before sending the answer to a SET that changed state: waits for
