@@ -5,6 +5,8 @@
 //! ones run the `pdusim` binary and the `pductl` binary as a user would.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod pductl_command;
+
 use std::time::Duration;
 
 use pdu_driver::{
@@ -1151,40 +1153,7 @@ async fn a_slow_outlet_switched_and_answered_gen_err_is_read_back_until_it_follo
 }
 
 fn pductl(port: u16, args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
-    let port = port.to_string();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pductl"));
-    cmd.args([
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--timeout",
-        "0.5",
-        "--retries",
-        "1",
-    ])
-    .args(args);
-    for k in [
-        "PDU_AUTH_KEY",
-        "PDU_PRIV_KEY",
-        "PDU_COMMUNITY",
-        "PDU_USER",
-        "PDU_HOST",
-        "PDU_PROFILE",
-    ] {
-        cmd.env_remove(k);
-    }
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run pductl");
-    let r = (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    eprintln!("$ pductl {}\n{}{}(exit {})", args.join(" "), r.1, r.2, r.0);
-    r
+    pductl_command::run(port, "0.5", args, envs)
 }
 
 /// README's default check: `pdusim serve` with its embedded default (an 8-outlet Raritan PX2,

@@ -5,6 +5,8 @@
 //! names a wrong SNMPv3 key as such (the diagnosis probe reads such answers too).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod pductl_command;
+
 use std::net::UdpSocket;
 use std::time::Duration;
 
@@ -19,31 +21,7 @@ const USER: &str = "ops:sha256:ops-auth-pass:aes256:ops-priv-pass";
 /// `pductl --host 127.0.0.1 --port PORT --timeout 1 --retries 1 ARGS` with `envs`: exit code,
 /// stdout, stderr.
 fn pductl(port: u16, args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_pductl"));
-    cmd.args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--timeout", "1", "--retries", "1"])
-        .args(args);
-    for k in [
-        "PDU_AUTH_KEY",
-        "PDU_PRIV_KEY",
-        "PDU_COMMUNITY",
-        "PDU_USER",
-        "PDU_HOST",
-        "PDU_PROFILE",
-    ] {
-        cmd.env_remove(k);
-    }
-    for (k, v) in envs {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run pductl");
-    let r = (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    eprintln!("$ pductl {}\n{}{}(exit {})", args.join(" "), r.1, r.2, r.0);
-    r
+    pductl_command::run(port, "1", args, envs)
 }
 
 /// "on" or "off", as the simulator's control API holds outlet `n`.
