@@ -290,7 +290,8 @@ impl AdapterProcess {
             .clear();
     }
 
-    /// Kills the process and everything it started (its process group).
+    /// Kills the process and everything it started (its process group), then waits for the
+    /// rest of its stderr.
     pub fn kill(&mut self) {
         if !self.dead {
             if let Ok(pid) = i32::try_from(self.child.id()) {
@@ -303,6 +304,10 @@ impl AdapterProcess {
         }
         self.stdin = None;
         let _ = self.child.wait();
+        // What the adapter wrote on stderr before it was killed is still in the pipe: wait
+        // (up to a second, for a grandchild that escaped the group and keeps the pipe open) for
+        // the reader to reach the end, so that the caller's `stderr_text` has all of it.
+        let _ = self.stderr_done.recv_timeout(Duration::from_secs(1));
         self.dead = true;
     }
 
