@@ -125,6 +125,14 @@ fn doc_example_adapter(dir: &Path) -> PathBuf {
     write_script(dir, "my-adapter.sh", script)
 }
 
+/// The command that runs a script written by [`write_script`]: through `bash` rather than
+/// executed itself, because another test thread that forks while the script is being written
+/// holds it open for writing in its child until that child's exec, and executing a file open
+/// for writing fails with ETXTBSY ("Text file busy").
+fn bash_command(script: &Path) -> String {
+    format!("bash {}", script.display())
+}
+
 fn write_script(dir: &Path, name: &str, text: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let path = dir.join(name);
@@ -141,7 +149,7 @@ fn corpus(name: &str) -> PathBuf {
 fn the_documented_example_adapter_runs_the_corpus() {
     let tmp = tempfile::tempdir().unwrap();
     let adapter = doc_example_adapter(tmp.path());
-    let driver = Tested::new(adapter.to_str().unwrap()).unwrap();
+    let driver = Tested::new(&bash_command(&adapter)).unwrap();
     assert_eq!(driver.hello.as_ref().unwrap().name, "my-snmpset-script");
     let snapshots = tmp.path().join("snapshots");
     let verdict = |name: &str| run_one_with(&corpus(name), &snapshots, &driver).verdict;
@@ -187,7 +195,7 @@ const HELLO: &str = "#!/usr/bin/env bash\necho '{\"protocol\":1,\"name\":\"bad\"
 fn misbehaving(body: &str) -> (Verdict, pdu_conformance::scenario::Run) {
     let tmp = tempfile::tempdir().unwrap();
     let adapter = write_script(tmp.path(), "bad.sh", &format!("{HELLO}{body}"));
-    let driver = Tested::new(adapter.to_str().unwrap()).unwrap();
+    let driver = Tested::new(&bash_command(&adapter)).unwrap();
     let outcome = run_one_with(
         &one_switch_scenario(tmp.path()),
         &tmp.path().join("snapshots"),
