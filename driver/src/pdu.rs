@@ -1080,8 +1080,20 @@ impl Pdu {
                 }
             }
             Some(deadline) => {
-                self.verify(&tables, n, want_on, action == Action::Cycle, deadline)
-                    .await?
+                // A native cycle of an outlet that was on shows its off phase (off, a pending
+                // or transitional code) before it is on again: "on" alone is no evidence, since
+                // a PDU that ignored the cycle reads on too.
+                let off_phase_needed =
+                    action == Action::Cycle && native && before_state == Some(OutletState::On);
+                self.verify(
+                    &tables,
+                    n,
+                    want_on,
+                    action == Action::Cycle,
+                    off_phase_needed,
+                    deadline,
+                )
+                .await?
             }
         };
         // The SET went through but the outlet did not change: a control table numbered from
@@ -1113,10 +1125,12 @@ impl Pdu {
         n: u32,
         want_on: bool,
         cycling: bool,
+        off_phase_needed: bool,
         deadline: Duration,
     ) -> Result<Verification> {
         let start = Instant::now();
         let mut last = String::from("unread");
+        let mut off_phase_seen = false;
         // A native cycle passes through off; give it a moment before the first read.
         if cycling {
             tokio::time::sleep(Duration::from_millis(200).min(deadline)).await;
@@ -1124,7 +1138,10 @@ impl Pdu {
         loop {
             if let Some((s, _)) = self.read_state(tables, n).await? {
                 last = state_text(s);
-                if s.settled() == Some(want_on) {
+                // Off, a pending code, or a vendor's own transitional code (Vertiv's
+                // rebootOff): anything but on shows the cycle under way.
+                off_phase_seen |= s != OutletState::On;
+                if s.settled() == Some(want_on) && (off_phase_seen || !off_phase_needed) {
                     return Ok(Verification::Confirmed {
                         state: last,
                         after_ms: start.elapsed().as_millis(),
@@ -1132,6 +1149,9 @@ impl Pdu {
                 }
             }
             if start.elapsed() >= deadline {
+                if off_phase_needed && !off_phase_seen && last == "on" {
+                    last.push_str(", never off or in transition as a cycle passes through,");
+                }
                 return Ok(Verification::NotConfirmed {
                     last_state: last,
                     deadline_ms: deadline.as_millis(),

@@ -1152,6 +1152,34 @@ async fn a_slow_outlet_switched_and_answered_gen_err_is_read_back_until_it_follo
     }
 }
 
+/// A cycle the PDU answers noError but never carries out (a stuck relay, or a switch ignored
+/// inside a minimum gap): the outlet reads on throughout, which is no evidence of a cycle, so
+/// the read-back is not confirmed; an outlet that really cycles shows its off phase and is.
+#[tokio::test]
+async fn a_cycle_that_never_leaves_on_is_not_confirmed() {
+    let sim = Pdusim::start_real_time("raritan-px2", 8, &[], "");
+    let mut c = v2c(&sim, "raritan-px2");
+    c.verify = Some(Duration::from_millis(1500));
+    let mut pdu = Pdu::new(c).unwrap();
+    pdu.on(&n(5)).await.unwrap();
+    add_fault(&sim, FaultKind::StuckOutlet { outlet: 5 });
+    let r = pdu.cycle(&n(5)).await.unwrap();
+    sim.sim.control.clear_faults(sim.name).unwrap();
+    match &r.verification {
+        Verification::NotConfirmed { last_state, .. } => assert!(
+            last_state.contains("never off or in transition"),
+            "{r:?}"
+        ),
+        other => panic!("a cycle that never left on is not confirmed: {other:?}"),
+    }
+    assert_eq!(sim.power(5), "on");
+    // Without the fault the same cycle passes through off, and is confirmed.
+    let mut c = v2c(&sim, "raritan-px2");
+    c.verify = Some(Duration::from_secs(20));
+    let r = Pdu::new(c).unwrap().cycle(&n(5)).await.unwrap();
+    assert!(confirmed(&r.verification, "on"), "{r:?}");
+}
+
 fn pductl(port: u16, args: &[&str], envs: &[(&str, &str)]) -> (i32, String, String) {
     pductl_command::run(port, "0.5", args, envs)
 }
