@@ -176,17 +176,20 @@ fn malformed_burst_is_counted_and_survived() {
         .expect("pdusim answers the intact SNMPv3 request net-snmp built");
     assert!(n > 0);
     let intact = v3_report_counter(&buf[..n]);
-    // Bytes after the message are ignored, and the MAC covers the message only (RFC 3414
-    // §3.2 step 6, wholeMsg): the same request with a tail passes authentication and gets
-    // the same answer (the time-window Report, as snmpget's -Z 1,1 is not the agent's clock),
-    // not usmStatsWrongDigests.
+    // The intact request gets the time-window Report (snmpget's -Z 1,1 is not the agent's
+    // clock). Bytes after the message are ignored by the decoder, but the MAC covers wholeMsg
+    // as received on the wire (RFC 3414 §3.1.2, RFC 3412 §4.2.1): the same request with a
+    // tail fails authentication, usmStatsWrongDigests, as in net-snmp's agent.
     let tailed = [&v3[..], &[0xDE, 0xAD, 0xBE, 0xEF]].concat();
     sock.send_to(&tailed, &agent).unwrap();
     let (n, _) = sock
         .recv_from(&mut buf)
         .expect("pdusim answers the SNMPv3 request with bytes after it");
     assert_eq!(intact.as_deref(), Some(USM_STATS_NOT_IN_TIME_WINDOWS));
-    assert_eq!(v3_report_counter(&buf[..n]), intact);
+    assert_eq!(
+        v3_report_counter(&buf[..n]).as_deref(),
+        Some(USM_STATS_WRONG_DIGESTS)
+    );
 
     // A GET that is valid as sent (its request-id has 4 content octets, so it must be at least
     // 0x00800000 to be a minimal INTEGER): every mutation below is malformed because of what it

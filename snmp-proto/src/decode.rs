@@ -29,7 +29,7 @@
 //! | OID subidentifier with leading `80` octets | accepted, as its one value | X.690 §8.19.2 binds senders; net-snmp's agent reads it |
 //! | OID subidentifier past 2^32−1, more than 128 arcs, empty OID, last octet with its continuation bit | refused | RFC 2578 §3.5 and §7.1.3; truncated |
 //! | NULL with contents (`05 01 00`, `05 02 00 00`), likewise noSuchObject / noSuchInstance / endOfMibView | accepted, contents ignored | X.690 §8.8.2 says a NULL has none; a NULL carries no value whatever follows, and net-snmp's agent answers |
-//! | Bytes after the message SEQUENCE (`…05 00` + `00`, + `DE AD BE EF…`) | ignored | net-snmp's agent answers; the message is complete without them (v3 authentication covers the message SEQUENCE only) |
+//! | Bytes after the message SEQUENCE (`…05 00` + `00`, + `DE AD BE EF…`) | ignored | net-snmp's agent answers; the message is complete without them (a v3 MAC still covers the whole datagram, wholeMsg as received, so a tail after an authenticated message fails its MAC, as in net-snmp's agent) |
 //! | Elements after the last field of the message SEQUENCE or of the PDU | ignored | net-snmp's agent answers; every field SNMP defines is present |
 //! | An element after the value inside a VarBind | refused | net-snmp's agent drops it too: the varbind's shape is wrong |
 //! | BIT STRING (`03`, at least one octet), NsapAddress (`45`), UInteger32 (`47`, as a 32-bit unsigned INTEGER) as a value | accepted as [`Value::Other`] | net-snmp's agent reads them and answers a SET of one with wrongType; an empty BIT STRING or UInteger32 stays refused, as there |

@@ -17,7 +17,6 @@ use std::cell::RefCell;
 use super::auth::MAX_DIGEST_LEN;
 use super::privacy::DecryptError;
 use super::{PrivKey, SecurityLevel, UsmUser};
-use crate::ber::Reader;
 use crate::encode::{encode_scoped_pdu_parts, encode_v3_message, V3Body};
 use crate::message::{Pdu, ScopedPduData, UsmSecurityParameters, V3Message, FLAG_REPORTABLE};
 
@@ -125,19 +124,15 @@ thread_local! {
 }
 
 /// RFC 3414 §3.2 step 6: is `msg` (decoded from `datagram`) authentic under `user`'s key?
-/// The MAC covers wholeMsg, the message SEQUENCE: bytes after it in the datagram (which the
-/// decoder ignores) are not part of it. False when the user has no authentication key, when
+/// The MAC covers wholeMsg "as received on the wire" (RFC 3414 §3.1.2, RFC 3412 §4.2.1): the
+/// whole datagram, so bytes after the message SEQUENCE (which the decoder ignores) are part of
+/// it, as in net-snmp's agent. False when the user has no authentication key, when
 /// msgAuthenticationParameters has the wrong length for the protocol, or when the MAC differs
 /// (compared in constant time).
 pub fn authenticate(user: &UsmUser, datagram: &[u8], msg: &V3Message<'_>) -> bool {
     let Some(auth) = user.auth.as_ref() else {
         return false;
     };
-    let whole_msg_len = match Reader::new(datagram).read_tlv() {
-        Ok(tlv) => tlv.contents_offset.saturating_add(tlv.contents.len()),
-        Err(_) => return false,
-    };
-    let datagram = datagram.get(..whole_msg_len).unwrap_or(datagram);
     let start = msg.auth_params_offset;
     let Some(end) = start.checked_add(msg.usm.auth_params.len()) else {
         return false;
