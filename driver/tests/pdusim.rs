@@ -1166,10 +1166,9 @@ async fn a_cycle_that_never_leaves_on_is_not_confirmed() {
     let r = pdu.cycle(&n(5)).await.unwrap();
     sim.sim.control.clear_faults(sim.name).unwrap();
     match &r.verification {
-        Verification::NotConfirmed { last_state, .. } => assert!(
-            last_state.contains("never off or in transition"),
-            "{r:?}"
-        ),
+        Verification::NotConfirmed { last_state, .. } => {
+            assert!(last_state.contains("never off or in transition"), "{r:?}")
+        }
         other => panic!("a cycle that never left on is not confirmed: {other:?}"),
     }
     assert_eq!(sim.power(5), "on");

@@ -445,6 +445,13 @@ fn scoped_pdu_alone_and_with_padding() {
     let mut out = Vec::new();
     encode_scoped_pdu(&mut out, &decoded);
     assert_eq!(out, &bytes[start..]);
+    // An element after the PDU inside the ScopedPDU SEQUENCE is ignored, as after the PDU of
+    // a community message (net-snmp's agent answers it).
+    let mut contents = scoped[2..copy.len()].to_vec();
+    contents.extend_from_slice(&[0x02, 0x01, 0x01]);
+    let mut extra = Vec::new();
+    ber::write_octets(&mut extra, tag::SEQUENCE, &contents);
+    assert_eq!(decode_scoped_pdu(&extra).unwrap(), decoded);
 }
 
 // ---------------------------------------------------------------------------------------------

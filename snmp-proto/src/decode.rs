@@ -30,7 +30,7 @@
 //! | OID subidentifier past 2^32−1, more than 128 arcs, empty OID, last octet with its continuation bit | refused | RFC 2578 §3.5 and §7.1.3; truncated |
 //! | NULL with contents (`05 01 00`, `05 02 00 00`), likewise noSuchObject / noSuchInstance / endOfMibView | accepted, contents ignored | X.690 §8.8.2 says a NULL has none; a NULL carries no value whatever follows, and net-snmp's agent answers |
 //! | Bytes after the message SEQUENCE (`…05 00` + `00`, + `DE AD BE EF…`) | ignored | net-snmp's agent answers; the message is complete without them (a v3 MAC still covers the whole datagram, wholeMsg as received, so a tail after an authenticated message fails its MAC, as in net-snmp's agent) |
-//! | Elements after the last field of the message SEQUENCE or of the PDU | ignored | net-snmp's agent answers; every field SNMP defines is present |
+//! | Elements after the last field of the message SEQUENCE, of the ScopedPDU or of the PDU | ignored | net-snmp's agent answers; every field SNMP defines is present |
 //! | An element after the value inside a VarBind | refused | net-snmp's agent drops it too: the varbind's shape is wrong |
 //! | BIT STRING (`03`, at least one octet), NsapAddress (`45`), UInteger32 (`47`, as a 32-bit unsigned INTEGER) as a value | accepted as [`Value::Other`] | net-snmp's agent reads them and answers a SET of one with wrongType; an empty BIT STRING or UInteger32 stays refused, as there |
 //! | Any other value tag (`24`, `9F 50`, …) | refused | no SNMP type; net-snmp's agent drops it too |
@@ -211,8 +211,9 @@ fn decode_scoped_pdu_contents<'a>(scoped: &Tlv<'a>) -> Result<ScopedPdu<'a>, Dec
     let mut r = scoped.reader();
     let context_engine_id = r.read_octet_string("contextEngineID OCTET STRING")?;
     let context_name = r.read_octet_string("contextName OCTET STRING")?;
+    // Elements after the PDU are ignored, as in the message SEQUENCE and as net-snmp's agent
+    // ignores them.
     let pdu = decode_pdu(&mut r)?;
-    r.finish()?;
     Ok(ScopedPdu {
         context_engine_id,
         context_name,
