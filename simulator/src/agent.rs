@@ -70,7 +70,7 @@ pub fn respond(
                 ErrorStatus::GenErr => bump(&stats.snmp_out_gen_errs),
                 _ => 0,
             };
-            error_response(request, status, index)
+            error_response(version, request, status, index)
         }
     };
     Answered {
@@ -80,27 +80,41 @@ pub fn respond(
 }
 
 /// A Response carrying the request's own varbinds and an error, as RFC 3416 asks of errors
-/// (for tooBig, [`too_big_response`] instead: no varbinds, error-index 0).
-pub fn error_response(request: &Pdu<'_>, status: ErrorStatus, index: usize) -> Pdu<'static> {
+/// (for tooBig, [`too_big_response`] instead).
+pub fn error_response(
+    version: Version,
+    request: &Pdu<'_>,
+    status: ErrorStatus,
+    index: usize,
+) -> Pdu<'static> {
     if status == ErrorStatus::TooBig {
-        return too_big_response(request);
+        return too_big_response(version, request);
     }
-    let varbinds = request
+    response(request.request_id, status, index, request_varbinds(request))
+}
+
+/// The request's varbinds, owned, for a Response that carries them back.
+fn request_varbinds(request: &Pdu<'_>) -> Vec<VarBind<'static>> {
+    request
         .varbinds
         .iter()
         .map(|vb| VarBind {
             oid: vb.oid.clone(),
             value: vb.value.clone().into_owned(),
         })
-        .collect();
-    response(request.request_id, status, index, varbinds)
+        .collect()
 }
 
-/// The tooBig Response to `request`: error-status tooBig, error-index 0 and an empty
-/// variable-bindings field (RFC 3416 §4.2.1; RFC 1157 §4.1.2 also sets error-index 0), whether
-/// the real answer was too big or a fault forces the error.
-pub fn too_big_response(request: &Pdu<'_>) -> Pdu<'static> {
-    response(request.request_id, ErrorStatus::TooBig, 0, Vec::new())
+/// The tooBig Response to `request`, with error-index 0 in every version, whether the real
+/// answer was too big or a fault forces the error: SNMPv2c and SNMPv3 send an empty
+/// variable-bindings field (RFC 3416 §4.2.1); SNMPv1 sends the request's own varbinds back, a
+/// GetResponse "of identical form" (RFC 1157 §4.1.2), which is no bigger than the request.
+pub fn too_big_response(version: Version, request: &Pdu<'_>) -> Pdu<'static> {
+    let varbinds = match version {
+        Version::V1 => request_varbinds(request),
+        Version::V2c | Version::V3 => Vec::new(),
+    };
+    response(request.request_id, ErrorStatus::TooBig, 0, varbinds)
 }
 
 fn response(

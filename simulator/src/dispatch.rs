@@ -453,7 +453,7 @@ fn answer(
                     Version::V1 => crate::agent::v1_error(status),
                     Version::V2c | Version::V3 => status,
                 };
-                return Answer::Response(error_response(request, status, index));
+                return Answer::Response(error_response(version, request, status, index));
             }
             FaultKind::ReportInstead { counter } => {
                 if version != Version::V3 {
@@ -486,7 +486,12 @@ fn answer(
                 }
                 if *ignore {
                     // Accepted, not carried out: noError with the request's varbinds.
-                    return Answer::Response(error_response(request, ErrorStatus::NoError, 0));
+                    return Answer::Response(error_response(
+                        version,
+                        request,
+                        ErrorStatus::NoError,
+                        0,
+                    ));
                 }
                 let status = status
                     .as_deref()
@@ -496,7 +501,7 @@ fn answer(
                     Version::V1 => crate::agent::v1_error(status),
                     Version::V2c | Version::V3 => status,
                 };
-                return Answer::Response(error_response(request, status, 1));
+                return Answer::Response(error_response(version, request, status, 1));
             }
             FaultKind::RefuseDelayedCommands => {
                 if is_set {
@@ -548,7 +553,12 @@ fn answer(
             {
                 *state = before.clone();
                 drop(state);
-                return Answer::Response(error_response(request, ErrorStatus::WrongValue, 1));
+                return Answer::Response(error_response(
+                    version,
+                    request,
+                    ErrorStatus::WrongValue,
+                    1,
+                ));
             }
         }
     }
@@ -571,7 +581,7 @@ fn answer(
             if no_answer {
                 return Answer::Nothing;
             }
-            response = error_response(request, ErrorStatus::GenErr, 1);
+            response = error_response(version, request, ErrorStatus::GenErr, 1);
         }
     }
     if let Some(id) = wrong_request_id {
@@ -680,7 +690,7 @@ fn handle_community<'e>(
             .iter()
             .find(|d| std::ptr::eq(d.as_ref(), device))
             .cloned();
-        let failed = error_response(&m.pdu, ErrorStatus::CommitFailed, 0);
+        let failed = error_response(m.version, &m.pdu, ErrorStatus::CommitFailed, 0);
         encode_community_message(&mut unsaved.answer, m.version, m.community, &failed);
     }
     // zero-length-integer: the INTEGERs under the prefix go out as `44 00` (an empty Opaque,
@@ -695,7 +705,7 @@ fn handle_community<'e>(
     }
     if buffers.out.len() > MAX_MESSAGE_SIZE {
         // RFC 3416 §4.2.1: too big to send: say tooBig with no varbinds.
-        let too_big = too_big_response(&m.pdu);
+        let too_big = too_big_response(m.version, &m.pdu);
         bump(&device.stats.snmp_out_too_bigs);
         buffers.out.clear();
         encode_community_message(&mut buffers.out, m.version, m.community, &too_big);
@@ -849,7 +859,7 @@ fn handle_v3<'e>(
         // The access policy asks for more security than the request has (VACM would find no
         // access entry): authorizationError, error-index 0, built from the original PDU with its
         // varbinds (RFC 3413 §3.2 step 5), as net-snmp answers.
-        let refused = error_response(&scoped.pdu, ErrorStatus::AuthorizationError, 0);
+        let refused = error_response(Version::V3, &scoped.pdu, ErrorStatus::AuthorizationError, 0);
         seen.answered(&refused);
         send(&refused, buffers);
         return Some(target);
@@ -872,7 +882,7 @@ fn handle_v3<'e>(
         Answer::Response(response) => {
             if buffers.unsaved.is_some() {
                 send(
-                    &error_response(&scoped.pdu, ErrorStatus::CommitFailed, 0),
+                    &error_response(Version::V3, &scoped.pdu, ErrorStatus::CommitFailed, 0),
                     buffers,
                 );
                 let failed = std::mem::take(&mut buffers.out);
@@ -887,7 +897,7 @@ fn handle_v3<'e>(
             }
             send(&response, buffers);
             if buffers.out.len() > max_size {
-                let too_big = too_big_response(&scoped.pdu);
+                let too_big = too_big_response(Version::V3, &scoped.pdu);
                 bump(&stats.snmp_out_too_bigs);
                 send(&too_big, buffers);
                 seen.answered(&too_big);
@@ -1651,8 +1661,8 @@ access = "read-write"
         let (sent, status, index, got) = ask(Version::V1, PduType::GetRequest, missing).unwrap();
         assert_eq!((status, index), (ErrorStatus::NoSuchName as i32, 1));
         assert_eq!(got, sent);
-        // A forced tooBig is answered as a real one: error-index 0, no varbinds (RFC 3416
-        // §4.2.1), in every version.
+        // A forced tooBig is answered as a real one: error-index 0, and no varbinds in v2c
+        // (RFC 3416 §4.2.1), the request's own in v1 (RFC 1157 §4.1.2, "of identical form").
         let fault = device
             .faults
             .add(
@@ -1665,13 +1675,17 @@ access = "read-write"
             )
             .unwrap();
         for version in [Version::V1, Version::V2c] {
-            let (_, status, index, got) =
+            let (sent, status, index, got) =
                 ask(version, PduType::SetRequest, set_off.clone()).unwrap();
             assert_eq!(
-                (status, index, got.len()),
-                (ErrorStatus::TooBig as i32, 0, 0),
+                (status, index),
+                (ErrorStatus::TooBig as i32, 0),
                 "{version:?}"
             );
+            match version {
+                Version::V1 => assert_eq!(got, sent),
+                _ => assert!(got.is_empty(), "{version:?}: {got:?}"),
+            }
         }
         assert!(device.faults.remove(fault));
     }

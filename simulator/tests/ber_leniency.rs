@@ -488,6 +488,24 @@ fn a_request_of_1025_varbinds_is_answered_and_a_huge_one_gets_too_big() {
     );
     assert!(pdu.varbinds.is_empty());
     assert_eq!(agent.sim.get_number(&ro, SNMP_OUT_TOO_BIGS), too_bigs + 1);
+    // SNMPv1: the same, but "of identical form" (RFC 1157 §4.1.2): the request's varbinds
+    // come back, which fit, as the request did.
+    let datagram = message(&int(0), "public", &request_pdu(0xA0, &int(4601), &vbs));
+    let (_, pdu) = response(
+        "v1 4,600 varbinds",
+        &agent.ask("v1 4,600 varbinds", &datagram),
+    );
+    assert_eq!(
+        (pdu.request_id, pdu.error_status, pdu.error_index),
+        (4601, 1, 0),
+        "v1 tooBig"
+    );
+    assert_eq!(pdu.varbinds.len(), 4_600);
+    assert!(pdu
+        .varbinds
+        .iter()
+        .all(|vb| vb.oid == Oid::parse(SYS_DESCR).unwrap() && vb.value == Value::Null));
+    assert_eq!(agent.sim.get_number(&ro, SNMP_OUT_TOO_BIGS), too_bigs + 2);
     assert_eq!(agent.parse_errors(), before);
 }
 
