@@ -568,6 +568,23 @@ name = "c"
             read(&live, &oid("1.3.6.1.2.1.31.1.1.1.6.1")),
             Value::Counter64(0)
         );
+        // Moving the counters of recorded rows, which count nothing, is refused, naming the
+        // field.
+        assert!(live.serves_live_interface() && !recorded.serves_live_interface());
+        let name = recorded.name.clone();
+        let control = crate::control::Control::new(vec![Arc::new(recorded), Arc::new(live)]);
+        for body in [
+            r#"{"if_counter_offset":5}"#,
+            r#"{"if_counters_reset":true}"#,
+        ] {
+            let change: crate::control::EngineChange = serde_json::from_str(body).unwrap();
+            let error = control.change_engine(&name, &change).unwrap_err();
+            assert!(
+                error.field().is_some_and(|f| f.starts_with("if_counter"))
+                    && error.to_string().contains("recording's own interface rows"),
+                "{body}: {error}"
+            );
+        }
     }
 
     #[test]

@@ -485,6 +485,23 @@ impl Control {
             })?),
             None => None,
         };
+        let counters_change = if change.if_counter_offset.is_some() {
+            Some("if_counter_offset")
+        } else if change.if_counters_reset == Some(true) {
+            Some("if_counters_reset")
+        } else {
+            None
+        };
+        if let Some(field) = counters_change {
+            if !device.serves_live_interface() {
+                return Err(ControlError::bad_field(
+                    field,
+                    format!(
+                        "PDU {name} serves its recording's own interface rows (IF-MIB), as recorded: they count no traffic, so there is nothing to move; use a PDU without a recording, or a recording without interface rows"
+                    ),
+                ));
+            }
+        }
         if let Some(id) = engine_id {
             device
                 .change_engine_id(id)

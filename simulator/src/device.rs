@@ -806,6 +806,14 @@ impl Device {
         );
     }
 
+    /// Whether the PDU serves the live management port of IF-MIB, which counts its traffic;
+    /// false for a recording with interface rows of its own, which are served as recorded.
+    pub fn serves_live_interface(&self) -> bool {
+        !self.spec.recording.as_ref().is_some_and(|r| {
+            crate::interfaces::has_recorded_interfaces(r.entries.iter().map(|(oid, _)| oid))
+        })
+    }
+
     /// Moves the management port's traffic counters (IF-MIB ifHCInOctets, ifHCOutOctets,
     /// ifHCInUcastPkts, ifHCOutUcastPkts and their low 32 bits in ifTable) `by` on, wrapping
     /// modulo 2^64, as if that many more octets and datagrams had passed each way: not a
