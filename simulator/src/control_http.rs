@@ -1200,6 +1200,19 @@ name = "c"
             ),
             (r#"{"fault":{"kind":"slow-outlet","outlet":3}}"#, "fault.ms"),
             (
+                r#"{"fault":{"kind":"slow-outlet","outlet":3,"ms":0}}"#,
+                "fault.ms",
+            ),
+            (r#"{"fault":{"kind":"delay","ms":0}}"#, "fault.ms"),
+            (
+                r#"{"fault":{"kind":"delay-notification","ms":0}}"#,
+                "fault.ms",
+            ),
+            (
+                r#"{"fault":{"kind":"force-error","status":"genErr","oid":"3.1"}}"#,
+                "fault.oid",
+            ),
+            (
                 r#"{"fault":{"kind":"corrupt","offset_from_end":18446744073709551615}}"#,
                 "fault.offset_from_end",
             ),

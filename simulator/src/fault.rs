@@ -900,6 +900,12 @@ impl FaultSpecError {
 }
 
 fn check_delay(field: &str, ms: u64) -> Result<(), FaultSpecError> {
+    if ms == 0 {
+        return Err(FaultSpecError::new(
+            field,
+            "a delay of 0 ms changes nothing: give at least 1",
+        ));
+    }
     if ms > MAX_FAULT_DELAY_MS {
         return Err(FaultSpecError::new(
             field,
@@ -935,7 +941,7 @@ fn check_status(status: &str) -> Result<(), FaultSpecError> {
             Err(FaultSpecError::new(
                 "fault.status",
                 format!(
-                    "{status:?} is not an error-status: write one of {} or its number 1-18 (RFC 3416)",
+                    "{status:?} is not an error-status: write one of {}, or its number 1-18 as a string (\"5\") (RFC 3416)",
                     names.join(", ")
                 ),
             ))
@@ -963,7 +969,10 @@ impl FaultKind {
             ForceError { status, oid, .. } => {
                 check_status(status)?;
                 if let Some(text) = oid {
-                    if snmp_proto::Oid::parse(text).is_none() {
+                    // X.690 §8.19.4: an OID's first arc is 0, 1 or 2.
+                    let first_arc_ok = snmp_proto::Oid::parse(text)
+                        .is_some_and(|o| o.arcs().first().is_some_and(|&a| a <= 2));
+                    if !first_arc_ok {
                         return Err(FaultSpecError::new(
                             "fault.oid",
                             format!("{text:?} is not a dotted OID such as 1.3.6.1.4.1.13742"),
