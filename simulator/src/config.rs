@@ -638,6 +638,52 @@ impl FileConfig {
                     ));
                 }
             }
+            for (key, value, which) in [
+                (
+                    "manufacturer",
+                    &p.manufacturer,
+                    crate::mib::IdentityField::Manufacturer,
+                ),
+                ("model", &p.model, crate::mib::IdentityField::Model),
+                (
+                    "serial_number",
+                    &p.serial_number,
+                    crate::mib::IdentityField::SerialNumber,
+                ),
+                (
+                    "firmware_version",
+                    &p.firmware_version,
+                    crate::mib::IdentityField::FirmwareVersion,
+                ),
+            ] {
+                let Some(text) = value else { continue };
+                // DisplayString is SIZE (0..255) (RFC 2579).
+                if text.len() > 255 {
+                    return Err(field(
+                        at(key),
+                        format!(
+                            "{} octets is too long for a DisplayString: at most 255 (RFC 2579)",
+                            text.len()
+                        ),
+                    ));
+                }
+                let serves = |v: &dyn VendorProfile| v.identity().iter().any(|(f, ..)| *f == which);
+                if !serves(vendor) {
+                    let having: Vec<&str> = profiles::PROFILES
+                        .iter()
+                        .filter(|v| serves(**v))
+                        .map(|v| v.name())
+                        .collect();
+                    return Err(field(
+                        at(key),
+                        format!(
+                            "{} serves no object that reports it (only {} do): remove the key",
+                            vendor.name(),
+                            having.join(", ")
+                        ),
+                    ));
+                }
+            }
             if p.inlets.is_some_and(|n| !(1..=MAX_INLETS).contains(&n)) {
                 return Err(field(
                     at("inlets"),
@@ -1063,6 +1109,25 @@ mod tests {
         );
         assert!(
             e.contains("pdu[0].phases") && e.contains("raritan-px2 serves no object"),
+            "{e}"
+        );
+        // Nameplate text: a DisplayString (at most 255 octets), and only where the profile
+        // serves an object for it.
+        let e = error_of(&format!(
+            "[[pdu]]\nname = \"a\"\nvendor = \"raritan-px2\"\nmodel = \"{}\"\n[[pdu.community]]\nname = \"p\"\n",
+            "M".repeat(256)
+        ));
+        assert!(
+            e.contains("pdu[0].model") && e.contains("at most 255"),
+            "{e}"
+        );
+        let e = error_of(
+            "[[pdu]]\nname = \"a\"\nvendor = \"raritan-px2\"\nfirmware_version = \"9\"\n[[pdu.community]]\nname = \"p\"\n",
+        );
+        assert!(
+            e.contains("pdu[0].firmware_version")
+                && e.contains("raritan-px2 serves no object")
+                && e.contains("apc-rpdu"),
             "{e}"
         );
     }
