@@ -620,22 +620,9 @@ impl FileConfig {
                     crate::mib::InventoryCount::OutletGroups,
                 ),
             ] {
-                let reports =
-                    |v: &dyn VendorProfile| v.inventory().iter().any(|o| o.count == count);
-                if value.is_some() && !reports(vendor) {
-                    let having: Vec<&str> = profiles::PROFILES
-                        .iter()
-                        .filter(|v| reports(**v))
-                        .map(|v| v.name())
-                        .collect();
-                    return Err(field(
-                        at(key),
-                        format!(
-                            "{} serves no object that reports it (only {} do): remove the key",
-                            vendor.name(),
-                            having.join(", ")
-                        ),
-                    ));
+                if value.is_some() {
+                    unserved_setting(vendor, |v| v.inventory().iter().any(|o| o.count == count))
+                        .map_err(|problem| field(at(key), problem))?;
                 }
             }
             for (key, value, which) in [
@@ -667,22 +654,8 @@ impl FileConfig {
                         ),
                     ));
                 }
-                let serves = |v: &dyn VendorProfile| v.identity().iter().any(|(f, ..)| *f == which);
-                if !serves(vendor) {
-                    let having: Vec<&str> = profiles::PROFILES
-                        .iter()
-                        .filter(|v| serves(**v))
-                        .map(|v| v.name())
-                        .collect();
-                    return Err(field(
-                        at(key),
-                        format!(
-                            "{} serves no object that reports it (only {} do): remove the key",
-                            vendor.name(),
-                            having.join(", ")
-                        ),
-                    ));
-                }
+                unserved_setting(vendor, |v| v.identity().iter().any(|(f, ..)| *f == which))
+                    .map_err(|problem| field(at(key), problem))?;
             }
             if p.inlets.is_some_and(|n| !(1..=MAX_INLETS).contains(&n)) {
                 return Err(field(
@@ -996,6 +969,27 @@ pub fn community_from_flag(text: &str) -> Result<CommunityConfig, CommunityFlagE
         name: Password::from(name),
         access,
     })
+}
+
+/// Refuses a nameplate or inventory setting for `vendor` when its profile serves no object
+/// that reports it (`serves` tells which profiles do); the problem names the ones that do.
+fn unserved_setting(
+    vendor: &dyn VendorProfile,
+    serves: impl Fn(&dyn VendorProfile) -> bool,
+) -> Result<(), String> {
+    if serves(vendor) {
+        return Ok(());
+    }
+    let having: Vec<&str> = profiles::PROFILES
+        .iter()
+        .filter(|v| serves(**v))
+        .map(|v| v.name())
+        .collect();
+    Err(format!(
+        "{} serves no object that reports it (only {} do): remove the key",
+        vendor.name(),
+        having.join(", ")
+    ))
 }
 
 #[cfg(test)]
