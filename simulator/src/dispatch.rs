@@ -1113,19 +1113,25 @@ auth = "sha"
 auth_password = "opsauth123"
 "#;
 
-    fn endpoint() -> Endpoint {
-        let spec = FileConfig::parse(CONFIG, "t")
+    /// The PDUs of `config`, started on a manual clock with no state directory.
+    fn pdus(config: &str) -> Vec<Arc<Device>> {
+        FileConfig::parse(config, "t")
             .unwrap()
             .validate("t")
             .unwrap()
-            .remove(0)
-            .0;
-        let spec = crate::device::DeviceSpec {
-            state_dir: None,
-            ..spec
-        };
-        let device = Device::start(spec, Arc::new(ManualClock::default())).unwrap();
-        Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![Arc::new(device)]).unwrap()
+            .into_iter()
+            .map(|(spec, _)| {
+                let spec = crate::device::DeviceSpec {
+                    state_dir: None,
+                    ..spec
+                };
+                Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap())
+            })
+            .collect()
+    }
+
+    fn endpoint() -> Endpoint {
+        Endpoint::new("127.0.0.1:1161".parse().unwrap(), pdus(CONFIG)).unwrap()
     }
 
     /// A lazy PDU whose saved state went bad while the process ran answers nothing (v2c and
@@ -1466,17 +1472,7 @@ name = "px2"
 name = "public"
 access = "read-only"
 "#;
-        let spec = FileConfig::parse(ONE, "t")
-            .unwrap()
-            .validate("t")
-            .unwrap()
-            .remove(0)
-            .0;
-        let spec = crate::device::DeviceSpec {
-            state_dir: None,
-            ..spec
-        };
-        let device = Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap());
+        let device = pdus(ONE).remove(0);
         let endpoint =
             Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![device.clone()]).unwrap();
         let sys_name = || {
@@ -1528,17 +1524,7 @@ outlets = 4
 name = "rw"
 access = "read-write"
 "#;
-        let spec = FileConfig::parse(ONE, "t")
-            .unwrap()
-            .validate("t")
-            .unwrap()
-            .remove(0)
-            .0;
-        let spec = crate::device::DeviceSpec {
-            state_dir: None,
-            ..spec
-        };
-        let device = Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap());
+        let device = pdus(ONE).remove(0);
         let endpoint =
             Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![device.clone()]).unwrap();
         // switchingOperation.1.2 = off(0), and sysName.0 alongside.
@@ -1704,17 +1690,7 @@ outlets = 4
 name = "rw"
 access = "read-write"
 "#;
-        let spec = FileConfig::parse(ONE, "t")
-            .unwrap()
-            .validate("t")
-            .unwrap()
-            .remove(0)
-            .0;
-        let spec = crate::device::DeviceSpec {
-            state_dir: None,
-            ..spec
-        };
-        let device = Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap());
+        let device = pdus(ONE).remove(0);
         let endpoint =
             Endpoint::new("127.0.0.1:1161".parse().unwrap(), vec![device.clone()]).unwrap();
         // switchingOperation.1.2 (write) and switchingState.1.2 (read) of outlet 2.
@@ -1895,19 +1871,7 @@ name = "b"
 [[pdu.community]]
 name = "cb"
 "#;
-        let devices: Vec<Arc<Device>> = FileConfig::parse(TWO, "t")
-            .unwrap()
-            .validate("t")
-            .unwrap()
-            .into_iter()
-            .map(|(spec, _)| {
-                let spec = crate::device::DeviceSpec {
-                    state_dir: None,
-                    ..spec
-                };
-                Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap())
-            })
-            .collect();
+        let devices = pdus(TWO);
         let endpoint = Endpoint::new("127.0.0.1:1161".parse().unwrap(), devices.clone()).unwrap();
         let get = |community: &[u8]| {
             let mut out = Vec::new();
@@ -1982,19 +1946,7 @@ name = "b"
 name = "cb"
 access = "read-only"
 "#;
-        let devices: Vec<Arc<Device>> = FileConfig::parse(TWO, "t")
-            .unwrap()
-            .validate("t")
-            .unwrap()
-            .into_iter()
-            .map(|(spec, _)| {
-                let spec = crate::device::DeviceSpec {
-                    state_dir: None,
-                    ..spec
-                };
-                Arc::new(Device::start(spec, Arc::new(ManualClock::default())).unwrap())
-            })
-            .collect();
+        let devices = pdus(TWO);
         let endpoint = Endpoint::new("127.0.0.1:1161".parse().unwrap(), devices.clone()).unwrap();
         let get = |community: &[u8]| {
             let mut out = Vec::new();
